@@ -1,0 +1,89 @@
+// The only CAF type-ID block of Keel: every message type and every atom that any
+// actor sends. Both ends of a connection must register the same block, so every
+// actor_system_config in apps and tests calls keel::register_message_types().
+#pragma once
+
+#include "caf/actor_system_config.hpp"
+#include "caf/atom.hpp"
+#include "caf/type_id.hpp"
+
+#include "messages/pb.hpp"
+#include "messages/admin.pb.h"
+#include "messages/command.pb.h"
+#include "messages/kv.pb.h"
+#include "messages/raft.pb.h"
+#include "messages/storage.pb.h"
+
+namespace keel {
+using kv_request = pb<kv::Request>;
+using kv_response = pb<kv::Response>;
+using raft_batch = pb<raft::MessageBatch>;
+} // namespace keel
+
+CAF_BEGIN_TYPE_ID_BLOCK(keel, caf::first_custom_type_id)
+
+  // Client protocol (kv.proto) and replicated commands (command.proto).
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::kv::Request>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::kv::Response>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::command::Command>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::command::CommandBatch>))
+
+  // Raft (raft.proto).
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::Message>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::MessageBatch>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::Entry>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::HardState>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::Snapshot>))
+
+  // Storage records (storage.proto).
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ShardSnapshot>))
+
+  // Operator protocol (admin.proto).
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::ActorInfo>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::NodeTree>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::NodeStatus>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::ShardStatus>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::FaultRequest>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::FaultResponse>))
+
+  // Atoms (at most 10 characters). Grouped by the actor that handles them.
+  // Supervisors (supervisors/).
+  CAF_ADD_ATOM(keel, keel, tree_atom, "tree")          // -> this subtree as admin::ActorInfo
+  CAF_ADD_ATOM(keel, keel, restart_atom, "restart")    // retry a failed child start
+  CAF_ADD_ATOM(keel, keel, shutdown_atom, "shutdown")  // a child's shutdown deadline passed
+  CAF_ADD_ATOM(keel, keel, start_atom, "start")        // simple_one_for_one: start a child
+  CAF_ADD_ATOM(keel, keel, which_atom, "which")        // list children (id -> handle)
+  // Storage (actors/storage/).
+  CAF_ADD_ATOM(keel, keel, apply_atom, "apply")        // apply commands to the state machine
+  CAF_ADD_ATOM(keel, keel, read_atom, "read")          // read a key
+  CAF_ADD_ATOM(keel, keel, flush_atom, "flush")        // group commit: sync what is pending
+  CAF_ADD_ATOM(keel, keel, persist_atom, "persist")    // persist raft entries + hard state
+  CAF_ADD_ATOM(keel, keel, snap_atom, "snapshot")      // export / import a shard snapshot
+  CAF_ADD_ATOM(keel, keel, compact_atom, "compact")    // compact the log up to an index
+  // Replication (actors/replication/).
+  CAF_ADD_ATOM(keel, keel, tick_atom, "tick")          // the replica's one timer
+  CAF_ADD_ATOM(keel, keel, raft_atom, "raft")          // peer traffic
+  CAF_ADD_ATOM(keel, keel, propose_atom, "propose")    // a client command to replicate
+  CAF_ADD_ATOM(keel, keel, transfer_atom, "transfer")  // leadership transfer
+  // Client service and operators (actors/client/).
+  CAF_ADD_ATOM(keel, keel, kv_atom, "kv")              // a client request
+  CAF_ADD_ATOM(keel, keel, status_atom, "status")      // -> admin::NodeStatus / ShardStatus
+  CAF_ADD_ATOM(keel, keel, fault_atom, "fault")        // fault injection
+  CAF_ADD_ATOM(keel, keel, members_atom, "members")    // failure detector view
+  // Monitor and transport (actors/monitor/, actors/replication/transport).
+  CAF_ADD_ATOM(keel, keel, ping_atom, "ping")
+  CAF_ADD_ATOM(keel, keel, pong_atom, "pong")
+  CAF_ADD_ATOM(keel, keel, connect_atom, "connect")    // (re)connect to a peer
+  CAF_ADD_ATOM(keel, keel, peer_atom, "peer")          // peer up / down notifications
+
+CAF_END_TYPE_ID_BLOCK(keel)
+
+namespace keel {
+
+/// Registers every Keel message type with CAF. Call it on every config that
+/// spawns Keel actors or talks to a Keel node.
+inline void register_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::keel>();
+}
+
+} // namespace keel
