@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs Keel's build and test dependencies from Debian 12's packages, if any
+# is missing. Needs root (or sudo). Nothing is downloaded from anywhere else.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libcaf-dev                      # CAF 0.17.6: core, io (remote actors), openssl (TLS)
+  libssl-dev                      # CAF's openssl module links against it
+  libprotobuf-dev protobuf-compiler
+  libspdlog-dev libfmt-dev
+  librocksdb-dev
+  libtomlplusplus-dev             # cluster.conf
+  libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
