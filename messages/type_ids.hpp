@@ -45,6 +45,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(keel, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::ShardStatus>))
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::FaultRequest>))
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::FaultResponse>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::Members>))
 
   // Atoms (at most 10 characters). Grouped by the actor that handles them.
   // Supervisors (supervisors/).
