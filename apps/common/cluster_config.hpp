@@ -48,7 +48,9 @@ struct log_config {
 /// The whole validated cluster.conf.
 struct cluster_config {
   std::string source;          // the path it was read from (for messages)
-  std::string data_dir;        // absolute; node n keeps its state in data_dir/<n>
+  std::string data_dir;        // absolute (a relative setting, default "data", is
+                               // resolved against the file's directory); node n
+                               // keeps its state in data_dir/<n>
   uint32_t shards = 4;
   uint32_t replication_factor = 3;  // invariant: 1 <= replication_factor <= nodes.size()
   bool fault_injection = false;
@@ -63,10 +65,18 @@ struct cluster_config {
   /// data_dir/<node id>
   std::string node_dir(std::string_view node_id) const;
 
+  /// data_dir/<node id>/keel-node.pid: written by the node at start, read by
+  /// `keelctl cluster` to find, signal and stop the process.
+  std::string pid_file_path(std::string_view node_id) const;
+
+  /// data_dir/<node id>/keel-node.log: the node's spdlog file.
+  std::string log_file_path(std::string_view node_id) const;
+
   /// The nodes that hold a replica of `shard`, in preference order: the first
   /// is the preferred leader. Deterministic: replicas of shard s sit on nodes
   /// (s + i) mod N for i in [0, replication_factor), so shard leadership is
   /// spread round-robin over the nodes.
+  // REQUIRES: shard < shards and the invariants above (a validated config).
   std::vector<std::string> replicas_of(uint32_t shard) const;
 
   /// The shards that have a replica on `node_id`, ascending.
@@ -77,10 +87,13 @@ struct cluster_config {
 struct config_error {
   std::string source;  // file name
   uint32_t line = 0;   // 1-based; 0 when the error is not tied to a line
-  std::string setting; // e.g. "timing.election_ticks" or "node[2].port"
+  std::string setting; // e.g. "timing.election_ticks" or "node[2].port" (the
+                       // second [[node]] table: 1-based, like the line);
+                       // empty for TOML syntax errors
   std::string message; // what is wrong and what is expected
 
-  /// "cluster.conf:12: timing.election_ticks: must be greater than heartbeat_ticks"
+  /// "cluster.conf:12: timing.election_ticks: must be at least 2 * heartbeat_ticks (got 4)";
+  /// the line and the setting are left out when they are 0 or empty.
   std::string to_string() const;
 };
 

@@ -1,0 +1,588 @@
+// Tests of cluster.conf parsing and validation (apps/common/cluster_config):
+// the repository's default file, one test per kind of bad input (each asserts
+// the line and the setting the error names), shard placement and shard_of.
+
+#include "apps/common/cluster_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+using namespace keel::config;
+
+namespace {
+
+// Appended after the text under test, so that line numbers in the tests count
+// from the first line of the text under test.
+constexpr std::string_view three_nodes = R"(
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+
+[[node]]
+id = "n2"
+host = "127.0.0.1"
+port = 7102
+
+[[node]]
+id = "n3"
+host = "127.0.0.1"
+port = 7103
+)";
+
+parse_result parse(std::string_view text) {
+  return parse_cluster_config(text, "test.conf", "/base");
+}
+
+/// The error for `text`, which must not parse.
+config_error error_of(std::string_view text) {
+  auto result = parse(text);
+  if (std::holds_alternative<cluster_config>(result)) {
+    ADD_FAILURE() << "parsed, but should have failed:\n" << text;
+    return {};
+  }
+  return std::get<config_error>(result);
+}
+
+/// The config for `text`, which must parse.
+cluster_config config_of(std::string_view text) {
+  auto result = parse(text);
+  if (auto* error = std::get_if<config_error>(&result)) {
+    ADD_FAILURE() << "unexpected error: " << error->to_string();
+    return {};
+  }
+  return std::get<cluster_config>(result);
+}
+
+std::string with_nodes(std::string_view text) {
+  return std::string{text} + std::string{three_nodes};
+}
+
+/// "n1", "n2", ...: built with append, as GCC 12 warns falsely on "n" + string.
+std::string node_name(size_t number) {
+  return std::string{"n"}.append(std::to_string(number));
+}
+
+cluster_config nodes_config(size_t node_count, uint32_t replication_factor, uint32_t shards) {
+  cluster_config cfg;
+  for (size_t i = 0; i < node_count; ++i)
+    cfg.nodes.push_back({node_name(i + 1), "127.0.0.1", uint16_t(7101 + i)});
+  cfg.replication_factor = replication_factor;
+  cfg.shards = shards;
+  return cfg;
+}
+
+} // namespace
+
+// --- valid files --------------------------------------------------------------
+
+TEST(ClusterConfigParse, RepositoryDefaultFileIsAThreeNodeLocalDevCluster) {
+  auto path = std::string{KEEL_SOURCE_DIR} + "/cluster.conf";
+  auto result = load_cluster_config(path);
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(result))
+    << std::get<config_error>(result).to_string();
+  auto& cfg = std::get<cluster_config>(result);
+  ASSERT_EQ(cfg.nodes.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(cfg.nodes[i].id, node_name(i + 1));
+    EXPECT_EQ(cfg.nodes[i].host, "127.0.0.1");
+  }
+  EXPECT_EQ(cfg.source, path);
+  EXPECT_EQ(cfg.data_dir,
+            (std::filesystem::path{KEEL_SOURCE_DIR} / "data").lexically_normal().string());
+  EXPECT_EQ(cfg.shards, 4u);
+  EXPECT_EQ(cfg.replication_factor, 3u);
+  EXPECT_TRUE(cfg.fault_injection);
+  EXPECT_EQ(cfg.log.level, "info");
+}
+
+TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
+  auto cfg = config_of(three_nodes);
+  cluster_config defaults;
+  EXPECT_EQ(cfg.data_dir, "/base/data");
+  EXPECT_EQ(cfg.shards, defaults.shards);
+  EXPECT_EQ(cfg.replication_factor, defaults.replication_factor);
+  EXPECT_FALSE(cfg.fault_injection);
+  EXPECT_EQ(cfg.timing.tick_ms, defaults.timing.tick_ms);
+  EXPECT_EQ(cfg.timing.heartbeat_ticks, defaults.timing.heartbeat_ticks);
+  EXPECT_EQ(cfg.timing.election_ticks, defaults.timing.election_ticks);
+  EXPECT_EQ(cfg.timing.transport_heartbeat_ms, defaults.timing.transport_heartbeat_ms);
+  EXPECT_EQ(cfg.timing.connection_timeout_ms, defaults.timing.connection_timeout_ms);
+  EXPECT_EQ(cfg.timing.failure_detector_phi, defaults.timing.failure_detector_phi);
+  EXPECT_EQ(cfg.limits.max_key_bytes, defaults.limits.max_key_bytes);
+  EXPECT_EQ(cfg.limits.max_value_bytes, defaults.limits.max_value_bytes);
+  EXPECT_EQ(cfg.log.level, "info");
+  EXPECT_TRUE(cfg.log.to_stderr);
+}
+
+TEST(ClusterConfigParse, EverySettingIsRead) {
+  auto cfg = config_of(with_nodes(R"(
+[cluster]
+data_dir = "/srv/keel/"
+shards = 16
+replication_factor = 1
+fault_injection = true
+[timing]
+tick_ms = 5
+heartbeat_ticks = 2
+election_ticks = 4
+transport_heartbeat_ms = 50
+connection_timeout_ms = 100
+failure_detector_phi = 12
+[limits]
+max_key_bytes = 10
+max_value_bytes = 67108864
+[log]
+level = "debug"
+stderr = false
+)"));
+  EXPECT_EQ(cfg.data_dir, "/srv/keel");
+  EXPECT_EQ(cfg.shards, 16u);
+  EXPECT_EQ(cfg.replication_factor, 1u);
+  EXPECT_TRUE(cfg.fault_injection);
+  EXPECT_EQ(cfg.timing.tick_ms, 5u);
+  EXPECT_EQ(cfg.timing.heartbeat_ticks, 2u);
+  EXPECT_EQ(cfg.timing.election_ticks, 4u);
+  EXPECT_EQ(cfg.timing.transport_heartbeat_ms, 50u);
+  EXPECT_EQ(cfg.timing.connection_timeout_ms, 100u);
+  EXPECT_EQ(cfg.timing.failure_detector_phi, 12.0);
+  EXPECT_EQ(cfg.limits.max_key_bytes, 10u);
+  EXPECT_EQ(cfg.limits.max_value_bytes, 64u << 20);
+  EXPECT_EQ(cfg.log.level, "debug");
+  EXPECT_FALSE(cfg.log.to_stderr);
+  ASSERT_EQ(cfg.nodes.size(), 3u);
+  EXPECT_EQ(cfg.nodes[2].port, 7103);
+}
+
+TEST(ClusterConfigParse, RelativeDataDirIsResolvedAgainstTheFileDirectory) {
+  auto cfg = config_of(with_nodes("[cluster]\ndata_dir = \"../var/./keel\""));
+  EXPECT_EQ(cfg.data_dir, "/var/keel");
+  EXPECT_EQ(cfg.node_dir("n2"), "/var/keel/n2");
+  EXPECT_EQ(cfg.pid_file_path("n2"), "/var/keel/n2/keel-node.pid");
+  EXPECT_EQ(cfg.log_file_path("n2"), "/var/keel/n2/keel-node.log");
+}
+
+TEST(ClusterConfigParse, EvenReplicationFactorIsAccepted) {
+  // Documented choice: even factors add no fault tolerance but are not wrong.
+  EXPECT_EQ(config_of(with_nodes("[cluster]\nreplication_factor = 2")).replication_factor, 2u);
+}
+
+TEST(ClusterConfigParse, FindNodeByIdOrNull) {
+  auto cfg = config_of(three_nodes);
+  ASSERT_NE(cfg.find_node("n2"), nullptr);
+  EXPECT_EQ(cfg.find_node("n2")->port, 7102);
+  EXPECT_EQ(cfg.find_node("n4"), nullptr);
+}
+
+// --- errors: each names the line and the setting ------------------------------
+
+TEST(ClusterConfigError, ToStringIsFileLineSettingMessage) {
+  config_error e{"cluster.conf", 12, "timing.election_ticks", "must be more"};
+  EXPECT_EQ(e.to_string(), "cluster.conf:12: timing.election_ticks: must be more");
+  EXPECT_EQ((config_error{"c.conf", 0, "node", "none"}.to_string()), "c.conf: node: none");
+  EXPECT_EQ((config_error{"c.conf", 3, "", "bad"}.to_string()), "c.conf:3: bad");
+}
+
+TEST(ClusterConfigError, TomlSyntaxErrorGivesLineAndColumn) {
+  auto e = error_of("[cluster]\nshards = 4\nreplication_factor = = 3\n");
+  EXPECT_EQ(e.source, "test.conf");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "");
+  EXPECT_NE(e.message.find("TOML syntax error at column"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, RepeatedSettingIsASyntaxError) {
+  auto e = error_of("[timing]\ntick_ms = 10\ntick_ms = 20\n");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_NE(e.message.find("TOML syntax error"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, UnknownSectionSuggestsTheClosestOne) {
+  auto e = error_of(with_nodes("[cluster]\nshards = 4\n[timming]\ntick_ms = 10\n"));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "timming");
+  EXPECT_NE(e.message.find("unknown section [timming]; did you mean 'timing'?"),
+            std::string::npos)
+    << e.message;
+}
+
+TEST(ClusterConfigError, SettingOutsideAnySectionIsRejected) {
+  auto e = error_of(with_nodes("shards = 4\n"));
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_EQ(e.setting, "shards");
+  EXPECT_NE(e.message.find("outside any section"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, MisspeltSettingIsRejectedNotDefaulted) {
+  auto e = error_of(with_nodes("[timing]\ntick_ms = 10\nelection_tick = 40\n"));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "timing.election_tick");
+  EXPECT_NE(e.message.find("did you mean 'election_ticks'?"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, FirstUnknownSettingInFileOrderIsReported) {
+  // The table is sorted by key; the report must still follow the file.
+  auto e = error_of(with_nodes("[cluster]\nzzz = 1\naaa = 2\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "cluster.zzz");
+  EXPECT_NE(e.message.find("known settings: data_dir, shards"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, UnknownSettingInNodeNamesTheNode) {
+  auto e = error_of(R"([[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+[[node]]
+id = "n2"
+hots = "127.0.0.1"
+)");
+  EXPECT_EQ(e.line, 7u);
+  EXPECT_EQ(e.setting, "node[2].hots");
+  EXPECT_NE(e.message.find("did you mean 'host'?"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, WrongTypeNamesExpectedAndActual) {
+  struct bad {
+    std::string text;
+    uint32_t line;
+    std::string setting;
+    std::string message;
+  };
+  const bad cases[] = {
+    {"[cluster]\nshards = \"four\"\n", 2, "cluster.shards", "must be an integer (got a string)"},
+    {"[cluster]\nshards = 4.0\n", 2, "cluster.shards", "must be an integer (got a float)"},
+    {"[cluster]\nfault_injection = \"yes\"\n", 2, "cluster.fault_injection",
+     "must be true or false (got a string)"},
+    {"[cluster]\ndata_dir = 7\n", 2, "cluster.data_dir", "must be a string (got an integer)"},
+    {"[timing]\nfailure_detector_phi = \"8\"\n", 2, "timing.failure_detector_phi",
+     "must be a number (got a string)"},
+    {"[log]\nstderr = 1\n", 2, "log.stderr", "must be true or false (got an integer)"},
+    {"[log]\nlevel = [\"info\"]\n", 2, "log.level", "must be a string (got an array)"},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto e = error_of(with_nodes(c.text));
+    EXPECT_EQ(e.line, c.line);
+    EXPECT_EQ(e.setting, c.setting);
+    EXPECT_EQ(e.message, c.message);
+  }
+}
+
+TEST(ClusterConfigError, SectionThatIsNotATableIsRejected) {
+  auto e = error_of(with_nodes("\ntiming = 5\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "timing");
+  EXPECT_EQ(e.message, "must be a section [timing] (got an integer)");
+}
+
+TEST(ClusterConfigError, SingleNodeTableMustBeAnArrayOfTables) {
+  auto e = error_of("[cluster]\nshards = 1\n[node]\nid = \"n1\"\nhost = \"h\"\nport = 1\n");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "node");
+  EXPECT_NE(e.message.find("write one [[node]] table per node"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, OutOfRangeNumbersNameTheirRange) {
+  struct bad {
+    std::string text;
+    std::string setting;
+    std::string message;
+  };
+  const bad cases[] = {
+    {"[cluster]\nshards = 0", "cluster.shards", "must be between 1 and 1024 (got 0)"},
+    {"[cluster]\nshards = 1025", "cluster.shards", "must be between 1 and 1024 (got 1025)"},
+    {"[cluster]\nreplication_factor = 0", "cluster.replication_factor",
+     "must be between 1 and 1024 (got 0)"},
+    {"[timing]\ntick_ms = 0", "timing.tick_ms", "must be between 1 and 1000 (got 0)"},
+    {"[timing]\ntick_ms = 1001", "timing.tick_ms", "must be between 1 and 1000 (got 1001)"},
+    {"[timing]\nheartbeat_ticks = 0", "timing.heartbeat_ticks",
+     "must be between 1 and 1000 (got 0)"},
+    {"[timing]\nelection_ticks = -3", "timing.election_ticks",
+     "must be between 2 and 10000 (got -3)"},
+    {"[timing]\ntransport_heartbeat_ms = 5", "timing.transport_heartbeat_ms",
+     "must be between 10 and 60000 (got 5)"},
+    {"[timing]\nconnection_timeout_ms = 4294967296", "timing.connection_timeout_ms",
+     "must be between 20 and 600000 (got 4294967296)"},
+    {"[timing]\nfailure_detector_phi = 0.5", "timing.failure_detector_phi",
+     "must be between 1 and 32 (got 0.5)"},
+    {"[timing]\nfailure_detector_phi = nan", "timing.failure_detector_phi",
+     "must be between 1 and 32 (got nan)"},
+    {"[limits]\nmax_key_bytes = 0", "limits.max_key_bytes",
+     "must be between 1 and 65536 (got 0)"},
+    {"[limits]\nmax_value_bytes = 0", "limits.max_value_bytes",
+     "must be between 1 and 67108864 (got 0)"},
+    {"[limits]\nmax_value_bytes = 67108865", "limits.max_value_bytes",
+     "must be between 1 and 67108864 (got 67108865)"},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto e = error_of(with_nodes(c.text));
+    EXPECT_EQ(e.line, 2u);
+    EXPECT_EQ(e.setting, c.setting);
+    EXPECT_EQ(e.message, c.message);
+  }
+}
+
+TEST(ClusterConfigError, PortOutOfRange) {
+  for (auto port : {"0", "65536", "-1"}) {
+    SCOPED_TRACE(port);
+    auto e = error_of(std::string{"[[node]]\nid = \"n1\"\nhost = \"h\"\nport = "} + port);
+    EXPECT_EQ(e.line, 4u);
+    EXPECT_EQ(e.setting, "node[1].port");
+    EXPECT_EQ(e.message, std::string{"must be between 1 and 65535 (got "} + port + ")");
+  }
+}
+
+TEST(ClusterConfigError, ElectionTimeoutMustCoverTwoHeartbeats) {
+  auto e = error_of(with_nodes("[timing]\nheartbeat_ticks = 2\nelection_ticks = 3\n"));
+  EXPECT_EQ(e.to_string(),
+            "test.conf:3: timing.election_ticks: must be at least 2 * heartbeat_ticks = 4 (got 3)");
+}
+
+TEST(ClusterConfigError, HeartbeatAboveDefaultElectionTimeoutPointsAtHeartbeat) {
+  auto e = error_of(with_nodes("[timing]\n\nheartbeat_ticks = 20\n"));
+  EXPECT_EQ(e.line, 3u); // election_ticks is not in the file; the culprit is
+  EXPECT_EQ(e.setting, "timing.election_ticks");
+  EXPECT_EQ(e.message, "must be at least 2 * heartbeat_ticks = 40 (got 30)");
+}
+
+TEST(ClusterConfigError, ConnectionTimeoutMustCoverTwoTransportHeartbeats) {
+  auto e = error_of(
+    with_nodes("[timing]\ntransport_heartbeat_ms = 300\nconnection_timeout_ms = 500\n"));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "timing.connection_timeout_ms");
+  EXPECT_EQ(e.message, "must be at least 2 * transport_heartbeat_ms = 600 (got 500)");
+}
+
+TEST(ClusterConfigError, NoNodesIsAnError) {
+  auto e = error_of("[cluster]\nshards = 4\n");
+  EXPECT_EQ(e.line, 0u);
+  EXPECT_EQ(e.setting, "node");
+  EXPECT_NE(e.message.find("add one [[node]] table"), std::string::npos) << e.message;
+  auto empty = error_of("\nnode = []\n[cluster]\nshards = 4\n");
+  EXPECT_EQ(empty.line, 2u);
+  EXPECT_EQ(empty.setting, "node");
+}
+
+TEST(ClusterConfigError, NodeSettingsAreRequired) {
+  struct missing {
+    std::string text;
+    std::string setting;
+  };
+  const missing cases[] = {
+    {"host = \"h\"\nport = 7102", "node[2].id"},
+    {"id = \"n2\"\nport = 7102", "node[2].host"},
+    {"id = \"n2\"\nhost = \"h\"", "node[2].port"},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto e = error_of("[[node]]\nid = \"n1\"\nhost = \"h\"\nport = 7101\n\n[[node]]\n" + c.text);
+    EXPECT_EQ(e.line, 6u); // the [[node]] header of the incomplete node
+    EXPECT_EQ(e.setting, c.setting);
+    EXPECT_EQ(e.message, "is required");
+  }
+}
+
+TEST(ClusterConfigError, DuplicateNodeIdPointsAtTheSecond) {
+  auto e = error_of(R"([[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7102
+)");
+  EXPECT_EQ(e.line, 6u);
+  EXPECT_EQ(e.setting, "node[2].id");
+  EXPECT_EQ(e.message, "duplicate node id 'n1' (also node[1])");
+}
+
+TEST(ClusterConfigError, DuplicateHostAndPortPointsAtTheSecond) {
+  auto e = error_of(R"([[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+[[node]]
+id = "n2"
+host = "127.0.0.1"
+port = 7101
+)");
+  EXPECT_EQ(e.line, 8u);
+  EXPECT_EQ(e.setting, "node[2].port");
+  EXPECT_EQ(e.message, "duplicate address 127.0.0.1:7101 (also node[1], id 'n1')");
+}
+
+TEST(ClusterConfigParse, SameHostDifferentPortsAndSamePortDifferentHostsAreFine) {
+  auto cfg = config_of(R"([cluster]
+replication_factor = 1
+[[node]]
+id = "n1"
+host = "10.0.0.1"
+port = 7101
+[[node]]
+id = "n2"
+host = "10.0.0.2"
+port = 7101
+)");
+  EXPECT_EQ(cfg.nodes.size(), 2u);
+}
+
+TEST(ClusterConfigError, NodeIdCharactersAndLength) {
+  for (auto& id : std::vector<std::string>{"", "n 1", "n/1", "n.1", "ü", std::string(33, 'a')}) {
+    SCOPED_TRACE(id);
+    auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"" + id
+                      + "\"\nhost = \"h\"\nport = 1");
+    EXPECT_EQ(e.line, 4u);
+    EXPECT_EQ(e.setting, "node[1].id");
+    EXPECT_NE(e.message.find("must be 1 to 32 characters"), std::string::npos) << e.message;
+  }
+  auto ok = config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"" + std::string(32, 'Z')
+                      + "\"\nhost = \"h\"\nport = 1\n[[node]]\nid = \"a_B-9\"\nhost = \"h\"\nport = 2");
+  EXPECT_EQ(ok.nodes[1].id, "a_B-9");
+}
+
+TEST(ClusterConfigError, EmptyOrMalformedHost) {
+  for (std::string host : {"", "my host", "http://h"}) {
+    SCOPED_TRACE(host);
+    auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\nhost = \"" + host
+                      + "\"\nport = 1");
+    EXPECT_EQ(e.line, 5u);
+    EXPECT_EQ(e.setting, "node[1].host");
+  }
+}
+
+TEST(ClusterConfigError, EmptyDataDir) {
+  auto e = error_of(with_nodes("[cluster]\ndata_dir = \"\""));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "cluster.data_dir");
+}
+
+TEST(ClusterConfigError, UnknownLogLevelListsTheLevels) {
+  auto e = error_of(with_nodes("[log]\nlevel = \"verbose\"\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "log.level");
+  EXPECT_EQ(e.message,
+            "unknown level 'verbose'; use one of trace, debug, info, warn, error, critical, off");
+}
+
+TEST(ClusterConfigError, ReplicationFactorAboveNodeCount) {
+  auto e = error_of(with_nodes("[cluster]\nshards = 2\nreplication_factor = 5\n"));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "cluster.replication_factor");
+  EXPECT_EQ(e.message, "must be at most the number of nodes, 3 (got 5)");
+  // The default (3) is too large for one node; nothing to point at but the setting.
+  auto d = error_of("[[node]]\nid = \"n1\"\nhost = \"h\"\nport = 1\n");
+  EXPECT_EQ(d.line, 0u);
+  EXPECT_EQ(d.setting, "cluster.replication_factor");
+  EXPECT_EQ(d.message, "must be at most the number of nodes, 1 (got 3, the default)");
+}
+
+TEST(ClusterConfigError, MissingFileIsAnErrorWithoutLine) {
+  auto result = load_cluster_config("/nonexistent/keel/cluster.conf");
+  ASSERT_TRUE(std::holds_alternative<config_error>(result));
+  auto& e = std::get<config_error>(result);
+  EXPECT_EQ(e.source, "/nonexistent/keel/cluster.conf");
+  EXPECT_EQ(e.line, 0u);
+  EXPECT_NE(e.message.find("cannot open"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigError, DirectoryIsNotAConfigFile) {
+  auto result = load_cluster_config(KEEL_SOURCE_DIR);
+  ASSERT_TRUE(std::holds_alternative<config_error>(result));
+  EXPECT_EQ(std::get<config_error>(result).line, 0u);
+}
+
+// --- placement ------------------------------------------------------------------
+
+TEST(ClusterPlacement, ReplicasFollowNodeOrderFromTheShard) {
+  auto cfg = nodes_config(3, 3, 4);
+  EXPECT_EQ(cfg.replicas_of(0), (std::vector<std::string>{"n1", "n2", "n3"}));
+  EXPECT_EQ(cfg.replicas_of(1), (std::vector<std::string>{"n2", "n3", "n1"}));
+  EXPECT_EQ(cfg.replicas_of(3), (std::vector<std::string>{"n1", "n2", "n3"}));
+  auto two = nodes_config(5, 2, 8);
+  EXPECT_EQ(two.replicas_of(4), (std::vector<std::string>{"n5", "n1"}));
+}
+
+TEST(ClusterPlacement, PreferredLeadersAreSpreadRoundRobin) {
+  auto cfg = nodes_config(5, 3, 10);
+  std::map<std::string, int> leads;
+  for (uint32_t s = 0; s < cfg.shards; ++s) {
+    auto leader = cfg.replicas_of(s).front();
+    EXPECT_EQ(leader, cfg.nodes[s % 5].id);
+    ++leads[leader];
+  }
+  ASSERT_EQ(leads.size(), 5u);
+  for (auto& [node, count] : leads)
+    EXPECT_EQ(count, 2) << node;
+}
+
+TEST(ClusterPlacement, NeverTwoReplicasOfAShardOnOneNode) {
+  for (size_t n = 1; n <= 7; ++n)
+    for (uint32_t rf = 1; rf <= n; ++rf) {
+      auto cfg = nodes_config(n, rf, 20);
+      for (uint32_t s = 0; s < cfg.shards; ++s) {
+        auto replicas = cfg.replicas_of(s);
+        std::set<std::string> distinct(replicas.begin(), replicas.end());
+        EXPECT_EQ(replicas.size(), rf);
+        EXPECT_EQ(distinct.size(), rf) << "nodes=" << n << " rf=" << rf << " shard=" << s;
+      }
+    }
+}
+
+TEST(ClusterPlacement, PlacementIsDeterministic) {
+  auto a = nodes_config(4, 3, 16);
+  auto b = nodes_config(4, 3, 16);
+  for (uint32_t s = 0; s < 16; ++s)
+    EXPECT_EQ(a.replicas_of(s), b.replicas_of(s));
+}
+
+TEST(ClusterPlacement, ShardsOnIsTheInverseOfReplicasOf) {
+  auto cfg = nodes_config(4, 2, 6);
+  for (auto& node : cfg.nodes) {
+    auto shards = cfg.shards_on(node.id);
+    EXPECT_TRUE(std::is_sorted(shards.begin(), shards.end()));
+    for (uint32_t s = 0; s < cfg.shards; ++s) {
+      auto replicas = cfg.replicas_of(s);
+      bool holds = std::find(replicas.begin(), replicas.end(), node.id) != replicas.end();
+      bool listed = std::find(shards.begin(), shards.end(), s) != shards.end();
+      EXPECT_EQ(holds, listed) << node.id << " shard " << s;
+    }
+  }
+  EXPECT_EQ(cfg.shards_on("n1"), (std::vector<uint32_t>{0, 3, 4}));
+  EXPECT_TRUE(cfg.shards_on("nobody").empty());
+}
+
+// --- shard_of -------------------------------------------------------------------
+
+TEST(ShardOf, IsFnv1a64ModuloShards) {
+  // FNV-1a 64 reference values: "" -> 0xcbf29ce484222325, "a" -> 0xaf63dc4c8601ec8c.
+  EXPECT_EQ(shard_of("", 1u << 31), 0xcbf29ce484222325ull % (1u << 31));
+  EXPECT_EQ(shard_of("a", 1000003), 0xaf63dc4c8601ec8cull % 1000003);
+  // Pinned: changing these re-maps every stored key to another shard.
+  EXPECT_EQ(shard_of("", 4), 1u);
+  EXPECT_EQ(shard_of("a", 4), 0u);
+  EXPECT_EQ(shard_of("foo", 4), 3u);
+  EXPECT_EQ(shard_of("k7", 16), 7u);
+  EXPECT_EQ(shard_of("user:42", 16), 2u);
+}
+
+TEST(ShardOf, OneShardTakesEveryKey) {
+  for (auto key : {"", "a", "zzz", "user:1"})
+    EXPECT_EQ(shard_of(key, 1), 0u);
+}
+
+TEST(ShardOf, KeysSpreadRoughlyUniformly) {
+  constexpr uint32_t shards = 16;
+  constexpr int keys = 160000;
+  std::vector<int> count(shards);
+  for (int i = 0; i < keys; ++i)
+    ++count[shard_of("key-" + std::to_string(i), shards)];
+  for (uint32_t s = 0; s < shards; ++s)
+    EXPECT_NEAR(count[s], keys / shards, keys / shards / 20) << "shard " << s; // within 5%
+}
