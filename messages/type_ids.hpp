@@ -71,6 +71,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(keel, caf::first_custom_type_id)
   CAF_ADD_ATOM(keel, keel, status_atom, "status")      // -> admin::NodeStatus / ShardStatus
   CAF_ADD_ATOM(keel, keel, fault_atom, "fault")        // fault injection
   CAF_ADD_ATOM(keel, keel, members_atom, "members")    // failure detector view
+  CAF_ADD_ATOM(keel, keel, retry_atom, "retry")        // client session: next attempt after a backoff
   // Monitor and transport (actors/monitor/, actors/replication/transport).
   CAF_ADD_ATOM(keel, keel, ping_atom, "ping")
   CAF_ADD_ATOM(keel, keel, pong_atom, "pong")
