@@ -12,7 +12,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace keel::logging {
+namespace keel {
 namespace {
 
 /// What new loggers are built from. spdlog's registry is process-wide by
@@ -43,7 +43,7 @@ std::shared_ptr<spdlog::logger> install(logger_recipe& r, const std::string& nam
 }
 
 void install_components(logger_recipe& r) {
-  for (auto name : component_names)
+  for (auto name : component_logger_names)
     install(r, std::string{name});
   spdlog::set_default_logger(spdlog::get("node"));
 }
@@ -103,4 +103,4 @@ std::shared_ptr<spdlog::logger> component_logger(std::string_view name) {
   return install(r, key);
 }
 
-} // namespace keel::logging
+} // namespace keel

@@ -15,10 +15,10 @@
 
 #include "apps/common/cluster_config.hpp"
 
-namespace keel::logging {
+namespace keel {
 
 /// The loggers setup_logging creates, one per component.
-inline constexpr std::string_view component_names[]
+inline constexpr std::string_view component_logger_names[]
   = {"node", "sup", "storage", "raft", "client", "monitor", "transport"};
 
 /// Creates (or re-creates) every component logger for keel-node. They share a
@@ -42,4 +42,4 @@ void setup_quiet_logging(std::string_view tool_name);
 /// current sinks: stderr at info level when setup never ran.
 std::shared_ptr<spdlog::logger> component_logger(std::string_view name);
 
-} // namespace keel::logging
+} // namespace keel

@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <sstream>
 
-namespace keel::pid_file {
+namespace keel {
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,4 +94,4 @@ std::vector<std::string> process_cmdline(pid_t pid) {
   return args;
 }
 
-} // namespace keel::pid_file
+} // namespace keel

@@ -14,7 +14,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-namespace keel::pid_file {
+namespace keel {
 
 /// Writes `pid` as decimal text plus newline to `path`, creating parent
 /// directories. Atomic: readers see the old file or the complete new one.
@@ -40,4 +40,4 @@ bool process_stopped(pid_t pid);
 /// does not exist, is a zombie, or the file cannot be read.
 std::vector<std::string> process_cmdline(pid_t pid);
 
-} // namespace keel::pid_file
+} // namespace keel

@@ -26,7 +26,7 @@ protected:
 
   void TearDown() override {
     // Leave the process-wide loggers on stderr, not on a deleted file.
-    (void) logging::setup_logging(config::log_config{}, "test", "");
+    (void) setup_logging(config::log_config{}, "test", "");
     std::filesystem::remove_all(dir_);
   }
 
@@ -52,8 +52,8 @@ config::log_config file_only(std::string level) {
 } // namespace
 
 TEST_F(LoggingTest, LineHasTimeNodeIdLoggerLevelAndMessage) {
-  ASSERT_EQ(logging::setup_logging(file_only("info"), "n1", log_file()), std::nullopt);
-  auto raft = logging::component_logger("raft");
+  ASSERT_EQ(setup_logging(file_only("info"), "n1", log_file()), std::nullopt);
+  auto raft = component_logger("raft");
   raft->info("became leader term={}", 3);
   raft->flush();
   std::regex line{R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[n1\] \[raft\] \[info\] )"
@@ -62,24 +62,24 @@ TEST_F(LoggingTest, LineHasTimeNodeIdLoggerLevelAndMessage) {
 }
 
 TEST_F(LoggingTest, EveryComponentLoggerExistsAndSharesTheFile) {
-  ASSERT_EQ(logging::setup_logging(file_only("debug"), "n1", log_file()), std::nullopt);
-  for (auto name : logging::component_names) {
+  ASSERT_EQ(setup_logging(file_only("debug"), "n1", log_file()), std::nullopt);
+  for (auto name : component_logger_names) {
     auto logger = spdlog::get(std::string{name});
     ASSERT_NE(logger, nullptr) << name;
-    EXPECT_EQ(logger, logging::component_logger(name));
+    EXPECT_EQ(logger, component_logger(name));
     logger->debug("from {}", name);
     logger->flush();
   }
   auto text = read_log();
-  for (auto name : logging::component_names)
+  for (auto name : component_logger_names)
     EXPECT_NE(text.find("[n1] [" + std::string{name} + "] [debug] from " + std::string{name}),
               std::string::npos)
       << text;
 }
 
 TEST_F(LoggingTest, LevelFiltersAndWarningsFlushAtOnce) {
-  ASSERT_EQ(logging::setup_logging(file_only("warn"), "n1", log_file()), std::nullopt);
-  auto storage = logging::component_logger("storage");
+  ASSERT_EQ(setup_logging(file_only("warn"), "n1", log_file()), std::nullopt);
+  auto storage = component_logger("storage");
   storage->info("not shown");
   storage->warn("disk slow");
   // No explicit flush: warn and above flush by themselves.
@@ -91,22 +91,22 @@ TEST_F(LoggingTest, LevelFiltersAndWarningsFlushAtOnce) {
 TEST_F(LoggingTest, UnopenableLogFileIsReported) {
   std::ofstream{dir_ / "blocker"} << "a file where a directory should be";
   auto error
-    = logging::setup_logging(file_only("info"), "n1", (dir_ / "blocker" / "x.log").string());
+    = setup_logging(file_only("info"), "n1", (dir_ / "blocker" / "x.log").string());
   ASSERT_TRUE(error.has_value());
   EXPECT_NE(error->find("cannot open log file"), std::string::npos) << *error;
-  EXPECT_NE(logging::component_logger("node"), nullptr);
+  EXPECT_NE(component_logger("node"), nullptr);
 }
 
 TEST_F(LoggingTest, QuietLoggingShowsWarningsOnly) {
-  logging::setup_quiet_logging("keelctl");
-  auto client = logging::component_logger("client");
+  setup_quiet_logging("keelctl");
+  auto client = component_logger("client");
   EXPECT_FALSE(client->should_log(spdlog::level::info));
   EXPECT_TRUE(client->should_log(spdlog::level::warn));
 }
 
 TEST_F(LoggingTest, UnknownNameGetsALoggerOnTheCurrentSinks) {
-  ASSERT_EQ(logging::setup_logging(file_only("info"), "n1", log_file()), std::nullopt);
-  auto bench = logging::component_logger("bench");
+  ASSERT_EQ(setup_logging(file_only("info"), "n1", log_file()), std::nullopt);
+  auto bench = component_logger("bench");
   ASSERT_NE(bench, nullptr);
   EXPECT_EQ(bench->name(), "bench");
   bench->info("extra");

@@ -13,7 +13,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-using namespace keel::pid_file;
+using namespace keel;
 
 namespace {
 
