@@ -1,0 +1,404 @@
+// raft::node: construction, the public API, message dispatch and ready().
+// The rules themselves live in node_roles.cpp (role changes), node_election.cpp
+// (§5.2, §5.4.1, thesis §9.6), node_leader.cpp (§5.3, §5.4.2, §7, thesis §3.10,
+// §6.2, §6.4) and node_follower.cpp (§5.3, §7).
+#include "actors/replication/core/node.hpp"
+
+#include <utility>
+
+#include "actors/replication/core/logger.hpp"
+
+namespace keel::raft {
+
+namespace {
+
+bool same_hard_state(const HardState& a, const HardState& b) {
+  return a.term() == b.term() && a.vote() == b.vote() && a.commit() == b.commit();
+}
+
+const config& checked(const config& cfg) {
+  auto problem = validate(cfg);
+  KEEL_RAFT_INVARIANT(!problem, problem ? problem->c_str() : "");
+  return cfg;
+}
+
+} // namespace
+
+const char* to_string(role r) {
+  switch (r) {
+    case role::follower:
+      return "follower";
+    case role::pre_candidate:
+      return "pre_candidate";
+    case role::candidate:
+      return "candidate";
+    case role::leader:
+      return "leader";
+  }
+  return "unknown";
+}
+
+node::node(config cfg)
+  : cfg_(checked(cfg)),
+    rng_(cfg_.seed),
+    log_(*cfg_.storage, cfg_.max_apply_bytes) {
+  for (const auto& v : cfg_.voters)
+    progress_.emplace(v, progress{cfg_.max_inflight_appends});
+  // §5.1: restart from what the last run persisted.
+  auto hs = cfg_.storage->hard_state();
+  if (hs.term() != 0 || !hs.vote().empty() || hs.commit() != 0) {
+    KEEL_RAFT_INVARIANT(hs.commit() >= log_.committed() && hs.commit() <= log_.last_index(),
+                        "stored commit index lies outside the stored log");
+    log_.commit_to(hs.commit());
+    term_ = hs.term();
+    vote_ = hs.vote();
+  }
+  if (cfg_.applied > 0) {
+    KEEL_RAFT_INVARIANT(cfg_.applied <= log_.committed(), "applied index beyond the commit index");
+    if (cfg_.applied > log_.applied())
+      log_.applied_to(cfg_.applied);
+  }
+  become_follower(term_, {});
+  prev_hard_state_ = hard_state();
+  prev_soft_state_ = soft_state();
+  write_log(log_level::info, "started term=" + std::to_string(term_) + " commit="
+                                 + std::to_string(log_.committed()) + " applied="
+                                 + std::to_string(log_.applied()) + " last_index="
+                                 + std::to_string(log_.last_index()));
+}
+
+// -- input ----------------------------------------------------------------------
+
+void node::tick() {
+  if (role_ == role::leader)
+    tick_heartbeat();
+  else
+    tick_election();
+}
+
+void node::step(const Message& m) {
+  if (m.to() != cfg_.id || m.shard() != cfg_.shard || !progress_.contains(m.from())
+      || m.from() == cfg_.id) {
+    write_log(log_level::warn, "dropped misrouted message from=" + m.from() + " to=" + m.to()
+                                   + " shard=" + std::to_string(m.shard()));
+    return;
+  }
+  const bool is_vote_request = m.type() == MSG_VOTE || m.type() == MSG_PRE_VOTE;
+  if (m.term() > term_) {
+    if (is_vote_request && in_leader_lease() && m.context() != transfer_campaign_context) {
+      // Thesis §4.2.3: while a leader is known to be alive, a vote request
+      // comes from a disruptive server; ignore it without changing the term.
+      write_log(log_level::debug, "ignored vote request within leader lease from=" + m.from());
+      return;
+    }
+    if (m.type() == MSG_PRE_VOTE || (m.type() == MSG_PRE_VOTE_RESP && !m.reject())) {
+      // Thesis §9.6: a pre-vote changes no state; a granted pre-vote carries
+      // the term the candidate will campaign in, which is not ours yet.
+    } else {
+      // §5.1: a higher term makes any node a follower of that term.
+      const bool from_leader
+        = m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT || m.type() == MSG_SNAPSHOT;
+      become_follower(m.term(), from_leader ? m.from() : std::string{});
+    }
+  } else if (m.term() < term_) {
+    if ((cfg_.check_quorum || cfg_.pre_vote)
+        && (m.type() == MSG_HEARTBEAT || m.type() == MSG_APPEND)) {
+      // A stale leader. With pre-vote or the leader lease, our higher term
+      // would never reach it through an election, so tell it directly; it
+      // steps down and this node can rejoin the majority's term.
+      send(reply_to(m, MSG_APPEND_RESP));
+    } else if (m.type() == MSG_PRE_VOTE) {
+      // Tell the pre-candidate that its term is behind, so it stops polling.
+      auto resp = reply_to(m, MSG_PRE_VOTE_RESP);
+      resp.set_reject(true);
+      send(std::move(resp));
+    }
+    return; // §5.1: stale messages are otherwise ignored
+  }
+  if (is_vote_request) {
+    handle_vote_request(m);
+    return;
+  }
+  switch (role_) {
+    case role::leader:
+      step_leader(m);
+      break;
+    case role::candidate:
+    case role::pre_candidate:
+      step_candidate(m);
+      break;
+    case role::follower:
+      step_follower(m);
+      break;
+  }
+}
+
+void node::step_leader(const Message& m) {
+  switch (m.type()) {
+    case MSG_APPEND_RESP:
+      handle_append_response(m);
+      break;
+    case MSG_HEARTBEAT_RESP:
+      handle_heartbeat_response(m);
+      break;
+    default:
+      break; // e.g. a late vote response: nothing to do
+  }
+}
+
+void node::step_candidate(const Message& m) {
+  switch (m.type()) {
+    case MSG_APPEND:
+      // §5.2: a candidate that hears from the leader of its term steps down.
+      become_follower(m.term(), m.from());
+      handle_append(m);
+      break;
+    case MSG_HEARTBEAT:
+      become_follower(m.term(), m.from());
+      handle_heartbeat(m);
+      break;
+    case MSG_SNAPSHOT:
+      become_follower(m.term(), m.from());
+      handle_snapshot(m);
+      break;
+    case MSG_PRE_VOTE_RESP:
+    case MSG_VOTE_RESP:
+      handle_vote_response(m);
+      break;
+    default:
+      break;
+  }
+}
+
+void node::step_follower(const Message& m) {
+  switch (m.type()) {
+    case MSG_APPEND:
+      election_elapsed_ = 0;
+      leader_id_ = m.from();
+      handle_append(m);
+      break;
+    case MSG_HEARTBEAT:
+      election_elapsed_ = 0;
+      leader_id_ = m.from();
+      handle_heartbeat(m);
+      break;
+    case MSG_SNAPSHOT:
+      election_elapsed_ = 0;
+      leader_id_ = m.from();
+      handle_snapshot(m);
+      break;
+    case MSG_TIMEOUT_NOW:
+      // Thesis §3.10: the leader hands over; campaign at once, skipping the
+      // pre-vote and asking voters to ignore their leader lease.
+      write_log(log_level::info, "campaigning on leadership transfer from=" + m.from());
+      start_campaign(campaign_kind::transfer);
+      break;
+    default:
+      break;
+  }
+}
+
+result<uint64_t> node::propose(std::string data) {
+  if (role_ != role::leader)
+    return error{errc::not_leader, leader_id_};
+  if (!lead_transferee_.empty())
+    return errc::proposal_dropped;
+  Entry e;
+  e.set_type(ENTRY_NORMAL);
+  e.set_data(std::move(data));
+  auto index = append_entry(std::move(e));
+  broadcast_append();
+  return index;
+}
+
+result<void> node::read_index(std::string context) {
+  if (role_ != role::leader)
+    return error{errc::not_leader, leader_id_};
+  if (progress_.size() == 1) {
+    // A single voter is its own majority: no one can have replaced it.
+    reads_confirmed_.push_back(read_state{std::move(context), log_.committed()});
+    return {};
+  }
+  if (!committed_entry_in_current_term()) {
+    // Thesis §6.4 step 1: until the no-op of this term commits, the leader
+    // may not know the latest commit index; wait for it.
+    reads_before_commit_.push_back(std::move(context));
+    return {};
+  }
+  start_read(std::move(context));
+  return {};
+}
+
+result<void> node::transfer_leadership(const std::string& to) {
+  if (role_ != role::leader)
+    return error{errc::not_leader, leader_id_};
+  auto pr = progress_.find(to);
+  if (pr == progress_.end())
+    return errc::unknown_peer;
+  if (to == cfg_.id || to == lead_transferee_)
+    return {};
+  if (!lead_transferee_.empty())
+    write_log(log_level::info, "aborted leadership transfer to=" + lead_transferee_);
+  write_log(log_level::info, "transferring leadership to=" + to);
+  // Thesis §3.10: the transfer must finish within an election timeout,
+  // which tick_heartbeat counts from here.
+  election_elapsed_ = 0;
+  lead_transferee_ = to;
+  if (pr->second.match == log_.last_index())
+    send_timeout_now(to);
+  else
+    send_append(to);
+  return {};
+}
+
+void node::campaign() {
+  if (role_ == role::leader)
+    return;
+  start_campaign(cfg_.pre_vote ? campaign_kind::pre_election : campaign_kind::election);
+}
+
+void node::report_unreachable(const std::string& peer) {
+  if (role_ != role::leader)
+    return;
+  auto pr = progress_.find(peer);
+  if (pr != progress_.end() && pr->second.state == progress_state::replicate)
+    pr->second.become_probe();
+}
+
+void node::report_snapshot(const std::string& peer, bool delivered) {
+  if (role_ != role::leader)
+    return;
+  auto i = progress_.find(peer);
+  if (i == progress_.end() || i->second.state != progress_state::snapshot)
+    return;
+  auto& pr = i->second;
+  if (!delivered)
+    pr.pending_snapshot = 0; // probe from match again: the snapshot is not there
+  pr.become_probe();
+  // Delivered: wait for the follower's append response before probing.
+  // Lost: wait for a heartbeat response before trying again.
+  pr.probe_sent = true;
+  write_log(log_level::info, "snapshot report peer=" + peer
+                                 + " delivered=" + (delivered ? "true" : "false"));
+}
+
+// -- output ---------------------------------------------------------------------
+
+bool node::has_ready() const {
+  return !outbox_.empty() || !log_.unstable_entries().empty() || log_.unstable_snapshot()
+         || log_.has_next_committed_entries() || !same_hard_state(hard_state(), prev_hard_state_)
+         || soft_state() != prev_soft_state_
+         || (!reads_confirmed_.empty() && reads_confirmed_.front().index <= log_.committed())
+         || !reads_aborted_.empty();
+}
+
+raft::ready node::ready() {
+  raft::ready rd;
+  if (auto ss = soft_state(); ss != prev_soft_state_) {
+    rd.soft_state_change = ss;
+    prev_soft_state_ = ss;
+  }
+  if (auto hs = hard_state(); !same_hard_state(hs, prev_hard_state_)) {
+    rd.hard_state = hs;
+    prev_hard_state_ = hs;
+  }
+  if (const auto& snap = log_.unstable_snapshot())
+    rd.snapshot = *snap;
+  rd.entries = log_.unstable_entries();
+  rd.messages = std::move(outbox_);
+  outbox_.clear();
+  rd.committed_entries = log_.next_committed_entries();
+  // Thesis §6.4 step 4: a confirmed read is served once the state machine
+  // has applied its index, which it will have after this ready.
+  auto applied_after = log_.applied();
+  if (rd.snapshot)
+    applied_after = std::max(applied_after, rd.snapshot->metadata().index());
+  if (!rd.committed_entries.empty())
+    applied_after = rd.committed_entries.back().index();
+  auto servable = reads_confirmed_.begin();
+  while (servable != reads_confirmed_.end() && servable->index <= applied_after)
+    ++servable;
+  rd.read_states.assign(std::make_move_iterator(reads_confirmed_.begin()),
+                        std::make_move_iterator(servable));
+  reads_confirmed_.erase(reads_confirmed_.begin(), servable);
+  rd.aborted_reads = std::move(reads_aborted_);
+  reads_aborted_.clear();
+  return rd;
+}
+
+void node::advance(const raft::ready& rd) {
+  if (!rd.committed_entries.empty())
+    log_.applied_to(rd.committed_entries.back().index());
+  else if (rd.snapshot && rd.snapshot->metadata().index() > log_.applied())
+    log_.applied_to(rd.snapshot->metadata().index());
+  if (!rd.entries.empty())
+    log_.stable_to(rd.entries.back().index(), rd.entries.back().term());
+  if (rd.snapshot)
+    log_.stable_snap_to(rd.snapshot->metadata().index());
+}
+
+raft::status node::status() const {
+  raft::status s;
+  s.id = cfg_.id;
+  s.node_role = role_;
+  s.term = term_;
+  s.vote = vote_;
+  s.leader_id = leader_id_;
+  s.commit = log_.committed();
+  s.applied = log_.applied();
+  s.last_index = log_.last_index();
+  s.snapshot_index = log_.first_index() - 1;
+  if (role_ == role::leader) {
+    s.transferring_to = lead_transferee_;
+    for (const auto& [id, pr] : progress_)
+      s.progress.emplace(id, peer_progress{pr.match, pr.next, pr.state, pr.recent_active});
+  }
+  return s;
+}
+
+// -- plumbing -------------------------------------------------------------------
+
+void node::send(Message m) {
+  m.set_from(cfg_.id);
+  m.set_shard(cfg_.shard);
+  switch (m.type()) {
+    case MSG_VOTE:
+    case MSG_PRE_VOTE:
+    case MSG_VOTE_RESP:
+    case MSG_PRE_VOTE_RESP:
+      // Campaign messages carry an explicit term: a pre-vote asks about a
+      // future term, and a granted pre-vote answers in it.
+      KEEL_RAFT_INVARIANT(m.term() != 0, "campaign message without a term");
+      break;
+    default:
+      m.set_term(term_);
+  }
+  outbox_.push_back(std::move(m));
+}
+
+Message node::reply_to(const Message& m, MessageType type) const {
+  Message r;
+  r.set_type(type);
+  r.set_to(m.from());
+  r.set_term(term_);
+  return r;
+}
+
+HardState node::hard_state() const {
+  HardState hs;
+  hs.set_term(term_);
+  hs.set_vote(vote_);
+  hs.set_commit(log_.committed());
+  return hs;
+}
+
+raft::soft_state node::soft_state() const {
+  return raft::soft_state{leader_id_, role_};
+}
+
+void node::write_log(log_level level, const std::string& line) const {
+  if (cfg_.log != nullptr)
+    cfg_.log->write(level, "node=" + cfg_.id + " term=" + std::to_string(term_) + " " + line);
+}
+
+} // namespace keel::raft

@@ -1,0 +1,60 @@
+// What a raft::node hands its owner to do: the output half of the pure core
+// (etcd raft's Ready). The owner (replica shell, test, simulation) runs this
+// loop, in this order, and only this order keeps Raft safe:
+//
+//   while (node.has_ready()) {
+//     auto rd = node.ready();
+//     1. persist: rd.snapshot (if any), then rd.entries (append; the storage
+//        drops any stored suffix they replace), then rd.hard_state (if any);
+//        durably (fsync) before step 2. Figure 2: currentTerm, votedFor and
+//        log[] are updated on stable storage before responding to RPCs.
+//     2. send rd.messages (batch_by_destination: one MessageBatch per peer).
+//     3. apply: restore rd.snapshot's data into the state machine (if any),
+//        then apply rd.committed_entries in order.
+//     4. serve rd.read_states (their index is applied now); fail rd.aborted_reads.
+//     5. node.advance(rd);
+//   }
+//
+// A message in a ready may depend on that same ready's hard state or entries
+// (a vote on the vote, an append acknowledgement on the entries), which is why
+// nothing is sent before step 1 is durable.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/replication/core/read_index_queue.hpp"
+#include "actors/replication/core/status.hpp"
+#include "messages/raft.pb.h"
+
+namespace keel::raft {
+
+/// Who leads, as this node believes: changes of it are reported so the shell
+/// can redirect clients and fail pending work of a lost leadership.
+struct soft_state {
+  std::string leader_id;  // empty if unknown
+  role node_role = role::follower;
+
+  friend bool operator==(const soft_state&, const soft_state&) = default;
+};
+
+/// One batch of work for the owner of a raft::node; see the loop above.
+struct ready {
+  std::optional<soft_state> soft_state_change;  // set when leader or role changed
+  std::optional<HardState> hard_state;          // persist if set (changed since the last ready)
+  std::optional<Snapshot> snapshot;             // persist and restore if set (InstallSnapshot, §7)
+  std::vector<Entry> entries;                   // persist (append) before sending messages
+  std::vector<Message> messages;                // send after persisting
+  std::vector<Entry> committed_entries;         // apply in order, after the snapshot
+  std::vector<read_state> read_states;          // serve after applying committed_entries
+  std::vector<std::string> aborted_reads;       // read contexts that will never be served here
+};
+
+/// Groups `messages` by destination, keeping their order per destination, so
+/// the transport sends one MessageBatch per peer per flush.
+std::map<std::string, MessageBatch> batch_by_destination(std::vector<Message> messages);
+
+} // namespace keel::raft
