@@ -1,0 +1,449 @@
+#include "actors/replication/transport_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/replication/core/transport_batching.hpp"
+#include "actors/replication/core/transport_faults.hpp"
+#include "apps/common/cluster_config.hpp"
+#include "apps/common/logging.hpp"
+#include "messages/type_ids.hpp"
+#include "supervisors/directory.hpp"
+
+namespace keel::transport {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// A drop that keeps happening is logged at its 1st, 1000th, 2000th, ...
+// occurrence: enough to notice, never a flood.
+constexpr uint64_t log_drops_every = 1000;
+
+bool time_to_log(uint64_t count) {
+  return count == 1 || count % log_drops_every == 0;
+}
+
+// Inbound messages dropped before they reached any peer's account.
+struct drop_counters {
+  uint64_t unknown_peer = 0;      // from or to a node that is not configured
+  uint64_t wrong_destination = 0; // inbound, `to` is another node
+  uint64_t no_replica = 0;        // no local replica of the shard right now
+};
+
+struct transport_state {
+  static inline const char* name = "keel.transport";
+
+  transport_config cfg;
+  caf::actor connector;  // the middleman actor, or the test's stand-in
+  peer_set peers;
+  outbox out{1};         // replaced in init(); outbox has no default size
+  fault_rules faults{{}, 0};
+  reconnect_backoff backoff{{}, 0};
+  drop_counters drops;
+  bool flush_scheduled = false; // invariant: true iff a flush_atom is in the mailbox
+  std::shared_ptr<spdlog::logger> log = component_logger("transport");
+};
+
+using transport_actor = caf::stateful_actor<transport_state>;
+
+uint64_t now_ms(transport_actor* self) {
+  // The actor clock: virtual under the test coordinator, steady otherwise.
+  auto since_epoch = self->clock().now().time_since_epoch();
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<milliseconds>(since_epoch).count());
+}
+
+std::set<std::string> peer_ids(const std::vector<peer_address>& peers) {
+  std::set<std::string> ids;
+  for (auto& p : peers)
+    ids.insert(p.id);
+  return ids;
+}
+
+// -- outbound -----------------------------------------------------------------
+
+void schedule_flush(transport_actor* self) {
+  auto& st = self->state;
+  if (st.flush_scheduled)
+    return;
+  // Not delayed: the flush lands behind everything already in the mailbox, so
+  // all messages that arrived in this turn leave together (one frame per peer).
+  st.flush_scheduled = true;
+  self->send(self, flush_atom_v);
+}
+
+// Queues one message written by a local replica (from == this node).
+void send_out(transport_actor* self, raft::Message m) {
+  auto& st = self->state;
+  if (m.to() == st.cfg.node_id) { // loopback: delivered at the flush, like the rest
+    st.out.push(std::move(m));
+    schedule_flush(self);
+    return;
+  }
+  auto* p = st.peers.find(m.to());
+  if (!p) {
+    if (time_to_log(++st.drops.unknown_peer))
+      st.log->warn("dropping a message to unknown node to={} shard={} (not in "
+                   "cluster.conf; {} such drops so far)",
+                   m.to(), m.shard(), st.drops.unknown_peer);
+    return;
+  }
+  // A down peer gets nothing: Raft retries on its own timers, and holding
+  // messages for a peer that may never return only grows the heap.
+  if (!p->connected() || st.faults.drops(p->addr.id)) {
+    ++p->messages_dropped;
+    return;
+  }
+  if (st.out.push(std::move(m)))
+    ++p->messages_dropped; // the oldest pending message gave way
+  schedule_flush(self);
+}
+
+void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t delay_ms);
+
+void flush(transport_actor* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  auto now = now_ms(self);
+  for (auto& [node, batch] : st.out.drain()) {
+    if (node == st.cfg.node_id) {
+      deliver_local(self, std::move(batch), 0);
+      continue;
+    }
+    auto* p = st.peers.find(node); // only configured peers are ever queued
+    auto n = static_cast<uint64_t>(batch.messages_size());
+    if (!p->connected()) {
+      p->messages_dropped += n;
+      continue;
+    }
+    p->messages_sent += n;
+    p->batches_sent += 1;
+    p->last_sent_ms = now;
+    // Fire and forget: never wait on a peer (Raft tolerates loss).
+    if (auto delay = st.faults.delay_ms(node); delay > 0)
+      self->delayed_send(p->handle, milliseconds(delay), raft_atom_v,
+                         make_pb(std::move(batch)));
+    else
+      self->send(p->handle, raft_atom_v, make_pb(std::move(batch)));
+  }
+}
+
+// -- inbound ------------------------------------------------------------------
+
+// Hands each shard's messages to the local replica of that shard.
+void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t delay_ms) {
+  auto& st = self->state;
+  for (auto& [shard, part] : split_by_shard(std::move(batch))) {
+    auto path = replica_path(st.cfg.root_path, shard);
+    auto replica = st.cfg.dir->get(path);
+    if (!replica) {
+      st.drops.no_replica += static_cast<uint64_t>(part.messages_size());
+      if (time_to_log(st.drops.no_replica))
+        st.log->warn("dropping messages for shard={}: no replica at {} ({} such "
+                     "drops so far)",
+                     shard, path, st.drops.no_replica);
+      continue;
+    }
+    if (delay_ms > 0)
+      self->delayed_send(replica, milliseconds(delay_ms), raft_atom_v,
+                         make_pb(std::move(part)));
+    else
+      self->send(replica, raft_atom_v, make_pb(std::move(part)));
+  }
+}
+
+// Accepts the messages that arrived from node `from` in one frame.
+void receive_from(transport_actor* self, const std::string& from,
+                  raft::MessageBatch batch) {
+  auto& st = self->state;
+  auto* p = st.peers.find(from);
+  if (!p) {
+    st.drops.unknown_peer += static_cast<uint64_t>(batch.messages_size());
+    if (time_to_log(st.drops.unknown_peer))
+      st.log->warn("dropping messages from unknown node from={} (not in "
+                   "cluster.conf; {} such drops so far)",
+                   from, st.drops.unknown_peer);
+    return;
+  }
+  raft::MessageBatch accepted;
+  bool heard = false;
+  for (auto& m : *batch.mutable_messages()) {
+    if (m.to() != st.cfg.node_id) {
+      if (time_to_log(++st.drops.wrong_destination))
+        st.log->warn("dropping a message from={} for to={}: this is node {} "
+                     "({} such drops so far)",
+                     from, m.to(), st.cfg.node_id, st.drops.wrong_destination);
+      continue;
+    }
+    if (st.faults.drops(from)) {
+      ++p->messages_dropped;
+      continue;
+    }
+    heard = true;
+    ++p->messages_received;
+    if (m.type() != raft::MSG_TRANSPORT_HEARTBEAT)
+      *accepted.add_messages() = std::move(m);
+  }
+  // Any frame that got through is a heartbeat (Akka counts all traffic too);
+  // a partitioned peer stays silent, so its phi grows as if it were gone.
+  if (heard)
+    p->detector.heartbeat(now_ms(self));
+  if (accepted.messages_size() > 0)
+    deliver_local(self, std::move(accepted), st.faults.delay_ms(from));
+}
+
+// Classifies each message of a frame by its `from` (see the header): this
+// node's own messages go out, everything else came in, grouped by sender.
+void route(transport_actor* self, raft::MessageBatch& batch) {
+  auto& st = self->state;
+  std::map<std::string, raft::MessageBatch> inbound;
+  for (auto& m : *batch.mutable_messages()) {
+    if (m.from() == st.cfg.node_id)
+      send_out(self, std::move(m));
+    else
+      *inbound[m.from()].add_messages() = std::move(m);
+  }
+  for (auto& [from, msgs] : inbound)
+    receive_from(self, from, std::move(msgs));
+}
+
+// -- connections --------------------------------------------------------------
+
+void connect(transport_actor* self, peer& p);
+
+void schedule_reconnect(transport_actor* self, peer& p) {
+  auto delay = self->state.backoff.delay_ms(p.reconnect_attempts + 1);
+  self->delayed_send(self, milliseconds(delay), connect_atom_v, p.addr.id);
+}
+
+void on_connect_failed(transport_actor* self, peer& p, const std::string& why) {
+  auto& st = self->state;
+  p.connecting = false;
+  ++p.reconnect_attempts;
+  // Log the first failure, then at each power of two: a peer that stays away
+  // for minutes costs a dozen lines, not thousands.
+  auto n = p.reconnect_attempts;
+  if ((n & (n - 1)) == 0)
+    st.log->warn("cannot connect to peer={} address={}: {} (attempt {})", p.addr.id,
+                 p.address(), why, n);
+  schedule_reconnect(self, p);
+}
+
+void on_connected(transport_actor* self, peer& p, caf::actor handle) {
+  auto& st = self->state;
+  p.connecting = false;
+  // Replace, never compare: a peer that restarted on the same port is a new
+  // actor even where a handle compares equal (field guide, "Reconnecting").
+  p.handle = std::move(handle);
+  self->monitor(p.handle);
+  p.state_since_ms = now_ms(self);
+  st.log->info("connected to peer={} address={} after {} failed attempts", p.addr.id,
+               p.address(), p.reconnect_attempts);
+  p.reconnect_attempts = 0;
+}
+
+void connect(transport_actor* self, peer& p) {
+  auto& st = self->state;
+  if (p.connected() || p.connecting)
+    return;
+  p.connecting = true;
+  auto id = p.addr.id;
+  // Asynchronous: io::remote_actor() would block this scheduler thread, and
+  // forever on a frozen peer without middleman heartbeats (field guide §0.7).
+  self
+    ->request(st.connector, milliseconds(st.cfg.connect_timeout_ms),
+              caf::connect_atom::value, p.addr.host, p.addr.port)
+    .then(
+      [self, id](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+        auto* p = self->state.peers.find(id);
+        if (!ptr)
+          on_connect_failed(self, *p, "no actor is published on that port");
+        else
+          on_connected(self, *p, caf::actor_cast<caf::actor>(std::move(ptr)));
+      },
+      [self, id](caf::error& err) {
+        auto* p = self->state.peers.find(id);
+        on_connect_failed(self, *p, self->system().render(err));
+      });
+}
+
+void on_down(transport_actor* self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto* p = st.peers.find_by_handle(dm.source);
+  if (!p)
+    return; // a connection that was already replaced
+  p->handle = caf::actor{};
+  p->state_since_ms = now_ms(self);
+  p->messages_dropped += st.out.discard(p->addr.id);
+  st.log->warn("lost connection to peer={} address={}: {}", p->addr.id, p->address(),
+               self->system().render(dm.reason));
+  schedule_reconnect(self, *p);
+}
+
+// -- idle heartbeats ----------------------------------------------------------
+
+// Every tick, each connected peer that got no frame during the last half
+// interval gets a heartbeat, so that its failure detector hears from this node
+// even when no Raft traffic flows between the two (followers of the same
+// leaders exchange none).
+void on_tick(transport_actor* self) {
+  auto& st = self->state;
+  auto now = now_ms(self);
+  auto idle = st.cfg.idle_heartbeat_ms;
+  for (auto& p : st.peers.all()) {
+    if (!p.connected() || now - p.last_sent_ms < idle / 2)
+      continue;
+    raft::Message hb;
+    hb.set_type(raft::MSG_TRANSPORT_HEARTBEAT);
+    hb.set_from(st.cfg.node_id);
+    hb.set_to(p.addr.id);
+    send_out(self, std::move(hb));
+  }
+  self->delayed_send(self, milliseconds(idle), tick_atom_v);
+}
+
+// -- operator protocol --------------------------------------------------------
+
+pb<admin::Members> members(transport_actor* self) {
+  auto& st = self->state;
+  auto now = now_ms(self);
+  admin::Members out;
+  out.set_node_id(st.cfg.node_id);
+  out.set_phi_threshold(st.cfg.failure_detector.threshold);
+  out.set_dropped_unknown_peer(st.drops.unknown_peer);
+  out.set_dropped_wrong_destination(st.drops.wrong_destination);
+  out.set_dropped_no_replica(st.drops.no_replica);
+  auto* me = out.add_nodes();
+  me->set_node_id(st.cfg.node_id);
+  me->set_address(st.cfg.address);
+  me->set_self(true);
+  me->set_connected(true);
+  me->set_verdict("alive");
+  for (auto& p : st.peers.all()) {
+    auto* info = out.add_nodes();
+    info->set_node_id(p.addr.id);
+    info->set_address(p.address());
+    info->set_connected(p.connected());
+    info->set_state_age_ms(now - p.state_since_ms);
+    info->set_reconnect_attempts(p.reconnect_attempts);
+    info->set_messages_sent(p.messages_sent);
+    info->set_batches_sent(p.batches_sent);
+    info->set_messages_received(p.messages_received);
+    info->set_messages_dropped(p.messages_dropped);
+    info->set_phi(p.detector.phi(now));
+    if (!p.detector.last_heartbeat_ms())
+      info->set_verdict("unknown");
+    else
+      info->set_verdict(p.detector.available(now) ? "alive" : "suspect");
+    for (auto& rule : st.faults.describe(p.addr.id))
+      info->add_faults(rule);
+  }
+  return make_pb(std::move(out));
+}
+
+pb<admin::FaultResponse> fault(transport_actor* self, const admin::FaultRequest& req) {
+  auto& st = self->state;
+  auto resp = st.faults.apply(req);
+  if (!resp.ok()) {
+    st.log->warn("fault injection refused: {}", resp.error());
+    return make_pb(std::move(resp));
+  }
+  st.log->warn("fault injection: {}", resp.detail());
+  // A partition also takes what already waits for that peer.
+  if (req.fault_case() == admin::FaultRequest::kPartition)
+    if (auto* p = st.peers.find(req.partition().peer()))
+      p->messages_dropped += st.out.discard(p->addr.id);
+  return make_pb(std::move(resp));
+}
+
+caf::behavior transport(transport_actor* self, transport_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.connector = st.cfg.connector
+                   ? st.cfg.connector
+                   : caf::actor_cast<caf::actor>(self->system().middleman().actor_handle());
+  st.peers = peer_set(st.cfg.peers, st.cfg.failure_detector);
+  st.out = outbox(st.cfg.max_pending_per_peer);
+  st.faults = fault_rules(peer_ids(st.cfg.peers), st.cfg.seed);
+  // A different stream for jitter, so that fault draws do not shift retries.
+  st.backoff = reconnect_backoff(st.cfg.reconnect, st.cfg.seed ^ 0x9e3779b97f4a7c15ULL);
+  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
+  auto now = now_ms(self);
+  for (auto& p : st.peers.all()) {
+    p.state_since_ms = now;
+    connect(self, p);
+  }
+  if (st.cfg.idle_heartbeat_ms > 0)
+    self->delayed_send(self, milliseconds(st.cfg.idle_heartbeat_ms), tick_atom_v);
+  st.log->info("transport started node={} peers={}", st.cfg.node_id, st.cfg.peers.size());
+  return {
+    [self](raft_atom, pb<raft::MessageBatch>& batch) { route(self, batch.msg); },
+    [self](flush_atom) { flush(self); },
+    [self](connect_atom, const std::string& peer_id) {
+      if (auto* p = self->state.peers.find(peer_id))
+        connect(self, *p);
+    },
+    [self](tick_atom) { on_tick(self); },
+    [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req.msg); },
+    [self](members_atom) { return members(self); },
+  };
+}
+
+// FNV-1a 64: a seed that is stable for a node id across runs and platforms.
+uint64_t seed_of(const std::string& node_id) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : node_id) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+} // namespace
+
+transport_config make_transport_config(const config::cluster_config& cfg,
+                                       const std::string& node_id,
+                                       std::shared_ptr<sup::directory> dir) {
+  auto* self = cfg.find_node(node_id);
+  transport_config t;
+  t.node_id = node_id;
+  t.address = self->host + ":" + std::to_string(self->port);
+  for (auto& n : cfg.nodes)
+    if (n.id != node_id)
+      t.peers.push_back({n.id, n.host, n.port});
+  t.root_path = "/" + node_id;
+  t.dir = std::move(dir);
+  auto beat = cfg.timing.transport_heartbeat_ms;
+  t.idle_heartbeat_ms = beat;
+  t.failure_detector.threshold = cfg.timing.failure_detector_phi;
+  t.failure_detector.first_heartbeat_estimate_ms = beat;
+  // Raft and idle heartbeats arrive at least every `beat` ms; a floor of half
+  // of it keeps the scheduling noise of a loaded 2-core box from looking fatal.
+  t.failure_detector.min_std_dev_ms = std::max<uint32_t>(beat / 2, 10);
+  // CAF fails a connect to a frozen peer after one heartbeat interval; this
+  // only bounds a connect that hangs for another reason.
+  t.connect_timeout_ms = std::max<uint32_t>(2 * cfg.timing.connection_timeout_ms, 1000);
+  t.seed = seed_of(node_id);
+  return t;
+}
+
+caf::actor spawn_transport(caf::actor_system& sys, transport_config cfg) {
+  return sys.spawn(transport, std::move(cfg));
+}
+
+std::string transport_path(const std::string& root_path) {
+  return root_path + "/replication/transport";
+}
+
+std::string replica_path(const std::string& root_path, uint32_t shard) {
+  return root_path + "/replication/shard-" + std::to_string(shard);
+}
+
+} // namespace keel::transport

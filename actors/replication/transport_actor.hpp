@@ -1,0 +1,86 @@
+// The transport: one actor per node (supervision path <root>/replication/
+// transport) that carries Raft traffic between the nodes of the cluster.
+// Local replicas hand it their outgoing messages; it batches them per peer node
+// and sends one frame per peer per turn to the peer's published actor (the
+// client service), which forwards it to that node's transport; inbound frames
+// are checked, put through the fault rules and handed to the local replica of
+// each shard. It keeps a connection to every peer, reconnects with backoff,
+// and runs a phi-accrual failure detector per peer (keelctl members).
+//
+// Messages (all asynchronous unless an answer is listed):
+//   (raft_atom, pb<raft::MessageBatch>)  from local replicas and, through the
+//        local service, from remote transports. Each message is classified on
+//        its own: `from == node_id` means outbound (written by a local replica;
+//        to a peer, or delivered locally when `to == node_id`), anything else
+//        is inbound. One atom serves both because the service forwards frames
+//        unchanged and a replica never needs to know which way a message goes.
+//   (fault_atom, pb<admin::FaultRequest>) -> pb<admin::FaultResponse>
+//        partition, heal, drop, delay (the service checks fault_injection).
+//   (members_atom) -> pb<admin::Members>
+// Replicas receive (raft_atom, pb<raft::MessageBatch>) with messages of their
+// shard only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/fwd.hpp"
+#include "caf/actor.hpp"
+
+#include "actors/monitor/core/phi_accrual.hpp"
+#include "actors/replication/core/transport_backoff.hpp"
+#include "actors/replication/peer_set.hpp"
+
+namespace keel::config {
+struct cluster_config;
+}
+namespace keel::sup {
+class directory;
+}
+
+namespace keel::transport {
+
+/// Everything the transport needs; make_transport_config() builds it from
+/// cluster.conf.
+struct transport_config {
+  std::string node_id;              // this node, e.g. "n1"
+  std::string address;              // this node's host:port (shown by members)
+  std::vector<peer_address> peers;  // every other node of cluster.conf, in file order
+  std::string root_path;            // this node's supervision root, e.g. "/n1"
+  std::shared_ptr<sup::directory> dir; // finds local replicas by path
+  backoff_bounds reconnect{50, 2000}; // delay bounds between connection attempts
+  uint32_t connect_timeout_ms = 2000; // one connection attempt gives up after this
+  std::size_t max_pending_per_peer = 4096; // outbound messages held per peer between flushes
+  monitor::phi_accrual_config failure_detector; // per peer
+  uint32_t idle_heartbeat_ms = 100; // send MSG_TRANSPORT_HEARTBEAT to a peer that got
+                                    // no frame for this long; 0 = never
+  uint64_t seed = 1;                // seeds reconnect jitter and fault drop decisions
+  caf::actor connector;             // answers (connect_atom, host, port) with
+                                    // (node_id, strong_actor_ptr, set<string>) like
+                                    // CAF's middleman actor, which is used when this
+                                    // is invalid (tests substitute a fake network)
+};
+
+/// The transport settings of node `node_id` in a validated cluster.conf:
+/// peers, phi threshold (timing.failure_detector_phi), idle heartbeats at
+/// timing.transport_heartbeat_ms, and a seed derived from the node id.
+// REQUIRES: cfg.find_node(node_id) != nullptr.
+transport_config make_transport_config(const config::cluster_config& cfg,
+                                       const std::string& node_id,
+                                       std::shared_ptr<sup::directory> dir);
+
+/// Spawns the transport; it starts connecting to every peer at once, without
+/// blocking. Put it under transport_path(root_path) (its supervisor does).
+caf::actor spawn_transport(caf::actor_system& sys, transport_config cfg);
+
+/// "<root>/replication/transport": where the service finds the transport.
+std::string transport_path(const std::string& root_path);
+
+/// "<root>/replication/shard-<shard>": where the transport finds the local
+/// replica of `shard`.
+std::string replica_path(const std::string& root_path, uint32_t shard);
+
+} // namespace keel::transport
