@@ -1,0 +1,47 @@
+// cluster_launcher: `keelctl cluster up|down|status|kill|pause|resume|restart`,
+// which runs the local cluster that cluster.conf describes as keel-node
+// processes on this machine. Called by keelctl's main only.
+//
+// Processes are found through their PID files alone, and a pid is signalled only
+// while /proc shows a live keel-node started for that node id: after a crash
+// the kernel may hand the pid to an unrelated process.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "apps/common/cluster_config.hpp"
+
+namespace keel {
+
+/// Runs one `keelctl cluster` verb on `cfg`, the config loaded from
+/// `config_path`, and returns keelctl's exit code.
+///
+/// Verbs (`node` empty means every node, where a node is optional):
+///  - `up [NODE]`: start each node that is not running (`<bin_dir>/keel-node
+///    --config <absolute config_path> --node ID` in its own session, stdout and
+///    stderr appended to <node_dir>/keel-node.out), then wait up to 15 s until
+///    each one's PID file names it and its host:port accepts TCP connections.
+///  - `down [NODE]`: SIGTERM, up to 10 s for a clean exit, then SIGKILL;
+///    removes stale PID files.
+///  - `status [NODE]`: pid, running / paused / down, and whether the port
+///    accepts connections; a PID file naming no live keel-node shows as stale.
+///  - `kill NODE` (SIGKILL), `pause NODE` (SIGSTOP), `resume NODE` (SIGCONT).
+///  - `restart NODE`: stop as `down` does, then start as `up` does.
+/// With `json`, `out` gets one JSON object: {"verb": ..., "nodes": [{"id",
+/// "host", "port", "pid" (or null), "state" ("running", "paused", "down"),
+/// "port_open", "stale_pid_file", and for the verbs that act, "action"}]}.
+/// Errors go to `err`, each starting with one line that says what failed and
+/// what to do.
+///
+/// Exit codes (docs/contract.md): 0 done; 2 usage error, nothing done (unknown
+/// verb or node, NODE missing, no keel-node binary in `bin_dir`); 3 unavailable
+/// (a node exited during start-up or did not come up in time, its port is taken
+/// by another process, it did not stop even after SIGKILL, or the target of
+/// kill / pause / resume is not running).
+int run_cluster_command(const config::cluster_config& cfg, const std::string& config_path,
+                        const std::string& verb, const std::string& node,
+                        const std::string& bin_dir, bool json, std::ostream& out,
+                        std::ostream& err);
+
+} // namespace keel
