@@ -27,7 +27,8 @@ inline constexpr std::string_view component_logger_names[]
 /// "[2026-11-26 10:00:00.123] [n1] [raft] [info] msg". Level from `log.level`;
 /// every logger flushes on warn and above, and all flush once per second.
 /// Returns what failed if the log file cannot be opened; the loggers then
-/// write to stderr only, so the caller can still report the error.
+/// write to stderr only, so the caller can still report the error. Call it
+/// before fetching loggers: a logger fetched earlier keeps its old sinks.
 // REQUIRES: log.level is one that parse_cluster_config accepts.
 [[nodiscard]] std::optional<std::string>
 setup_logging(const config::log_config& log, const std::string& node_id,
