@@ -1,0 +1,752 @@
+#include "actors/client/client.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "messages/type_ids.hpp"
+
+namespace keel::client {
+
+// -- endpoints and options --------------------------------------------------------
+
+std::string endpoint::address() const {
+  return host + ":" + std::to_string(port);
+}
+
+std::string endpoint::name() const {
+  return node_id.empty() ? address() : node_id;
+}
+
+std::variant<std::vector<endpoint>, std::string> parse_endpoints(std::string_view list) {
+  std::vector<endpoint> out;
+  while (true) {
+    auto comma = list.find(',');
+    auto item = list.substr(0, comma);
+    auto colon = item.rfind(':');
+    if (item.empty())
+      return std::string{"empty endpoint in the list (expected host:port,host:port,...)"};
+    if (colon == std::string_view::npos || colon == 0)
+      return "endpoint '" + std::string{item} + "' is not host:port";
+    auto port_text = item.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0
+        || port > 65535)
+      return "endpoint '" + std::string{item} + "' has no valid port (1..65535)";
+    out.push_back(endpoint{"", std::string{item.substr(0, colon)}, static_cast<uint16_t>(port)});
+    if (comma == std::string_view::npos)
+      return out;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+options options_from(const config::cluster_config& cfg) {
+  options opts;
+  for (const auto& n : cfg.nodes)
+    opts.endpoints.push_back(endpoint{n.id, n.host, n.port});
+  opts.shards = cfg.shards;
+  return opts;
+}
+
+transport_options transport_from(const config::timing_config& timing) {
+  transport_options t;
+  t.heartbeat_ms = timing.transport_heartbeat_ms;
+  t.connection_timeout_ms = timing.connection_timeout_ms;
+  return t;
+}
+
+namespace {
+
+using namespace std::chrono_literals;
+using caf::actor_clock;
+
+uint64_t random_nonzero() {
+  std::random_device rd;
+  uint64_t x = 0;
+  while (x == 0)
+    x = (uint64_t{rd()} << 32) ^ rd();
+  return x;
+}
+
+options resolved(options opts) {
+  if (opts.client_id == 0)
+    opts.client_id = random_nonzero();
+  if (opts.seed == 0)
+    opts.seed = random_nonzero();
+  return opts;
+}
+
+std::chrono::milliseconds ms(uint64_t x) {
+  return std::chrono::milliseconds(x);
+}
+
+uint64_t to_ms(actor_clock::duration_type d) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+// -- what the session actor keeps ---------------------------------------------------
+
+// One key-value operation in flight.
+struct kv_operation {
+  caf::response_promise promise;
+  kv::Request request; // client_id and seq are set once: every attempt sends the same
+  retry_state route;
+  attempt_record record;
+  actor_clock::time_point start;
+  uint32_t timeout_ms = 0;
+  uint64_t token = 0;                  // bumped at every step: answers to older steps are stale
+  std::map<size_t, std::string> notes; // endpoint -> what happened there last
+};
+
+// A request in flight to a node: failed at once when the node goes down,
+// because a request to a dead remote actor is never answered (field guide §0,
+// pitfall 2) and would only end at its timeout.
+struct in_flight {
+  size_t endpoint = 0;
+  std::function<void()> on_down;
+};
+
+struct session_state {
+  static inline const char* name = "keel.client.session";
+
+  options opts;
+  caf::actor connector;
+  std::optional<retry_policy> policy;
+  uint64_t last_seq = 0;               // invariant: the seq of the newest write
+  std::vector<caf::actor> connections; // per endpoint; null until connected, and after down
+  std::map<uint64_t, kv_operation> ops;
+  std::map<uint64_t, in_flight> calls;
+  uint64_t next_id = 1;
+};
+
+using session_actor = caf::stateful_actor<session_state>;
+
+// -- error texts ------------------------------------------------------------------
+
+std::string first_string(const caf::error& e) {
+  const auto& ctx = e.context();
+  if (ctx.size() > 0 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return {};
+}
+
+std::string describe_connect_error(const caf::error& e, uint64_t timeout_ms) {
+  if (e == caf::sec::cannot_connect_to_node) {
+    auto why = first_string(e);
+    return why == "no such host" ? "no such host" : "cannot connect";
+  }
+  if (e == caf::sec::request_timeout)
+    return "no connection within " + std::to_string(timeout_ms) + " ms";
+  if (e == caf::sec::connection_timeout)
+    return "connected, but the node does not respond (frozen?)";
+  return "cannot connect (" + caf::to_string(e) + ")";
+}
+
+std::string describe_request_error(const caf::error& e, uint64_t timeout_ms) {
+  if (e == caf::sec::request_timeout)
+    return "no answer within " + std::to_string(timeout_ms) + " ms";
+  if (e == caf::sec::unexpected_message)
+    return "the node does not understand the request (version mismatch?)";
+  if (e == caf::sec::request_receiver_down)
+    return "the node's service is down";
+  return caf::to_string(e);
+}
+
+std::string describe_answer(const kv::Response& r) {
+  std::string s;
+  switch (r.status()) {
+    case kv::STATUS_NOT_LEADER:
+      s = r.leader_hint().empty() ? "not leader" : "not leader (leader: " + r.leader_hint() + ")";
+      break;
+    case kv::STATUS_UNAVAILABLE:
+      s = "unavailable";
+      break;
+    case kv::STATUS_TIMEOUT:
+      s = "timed out";
+      break;
+    default:
+      s = kv::Status_Name(r.status());
+  }
+  if (!r.error().empty())
+    s += ": " + r.error();
+  return s;
+}
+
+// -- connections --------------------------------------------------------------------
+
+std::string label(session_actor* self, size_t i) {
+  return self->state.opts.endpoints[i].name();
+}
+
+// Calls then(handle) with a live connection to endpoint i, connecting first if
+// there is none; calls fail(note) when none can be made within `timeout`.
+template <class Then, class Fail>
+void with_connection(session_actor* self, size_t i, actor_clock::duration_type timeout,
+                     Then then, Fail fail) {
+  auto& st = self->state;
+  if (st.connections[i]) {
+    then(st.connections[i]);
+    return;
+  }
+  const auto& ep = st.opts.endpoints[i];
+  auto budget_ms = to_ms(timeout);
+  self->request(st.connector, timeout, caf::connect_atom::value, ep.host, ep.port)
+    .then(
+      [self, i, then, fail](caf::node_id&, caf::strong_actor_ptr& ptr,
+                            std::set<std::string>&) mutable {
+        if (!ptr) {
+          fail("nothing is published on that port");
+          return;
+        }
+        auto& conn = self->state.connections[i];
+        if (!conn) { // another attempt may have connected meanwhile
+          conn = caf::actor_cast<caf::actor>(ptr);
+          self->monitor(conn);
+        }
+        then(conn);
+      },
+      [fail, budget_ms](caf::error& e) mutable { fail(describe_connect_error(e, budget_ms)); });
+}
+
+uint64_t begin_call(session_actor* self, size_t endpoint, std::function<void()> on_down) {
+  auto id = self->state.next_id++;
+  self->state.calls.emplace(id, in_flight{endpoint, std::move(on_down)});
+  return id;
+}
+
+void end_call(session_actor* self, uint64_t id) {
+  self->state.calls.erase(id);
+}
+
+void on_down(session_actor* self, const caf::down_msg& m) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.connections.size(); ++i) {
+    if (!st.connections[i] || st.connections[i].address() != m.source)
+      continue;
+    st.connections[i] = nullptr; // the next attempt reconnects: a restarted node is a new actor
+    std::vector<std::function<void()>> lost;
+    for (auto c = st.calls.begin(); c != st.calls.end();) {
+      if (c->second.endpoint == i) {
+        lost.push_back(std::move(c->second.on_down));
+        c = st.calls.erase(c);
+      } else {
+        ++c;
+      }
+    }
+    for (auto& f : lost)
+      f();
+  }
+}
+
+// -- key-value operations -----------------------------------------------------------
+
+kv_operation* find_op(session_actor* self, uint64_t op_id, uint64_t token) {
+  auto i = self->state.ops.find(op_id);
+  if (i == self->state.ops.end() || i->second.token != token)
+    return nullptr; // finished, or an answer to an earlier step
+  return &i->second;
+}
+
+actor_clock::duration_type remaining(session_actor* self, const kv_operation& op) {
+  return op.start + ms(op.timeout_ms) - self->clock().now();
+}
+
+void finish(session_actor* self, uint64_t op_id, kv::Response r, std::string node,
+            bool contacted) {
+  auto i = self->state.ops.find(op_id);
+  i->second.promise.deliver(make_pb(std::move(r)), std::move(node), contacted);
+  self->state.ops.erase(i);
+}
+
+void give_up(session_actor* self, uint64_t op_id) {
+  auto& op = self->state.ops.at(op_id);
+  auto out = op.record.give_up();
+  std::string notes;
+  for (const auto& [i, note] : op.notes)
+    notes += (notes.empty() ? "" : ", ") + note;
+  std::string why;
+  if (!op.record.contacted())
+    why = "cannot reach any node (" + notes + ")";
+  else if (out == outcome::unknown)
+    why = "no answer within " + std::to_string(op.timeout_ms)
+          + " ms, the operation may or may not have been applied (" + notes + ")";
+  else
+    why = "no node could serve the request within " + std::to_string(op.timeout_ms) + " ms ("
+          + notes + ")";
+  kv::Response r;
+  r.set_status(status_of(out));
+  r.set_error(why);
+  finish(self, op_id, std::move(r), "", op.record.contacted());
+}
+
+void start_attempt(session_actor* self, uint64_t op_id);
+
+// An attempt failed: plan the next one (same request, same seq) or give up.
+void attempt_failed(session_actor* self, uint64_t op_id, uint64_t token, failure why,
+                    const std::string& hint, const std::string& note) {
+  auto* op = find_op(self, op_id, token);
+  if (op == nullptr)
+    return;
+  op->record.record(why);
+  auto i = op->route.endpoint;
+  const auto& ep = self->state.opts.endpoints[i];
+  op->notes[i] = why == failure::not_sent && !ep.node_id.empty()
+                   ? ep.node_id + " " + ep.address() + ": " + note
+                   : ep.name() + ": " + note;
+  auto elapsed = to_ms(self->clock().now() - op->start);
+  auto next = self->state.policy->after(op->route, why, hint, elapsed, op->timeout_ms);
+  if (!next) {
+    give_up(self, op_id);
+    return;
+  }
+  auto step = ++op->token;
+  if (next->delay_ms == 0)
+    start_attempt(self, op_id);
+  else
+    self->delayed_send(self, ms(next->delay_ms), retry_atom_v, op_id, step);
+}
+
+void attempt_answered(session_actor* self, uint64_t op_id, uint64_t token, kv::Response& r) {
+  auto* op = find_op(self, op_id, token);
+  if (op == nullptr)
+    return;
+  auto v = judge(r);
+  if (!v.final) {
+    attempt_failed(self, op_id, token, v.retry_reason, r.leader_hint(), describe_answer(r));
+    return;
+  }
+  if (*v.final == outcome::ok || *v.final == outcome::not_found
+      || *v.final == outcome::cas_mismatch)
+    self->state.policy->leader_answered(op->route);
+  if (*v.final == outcome::unknown && r.error().empty())
+    r.set_error("the node cannot tell whether the write was applied ("
+                + kv::Status_Name(r.status()) + ")");
+  r.set_status(status_of(*v.final));
+  finish(self, op_id, std::move(r), label(self, op->route.endpoint), true);
+}
+
+void send_attempt(session_actor* self, uint64_t op_id, uint64_t token, size_t i,
+                  const caf::actor& node) {
+  auto* op = find_op(self, op_id, token);
+  if (op == nullptr)
+    return;
+  auto left = remaining(self, *op);
+  if (left <= actor_clock::duration_type::zero()) {
+    attempt_failed(self, op_id, token, failure::not_sent, "", "deadline reached while connecting");
+    return;
+  }
+  auto timeout = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
+  auto budget_ms = to_ms(timeout);
+  auto call = begin_call(self, i, [self, op_id, token] {
+    attempt_failed(self, op_id, token, failure::lost, "", "connection lost after sending");
+  });
+  self->request(node, timeout, kv_atom_v, make_pb(op->request))
+    .then(
+      [self, op_id, token, call](pb<kv::Response>& r) {
+        end_call(self, call);
+        attempt_answered(self, op_id, token, r.msg);
+      },
+      [self, op_id, token, call, budget_ms](caf::error& e) {
+        end_call(self, call);
+        // A node that does not understand the message never ran it; any other
+        // error leaves the request's fate open.
+        auto why = e == caf::sec::unexpected_message ? failure::rejected : failure::lost;
+        attempt_failed(self, op_id, token, why, "", describe_request_error(e, budget_ms));
+      });
+}
+
+void start_attempt(session_actor* self, uint64_t op_id) {
+  auto& op = self->state.ops.at(op_id);
+  auto token = ++op.token;
+  auto left = remaining(self, op);
+  if (left <= actor_clock::duration_type::zero()) {
+    give_up(self, op_id);
+    return;
+  }
+  auto timeout = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
+  auto i = op.route.endpoint;
+  with_connection(
+    self, i, timeout,
+    [self, op_id, token, i](const caf::actor& node) { send_attempt(self, op_id, token, i, node); },
+    [self, op_id, token](const std::string& note) {
+      attempt_failed(self, op_id, token, failure::not_sent, "", note);
+    });
+}
+
+std::string_view key_of(const kv::Request& r) {
+  switch (r.op_case()) {
+    case kv::Request::kGet:
+      return r.get().key();
+    case kv::Request::kPut:
+      return r.put().key();
+    case kv::Request::kDel:
+      return r.del().key();
+    case kv::Request::kCas:
+      return r.cas().key();
+    default:
+      return {};
+  }
+}
+
+void begin_operation(session_actor* self, kv::Request req, uint32_t timeout_ms,
+                     caf::response_promise rp) {
+  auto& st = self->state;
+  req.set_client_id(st.opts.client_id);
+  // §6.3: every new write takes the next seq; its retries below reuse it.
+  req.set_seq(req.op_case() == kv::Request::kGet ? 0 : ++st.last_seq);
+  auto shard = st.opts.shards > 0 ? config::shard_of(key_of(req), st.opts.shards) : 0;
+  auto id = st.next_id++;
+  auto& op = st.ops[id];
+  op.promise = std::move(rp);
+  op.request = std::move(req);
+  op.route = st.policy->begin(shard);
+  op.start = self->clock().now();
+  op.timeout_ms = timeout_ms;
+  start_attempt(self, id);
+}
+
+// -- operator calls -----------------------------------------------------------------
+
+caf::error admin_error(caf::sec code, const std::string& text) {
+  return caf::make_error(code, text);
+}
+
+// One operator call on endpoint i, bounded by timeout_ms (connect included).
+template <class Reply>
+caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeout_ms,
+                                 caf::message msg) {
+  auto rp = std::make_shared<caf::response_promise>(self->make_response_promise());
+  if (i >= self->state.opts.endpoints.size()) {
+    rp->deliver(admin_error(caf::sec::invalid_argument, "no endpoint #" + std::to_string(i)));
+    return *rp;
+  }
+  auto name = label(self, i);
+  auto deadline = self->clock().now() + ms(timeout_ms);
+  auto on_node = [self, i, rp, name, deadline, msg](const caf::actor& node) {
+    auto left = deadline - self->clock().now();
+    if (left <= actor_clock::duration_type::zero()) {
+      rp->deliver(admin_error(caf::sec::cannot_connect_to_node,
+                              name + ": deadline reached while connecting"));
+      return;
+    }
+    auto call = begin_call(self, i, [rp, name] {
+      if (rp->pending())
+        rp->deliver(admin_error(caf::sec::request_timeout, name + ": connection lost"));
+    });
+    auto budget_ms = to_ms(left);
+    self->request(node, left, msg).then(
+      [self, rp, call](Reply& r) {
+        end_call(self, call);
+        if (rp->pending())
+          rp->deliver(std::move(r));
+      },
+      [self, rp, call, name, budget_ms](caf::error& e) {
+        end_call(self, call);
+        if (!rp->pending())
+          return;
+        auto code = e == caf::sec::unexpected_message ? caf::sec::unexpected_message
+                                                       : caf::sec::request_timeout;
+        rp->deliver(admin_error(code, name + ": " + describe_request_error(e, budget_ms)));
+      });
+  };
+  auto on_refused = [rp, name, ep = self->state.opts.endpoints[i]](const std::string& note) {
+    auto who = ep.node_id.empty() ? name : name + " " + ep.address();
+    rp->deliver(admin_error(caf::sec::cannot_connect_to_node, who + ": " + note));
+  };
+  with_connection(self, i, ms(timeout_ms), on_node, on_refused);
+  return *rp;
+}
+
+caf::behavior session_behavior(session_actor* self, options opts, caf::actor connector) {
+  auto& st = self->state;
+  std::vector<std::string> ids;
+  for (const auto& ep : opts.endpoints)
+    ids.push_back(ep.node_id);
+  st.policy.emplace(std::move(ids), opts.retry, opts.seed);
+  st.connections.resize(opts.endpoints.size());
+  st.opts = std::move(opts);
+  st.connector = std::move(connector);
+  self->set_down_handler([self](caf::down_msg& m) { on_down(self, m); });
+  return {
+    [self](kv_atom, pb<kv::Request>& req, uint32_t timeout_ms) {
+      auto rp = self->make_response_promise();
+      begin_operation(self, std::move(req.msg), timeout_ms, rp);
+      return rp;
+    },
+    [self](retry_atom, uint64_t op_id, uint64_t token) {
+      if (find_op(self, op_id, token) != nullptr)
+        start_attempt(self, op_id);
+    },
+    [self](tree_atom, uint32_t i, uint32_t timeout_ms) {
+      return admin_call<pb<admin::NodeTree>>(self, i, timeout_ms, caf::make_message(tree_atom_v));
+    },
+    [self](status_atom, uint32_t i, uint32_t timeout_ms) {
+      return admin_call<pb<admin::NodeStatus>>(self, i, timeout_ms,
+                                               caf::make_message(status_atom_v));
+    },
+    [self](members_atom, uint32_t i, uint32_t timeout_ms) {
+      return admin_call<pb<admin::Members>>(self, i, timeout_ms,
+                                            caf::make_message(members_atom_v));
+    },
+    [self](fault_atom, uint32_t i, pb<admin::FaultRequest>& req, uint32_t timeout_ms) {
+      return admin_call<pb<admin::FaultResponse>>(self, i, timeout_ms,
+                                                  caf::make_message(fault_atom_v, req));
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector) {
+  assert(!opts.endpoints.empty());
+  return sys.spawn(session_behavior, resolved(std::move(opts)), connector);
+}
+
+caf::actor middleman_connector(caf::actor_system& sys) {
+  return caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
+}
+
+// -- runtime ----------------------------------------------------------------------
+
+struct runtime::impl {
+  caf::actor_system_config cfg; // declared first: it must outlive the system
+  std::optional<caf::actor_system> sys;
+
+  explicit impl(const transport_options& t) {
+    cfg.load<caf::io::middleman>();
+    register_message_types(cfg);
+    // Field guide §5: 'sharing' plus no extra middleman workers halves the
+    // loopback round trip. Heartbeats: see transport_options.
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+    if (t.threads > 0)
+      cfg.set("scheduler.max-threads", size_t{t.threads});
+    cfg.set("middleman.workers", size_t{0});
+    cfg.set("middleman.heartbeat-interval", caf::timespan{ms(t.heartbeat_ms)});
+    cfg.set("middleman.connection-timeout", caf::timespan{ms(t.connection_timeout_ms)});
+    sys.emplace(cfg);
+  }
+};
+
+runtime::runtime(transport_options opts) : impl_(std::make_shared<impl>(opts)) {
+}
+
+runtime::~runtime() = default;
+
+caf::actor_system& runtime::system() {
+  return *impl_->sys;
+}
+
+// -- session ----------------------------------------------------------------------
+
+namespace {
+
+// How long the facade waits beyond the actor's own deadline before it stops
+// waiting: the actor answers by its deadline; this only guards against bugs.
+constexpr auto facade_slack = 2s;
+
+result to_result(kv::Response& r, std::string& node, bool contacted) {
+  result out;
+  out.outcome = outcome_of(r.status());
+  if (r.has_value())
+    out.value = std::move(*r.mutable_value());
+  out.error = std::move(*r.mutable_error());
+  out.node = std::move(node);
+  out.index = r.index();
+  out.contacted = contacted;
+  return out;
+}
+
+template <class T>
+admin_result<T> to_admin_result(const caf::error& e) {
+  admin_result<T> out;
+  out.outcome = e == caf::sec::cannot_connect_to_node || e == caf::sec::unexpected_message
+                  ? outcome::unavailable
+                  : outcome::unknown;
+  out.error = first_string(e);
+  if (out.error.empty())
+    out.error = caf::to_string(e);
+  return out;
+}
+
+} // namespace
+
+struct session::impl {
+  std::shared_ptr<runtime::impl> rt; // keeps the actor system alive
+  options opts;
+  caf::actor actor;
+  std::unique_ptr<caf::scoped_actor> self;
+
+  impl(std::shared_ptr<runtime::impl> r, options o, const caf::actor& connector)
+    : rt(std::move(r)), opts(resolved(std::move(o))) {
+    actor = spawn_session_actor(*rt->sys, opts, connector);
+    self = std::make_unique<caf::scoped_actor>(*rt->sys);
+  }
+
+  ~impl() {
+    self.reset();
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  }
+
+  caf::timespan wait_bound() const {
+    return caf::timespan{ms(opts.timeout_ms)} + facade_slack;
+  }
+
+  result run(kv::Request req) {
+    result out;
+    (*self)
+      ->request(actor, wait_bound(), kv_atom_v, make_pb(std::move(req)), opts.timeout_ms)
+      .receive(
+        [&](pb<kv::Response>& r, std::string& node, bool contacted) {
+          out = to_result(r.msg, node, contacted);
+        },
+        [&](caf::error& e) {
+          out.outcome = outcome::unknown;
+          out.error = "the client session did not answer: " + caf::to_string(e);
+        });
+    return out;
+  }
+
+  // Sends one operator call per endpoint in `targets` before waiting for any,
+  // so that they run in parallel under one deadline.
+  template <class Reply, class Atom, class... Ts>
+  std::vector<admin_result<decltype(Reply::msg)>> admin(const std::vector<size_t>& targets,
+                                                        Atom atom, const Ts&... xs) {
+    using value_type = decltype(Reply::msg);
+    using handle = decltype((*self)->request(actor, wait_bound(), atom, uint32_t{0}, xs...,
+                                             opts.timeout_ms));
+    std::vector<handle> pending;
+    for (auto i : targets)
+      pending.push_back((*self)->request(actor, wait_bound(), atom, static_cast<uint32_t>(i),
+                                         xs..., opts.timeout_ms));
+    std::vector<admin_result<value_type>> out;
+    for (auto& h : pending) {
+      admin_result<value_type> r;
+      h.receive(
+        [&](Reply& reply) {
+          r.outcome = outcome::ok;
+          r.value = std::move(reply.msg);
+        },
+        [&](caf::error& e) { r = to_admin_result<value_type>(e); });
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::vector<size_t> all() const {
+    std::vector<size_t> v(opts.endpoints.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = i;
+    return v;
+  }
+};
+
+session::session(runtime& rt, options opts)
+  : impl_(std::make_unique<impl>(rt.impl_, std::move(opts),
+                                 middleman_connector(*rt.impl_->sys))) {
+}
+
+session::session(runtime& rt, options opts, const caf::actor& connector)
+  : impl_(std::make_unique<impl>(rt.impl_, std::move(opts), connector)) {
+}
+
+session::~session() = default;
+session::session(session&&) noexcept = default;
+session& session::operator=(session&&) noexcept = default;
+
+result session::put(std::string_view key, std::string_view value) {
+  kv::Request req;
+  req.mutable_put()->set_key(std::string{key});
+  req.mutable_put()->set_value(std::string{value});
+  return impl_->run(std::move(req));
+}
+
+result session::get(std::string_view key) {
+  kv::Request req;
+  req.mutable_get()->set_key(std::string{key});
+  return impl_->run(std::move(req));
+}
+
+result session::del(std::string_view key) {
+  kv::Request req;
+  req.mutable_del()->set_key(std::string{key});
+  return impl_->run(std::move(req));
+}
+
+result session::cas(std::string_view key, std::string_view expected, std::string_view value) {
+  kv::Request req;
+  auto* c = req.mutable_cas();
+  c->set_key(std::string{key});
+  c->set_expected(std::string{expected});
+  c->set_value(std::string{value});
+  return impl_->run(std::move(req));
+}
+
+result session::cas_absent(std::string_view key, std::string_view value) {
+  kv::Request req;
+  auto* c = req.mutable_cas();
+  c->set_key(std::string{key});
+  c->set_expect_absent(true);
+  c->set_value(std::string{value});
+  return impl_->run(std::move(req));
+}
+
+admin_result<admin::NodeTree> session::tree(size_t i) {
+  return std::move(impl_->admin<pb<admin::NodeTree>>({i}, tree_atom_v).front());
+}
+
+admin_result<admin::NodeStatus> session::status(size_t i) {
+  return std::move(impl_->admin<pb<admin::NodeStatus>>({i}, status_atom_v).front());
+}
+
+admin_result<admin::Members> session::members(size_t i) {
+  return std::move(impl_->admin<pb<admin::Members>>({i}, members_atom_v).front());
+}
+
+admin_result<admin::FaultResponse> session::fault(size_t i, const admin::FaultRequest& req) {
+  return std::move(impl_->admin<pb<admin::FaultResponse>>({i}, fault_atom_v, make_pb(req)).front());
+}
+
+std::vector<admin_result<admin::NodeTree>> session::tree_all() {
+  return impl_->admin<pb<admin::NodeTree>>(impl_->all(), tree_atom_v);
+}
+
+std::vector<admin_result<admin::NodeStatus>> session::status_all() {
+  return impl_->admin<pb<admin::NodeStatus>>(impl_->all(), status_atom_v);
+}
+
+std::vector<admin_result<admin::Members>> session::members_all() {
+  return impl_->admin<pb<admin::Members>>(impl_->all(), members_atom_v);
+}
+
+std::optional<size_t> session::find_endpoint(std::string_view name) const {
+  const auto& eps = impl_->opts.endpoints;
+  for (size_t i = 0; i < eps.size(); ++i)
+    if (!eps[i].node_id.empty() && eps[i].node_id == name)
+      return i;
+  for (size_t i = 0; i < eps.size(); ++i)
+    if (eps[i].address() == name)
+      return i;
+  return std::nullopt;
+}
+
+const std::vector<endpoint>& session::endpoints() const {
+  return impl_->opts.endpoints;
+}
+
+const options& session::settings() const {
+  return impl_->opts;
+}
+
+uint64_t session::client_id() const {
+  return impl_->opts.client_id;
+}
+
+} // namespace keel::client
