@@ -32,7 +32,7 @@
 
 #include "actors/monitor/core/phi_accrual.hpp"
 #include "actors/replication/core/transport_backoff.hpp"
-#include "actors/replication/peer_set.hpp"
+#include "actors/replication/transport_peers.hpp"
 
 namespace keel::config {
 struct cluster_config;

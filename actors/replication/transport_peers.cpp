@@ -1,4 +1,4 @@
-#include "actors/replication/peer_set.hpp"
+#include "actors/replication/transport_peers.hpp"
 
 namespace keel::transport {
 
