@@ -229,4 +229,35 @@ TEST_F(StorageActor, SnapshotExportImportsIntoAnotherReplica) {
                   [&](caf::error& e) { EXPECT_EQ(e, caf::sec::invalid_argument); });
 }
 
+TEST(StorageActorDetached, ConcurrentWritersShareCommitsOnItsOwnThread) {
+  // The production mode, on a real scheduler: writes that arrive while a
+  // commit is being fsynced wait for the next one, so there are at most as
+  // many commits as writes, and each commit is one log index.
+  temp_dir tmp;
+  auto db = open_shared(tmp.sub("n1"));
+  {
+    keel::test::keel_config cfg;
+    caf::actor_system sys{cfg};
+    auto a = spawn_storage_actor(sys, db, 0, limits{16, 64});
+    caf::scoped_actor self{sys};
+    constexpr int writes = 40;
+    for (int i = 0; i < writes; ++i)
+      self->send(a, kv_atom_v, make_pb(put("k" + std::to_string(i), "v", 3, i + 1)));
+    uint64_t max_index = 0;
+    for (int i = 0; i < writes; ++i)
+      self->receive(
+        [&](pb<kv::Response>& r) {
+          EXPECT_EQ(r->status(), kv::STATUS_OK);
+          max_index = std::max(max_index, r->index());
+        },
+        caf::after(std::chrono::seconds(30)) >> [&] { ADD_FAILURE() << "no answer"; });
+    EXPECT_EQ(max_index, db->commit_count());
+    EXPECT_EQ(db->applied(0).applied_index(), db->commit_count());
+    EXPECT_LE(db->commit_count(), static_cast<uint64_t>(writes));
+    ::testing::Test::RecordProperty("commits", static_cast<int>(db->commit_count()));
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  EXPECT_EQ(db->get(0, "k39"), "v");
+}
+
 } // namespace
