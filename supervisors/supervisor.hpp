@@ -5,11 +5,14 @@
 // directory.
 //
 // A supervisor actor answers:
-//   (tree_atom)                  -> keel::pb<keel::admin::ActorInfo>, itself and its subtree
+//   (tree_atom)                  -> keel::pb<keel::admin::ActorInfo>, itself and its subtree,
+//                                   within default_tree_budget_ms (give the request more)
 //   (tree_atom, uint32_t budget) -> the same, answered within `budget` ms
 //   (which_atom)                 -> which_result: (id, actor) of running children, start order
+//                                   (in-process only: which_result has no CAF type ID)
 //   (start_atom, std::string id) -> caf::actor; simple_one_for_one only: starts a dynamic
 //                                   child at <path>/<id>, or answers an error
+// (restart_atom, id) and (shutdown_atom, ticket) are its own timers.
 // An exit_msg with a non-normal reason (from its parent, or from the owner of
 // a root) makes it stop its children in reverse order, honouring their
 // shutdown specs, then exit with that reason. If it dies any other way (kill),

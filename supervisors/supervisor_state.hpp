@@ -3,8 +3,8 @@
 // asynchronous (user_shutdown, a deadline message, then kill), so a plan runs
 // as a stop job: children are stopped one at a time in the plan's order, and
 // the restarts follow once the last one is down. Child exits that the running
-// job does not cover wait in a queue until it is done. Owned by
-// supervisor_actor; nothing else includes this header.
+// job does not cover wait in a queue until it is done. Owned by the
+// supervisor actor (supervisor.cpp); only supervisors/*.cpp include this header.
 #pragma once
 
 #include <cstdint>
