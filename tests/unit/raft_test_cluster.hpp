@@ -111,28 +111,31 @@ public:
   /// Runs the ready loop of replica id: persist, send (into the network),
   /// apply, advance.
   void flush(const std::string& id) {
+    while (at(id).has_ready())
+      process_ready(id, at(id).ready());
+  }
+
+  /// Does what ready.hpp prescribes with one ready of replica id.
+  void process_ready(const std::string& id, raft::ready rd) {
     auto& r = replicas_.at(id);
-    while (r.raft->has_ready()) {
-      auto rd = r.raft->ready();
-      if (rd.snapshot) {
-        auto applied = r.storage->apply_snapshot(*rd.snapshot);
-        EXPECT_TRUE(applied.ok());
-      }
-      r.storage->append(rd.entries);
-      if (rd.hard_state)
-        r.storage->set_hard_state(*rd.hard_state);
-      for (auto& m : rd.messages)
-        in_flight_.push_back(std::move(m));
-      if (rd.snapshot)
-        restore_state_machine(r, rd.snapshot->data());
-      for (auto& e : rd.committed_entries)
-        r.applied.push_back(e);
-      for (auto& rs : rd.read_states)
-        r.reads.push_back(rs);
-      for (auto& c : rd.aborted_reads)
-        r.aborted_reads.push_back(c);
-      r.raft->advance(rd);
+    if (rd.snapshot) {
+      auto stored = r.storage->apply_snapshot(*rd.snapshot);
+      EXPECT_TRUE(stored.ok());
     }
+    r.storage->append(rd.entries);
+    if (rd.hard_state)
+      r.storage->set_hard_state(*rd.hard_state);
+    for (auto& m : rd.messages)
+      in_flight_.push_back(m);
+    if (rd.snapshot)
+      restore_state_machine(r, rd.snapshot->data());
+    for (auto& e : rd.committed_entries)
+      r.applied.push_back(e);
+    for (auto& rs : rd.read_states)
+      r.reads.push_back(rs);
+    for (auto& c : rd.aborted_reads)
+      r.aborted_reads.push_back(c);
+    r.raft->advance(rd);
   }
 
   void flush_all() {
@@ -192,8 +195,9 @@ public:
     auto& r = replicas_.at(id);
     r.raft.reset();
     // The state machine restarts from the storage's snapshot, like a real one.
-    restore_state_machine(r, r.storage->snapshot()->data());
-    r.cfg.applied = 0;
+    auto snap = *r.storage->snapshot();
+    restore_state_machine(r, snap.data());
+    r.cfg.applied = snap.metadata().index(); // what the restored state machine reflects
     r.raft = std::make_unique<node>(r.cfg);
   }
 
@@ -205,6 +209,20 @@ public:
     auto snap = r.storage->create_snapshot(applied, ids_, snapshot_data(r.applied, applied));
     ASSERT_TRUE(snap.ok());
     ASSERT_TRUE(r.storage->compact(compact_to).ok());
+  }
+
+  /// Ticks the given replicas (stabilizing after each round) until one of
+  /// them leads; returns its id, or "" after max_rounds.
+  std::string tick_until_leader(const std::vector<std::string>& among, int max_rounds = 100) {
+    for (int i = 0; i < max_rounds; ++i) {
+      for (auto& id : among)
+        if (at(id).status().node_role == role::leader)
+          return id;
+      for (auto& id : among)
+        at(id).tick();
+      stabilize();
+    }
+    return "";
   }
 
   /// The leader among the replicas, or "" if none or several claim it.

@@ -47,9 +47,10 @@ struct config {
   /// sent again (the transport cannot tell the leader about a lost message).
   int snapshot_timeout_ticks = 50;
 
-  /// The last index the state machine applied before a restart (0: only
-  /// what the storage's snapshot holds). Committed entries after it are
-  /// handed out again by ready().
+  /// The index the state machine reflects when the node starts: after a
+  /// restart, what it applied before (or the index of the snapshot it was
+  /// restored from). 0 means the compaction point, storage first_index() - 1.
+  /// Committed entries after it are handed out again by ready().
   uint64_t applied = 0;
 
   uint64_t seed = 0;              // seeds the node's PRNG (election timeouts)

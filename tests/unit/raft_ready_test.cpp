@@ -1,0 +1,143 @@
+// The ready() contract (ready.hpp): what must be persisted travels in the
+// same ready as the messages that depend on it, messages group per
+// destination, and each piece of output is handed out once.
+#include <gtest/gtest.h>
+
+#include "raft_test_cluster.hpp"
+
+namespace keel::raft {
+namespace {
+
+using test::make_message;
+using test::test_cluster;
+
+TEST(RaftReady, CampaignPersistsTermAndSelfVoteWithTheVoteRequests) {
+  // Figure 2: a candidate's term and vote are durable before RequestVote leaves.
+  memory_storage storage;
+  config cfg;
+  cfg.id = "a";
+  cfg.voters = {"a", "b", "c"};
+  cfg.pre_vote = false;
+  cfg.storage = &storage;
+  node n(cfg);
+  n.campaign();
+  auto rd = n.ready();
+  ASSERT_TRUE(rd.hard_state);
+  EXPECT_EQ(rd.hard_state->term(), 1u);
+  EXPECT_EQ(rd.hard_state->vote(), "a");
+  ASSERT_EQ(rd.messages.size(), 2u);
+  for (auto& m : rd.messages) {
+    EXPECT_EQ(m.type(), MSG_VOTE);
+    EXPECT_EQ(m.term(), 1u);
+  }
+  n.advance(rd);
+  EXPECT_FALSE(n.has_ready());
+}
+
+TEST(RaftReady, AppendAcknowledgementTravelsWithTheEntriesItAcknowledges) {
+  memory_storage storage;
+  config cfg;
+  cfg.id = "a";
+  cfg.voters = {"a", "b", "c"};
+  cfg.storage = &storage;
+  node n(cfg);
+  auto m = make_message(MSG_APPEND, "b", "a", 1);
+  *m.add_entries() = test::make_entry(1, 1, "x");
+  *m.add_entries() = test::make_entry(2, 1, "y");
+  n.step(m);
+  auto rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 2u);
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_EQ(rd.messages[0].type(), MSG_APPEND_RESP);
+  EXPECT_EQ(rd.messages[0].index(), 2u);
+  storage.append(rd.entries);
+  n.advance(rd);
+  EXPECT_TRUE(n.log().unstable_entries().empty());
+  EXPECT_FALSE(n.has_ready());
+}
+
+TEST(RaftReady, SoftStateChangeReportsNewLeader) {
+  test_cluster c(3);
+  c.at("n1").campaign();
+  c.flush("n1");
+  bool saw_leader = false;
+  while (!c.in_flight().empty()) {
+    auto m = c.in_flight().front();
+    c.in_flight().pop_front();
+    c.at(m.to()).step(m);
+    if (m.to() == "n1") {
+      while (c.at("n1").has_ready()) {
+        auto rd = c.at("n1").ready();
+        if (rd.soft_state_change && rd.soft_state_change->node_role == role::leader) {
+          EXPECT_EQ(rd.soft_state_change->leader_id, "n1");
+          saw_leader = true;
+        }
+        c.process_ready("n1", std::move(rd));
+      }
+    } else {
+      c.flush(m.to());
+    }
+  }
+  EXPECT_TRUE(saw_leader);
+}
+
+TEST(RaftReady, MessagesAreStampedWithShardAndSender) {
+  test_cluster c(3, [](config& cfg) { cfg.shard = 7; });
+  ASSERT_TRUE(c.elect("n1"));
+  for (const auto& m : c.delivered()) {
+    EXPECT_EQ(m.shard(), 7u);
+    EXPECT_FALSE(m.from().empty());
+  }
+  auto misrouted = make_message(MSG_HEARTBEAT, "n1", "n2", 99);
+  misrouted.set_shard(8);
+  c.at("n2").step(misrouted);
+  EXPECT_EQ(c.at("n2").status().term, 1u); // ignored
+}
+
+TEST(RaftReady, BatchByDestinationKeepsOrderPerPeer) {
+  std::vector<Message> ms;
+  for (int i = 0; i < 6; ++i) {
+    auto m = make_message(MSG_HEARTBEAT, "a", i % 2 == 0 ? "b" : "c", 1);
+    m.set_commit(static_cast<uint64_t>(i));
+    ms.push_back(m);
+  }
+  auto batches = batch_by_destination(std::move(ms));
+  ASSERT_EQ(batches.size(), 2u);
+  ASSERT_EQ(batches["b"].messages_size(), 3);
+  EXPECT_EQ(batches["b"].messages(0).commit(), 0u);
+  EXPECT_EQ(batches["b"].messages(2).commit(), 4u);
+  EXPECT_EQ(batches["c"].messages(1).commit(), 3u);
+}
+
+TEST(RaftReady, RestartEmitsNoHardStateUntilSomethingChanges) {
+  test_cluster c(3);
+  ASSERT_TRUE(c.elect("n1"));
+  c.restart("n2");
+  auto rd = c.at("n2").ready();
+  EXPECT_FALSE(rd.hard_state);
+  c.process_ready("n2", std::move(rd));
+}
+
+TEST(RaftConfig, ValidateNamesTheProblem) {
+  memory_storage storage;
+  config cfg;
+  cfg.id = "a";
+  cfg.voters = {"a", "b"};
+  cfg.storage = &storage;
+  EXPECT_FALSE(validate(cfg));
+  auto bad = cfg;
+  bad.voters = {"b", "c"};
+  EXPECT_TRUE(validate(bad));
+  bad = cfg;
+  bad.voters = {"a", "a"};
+  EXPECT_TRUE(validate(bad));
+  bad = cfg;
+  bad.election_ticks = 1;
+  EXPECT_TRUE(validate(bad));
+  bad = cfg;
+  bad.storage = nullptr;
+  EXPECT_TRUE(validate(bad));
+}
+
+} // namespace
+} // namespace keel::raft
