@@ -1,0 +1,230 @@
+#include "actors/client/service_actor.hpp"
+
+#include <chrono>
+#include <algorithm>
+#include <set>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "apps/common/cluster_config.hpp"
+#include "apps/common/logging.hpp"
+#include "messages/type_ids.hpp"
+#include "supervisors/directory.hpp"
+
+namespace keel::client {
+
+namespace {
+
+struct service_state {
+  static inline const char* name = "keel.service";
+  service_config cfg;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+using service_actor = caf::stateful_actor<service_state>;
+
+pb<kv::Response> answer(kv::Status status, std::string error) {
+  kv::Response r;
+  r.set_status(status);
+  r.set_error(std::move(error));
+  return make_pb(std::move(r));
+}
+
+const std::string& key_of(const kv::Request& req) {
+  switch (req.op_case()) {
+    case kv::Request::kGet: return req.get().key();
+    case kv::Request::kPut: return req.put().key();
+    case kv::Request::kDel: return req.del().key();
+    case kv::Request::kCas: return req.cas().key();
+    default: break;
+  }
+  static const std::string none;
+  return none;
+}
+
+bool is_read(const kv::Request& req) {
+  return req.op_case() == kv::Request::kGet;
+}
+
+// Routes one client request to the actor serving its shard. An error after the
+// request was handed over means the outcome is unknown (the write may have been
+// applied before the shard's actor crashed), so it maps to STATUS_TIMEOUT;
+// only a failure before handing over is a definite STATUS_UNAVAILABLE.
+caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
+  auto& st = self->state;
+  if (auto err = storage::validate(req.msg, st.cfg.limits))
+    return answer(kv::STATUS_INVALID_ARGUMENT, *err);
+  auto shard = config::shard_of(key_of(req.msg), st.cfg.shards);
+  auto path = shard_actor_path(st.cfg.root_path, shard);
+  auto target = st.cfg.dir->get(path);
+  if (!target)
+    return answer(kv::STATUS_UNAVAILABLE,
+                  "shard " + std::to_string(shard) + " is not served on node "
+                    + st.cfg.node_id + " right now (" + path + " not running)");
+  auto rp = self->make_response_promise<pb<kv::Response>>();
+  bool read = is_read(req.msg);
+  self
+    ->request(target, std::chrono::milliseconds(st.cfg.request_timeout_ms),
+              kv_atom_v, std::move(req))
+    .then([rp](pb<kv::Response>& resp) mutable { rp.deliver(std::move(resp)); },
+          [rp, read, path, self](caf::error& err) mutable {
+            auto why = path + ": " + self->system().render(err);
+            // A read changes nothing, so its failure is a definite "not served".
+            rp.deliver(answer(read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT,
+                              why));
+          });
+  return rp;
+}
+
+caf::result<pb<admin::NodeTree>> tree(service_actor* self) {
+  auto& st = self->state;
+  auto root = st.cfg.dir->get(st.cfg.root_path);
+  if (!root)
+    return caf::make_error(caf::sec::invalid_argument, "no supervision root");
+  auto rp = self->make_response_promise<pb<admin::NodeTree>>();
+  auto node_id = st.cfg.node_id;
+  self->request(root, std::chrono::seconds(3), tree_atom_v)
+    .then(
+      [rp, node_id](pb<admin::ActorInfo>& info) mutable {
+        admin::NodeTree t;
+        t.set_node_id(node_id);
+        *t.mutable_root() = std::move(info.msg);
+        rp.deliver(make_pb(std::move(t)));
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+// Asks every local shard actor for its status and answers once all of them
+// have answered or failed; a shard that does not answer is listed with role
+// "unavailable", so an operator sees the gap instead of a shorter list.
+caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
+  auto& st = self->state;
+  struct gather {
+    admin::NodeStatus status;
+    size_t pending = 0;
+  };
+  auto g = std::make_shared<gather>();
+  g->status.set_node_id(st.cfg.node_id);
+  g->status.set_uptime_ms(static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - st.started)
+      .count()));
+  auto rp = self->make_response_promise<pb<admin::NodeStatus>>();
+  auto finish = [g, rp]() mutable {
+    if (--g->pending == 0) {
+      auto* shards = g->status.mutable_shards();
+      std::sort(shards->begin(), shards->end(),
+                [](auto& a, auto& b) { return a.shard() < b.shard(); });
+      rp.deliver(make_pb(g->status));
+    }
+  };
+  g->pending = st.cfg.local_shards.size() + 1;
+  for (auto shard : st.cfg.local_shards) {
+    auto target = st.cfg.dir->get(shard_actor_path(st.cfg.root_path, shard));
+    auto unavailable = [g, shard] {
+      auto* s = g->status.add_shards();
+      s->set_shard(shard);
+      s->set_role("unavailable");
+    };
+    if (!target) {
+      unavailable();
+      finish();
+      continue;
+    }
+    self->request(target, std::chrono::seconds(2), status_atom_v)
+      .then(
+        [g, finish](pb<admin::ShardStatus>& s) mutable {
+          if (s->role().empty())
+            s->set_role("standalone");
+          *g->status.add_shards() = std::move(s.msg);
+          finish();
+        },
+        [unavailable, finish](caf::error&) mutable {
+          unavailable();
+          finish();
+        });
+  }
+  finish(); // the initial +1: delivers at once when the node has no shards
+  return rp;
+}
+
+pb<admin::FaultResponse> fault(service_actor* self, const admin::FaultRequest& req) {
+  auto& st = self->state;
+  admin::FaultResponse resp;
+  if (!st.cfg.fault_injection) {
+    resp.set_error("fault injection is disabled on node " + st.cfg.node_id
+                   + ": set [cluster] fault_injection = true in cluster.conf");
+    return make_pb(std::move(resp));
+  }
+  switch (req.fault_case()) {
+    case admin::FaultRequest::kCrashPath: {
+      auto target = st.cfg.dir->get(req.crash_path());
+      if (!target) {
+        resp.set_error("no running actor at " + req.crash_path()
+                       + " on node " + st.cfg.node_id
+                       + " (see 'keelctl tree' for the paths)");
+        break;
+      }
+      // `kill` cannot be trapped, so even a supervisor dies at once; its own
+      // supervisor then sees an abnormal exit and applies its strategy.
+      component_logger("node")->warn("fault injection: crashing {} (actor {})",
+                                     req.crash_path(), target.id());
+      resp.set_ok(true);
+      resp.set_detail("crashed " + req.crash_path() + " (actor "
+                      + std::to_string(target.id()) + ")");
+      self->send_exit(target, caf::exit_reason::kill);
+      break;
+    }
+    default:
+      resp.set_error("this fault is not supported by node " + st.cfg.node_id
+                     + " yet");
+  }
+  return make_pb(std::move(resp));
+}
+
+caf::behavior service(service_actor* self, service_config cfg) {
+  self->state.cfg = std::move(cfg);
+  auto& st = self->state;
+  // Publish through the middleman actor rather than io::publish(), which would
+  // block this scheduler thread. A previous incarnation of the service may
+  // still hold the port: close it first (the middleman handles both in order).
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, std::chrono::seconds(10), caf::close_atom::value, st.cfg.port)
+    .then([] {}, [](caf::error&) { /* nothing was published there: fine */ });
+  self
+    ->request(mm, std::chrono::seconds(10), caf::publish_atom::value, st.cfg.port,
+              caf::actor_cast<caf::strong_actor_ptr>(self),
+              std::set<std::string>{}, st.cfg.host, true)
+    .then(
+      [self](uint16_t port) {
+        component_logger("node")->info("client service published on port {}", port);
+      },
+      [self](caf::error& err) {
+        component_logger("node")->error("cannot publish the client service on port {}: {}",
+                                        self->state.cfg.port,
+                                        self->system().render(err));
+        self->quit(err);
+      });
+  return {
+    [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
+    [self](tree_atom) { return tree(self); },
+    [self](status_atom) { return status(self); },
+    [self](fault_atom, pb<admin::FaultRequest>& req) {
+      return fault(self, req.msg);
+    },
+  };
+}
+
+} // namespace
+
+std::string shard_actor_path(const std::string& root_path, uint32_t shard) {
+  return root_path + "/storage/shard-" + std::to_string(shard);
+}
+
+caf::actor spawn_service(caf::actor_system& sys, service_config cfg) {
+  return sys.spawn(service, std::move(cfg));
+}
+
+} // namespace keel::client

@@ -1,0 +1,45 @@
+// The client service: the one actor a keel-node publishes on its port. Clients
+// (keelctl, keel-bench, the C++ client library) send it key-value requests and
+// operator queries; it validates input, routes each request to the actor that
+// serves the key's shard on this node, and answers the operator protocol
+// (tree, status, fault injection). Owned by the node's root supervisor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/fwd.hpp"
+
+#include "actors/storage/core/client_request.hpp"
+
+namespace keel::sup {
+class directory;
+}
+
+namespace keel::client {
+
+/// What the service needs to know; built by keel-node from cluster.conf.
+struct service_config {
+  std::string node_id;               // e.g. "n1"
+  std::string root_path;             // the node's supervision root, e.g. "/n1"
+  std::string host;                  // the address to bind, from cluster.conf
+  uint16_t port = 0;                 // published here (with SO_REUSEADDR)
+  uint32_t shards = 1;               // keyspace split
+  std::vector<uint32_t> local_shards;// shards with a replica on this node
+  storage::limits limits;            // key and value size limits
+  bool fault_injection = false;      // whether fault requests are honoured
+  uint32_t request_timeout_ms = 4000;// how long to wait for the shard's actor
+  std::shared_ptr<sup::directory> dir;
+};
+
+/// Spawns the service and publishes it on `cfg.port`. If the publication
+/// fails (port taken) the service exits with an error, so that its supervisor
+/// retries and, if it keeps failing, the node stops.
+caf::actor spawn_service(caf::actor_system& sys, service_config cfg);
+
+/// The supervision path at which the actor serving `shard` lives on a node.
+std::string shard_actor_path(const std::string& root_path, uint32_t shard);
+
+} // namespace keel::client

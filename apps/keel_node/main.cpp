@@ -1,0 +1,173 @@
+// keel-node: one node of a Keel cluster.
+//
+//   keel-node --config cluster.conf --node n1
+//
+// Start-up order: validate the whole cluster.conf, set up logging under the
+// node's data directory, record the PID, open the storage engine (a corrupt
+// directory stops the node here, naming the file), then start the supervision
+// tree. SIGTERM or SIGINT shuts the tree down in reverse start order and exits
+// 0; if the root supervisor gives up on its own, the node exits 1.
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/storage/engine/engine.hpp"
+#include "apps/common/cluster_config.hpp"
+#include "apps/common/logging.hpp"
+#include "apps/common/pid_file.hpp"
+#include "apps/keel_node/node_tree.hpp"
+#include "messages/type_ids.hpp"
+#include "supervisors/directory.hpp"
+
+namespace {
+
+using namespace keel;
+
+constexpr int exit_usage = 2;
+constexpr int exit_failure = 1;
+
+// CAF settings shared by every node (and by clients: see actors/client): the
+// sharing scheduler with inline deserialization halves loopback latency, and
+// heartbeats plus a connection timeout let a node notice a frozen peer. Both
+// ends of a connection must use the same heartbeat settings.
+void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& cc) {
+  cfg.load<caf::io::middleman>();
+  register_message_types(cfg);
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("middleman.workers", 0);
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{std::chrono::milliseconds(cc.timing.transport_heartbeat_ms)});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{std::chrono::milliseconds(cc.timing.connection_timeout_ms)});
+}
+
+// Blocks until SIGTERM/SIGINT, then asks the root to shut down. SIGUSR1 only
+// wakes the thread up when the node stops for another reason.
+void wait_for_signal(caf::actor root, sigset_t set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  if (sig == SIGTERM || sig == SIGINT) {
+    keel::component_logger("node")->info("signal {}: shutting down", sig);
+    caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+  }
+}
+
+// The signals the node handles itself. They are blocked in main() before any
+// thread exists (spdlog's flusher, RocksDB's and CAF's pools all inherit the
+// mask), so only the thread in wait_for_signal ever receives them.
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
+  return set;
+}
+
+int run(const config::cluster_config& cc, const config::node_config& me) {
+  auto set = handled_signals();
+  namespace fs = std::filesystem;
+  auto dir = cc.node_dir(me.id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    std::cerr << "keel-node: cannot create data directory " << dir << ": "
+              << ec.message() << "\n";
+    return exit_failure;
+  }
+  if (auto err = setup_logging(cc.log, me.id, cc.log_file_path(me.id)))
+    std::cerr << "keel-node: " << *err << " (logging to stderr only)\n";
+  auto log = component_logger("node");
+  auto pid_path = cc.pid_file_path(me.id);
+  if (auto ec = write_pid_file(pid_path)) {
+    log->critical("cannot write the PID file {}: {}", pid_path, ec.message());
+    std::cerr << "keel-node: cannot write the PID file " << pid_path << ": "
+              << ec.message() << "\n";
+    return exit_failure;
+  }
+  log->info("starting node {} on {}:{} (config {})", me.id, me.host, me.port, cc.source);
+
+  auto opened = storage::engine::open((fs::path(dir) / "db").string(), me.id, cc.shards);
+  if (auto* err = std::get_if<std::string>(&opened)) {
+    log->critical("cannot open the storage engine: {}", *err);
+    std::cerr << "keel-node: cannot open the storage engine: " << *err << "\n";
+    remove_pid_file(pid_path);
+    return exit_failure;
+  }
+  std::shared_ptr<storage::engine> engine =
+    std::move(std::get<std::unique_ptr<storage::engine>>(opened));
+
+  int code = 0;
+  {
+    caf::actor_system_config cfg;
+    configure_caf(cfg, cc);
+    caf::actor_system sys{cfg};
+    auto directory = std::make_shared<sup::directory>();
+    auto root = node::spawn_node_tree(sys, cc, me, engine, directory);
+    std::thread signals{wait_for_signal, root, set};
+    caf::error reason;
+    {
+      caf::scoped_actor self{sys};
+      self->monitor(root);
+      self->receive([&](caf::down_msg& down) { reason = down.reason; });
+    }
+    if (reason == caf::exit_reason::user_shutdown) {
+      log->info("supervision tree stopped; node {} exits", me.id);
+    } else {
+      log->critical("root supervisor gave up ({}); node {} exits",
+                    sys.render(reason), me.id);
+      code = exit_failure;
+    }
+    pthread_kill(signals.native_handle(), SIGUSR1);
+    signals.join();
+    // The published service is dead by now, but the middleman still maps the
+    // port to it; close it so the actor system can shut down.
+    caf::anon_send(sys.middleman().actor_handle(), caf::close_atom::value, me.port);
+  }
+  remove_pid_file(pid_path);
+  spdlog::shutdown();
+  return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto signals = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  CLI::App app{"keel-node: one node of a Keel replicated key-value cluster"};
+  std::string config_path = "cluster.conf";
+  std::string node_id;
+  app.add_option("--config", config_path, "the cluster description (TOML)")
+    ->capture_default_str();
+  app.add_option("--node", node_id, "the id of this node in the config")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : exit_usage;
+  }
+  auto parsed = config::load_cluster_config(config_path);
+  if (auto* err = std::get_if<config::config_error>(&parsed)) {
+    std::cerr << "keel-node: " << err->to_string() << "\n";
+    return exit_usage;
+  }
+  const auto& cc = std::get<config::cluster_config>(parsed);
+  auto* me = cc.find_node(node_id);
+  if (!me) {
+    std::string known;
+    for (auto& n : cc.nodes)
+      known += (known.empty() ? "" : ", ") + n.id;
+    std::cerr << "keel-node: unknown node '" << node_id << "' in " << cc.source
+              << " (known nodes: " << known << ")\n";
+    return exit_usage;
+  }
+  return run(cc, *me);
+}

@@ -1,0 +1,73 @@
+#include "apps/keel_node/node_tree.hpp"
+
+#include "caf/all.hpp"
+
+#include "actors/client/service_actor.hpp"
+#include "actors/storage/engine/engine.hpp"
+#include "actors/storage/storage_actor.hpp"
+#include "supervisors/supervisor.hpp"
+
+namespace keel::node {
+
+namespace {
+
+storage::limits limits_of(const config::cluster_config& cfg) {
+  return storage::limits{cfg.limits.max_key_bytes, cfg.limits.max_value_bytes};
+}
+
+sup::supervisor_spec storage_tree(const config::cluster_config& cfg,
+                                  const config::node_config& self,
+                                  std::shared_ptr<storage::engine> engine) {
+  sup::supervisor_spec spec;
+  spec.f = {sup::strategy::one_for_one, 5, 10'000};
+  for (auto shard : cfg.shards_on(self.id)) {
+    sup::child_spec child;
+    child.id = "shard-" + std::to_string(shard);
+    child.start = [engine, shard, lim = limits_of(cfg)](const sup::start_context& ctx)
+      -> caf::expected<caf::actor> {
+      return storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim);
+    };
+    child.shutdown = {sup::shutdown_spec::kind::timeout, 5000};
+    spec.children.push_back(std::move(child));
+  }
+  return spec;
+}
+
+} // namespace
+
+caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
+                           const config::node_config& self,
+                           std::shared_ptr<storage::engine> engine,
+                           std::shared_ptr<sup::directory> dir) {
+  auto root_path = "/" + self.id;
+  sup::supervisor_spec root;
+  root.f = {sup::strategy::rest_for_one, 3, 10'000};
+  root.children.push_back(
+    sup::supervisor_child("storage", storage_tree(cfg, self, engine)));
+  root.children.push_back(sup::supervisor_child(
+    "replication", sup::supervisor_spec{{sup::strategy::one_for_one, 5, 10'000}, {}}));
+  root.children.push_back(sup::supervisor_child(
+    "monitor", sup::supervisor_spec{{sup::strategy::one_for_one, 5, 10'000}, {}}));
+
+  client::service_config svc;
+  svc.node_id = self.id;
+  svc.root_path = root_path;
+  svc.host = self.host;
+  svc.port = self.port;
+  svc.shards = cfg.shards;
+  svc.local_shards = cfg.shards_on(self.id);
+  svc.limits = limits_of(cfg);
+  svc.fault_injection = cfg.fault_injection;
+  svc.dir = dir;
+  sup::child_spec service;
+  service.id = "service";
+  service.start = [svc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return client::spawn_service(ctx.supervisor->system(), svc);
+  };
+  service.shutdown = {sup::shutdown_spec::kind::timeout, 2000};
+  root.children.push_back(std::move(service));
+
+  return sup::spawn_supervisor(sys, root_path, std::move(root), std::move(dir));
+}
+
+} // namespace keel::node
