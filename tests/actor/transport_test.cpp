@@ -10,9 +10,11 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "actors/replication/transport_actor.hpp"
+#include "apps/common/cluster_config.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
 
@@ -488,6 +490,48 @@ TEST_F(TransportTest, PartitionedPeerFallsSilentForTheDetector) {
     wait_ms(100);
   }
   EXPECT_EQ(member("n2").verdict(), "suspect");
+}
+
+TEST(TransportConfig, IsBuiltFromClusterConf) {
+  auto parsed = config::parse_cluster_config(R"(
+[timing]
+transport_heartbeat_ms = 80
+connection_timeout_ms = 400
+failure_detector_phi = 10.0
+
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+
+[[node]]
+id = "n2"
+host = "127.0.0.2"
+port = 7102
+
+[[node]]
+id = "n3"
+host = "127.0.0.3"
+port = 7103
+)",
+                                             "test.conf", "/tmp");
+  auto* cfg = std::get_if<config::cluster_config>(&parsed);
+  ASSERT_NE(cfg, nullptr) << std::get<config::config_error>(parsed).to_string();
+  auto t = transport::make_transport_config(*cfg, "n2", nullptr);
+  EXPECT_EQ(t.node_id, "n2");
+  EXPECT_EQ(t.address, "127.0.0.2:7102");
+  EXPECT_EQ(t.root_path, "/n2");
+  ASSERT_EQ(t.peers.size(), 2u); // everyone but itself, in file order
+  EXPECT_EQ(t.peers[0].id, "n1");
+  EXPECT_EQ(t.peers[0].host, "127.0.0.1");
+  EXPECT_EQ(t.peers[0].port, 7101);
+  EXPECT_EQ(t.peers[1].id, "n3");
+  EXPECT_EQ(t.idle_heartbeat_ms, 80u);
+  EXPECT_DOUBLE_EQ(t.failure_detector.threshold, 10.0);
+  EXPECT_EQ(t.failure_detector.first_heartbeat_estimate_ms, 80u);
+  EXPECT_NE(t.seed, transport::make_transport_config(*cfg, "n1", nullptr).seed);
+  EXPECT_EQ(t.seed, transport::make_transport_config(*cfg, "n2", nullptr).seed);
+  EXPECT_FALSE(t.connector); // the middleman actor is used
 }
 
 } // namespace
