@@ -80,6 +80,17 @@ struct node {
     dir->put(replica_path("/" + id, 0), sys->spawn(replica_stub, probe_hdl));
   }
 
+  // What the node's supervisor does when the service crashes: a new service
+  // actor, published on the same port, in the same actor system.
+  void restart_service() {
+    sys->middleman().unpublish(service, port);
+    caf::anon_send_exit(service, caf::exit_reason::kill);
+    service = sys->spawn(service_stub, dir, "/" + id);
+    auto published = caf::io::publish(service, port, nullptr, true);
+    if (!published)
+      ADD_FAILURE() << "re-publish failed: " << sys->render(published.error());
+  }
+
   void start_transport(const std::string& peer_id, uint16_t peer_port) {
     transport::transport_config cfg;
     cfg.node_id = id;
@@ -189,6 +200,19 @@ TEST(TransportOverTcp, ReconnectsToARestartedPeerOnTheSamePort) {
   auto info = peer_info(a, "n2");
   EXPECT_TRUE(info.connected());
   EXPECT_EQ(info.reconnect_attempts(), 0u);
+}
+
+TEST(TransportOverTcp, ReconnectsToARestartedServiceOfALiveNode) {
+  node a("n1", 0);
+  node b("n2", 0);
+  a.start_transport("n2", b.port);
+  b.start_transport("n1", a.port);
+  ASSERT_TRUE(deliver(a, b, 1, 10s));
+  // Same process, same node id, new published actor: the old handle is dead
+  // and only a new connect finds its successor.
+  b.restart_service();
+  EXPECT_TRUE(deliver(a, b, 2, 10s));
+  EXPECT_TRUE(peer_info(a, "n2").connected());
 }
 
 } // namespace
