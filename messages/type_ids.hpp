@@ -37,6 +37,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(keel, caf::first_custom_type_id)
 
   // Storage records (storage.proto).
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ShardSnapshot>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ReplicaState>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::PersistRequest>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ApplyRequest>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ApplyResult>))
 
   // Operator protocol (admin.proto).
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::ActorInfo>))
@@ -61,6 +65,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(keel, caf::first_custom_type_id)
   CAF_ADD_ATOM(keel, keel, persist_atom, "persist")    // persist raft entries + hard state
   CAF_ADD_ATOM(keel, keel, snap_atom, "snapshot")      // export / import a shard snapshot
   CAF_ADD_ATOM(keel, keel, compact_atom, "compact")    // compact the log up to an index
+  CAF_ADD_ATOM(keel, keel, load_atom, "load")          // a replica's durable state at start
   // Replication (actors/replication/).
   CAF_ADD_ATOM(keel, keel, tick_atom, "tick")          // the replica's one timer
   CAF_ADD_ATOM(keel, keel, raft_atom, "raft")          // peer traffic
