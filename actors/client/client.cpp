@@ -160,6 +160,12 @@ std::string describe_request_error(const caf::error& e, uint64_t timeout_ms) {
   return caf::to_string(e);
 }
 
+// Errors after which a request may or may not have been handled.
+bool is_lost(const caf::error& e) {
+  return e == caf::sec::request_timeout || e == caf::sec::request_receiver_down
+         || e.category() != caf::atom("system"); // e.g. exit_reason::remote_link_unreachable
+}
+
 std::string describe_answer(const kv::Response& r) {
   std::string s;
   switch (r.status()) {
@@ -452,9 +458,16 @@ caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeo
         end_call(self, call);
         if (!rp->pending())
           return;
-        auto code = e == caf::sec::unexpected_message ? caf::sec::unexpected_message
-                                                       : caf::sec::request_timeout;
-        rp->deliver(admin_error(code, name + ": " + describe_request_error(e, budget_ms)));
+        if (is_lost(e)) {
+          rp->deliver(admin_error(caf::sec::request_timeout,
+                                  name + ": " + describe_request_error(e, budget_ms)));
+          return;
+        }
+        // The node itself refused: keep its code and its words.
+        auto words = first_string(e);
+        rp->deliver(caf::make_error(
+          static_cast<caf::sec>(e.code()),
+          name + ": " + (words.empty() ? describe_request_error(e, budget_ms) : words)));
       });
   };
   auto on_refused = [rp, name, ep = self->state.opts.endpoints[i]](const std::string& note) {
@@ -567,9 +580,9 @@ result to_result(kv::Response& r, std::string& node, bool contacted) {
 template <class T>
 admin_result<T> to_admin_result(const caf::error& e) {
   admin_result<T> out;
-  out.outcome = e == caf::sec::cannot_connect_to_node || e == caf::sec::unexpected_message
-                  ? outcome::unavailable
-                  : outcome::unknown;
+  // The session actor reports a request that may have been handled as
+  // request_timeout; every other error means it was never carried out.
+  out.outcome = e == caf::sec::request_timeout ? outcome::unknown : outcome::unavailable;
   out.error = first_string(e);
   if (out.error.empty())
     out.error = caf::to_string(e);

@@ -118,8 +118,8 @@ struct result {
 };
 
 /// The result of one operator call on one node. `outcome` is ok, unavailable
-/// (the request was never sent: no connection, or the node does not know the
-/// call) or unknown (sent, and no answer within the deadline).
+/// (not carried out: no connection, or the node does not know the call or
+/// answered with an error) or unknown (sent, and no answer within the deadline).
 template <class T>
 struct admin_result {
   client::outcome outcome = client::outcome::unknown;
@@ -222,8 +222,9 @@ private:
 ///   (fault_atom, uint32_t endpoint, pb<admin::FaultRequest>, uint32_t timeout_ms)
 ///       -> pb<admin::FaultResponse>
 ///     operator calls fail with sec::cannot_connect_to_node (never sent),
-///     sec::unexpected_message (the node does not know the call) or
-///     sec::request_timeout (no answer); the error's context is one line.
+///     sec::unexpected_message (the node does not know the call),
+///     sec::request_timeout (sent, no answer: it may have been carried out)
+///     or the error the node answered with; the error's context is one line.
 /// `connector`: see session's constructor; middleman_connector() in production.
 // REQUIRES: !opts.endpoints.empty(), opts.client_id != 0
 caf::actor spawn_session_actor(caf::actor_system& sys, options opts,

@@ -133,6 +133,14 @@ TEST_F(ClientFacade, OperatorCallsOnOneNode) {
   EXPECT_NE(members.error.find("does not understand"), std::string::npos) << members.error;
 }
 
+TEST_F(ClientFacade, OperatorCallRefusedByTheNodeKeepsItsWords) {
+  nodes[1]->tree_fails = true;
+  auto s = make_session();
+  auto tree = s.tree(1);
+  EXPECT_EQ(tree.outcome, outcome::unavailable);
+  EXPECT_EQ(tree.error, "n2: no supervision root");
+}
+
 TEST_F(ClientFacade, SessionKeepsTheRuntimeAlive) {
   auto s = make_session();
   rt.reset(); // the session still holds the actor system

@@ -108,6 +108,7 @@ struct fake_node {
   act otherwise = act::not_leader;   // once the script is used up
   std::vector<kv::Request> received; // every key-value request, in order
   std::vector<caf::response_promise> held; // answers never given (kept, not dropped)
+  bool tree_fails = false;           // answer tree requests with an error
 
   act next() {
     if (script.empty())
@@ -157,7 +158,9 @@ inline caf::behavior fake_service(caf::event_based_actor* self, std::shared_ptr<
       st.add_shards()->set_role("leader");
       return make_pb(st);
     },
-    [node](tree_atom) {
+    [node](tree_atom) -> caf::result<pb<admin::NodeTree>> {
+      if (node->tree_fails)
+        return caf::make_error(caf::sec::invalid_argument, "no supervision root");
       admin::NodeTree t;
       t.set_node_id(node->id);
       t.mutable_root()->set_path("/" + node->id);
