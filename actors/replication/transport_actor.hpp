@@ -5,7 +5,9 @@
 // client service), which forwards it to that node's transport; inbound frames
 // are checked, put through the fault rules and handed to the local replica of
 // each shard. It keeps a connection to every peer, reconnects with backoff,
-// and runs a phi-accrual failure detector per peer (keelctl members).
+// and runs a phi-accrual failure detector per peer (keelctl members), fed by
+// every frame that arrives; a peer that got no frame for a while receives a
+// MSG_TRANSPORT_HEARTBEAT, which the receiving transport counts and drops.
 //
 // Messages (all asynchronous unless an answer is listed):
 //   (raft_atom, pb<raft::MessageBatch>)  from local replicas and, through the
