@@ -7,6 +7,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/replication/transport_actor.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -150,38 +151,43 @@ caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
   return rp;
 }
 
-pb<admin::FaultResponse> fault(service_actor* self, const admin::FaultRequest& req) {
-  auto& st = self->state;
+pb<admin::FaultResponse> refused(std::string why) {
   admin::FaultResponse resp;
-  if (!st.cfg.fault_injection) {
-    resp.set_error("fault injection is disabled on node " + st.cfg.node_id
-                   + ": set [cluster] fault_injection = true in cluster.conf");
-    return make_pb(std::move(resp));
-  }
-  switch (req.fault_case()) {
-    case admin::FaultRequest::kCrashPath: {
-      auto target = st.cfg.dir->get(req.crash_path());
-      if (!target) {
-        resp.set_error("no running actor at " + req.crash_path()
-                       + " on node " + st.cfg.node_id
-                       + " (see 'keelctl tree' for the paths)");
-        break;
-      }
-      // `kill` cannot be trapped, so even a supervisor dies at once; its own
-      // supervisor then sees an abnormal exit and applies its strategy.
-      component_logger("node")->warn("fault injection: crashing {} (actor {})",
-                                     req.crash_path(), target.id());
-      resp.set_ok(true);
-      resp.set_detail("crashed " + req.crash_path() + " (actor "
-                      + std::to_string(target.id()) + ")");
-      self->send_exit(target, caf::exit_reason::kill);
-      break;
-    }
-    default:
-      resp.set_error("this fault is not supported by node " + st.cfg.node_id
-                     + " yet");
-  }
+  resp.set_error(std::move(why));
   return make_pb(std::move(resp));
+}
+
+pb<admin::FaultResponse> crash(service_actor* self, const std::string& path) {
+  auto& st = self->state;
+  auto target = st.cfg.dir->get(path);
+  if (!target)
+    return refused("no running actor at " + path + " on node " + st.cfg.node_id
+                   + " (see 'keelctl tree' for the paths)");
+  // `kill` cannot be trapped, so even a supervisor dies at once; its own
+  // supervisor then sees an abnormal exit and applies its strategy.
+  component_logger("node")->warn("fault injection: crashing {} (actor {})", path, target.id());
+  admin::FaultResponse resp;
+  resp.set_ok(true);
+  resp.set_detail("crashed " + path + " (actor " + std::to_string(target.id()) + ")");
+  self->send_exit(target, caf::exit_reason::kill);
+  return make_pb(std::move(resp));
+}
+
+// Crashes are carried out here; network faults (partition, drop, delay, heal)
+// belong to the transport, through which all peer traffic flows.
+caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
+                                            pb<admin::FaultRequest>& req) {
+  auto& st = self->state;
+  if (!st.cfg.fault_injection)
+    return refused("fault injection is disabled on node " + st.cfg.node_id
+                   + ": set [cluster] fault_injection = true in cluster.conf");
+  if (req->fault_case() == admin::FaultRequest::kCrashPath)
+    return crash(self, req->crash_path());
+  auto t = st.cfg.dir->get(transport::transport_path(st.cfg.root_path));
+  if (!t)
+    return refused("the transport of node " + st.cfg.node_id + " is restarting; retry");
+  self->delegate(t, fault_atom_v, std::move(req));
+  return caf::delegated<pb<admin::FaultResponse>>{};
 }
 
 caf::behavior service(service_actor* self, service_config cfg) {
@@ -211,16 +217,30 @@ caf::behavior service(service_actor* self, service_config cfg) {
     [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
     [self](tree_atom) { return tree(self); },
     [self](status_atom) { return status(self); },
-    [self](fault_atom, pb<admin::FaultRequest>& req) {
-      return fault(self, req.msg);
+    // Raft traffic from a peer's transport: handed unchanged to ours, which
+    // checks the sender and routes each message to its shard's replica.
+    [self](raft_atom, pb<raft::MessageBatch>& batch) {
+      auto& st = self->state;
+      if (auto t = st.cfg.dir->get(transport::transport_path(st.cfg.root_path)))
+        self->send(t, raft_atom_v, std::move(batch));
     },
+    [self](members_atom) -> caf::result<pb<admin::Members>> {
+      auto& st = self->state;
+      auto t = st.cfg.dir->get(transport::transport_path(st.cfg.root_path));
+      if (!t)
+        return caf::make_error(caf::sec::invalid_argument,
+                               "the transport of node " + st.cfg.node_id + " is restarting");
+      self->delegate(t, members_atom_v);
+      return caf::delegated<pb<admin::Members>>{};
+    },
+    [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req); },
   };
 }
 
 } // namespace
 
 std::string shard_actor_path(const std::string& root_path, uint32_t shard) {
-  return root_path + "/storage/shard-" + std::to_string(shard);
+  return root_path + "/replication/shard-" + std::to_string(shard);
 }
 
 caf::actor spawn_service(caf::actor_system& sys, service_config cfg) {

@@ -24,7 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view section_names[] = {"cluster", "timing", "limits", "log", "node"};
+constexpr std::string_view section_names[] = {"cluster", "timing", "raft", "limits", "log",
+                                              "node"};
 constexpr std::string_view cluster_keys[] = {"data_dir", "shards", "replication_factor",
                                              "fault_injection"};
 constexpr std::string_view timing_keys[] = {"tick_ms",
@@ -33,6 +34,7 @@ constexpr std::string_view timing_keys[] = {"tick_ms",
                                             "transport_heartbeat_ms",
                                             "connection_timeout_ms",
                                             "failure_detector_phi"};
+constexpr std::string_view raft_keys[] = {"snapshot_entries"};
 constexpr std::string_view limits_keys[] = {"max_key_bytes", "max_value_bytes"};
 constexpr std::string_view log_keys[] = {"level", "stderr"};
 constexpr std::string_view node_keys[] = {"id", "host", "port"};
@@ -263,7 +265,7 @@ void check_top_level(const toml::table& root, const std::string& source) {
                      ? "unknown section [" + std::string{first->str()} + "]; "
                          + hint(first->str(), section_names, "sections")
                      : "setting outside any section; settings belong in [cluster], [timing], "
-                       "[limits], [log] or [[node]]";
+                       "[raft], [limits], [log] or [[node]]";
     throw config_error{source, static_cast<uint32_t>(first->source().begin.line),
                        std::string{first->str()}, message};
   }
@@ -336,6 +338,12 @@ void read_timing(const toml::table& root, cluster_config& cfg) {
                               2 * t.transport_heartbeat_ms, " (got ", t.connection_timeout_ms,
                               ")")};
   }
+}
+
+void read_raft(const toml::table& root, cluster_config& cfg) {
+  auto s = open_section(root, "raft", raft_keys, cfg.source);
+  cfg.raft.snapshot_entries
+    = s.u32("snapshot_entries", 10, 10'000'000).value_or(cfg.raft.snapshot_entries);
 }
 
 void read_limits(const toml::table& root, cluster_config& cfg) {
@@ -425,6 +433,7 @@ parse_result parse_cluster_config(std::string_view text, std::string source,
     check_top_level(root, cfg.source);
     read_cluster(root, base_dir, cfg);
     read_timing(root, cfg);
+    read_raft(root, cfg);
     read_limits(root, cfg);
     read_log(root, cfg);
     read_nodes(root, cfg);

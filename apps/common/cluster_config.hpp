@@ -33,6 +33,13 @@ struct timing_config {
   double failure_detector_phi = 8.0;     // phi-accrual threshold for "suspect"
 };
 
+/// Raft log management.
+struct raft_config {
+  /// A replica snapshots its shard and compacts its log once this many
+  /// entries were applied since the last compaction (Raft §7).
+  uint32_t snapshot_entries = 10000;
+};
+
 /// Input limits, checked before anything is proposed or written.
 struct limits_config {
   uint32_t max_key_bytes = 1024;
@@ -55,6 +62,7 @@ struct cluster_config {
   uint32_t replication_factor = 3;  // invariant: 1 <= replication_factor <= nodes.size()
   bool fault_injection = false;
   timing_config timing;
+  raft_config raft;
   limits_config limits;
   log_config log;
   std::vector<node_config> nodes;   // in file order; invariant: unique ids and host:port

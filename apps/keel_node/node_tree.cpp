@@ -3,6 +3,8 @@
 #include "caf/all.hpp"
 
 #include "actors/client/service_actor.hpp"
+#include "actors/replication/replica_actor.hpp"
+#include "actors/replication/transport_actor.hpp"
 #include "actors/storage/engine/engine.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "supervisors/supervisor.hpp"
@@ -33,6 +35,35 @@ sup::supervisor_spec storage_tree(const config::cluster_config& cfg,
   return spec;
 }
 
+// The transport first: replicas send through it from their first turn.
+sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
+                                      const config::node_config& self,
+                                      std::shared_ptr<sup::directory> dir) {
+  sup::supervisor_spec spec;
+  spec.f = {sup::strategy::one_for_one, 10, 10'000};
+  // A replica whose storage actor is restarting fails to start; retry soon.
+  spec.f.retry_delay_ms = 100;
+  sup::child_spec transport;
+  transport.id = "transport";
+  transport.start = [tc = transport::make_transport_config(cfg, self.id, dir)](
+                      const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return transport::spawn_transport(ctx.supervisor->system(), tc);
+  };
+  transport.shutdown = sup::shutdown_spec::after_ms(2000);
+  spec.children.push_back(std::move(transport));
+  for (auto shard : cfg.shards_on(self.id)) {
+    sup::child_spec child;
+    child.id = "shard-" + std::to_string(shard);
+    child.start = [rc = replication::make_replica_config(cfg, self.id, shard, dir)](
+                    const sup::start_context& ctx) -> caf::expected<caf::actor> {
+      return replication::spawn_replica(ctx.supervisor->system(), rc);
+    };
+    child.shutdown = sup::shutdown_spec::after_ms(3000);
+    spec.children.push_back(std::move(child));
+  }
+  return spec;
+}
+
 } // namespace
 
 caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
@@ -44,8 +75,8 @@ caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config&
   root.f = {sup::strategy::rest_for_one, 3, 10'000};
   root.children.push_back(
     sup::supervisor_child("storage", storage_tree(cfg, self, engine)));
-  root.children.push_back(sup::supervisor_child(
-    "replication", sup::supervisor_spec{{sup::strategy::one_for_one, 5, 10'000}, {}}));
+  root.children.push_back(
+    sup::supervisor_child("replication", replication_tree(cfg, self, dir)));
   root.children.push_back(sup::supervisor_child(
     "monitor", sup::supervisor_spec{{sup::strategy::one_for_one, 5, 10'000}, {}}));
 

@@ -2,7 +2,7 @@
 //
 //   /<node>               root        rest_for_one (storage -> replication -> monitor -> service)
 //   ├── storage           supervisor  one_for_one: shard-<s> storage actors
-//   ├── replication       supervisor  one_for_one: shard replicas (filled by replication)
+//   ├── replication       supervisor  one_for_one: transport, then shard-<s> Raft replicas
 //   ├── monitor           supervisor  one_for_one: failure detectors
 //   └── service           worker      the published client service
 //

@@ -1,0 +1,509 @@
+#include "actors/replication/replica_actor.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include "caf/all.hpp"
+
+#include "actors/replication/core/memory_storage.hpp"
+#include "actors/replication/core/node.hpp"
+#include "actors/replication/transport_actor.hpp"
+#include "actors/storage/core/client_request.hpp"
+#include "apps/common/cluster_config.hpp"
+#include "apps/common/logging.hpp"
+#include "messages/type_ids.hpp"
+#include "supervisors/directory.hpp"
+
+namespace keel::replication {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// One proposed entry: the term it was proposed in and its commands' clients,
+// in command order (the entry's CommandBatch order).
+struct proposal {
+  uint64_t term = 0;
+  std::vector<caf::response_promise> clients;
+};
+
+// Reads that share one ReadIndex round.
+struct read_batch {
+  std::vector<std::pair<kv::Request, caf::response_promise>> reads;
+};
+
+struct replica_state {
+  static inline const char* name = "keel.replica";
+
+  replica_config cfg;
+  std::shared_ptr<spdlog::logger> log = component_logger("raft");
+  caf::actor storage;
+
+  // The Raft core and the in-memory mirror of what storage made durable,
+  // which the core reads (log_storage). Built once the durable state loaded.
+  std::unique_ptr<raft::memory_storage> mirror;
+  std::unique_ptr<raft::node> raft;
+
+  // invariant: at most one ready is between ready() and advance().
+  bool ready_in_flight = false;
+
+  // Requests gathered during one turn, proposed (writes) or confirmed
+  // (reads) together on the next flush: one entry per turn, one ReadIndex
+  // round per turn.
+  command::CommandBatch queued_commands;
+  std::vector<caf::response_promise> queued_writers;
+  std::vector<std::pair<kv::Request, caf::response_promise>> queued_reads;
+  bool flush_scheduled = false;
+
+  std::map<uint64_t, proposal> proposals;     // by log index
+  std::map<std::string, read_batch> reads;    // by ReadIndex context
+  uint64_t next_read_context = 1;
+
+  uint64_t applied_since_snapshot = 0;
+  bool snapshotting = false;
+  int ticks = 0;
+  std::string leader_id;  // as last reported by the core
+};
+
+using replica_actor = caf::stateful_actor<replica_state>;
+
+pb<kv::Response> response(kv::Status status, std::string error = {},
+                          std::string leader_hint = {}) {
+  kv::Response r;
+  r.set_status(status);
+  r.set_error(std::move(error));
+  r.set_leader_hint(std::move(leader_hint));
+  return make_pb(std::move(r));
+}
+
+std::string shard_name(const replica_config& cfg) {
+  return "shard " + std::to_string(cfg.shard);
+}
+
+pb<kv::Response> not_leader(replica_actor* self, const std::string& hint) {
+  return response(kv::STATUS_NOT_LEADER,
+                  shard_name(self->state.cfg) + ": node " + self->state.cfg.node_id
+                    + " is not its leader",
+                  hint);
+}
+
+// -- the ready loop (ready.hpp: persist, send, apply, serve reads, advance) --
+
+void process_ready(replica_actor* self);
+
+void send_messages(replica_actor* self, std::vector<raft::Message> messages) {
+  if (messages.empty())
+    return;
+  auto& st = self->state;
+  auto transport = st.cfg.dir->get(transport::transport_path(st.cfg.root_path));
+  if (!transport) {
+    // Raft tolerates lost messages; the transport's supervisor restarts it.
+    for (auto& m : messages)
+      st.raft->report_unreachable(m.to());
+    return;
+  }
+  for (auto& [to, batch] : raft::batch_by_destination(std::move(messages)))
+    self->send(transport, raft_atom_v, make_pb(std::move(batch)));
+}
+
+void answer_writes(replica_actor* self, const raft::ready& rd,
+                   const storage::ApplyResult& applied) {
+  auto& st = self->state;
+  std::map<uint64_t, const storage::EntryResult*> results;
+  for (auto& r : applied.results())
+    results.emplace(r.index(), &r);
+  for (auto& e : rd.committed_entries) {
+    auto p = st.proposals.find(e.index());
+    if (p == st.proposals.end())
+      continue;
+    auto r = results.find(e.index());
+    if (p->second.term == e.term() && r != results.end()
+        && r->second->responses_size() == static_cast<int>(p->second.clients.size())) {
+      for (size_t i = 0; i < p->second.clients.size(); ++i) {
+        auto resp = r->second->responses(static_cast<int>(i));
+        resp.set_index(e.index());
+        p->second.clients[i].deliver(make_pb(std::move(resp)));
+      }
+    } else {
+      // Another leader's entry took this index: ours was never committed and
+      // never will be, so the client may safely retry (same seq: deduplicated).
+      for (auto& c : p->second.clients)
+        c.deliver(not_leader(self, st.leader_id));
+    }
+    st.proposals.erase(p);
+  }
+  if (rd.snapshot) {
+    // Entries up to the snapshot were committed elsewhere; whether ours were
+    // among them is unknown here. The client's retry is deduplicated.
+    auto upto = rd.snapshot->metadata().index();
+    while (!st.proposals.empty() && st.proposals.begin()->first <= upto) {
+      for (auto& c : st.proposals.begin()->second.clients)
+        c.deliver(response(kv::STATUS_TIMEOUT,
+                           shard_name(st.cfg) + ": replaced by a snapshot; outcome unknown"));
+      st.proposals.erase(st.proposals.begin());
+    }
+  }
+}
+
+void serve_reads(replica_actor* self, const raft::ready& rd) {
+  auto& st = self->state;
+  for (auto& rs : rd.read_states) {
+    auto i = st.reads.find(rs.context);
+    if (i == st.reads.end())
+      continue;
+    // The storage actor handles these after the apply above (mailbox order),
+    // so each read sees every entry up to rs.index.
+    for (auto& [req, rp] : i->second.reads) {
+      self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v,
+                    make_pb(req))
+        .then([rp](pb<kv::Response>& r) mutable { rp.deliver(std::move(r)); },
+              [rp](caf::error& err) mutable {
+                rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
+              });
+    }
+    st.reads.erase(i);
+  }
+  for (auto& ctx : rd.aborted_reads) {
+    auto i = st.reads.find(ctx);
+    if (i == st.reads.end())
+      continue;
+    for (auto& entry : i->second.reads)
+      entry.second.deliver(not_leader(self, st.leader_id));
+    st.reads.erase(i);
+  }
+}
+
+void maybe_snapshot(replica_actor* self) {
+  auto& st = self->state;
+  if (st.snapshotting || st.applied_since_snapshot < st.cfg.snapshot_entries)
+    return;
+  st.snapshotting = true;
+  auto applied = st.raft->status().applied;
+  // Sent before the next ready's persist/apply, so the export reflects
+  // exactly `applied` (the storage actor handles its mailbox in order).
+  self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), snap_atom_v)
+    .then(
+      [self, applied](pb<storage::ShardSnapshot>& snap) {
+        auto& st = self->state;
+        st.snapshotting = false;
+        if (snap->applied_index() != applied)
+          return; // raced with an apply; the next turn tries again
+        auto made = st.mirror->create_snapshot(applied, st.cfg.voters,
+                                               snap->SerializeAsString());
+        if (!made.ok() || !st.mirror->compact(applied).ok())
+          return;
+        st.applied_since_snapshot = 0;
+        st.log->info("shard={} snapshot at index {}; log compacted", st.cfg.shard, applied);
+        self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), compact_atom_v,
+                      applied)
+          .then([](caf::ok_atom) {},
+                [self](caf::error& err) { self->quit(std::move(err)); });
+      },
+      [self](caf::error& err) { self->quit(std::move(err)); });
+}
+
+void finish_ready(replica_actor* self, const raft::ready& rd,
+                  const storage::ApplyResult& applied) {
+  auto& st = self->state;
+  answer_writes(self, rd, applied);
+  serve_reads(self, rd);
+  st.applied_since_snapshot += rd.committed_entries.size();
+  st.raft->advance(rd);
+  st.ready_in_flight = false;
+  maybe_snapshot(self);
+  process_ready(self);
+}
+
+// Step 2-5 of the loop, once step 1 (persist) is durable.
+void after_persist(replica_actor* self, std::shared_ptr<raft::ready> rd) {
+  auto& st = self->state;
+  if (rd->snapshot)
+    (void) st.mirror->apply_snapshot(*rd->snapshot);
+  if (!rd->entries.empty())
+    st.mirror->append(rd->entries);
+  if (rd->hard_state)
+    st.mirror->set_hard_state(*rd->hard_state);
+  send_messages(self, std::move(rd->messages));
+  if (rd->committed_entries.empty()) {
+    finish_ready(self, *rd, storage::ApplyResult{});
+    return;
+  }
+  storage::ApplyRequest req;
+  for (auto& e : rd->committed_entries)
+    *req.add_entries() = e;
+  self
+    ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
+              make_pb(std::move(req)))
+    .then([self, rd](pb<storage::ApplyResult>& res) { finish_ready(self, *rd, res.msg); },
+          [self](caf::error& err) { self->quit(std::move(err)); });
+}
+
+void note_leader_change(replica_actor* self, const raft::ready& rd) {
+  auto& st = self->state;
+  if (!rd.soft_state_change)
+    return;
+  auto& ss = *rd.soft_state_change;
+  if (ss.leader_id != st.leader_id)
+    st.log->info("shard={} leader={} (this node: {})", st.cfg.shard,
+                 ss.leader_id.empty() ? "unknown" : ss.leader_id, raft::to_string(ss.node_role));
+  st.leader_id = ss.leader_id;
+}
+
+void process_ready(replica_actor* self) {
+  auto& st = self->state;
+  if (st.ready_in_flight || !st.raft->has_ready())
+    return;
+  st.ready_in_flight = true;
+  auto rd = std::make_shared<raft::ready>(st.raft->ready());
+  note_leader_change(self, *rd);
+  if (!rd->snapshot && rd->entries.empty() && !rd->hard_state) {
+    after_persist(self, rd);
+    return;
+  }
+  storage::PersistRequest req;
+  if (rd->snapshot) {
+    *req.mutable_snapshot() = *rd->snapshot;
+  }
+  for (auto& e : rd->entries)
+    *req.add_entries() = e;
+  if (rd->hard_state) {
+    *req.mutable_hard_state() = *rd->hard_state;
+  }
+  self
+    ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), persist_atom_v,
+              make_pb(std::move(req)))
+    .then([self, rd](caf::ok_atom) { after_persist(self, rd); },
+          [self](caf::error& err) { self->quit(std::move(err)); });
+}
+
+// -- client requests ----------------------------------------------------------
+
+void schedule_flush(replica_actor* self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, flush_atom_v);
+  }
+}
+
+// Proposes every write queued this turn as one entry and starts one ReadIndex
+// round for every read queued this turn.
+void flush(replica_actor* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.queued_commands.commands_size() > 0) {
+    auto writers = std::move(st.queued_writers);
+    st.queued_writers.clear();
+    auto data = st.queued_commands.SerializeAsString();
+    st.queued_commands.Clear();
+    auto index = st.raft->propose(std::move(data));
+    if (index.ok()) {
+      st.proposals[*index] = proposal{st.raft->status().term, std::move(writers)};
+    } else {
+      auto resp = index.code() == raft::errc::not_leader
+                    ? not_leader(self, index.err().leader_hint)
+                    : response(kv::STATUS_UNAVAILABLE,
+                               shard_name(st.cfg) + ": leadership is being transferred; retry");
+      for (auto& w : writers)
+        w.deliver(resp);
+    }
+  }
+  if (!st.queued_reads.empty()) {
+    auto ctx = st.cfg.node_id + "/" + std::to_string(st.next_read_context++);
+    auto started = st.raft->read_index(ctx);
+    if (started.ok()) {
+      st.reads[ctx].reads = std::move(st.queued_reads);
+    } else {
+      for (auto& entry : st.queued_reads)
+        entry.second.deliver(not_leader(self, started.err().leader_hint));
+    }
+    st.queued_reads.clear();
+  }
+  process_ready(self);
+}
+
+caf::response_promise handle_request(replica_actor* self, pb<kv::Request>& req) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (req->op_case() == kv::Request::kGet) {
+    st.queued_reads.emplace_back(std::move(req.msg), rp);
+  } else if (auto cmd = storage::to_command(req.msg)) {
+    *st.queued_commands.add_commands() = std::move(*cmd);
+    st.queued_writers.push_back(rp);
+  } else {
+    rp.deliver(response(kv::STATUS_INVALID_ARGUMENT, "the request carries no operation"));
+    return rp;
+  }
+  schedule_flush(self);
+  return rp;
+}
+
+// -- status and balancing ---------------------------------------------------
+
+pb<admin::ShardStatus> shard_status(replica_actor* self) {
+  auto& st = self->state;
+  auto s = st.raft->status();
+  admin::ShardStatus out;
+  out.set_shard(st.cfg.shard);
+  out.set_role(raft::to_string(s.node_role));
+  out.set_term(s.term);
+  out.set_commit_index(s.commit);
+  out.set_applied_index(s.applied);
+  out.set_leader_id(s.leader_id);
+  out.set_last_index(s.last_index);
+  out.set_snapshot_index(s.snapshot_index);
+  for (auto& [id, pr] : s.progress) {
+    auto* p = out.add_progress();
+    p->set_node_id(id);
+    p->set_match_index(pr.match);
+    p->set_next_index(pr.next);
+    p->set_recent_active(pr.recent_active);
+  }
+  return make_pb(std::move(out));
+}
+
+// Hands leadership to the shard's preferred leader when it is caught up, so
+// that leaders spread over the nodes instead of piling up on whichever node
+// won the first elections.
+void balance(replica_actor* self) {
+  auto& st = self->state;
+  auto& preferred = st.cfg.voters.front();
+  if (preferred == st.cfg.node_id)
+    return;
+  auto s = st.raft->status();
+  if (s.node_role != raft::role::leader || !s.transferring_to.empty())
+    return;
+  auto p = s.progress.find(preferred);
+  if (p == s.progress.end() || !p->second.recent_active || p->second.match != s.last_index)
+    return;
+  st.log->info("shard={} handing leadership to its preferred leader {}", st.cfg.shard,
+               preferred);
+  (void) st.raft->transfer_leadership(preferred);
+}
+
+void tick(replica_actor* self) {
+  auto& st = self->state;
+  st.raft->tick();
+  if (++st.ticks % st.cfg.balance_ticks == 0)
+    balance(self);
+  process_ready(self);
+  self->delayed_send(self, milliseconds(st.cfg.tick_ms), tick_atom_v);
+}
+
+// -- start-up -----------------------------------------------------------------
+
+void restore(replica_actor* self, const storage::ReplicaState& durable) {
+  auto& st = self->state;
+  st.mirror = std::make_unique<raft::memory_storage>();
+  uint64_t applied = durable.applied().applied_index();
+  uint64_t from = 1;
+  if (durable.has_snapshot()) {
+    raft::Snapshot snap;
+    snap.mutable_metadata()->set_index(applied);
+    snap.mutable_metadata()->set_term(durable.applied().applied_term());
+    for (auto& v : st.cfg.voters)
+      snap.mutable_metadata()->add_voters(v);
+    snap.set_data(durable.snapshot().SerializeAsString());
+    (void) st.mirror->apply_snapshot(snap);
+    from = applied + 1;
+  }
+  std::vector<raft::Entry> entries;
+  for (auto& e : durable.entries())
+    if (e.index() >= from)
+      entries.push_back(e);
+  if (!entries.empty())
+    st.mirror->append(entries);
+  st.mirror->set_hard_state(durable.hard_state());
+
+  raft::config rc;
+  rc.id = st.cfg.node_id;
+  rc.voters = st.cfg.voters;
+  rc.shard = st.cfg.shard;
+  rc.election_ticks = st.cfg.election_ticks;
+  rc.heartbeat_ticks = st.cfg.heartbeat_ticks;
+  rc.applied = applied;
+  rc.seed = st.cfg.seed;
+  rc.storage = st.mirror.get();
+  st.raft = std::make_unique<raft::node>(rc);
+  st.log->info("shard={} replica started: term={} applied={} log=[{}, {}]", st.cfg.shard,
+               durable.hard_state().term(), applied, st.mirror->first_index(),
+               st.mirror->last_index());
+  self->send(self, tick_atom_v);
+}
+
+caf::behavior replica(replica_actor* self, replica_config cfg, caf::actor storage) {
+  self->state.cfg = std::move(cfg);
+  self->state.storage = storage;
+  self->monitor(storage);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (dm.source == self->state.storage)
+      self->quit(caf::make_error(caf::sec::runtime_error,
+                                 "storage actor of " + shard_name(self->state.cfg) + " exited"));
+  });
+  // Nothing else is handled until the durable state is back (await).
+  self->request(storage, milliseconds(self->state.cfg.storage_timeout_ms), load_atom_v)
+    .await([self](pb<storage::ReplicaState>& durable) { restore(self, durable.msg); },
+           [self](caf::error& err) { self->quit(std::move(err)); });
+  return {
+    [self](kv_atom, pb<kv::Request>& req) { return handle_request(self, req); },
+    [self](raft_atom, pb<raft::MessageBatch>& batch) {
+      for (auto& m : batch->messages())
+        self->state.raft->step(m);
+      process_ready(self);
+    },
+    [self](tick_atom) { tick(self); },
+    [self](flush_atom) { flush(self); },
+    [self](status_atom) { return shard_status(self); },
+    [self](transfer_atom, const std::string& to) -> caf::result<caf::ok_atom> {
+      auto r = self->state.raft->transfer_leadership(to);
+      process_ready(self);
+      if (!r.ok())
+        return caf::make_error(caf::sec::invalid_argument,
+                               std::string("cannot transfer leadership: ")
+                                 + raft::to_string(r.code()));
+      return caf::ok_atom::value;
+    },
+  };
+}
+
+uint64_t seed_of(const std::string& node, uint32_t shard) {
+  return std::hash<std::string>{}(node) ^ (uint64_t{shard} * 0x9E3779B97F4A7C15ull);
+}
+
+} // namespace
+
+replica_config make_replica_config(const config::cluster_config& cfg,
+                                   const std::string& node_id, uint32_t shard,
+                                   std::shared_ptr<sup::directory> dir) {
+  replica_config rc;
+  rc.node_id = node_id;
+  rc.root_path = "/" + node_id;
+  rc.shard = shard;
+  rc.voters = cfg.replicas_of(shard);
+  rc.tick_ms = cfg.timing.tick_ms;
+  rc.heartbeat_ticks = static_cast<int>(cfg.timing.heartbeat_ticks);
+  rc.election_ticks = static_cast<int>(cfg.timing.election_ticks);
+  rc.snapshot_entries = cfg.raft.snapshot_entries;
+  rc.seed = seed_of(node_id, shard);
+  rc.dir = std::move(dir);
+  return rc;
+}
+
+caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg) {
+  auto storage = cfg.dir->get(storage_path(cfg.root_path, cfg.shard));
+  if (!storage)
+    return caf::make_error(caf::sec::cannot_spawn_actor_from_arguments,
+                           "storage actor of shard " + std::to_string(cfg.shard)
+                             + " is not running");
+  return sys.spawn(replica, std::move(cfg), storage);
+}
+
+std::string replica_path(const std::string& root_path, uint32_t shard) {
+  return root_path + "/replication/shard-" + std::to_string(shard);
+}
+
+std::string storage_path(const std::string& root_path, uint32_t shard) {
+  return root_path + "/storage/shard-" + std::to_string(shard);
+}
+
+} // namespace keel::replication
