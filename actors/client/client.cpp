@@ -104,6 +104,7 @@ struct kv_operation {
   uint32_t timeout_ms = 0;
   uint64_t token = 0;                  // bumped at every step: answers to older steps are stale
   std::map<size_t, std::string> notes; // endpoint -> what happened there last
+  std::string unknown_leader;          // a hinted leader that is not among the endpoints
 };
 
 // A request in flight to a node: failed at once when the node goes down,
@@ -290,6 +291,7 @@ void give_up(session_actor* self, uint64_t op_id) {
   kv::Response r;
   r.set_status(status_of(out));
   r.set_error(why);
+  r.set_leader_hint(op.unknown_leader);
   finish(self, op_id, std::move(r), "", op.record.contacted());
 }
 
@@ -303,7 +305,11 @@ void attempt_failed(session_actor* self, uint64_t op_id, uint64_t token, failure
     return;
   op->record.record(why);
   auto i = op->route.endpoint;
-  const auto& ep = self->state.opts.endpoints[i];
+  const auto& eps = self->state.opts.endpoints;
+  const auto& ep = eps[i];
+  if (!hint.empty()
+      && std::none_of(eps.begin(), eps.end(), [&](const auto& e) { return e.node_id == hint; }))
+    op->unknown_leader = hint; // cannot follow it: we do not know where it is
   op->notes[i] = why == failure::not_sent && !ep.node_id.empty()
                    ? ep.node_id + " " + ep.address() + ": " + note
                    : ep.name() + ": " + note;
@@ -574,6 +580,8 @@ result to_result(kv::Response& r, std::string& node, bool contacted) {
   out.node = std::move(node);
   out.index = r.index();
   out.contacted = contacted;
+  if (out.outcome != outcome::ok)
+    out.unknown_leader = std::move(*r.mutable_leader_hint());
   return out;
 }
 
@@ -583,6 +591,7 @@ admin_result<T> to_admin_result(const caf::error& e) {
   // The session actor reports a request that may have been handled as
   // request_timeout; every other error means it was never carried out.
   out.outcome = e == caf::sec::request_timeout ? outcome::unknown : outcome::unavailable;
+  out.contacted = e != caf::sec::cannot_connect_to_node;
   out.error = first_string(e);
   if (out.error.empty())
     out.error = caf::to_string(e);
@@ -645,6 +654,7 @@ struct session::impl {
       h.receive(
         [&](Reply& reply) {
           r.outcome = outcome::ok;
+          r.contacted = true;
           r.value = std::move(reply.msg);
         },
         [&](caf::error& e) { r = to_admin_result<value_type>(e); });
@@ -737,6 +747,11 @@ std::vector<admin_result<admin::NodeStatus>> session::status_all() {
 
 std::vector<admin_result<admin::Members>> session::members_all() {
   return impl_->admin<pb<admin::Members>>(impl_->all(), members_atom_v);
+}
+
+std::vector<admin_result<admin::FaultResponse>>
+session::fault_all(const admin::FaultRequest& req) {
+  return impl_->admin<pb<admin::FaultResponse>>(impl_->all(), fault_atom_v, make_pb(req));
 }
 
 std::optional<size_t> session::find_endpoint(std::string_view name) const {

@@ -111,6 +111,8 @@ struct result {
   uint64_t index = 0;               // writes: the Raft index where it took effect
   bool contacted = false;           // some request of this operation reached a node
                                     // (false: every connection attempt failed)
+  std::string unknown_leader;       // when not ok: a node named as the leader that is
+                                    // not among the endpoints (too few endpoints given)
 
   bool ok() const {
     return outcome == client::outcome::ok;
@@ -125,6 +127,7 @@ struct admin_result {
   client::outcome outcome = client::outcome::unknown;
   std::optional<T> value; // set iff outcome == ok
   std::string error;      // why not, in one line
+  bool contacted = false; // the request reached the node (false: no connection)
 
   bool ok() const {
     return outcome == client::outcome::ok;
@@ -196,6 +199,9 @@ public:
   std::vector<admin_result<admin::NodeTree>> tree_all();
   std::vector<admin_result<admin::NodeStatus>> status_all();
   std::vector<admin_result<admin::Members>> members_all();
+
+  /// Sends the same fault request to every endpoint, in parallel.
+  std::vector<admin_result<admin::FaultResponse>> fault_all(const admin::FaultRequest& req);
 
   /// The endpoint whose node id, or else address, is `name`.
   std::optional<size_t> find_endpoint(std::string_view name) const;

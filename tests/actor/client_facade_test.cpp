@@ -113,6 +113,7 @@ TEST_F(ClientFacade, StatusOfAllNodesMarksTheUnreachableOne) {
   EXPECT_TRUE(all[0].ok());
   EXPECT_EQ(all[0].value->node_id(), "n1");
   EXPECT_EQ(all[1].outcome, outcome::unavailable);
+  EXPECT_FALSE(all[1].contacted);
   EXPECT_EQ(all[1].error, "n2 127.0.0.1:7102: cannot connect");
   EXPECT_TRUE(all[2].ok());
   EXPECT_EQ(all[2].value->node_id(), "n3");
@@ -130,6 +131,7 @@ TEST_F(ClientFacade, OperatorCallsOnOneNode) {
   EXPECT_FALSE(fault.value->ok());
   auto members = s.members(0); // the fake does not serve it
   EXPECT_EQ(members.outcome, outcome::unavailable);
+  EXPECT_TRUE(members.contacted);
   EXPECT_NE(members.error.find("does not understand"), std::string::npos) << members.error;
 }
 
@@ -139,6 +141,18 @@ TEST_F(ClientFacade, OperatorCallRefusedByTheNodeKeepsItsWords) {
   auto tree = s.tree(1);
   EXPECT_EQ(tree.outcome, outcome::unavailable);
   EXPECT_EQ(tree.error, "n2: no supervision root");
+}
+
+TEST_F(ClientFacade, FaultToEveryNodeAnswersInEndpointOrder) {
+  net->nodes.erase(7103);
+  auto s = make_session();
+  admin::FaultRequest req;
+  req.mutable_heal();
+  auto all = s.fault_all(req);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(all[0].ok() && !all[0].value->ok());
+  EXPECT_TRUE(all[1].ok() && !all[1].value->ok());
+  EXPECT_EQ(all[2].outcome, outcome::unavailable);
 }
 
 TEST_F(ClientFacade, SessionKeepsTheRuntimeAlive) {

@@ -291,6 +291,16 @@ TEST_F(ClientSession, DeadlineBoundsFrozenConnects) {
   EXPECT_NE(a.response.error().find("no connection within"), std::string::npos);
 }
 
+TEST_F(ClientSession, LeaderOutsideTheEndpointsIsReported) {
+  for (auto& [id, n] : nodes) {
+    n->otherwise = act::not_leader;
+    n->hint = "n7"; // a node this session has no endpoint for
+  }
+  auto a = ask(put("k", "v"), 1000);
+  EXPECT_EQ(a.out, outcome::unavailable);
+  EXPECT_EQ(a.response.leader_hint(), "n7");
+}
+
 TEST_F(ClientSession, InvalidArgumentIsFinal) {
   for (auto& [id, n] : nodes)
     n->otherwise = act::invalid;

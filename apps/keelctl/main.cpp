@@ -1,0 +1,180 @@
+// keelctl: the command-line client and operator tool of a Keel cluster, in the
+// spirit of etcdctl. Parses the command line (CLI11), resolves where the
+// cluster is (cluster.conf or --endpoints), and hands over to one command:
+// put, get, del, cas, status, members, tree, fault or cluster. The exit codes
+// and the one-line errors follow docs/contract.md.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/keelctl/admin_commands.hpp"
+#include "apps/keelctl/cluster_launcher.hpp"
+#include "apps/keelctl/kv_commands.hpp"
+#include "apps/keelctl/report.hpp"
+#include "apps/keelctl/target.hpp"
+
+namespace {
+
+using namespace keel::keelctl;
+
+// Everything the command line said.
+struct command_line {
+  std::string config_path = "./cluster.conf";
+  std::string endpoints;
+  uint32_t timeout_ms = 5000;
+  bool json = false;
+  kv_command kv;
+  std::vector<std::string> cas_args; // KEY EXPECTED NEW, or KEY NEW with --absent
+  std::string node;                  // tree --node, cluster NODE
+  std::string verb;                  // cluster VERB
+  fault_command fault;
+};
+
+// The directory keelctl runs from: `keelctl cluster up` starts the keel-node
+// next to it.
+std::string own_directory() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string{"."} : exe.parent_path().string();
+}
+
+CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const std::string& help) {
+  auto* sub = app.add_subcommand(op, help);
+  sub->fallthrough();
+  sub->callback([&cl, op] { cl.kv.op = op; });
+  return sub;
+}
+
+void define(CLI::App& app, command_line& cl) {
+  app.require_subcommand(1);
+  app.add_option("--config", cl.config_path, "cluster.conf to read the nodes from")
+    ->capture_default_str();
+  app.add_option("--endpoints", cl.endpoints,
+                 "talk to these nodes instead: host:port,host:port,...");
+  app.add_option("--timeout", cl.timeout_ms, "deadline of the whole operation, in ms")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 3'600'000u));
+  app.add_flag("--json", cl.json, "machine-readable output");
+
+  auto* put = add_kv(app, cl, "put", "set KEY to VALUE (linearizable write)");
+  put->add_option("KEY", cl.kv.key)->required();
+  put->add_option("VALUE", cl.kv.value)->required();
+  auto* get = add_kv(app, cl, "get", "print the value of KEY (linearizable read); exit 1 if absent");
+  get->add_option("KEY", cl.kv.key)->required();
+  auto* del = add_kv(app, cl, "del", "delete KEY; exit 1 if it was absent");
+  del->add_option("KEY", cl.kv.key)->required();
+  auto* cas = add_kv(app, cl, "cas",
+                     "compare-and-swap: cas KEY EXPECTED NEW, or cas --absent KEY NEW; "
+                     "exit 1 if KEY holds another value");
+  cas->add_flag("--absent", cl.kv.absent, "create KEY only if it does not exist");
+  cas->add_option("ARGS", cl.cas_args, "KEY EXPECTED NEW (KEY NEW with --absent)")
+    ->required()
+    ->expected(2, 3);
+
+  app.add_subcommand("status", "per node: reachable or not; per shard: role, term, "
+                               "commit and applied index, leader")
+    ->fallthrough();
+  app.add_subcommand("members", "the nodes and what each node's failure detector "
+                                "thinks of the others")
+    ->fallthrough();
+  auto* tree = app.add_subcommand("tree", "the live supervision tree of one node or of all");
+  tree->fallthrough();
+  tree->add_option("--node", cl.node, "only this node (id or host:port)");
+
+  auto* fault = app.add_subcommand("fault", "fault injection (refused unless cluster.conf "
+                                            "enables fault_injection)");
+  fault->fallthrough();
+  fault->require_subcommand(1);
+  auto* crash = fault->add_subcommand("crash", "crash the actor at PATH on NODE");
+  crash->add_option("NODE", cl.fault.node)->required();
+  crash->add_option("PATH", cl.fault.path, "supervision path, e.g. /n1/storage")->required();
+  auto* partition = fault->add_subcommand("partition", "drop all traffic between A and B");
+  partition->add_option("A", cl.fault.node)->required();
+  partition->add_option("B", cl.fault.peer)->required();
+  auto* drop = fault->add_subcommand("drop", "drop PERCENT of the messages between A and B");
+  drop->add_option("A", cl.fault.node)->required();
+  drop->add_option("B", cl.fault.peer)->required();
+  drop->add_option("PERCENT", cl.fault.amount, "0..100; 0 removes the rule")->required();
+  auto* delay = fault->add_subcommand("delay", "delay the messages between A and B by MS");
+  delay->add_option("A", cl.fault.node)->required();
+  delay->add_option("B", cl.fault.peer)->required();
+  delay->add_option("MS", cl.fault.amount, "milliseconds; 0 removes the rule")->required();
+  auto* heal = fault->add_subcommand("heal", "remove every fault rule on NODE, or on all nodes");
+  heal->add_option("NODE", cl.fault.node);
+  for (auto* sub : {crash, partition, drop, delay, heal}) {
+    sub->fallthrough();
+    sub->callback([&cl, sub] { cl.fault.kind = sub->get_name(); });
+  }
+
+  auto* cluster = app.add_subcommand(
+    "cluster", "run the local cluster of cluster.conf: up|down|status|kill|pause|resume|restart [NODE]");
+  cluster->fallthrough();
+  cluster->add_option("VERB", cl.verb, "up, down, status, kill, pause, resume or restart")
+    ->required();
+  cluster->add_option("NODE", cl.node, "one node (required for kill, pause, resume, restart)");
+}
+
+int dispatch(CLI::App& app, command_line& cl) {
+  admin_io io{cl.json, std::cout, std::cerr};
+  if (!cl.endpoints.empty() && app.get_option("--config")->count() > 0)
+    return fail(std::cerr, exit_usage, "--config and --endpoints exclude each other");
+  if (app.got_subcommand("cluster")) {
+    if (!cl.endpoints.empty())
+      return fail(std::cerr, exit_usage,
+                  "cluster: needs a cluster.conf (--config FILE), not --endpoints");
+    auto loaded = keel::config::load_cluster_config(cl.config_path);
+    if (auto* e = std::get_if<keel::config::config_error>(&loaded))
+      return fail(std::cerr, exit_usage, e->to_string());
+    return keel::run_cluster_command(std::get<keel::config::cluster_config>(loaded),
+                                     cl.config_path, cl.verb, cl.node, own_directory(),
+                                     cl.json, std::cout, std::cerr);
+  }
+  auto resolved = resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms);
+  if (auto* why = std::get_if<std::string>(&resolved))
+    return fail(std::cerr, exit_usage, *why);
+  const auto& t = std::get<target>(resolved);
+  if (app.got_subcommand("status"))
+    return run_status(t, io);
+  if (app.got_subcommand("members"))
+    return run_members(t, io);
+  if (app.got_subcommand("tree"))
+    return run_tree(t, cl.node, io);
+  if (app.got_subcommand("fault"))
+    return run_fault(t, cl.fault, io);
+  if (cl.kv.op == "cas") {
+    size_t want = cl.kv.absent ? 2 : 3;
+    if (cl.cas_args.size() != want)
+      return fail(std::cerr, exit_usage,
+                  cl.kv.absent ? "cas --absent takes KEY NEW" : "cas takes KEY EXPECTED NEW");
+    cl.kv.key = cl.cas_args[0];
+    if (!cl.kv.absent)
+      cl.kv.expected = cl.cas_args[1];
+    cl.kv.value = cl.cas_args.back();
+  }
+  return run_kv(t, cl.kv, cl.json, std::cout, std::cerr);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keelctl: client and operator tool of a Keel cluster.\n"
+               "Exit codes: 0 done, 1 definite negative (no such key, other value), "
+               "2 usage error (nothing sent), 3 not applied / unavailable, "
+               "4 outcome unknown (timeout, connection lost)."};
+  command_line cl;
+  define(app, cl);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(std::cerr, exit_usage, std::string{e.what()} + ": see 'keelctl --help'");
+  }
+  return dispatch(app, cl);
+}
