@@ -1,6 +1,8 @@
-// Storage engine micro-benchmarks: what one synced commit costs and how group
-// commit spreads it (1 vs 64 commands per fsynced batch, applied through the
-// kv state machine exactly as the storage actor does), plus point reads.
+// Storage micro-benchmarks along the replica's path: what one synced persist
+// costs and how group commit spreads it (the replica persists every entry of
+// one Raft ready with one fsync: 1 vs 64 entries per persist), what applying
+// committed entries costs (unsynced, through replica_storage exactly as the
+// storage actor does), plus point reads.
 // The data directory is created under $KEEL_BENCH_DIR (default: the current
 // directory, which should be on the disk you care about: fsync on tmpfs is free).
 #include <cstdlib>
@@ -8,10 +10,11 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
-#include "actors/storage/core/kv_state_machine.hpp"
+#include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/engine/engine.hpp"
 
 namespace {
@@ -46,48 +49,77 @@ private:
   std::unique_ptr<engine> db_;
 };
 
-command::CommandBatch puts(size_t n, uint64_t round) {
-  command::CommandBatch batch;
+/// `n` log entries from index `first` on, each one put of 100 bytes.
+std::vector<raft::Entry> entries(size_t n, uint64_t first) {
+  std::vector<raft::Entry> out;
   for (size_t i = 0; i < n; ++i) {
-    auto* cmd = batch.add_commands();
+    command::CommandBatch commands;
+    auto* cmd = commands.add_commands();
     cmd->set_client_id(1 + i);
-    cmd->set_seq(round);
-    cmd->mutable_put()->set_key("key-" + std::to_string((round * n + i) % 10000));
+    cmd->set_seq(first + i);
+    cmd->mutable_put()->set_key("key-" + std::to_string((first + i) % 10000));
     cmd->mutable_put()->set_value(std::string(100, 'v'));
+    raft::Entry entry;
+    entry.set_term(1);
+    entry.set_index(first + i);
+    entry.set_type(raft::ENTRY_NORMAL);
+    entry.set_data(commands.SerializeAsString());
+    out.push_back(std::move(entry));
   }
-  return batch;
+  return out;
 }
 
-/// One log entry of state.range(0) puts per iteration, applied and committed.
-void commit_batches(benchmark::State& state, bool sync) {
+/// One synced persist of state.range(0) entries and the hard state per iteration.
+void BM_Persist(benchmark::State& state) {
   bench_engine bench;
-  kv_state_machine machine{bench.db(), 0};
+  replica_storage replica{bench.db(), 0};
   auto n = static_cast<size_t>(state.range(0));
-  uint64_t index = 0;
+  uint64_t next = 1;
   for (auto _ : state) {
     state.PauseTiming();
-    auto commands = puts(n, index + 1);
+    PersistRequest request;
+    for (auto& entry : entries(n, next))
+      *request.add_entries() = std::move(entry);
+    next += n;
+    request.mutable_hard_state()->set_term(1);
+    request.mutable_hard_state()->set_commit(next - 1);
     state.ResumeTiming();
     auto batch = bench.db().make_batch();
-    machine.apply(commands, ++index, 1, batch);
-    if (auto error = bench.db().commit(batch, sync)) {
+    replica.persist(request, batch);
+    if (auto error = bench.db().commit(batch, true)) {
       state.SkipWithError(error->c_str());
       break;
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
-  state.counters["commands_per_commit"] = static_cast<double>(n);
+  state.counters["entries_per_fsync"] = static_cast<double>(n);
 }
+BENCHMARK(BM_Persist)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-void BM_SyncedCommit(benchmark::State& state) {
-  commit_batches(state, true);
+/// One unsynced apply of state.range(0) committed entries per iteration.
+void BM_Apply(benchmark::State& state) {
+  bench_engine bench;
+  replica_storage replica{bench.db(), 0};
+  auto n = static_cast<size_t>(state.range(0));
+  uint64_t next = 1;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ApplyRequest request;
+    for (auto& entry : entries(n, next))
+      *request.add_entries() = std::move(entry);
+    next += n;
+    state.ResumeTiming();
+    auto batch = bench.db().make_batch();
+    auto result = replica.apply(request, batch);
+    benchmark::DoNotOptimize(result);
+    if (auto error = bench.db().commit(batch, false)) {
+      state.SkipWithError(error->c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
-BENCHMARK(BM_SyncedCommit)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
-
-void BM_UnsyncedCommit(benchmark::State& state) {
-  commit_batches(state, false);
-}
-BENCHMARK(BM_UnsyncedCommit)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_Apply)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 /// Point reads of 10,000 keys of 100 bytes; half the lookups miss.
 void BM_Get(benchmark::State& state) {

@@ -133,7 +133,7 @@ TEST(StorageEngine, AppliedIndexIsCommittedWithTheDataItDescribes) {
   EXPECT_EQ(db->get(1, "k"), "v");
 }
 
-TEST(StorageEngine, CommitCountsOnlyNonEmptyCommits) {
+TEST(StorageEngine, CommitCountsOnlyNonEmptyCommitsAndWhichWereSynced) {
   temp_dir tmp;
   auto db = open_ok(tmp.sub("n1"));
   ASSERT_TRUE(db);
@@ -145,6 +145,11 @@ TEST(StorageEngine, CommitCountsOnlyNonEmptyCommits) {
   EXPECT_EQ(batch.count(), 2u);
   commit_ok(*db, batch, false);
   EXPECT_EQ(db->commit_count(), 1u);
+  EXPECT_EQ(db->synced_commit_count(), 0u);
+  batch.put(0, "c", "3");
+  commit_ok(*db, batch, true);
+  EXPECT_EQ(db->commit_count(), 2u);
+  EXPECT_EQ(db->synced_commit_count(), 1u);
 }
 
 TEST(StorageEngine, LogAppendReadsBackWithTermsAndByteLimit) {
@@ -243,6 +248,8 @@ TEST(StorageEngine, CompactionDropsThePrefixAndRemembersItsTerm) {
   state.set_snapshot_index(5);
   state.set_snapshot_term(2);
   batch.compact(1, state);
+  EXPECT_EQ(batch.log_state(1).snapshot_index(), 5u); // the batch sees its own compaction
+  EXPECT_EQ(db->log_state(1).snapshot_index(), 0u);   // the engine only committed state
   commit_ok(*db, batch);
   EXPECT_EQ(db->log_state(1).snapshot_index(), 5u);
   EXPECT_EQ(db->first_index(1), 6u);

@@ -1,6 +1,6 @@
 // client_request: what is checked about a client's kv::Request before anything
-// is proposed or written, and how a write becomes a replicated command. Pure
-// functions; called by the storage actor's single-node write path and by
+// is proposed or read, and how a write becomes a replicated command. Pure
+// functions; called by the storage actor for the reads it serves and by
 // whoever proposes client writes to Raft (the replica / client service).
 #pragma once
 

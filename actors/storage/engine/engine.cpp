@@ -225,6 +225,8 @@ std::optional<std::string> engine::commit(write_batch& batch, bool sync) {
     return "commit to " + dir() + " failed: " + status.ToString();
   batch.pending_->Clear();
   commits_.fetch_add(1, std::memory_order_relaxed);
+  if (sync)
+    synced_commits_.fetch_add(1, std::memory_order_relaxed);
   return std::nullopt;
 }
 

@@ -103,6 +103,9 @@ public:
   /// The number of successful commits since open (for tests and metrics).
   uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
 
+  /// How many of those were synced (fsync).
+  uint64_t synced_commit_count() const { return synced_commits_.load(std::memory_order_relaxed); }
+
   // --- snapshots of one shard's state machine -------------------------------
 
   /// The data (sorted by key), sessions (sorted by client id) and applied
@@ -120,6 +123,7 @@ private:
   std::unique_ptr<rocks_store> store_;
   std::string node_id_;
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> synced_commits_{0};
 };
 
 } // namespace keel::storage

@@ -142,6 +142,11 @@ void write_batch::set_hard_state(uint32_t shard, const raft::HardState& state) {
         "batch put hard state");
 }
 
+LogState write_batch::log_state(uint32_t shard) const {
+  store_->check_shard(shard);
+  return store_->log_state(shard, pending_.get());
+}
+
 void write_batch::compact(uint32_t shard, const LogState& state) {
   store_->check_shard(shard);
   auto current = store_->log_state(shard, pending_.get());

@@ -76,6 +76,9 @@ public:
 
   void set_hard_state(uint32_t shard, const raft::HardState& state);
 
+  /// The compaction point of the log of `shard`, as this batch would leave it.
+  LogState log_state(uint32_t shard) const;
+
   /// Discards every entry with index <= state.snapshot_index (now covered by
   /// a snapshot, §7) and records the new compaction point.
   /// REQUIRES: state.snapshot_index >= the current one (throws

@@ -1,0 +1,144 @@
+#include "actors/storage/core/replica_storage.hpp"
+
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace keel::storage {
+
+namespace {
+
+std::string shard_name(uint32_t shard) {
+  return "shard " + std::to_string(shard);
+}
+
+} // namespace
+
+replica_storage::replica_storage(const engine& db, uint32_t shard)
+  : db_(&db), shard_(shard), machine_(db, shard) {
+}
+
+ReplicaState replica_storage::load() const {
+  // Separate reads, not one RocksDB snapshot: the caller is this shard's only
+  // writer, so nothing changes between them.
+  ReplicaState state;
+  *state.mutable_hard_state() = db_->hard_state(shard_);
+  *state.mutable_log_state() = db_->log_state(shard_);
+  *state.mutable_applied() = db_->applied(shard_);
+  auto compacted = state.log_state().snapshot_index();
+  if (state.applied().applied_index() < compacted)
+    throw std::invalid_argument(shard_name(shard_) + " applied up to "
+                                + std::to_string(state.applied().applied_index())
+                                + " but its log is compacted up to "
+                                + std::to_string(compacted));
+  // The bounds are [first_index, last_index + 1): never compacted nor unavailable.
+  auto stored = db_->entries(shard_, compacted + 1, db_->last_index(shard_) + 1,
+                             std::numeric_limits<uint64_t>::max());
+  for (auto& entry : std::get<std::vector<raft::Entry>>(stored))
+    *state.add_entries() = std::move(entry);
+  if (compacted > 0) {
+    *state.mutable_snapshot() = db_->export_shard(shard_);
+  }
+  return state;
+}
+
+void replica_storage::persist(const PersistRequest& request, write_batch& batch) const {
+  if (request.has_snapshot())
+    install_snapshot(request.snapshot(), batch);
+  auto compacted = batch.log_state(shard_).snapshot_index();
+  std::vector<raft::Entry> entries;
+  entries.reserve(static_cast<size_t>(request.entries_size()));
+  for (const auto& entry : request.entries())
+    if (entry.index() > compacted)
+      entries.push_back(entry);
+  batch.append(shard_, entries); // §5.3: drops the stored suffix they replace
+  if (request.has_hard_state())
+    batch.set_hard_state(shard_, request.hard_state());
+}
+
+void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
+                                       write_batch& batch) const {
+  const auto& meta = snapshot.metadata();
+  ShardSnapshot data;
+  if (!data.ParseFromString(snapshot.data()))
+    throw std::invalid_argument("the data of the snapshot at index "
+                                + std::to_string(meta.index())
+                                + " is not a ShardSnapshot");
+  if (data.shard() != shard_)
+    throw std::invalid_argument("a snapshot of " + shard_name(data.shard())
+                                + " cannot be installed into " + shard_name(shard_));
+  if (data.applied_index() != meta.index() || data.applied_term() != meta.term())
+    throw std::invalid_argument(
+      "snapshot metadata says index " + std::to_string(meta.index()) + " term "
+      + std::to_string(meta.term()) + ", its data was taken at index "
+      + std::to_string(data.applied_index()) + " term " + std::to_string(data.applied_term()));
+  batch.replace_shard(data);
+  // §7: the snapshot replaces the whole log. Entries after it are dropped too
+  // (as etcd raft does): the leader sends them again after the snapshot.
+  LogState point;
+  point.set_snapshot_index(meta.index());
+  point.set_snapshot_term(meta.term());
+  batch.compact(shard_, point); // throws if the snapshot lies before the compaction point
+  if (meta.index() < std::numeric_limits<uint64_t>::max())
+    batch.truncate_suffix(shard_, meta.index() + 1);
+}
+
+ApplyResult replica_storage::apply(const ApplyRequest& request, write_batch& batch) const {
+  ApplyResult out;
+  for (const auto& entry : request.entries()) {
+    auto applied = batch.applied(shard_);
+    if (entry.index() <= applied.applied_index())
+      continue;
+    if (entry.index() != applied.applied_index() + 1)
+      throw std::invalid_argument("apply of index " + std::to_string(entry.index()) + " to "
+                                  + shard_name(shard_) + " applied up to "
+                                  + std::to_string(applied.applied_index())
+                                  + " would skip entries");
+    switch (entry.type()) {
+      case raft::ENTRY_NOOP:
+        applied.set_applied_index(entry.index());
+        applied.set_applied_term(entry.term());
+        batch.set_applied(shard_, applied);
+        break;
+      case raft::ENTRY_NORMAL: {
+        command::CommandBatch commands;
+        if (!commands.ParseFromString(entry.data()))
+          throw std::invalid_argument("the entry at index " + std::to_string(entry.index())
+                                      + " of " + shard_name(shard_)
+                                      + " is not a CommandBatch");
+        auto* result = out.add_results();
+        result->set_index(entry.index());
+        result->set_term(entry.term());
+        for (auto& response : machine_.apply(commands, entry.index(), entry.term(), batch))
+          *result->add_responses() = std::move(response);
+        break;
+      }
+      default:
+        throw std::invalid_argument("the entry at index " + std::to_string(entry.index())
+                                    + " of " + shard_name(shard_) + " has entry type "
+                                    + std::to_string(entry.type()));
+    }
+  }
+  return out;
+}
+
+void replica_storage::compact(uint64_t index, write_batch& batch) const {
+  auto applied = batch.applied(shard_).applied_index();
+  if (index > applied)
+    throw std::invalid_argument("compaction of " + shard_name(shard_) + " up to "
+                                + std::to_string(index) + ", beyond its applied index "
+                                + std::to_string(applied));
+  if (index <= batch.log_state(shard_).snapshot_index())
+    return;
+  auto term = db_->term(shard_, index);
+  if (std::holds_alternative<log_errc>(term))
+    throw std::invalid_argument("compaction of " + shard_name(shard_) + " up to "
+                                + std::to_string(index) + ": no stored entry there");
+  LogState point;
+  point.set_snapshot_index(index);
+  point.set_snapshot_term(std::get<uint64_t>(term));
+  batch.compact(shard_, point);
+}
+
+} // namespace keel::storage

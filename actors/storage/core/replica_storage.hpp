@@ -1,0 +1,84 @@
+// replica_storage: what one shard's Raft replica keeps on disk, in the terms of
+// the replica <-> storage protocol (storage.proto, bottom): load the state a
+// replica restarts from, persist one ready's durable part, apply committed
+// entries to the key-value state machine, compact the log. Each write is staged
+// into a write_batch that the caller (the shard's storage actor) commits:
+// persist synced, apply and compact unsynced (see the storage actor for why
+// that is safe). Pure: no CAF, no logging, no clock. Broken invariants throw.
+#pragma once
+
+#include <cstdint>
+
+#include "actors/storage/core/kv_state_machine.hpp"
+#include "actors/storage/engine/engine.hpp"
+#include "messages/storage.pb.h"
+
+namespace keel::storage {
+
+/// The Raft-facing half of one shard's storage over the node's engine.
+class replica_storage {
+public:
+  /// REQUIRES: shard < db.shards(); db outlives this object.
+  replica_storage(const engine& db, uint32_t shard);
+
+  uint32_t shard() const { return shard_; }
+
+  /// Everything a replica needs to restart (§5.1, Figure 2), from committed
+  /// state: hard state, compaction point, applied state, every stored entry
+  /// after the compaction point in index order and, only if the log was
+  /// compacted (snapshot_index > 0), the shard's data at the applied index as
+  /// `snapshot` (present only then: has_snapshot()); followers behind the
+  /// compaction point can only be caught up with it (§7).
+  ReplicaState load() const;
+
+  /// Stages one Raft ready's durable part into `batch`, in the order ready.hpp
+  /// prescribes:
+  /// 1. snapshot, if present (InstallSnapshot, §7): the ShardSnapshot in
+  ///    snapshot.data replaces the shard's data, sessions and applied state;
+  ///    the whole stored log is discarded and the compaction point becomes
+  ///    (metadata.index, metadata.term).
+  /// 2. entries are appended; a stored suffix they replace is dropped (§5.3).
+  ///    Entries at or before the compaction point are already covered by it
+  ///    and skipped (as raft::memory_storage does).
+  /// 3. hard_state, if present.
+  /// Throws std::invalid_argument (a broken invariant of the replica) if the
+  /// snapshot data does not parse, names another shard, disagrees with its
+  /// metadata about index or term, or lies before the compaction point; or if
+  /// the entries are not consecutive or leave a gap after the last index.
+  void persist(const PersistRequest& request, write_batch& batch) const;
+
+  /// Stages the application of committed entries into `batch`, in order, and
+  /// returns what each applied entry produced:
+  /// - index <= the applied index: skipped, no result (already applied before
+  ///   a restart; the applied index is committed with the data it describes,
+  ///   so nothing is applied twice);
+  /// - ENTRY_NOOP: advances the applied index and term, no result;
+  /// - ENTRY_NORMAL: its data, a serialized command::CommandBatch, goes
+  ///   through the kv_state_machine (sessions deduplicate retries, thesis
+  ///   §6.3): one EntryResult{index, term, responses}.
+  /// Throws std::invalid_argument (a broken invariant, not a client error) for
+  /// data that does not parse, an entry of another type, or an entry that is
+  /// not the next one after the applied index (a gap would lose a command).
+  ApplyResult apply(const ApplyRequest& request, write_batch& batch) const;
+
+  /// Stages the compaction of the stored log up to and including `index`
+  /// (§7): the entries are discarded and the compaction point becomes
+  /// (index, term of the entry at index). An index at or before the current
+  /// compaction point changes nothing.
+  /// Throws std::invalid_argument if index > the applied index (only applied
+  /// entries are in the data a snapshot is exported from).
+  /// REQUIRES: `batch` holds no log writes (the term is read from committed state).
+  void compact(uint64_t index, write_batch& batch) const;
+
+  /// Answers a read from the committed data (kv_state_machine::read).
+  kv::Response read(const kv::Get& get) const { return machine_.read(get); }
+
+private:
+  void install_snapshot(const raft::Snapshot& snapshot, write_batch& batch) const;
+
+  const engine* db_;
+  uint32_t shard_;
+  kv_state_machine machine_;
+};
+
+} // namespace keel::storage

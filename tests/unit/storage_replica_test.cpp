@@ -1,0 +1,225 @@
+// replica_storage over a real engine: what a replica loads at restart, persist
+// (entries, a replacing suffix §5.3, an installed snapshot §7), apply (normal,
+// no-op, already applied, session dedup thesis §6.3), compaction, and the
+// broken invariants that must throw instead of writing.
+#include <gtest/gtest.h>
+
+#include "actors/storage/core/replica_storage.hpp"
+#include "storage_test_dir.hpp"
+#include "storage_test_entries.hpp"
+
+namespace {
+
+using namespace keel;
+using namespace keel::storage;
+using keel::storage::test::open_ok;
+using namespace keel::storage::test::raft_entries;
+using keel::storage::test::temp_dir;
+
+/// One engine and the replica storage of shard 1; each call commits its batch.
+struct StorageReplica : ::testing::Test {
+  temp_dir tmp;
+  std::unique_ptr<engine> db = open_ok(tmp.sub("n1"));
+  replica_storage replica{*db, 1};
+
+  void commit(write_batch& batch, bool sync) {
+    auto error = db->commit(batch, sync);
+    ASSERT_FALSE(error) << *error;
+  }
+  void persist(const PersistRequest& request) {
+    auto batch = db->make_batch();
+    replica.persist(request, batch);
+    commit(batch, true);
+  }
+  ApplyResult apply(std::vector<raft::Entry> entries) {
+    auto batch = db->make_batch();
+    auto result = replica.apply(apply_of(std::move(entries)), batch);
+    commit(batch, false);
+    return result;
+  }
+  void compact(uint64_t index) {
+    auto batch = db->make_batch();
+    replica.compact(index, batch);
+    commit(batch, false);
+  }
+};
+
+TEST_F(StorageReplica, FreshShardLoadsEmpty) {
+  auto state = replica.load();
+  EXPECT_EQ(state.hard_state().term(), 0u);
+  EXPECT_EQ(state.log_state().snapshot_index(), 0u);
+  EXPECT_EQ(state.applied().applied_index(), 0u);
+  EXPECT_EQ(state.entries_size(), 0);
+  EXPECT_FALSE(state.has_snapshot());
+}
+
+TEST_F(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
+  // Figure 2: currentTerm, votedFor and log[] are what a restart reads.
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1")}, hard_state(1, "n1", 0)));
+  persist(persist_of({put(3, 2, "b", "2")}));
+  auto state = replica.load();
+  EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(state.entries(2).term(), 2u);
+  EXPECT_EQ(state.entries(1).data(), put(2, 1, "a", "1").data());
+  EXPECT_EQ(state.hard_state().term(), 1u); // the second persist carried none
+  EXPECT_EQ(state.hard_state().vote(), "n1");
+  EXPECT_FALSE(state.has_snapshot());
+}
+
+TEST_F(StorageReplica, PersistedSuffixReplacesTheConflictingOne) {
+  // §5.3: a conflicting entry and all that follow it are deleted.
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1"),
+                      put(4, 1, "c", "1")}));
+  persist(persist_of({put(3, 2, "x", "2")}, hard_state(2, "n2", 2)));
+  auto state = replica.load();
+  EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(state.entries(2).term(), 2u);
+  EXPECT_EQ(state.hard_state().vote(), "n2");
+}
+
+TEST_F(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
+  persist(persist_of({noop(1, 1), put(2, 1, "old", "1", 5, 1), put(3, 1, "b", "1")}));
+  apply({noop(1, 1), put(2, 1, "old", "1", 5, 1)});
+  PersistRequest request = persist_of({put(11, 3, "after", "x")}, hard_state(3, "", 10));
+  *request.mutable_snapshot() = snapshot_at(1, 10, 3, "k", "v");
+  persist(request);
+
+  auto state = replica.load();
+  EXPECT_EQ(state.log_state().snapshot_index(), 10u);
+  EXPECT_EQ(state.log_state().snapshot_term(), 3u);
+  EXPECT_EQ(state.applied().applied_index(), 10u);
+  EXPECT_EQ(state.applied().applied_term(), 3u);
+  EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{11}));
+  EXPECT_EQ(state.hard_state().commit(), 10u);
+  ASSERT_TRUE(state.has_snapshot());
+  EXPECT_EQ(state.snapshot().applied_index(), 10u);
+  ASSERT_EQ(state.snapshot().data_size(), 1);
+  EXPECT_EQ(state.snapshot().data(0).key(), "k");
+  EXPECT_EQ(state.snapshot().sessions_size(), 0); // client 5's session went with the data
+  EXPECT_EQ(db->get(1, "old"), std::nullopt);
+  EXPECT_EQ(db->get(1, "k"), "v");
+}
+
+TEST_F(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
+  PersistRequest request = persist_of({put(9, 3, "a", "1"), put(10, 3, "b", "1"),
+                                       put(11, 3, "c", "1")});
+  *request.mutable_snapshot() = snapshot_at(1, 10, 3, "k", "v");
+  persist(request);
+  EXPECT_EQ(indexes_of(replica.load()), (std::vector<uint64_t>{11}));
+}
+
+TEST_F(StorageReplica, PersistRefusesABrokenSnapshot) {
+  auto refused = [&](const raft::Snapshot& snapshot) {
+    PersistRequest request;
+    *request.mutable_snapshot() = snapshot;
+    auto batch = db->make_batch();
+    EXPECT_THROW(replica.persist(request, batch), std::invalid_argument);
+  };
+  refused(snapshot_at(2, 10, 3, "k", "v")); // another shard
+  auto mislabeled = snapshot_at(1, 10, 3, "k", "v");
+  mislabeled.mutable_metadata()->set_index(11);
+  refused(mislabeled);
+  auto garbage = snapshot_at(1, 10, 3, "k", "v");
+  garbage.set_data("\xff\xff\xff");
+  refused(garbage);
+  // Behind the compaction point: Raft never installs a snapshot older than
+  // what it committed.
+  PersistRequest newer;
+  *newer.mutable_snapshot() = snapshot_at(1, 20, 4, "k", "v");
+  persist(newer);
+  refused(snapshot_at(1, 10, 3, "k", "v"));
+  EXPECT_EQ(replica.load().log_state().snapshot_index(), 20u);
+}
+
+TEST_F(StorageReplica, PersistRefusesAGapInTheLog) {
+  persist(persist_of({noop(1, 1)}));
+  auto batch = db->make_batch();
+  EXPECT_THROW(replica.persist(persist_of({put(3, 1, "a", "1")}), batch),
+               std::invalid_argument);
+}
+
+TEST_F(StorageReplica, ApplyRunsNormalEntriesAndAdvancesOverNoops) {
+  auto result = apply({noop(1, 1), put(2, 1, "a", "1"), noop(3, 2)});
+  ASSERT_EQ(result.results_size(), 1); // no-ops produce no result
+  EXPECT_EQ(result.results(0).index(), 2u);
+  EXPECT_EQ(result.results(0).term(), 1u);
+  ASSERT_EQ(result.results(0).responses_size(), 1);
+  EXPECT_EQ(result.results(0).responses(0).status(), kv::STATUS_OK);
+  EXPECT_EQ(result.results(0).responses(0).index(), 2u);
+  EXPECT_EQ(db->applied(1).applied_index(), 3u);
+  EXPECT_EQ(db->applied(1).applied_term(), 2u);
+  EXPECT_EQ(db->get(1, "a"), "1");
+}
+
+TEST_F(StorageReplica, AlreadyAppliedEntriesAreSkipped) {
+  apply({noop(1, 1), put(2, 1, "a", "1")});
+  // A restarted replica hands out 1..3 again: only 3 is new.
+  auto result = apply({noop(1, 1), put(2, 1, "a", "overwritten?"), put(3, 1, "b", "2")});
+  ASSERT_EQ(result.results_size(), 1);
+  EXPECT_EQ(result.results(0).index(), 3u);
+  EXPECT_EQ(db->get(1, "a"), "1");
+  EXPECT_EQ(db->applied(1).applied_index(), 3u);
+}
+
+TEST_F(StorageReplica, RepeatedCommandIsAnsweredFromItsSession) {
+  // Thesis §6.3: a client's retry, committed twice, is applied once.
+  apply({noop(1, 1), put(2, 1, "k", "first", 7, 1)});
+  auto retry = apply({put(3, 1, "k", "second", 7, 1)});
+  ASSERT_EQ(retry.results_size(), 1);
+  EXPECT_EQ(retry.results(0).index(), 3u);
+  EXPECT_EQ(retry.results(0).responses(0).status(), kv::STATUS_OK);
+  EXPECT_EQ(retry.results(0).responses(0).index(), 2u); // the first answer, cached
+  EXPECT_EQ(db->get(1, "k"), "first");
+}
+
+TEST_F(StorageReplica, ApplyRefusesBrokenEntriesAndWritesNothing) {
+  auto refused = [&](raft::Entry entry) {
+    auto batch = db->make_batch();
+    EXPECT_THROW(replica.apply(apply_of({noop(1, 1), std::move(entry)}), batch),
+                 std::invalid_argument);
+  };
+  auto garbage = put(2, 1, "k", "v");
+  garbage.set_data("\xff\xff\xff");
+  refused(garbage);
+  auto untyped = put(2, 1, "k", "v");
+  untyped.set_type(raft::ENTRY_TYPE_UNSPECIFIED);
+  refused(untyped);
+  refused(put(3, 1, "k", "v")); // skips index 2
+  EXPECT_EQ(db->applied(1).applied_index(), 0u);
+}
+
+TEST_F(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"),
+                      put(4, 2, "c", "3")}));
+  apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
+  compact(2);
+  auto state = replica.load();
+  EXPECT_EQ(state.log_state().snapshot_index(), 2u);
+  EXPECT_EQ(state.log_state().snapshot_term(), 1u);
+  EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{3, 4}));
+  ASSERT_TRUE(state.has_snapshot());
+  EXPECT_EQ(state.snapshot().applied_index(), 3u); // the applied index, not the compaction point
+  EXPECT_EQ(state.snapshot().applied_term(), 2u);
+  EXPECT_EQ(state.snapshot().data_size(), 2);
+}
+
+TEST_F(StorageReplica, CompactionBeyondTheAppliedIndexIsRefused) {
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1")}));
+  apply({noop(1, 1)});
+  auto batch = db->make_batch();
+  EXPECT_THROW(replica.compact(2, batch), std::invalid_argument);
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST_F(StorageReplica, CompactionAtOrBeforeTheCompactionPointChangesNothing) {
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1")}));
+  apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1")});
+  compact(2);
+  auto batch = db->make_batch();
+  replica.compact(1, batch);
+  replica.compact(2, batch);
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(db->log_state(1).snapshot_index(), 2u);
+}
+
+} // namespace
