@@ -2,12 +2,11 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "caf/all.hpp"
 #include <spdlog/spdlog.h>
 
-#include "actors/storage/core/kv_state_machine.hpp"
+#include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/engine/engine.hpp"
 #include "apps/common/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -16,28 +15,36 @@ namespace keel::storage {
 
 namespace {
 
-using response_list = std::vector<pb<kv::Response>>;
-
-/// A write waiting for the next group commit.
-struct pending_write {
-  command::Command command;
-  caf::typed_response_promise<pb<kv::Response>> promise;
-};
-
 struct storage_state {
   static inline const char* name = "storage";
 
-  std::shared_ptr<engine> db; // declared first: outlives the state machine
+  std::shared_ptr<engine> db; // declared first: outlives the replica storage
   uint32_t shard = 0;
   limits lim;
-  std::optional<kv_state_machine> machine;
-  AppliedState applied; // invariant: equals db->applied(shard) between messages
-  std::vector<pending_write> pending;
-  bool flush_requested = false; // a flush_atom is in the mailbox
+  std::optional<replica_storage> replica;
   std::shared_ptr<spdlog::logger> log;
 };
 
 using storage_actor_type = caf::stateful_actor<storage_state>;
+
+/// The exit reason of a storage failure: the actor exits with it so that its
+/// supervisor restarts it (and the shard's replica) from durable state.
+caf::error storage_failure(const storage_state& st, const std::string& what) {
+  st.log->error("storage failed shard={} error={}", st.shard, what);
+  return caf::make_error(caf::sec::runtime_error, "storage failed: " + what);
+}
+
+/// Commits `batch`; on failure the actor exits and the error is the answer,
+/// so nothing unconfirmed is ever acknowledged.
+std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch& batch,
+                                          bool sync) {
+  auto problem = self->state.db->commit(batch, sync);
+  if (!problem)
+    return std::nullopt;
+  auto reason = storage_failure(self->state, *problem);
+  self->quit(reason);
+  return reason;
+}
 
 kv::Response invalid_argument(std::string error) {
   kv::Response response;
@@ -46,88 +53,50 @@ kv::Response invalid_argument(std::string error) {
   return response;
 }
 
-/// The exit reason of a storage failure. Every waiting write gets it as its
-/// answer (its outcome is unknown to the client, never OK); the actor then
-/// exits with it so that its supervisor restarts it from durable state.
-caf::error fail_waiting_writes(storage_state& st, const std::string& what) {
-  st.log->error("storage failed shard={} error={}", st.shard, what);
-  auto reason = caf::make_error(caf::sec::runtime_error, "storage failed: " + what);
-  for (auto& write : st.pending)
-    write.promise.deliver(reason);
-  st.pending.clear();
-  return reason;
-}
-
-/// Commits `batch`, or fails the waiting writes and stops the actor.
-bool commit_or_crash(storage_actor_type* self, write_batch& batch, bool sync) {
-  auto error = self->state.db->commit(batch, sync);
-  if (!error)
-    return true;
-  self->quit(fail_waiting_writes(self->state, *error));
-  return false;
-}
-
-/// Group commit: applies up to max_commands_per_flush waiting writes as one
-/// log index, with one synced commit, then answers them.
-void flush(storage_actor_type* self) {
-  auto& st = self->state;
-  st.flush_requested = false;
-  if (st.pending.empty())
-    return;
-  auto count = std::min(st.pending.size(), max_commands_per_flush);
-  command::CommandBatch commands;
-  for (size_t i = 0; i < count; ++i)
-    *commands.add_commands() = st.pending[i].command;
-  // Single-node mode is a one-member group in one implicit term (>= 1).
-  auto index = st.applied.applied_index() + 1;
-  auto term = std::max<uint64_t>(st.applied.applied_term(), 1);
-  auto batch = st.db->make_batch();
-  auto responses = st.machine->apply(commands, index, term, batch);
-  if (!commit_or_crash(self, batch, true))
-    return;
-  st.applied.set_applied_index(index);
-  st.applied.set_applied_term(term);
-  st.log->debug("group commit shard={} index={} commands={}", st.shard, index, count);
-  for (size_t i = 0; i < count; ++i)
-    st.pending[i].promise.deliver(make_pb(std::move(responses[i])));
-  st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(count));
-  if (!st.pending.empty()) {
-    st.flush_requested = true;
-    self->send(self, flush_atom_v);
-  }
-}
-
-caf::result<pb<kv::Response>> handle_request(storage_actor_type* self,
-                                             const kv::Request& request) {
-  auto& st = self->state;
+kv::Response handle_request(const storage_state& st, const kv::Request& request) {
   if (auto problem = validate(request, st.lim))
-    return make_pb(invalid_argument(std::move(*problem)));
-  if (request.has_get())
-    return make_pb(st.machine->read(request.get()));
-  auto promise = self->make_response_promise<pb<kv::Response>>();
-  st.pending.push_back({*to_command(request), promise});
-  if (!st.flush_requested) {
-    st.flush_requested = true;
-    self->send(self, flush_atom_v);
-  }
-  return promise;
+    return invalid_argument(std::move(*problem));
+  if (!request.has_get())
+    return invalid_argument("writes go through the shard's replica");
+  return st.replica->read(request.get());
 }
 
-caf::result<response_list> handle_apply(storage_actor_type* self,
-                                        const command::CommandBatch& commands,
-                                        uint64_t index, uint64_t term, bool sync) {
+caf::result<caf::ok_atom> handle_persist(storage_actor_type* self,
+                                         const PersistRequest& request) {
   auto& st = self->state;
   auto batch = st.db->make_batch();
-  auto responses = st.machine->apply(commands, index, term, batch);
-  if (!commit_or_crash(self, batch, sync))
-    return caf::make_error(caf::sec::runtime_error, "storage commit failed");
-  st.applied.set_applied_index(index);
-  st.applied.set_applied_term(term);
-  response_list out;
-  out.reserve(responses.size());
-  for (auto& response : responses)
-    out.push_back(make_pb(std::move(response)));
-  return out;
+  st.replica->persist(request, batch);
+  if (auto failed = commit_or_crash(self, batch, true))
+    return *failed;
+  if (request.has_snapshot())
+    st.log->info("installed snapshot shard={} index={} term={}", st.shard,
+                 request.snapshot().metadata().index(), request.snapshot().metadata().term());
+  st.log->debug("persisted shard={} entries={} hard_state={}", st.shard,
+                request.entries_size(), request.has_hard_state());
+  return caf::ok_atom_v;
+}
+
+caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self,
+                                          const ApplyRequest& request) {
+  auto& st = self->state;
+  auto batch = st.db->make_batch();
+  auto result = st.replica->apply(request, batch);
+  if (auto failed = commit_or_crash(self, batch, false))
+    return *failed;
+  st.log->debug("applied shard={} entries={} results={}", st.shard, request.entries_size(),
+                result.results_size());
+  return make_pb(std::move(result));
+}
+
+caf::result<caf::ok_atom> handle_compact(storage_actor_type* self, uint64_t index) {
+  auto& st = self->state;
+  auto batch = st.db->make_batch();
+  st.replica->compact(index, batch);
+  if (auto failed = commit_or_crash(self, batch, false))
+    return *failed;
+  st.log->info("compacted log shard={} snapshot_index={}", st.shard,
+               st.db->log_state(st.shard).snapshot_index());
+  return caf::ok_atom_v;
 }
 
 caf::result<caf::ok_atom> handle_import(storage_actor_type* self,
@@ -140,18 +109,17 @@ caf::result<caf::ok_atom> handle_import(storage_actor_type* self,
                              + std::to_string(st.shard));
   auto batch = st.db->make_batch();
   batch.replace_shard(snapshot);
-  if (!commit_or_crash(self, batch, true))
-    return caf::make_error(caf::sec::runtime_error, "storage commit failed");
-  st.applied = st.db->applied(st.shard);
+  if (auto failed = commit_or_crash(self, batch, true))
+    return *failed;
   st.log->info("imported snapshot shard={} applied_index={} keys={}", st.shard,
-               st.applied.applied_index(), snapshot.data_size());
+               snapshot.applied_index(), snapshot.data_size());
   return caf::ok_atom_v;
 }
 
 admin::ShardStatus status_of(const storage_state& st) {
   admin::ShardStatus status;
   status.set_shard(st.shard);
-  status.set_applied_index(st.applied.applied_index());
+  status.set_applied_index(st.db->applied(st.shard).applied_index());
   status.set_last_index(st.db->last_index(st.shard));
   status.set_snapshot_index(st.db->log_state(st.shard).snapshot_index());
   return status;
@@ -165,8 +133,8 @@ caf::behavior storage_actor(storage_actor_type* self, std::shared_ptr<engine> db
   st.lim = lim;
   st.log = component_logger("storage");
   // A RocksDB read error (engine_error) or a broken invariant thrown by the
-  // state machine ends the actor like a failed commit does; no handler catches
-  // and continues.
+  // replica storage ends the actor like a failed commit does; no handler
+  // catches and continues.
   self->set_exception_handler([self](std::exception_ptr& thrown) -> caf::error {
     std::string what = "unknown exception";
     try {
@@ -175,20 +143,23 @@ caf::behavior storage_actor(storage_actor_type* self, std::shared_ptr<engine> db
       what = e.what();
     } catch (...) {
     }
-    return fail_waiting_writes(self->state, what);
+    return storage_failure(self->state, what);
   });
-  st.machine.emplace(*st.db, shard);
-  st.applied = st.db->applied(shard); // continue where the last incarnation stopped
+  st.replica.emplace(*st.db, shard);
+  auto applied = st.db->applied(shard);
   st.log->info("started shard={} applied_index={} applied_term={}", shard,
-               st.applied.applied_index(), st.applied.applied_term());
+               applied.applied_index(), applied.applied_term());
   return {
-    [self](kv_atom, const pb<kv::Request>& request) {
-      return handle_request(self, request.msg);
+    [self](load_atom) { return make_pb(self->state.replica->load()); },
+    [self](persist_atom, const pb<PersistRequest>& request) {
+      return handle_persist(self, request.msg);
     },
-    [self](flush_atom) { flush(self); },
-    [self](apply_atom, const pb<command::CommandBatch>& commands, uint64_t index,
-           uint64_t term, bool sync) {
-      return handle_apply(self, commands.msg, index, term, sync);
+    [self](apply_atom, const pb<ApplyRequest>& request) {
+      return handle_apply(self, request.msg);
+    },
+    [self](compact_atom, uint64_t index) { return handle_compact(self, index); },
+    [self](kv_atom, const pb<kv::Request>& request) {
+      return make_pb(handle_request(self->state, request.msg));
     },
     [self](snap_atom) { return make_pb(self->state.db->export_shard(self->state.shard)); },
     [self](snap_atom, const pb<ShardSnapshot>& snapshot) {

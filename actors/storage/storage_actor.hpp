@@ -1,32 +1,48 @@
-// storage_actor: the CAF shell around one shard replica's durable state: the
-// kv_state_machine over the node's shared engine. One per shard replica,
+// storage_actor: the CAF shell around one shard replica's durable state (a
+// replica_storage over the node's shared engine). One per shard replica,
 // spawned detached because it blocks on RocksDB and fsync. Started by the
-// node's supervision tree (storage comes first in node_sup, rest_for_one): on
-// (re)start it reads the shard's applied index from disk, so an incarnation
-// continues exactly where a crashed one stopped. Any RocksDB error crashes it
-// before anything unconfirmed is acknowledged.
+// node's supervision tree before the shard's replica actor, which persists and
+// applies through it in mailbox order (storage.proto, bottom). Every write is
+// one atomic RocksDB batch; any RocksDB error crashes the actor before the
+// request is acknowledged, and its supervisor restarts it from durable state.
+//
+// Group commit lives in the replica: it persists everything one Raft ready
+// holds (all entries proposed meanwhile, hard state) with ONE persist, so one
+// fsync covers them all. This actor commits each request as it comes.
 //
 // Messages (atoms from messages/type_ids.hpp):
+//   (load_atom) -> pb<storage::ReplicaState>
+//       What a (re)starting replica needs: hard state, log state, applied
+//       state, the stored entries after the compaction point and, only if
+//       log_state.snapshot_index > 0, the shard's data at the applied index
+//       (present only then: has_snapshot()). See replica_storage::load.
+//   (persist_atom, pb<storage::PersistRequest>) -> caf::ok_atom
+//       One ready's durable part (snapshot if present, then entries, then
+//       hard state if present) in ONE synced commit; answered only once it is
+//       on disk (Figure 2).
+//   (apply_atom, pb<storage::ApplyRequest>) -> pb<storage::ApplyResult>
+//       Committed entries in ONE batch, committed WITHOUT fsync: they are
+//       already durable in the synced log, and the applied index is in the
+//       same atomic batch as the data, so after a crash the replica re-applies
+//       exactly what was lost (entries at or below the applied index are
+//       skipped, never applied twice).
+//   (compact_atom, uint64_t index) -> caf::ok_atom
+//       Drops the stored log up to `index` (REQUIRES index <= applied index),
+//       without fsync: a crash loses at most a suffix of the unsynced commits
+//       (RocksDB replays its write-ahead log in order), so a compaction that
+//       survives implies that the applies before it did.
 //   (kv_atom, pb<kv::Request>) -> pb<kv::Response>
-//       The single-node path: invalid input answers STATUS_INVALID_ARGUMENT
-//       and writes nothing; a get is answered from the committed data; writes
-//       wait for the next group commit (below) and are answered after it.
-//   (flush_atom)  [to itself only]
-//       Group commit: the first write queued while no flush is pending sends
-//       this to self. The mailbox is FIFO, so every write already queued is
-//       handled first; the flush applies all of them as ONE log index
-//       (applied + 1) in ONE batch with ONE fsync, then answers them all.
-//   (apply_atom, pb<command::CommandBatch>, uint64_t index, uint64_t term, bool sync)
-//       -> std::vector<pb<kv::Response>>, one per command, in order
-//       The replication path: applies a committed log entry (index must be
-//       above the applied index), committed with or without fsync.
-//   (snap_atom) -> pb<storage::ShardSnapshot>            export this shard
+//       Reads only: a get is answered from the committed data; invalid input
+//       and every write (which must go through the shard's replica and its
+//       log) answer STATUS_INVALID_ARGUMENT.
+//   (snap_atom) -> pb<storage::ShardSnapshot>              export this shard
 //   (snap_atom, pb<storage::ShardSnapshot>) -> caf::ok_atom  import (synced);
 //       an error if the snapshot is for another shard
 //   (status_atom) -> pb<admin::ShardStatus>  with shard, applied_index,
 //       last_index and snapshot_index
-// A failed commit makes every waiting write receive an error (never OK) and
-// the actor exit with that error; its supervisor restarts it.
+// A request that breaks an invariant (malformed entry data, a gap, a snapshot
+// of another shard in persist, compaction beyond the applied index) makes the
+// actor exit with the error, like a failed commit: it is a bug, not input.
 #pragma once
 
 #include <cstdint>
@@ -46,15 +62,12 @@ enum class spawn_mode {
   scheduled, // on the scheduler: for the deterministic test coordinator
 };
 
-/// Spawns the storage actor of `shard` over `db` (which it co-owns).
-/// From a supervisor's start function: spawn_storage_actor(ctx.supervisor->system(), ...).
+/// Spawns the storage actor of `shard` over `db` (which it co-owns); `lim`
+/// bounds the keys of reads. From a supervisor's start function:
+/// spawn_storage_actor(ctx.supervisor->system(), ...).
 /// REQUIRES: shard < db->shards().
 caf::actor spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
                                uint32_t shard, limits lim,
                                spawn_mode mode = spawn_mode::detached);
-
-/// The most commands one group commit applies as one log entry; more waiting
-/// writes go into the next flush.
-inline constexpr size_t max_commands_per_flush = 1024;
 
 } // namespace keel::storage
