@@ -280,7 +280,9 @@ void give_up(session_actor* self, uint64_t op_id) {
   for (const auto& [i, note] : op.notes)
     notes += (notes.empty() ? "" : ", ") + note;
   std::string why;
-  if (!op.record.contacted())
+  if (notes.empty())
+    why = "no attempt fit in the deadline of " + std::to_string(op.timeout_ms) + " ms";
+  else if (!op.record.contacted())
     why = "cannot reach any node (" + notes + ")";
   else if (out == outcome::unknown)
     why = "no answer within " + std::to_string(op.timeout_ms)
