@@ -431,19 +431,7 @@ void restore(replica_actor* self, const storage::ReplicaState& durable) {
   self->send(self, tick_atom_v);
 }
 
-caf::behavior replica(replica_actor* self, replica_config cfg, caf::actor storage) {
-  self->state.cfg = std::move(cfg);
-  self->state.storage = storage;
-  self->monitor(storage);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    if (dm.source == self->state.storage)
-      self->quit(caf::make_error(caf::sec::runtime_error,
-                                 "storage actor of " + shard_name(self->state.cfg) + " exited"));
-  });
-  // Nothing else is handled until the durable state is back (await).
-  self->request(storage, milliseconds(self->state.cfg.storage_timeout_ms), load_atom_v)
-    .await([self](pb<storage::ReplicaState>& durable) { restore(self, durable.msg); },
-           [self](caf::error& err) { self->quit(std::move(err)); });
+caf::behavior running(replica_actor* self) {
   return {
     [self](kv_atom, pb<kv::Request>& req) { return handle_request(self, req); },
     [self](raft_atom, pb<raft::MessageBatch>& batch) {
@@ -462,6 +450,45 @@ caf::behavior replica(replica_actor* self, replica_config cfg, caf::actor storag
                                std::string("cannot transfer leadership: ")
                                  + raft::to_string(r.code()));
       return caf::ok_atom::value;
+    },
+  };
+}
+
+// Start-up: find the shard's storage actor (its supervisor may still be
+// starting it), load the durable state through it, then run. Until then every
+// other message stays in the mailbox (skip), in order.
+caf::behavior replica(replica_actor* self, replica_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->set_default_handler(caf::skip);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (dm.source == self->state.storage)
+      self->quit(caf::make_error(caf::sec::runtime_error,
+                                 "storage actor of " + shard_name(self->state.cfg) + " exited"));
+  });
+  self->send(self, load_atom_v);
+  return {
+    [self](load_atom) {
+      auto& st = self->state;
+      st.storage = st.cfg.dir->get(storage_path(st.cfg.root_path, st.cfg.shard));
+      if (!st.storage) {
+        if (++st.ticks > 250) // 5 s
+          self->quit(caf::make_error(caf::sec::runtime_error,
+                                     "storage actor of " + shard_name(st.cfg) + " not running"));
+        else
+          self->delayed_send(self, milliseconds(20), load_atom_v);
+        return;
+      }
+      st.ticks = 0;
+      // The two restart together: a replica never outlives its storage actor.
+      self->monitor(st.storage);
+      self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
+        .await(
+          [self](pb<storage::ReplicaState>& durable) {
+            restore(self, durable.msg);
+            self->set_default_handler(caf::print_and_drop);
+            self->become(running(self));
+          },
+          [self](caf::error& err) { self->quit(std::move(err)); });
     },
   };
 }
@@ -490,12 +517,7 @@ replica_config make_replica_config(const config::cluster_config& cfg,
 }
 
 caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg) {
-  auto storage = cfg.dir->get(storage_path(cfg.root_path, cfg.shard));
-  if (!storage)
-    return caf::make_error(caf::sec::cannot_spawn_actor_from_arguments,
-                           "storage actor of shard " + std::to_string(cfg.shard)
-                             + " is not running");
-  return sys.spawn(replica, std::move(cfg), storage);
+  return sys.spawn(replica, std::move(cfg));
 }
 
 std::string replica_path(const std::string& root_path, uint32_t shard) {

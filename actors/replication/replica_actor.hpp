@@ -57,8 +57,8 @@ replica_config make_replica_config(const config::cluster_config& cfg,
                                    const std::string& node_id, uint32_t shard,
                                    std::shared_ptr<sup::directory> dir);
 
-/// Spawns the replica; fails if the shard's storage actor is not running
-/// (its supervisor then retries).
+/// Spawns the replica. It waits (up to 5 s) for the shard's storage actor to
+/// appear in the directory, then loads its durable state through it.
 caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg);
 
 /// <root>/replication/shard-<s>
