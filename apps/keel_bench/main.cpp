@@ -1,0 +1,308 @@
+// keel-bench: the load generator of a Keel cluster. Subcommands:
+//   load      closed-loop load: throughput, latency percentiles, outcomes,
+//             optionally the Jepsen-style history of every operation
+//   failover  SIGKILL a shard's leader, time until writes are acknowledged again
+//   sweep     load with 1, 16 and 64 clients, write and read mixes, as a table
+// Exit codes follow keelctl's (docs/contract.md): 0 done, 2 usage error,
+// 3 the cluster is unavailable.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/keel_bench/failover_run.hpp"
+#include "apps/keel_bench/history.hpp"
+#include "apps/keel_bench/load_run.hpp"
+#include "apps/keel_bench/monotonic_clock.hpp"
+#include "apps/keel_bench/report.hpp"
+
+namespace {
+
+using namespace keel;
+using namespace keel::bench;
+
+constexpr int exit_done = 0;
+constexpr int exit_usage = 2;
+constexpr int exit_unavailable = 3;
+
+// Everything the command line said.
+struct command_line {
+  std::string config_path = "./cluster.conf";
+  std::string endpoints;
+  bool json = false;
+  uint32_t timeout_ms = 5000; // per operation
+  load_settings load;
+  std::string mix_name = "write";
+  std::string history_path;
+  failover_settings failover;
+  std::vector<uint32_t> sweep_clients{1, 16, 64};
+  std::vector<std::string> sweep_mixes{"write", "read"};
+};
+
+// The cluster keel-bench talks to.
+struct target {
+  std::optional<config::cluster_config> cluster; // set when it came from a file
+  client::options options;
+  client::transport_options transport;
+};
+
+int fail(int code, const std::string& what) {
+  std::cerr << "keel-bench: " << what << '\n';
+  return code;
+}
+
+// The directory keel-bench runs from: failover restarts the keel-node next to it.
+std::string own_directory() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string{"."} : exe.parent_path().string();
+}
+
+std::variant<target, std::string> resolve(const command_line& cl) {
+  target t;
+  if (!cl.endpoints.empty()) {
+    auto parsed = client::parse_endpoints(cl.endpoints);
+    if (auto* why = std::get_if<std::string>(&parsed))
+      return "--endpoints: " + *why;
+    t.options.endpoints = std::get<std::vector<client::endpoint>>(parsed);
+  } else {
+    auto loaded = config::load_cluster_config(cl.config_path);
+    if (auto* e = std::get_if<config::config_error>(&loaded))
+      return e->to_string();
+    t.cluster = std::get<config::cluster_config>(loaded);
+    t.options = client::options_from(*t.cluster);
+    t.transport = client::transport_from(t.cluster->timing);
+  }
+  t.options.timeout_ms = cl.timeout_ms;
+  t.options.request_timeout_ms = std::min(t.options.request_timeout_ms, cl.timeout_ms);
+  return t;
+}
+
+// Whether any node answers a status request; otherwise says so and how to
+// start the cluster.
+std::optional<std::string> check_reachable(client::runtime& rt, const target& t) {
+  auto opts = t.options;
+  opts.timeout_ms = std::min<uint32_t>(opts.timeout_ms, 3000);
+  client::session s{rt, opts};
+  for (auto& r : s.status_all())
+    if (r.ok())
+      return std::nullopt;
+  std::string list;
+  for (auto& ep : t.options.endpoints)
+    list += (list.empty() ? "" : ", ") + ep.address();
+  return "no node of the cluster answers (" + list
+         + "): start it with 'keelctl cluster up' or check --config / --endpoints";
+}
+
+std::optional<std::string> check_load(const command_line& cl, const target& t) {
+  if (!parse_mix(cl.mix_name))
+    return "--mix must be write, read, mixed or cas (got '" + cl.mix_name + "')";
+  if (t.cluster && cl.load.value_bytes > t.cluster->limits.max_value_bytes)
+    return "--value-bytes " + std::to_string(cl.load.value_bytes) + " exceeds the cluster's "
+           + "limits.max_value_bytes (" + std::to_string(t.cluster->limits.max_value_bytes) + ")";
+  return std::nullopt;
+}
+
+int run_load_command(const command_line& cl, const target& t) {
+  if (auto why = check_load(cl, t))
+    return fail(exit_usage, *why);
+  auto settings = cl.load;
+  settings.mix = *parse_mix(cl.mix_name);
+  std::ofstream file;
+  std::unique_ptr<history_writer> history;
+  if (!cl.history_path.empty()) {
+    file.open(cl.history_path, std::ios::out | std::ios::trunc);
+    if (!file)
+      return fail(exit_usage, "cannot open the history file '" + cl.history_path + "' for writing");
+    history = std::make_unique<history_writer>(file, monotonic_ns);
+  }
+  client::runtime rt{t.transport};
+  if (auto why = check_reachable(rt, t))
+    return fail(exit_unavailable, *why);
+  auto r = run_load(rt, t.options, settings, history.get());
+  if (history) {
+    history->flush();
+    if (!history->good())
+      return fail(exit_usage, "writing the history file '" + cl.history_path + "' failed");
+  }
+  if (cl.json)
+    std::cout << to_json(r).dump() << '\n';
+  else
+    print_load(std::cout, r);
+  if (r.outcomes[static_cast<size_t>(client::outcome::ok)] == 0)
+    return fail(exit_unavailable, "no operation succeeded: check 'keelctl status'");
+  return exit_done;
+}
+
+int run_sweep_command(const command_line& cl, const target& t) {
+  std::vector<mix> mixes;
+  for (auto& name : cl.sweep_mixes) {
+    auto m = parse_mix(name);
+    if (!m)
+      return fail(exit_usage, "--mixes: '" + name + "' is not write, read, mixed or cas");
+    mixes.push_back(*m);
+  }
+  if (auto why = check_load(cl, t))
+    return fail(exit_usage, *why);
+  client::runtime rt{t.transport};
+  if (auto why = check_reachable(rt, t))
+    return fail(exit_unavailable, *why);
+  std::vector<load_result> results;
+  for (auto m : mixes)
+    for (auto n : cl.sweep_clients) {
+      auto settings = cl.load;
+      settings.mix = m;
+      settings.clients = n;
+      results.push_back(run_load(rt, t.options, settings, nullptr));
+      if (!cl.json)
+        std::cerr << "done: " << to_string(m) << " x " << n << " clients, "
+                  << results.back().ops_per_s << " ops/s\n";
+    }
+  if (cl.json) {
+    auto runs = nlohmann::json::array();
+    for (auto& r : results)
+      runs.push_back(to_json(r));
+    std::cout << nlohmann::json{{"command", "sweep"}, {"runs", runs}}.dump() << '\n';
+  } else {
+    print_sweep(std::cout, results);
+  }
+  return exit_done;
+}
+
+int run_failover_command(const command_line& cl, const target& t) {
+  if (!t.cluster)
+    return fail(exit_usage, "failover: needs the cluster.conf the cluster was started from "
+                            "(--config FILE), not --endpoints");
+  if (cl.failover.shard >= t.cluster->shards)
+    return fail(exit_usage, "--shard " + std::to_string(cl.failover.shard)
+                              + " does not exist: the cluster has "
+                              + std::to_string(t.cluster->shards) + " shards");
+  auto settings = cl.failover;
+  settings.config_path = cl.config_path;
+  if (settings.bin_dir.empty())
+    settings.bin_dir = own_directory();
+  client::runtime rt{t.transport};
+  if (auto why = check_reachable(rt, t))
+    return fail(exit_unavailable, *why);
+  auto r = run_failover(rt, *t.cluster, settings, cl.json ? std::cerr : std::cout);
+  if (cl.json)
+    std::cout << to_json(r, settings.shard).dump() << '\n';
+  else if (!r.samples.empty())
+    print_failover_summary(std::cout, r, settings.shard);
+  if (!r.error.empty())
+    return fail(r.exit_code, "failover: " + r.error);
+  return exit_done;
+}
+
+void add_load_options(CLI::App& sub, command_line& cl) {
+  sub.add_option("--duration", cl.load.duration_s, "measured seconds")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+  sub.add_option("--warmup", cl.load.warmup_s, "seconds of load before the measurement")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 600.0));
+  sub.add_option("--keys", cl.load.keys, "number of keys (k0, k1, ...), chosen uniformly")
+    ->capture_default_str()
+    ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  sub.add_option("--value-bytes", cl.load.value_bytes, "size of each value written")
+    ->capture_default_str()
+    ->check(CLI::Range(size_t{1}, size_t{64} << 20));
+  sub.add_option("--seed", cl.load.seed, "PRNG seed (thread i uses seed + i)")
+    ->capture_default_str();
+  sub.add_flag("!--no-preload", cl.load.preload,
+               "do not write every key once before a read, mixed or cas run");
+}
+
+void define(CLI::App& app, command_line& cl) {
+  app.require_subcommand(1);
+  app.add_option("--config", cl.config_path, "cluster.conf to read the nodes from")
+    ->capture_default_str();
+  app.add_option("--endpoints", cl.endpoints,
+                 "talk to these nodes instead: host:port,host:port,...");
+  app.add_option("--timeout", cl.timeout_ms, "deadline of one operation, in ms")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 3'600'000u));
+  app.add_flag("--json", cl.json, "print one JSON object");
+
+  auto* load = app.add_subcommand("load", "closed-loop load: throughput, latency, outcomes");
+  load->fallthrough();
+  load->add_option("--clients", cl.load.clients, "concurrent clients (threads, one session each)")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 4096u));
+  load->add_option("--mix", cl.mix_name, "write, read, mixed (50/50) or cas")->capture_default_str();
+  load->add_option("--history", cl.history_path,
+                   "write every operation to FILE as Jepsen-style JSON lines");
+  add_load_options(*load, cl);
+
+  auto* failover = app.add_subcommand(
+    "failover", "SIGKILL a shard's leader, time until a write is acknowledged again; "
+                "needs a local cluster started from the same --config");
+  failover->fallthrough();
+  failover->add_option("--runs", cl.failover.runs, "kills to measure")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 1000u));
+  failover->add_option("--shard", cl.failover.shard, "the shard whose leader is killed")
+    ->capture_default_str();
+  failover->add_option("--op-timeout", cl.failover.op_timeout_ms,
+                       "deadline of one probe write, in ms")
+    ->capture_default_str()
+    ->check(CLI::Range(10u, 60'000u));
+  failover->add_option("--ack-timeout", cl.failover.ack_timeout_s,
+                       "a run fails without an acknowledged write this many seconds after the kill")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 3600u));
+  failover->add_option("--settle-timeout", cl.failover.settle_timeout_s,
+                       "seconds for the cluster to settle before a run and after a restart")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 3600u));
+  failover->add_option("--bin-dir", cl.failover.bin_dir,
+                       "where keel-node is (default: next to keel-bench)");
+
+  auto* sweep = app.add_subcommand("sweep", "load with each client count and mix; one table");
+  sweep->fallthrough();
+  sweep->add_option("--clients", cl.sweep_clients, "client counts")
+    ->capture_default_str()
+    ->delimiter(',')
+    ->check(CLI::Range(1u, 4096u));
+  sweep->add_option("--mixes", cl.sweep_mixes, "mixes")->capture_default_str()->delimiter(',');
+  add_load_options(*sweep, cl);
+}
+
+int dispatch(CLI::App& app, command_line& cl) {
+  if (!cl.endpoints.empty() && app.get_option("--config")->count() > 0)
+    return fail(exit_usage, "--config and --endpoints exclude each other");
+  auto resolved = resolve(cl);
+  if (auto* why = std::get_if<std::string>(&resolved))
+    return fail(exit_usage, *why);
+  const auto& t = std::get<target>(resolved);
+  if (app.got_subcommand("load"))
+    return run_load_command(cl, t);
+  if (app.got_subcommand("sweep"))
+    return run_sweep_command(cl, t);
+  return run_failover_command(cl, t);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-bench: load generator of a Keel cluster (throughput, latency, failover).\n"
+               "Exit codes: 0 done, 2 usage error, 3 the cluster is unavailable."};
+  command_line cl;
+  define(app, cl);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(exit_usage, std::string{e.what()} + ": see 'keel-bench --help'");
+  }
+  return dispatch(app, cl);
+}
