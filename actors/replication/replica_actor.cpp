@@ -431,6 +431,21 @@ void restore(replica_actor* self, const storage::ReplicaState& durable) {
   self->send(self, tick_atom_v);
 }
 
+// The follower best placed to take over (leadership transfer, thesis §3.10):
+// recently heard from and with the longest matching log. Empty if none.
+std::string best_successor(replica_actor* self) {
+  auto& st = self->state;
+  auto s = st.raft->status();
+  std::string best;
+  uint64_t best_match = 0;
+  for (auto& [id, pr] : s.progress)
+    if (id != st.cfg.node_id && pr.recent_active && (best.empty() || pr.match > best_match)) {
+      best = id;
+      best_match = pr.match;
+    }
+  return best;
+}
+
 caf::behavior running(replica_actor* self) {
   return {
     [self](kv_atom, pb<kv::Request>& req) { return handle_request(self, req); },
@@ -442,7 +457,13 @@ caf::behavior running(replica_actor* self) {
     [self](tick_atom) { tick(self); },
     [self](flush_atom) { flush(self); },
     [self](status_atom) { return shard_status(self); },
-    [self](transfer_atom, const std::string& to) -> caf::result<caf::ok_atom> {
+    [self](transfer_atom, std::string to) -> caf::result<caf::ok_atom> {
+      if (to.empty())
+        to = best_successor(self);
+      if (to.empty())
+        return caf::make_error(caf::sec::invalid_argument,
+                               "no follower is caught up enough to take over");
+      self->state.log->info("shard={} handing leadership to {}", self->state.cfg.shard, to);
       auto r = self->state.raft->transfer_leadership(to);
       process_ready(self);
       if (!r.ok())

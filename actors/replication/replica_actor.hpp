@@ -15,7 +15,8 @@
 //   (kv_atom, pb<kv::Request>) -> pb<kv::Response>   validated client request
 //   (raft_atom, pb<raft::MessageBatch>)             peer traffic, from the transport
 //   (status_atom) -> pb<admin::ShardStatus>
-//   (transfer_atom, std::string node) -> caf::ok_atom or an error
+//   (transfer_atom, std::string node) -> caf::ok_atom or an error; leaders only.
+//        An empty node means the best caught-up follower (graceful shutdown).
 //   (tick_atom), (flush_atom)                       its own timers
 #pragma once
 

@@ -5,8 +5,9 @@
 // Start-up order: validate the whole cluster.conf, set up logging under the
 // node's data directory, record the PID, open the storage engine (a corrupt
 // directory stops the node here, naming the file), then start the supervision
-// tree. SIGTERM or SIGINT shuts the tree down in reverse start order and exits
-// 0; if the root supervisor gives up on its own, the node exits 1.
+// tree. SIGTERM or SIGINT first hands the leadership of every shard this node
+// leads to a follower, then shuts the tree down in reverse start order and
+// exits 0; if the root supervisor gives up on its own, the node exits 1.
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +24,8 @@
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "apps/common/pid_file.hpp"
+#include "actors/replication/replica_actor.hpp"
+#include "apps/keel_node/leadership_drain.hpp"
 #include "apps/keel_node/node_tree.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
@@ -50,15 +53,23 @@ void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& 
           caf::timespan{std::chrono::milliseconds(cc.timing.connection_timeout_ms)});
 }
 
-// Blocks until SIGTERM/SIGINT, then asks the root to shut down. SIGUSR1 only
-// wakes the thread up when the node stops for another reason.
-void wait_for_signal(caf::actor root, sigset_t set) {
+// Blocks until SIGTERM/SIGINT, hands over the shards this node leads, then
+// asks the root to shut down. SIGUSR1 only wakes the thread up when the node
+// stops for another reason.
+void wait_for_signal(caf::actor_system* sys, caf::actor root, sigset_t set,
+                     std::shared_ptr<sup::directory> dir, std::vector<std::string> replicas,
+                     std::chrono::milliseconds drain_deadline) {
   int sig = 0;
   sigwait(&set, &sig);
-  if (sig == SIGTERM || sig == SIGINT) {
-    keel::component_logger("node")->info("signal {}: shutting down", sig);
-    caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
-  }
+  if (sig != SIGTERM && sig != SIGINT)
+    return;
+  auto log = keel::component_logger("node");
+  log->info("signal {}: handing over leadership, then shutting down", sig);
+  auto still = node::drain_leadership(*sys, *dir, replicas, drain_deadline);
+  if (still > 0)
+    log->warn("{} shard(s) still led by this node after {} ms; stopping anyway", still,
+              drain_deadline.count());
+  caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
 }
 
 // The signals the node handles itself. They are blocked in main() before any
@@ -113,7 +124,13 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     caf::actor_system sys{cfg};
     auto directory = std::make_shared<sup::directory>();
     auto root = node::spawn_node_tree(sys, cc, me, engine, directory);
-    std::thread signals{wait_for_signal, root, set};
+    std::vector<std::string> replicas;
+    for (auto shard : cc.shards_on(me.id))
+      replicas.push_back(replication::replica_path("/" + me.id, shard));
+    // Two election timeouts: time enough for a transfer, and what an election
+    // would cost anyway if the transfer fails.
+    std::chrono::milliseconds drain{2 * cc.timing.election_ticks * cc.timing.tick_ms};
+    std::thread signals{wait_for_signal, &sys, root, set, directory, replicas, drain};
     caf::error reason;
     {
       caf::scoped_actor self{sys};

@@ -87,6 +87,19 @@ int run_status(const target& t, const admin_io& io) {
     std::vector<std::vector<std::string>> node_rows{{"NODE", "ADDRESS", "STATE", "UPTIME"}};
     // (shard, endpoint) -> row, so replicas of one shard sit together.
     std::map<std::pair<uint32_t, size_t>, std::vector<std::string>> shard_rows;
+    // A replica's lag: how many log entries the shard's leader has that the
+    // replica is not known to hold (leader's last index - match index).
+    std::map<std::pair<uint32_t, std::string>, uint64_t> lag;
+    for (const auto& r : all)
+      if (r.ok())
+        for (const auto& sh : r.value->shards())
+          if (sh.role() == "leader")
+            for (const auto& p : sh.progress())
+              lag[{sh.shard(), p.node_id()}] = sh.last_index() - std::min(sh.last_index(), p.match_index());
+    auto lag_text = [&](uint32_t shard, const std::string& node) {
+      auto i = lag.find({shard, node});
+      return i == lag.end() ? std::string{"-"} : std::to_string(i->second);
+    };
     for (size_t i = 0; i < all.size(); ++i) {
       const auto& r = all[i];
       node_rows.push_back({eps[i].name(), eps[i].address(), r.ok() ? "up" : "unreachable",
@@ -98,12 +111,13 @@ int run_status(const target& t, const admin_io& io) {
                                        std::to_string(sh.term()),
                                        std::to_string(sh.commit_index()),
                                        std::to_string(sh.applied_index()),
+                                       lag_text(sh.shard(), r.value->node_id()),
                                        sh.leader_id().empty() ? "-" : sh.leader_id()};
     }
     print_table(io.out, node_rows);
     if (!shard_rows.empty()) {
       std::vector<std::vector<std::string>> rows{
-        {"SHARD", "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "LEADER"}};
+        {"SHARD", "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG", "LEADER"}};
       for (auto& [key, row] : shard_rows)
         rows.push_back(std::move(row));
       io.out << '\n';
