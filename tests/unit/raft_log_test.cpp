@@ -106,6 +106,20 @@ TEST(RaftLog, ConflictingEntriesAreReplacedAndCommitIsBoundedByLastNew) {
   EXPECT_EQ(log.committed(), 3u);
 }
 
+TEST(RaftLog, CommitStopsAtLastNewEntryNotAtStaleEntriesBeyondIt) {
+  // Figure 2: commitIndex = min(leaderCommit, index of last NEW entry). The
+  // follower's entries after the append may be stale ones of an old term
+  // that the leader has not overwritten yet; they must not be committed.
+  auto s = storage_with_terms({1, 1, 2}, 3);
+  raft_log log(*s, UINT64_MAX);
+  std::vector<Entry> ents{make_entry(2, 1)};
+  auto last = log.maybe_append(1, 1, 3, ents);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(*last, 2u);
+  EXPECT_EQ(log.committed(), 2u);
+  EXPECT_EQ(log.last_index(), 3u); // the stale entry is still there, uncommitted
+}
+
 TEST(RaftLog, AppendOfEntriesAlreadyPresentTruncatesNothing) {
   auto s = storage_with_terms({1, 1, 2, 2}, 2);
   raft_log log(*s, UINT64_MAX);

@@ -35,6 +35,24 @@ TEST(RaftReadIndex, OneFollowerIsEnoughInAGroupOfThree) {
   ASSERT_EQ(c.get("n1").reads.size(), 1u);
 }
 
+TEST(RaftReadIndex, AckOfAMinorityIsNotEnough) {
+  // In a group of five the leader needs two followers' acknowledgements.
+  test_cluster c(5);
+  ASSERT_TRUE(c.elect("n1"));
+  c.isolate("n3");
+  c.isolate("n4");
+  c.isolate("n5");
+  ASSERT_TRUE(c.at("n1").read_index("r").ok());
+  c.stabilize();
+  EXPECT_TRUE(c.get("n1").reads.empty());
+  c.heal();
+  c.isolate("n4");
+  c.isolate("n5");
+  c.at("n1").tick(); // the next heartbeat round reaches n2 and n3
+  c.stabilize();
+  ASSERT_EQ(c.get("n1").reads.size(), 1u);
+}
+
 TEST(RaftReadIndex, PartitionedLeaderNeverServesAndAbortsOnStepDown) {
   // A deposed leader that does not know it yet must not serve a stale read.
   test_cluster c(3);
@@ -98,7 +116,7 @@ TEST(RaftReadIndex, ReadIsServedOnlyOnceAppliedUpToItsIndex) {
   test_cluster c(3, [](config& cfg) { cfg.max_apply_bytes = 1; });
   ASSERT_TRUE(c.elect("n1"));
   for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(c.at("n1").propose("p" + std::to_string(i)).ok());
+    ASSERT_TRUE(c.at("n1").propose(test::numbered("p", i)).ok());
   c.flush("n1");
   deliver_holding_leader_ready(c);
   ASSERT_EQ(c.at("n1").status().commit, 4u);

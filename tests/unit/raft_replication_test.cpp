@@ -284,7 +284,7 @@ TEST(RaftFlowControl, BatchingOneAppendCarriesManyEntries) {
   c.isolate("n3");
   ASSERT_TRUE(c.elect("n1"));
   for (int i = 0; i < 40; ++i)
-    ASSERT_TRUE(c.at("n1").propose("p" + std::to_string(i)).ok());
+    ASSERT_TRUE(c.at("n1").propose(test::numbered("p", i)).ok());
   c.stabilize();
   c.heal();
   c.tick_all(1);
@@ -327,7 +327,7 @@ TEST(RaftFlowControl, PipeliningSeveralAppendsInFlight) {
   ASSERT_TRUE(c.elect("n1"));
   ASSERT_EQ(c.at("n1").status().progress.at("n2").state, progress_state::replicate);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(c.at("n1").propose("p" + std::to_string(i)).ok());
+    ASSERT_TRUE(c.at("n1").propose(test::numbered("p", i)).ok());
     c.flush("n1"); // sent, not yet delivered
   }
   size_t in_flight_to_n2 = 0;
@@ -349,7 +349,7 @@ TEST(RaftFlowControl, LostPipelinedAppendIsRecoveredByProbing) {
     return m.to() == "n2" && m.type() == MSG_APPEND && m.entries_size() > 0 && dropped++ == 0;
   });
   for (int i = 0; i < 4; ++i)
-    ASSERT_TRUE(c.at("n1").propose("p" + std::to_string(i)).ok());
+    ASSERT_TRUE(c.at("n1").propose(test::numbered("p", i)).ok());
   c.stabilize();
   c.tick_all(2);
   EXPECT_EQ(test::applied_data(c.get("n2")).size(), 4u);
@@ -367,9 +367,11 @@ TEST(RaftReplication, HeartbeatNeverCommitsBeyondFollowersMatch) {
   c.drop_if([](const Message& m) { return m.type() == MSG_APPEND || m.type() == MSG_APPEND_RESP; });
   c.at("n1").tick();
   c.stabilize();
-  for (const auto& m : c.delivered())
-    if (m.type() == MSG_HEARTBEAT && m.to() == "n3")
+  for (const auto& m : c.delivered()) {
+    if (m.type() == MSG_HEARTBEAT && m.to() == "n3") {
       EXPECT_LE(m.commit(), 1u);
+    }
+  }
   EXPECT_EQ(c.at("n3").status().commit, 1u);
 }
 

@@ -9,10 +9,10 @@ namespace {
 
 using test::test_cluster;
 
-std::vector<std::string> numbered(int from, int to) {
+std::vector<std::string> values(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i < to; ++i)
-    out.push_back("v" + std::to_string(i));
+    out.push_back(test::numbered("v", i));
   return out;
 }
 
@@ -22,7 +22,7 @@ TEST(RaftSnapshot, FollowerBehindCompactedLogReceivesSnapshot) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
   c.isolate("n3");
-  for (auto& v : numbered(0, 30))
+  for (auto& v : values(0, 30))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   auto applied = c.at("n1").status().applied;
@@ -32,11 +32,11 @@ TEST(RaftSnapshot, FollowerBehindCompactedLogReceivesSnapshot) {
   c.tick_all(3);
   EXPECT_EQ(c.count_delivered([](const Message& m) { return m.type() == MSG_SNAPSHOT; }), 1u);
   EXPECT_EQ(c.get("n3").storage->snapshot()->metadata().index(), applied);
-  EXPECT_EQ(test::applied_data(c.get("n3")), numbered(0, 30));
+  EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 30));
   // Replication continues from the log after the snapshot.
   ASSERT_TRUE(c.at("n1").propose("after").ok());
   c.stabilize();
-  auto expected = numbered(0, 30);
+  auto expected = values(0, 30);
   expected.push_back("after");
   EXPECT_EQ(test::applied_data(c.get("n3")), expected);
   EXPECT_EQ(c.at("n1").status().progress.at("n3").state, progress_state::replicate);
@@ -46,18 +46,18 @@ TEST(RaftSnapshot, CompactionKeepingATailServesFollowersFromTheLog) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
   c.isolate("n3");
-  for (auto& v : numbered(0, 10))
+  for (auto& v : values(0, 10))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   c.heal();
   c.tick_all(1);
-  for (auto& v : numbered(10, 20))
+  for (auto& v : values(10, 20))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   c.snapshot_and_compact("n1", 5); // n3 already has more than index 5
   c.tick_all(2);
   EXPECT_EQ(c.count_delivered([](const Message& m) { return m.type() == MSG_SNAPSHOT; }), 0u);
-  EXPECT_EQ(test::applied_data(c.get("n3")), numbered(0, 20));
+  EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 20));
 }
 
 TEST(RaftSnapshot, LostSnapshotIsSentAgainAfterTimeout) {
@@ -66,7 +66,7 @@ TEST(RaftSnapshot, LostSnapshotIsSentAgainAfterTimeout) {
   test_cluster c(3, [](config& cfg) { cfg.snapshot_timeout_ticks = 5; });
   ASSERT_TRUE(c.elect("n1"));
   c.isolate("n3");
-  for (auto& v : numbered(0, 5))
+  for (auto& v : values(0, 5))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   c.snapshot_and_compact("n1", c.at("n1").status().applied);
@@ -75,14 +75,14 @@ TEST(RaftSnapshot, LostSnapshotIsSentAgainAfterTimeout) {
   c.drop_if([&](const Message& m) { return m.type() == MSG_SNAPSHOT && snapshots_dropped++ == 0; });
   c.tick_all(12);
   EXPECT_EQ(snapshots_dropped, 2); // the first was dropped, the second let through
-  EXPECT_EQ(test::applied_data(c.get("n3")), numbered(0, 5));
+  EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 5));
 }
 
 TEST(RaftSnapshot, StaleSnapshotIsIgnored) {
   // §7: a snapshot that covers only what the follower has committed changes nothing.
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
-  for (auto& v : numbered(0, 5))
+  for (auto& v : values(0, 5))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   Message m;
@@ -107,7 +107,7 @@ TEST(RaftRestart, RestartFromPersistedStateKeepsTermVoteAndLog) {
   // rebuilt (commit from the hard state, applied from the state machine).
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
-  for (auto& v : numbered(0, 5))
+  for (auto& v : values(0, 5))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   auto before = c.at("n2").status();
@@ -122,13 +122,13 @@ TEST(RaftRestart, RestartFromPersistedStateKeepsTermVoteAndLog) {
   c.flush("n2");
   EXPECT_EQ(test::applied_data(c.get("n2")).size(), after.commit - 1);
   c.tick_all(2);
-  EXPECT_EQ(test::applied_data(c.get("n2")), numbered(0, 5));
+  EXPECT_EQ(test::applied_data(c.get("n2")), values(0, 5));
 }
 
 TEST(RaftRestart, WholeClusterRestartsAndContinues) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
-  for (auto& v : numbered(0, 5))
+  for (auto& v : values(0, 5))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   auto term = c.at("n1").status().term;
@@ -142,13 +142,13 @@ TEST(RaftRestart, WholeClusterRestartsAndContinues) {
   ASSERT_TRUE(c.at(leader).propose("v5").ok());
   c.stabilize();
   for (auto id : {"n1", "n2", "n3"})
-    EXPECT_EQ(test::applied_data(c.get(id)), numbered(0, 6)) << id;
+    EXPECT_EQ(test::applied_data(c.get(id)), values(0, 6)) << id;
 }
 
 TEST(RaftRestart, RestartAfterSnapshotResumesFromIt) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
-  for (auto& v : numbered(0, 8))
+  for (auto& v : values(0, 8))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
   c.stabilize();
   c.snapshot_and_compact("n2", 6);
@@ -157,7 +157,7 @@ TEST(RaftRestart, RestartAfterSnapshotResumesFromIt) {
   EXPECT_EQ(s.snapshot_index, 6u);
   EXPECT_GE(s.applied, 6u);
   c.tick_all(2);
-  EXPECT_EQ(test::applied_data(c.get("n2")), numbered(0, 8));
+  EXPECT_EQ(test::applied_data(c.get("n2")), values(0, 8));
 }
 
 TEST(RaftRestart, UnpersistedEntriesAreLostButNeverAcknowledged) {

@@ -21,6 +21,14 @@
 
 namespace keel::raft::test {
 
+/// prefix followed by n ("p7"). Built by appending: GCC 12 warns falsely
+/// (-Wrestrict) on "literal" + std::to_string(n).
+inline std::string numbered(const char* prefix, uint64_t n) {
+  std::string out = prefix;
+  out += std::to_string(n);
+  return out;
+}
+
 /// One replica: durable storage plus the volatile node and state machine.
 struct replica {
   config cfg;
@@ -58,7 +66,7 @@ public:
   explicit test_cluster(size_t n, tweak adjust = {}) {
     std::vector<std::string> ids;
     for (size_t i = 1; i <= n; ++i)
-      ids.push_back("n" + std::to_string(i));
+      ids.push_back(numbered("n", i));
     init(ids, std::move(adjust), {});
   }
 
@@ -161,7 +169,12 @@ public:
   /// Flushes everyone and delivers until the network is quiet.
   void stabilize() {
     flush_all();
-    while (deliver_one()) {
+    for (int delivered = 0; deliver_one(); ++delivered) {
+      if (delivered > 100000) { // a message storm: fail instead of looping forever
+        ADD_FAILURE() << "the network never quiets down";
+        in_flight_.clear();
+        return;
+      }
     }
   }
 
@@ -298,7 +311,7 @@ inline std::unique_ptr<memory_storage> storage_with_terms(const std::vector<uint
   auto s = std::make_unique<memory_storage>();
   std::vector<Entry> ents;
   for (size_t i = 0; i < terms.size(); ++i)
-    ents.push_back(make_entry(i + 1, terms[i], "e" + std::to_string(i + 1)));
+    ents.push_back(make_entry(i + 1, terms[i], numbered("e", i + 1)));
   s->append(ents);
   HardState hs;
   hs.set_term(current_term);

@@ -36,7 +36,7 @@ TEST(RaftTransfer, LaggingTargetIsCaughtUpFirst) {
   ASSERT_TRUE(c.elect("n1"));
   c.isolate("n3");
   for (int i = 0; i < 10; ++i)
-    ASSERT_TRUE(c.at("n1").propose("p" + std::to_string(i)).ok());
+    ASSERT_TRUE(c.at("n1").propose(test::numbered("p", i)).ok());
   c.stabilize();
   c.heal();
   ASSERT_TRUE(c.at("n1").transfer_leadership("n3").ok());

@@ -1,0 +1,445 @@
+// The simulated world: replicas and their shells, faults, clients, and the
+// chaos and convergence phases.
+#include "sim_world.hpp"
+
+#include <algorithm>
+
+#include "actors/replication/core/logger.hpp"
+#include "actors/replication/core/memory_storage.hpp"
+#include "actors/replication/core/node.hpp"
+#include "sim_checker.hpp"
+#include "sim_network.hpp"
+#include "sim_random.hpp"
+
+namespace keel::sim {
+
+sim_stats& sim_stats::operator+=(const sim_stats& o) {
+  commits += o.commits;
+  leaderships += o.leaderships;
+  crashes += o.crashes;
+  partitions += o.partitions;
+  snapshots_installed += o.snapshots_installed;
+  compactions += o.compactions;
+  reads_served += o.reads_served;
+  transfers += o.transfers;
+  messages += o.messages;
+  dropped += o.dropped;
+  duplicated += o.duplicated;
+  return *this;
+}
+
+namespace {
+
+using raft::Message;
+
+/// prefix followed by n ("c17"). Built by appending: GCC 12 warns falsely
+/// (-Wrestrict) on "literal" + std::to_string(n).
+std::string numbered(const char* prefix, uint64_t n) {
+  std::string out = prefix;
+  out += std::to_string(n);
+  return out;
+}
+
+/// The state machine of a replica: the commands it applied, in order.
+/// A snapshot's data is these commands, one per line.
+std::string encode_commands(const std::vector<std::string>& commands) {
+  std::string out;
+  for (const auto& c : commands)
+    out += c + "\n";
+  return out;
+}
+
+std::vector<std::string> decode_commands(const std::string& data) {
+  std::vector<std::string> out;
+  for (size_t p = 0; p < data.size();) {
+    auto end = data.find('\n', p);
+    out.push_back(data.substr(p, end - p));
+    p = end + 1;
+  }
+  return out;
+}
+
+/// One replica: durable storage, and the volatile node and state machine.
+struct replica {
+  std::string id;
+  raft::config cfg;
+  std::unique_ptr<raft::memory_storage> storage;  // survives crashes
+  std::unique_ptr<raft::node> raft;               // null while crashed
+  std::vector<std::string> commands;              // the state machine
+  uint64_t applied = 0;                           // index the state machine reflects
+  bool output_pending = false;                    // ready() work not yet done (slow shell)
+  uint64_t restart_at = 0;                        // while crashed: when it comes back
+
+  bool up() const { return raft != nullptr; }
+};
+
+/// Forwards a node's log lines into the trace.
+class trace_logger final : public raft::logger {
+public:
+  trace_logger(std::deque<std::string>& trace, const uint64_t& now) : trace_(trace), now_(now) {}
+  void write(raft::log_level level, std::string_view line) override {
+    if (level == raft::log_level::debug)
+      return;
+    trace_.push_back("t=" + std::to_string(now_) + " " + std::string(line));
+    if (trace_.size() > 400)
+      trace_.pop_front();
+  }
+
+private:
+  std::deque<std::string>& trace_;
+  const uint64_t& now_;
+};
+
+class world {
+public:
+  explicit world(const sim_params& p)
+    : params_(p), rng_(p.seed), net_(rng_), tracer_(result_.trace, now_) {
+    std::vector<std::string> ids;
+    for (size_t i = 1; i <= p.nodes; ++i)
+      ids.push_back(numbered("n", i));
+    // Each seed also draws the configuration, so every option gets covered.
+    raft::config base;
+    base.voters = ids;
+    base.shard = 3;
+    base.election_ticks = 10;
+    base.heartbeat_ticks = 1 + rng_.pick(2);
+    base.pre_vote = rng_.chance(750);
+    base.check_quorum = rng_.chance(750);
+    base.max_entries_per_append = 1 + rng_.pick(8);
+    base.max_inflight_appends = 1 + rng_.pick(6);
+    base.max_apply_bytes = rng_.chance(500) ? 64 : 1 << 20;
+    base.snapshot_timeout_ticks = 30;
+    base.log = p.trace ? &tracer_ : nullptr;
+    for (const auto& id : ids) {
+      replica r;
+      r.id = id;
+      r.cfg = base;
+      r.cfg.id = id;
+      r.storage = std::make_unique<raft::memory_storage>();
+      replicas_.emplace(id, std::move(r));
+    }
+    for (auto& [id, r] : replicas_)
+      start(r);
+    compact_threshold_ = 10 + rng_.pick(30);
+  }
+
+  sim_result run() {
+    net_.set_faults({.drop_permille = static_cast<uint32_t>(rng_.between(0, 100)),
+                     .duplicate_permille = static_cast<uint32_t>(rng_.between(0, 50)),
+                     .max_delay_ticks = rng_.between(0, 4)});
+    for (uint64_t i = 0; i < params_.chaos_ticks && !failed(); ++i)
+      run_tick(true);
+    if (!failed())
+      converge();
+    if (auto& v = checker_.violation(); v && !result_.failure)
+      result_.failure = "seed " + std::to_string(params_.seed) + ": " + *v;
+    result_.stats.commits = checker_.committed_count();
+    result_.stats.leaderships = checker_.leaderships();
+    result_.stats.messages = net_.sent;
+    result_.stats.dropped = net_.dropped;
+    result_.stats.duplicated = net_.duplicated;
+    result_.fingerprint = fingerprint();
+    return std::move(result_);
+  }
+
+private:
+  bool failed() const { return checker_.violation().has_value() || result_.failure.has_value(); }
+
+  void trace(const std::string& line) {
+    if (!params_.trace)
+      return;
+    result_.trace.push_back("t=" + std::to_string(now_) + " " + line);
+    if (result_.trace.size() > 400)
+      result_.trace.pop_front();
+  }
+
+  // -- time -------------------------------------------------------------------
+
+  /// One tick: faults, clocks, clients, message delivery, lagging shells.
+  void run_tick(bool chaos) {
+    ++now_;
+    chaos_ = chaos;
+    if (chaos)
+      inject_faults();
+    for (auto& [id, r] : replicas_)
+      if (!r.up() && r.restart_at <= now_)
+        start(r);
+    for (auto& [id, r] : replicas_) {
+      if (r.up()) {
+        r.raft->tick();
+        after_step(r, chaos);
+      }
+    }
+    act_as_clients(chaos);
+    while (auto m = net_.next_due(now_)) {
+      deliver(*m, chaos);
+      if (failed())
+        return;
+    }
+    for (auto& [id, r] : replicas_)
+      if (r.up() && r.output_pending && (!chaos || rng_.chance(500)))
+        process_output(r);
+  }
+
+  void deliver(const Message& m, bool chaos) {
+    auto& r = replicas_.at(m.to());
+    if (!r.up() || !net_.connected(m.from(), m.to()))
+      return;
+    r.raft->step(m);
+    after_step(r, chaos);
+  }
+
+  /// After a node changed: check it, then let its shell work now or later.
+  void after_step(replica& r, bool chaos) {
+    checker_.on_state(r.id, *r.raft);
+    if (chaos && rng_.chance(300))
+      r.output_pending = r.raft->has_ready(); // the shell is busy: output waits
+    else
+      process_output(r);
+  }
+
+  // -- the replica shell: the ready loop of ready.hpp --------------------------
+
+  void process_output(replica& r) {
+    r.output_pending = false;
+    while (r.raft->has_ready()) {
+      auto rd = r.raft->ready();
+      // 1. persist
+      if (rd.snapshot) {
+        auto stored = r.storage->apply_snapshot(*rd.snapshot);
+        if (!stored.ok())
+          result_.failure = "shell: " + r.id + " could not store snapshot: " + raft::to_string(stored.code());
+      }
+      r.storage->append(rd.entries);
+      checker_.on_persist(r.id, rd.entries, *r.storage);
+      if (rd.hard_state)
+        r.storage->set_hard_state(*rd.hard_state);
+      // 2. send
+      for (auto& m : rd.messages)
+        net_.send(std::move(m), now_);
+      // 3. apply
+      if (rd.snapshot) {
+        r.commands = decode_commands(rd.snapshot->data());
+        r.applied = rd.snapshot->metadata().index();
+        checker_.on_restore(r.id, r.applied, r.commands);
+        ++result_.stats.snapshots_installed;
+        trace(r.id + " installed snapshot index=" + std::to_string(r.applied));
+      }
+      auto term = r.raft->status().term;
+      for (const auto& e : rd.committed_entries) {
+        if (e.index() != r.applied + 1) {
+          result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + " applied index "
+                            + std::to_string(e.index()) + " after " + std::to_string(r.applied);
+          return;
+        }
+        checker_.on_apply(r.id, e, term);
+        if (e.type() == raft::ENTRY_NORMAL)
+          r.commands.push_back(e.data());
+        r.applied = e.index();
+      }
+      // 4. serve reads
+      for (const auto& rs : rd.read_states) {
+        checker_.on_read_served(r.id, rs.context, rs.index, r.applied);
+        ++result_.stats.reads_served;
+      }
+      // 5. advance
+      r.raft->advance(rd);
+      maybe_compact(r);
+      if (chaos_ && rng_.chance(3)) {
+        // The machine dies between two readies: whatever the next ready
+        // would persist is lost, while this one's messages are out.
+        crash(r);
+        return;
+      }
+    }
+  }
+
+  /// §7: snapshot the state machine and drop the log behind it, keeping a
+  /// short tail so that slightly lagging followers need no snapshot.
+  void maybe_compact(replica& r) {
+    auto first = r.storage->first_index();
+    if (r.applied < first || r.applied - first < compact_threshold_)
+      return;
+    if (r.applied > r.storage->snapshot()->metadata().index()) {
+      auto snap = r.storage->create_snapshot(r.applied, r.cfg.voters, encode_commands(r.commands));
+      if (!snap.ok())
+        return;
+    }
+    auto keep = rng_.between(0, 5);
+    if (r.applied > keep && r.applied - keep >= first) {
+      (void) r.storage->compact(r.applied - keep);
+      ++result_.stats.compactions;
+    }
+  }
+
+  // -- crashes ----------------------------------------------------------------
+
+  /// Starts (or restarts) r from its storage: the state machine from the
+  /// stored snapshot, the node from the stored hard state and log (§5.1).
+  void start(replica& r) {
+    auto snap = *r.storage->snapshot();
+    r.commands = decode_commands(snap.data());
+    r.applied = snap.metadata().index();
+    if (r.applied > 0)
+      checker_.on_restore(r.id, r.applied, r.commands);
+    r.cfg.applied = r.applied;
+    r.cfg.seed = rng_.next();
+    r.cfg.storage = r.storage.get();
+    r.raft = std::make_unique<raft::node>(r.cfg);
+    r.output_pending = false;
+    trace(r.id + " started applied=" + std::to_string(r.applied));
+  }
+
+  /// Everything volatile is lost: the node, its unprocessed output, the state machine.
+  void crash(replica& r) {
+    checker_.on_crash(r.id);
+    r.raft.reset();
+    r.commands.clear();
+    r.output_pending = false;
+    r.restart_at = now_ + rng_.between(5, 60);
+    ++result_.stats.crashes;
+    trace(r.id + " crashed");
+  }
+
+  // -- faults and clients ------------------------------------------------------
+
+  void inject_faults() {
+    if (rng_.chance(15)) {
+      // Split the group into two random sides (maybe one node alone).
+      std::map<std::string, int> groups;
+      for (auto& [id, r] : replicas_)
+        groups[id] = static_cast<int>(rng_.pick(2));
+      net_.partition(groups);
+      partition_until_ = now_ + rng_.between(10, 80);
+      ++result_.stats.partitions;
+      trace("partition");
+    } else if (net_.partitioned() && now_ >= partition_until_) {
+      net_.heal();
+      trace("partition healed");
+    }
+    if (rng_.chance(12)) {
+      auto& r = std::next(replicas_.begin(), static_cast<std::ptrdiff_t>(rng_.pick(replicas_.size())))->second;
+      if (r.up())
+        crash(r);
+    }
+  }
+
+  std::vector<replica*> leaders() {
+    std::vector<replica*> out;
+    for (auto& [id, r] : replicas_)
+      if (r.up() && r.raft->status().node_role == raft::role::leader)
+        out.push_back(&r);
+    return out;
+  }
+
+  /// Clients: they find a node that claims to lead (maybe a stale one) and
+  /// propose, read, or ask it to hand over leadership. While the group
+  /// converges they only read, so that the final proposal is the last one.
+  void act_as_clients(bool chaos) {
+    auto ls = leaders();
+    if (ls.empty())
+      return;
+    auto& r = *ls[rng_.pick(ls.size())];
+    if (chaos && rng_.chance(400)) {
+      auto n = rng_.between(1, 3);
+      for (uint64_t i = 0; i < n; ++i)
+        (void) r.raft->propose(numbered("c", next_command_++));
+    }
+    if (rng_.chance(50)) {
+      auto context = numbered("r", next_read_++);
+      checker_.on_read_started(context);
+      (void) r.raft->read_index(context);
+    }
+    if (chaos && rng_.chance(5)) {
+      auto& to = r.cfg.voters[rng_.pick(r.cfg.voters.size())];
+      if (r.raft->transfer_leadership(to).ok())
+        ++result_.stats.transfers;
+    }
+    after_step(r, chaos);
+  }
+
+  // -- convergence ---------------------------------------------------------------
+
+  /// Heals everything and requires that the group elects a leader, commits
+  /// new proposals, and that every replica applies the same commands.
+  void converge() {
+    net_.heal();
+    net_.set_faults({.drop_permille = 0, .duplicate_permille = 0, .max_delay_ticks = 1});
+    for (auto& [id, r] : replicas_)
+      if (!r.up())
+        start(r);
+    trace("healed");
+    std::optional<std::string> final_command;
+    for (uint64_t i = 0; i < params_.converge_ticks && !failed(); ++i) {
+      run_tick(false);
+      // A fresh command proves that proposals made after healing commit.
+      auto ls = leaders();
+      if (!final_command && ls.size() == 1) {
+        auto command = numbered("final", next_command_++);
+        if (ls[0]->raft->propose(command).ok())
+          final_command = command;
+        after_step(*ls[0], false);
+      }
+      if (final_command && converged(*final_command)) {
+        trace("converged");
+        return;
+      }
+      if (final_command && i % 100 == 99)
+        final_command.reset(); // lost to a leader change: propose another
+    }
+    if (!failed())
+      result_.failure = "seed " + std::to_string(params_.seed) + ": no convergence within "
+                        + std::to_string(params_.converge_ticks) + " ticks after healing";
+  }
+
+  bool converged(const std::string& final_command) {
+    const auto& first = replicas_.begin()->second;
+    for (auto& [id, r] : replicas_) {
+      if (r.applied != first.applied || r.commands.empty() || r.commands.back() != final_command)
+        return false;
+    }
+    for (auto& [id, r] : replicas_) {
+      if (r.commands != checker_.committed_commands()) {
+        result_.failure = "seed " + std::to_string(params_.seed) + ": " + id
+                          + " converged to different commands";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  uint64_t fingerprint() const {
+    uint64_t h = 1469598103934665603ull; // FNV-1a
+    auto mix = [&h](const std::string& s) {
+      for (unsigned char ch : s)
+        h = (h ^ ch) * 1099511628211ull;
+    };
+    for (const auto& c : checker_.committed_commands())
+      mix(c);
+    mix(std::to_string(net_.sent) + "/" + std::to_string(now_));
+    return h;
+  }
+
+  sim_params params_;
+  uint64_t now_ = 0;
+  sim_result result_;
+  sim_random rng_;
+  sim_network net_;
+  safety_checker checker_;
+  trace_logger tracer_;
+  std::map<std::string, replica> replicas_;
+  bool chaos_ = false;  // in the chaos phase: faults allowed
+  uint64_t partition_until_ = 0;
+  uint64_t compact_threshold_ = 20;
+  uint64_t next_command_ = 0;
+  uint64_t next_read_ = 0;
+};
+
+} // namespace
+
+sim_result run_simulation(const sim_params& params) {
+  world w(params);
+  return w.run();
+}
+
+} // namespace keel::sim

@@ -1,0 +1,58 @@
+// A deterministic simulation of one Raft group: N raft::node replicas, each
+// with a memory_storage and a state machine (the ordered list of applied
+// commands), on a sim_network that drops, duplicates, delays and reorders
+// messages and partitions nodes. Replicas crash and restart from what they
+// persisted; a replica's shell may lag behind its node, so a crash can lose
+// unpersisted output. Clients propose, read and move leadership all along.
+// After a chaos phase the network heals and the group must converge.
+// Everything derives from one seed: the same seed replays the same run.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace keel::sim {
+
+/// What to simulate.
+struct sim_params {
+  uint64_t seed = 1;
+  size_t nodes = 3;
+  uint64_t chaos_ticks = 600;     // ticks with faults
+  uint64_t converge_ticks = 600;  // ticks allowed for convergence after healing
+  bool trace = false;             // keep the last events for a failure report
+};
+
+/// Counters of what happened, to show the run exercised what it should.
+struct sim_stats {
+  uint64_t commits = 0;          // distinct committed indexes
+  uint64_t leaderships = 0;      // (node, term) pairs that led
+  uint64_t crashes = 0;
+  uint64_t partitions = 0;
+  uint64_t snapshots_installed = 0;
+  uint64_t compactions = 0;
+  uint64_t reads_served = 0;
+  uint64_t transfers = 0;
+  uint64_t messages = 0;
+  uint64_t dropped = 0;
+  uint64_t duplicated = 0;
+
+  sim_stats& operator+=(const sim_stats& o);
+};
+
+/// How a run ended.
+struct sim_result {
+  std::optional<std::string> failure;  // a safety violation or a failure to converge
+  std::deque<std::string> trace;       // the last events, if params.trace
+  sim_stats stats;
+  uint64_t fingerprint = 0;            // digest of the run, to check determinism
+};
+
+/// Runs one simulation.
+sim_result run_simulation(const sim_params& params);
+
+} // namespace keel::sim
