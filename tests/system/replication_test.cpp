@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <atomic>
 #include <functional>
 #include <iostream>
@@ -170,6 +172,30 @@ TEST(Replication, RestartedNodeCatchesUpFromASnapshot) {
   for (auto& sh : st.value->shards())
     max_snapshot = std::max(max_snapshot, sh.snapshot_index());
   EXPECT_GT(max_snapshot, 0u);
+}
+
+TEST(Replication, SigtermOfALeaderHandsLeadershipOverFirst) {
+  test::local_cluster cluster{3, shards, 3};
+  cluster.start_all();
+  client::runtime rt;
+  client::session s{rt, options_for(cluster)};
+  std::optional<std::string> leader;
+  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(s.put(key_in_shard(0, i), "v").ok());
+  EXPECT_EQ(cluster.terminate(*leader), 0);
+  // The transfer happened before the node went away (its log says so) and
+  // the shard has a new leader without waiting for an election timeout.
+  std::ifstream log(cluster.node_dir(*leader) + "/keel-node.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("shard=0 handing leadership to"), std::string::npos);
+  auto next = leader_of(s, 0);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_NE(*next, *leader);
+  for (int i = 0; i < 30; ++i) {
+    auto r = s.get(key_in_shard(0, i));
+    EXPECT_TRUE(r.ok()) << r.error;
+  }
 }
 
 TEST(Replication, LeadershipSpreadsOverTheNodes) {
