@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "apps/keel_bench/cluster_view.hpp"
+#include "apps/keel_bench/machine_load.hpp"
 #include "apps/keel_bench/monotonic_clock.hpp"
 #include "apps/keelctl/cluster_launcher.hpp"
 
@@ -179,6 +180,7 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
       write_probe probe{rt, probe_options(cfg, s.op_timeout_ms), key};
       if (!probe.wait_warm(std::chrono::seconds{s.ack_timeout_s}))
         return fail("no write to shard " + std::to_string(s.shard) + " was acknowledged before the kill");
+      sample.loadavg = load_average_1min();
       uint64_t killed_at = monotonic_ns();
       probe.arm(killed_at);
       if (auto why = launch(cfg, s, "kill", sample.killed))
@@ -203,7 +205,8 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
     progress << "run " << run << ": killed " << sample.killed << ", first acknowledged write after "
              << static_cast<double>(sample.failover_ns) / 1e6 << " ms (" << sample.writes_tried
              << (sample.writes_tried == 1 ? " put" : " puts") << "), leader now " << sample.new_leader << ", caught up "
-             << static_cast<double>(sample.catch_up_ns) / 1e6 << " ms after restart\n"
+             << static_cast<double>(sample.catch_up_ns) / 1e6 << " ms after restart (loadavg "
+             << sample.loadavg << ")\n"
              << std::flush;
     res.samples.push_back(std::move(sample));
   }

@@ -35,6 +35,7 @@ struct failover_sample {
   uint64_t failover_ns = 0;  // kill -> first acknowledged write
   uint64_t writes_tried = 0; // puts invoked after the kill, the acknowledged one included
   uint64_t catch_up_ns = 0;  // restart -> every replica caught up
+  double loadavg = -1;       // the machine's 1-minute load average at the kill
 };
 
 /// All runs, or where they stopped.

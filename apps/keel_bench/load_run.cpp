@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "apps/keel_bench/machine_load.hpp"
 #include "apps/keel_bench/monotonic_clock.hpp"
 
 namespace keel::bench {
@@ -190,11 +191,13 @@ load_result run_load(client::runtime& rt, const client::options& opts,
   auto start = monotonic_ns();
   w.warm_end_ns = start + seconds_to_ns(settings.warmup_s);
   w.end_ns = w.warm_end_ns + seconds_to_ns(settings.duration_s);
+  load_result res;
+  res.loadavg_start = load_average_1min();
   go.count_down(); // publishes w to the threads (latch synchronizes)
   for (auto& t : threads)
     t.join();
+  res.loadavg_end = load_average_1min();
 
-  load_result res;
   res.settings = settings;
   res.measured_s = settings.duration_s;
   uint64_t history_ns = 0;

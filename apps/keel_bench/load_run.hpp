@@ -45,6 +45,8 @@ struct load_result {
   uint64_t history_events = 0;      // 0 without a history
   double history_ns_per_event = 0;  // time an operation spends in the writer, lock wait included
   double history_share = 0;         // that time / (that time + time in operations)
+  double loadavg_start = -1;        // the machine's 1-minute load average when the load
+  double loadavg_end = -1;          // started and when it ended (/proc/loadavg); -1: unknown
 };
 
 /// Runs the load against the cluster that `opts` names, recording every

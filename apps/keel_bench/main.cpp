@@ -161,7 +161,7 @@ int run_sweep_command(const command_line& cl, const target& t) {
       settings.clients = n;
       results.push_back(run_load(rt, t.options, settings, nullptr));
       if (!cl.json)
-        std::cerr << "done: " << to_string(m) << " x " << n << " clients, "
+        std::cerr << "done: mix " << to_string(m) << ", clients " << n << ": "
                   << results.back().ops_per_s << " ops/s\n";
     }
   if (cl.json) {

@@ -95,6 +95,7 @@ nlohmann::json to_json(const load_result& r) {
   for (auto o : all_outcomes)
     outcomes[std::string{client::to_string(o)}] = r.outcomes[static_cast<size_t>(o)];
   j["preload"] = {{"writes", r.preload_writes}, {"failed", r.preload_failures}};
+  j["loadavg_1min"] = {{"start", r.loadavg_start}, {"end", r.loadavg_end}};
   if (r.history_events > 0)
     j["history"] = {{"events", r.history_events},
                     {"writer_us_per_event", r.history_ns_per_event / 1e3},
@@ -125,6 +126,9 @@ void print_load(std::ostream& out, const load_result& r) {
     sep = ", ";
   }
   out << '\n';
+  std::snprintf(buf, sizeof buf, "%.2f at the start, %.2f at the end", r.loadavg_start,
+                r.loadavg_end);
+  out << "machine load (1-minute average): " << buf << '\n';
   if (r.preload_writes > 0)
     out << "preload: " << r.preload_writes << " writes before the warm-up, "
         << r.preload_failures << " not ok\n";
@@ -148,7 +152,8 @@ nlohmann::json to_json(const failover_result& r, uint32_t shard) {
                     {"new_leader", s.new_leader},
                     {"failover_ms", ms(static_cast<double>(s.failover_ns))},
                     {"writes_tried", s.writes_tried},
-                    {"catch_up_ms", ms(static_cast<double>(s.catch_up_ns))}});
+                    {"catch_up_ms", ms(static_cast<double>(s.catch_up_ns))},
+                    {"loadavg_1min", s.loadavg}});
     times.push_back(s.failover_ns);
   }
   auto sum = summarize(times);
@@ -173,16 +178,18 @@ void print_failover_summary(std::ostream& out, const failover_result& r, uint32_
 
 void print_sweep(std::ostream& out, const std::vector<load_result>& runs) {
   char line[160];
-  std::snprintf(line, sizeof line, "%-6s %7s %10s %9s %9s %9s %9s %9s %8s\n", "mix", "clients",
-                "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "not ok");
+  std::snprintf(line, sizeof line, "%-6s %7s %10s %9s %9s %9s %9s %9s %8s  %s\n", "mix",
+                "clients", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "not ok",
+                "loadavg");
   out << line;
   for (const auto& r : runs) {
     auto pct = [&r](double p) { return ms(static_cast<double>(r.latency.percentile(p))); };
-    std::snprintf(line, sizeof line, "%-6s %7u %10.1f %9.3f %9.3f %9.3f %9.3f %9.3f %8llu\n",
+    std::snprintf(line, sizeof line,
+                  "%-6s %7u %10.1f %9.3f %9.3f %9.3f %9.3f %9.3f %8llu  %.2f-%.2f\n",
                   std::string{to_string(r.settings.mix)}.c_str(), r.settings.clients,
                   r.ops_per_s, pct(50), pct(90), pct(99), pct(99.9),
                   ms(static_cast<double>(r.latency.max())),
-                  static_cast<unsigned long long>(not_ok(r)));
+                  static_cast<unsigned long long>(not_ok(r)), r.loadavg_start, r.loadavg_end);
     out << line;
   }
 }
