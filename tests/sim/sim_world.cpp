@@ -68,6 +68,7 @@ struct replica {
   std::vector<std::string> commands;              // the state machine
   uint64_t applied = 0;                           // index the state machine reflects
   bool output_pending = false;                    // ready() work not yet done (slow shell)
+  std::optional<raft::ready> in_flight;           // taken from the node, not yet persisted
   uint64_t restart_at = 0;                        // while crashed: when it comes back
 
   bool up() const { return raft != nullptr; }
@@ -190,68 +191,86 @@ private:
   }
 
   /// After a node changed: check it, then let its shell work now or later.
+  /// A busy shell either leaves the output in the node, or takes a ready and
+  /// persists it later while the node goes on (as an asynchronous fsync does).
   void after_step(replica& r, bool chaos) {
     checker_.on_state(r.id, *r.raft);
-    if (chaos && rng_.chance(300))
-      r.output_pending = r.raft->has_ready(); // the shell is busy: output waits
-    else
+    if (!chaos || !rng_.chance(300)) {
       process_output(r);
+      return;
+    }
+    r.output_pending = true;
+    if (!r.in_flight && r.raft->has_ready() && rng_.chance(500))
+      r.in_flight = r.raft->ready();
   }
 
   // -- the replica shell: the ready loop of ready.hpp --------------------------
 
+  /// Finishes the ready in flight, then drains the node.
   void process_output(replica& r) {
     r.output_pending = false;
-    while (r.raft->has_ready()) {
-      auto rd = r.raft->ready();
-      // 1. persist
-      if (rd.snapshot) {
-        auto stored = r.storage->apply_snapshot(*rd.snapshot);
-        if (!stored.ok())
-          result_.failure = "shell: " + r.id + " could not store snapshot: " + raft::to_string(stored.code());
-      }
-      r.storage->append(rd.entries);
-      checker_.on_persist(r.id, rd.entries, *r.storage);
-      if (rd.hard_state)
-        r.storage->set_hard_state(*rd.hard_state);
-      // 2. send
-      for (auto& m : rd.messages)
-        net_.send(std::move(m), now_);
-      // 3. apply
-      if (rd.snapshot) {
-        r.commands = decode_commands(rd.snapshot->data());
-        r.applied = rd.snapshot->metadata().index();
-        checker_.on_restore(r.id, r.applied, r.commands);
-        ++result_.stats.snapshots_installed;
-        trace(r.id + " installed snapshot index=" + std::to_string(r.applied));
-      }
-      auto term = r.raft->status().term;
-      for (const auto& e : rd.committed_entries) {
-        if (e.index() != r.applied + 1) {
-          result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + " applied index "
-                            + std::to_string(e.index()) + " after " + std::to_string(r.applied);
-          return;
-        }
-        checker_.on_apply(r.id, e, term);
-        if (e.type() == raft::ENTRY_NORMAL)
-          r.commands.push_back(e.data());
-        r.applied = e.index();
-      }
-      // 4. serve reads
-      for (const auto& rs : rd.read_states) {
-        checker_.on_read_served(r.id, rs.context, rs.index, r.applied);
-        ++result_.stats.reads_served;
-      }
-      // 5. advance
-      r.raft->advance(rd);
-      maybe_compact(r);
-      if (chaos_ && rng_.chance(3)) {
-        // The machine dies between two readies: whatever the next ready
-        // would persist is lost, while this one's messages are out.
-        crash(r);
+    if (r.in_flight) {
+      auto rd = std::move(*r.in_flight);
+      r.in_flight.reset();
+      if (!handle_ready(r, std::move(rd)))
         return;
-      }
     }
+    while (r.raft->has_ready())
+      if (!handle_ready(r, r.raft->ready()))
+        return;
+  }
+
+  /// Does with one ready what ready.hpp prescribes. Returns false if the
+  /// replica crashed (or the run failed) meanwhile.
+  bool handle_ready(replica& r, raft::ready rd) {
+    // 1. persist
+    if (rd.snapshot) {
+      auto stored = r.storage->apply_snapshot(*rd.snapshot);
+      if (!stored.ok())
+        result_.failure = "shell: " + r.id + " could not store snapshot: " + raft::to_string(stored.code());
+    }
+    r.storage->append(rd.entries);
+    checker_.on_persist(r.id, rd.entries, *r.storage);
+    if (rd.hard_state)
+      r.storage->set_hard_state(*rd.hard_state);
+    // 2. send
+    for (auto& m : rd.messages)
+      net_.send(std::move(m), now_);
+    // 3. apply
+    if (rd.snapshot) {
+      r.commands = decode_commands(rd.snapshot->data());
+      r.applied = rd.snapshot->metadata().index();
+      checker_.on_restore(r.id, r.applied, r.commands);
+      ++result_.stats.snapshots_installed;
+      trace(r.id + " installed snapshot index=" + std::to_string(r.applied));
+    }
+    auto term = r.raft->status().term;
+    for (const auto& e : rd.committed_entries) {
+      if (e.index() != r.applied + 1) {
+        result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + " applied index "
+                          + std::to_string(e.index()) + " after " + std::to_string(r.applied);
+        return false;
+      }
+      checker_.on_apply(r.id, e, term);
+      if (e.type() == raft::ENTRY_NORMAL)
+        r.commands.push_back(e.data());
+      r.applied = e.index();
+    }
+    // 4. serve reads
+    for (const auto& rs : rd.read_states) {
+      checker_.on_read_served(r.id, rs.context, rs.index, r.applied);
+      ++result_.stats.reads_served;
+    }
+    // 5. advance
+    r.raft->advance(rd);
+    maybe_compact(r);
+    if (chaos_ && rng_.chance(3)) {
+      // The machine dies between two readies: whatever the next ready
+      // would persist is lost, while this one's messages are out.
+      crash(r);
+      return false;
+    }
+    return true;
   }
 
   /// §7: snapshot the state machine and drop the log behind it, keeping a
@@ -287,6 +306,7 @@ private:
     r.cfg.storage = r.storage.get();
     r.raft = std::make_unique<raft::node>(r.cfg);
     r.output_pending = false;
+    r.in_flight.reset();
     trace(r.id + " started applied=" + std::to_string(r.applied));
   }
 
@@ -296,6 +316,7 @@ private:
     r.raft.reset();
     r.commands.clear();
     r.output_pending = false;
+    r.in_flight.reset(); // taken but not persisted: lost with its messages
     r.restart_at = now_ + rng_.between(5, 60);
     ++result_.stats.crashes;
     trace(r.id + " crashed");

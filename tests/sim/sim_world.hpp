@@ -22,7 +22,7 @@ namespace keel::sim {
 struct sim_params {
   uint64_t seed = 1;
   size_t nodes = 3;
-  uint64_t chaos_ticks = 600;     // ticks with faults
+  uint64_t chaos_ticks = 2000;    // ticks with faults
   uint64_t converge_ticks = 600;  // ticks allowed for convergence after healing
   bool trace = false;             // keep the last events for a failure report
 };

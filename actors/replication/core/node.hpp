@@ -7,6 +7,10 @@
 // shell (or a test); not thread-safe. References: Ongaro & Ousterhout, "In
 // Search of an Understandable Consensus Algorithm" (2014) for §-numbers
 // without a prefix; Ongaro's PhD thesis (2014) for "thesis §".
+// Log compaction (§7) is the storage owner's business, as in etcd: it snapshots
+// the state machine and compacts the log_storage; the node notices through
+// log_storage (first_index(), snapshot()) and sends that snapshot to followers
+// that need what was compacted.
 #pragma once
 
 #include <cstdint>
@@ -97,7 +101,8 @@ public:
   bool has_ready() const;
 
   /// Hands out the pending work (see ready.hpp for what to do with it). The
-  /// messages and read states returned are handed out only once.
+  /// messages and read states returned are handed out only once. Input may
+  /// keep arriving before the matching advance(); it goes to the next ready.
   /// REQUIRES: the previous ready() was followed by advance().
   raft::ready ready();
 

@@ -18,6 +18,12 @@
 // A message in a ready may depend on that same ready's hard state or entries
 // (a vote on the vote, an append acknowledgement on the entries), which is why
 // nothing is sent before step 1 is durable.
+//
+// Between ready() and advance() the shell may keep calling step(), tick(),
+// propose() and read_index() (e.g. while an asynchronous fsync runs): their
+// output lands in the next ready. What it must not do is call ready() again
+// before advance(), nor hand the node's storage entries out of order: ready N
+// is persisted before ready N + 1.
 #pragma once
 
 #include <cstdint>
