@@ -154,6 +154,29 @@ TEST(RaftVote, OneVotePerTermFirstComeFirstServed) {
   EXPECT_EQ(r.raft->status().vote, "c");
 }
 
+TEST(RaftVote, GrantingAVoteRestartsTheElectionTimer) {
+  // Figure 2, rules for followers: campaign only if the election timeout
+  // elapses without hearing from the leader or granting a vote.
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    memory_storage storage;
+    config cfg;
+    cfg.id = "a";
+    cfg.voters = {"a", "b", "c"};
+    cfg.pre_vote = false;
+    cfg.seed = seed;
+    cfg.storage = &storage;
+    node n(cfg);
+    n.step(make_message(MSG_VOTE_RESP, "c", "a", 1)); // reach term 1 with no vote yet
+    for (int i = 0; i < 9; ++i) // just below the shortest timeout
+      n.tick();
+    n.step(vote_request("b", 1, 0, 0)); // same term: only the grant restarts the timer
+    ASSERT_EQ(n.status().vote, "b");
+    for (int i = 0; i < 9; ++i)
+      n.tick();
+    EXPECT_EQ(n.status().node_role, role::follower) << "seed " << seed;
+  }
+}
+
 TEST(RaftVote, VoteIsInTheHardStateOfTheReadyThatCarriesTheGrant) {
   // Figure 2: votedFor is on stable storage before responding to RequestVote.
   lone_replica r;

@@ -83,39 +83,9 @@ void node::step(const Message& m) {
                                    + " shard=" + std::to_string(m.shard()));
     return;
   }
-  const bool is_vote_request = m.type() == MSG_VOTE || m.type() == MSG_PRE_VOTE;
-  if (m.term() > term_) {
-    if (is_vote_request && in_leader_lease() && m.context() != transfer_campaign_context) {
-      // Thesis §4.2.3: while a leader is known to be alive, a vote request
-      // comes from a disruptive server; ignore it without changing the term.
-      write_log(log_level::debug, "ignored vote request within leader lease from=" + m.from());
-      return;
-    }
-    if (m.type() == MSG_PRE_VOTE || (m.type() == MSG_PRE_VOTE_RESP && !m.reject())) {
-      // Thesis §9.6: a pre-vote changes no state; a granted pre-vote carries
-      // the term the candidate will campaign in, which is not ours yet.
-    } else {
-      // §5.1: a higher term makes any node a follower of that term.
-      const bool from_leader
-        = m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT || m.type() == MSG_SNAPSHOT;
-      become_follower(m.term(), from_leader ? m.from() : std::string{});
-    }
-  } else if (m.term() < term_) {
-    if ((cfg_.check_quorum || cfg_.pre_vote)
-        && (m.type() == MSG_HEARTBEAT || m.type() == MSG_APPEND)) {
-      // A stale leader. With pre-vote or the leader lease, our higher term
-      // would never reach it through an election, so tell it directly; it
-      // steps down and this node can rejoin the majority's term.
-      send(reply_to(m, MSG_APPEND_RESP));
-    } else if (m.type() == MSG_PRE_VOTE) {
-      // Tell the pre-candidate that its term is behind, so it stops polling.
-      auto resp = reply_to(m, MSG_PRE_VOTE_RESP);
-      resp.set_reject(true);
-      send(std::move(resp));
-    }
-    return; // §5.1: stale messages are otherwise ignored
-  }
-  if (is_vote_request) {
+  if (!admit_term(m))
+    return;
+  if (m.type() == MSG_VOTE || m.type() == MSG_PRE_VOTE) {
     handle_vote_request(m);
     return;
   }
@@ -131,6 +101,44 @@ void node::step(const Message& m) {
       step_follower(m);
       break;
   }
+}
+
+bool node::admit_term(const Message& m) {
+  if (m.term() > term_) {
+    const bool is_vote_request = m.type() == MSG_VOTE || m.type() == MSG_PRE_VOTE;
+    if (is_vote_request && in_leader_lease() && m.context() != transfer_campaign_context) {
+      // Thesis §4.2.3: while a leader is known to be alive, a vote request
+      // comes from a disruptive server; ignore it without changing the term.
+      write_log(log_level::debug, "ignored vote request within leader lease from=" + m.from());
+      return false;
+    }
+    if (m.type() == MSG_PRE_VOTE || (m.type() == MSG_PRE_VOTE_RESP && !m.reject())) {
+      // Thesis §9.6: a pre-vote changes no state; a granted pre-vote carries
+      // the term the candidate will campaign in, which is not ours yet.
+      return true;
+    }
+    // §5.1: a higher term makes any node a follower of that term.
+    const bool from_leader
+      = m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT || m.type() == MSG_SNAPSHOT;
+    become_follower(m.term(), from_leader ? m.from() : std::string{});
+    return true;
+  }
+  if (m.term() < term_) {
+    if ((cfg_.check_quorum || cfg_.pre_vote)
+        && (m.type() == MSG_HEARTBEAT || m.type() == MSG_APPEND)) {
+      // A stale leader. With pre-vote or the leader lease, our higher term
+      // would never reach it through an election, so tell it directly; it
+      // steps down and this node can rejoin the majority's term.
+      send(reply_to(m, MSG_APPEND_RESP));
+    } else if (m.type() == MSG_PRE_VOTE) {
+      // Tell the pre-candidate that its term is behind, so it stops polling.
+      auto resp = reply_to(m, MSG_PRE_VOTE_RESP);
+      resp.set_reject(true);
+      send(std::move(resp));
+    }
+    return false; // §5.1: stale messages are otherwise ignored
+  }
+  return true;
 }
 
 void node::step_leader(const Message& m) {

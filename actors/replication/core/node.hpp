@@ -161,6 +161,7 @@ private:
   bool restore(const Snapshot& snap);
 
   // -- plumbing (node.cpp) --
+  bool admit_term(const Message& m);  // §5.1 term rules; false: drop the message
   void step_leader(const Message& m);
   void step_candidate(const Message& m);
   void step_follower(const Message& m);
