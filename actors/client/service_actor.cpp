@@ -7,7 +7,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
-#include "actors/replication/transport_actor.hpp"
+#include "actors/paths.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -57,7 +57,7 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
   if (auto err = storage::validate(req.msg, st.cfg.limits))
     return answer(kv::STATUS_INVALID_ARGUMENT, *err);
   auto shard = config::shard_of(key_of(req.msg), st.cfg.shards);
-  auto path = shard_actor_path(st.cfg.root_path, shard);
+  auto path = paths::replica(st.cfg.root_path, shard);
   auto target = st.cfg.dir->get(path);
   if (!target)
     return answer(kv::STATUS_UNAVAILABLE,
@@ -123,7 +123,7 @@ caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
   };
   g->pending = st.cfg.local_shards.size() + 1;
   for (auto shard : st.cfg.local_shards) {
-    auto target = st.cfg.dir->get(shard_actor_path(st.cfg.root_path, shard));
+    auto target = st.cfg.dir->get(paths::replica(st.cfg.root_path, shard));
     auto unavailable = [g, shard] {
       auto* s = g->status.add_shards();
       s->set_shard(shard);
@@ -183,7 +183,7 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
                    + ": set [cluster] fault_injection = true in cluster.conf");
   if (req->fault_case() == admin::FaultRequest::kCrashPath)
     return crash(self, req->crash_path());
-  auto t = st.cfg.dir->get(transport::transport_path(st.cfg.root_path));
+  auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
   if (!t)
     return refused("the transport of node " + st.cfg.node_id + " is restarting; retry");
   self->delegate(t, fault_atom_v, std::move(req));
@@ -221,12 +221,12 @@ caf::behavior service(service_actor* self, service_config cfg) {
     // checks the sender and routes each message to its shard's replica.
     [self](raft_atom, pb<raft::MessageBatch>& batch) {
       auto& st = self->state;
-      if (auto t = st.cfg.dir->get(transport::transport_path(st.cfg.root_path)))
+      if (auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path)))
         self->send(t, raft_atom_v, std::move(batch));
     },
     [self](members_atom) -> caf::result<pb<admin::Members>> {
       auto& st = self->state;
-      auto t = st.cfg.dir->get(transport::transport_path(st.cfg.root_path));
+      auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
       if (!t)
         return caf::make_error(caf::sec::invalid_argument,
                                "the transport of node " + st.cfg.node_id + " is restarting");
@@ -239,9 +239,7 @@ caf::behavior service(service_actor* self, service_config cfg) {
 
 } // namespace
 
-std::string shard_actor_path(const std::string& root_path, uint32_t shard) {
-  return root_path + "/replication/shard-" + std::to_string(shard);
-}
+
 
 caf::actor spawn_service(caf::actor_system& sys, service_config cfg) {
   return sys.spawn(service, std::move(cfg));

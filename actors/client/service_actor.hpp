@@ -39,7 +39,4 @@ struct service_config {
 /// retries and, if it keeps failing, the node stops.
 caf::actor spawn_service(caf::actor_system& sys, service_config cfg);
 
-/// The supervision path at which the actor serving `shard` lives on a node.
-std::string shard_actor_path(const std::string& root_path, uint32_t shard);
-
 } // namespace keel::client

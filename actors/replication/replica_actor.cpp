@@ -6,9 +6,9 @@
 
 #include "caf/all.hpp"
 
+#include "actors/paths.hpp"
 #include "actors/replication/core/memory_storage.hpp"
 #include "actors/replication/core/node.hpp"
-#include "actors/replication/transport_actor.hpp"
 #include "actors/storage/core/client_request.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
@@ -96,7 +96,7 @@ void send_messages(replica_actor* self, std::vector<raft::Message> messages) {
   if (messages.empty())
     return;
   auto& st = self->state;
-  auto transport = st.cfg.dir->get(transport::transport_path(st.cfg.root_path));
+  auto transport = st.cfg.dir->get(paths::transport(st.cfg.root_path));
   if (!transport) {
     // Raft tolerates lost messages; the transport's supervisor restarts it.
     for (auto& m : messages)
@@ -490,7 +490,7 @@ caf::behavior replica(replica_actor* self, replica_config cfg) {
   return {
     [self](load_atom) {
       auto& st = self->state;
-      st.storage = st.cfg.dir->get(storage_path(st.cfg.root_path, st.cfg.shard));
+      st.storage = st.cfg.dir->get(paths::storage(st.cfg.root_path, st.cfg.shard));
       if (!st.storage) {
         if (++st.ticks > 250) // 5 s
           self->quit(caf::make_error(caf::sec::runtime_error,
@@ -525,7 +525,7 @@ replica_config make_replica_config(const config::cluster_config& cfg,
                                    std::shared_ptr<sup::directory> dir) {
   replica_config rc;
   rc.node_id = node_id;
-  rc.root_path = "/" + node_id;
+  rc.root_path = paths::root(node_id);
   rc.shard = shard;
   rc.voters = cfg.replicas_of(shard);
   rc.tick_ms = cfg.timing.tick_ms;
@@ -539,14 +539,6 @@ replica_config make_replica_config(const config::cluster_config& cfg,
 
 caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg) {
   return sys.spawn(replica, std::move(cfg));
-}
-
-std::string replica_path(const std::string& root_path, uint32_t shard) {
-  return root_path + "/replication/shard-" + std::to_string(shard);
-}
-
-std::string storage_path(const std::string& root_path, uint32_t shard) {
-  return root_path + "/storage/shard-" + std::to_string(shard);
 }
 
 } // namespace keel::replication

@@ -62,10 +62,4 @@ replica_config make_replica_config(const config::cluster_config& cfg,
 /// appear in the directory, then loads its durable state through it.
 caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg);
 
-/// <root>/replication/shard-<s>
-std::string replica_path(const std::string& root_path, uint32_t shard);
-
-/// <root>/storage/shard-<s>
-std::string storage_path(const std::string& root_path, uint32_t shard);
-
 } // namespace keel::replication

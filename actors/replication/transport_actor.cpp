@@ -1,5 +1,7 @@
 #include "actors/replication/transport_actor.hpp"
 
+#include "actors/paths.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -141,7 +143,7 @@ void flush(transport_actor* self) {
 void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t delay_ms) {
   auto& st = self->state;
   for (auto& [shard, part] : split_by_shard(std::move(batch))) {
-    auto path = replica_path(st.cfg.root_path, shard);
+    auto path = paths::replica(st.cfg.root_path, shard);
     auto replica = st.cfg.dir->get(path);
     if (!replica) {
       st.drops.no_replica += static_cast<uint64_t>(part.messages_size());
@@ -438,12 +440,6 @@ caf::actor spawn_transport(caf::actor_system& sys, transport_config cfg) {
   return sys.spawn(transport, std::move(cfg));
 }
 
-std::string transport_path(const std::string& root_path) {
-  return root_path + "/replication/transport";
-}
 
-std::string replica_path(const std::string& root_path, uint32_t shard) {
-  return root_path + "/replication/shard-" + std::to_string(shard);
-}
 
 } // namespace keel::transport

@@ -75,14 +75,7 @@ transport_config make_transport_config(const config::cluster_config& cfg,
                                        std::shared_ptr<sup::directory> dir);
 
 /// Spawns the transport; it starts connecting to every peer at once, without
-/// blocking. Put it under transport_path(root_path) (its supervisor does).
+/// blocking. Put it under paths::transport(root_path) (its supervisor does).
 caf::actor spawn_transport(caf::actor_system& sys, transport_config cfg);
-
-/// "<root>/replication/transport": where the service finds the transport.
-std::string transport_path(const std::string& root_path);
-
-/// "<root>/replication/shard-<shard>": where the transport finds the local
-/// replica of `shard`.
-std::string replica_path(const std::string& root_path, uint32_t shard);
 
 } // namespace keel::transport

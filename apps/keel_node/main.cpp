@@ -24,7 +24,7 @@
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "apps/common/pid_file.hpp"
-#include "actors/replication/replica_actor.hpp"
+#include "actors/paths.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
 #include "apps/keel_node/node_tree.hpp"
 #include "messages/type_ids.hpp"
@@ -126,7 +126,7 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     auto root = node::spawn_node_tree(sys, cc, me, engine, directory);
     std::vector<std::string> replicas;
     for (auto shard : cc.shards_on(me.id))
-      replicas.push_back(replication::replica_path("/" + me.id, shard));
+      replicas.push_back(paths::replica(paths::root(me.id), shard));
     // Two election timeouts: time enough for a transfer, and what an election
     // would cost anyway if the transfer fails.
     std::chrono::milliseconds drain{2 * cc.timing.election_ticks * cc.timing.tick_ms};

@@ -3,6 +3,7 @@
 #include "caf/all.hpp"
 
 #include "actors/client/service_actor.hpp"
+#include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
 #include "actors/replication/transport_actor.hpp"
 #include "actors/storage/engine/engine.hpp"
@@ -24,7 +25,7 @@ sup::supervisor_spec storage_tree(const config::cluster_config& cfg,
   spec.f = {sup::strategy::one_for_one, 5, 10'000};
   for (auto shard : cfg.shards_on(self.id)) {
     sup::child_spec child;
-    child.id = "shard-" + std::to_string(shard);
+    child.id = paths::shard_id(shard);
     child.start = [engine, shard, lim = limits_of(cfg)](const sup::start_context& ctx)
       -> caf::expected<caf::actor> {
       return storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim);
@@ -53,7 +54,7 @@ sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
   spec.children.push_back(std::move(transport));
   for (auto shard : cfg.shards_on(self.id)) {
     sup::child_spec child;
-    child.id = "shard-" + std::to_string(shard);
+    child.id = paths::shard_id(shard);
     child.start = [rc = replication::make_replica_config(cfg, self.id, shard, dir)](
                     const sup::start_context& ctx) -> caf::expected<caf::actor> {
       return replication::spawn_replica(ctx.supervisor->system(), rc);
@@ -70,7 +71,7 @@ caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config&
                            const config::node_config& self,
                            std::shared_ptr<storage::engine> engine,
                            std::shared_ptr<sup::directory> dir) {
-  auto root_path = "/" + self.id;
+  auto root_path = paths::root(self.id);
   sup::supervisor_spec root;
   root.f = {sup::strategy::rest_for_one, 3, 10'000};
   root.children.push_back(

@@ -16,6 +16,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/paths.hpp"
 #include "actors/replication/transport_actor.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
@@ -24,8 +25,6 @@ namespace {
 
 using namespace keel;
 using namespace std::chrono_literals;
-using transport::replica_path;
-using transport::transport_path;
 
 struct node_config : keel::test::keel_config {
   node_config() {
@@ -39,7 +38,7 @@ caf::behavior service_stub(caf::event_based_actor* self, std::shared_ptr<sup::di
                            std::string root) {
   return {
     [self, dir, root](raft_atom, pb<raft::MessageBatch>& b) {
-      if (auto t = dir->get(transport_path(root)))
+      if (auto t = dir->get(paths::transport(root)))
         self->send(t, raft_atom_v, std::move(b));
     },
   };
@@ -77,7 +76,7 @@ struct node {
     else
       ADD_FAILURE() << "publish failed: " << sys->render(published.error());
     auto probe_hdl = caf::actor_cast<caf::actor>(*probe);
-    dir->put(replica_path("/" + id, 0), sys->spawn(replica_stub, probe_hdl));
+    dir->put(paths::replica("/" + id, 0), sys->spawn(replica_stub, probe_hdl));
   }
 
   // What the node's supervisor does when the service crashes: a new service
@@ -102,7 +101,7 @@ struct node {
     cfg.connect_timeout_ms = 2000;
     cfg.idle_heartbeat_ms = 0;
     transport = transport::spawn_transport(*sys, cfg);
-    dir->put(transport_path("/" + id), transport);
+    dir->put(paths::transport("/" + id), transport);
   }
 
   // The clean shutdown order of the field guide (§8): unpublish, then stop

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "actors/paths.hpp"
 #include "actors/replication/transport_actor.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "keel_test_config.hpp"
@@ -22,9 +23,7 @@ namespace {
 
 using namespace keel;
 using namespace std::chrono_literals;
-using transport::replica_path;
 using transport::transport_config;
-using transport::transport_path;
 
 using frames = std::vector<raft::MessageBatch>;
 
@@ -120,7 +119,7 @@ struct TransportTest : ::testing::Test, test_coordinator_fixture<keel::test::kee
   // A recording replica of `shard` on n1.
   std::shared_ptr<frames> replica(uint32_t shard) {
     auto log = std::make_shared<frames>();
-    dir->put(replica_path("/n1", shard), sys.spawn(recorder, log));
+    dir->put(paths::replica("/n1", shard), sys.spawn(recorder, log));
     return log;
   }
 
@@ -144,7 +143,7 @@ struct TransportTest : ::testing::Test, test_coordinator_fixture<keel::test::kee
 
   void start(transport_config cfg) {
     transport = transport::spawn_transport(sys, std::move(cfg));
-    dir->put(transport_path("/n1"), transport);
+    dir->put(paths::transport("/n1"), transport);
     sched.run(); // connects to every peer that is published
   }
 
