@@ -184,10 +184,22 @@ private:
 
   void deliver(const Message& m, bool chaos) {
     auto& r = replicas_.at(m.to());
-    if (!r.up() || !net_.connected(m.from(), m.to()))
+    const bool lost = !r.up() || !net_.connected(m.from(), m.to());
+    if (!lost) {
+      r.raft->step(m);
+      after_step(r, chaos);
+    }
+    // Sometimes the transport notices (a refused connection) and tells the sender.
+    auto& sender = replicas_.at(m.from());
+    if (!sender.up() || !rng_.chance(300))
       return;
-    r.raft->step(m);
-    after_step(r, chaos);
+    if (m.type() == raft::MSG_SNAPSHOT)
+      sender.raft->report_snapshot(m.to(), !lost);
+    else if (lost)
+      sender.raft->report_unreachable(m.to());
+    else
+      return;
+    after_step(sender, chaos);
   }
 
   /// After a node changed: check it, then let its shell work now or later.
