@@ -198,6 +198,89 @@ TEST(Replication, SigtermOfALeaderHandsLeadershipOverFirst) {
   }
 }
 
+// Waits until every replica of every shard reports the same applied index.
+bool converged(client::session& s, std::chrono::milliseconds deadline) {
+  return test::eventually(
+    [&] {
+      for (uint32_t shard = 0; shard < shards; ++shard) {
+        auto a = applied_of(s, shard);
+        if (a.size() != 3)
+          return false;
+        auto first = a.begin()->second;
+        if (!std::all_of(a.begin(), a.end(), [&](auto& p) { return p.second == first; }))
+          return false;
+      }
+      return true;
+    },
+    deadline);
+}
+
+// Writes to shard 0 keep being acknowledged while `leader` is cut off (and it
+// is no longer the leader the others report); every acknowledged write is
+// still there once the cluster is whole again.
+void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std::string& leader,
+                    const std::function<void()>& cut, const std::function<void()>& restore) {
+  client::session s{rt, options_for(cluster)};
+  std::map<std::string, std::string> acked;
+  for (int i = 0; i < 30; ++i) {
+    auto k = key_in_shard(0, i);
+    ASSERT_TRUE(s.put(k, "before").ok());
+    acked[k] = "before";
+  }
+  cut();
+  client::session writer{rt, options_for(cluster, 15000)};
+  for (int i = 30; i < 60; ++i) {
+    auto k = key_in_shard(0, i);
+    auto r = writer.put(k, "during");
+    ASSERT_TRUE(r.ok()) << k << ": " << client::to_string(r.outcome) << ": " << r.error;
+    acked[k] = "during";
+  }
+  // The majority elected another leader while `leader` was cut off.
+  auto others = options_for(cluster);
+  std::erase_if(others.endpoints, [&](auto& e) { return e.node_id == leader; });
+  client::session majority{rt, others};
+  auto during = leader_of(majority, 0);
+  ASSERT_TRUE(during.has_value());
+  EXPECT_NE(*during, leader);
+  restore();
+  ASSERT_TRUE(converged(s, 30s)) << "the cluster did not converge after the fault ended";
+  auto now = leader_of(s, 0);
+  ASSERT_TRUE(now.has_value());
+  for (auto& [k, v] : acked) {
+    auto r = s.get(k);
+    ASSERT_TRUE(r.ok()) << k << ": " << r.error;
+    EXPECT_EQ(*r.value, v) << k;
+  }
+}
+
+TEST(Replication, PartitionedLeaderIsReplacedAndRejoinsAfterHeal) {
+  test::local_cluster cluster{3, shards, 3};
+  cluster.start_all();
+  client::runtime rt;
+  client::session s{rt, options_for(cluster)};
+  std::optional<std::string> leader;
+  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  survive_losing(
+    cluster, rt, *leader,
+    [&] {
+      for (auto& other : cluster.node_ids())
+        if (other != *leader)
+          ASSERT_EQ(cluster.keelctl({"fault", "partition", *leader, other}).code, 0);
+    },
+    [&] { ASSERT_EQ(cluster.keelctl({"fault", "heal"}).code, 0); });
+}
+
+TEST(Replication, PausedLeaderIsReplacedAndCatchesUpAfterResume) {
+  test::local_cluster cluster{3, shards, 3};
+  cluster.start_all();
+  client::runtime rt;
+  client::session s{rt, options_for(cluster)};
+  std::optional<std::string> leader;
+  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  survive_losing(
+    cluster, rt, *leader, [&] { cluster.pause(*leader); }, [&] { cluster.resume(*leader); });
+}
+
 TEST(Replication, LeadershipSpreadsOverTheNodes) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
