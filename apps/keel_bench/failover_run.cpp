@@ -9,7 +9,7 @@
 
 #include "apps/keel_bench/failover_run.hpp"
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>

@@ -8,8 +8,6 @@
 
 #include "apps/keel_bench/load_run.hpp"
 
-#include <algorithm>
-#include <atomic>
 #include <latch>
 #include <optional>
 #include <thread>

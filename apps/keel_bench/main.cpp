@@ -5,6 +5,7 @@
 //   sweep     load with 1, 16 and 64 clients, write and read mixes, as a table
 // Exit codes follow keelctl's (docs/contract.md): 0 done, 2 usage error,
 // 3 the cluster is unavailable.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
