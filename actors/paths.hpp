@@ -7,6 +7,7 @@
 //   /<node>/storage/shard-<s>          storage actor of shard s
 //   /<node>/replication/transport      the transport
 //   /<node>/replication/shard-<s>      replica of shard s
+//   /<node>/monitor/membership         the peer watcher (keelctl members)
 //   /<node>/service                    the published client service
 #pragma once
 
@@ -38,6 +39,11 @@ inline std::string replica(const std::string& root_path, uint32_t shard) {
 /// "<root>/replication/transport"
 inline std::string transport(const std::string& root_path) {
   return root_path + "/replication/transport";
+}
+
+/// "<root>/monitor/membership"
+inline std::string membership(const std::string& root_path) {
+  return root_path + "/monitor/membership";
 }
 
 } // namespace keel::paths

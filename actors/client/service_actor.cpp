@@ -226,11 +226,12 @@ caf::behavior service(service_actor* self, service_config cfg) {
     },
     [self](members_atom) -> caf::result<pb<admin::Members>> {
       auto& st = self->state;
-      auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
-      if (!t)
+      auto m = st.cfg.dir->get(paths::membership(st.cfg.root_path));
+      if (!m)
         return caf::make_error(caf::sec::invalid_argument,
-                               "the transport of node " + st.cfg.node_id + " is restarting");
-      self->delegate(t, members_atom_v);
+                               "the membership monitor of node " + st.cfg.node_id
+                                 + " is restarting");
+      self->delegate(m, members_atom_v);
       return caf::delegated<pb<admin::Members>>{};
     },
     [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req); },

@@ -3,6 +3,7 @@
 #include "caf/all.hpp"
 
 #include "actors/client/service_actor.hpp"
+#include "actors/monitor/membership_actor.hpp"
 #include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
 #include "actors/replication/transport_actor.hpp"
@@ -78,8 +79,17 @@ caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config&
     sup::supervisor_child("storage", storage_tree(cfg, self, engine)));
   root.children.push_back(
     sup::supervisor_child("replication", replication_tree(cfg, self, dir)));
-  root.children.push_back(sup::supervisor_child(
-    "monitor", sup::supervisor_spec{{sup::strategy::one_for_one, 5, 10'000}, {}}));
+  sup::supervisor_spec monitor{{sup::strategy::one_for_one, 5, 10'000}, {}};
+  sup::child_spec membership;
+  membership.id = "membership";
+  membership.start = [mc = monitor::membership_config{self.id, root_path,
+                                                      cfg.timing.transport_heartbeat_ms, dir}](
+                       const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return monitor::spawn_membership(ctx.supervisor->system(), mc);
+  };
+  membership.shutdown = sup::shutdown_spec::after_ms(1000);
+  monitor.children.push_back(std::move(membership));
+  root.children.push_back(sup::supervisor_child("monitor", std::move(monitor)));
 
   client::service_config svc;
   svc.node_id = self.id;

@@ -3,7 +3,7 @@
 //   /<node>               root        rest_for_one (storage -> replication -> monitor -> service)
 //   ├── storage           supervisor  one_for_one: shard-<s> storage actors
 //   ├── replication       supervisor  one_for_one: transport, then shard-<s> Raft replicas
-//   ├── monitor           supervisor  one_for_one: failure detectors
+//   ├── monitor           supervisor  one_for_one: membership (watches the failure detectors)
 //   └── service           worker      the published client service
 //
 // rest_for_one at the root is dependency order: if the storage subtree gives up

@@ -172,7 +172,8 @@ int run_members(const target& t, const admin_io& io) {
       io.out << heading(eps[i]) << " sees (suspect at phi >= " << r.value->phi_threshold()
              << "):\n";
       std::vector<std::vector<std::string>> rows{
-        {"  NODE", "ADDRESS", "CONNECTED", "SINCE", "PHI", "VERDICT", "DROPPED", "FAULTS"}};
+        {"  NODE", "ADDRESS", "CONNECTED", "SINCE", "PHI", "VERDICT", "SUSPECTED", "DROPPED",
+         "FAULTS"}};
       for (const auto& p : r.value->nodes()) {
         char phi[16];
         std::snprintf(phi, sizeof phi, "%.1f", p.phi());
@@ -182,7 +183,9 @@ int run_members(const target& t, const admin_io& io) {
         rows.push_back({"  " + p.node_id() + (p.self() ? " (self)" : ""), p.address(),
                         p.self() ? "-" : (p.connected() ? "yes" : "no"),
                         p.self() ? "-" : duration_text(p.state_age_ms()),
-                        p.self() ? "-" : phi, p.self() ? "-" : p.verdict(),
+                        p.self() ? "-" : phi,
+                        p.self() ? "-" : p.verdict() + " " + duration_text(p.verdict_age_ms()),
+                        p.self() ? "-" : std::to_string(p.times_suspected()) + "x",
                         std::to_string(p.messages_dropped()), faults.empty() ? "-" : faults});
       }
       print_table(io.out, rows);

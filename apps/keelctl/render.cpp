@@ -122,6 +122,8 @@ nlohmann::json to_json(const admin::PeerInfo& p) {
           {"messages_dropped", p.messages_dropped()},
           {"phi", p.phi()},
           {"verdict", p.verdict()},
+          {"verdict_age_ms", p.verdict_age_ms()},
+          {"times_suspected", p.times_suspected()},
           {"faults", std::vector<std::string>(p.faults().begin(), p.faults().end())}};
 }
 

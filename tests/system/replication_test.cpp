@@ -242,6 +242,18 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
   auto during = leader_of(majority, 0);
   ASSERT_TRUE(during.has_value());
   EXPECT_NE(*during, leader);
+  // ...and their failure detectors suspect it.
+  EXPECT_TRUE(test::eventually(
+    [&] {
+      auto m = majority.members(0);
+      if (!m.ok())
+        return false;
+      for (auto& p : m.value->nodes())
+        if (p.node_id() == leader)
+          return p.verdict() == "suspect" && p.times_suspected() >= 1;
+      return false;
+    },
+    10s));
   restore();
   ASSERT_TRUE(converged(s, 30s)) << "the cluster did not converge after the fault ended";
   auto now = leader_of(s, 0);
