@@ -275,9 +275,11 @@ TEST(Replication, PartitionedLeaderIsReplacedAndRejoinsAfterHeal) {
   survive_losing(
     cluster, rt, *leader,
     [&] {
-      for (auto& other : cluster.node_ids())
-        if (other != *leader)
+      for (auto& other : cluster.node_ids()) {
+        if (other != *leader) {
           ASSERT_EQ(cluster.keelctl({"fault", "partition", *leader, other}).code, 0);
+        }
+      }
     },
     [&] { ASSERT_EQ(cluster.keelctl({"fault", "heal"}).code, 0); });
 }
