@@ -1,5 +1,6 @@
 #include "actors/replication/replica_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -174,6 +175,25 @@ void serve_reads(replica_actor* self, const raft::ready& rd) {
   }
 }
 
+// How far the log may be compacted after a snapshot at `snapshot_index`. It
+// keeps half a snapshot interval of entries behind the snapshot (etcd's
+// SnapshotCatchUpEntries), and a leader keeps every entry a live follower has
+// not acknowledged yet: a follower a few appends behind then catches up from
+// the log instead of being sent the whole shard (§7).
+uint64_t compaction_point(replica_actor* self, uint64_t snapshot_index) {
+  auto& st = self->state;
+  uint64_t margin = std::max<uint64_t>(1, st.cfg.snapshot_entries / 2);
+  if (snapshot_index <= margin)
+    return 0;
+  uint64_t upto = snapshot_index - margin;
+  auto s = st.raft->status();
+  if (s.node_role == raft::role::leader)
+    for (auto& [id, pr] : s.progress)
+      if (id != st.cfg.node_id && pr.recent_active)
+        upto = std::min(upto, pr.match);
+  return upto;
+}
+
 void maybe_snapshot(replica_actor* self) {
   auto& st = self->state;
   if (st.snapshotting || st.applied_since_snapshot < st.cfg.snapshot_entries)
@@ -191,12 +211,16 @@ void maybe_snapshot(replica_actor* self) {
           return; // raced with an apply; the next turn tries again
         auto made = st.mirror->create_snapshot(applied, st.cfg.voters,
                                                snap->SerializeAsString());
-        if (!made.ok() || !st.mirror->compact(applied).ok())
+        if (!made.ok())
           return;
         st.applied_since_snapshot = 0;
-        st.log->info("shard={} snapshot at index {}; log compacted", st.cfg.shard, applied);
-        self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), compact_atom_v,
-                      applied)
+        auto upto = compaction_point(self, applied);
+        st.log->info("shard={} snapshot at index {}; log compacted up to {}", st.cfg.shard,
+                     applied, upto);
+        if (upto < st.mirror->first_index())
+          return;
+        (void) st.mirror->compact(upto);
+        self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), compact_atom_v, upto)
           .then([](caf::ok_atom) {},
                 [self](caf::error& err) { self->quit(std::move(err)); });
       },

@@ -64,9 +64,16 @@ void rocks_store::parse(std::string_view bytes, google::protobuf::MessageLite& r
 std::unique_ptr<rocksdb::Iterator>
 rocks_store::iterate(rocksdb::ColumnFamilyHandle* family,
                      const rocksdb::WriteBatchWithIndex* pending,
-                     const rocksdb::Snapshot* snapshot) const {
+                     const rocksdb::Snapshot* snapshot, const rocksdb::Slice* lower,
+                     const rocksdb::Slice* upper) const {
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
+  // Bounds keep a seek from walking through deleted keys outside the range:
+  // a compacted log leaves thousands of tombstones at the head of each
+  // shard's range, right after the previous shard's live entries. The
+  // slices must outlive the iterator (callers keep them on their stack).
+  options.iterate_lower_bound = lower;
+  options.iterate_upper_bound = upper;
   std::unique_ptr<rocksdb::Iterator> base{db_->NewIterator(options, family)};
   if (!pending)
     return base;
@@ -83,8 +90,10 @@ LogState rocks_store::log_state(uint32_t shard,
 
 uint64_t rocks_store::last_index(uint32_t shard,
                                  const rocksdb::WriteBatchWithIndex* pending) const {
-  auto it = iterate(log_family(), pending, nullptr);
   auto prefix = key_layout::shard_prefix(shard);
+  auto end = key_layout::shard_end(shard);
+  rocksdb::Slice lower{prefix}, upper{end};
+  auto it = iterate(log_family(), pending, nullptr, &lower, &upper);
   it->SeekForPrev(key_layout::log_key(shard, UINT64_MAX));
   if (it->Valid() && it->key().starts_with(prefix))
     return key_layout::index_of(it->key().ToStringView());
@@ -96,7 +105,8 @@ void rocks_store::scan(
   rocksdb::ColumnFamilyHandle* family, const std::string& lo, const std::string& hi,
   const rocksdb::WriteBatchWithIndex* pending, const rocksdb::Snapshot* snapshot,
   const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
-  auto it = iterate(family, pending, snapshot);
+  rocksdb::Slice lower{lo}, upper{hi};
+  auto it = iterate(family, pending, snapshot, &lower, &upper);
   for (it->Seek(lo); it->Valid() && it->key().compare(hi) < 0; it->Next())
     if (!visit(it->key().ToStringView(), it->value().ToStringView()))
       return;

@@ -25,6 +25,7 @@ class DB;
 class Iterator;
 class Snapshot;
 class Status;
+class Slice;
 class WriteBatchWithIndex;
 } // namespace rocksdb
 
@@ -120,7 +121,9 @@ public:
 private:
   std::unique_ptr<rocksdb::Iterator> iterate(rocksdb::ColumnFamilyHandle* family,
                                              const rocksdb::WriteBatchWithIndex* pending,
-                                             const rocksdb::Snapshot* snapshot) const;
+                                             const rocksdb::Snapshot* snapshot,
+                                             const rocksdb::Slice* lower = nullptr,
+                                             const rocksdb::Slice* upper = nullptr) const;
 
 
   rocksdb::DB* db_;

@@ -157,9 +157,11 @@ void write_batch::compact(uint32_t shard, const LogState& state) {
   auto end = state.snapshot_index() == UINT64_MAX
                ? key_layout::shard_end(shard)
                : key_layout::log_key(shard, state.snapshot_index() + 1);
+  // Entries up to the current compaction point are gone already: start after
+  // it instead of walking their tombstones again.
   for (const auto& key : store_->keys_in(store_->log_family(),
-                                         key_layout::shard_prefix(shard), end,
-                                         pending_.get()))
+                                         key_layout::log_key(shard, current.snapshot_index() + 1),
+                                         end, pending_.get()))
     check(pending_->Delete(store_->log_family(), key), "batch compact");
   check(pending_->Put(store_->meta_family(), key_layout::log_state_key(shard),
                       state.SerializeAsString()),
