@@ -17,6 +17,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/client/target.hpp"
+#include "apps/common/executable_dir.hpp"
 #include "apps/keel_bench/failover_run.hpp"
 #include "apps/keel_bench/history.hpp"
 #include "apps/keel_bench/load_run.hpp"
@@ -46,44 +48,13 @@ struct command_line {
   std::vector<std::string> sweep_mixes{"write", "read"};
 };
 
-// The cluster keel-bench talks to.
-struct target {
-  std::optional<config::cluster_config> cluster; // set when it came from a file
-  client::options options;
-  client::transport_options transport;
-};
+using client::target;
 
 int fail(int code, const std::string& what) {
   std::cerr << "keel-bench: " << what << '\n';
   return code;
 }
 
-// The directory keel-bench runs from: failover restarts the keel-node next to it.
-std::string own_directory() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string{"."} : exe.parent_path().string();
-}
-
-std::variant<target, std::string> resolve(const command_line& cl) {
-  target t;
-  if (!cl.endpoints.empty()) {
-    auto parsed = client::parse_endpoints(cl.endpoints);
-    if (auto* why = std::get_if<std::string>(&parsed))
-      return "--endpoints: " + *why;
-    t.options.endpoints = std::get<std::vector<client::endpoint>>(parsed);
-  } else {
-    auto loaded = config::load_cluster_config(cl.config_path);
-    if (auto* e = std::get_if<config::config_error>(&loaded))
-      return e->to_string();
-    t.cluster = std::get<config::cluster_config>(loaded);
-    t.options = client::options_from(*t.cluster);
-    t.transport = client::transport_from(t.cluster->timing);
-  }
-  t.options.timeout_ms = cl.timeout_ms;
-  t.options.request_timeout_ms = std::min(t.options.request_timeout_ms, cl.timeout_ms);
-  return t;
-}
 
 // Whether any node answers a status request; otherwise says so and how to
 // start the cluster.
@@ -187,7 +158,7 @@ int run_failover_command(const command_line& cl, const target& t) {
   auto settings = cl.failover;
   settings.config_path = cl.config_path;
   if (settings.bin_dir.empty())
-    settings.bin_dir = own_directory();
+    settings.bin_dir = executable_directory();
   client::runtime rt{t.transport};
   if (auto why = check_reachable(rt, t))
     return fail(exit_unavailable, *why);
@@ -278,7 +249,7 @@ void define(CLI::App& app, command_line& cl) {
 int dispatch(CLI::App& app, command_line& cl) {
   if (!cl.endpoints.empty() && app.get_option("--config")->count() > 0)
     return fail(exit_usage, "--config and --endpoints exclude each other");
-  auto resolved = resolve(cl);
+  auto resolved = client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms);
   if (auto* why = std::get_if<std::string>(&resolved))
     return fail(exit_usage, *why);
   const auto& t = std::get<target>(resolved);

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/common/executable_dir.hpp"
 #include "apps/keelctl/admin_commands.hpp"
 #include "apps/keelctl/cluster_launcher.hpp"
 #include "apps/keelctl/kv_commands.hpp"
@@ -34,13 +35,6 @@ struct command_line {
   fault_command fault;
 };
 
-// The directory keelctl runs from: `keelctl cluster up` starts the keel-node
-// next to it.
-std::string own_directory() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string{"."} : exe.parent_path().string();
-}
 
 CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const std::string& help) {
   auto* sub = app.add_subcommand(op, help);
@@ -130,13 +124,14 @@ int dispatch(CLI::App& app, command_line& cl) {
     if (auto* e = std::get_if<keel::config::config_error>(&loaded))
       return fail(std::cerr, exit_usage, e->to_string());
     return keel::run_cluster_command(std::get<keel::config::cluster_config>(loaded),
-                                     cl.config_path, cl.verb, cl.node, own_directory(),
+                                     cl.config_path, cl.verb, cl.node, keel::executable_directory(),
                                      cl.json, std::cout, std::cerr);
   }
-  auto resolved = resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms);
+  auto resolved = keel::client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms);
   if (auto* why = std::get_if<std::string>(&resolved))
     return fail(std::cerr, exit_usage, *why);
-  const auto& t = std::get<target>(resolved);
+  auto& t = std::get<target>(resolved);
+  t.transport.threads = 2; // one operation at a time: two threads are plenty
   if (app.got_subcommand("status"))
     return run_status(t, io);
   if (app.got_subcommand("members"))

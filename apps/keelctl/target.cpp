@@ -4,30 +4,6 @@
 
 namespace keel::keelctl {
 
-std::variant<target, std::string> resolve_target(const std::string& config_path,
-                                                 const std::string& endpoints,
-                                                 uint32_t timeout_ms) {
-  target t;
-  if (!endpoints.empty()) {
-    auto parsed = client::parse_endpoints(endpoints);
-    if (auto* why = std::get_if<std::string>(&parsed))
-      return "--endpoints: " + *why;
-    t.options.endpoints = std::get<std::vector<client::endpoint>>(std::move(parsed));
-  } else {
-    auto loaded = config::load_cluster_config(config_path);
-    if (auto* e = std::get_if<config::config_error>(&loaded))
-      return e->to_string();
-    t.cluster = std::get<config::cluster_config>(std::move(loaded));
-    t.config_path = config_path;
-    t.options = client::options_from(*t.cluster);
-    t.transport = client::transport_from(t.cluster->timing);
-  }
-  t.options.timeout_ms = timeout_ms;
-  t.options.request_timeout_ms = std::min<uint32_t>(timeout_ms, 1000);
-  t.transport.threads = 2; // one operation at a time: two threads are plenty
-  return t;
-}
-
 std::variant<size_t, std::string> find_node(const target& t, const std::string& node) {
   std::string known;
   const auto& eps = t.options.endpoints;

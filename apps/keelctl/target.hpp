@@ -1,7 +1,6 @@
-// Where keelctl sends its requests: the nodes of a cluster.conf (--config, by
-// default ./cluster.conf) or an explicit list (--endpoints host:port,...),
-// resolved into client options before anything is sent. A bad file or list is
-// a usage error: keelctl exits 2 with the reason.
+// keelctl's checks of its arguments against the target it talks to
+// (actors/client/target.hpp): a NODE argument, and keys and values against
+// cluster.conf's limits. A bad argument is a usage error: exit 2, nothing sent.
 #pragma once
 
 #include <cstdint>
@@ -9,24 +8,11 @@
 #include <string>
 #include <variant>
 
-#include "actors/client/client.hpp"
-#include "apps/common/cluster_config.hpp"
+#include "actors/client/target.hpp"
 
 namespace keel::keelctl {
 
-/// The cluster keelctl talks to.
-struct target {
-  std::optional<config::cluster_config> cluster; // set when it came from a file
-  std::string config_path;                       // the file, when there is one
-  client::options options;                       // endpoints, deadline, shards
-  client::transport_options transport;           // matching the nodes' middleman
-};
-
-/// Resolves the global flags. `endpoints` non-empty wins over the file.
-/// Returns the target, or the one-line reason it cannot be used.
-std::variant<target, std::string> resolve_target(const std::string& config_path,
-                                                 const std::string& endpoints,
-                                                 uint32_t timeout_ms);
+using client::target;
 
 /// The endpoint a NODE argument names (a node id, or host:port), or the
 /// one-line usage error that lists the known nodes.

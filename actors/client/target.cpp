@@ -1,0 +1,30 @@
+#include "actors/client/target.hpp"
+
+#include <algorithm>
+
+namespace keel::client {
+
+std::variant<target, std::string> resolve_target(const std::string& config_path,
+                                                 const std::string& endpoints,
+                                                 uint32_t timeout_ms) {
+  target t;
+  if (!endpoints.empty()) {
+    auto parsed = parse_endpoints(endpoints);
+    if (auto* why = std::get_if<std::string>(&parsed))
+      return "--endpoints: " + *why;
+    t.options.endpoints = std::get<std::vector<endpoint>>(std::move(parsed));
+  } else {
+    auto loaded = config::load_cluster_config(config_path);
+    if (auto* e = std::get_if<config::config_error>(&loaded))
+      return e->to_string();
+    t.cluster = std::get<config::cluster_config>(std::move(loaded));
+    t.config_path = config_path;
+    t.options = options_from(*t.cluster);
+    t.transport = transport_from(t.cluster->timing);
+  }
+  t.options.timeout_ms = timeout_ms;
+  t.options.request_timeout_ms = std::min(t.options.request_timeout_ms, timeout_ms);
+  return t;
+}
+
+} // namespace keel::client
