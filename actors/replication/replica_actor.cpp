@@ -506,7 +506,9 @@ caf::behavior replica(replica_actor* self, replica_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_default_handler(caf::skip);
   self->set_down_handler([self](caf::down_msg& dm) {
-    if (dm.source == self->state.storage)
+    // Before the state is loaded, a failed load retries (below); after it,
+    // the replica never outlives its storage actor.
+    if (dm.source == self->state.storage && self->state.raft)
       self->quit(caf::make_error(caf::sec::runtime_error,
                                  "storage actor of " + shard_name(self->state.cfg) + " exited"));
   });
@@ -514,26 +516,37 @@ caf::behavior replica(replica_actor* self, replica_config cfg) {
   return {
     [self](load_atom) {
       auto& st = self->state;
-      st.storage = st.cfg.dir->get(paths::storage(st.cfg.root_path, st.cfg.shard));
-      if (!st.storage) {
-        if (++st.ticks > 250) // 5 s
-          self->quit(caf::make_error(caf::sec::runtime_error,
-                                     "storage actor of " + shard_name(st.cfg) + " not running"));
+      // Try again in a moment, for up to 5 s: the storage supervisor may not
+      // have replaced a crashed storage actor in the directory yet.
+      auto retry = [self](caf::error why) {
+        auto& st = self->state;
+        if (st.storage)
+          self->demonitor(st.storage);
+        st.storage = caf::actor{};
+        if (++st.ticks > 250)
+          self->quit(std::move(why));
         else
           self->delayed_send(self, milliseconds(20), load_atom_v);
+      };
+      st.storage = st.cfg.dir->get(paths::storage(st.cfg.root_path, st.cfg.shard));
+      if (!st.storage) {
+        retry(caf::make_error(caf::sec::runtime_error,
+                              "storage actor of " + shard_name(st.cfg) + " not running"));
         return;
       }
-      st.ticks = 0;
       // The two restart together: a replica never outlives its storage actor.
       self->monitor(st.storage);
       self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
         .await(
           [self](pb<storage::ReplicaState>& durable) {
+            self->state.ticks = 0;
             restore(self, durable.msg);
             self->set_default_handler(caf::print_and_drop);
             self->become(running(self));
           },
-          [self](caf::error& err) { self->quit(std::move(err)); });
+          // A dead incarnation still listed (request_receiver_down) or one
+          // that died while loading: look it up again.
+          retry);
     },
   };
 }
