@@ -19,6 +19,7 @@
 
 #include "actors/client/target.hpp"
 #include "apps/common/executable_dir.hpp"
+#include "apps/common/target_flags.hpp"
 #include "apps/keel_bench/failover_run.hpp"
 #include "apps/keel_bench/history.hpp"
 #include "apps/keel_bench/load_run.hpp"
@@ -193,14 +194,8 @@ void add_load_options(CLI::App& sub, command_line& cl) {
 
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
-  app.add_option("--config", cl.config_path, "cluster.conf to read the nodes from")
-    ->capture_default_str();
-  app.add_option("--endpoints", cl.endpoints,
-                 "talk to these nodes instead: host:port,host:port,...");
-  app.add_option("--timeout", cl.timeout_ms, "deadline of one operation, in ms")
-    ->capture_default_str()
-    ->check(CLI::Range(1u, 3'600'000u));
-  app.add_flag("--json", cl.json, "print one JSON object");
+  add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json,
+                   "deadline of one operation, in ms", "print one JSON object");
 
   auto* load = app.add_subcommand("load", "closed-loop load: throughput, latency, outcomes");
   load->fallthrough();

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/common/executable_dir.hpp"
+#include "apps/common/target_flags.hpp"
 #include "apps/keelctl/admin_commands.hpp"
 #include "apps/keelctl/cluster_launcher.hpp"
 #include "apps/keelctl/kv_commands.hpp"
@@ -45,14 +46,8 @@ CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const s
 
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
-  app.add_option("--config", cl.config_path, "cluster.conf to read the nodes from")
-    ->capture_default_str();
-  app.add_option("--endpoints", cl.endpoints,
-                 "talk to these nodes instead: host:port,host:port,...");
-  app.add_option("--timeout", cl.timeout_ms, "deadline of the whole operation, in ms")
-    ->capture_default_str()
-    ->check(CLI::Range(1u, 3'600'000u));
-  app.add_flag("--json", cl.json, "machine-readable output");
+  keel::add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json,
+                         "deadline of the whole operation, in ms", "machine-readable output");
 
   auto* put = add_kv(app, cl, "put", "set KEY to VALUE (linearizable write)");
   put->add_option("KEY", cl.kv.key)->required();

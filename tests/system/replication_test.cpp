@@ -57,6 +57,13 @@ std::optional<std::string> leader_of(client::session& s, uint32_t shard) {
   return *leaders.begin();
 }
 
+// The leader of `shard` once the nodes agree on one, waiting up to 20 s.
+std::optional<std::string> await_leader(client::session& s, uint32_t shard) {
+  std::optional<std::string> leader;
+  test::eventually([&] { return (leader = leader_of(s, shard)).has_value(); }, 20s);
+  return leader;
+}
+
 // Per node: applied index of `shard`, for nodes that answer.
 std::map<std::string, uint64_t> applied_of(client::session& s, uint32_t shard) {
   std::map<std::string, uint64_t> out;
@@ -73,8 +80,8 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   cluster.start_all();
   client::runtime rt;
   client::session s{rt, options_for(cluster)};
-  std::optional<std::string> leader;
-  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  auto leader = await_leader(s, 0);
+  ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
 
   std::map<std::string, std::string> acked;
   for (int i = 0; i < 200; ++i) {
@@ -179,8 +186,8 @@ TEST(Replication, SigtermOfALeaderHandsLeadershipOverFirst) {
   cluster.start_all();
   client::runtime rt;
   client::session s{rt, options_for(cluster)};
-  std::optional<std::string> leader;
-  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  auto leader = await_leader(s, 0);
+  ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
   for (int i = 0; i < 30; ++i)
     ASSERT_TRUE(s.put(key_in_shard(0, i), "v").ok());
   EXPECT_EQ(cluster.terminate(*leader), 0);
@@ -270,8 +277,8 @@ TEST(Replication, PartitionedLeaderIsReplacedAndRejoinsAfterHeal) {
   cluster.start_all();
   client::runtime rt;
   client::session s{rt, options_for(cluster)};
-  std::optional<std::string> leader;
-  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  auto leader = await_leader(s, 0);
+  ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
   survive_losing(
     cluster, rt, *leader,
     [&] {
@@ -289,8 +296,8 @@ TEST(Replication, PausedLeaderIsReplacedAndCatchesUpAfterResume) {
   cluster.start_all();
   client::runtime rt;
   client::session s{rt, options_for(cluster)};
-  std::optional<std::string> leader;
-  ASSERT_TRUE(test::eventually([&] { return (leader = leader_of(s, 0)).has_value(); }, 20s));
+  auto leader = await_leader(s, 0);
+  ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
   survive_losing(
     cluster, rt, *leader, [&] { cluster.pause(*leader); }, [&] { cluster.resume(*leader); });
 }
