@@ -1,9 +1,12 @@
 // The global flags every Keel client tool shares (docs: ../shared/docs/contract.md):
 // --config FILE or --endpoints host:port,..., --timeout MS and --json, defined
-// once for keelctl and keel-bench. actors/client/target.hpp resolves them.
+// once for keelctl and keel-bench, and the one way both parse their command
+// line. actors/client/target.hpp resolves the flags.
 #pragma once
 
 #include <cstdint>
+#include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +24,24 @@ inline void add_target_flags(CLI::App& app, std::string& config_path, std::strin
     ->capture_default_str()
     ->check(CLI::Range(1u, 3'600'000u));
   app.add_flag("--json", json, json_help);
+}
+
+/// Parses the command line. Returns the exit code to leave with at once
+/// (0 after --help; 2 with one line "<tool>: <what>: see '<tool> --help'" on
+/// stderr for a usage error), or nothing when the command should run.
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                             const std::string& tool) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << tool << ": " << e.what() << ": see '" << tool << " --help'\n";
+    return 2;
+  }
+  return std::nullopt;
 }
 
 } // namespace keel

@@ -262,14 +262,7 @@ int main(int argc, char** argv) {
                "Exit codes: 0 done, 2 usage error, 3 the cluster is unavailable."};
   command_line cl;
   define(app, cl);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return fail(exit_usage, std::string{e.what()} + ": see 'keel-bench --help'");
-  }
+  if (auto code = keel::parse_command_line(app, argc, argv, "keel-bench"))
+    return *code;
   return dispatch(app, cl);
 }

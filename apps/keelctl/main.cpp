@@ -157,14 +157,7 @@ int main(int argc, char** argv) {
                "4 outcome unknown (timeout, connection lost)."};
   command_line cl;
   define(app, cl);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return fail(std::cerr, exit_usage, std::string{e.what()} + ": see 'keelctl --help'");
-  }
+  if (auto code = keel::parse_command_line(app, argc, argv, "keelctl"))
+    return *code;
   return dispatch(app, cl);
 }

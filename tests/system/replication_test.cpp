@@ -272,7 +272,10 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
   }
 }
 
-TEST(Replication, PartitionedLeaderIsReplacedAndRejoinsAfterHeal) {
+// Starts a 3-node cluster and runs survive_losing() with faults that take
+// the leader of shard 0 away (`cut`) and bring it back (`restore`).
+using fault_step = std::function<void(test::local_cluster&, const std::string& leader)>;
+void leader_fault_scenario(const fault_step& cut, const fault_step& restore) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt;
@@ -280,26 +283,27 @@ TEST(Replication, PartitionedLeaderIsReplacedAndRejoinsAfterHeal) {
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
   survive_losing(
-    cluster, rt, *leader,
-    [&] {
+    cluster, rt, *leader, [&] { cut(cluster, *leader); }, [&] { restore(cluster, *leader); });
+}
+
+TEST(Replication, PartitionedLeaderIsReplacedAndRejoinsAfterHeal) {
+  leader_fault_scenario(
+    [](test::local_cluster& cluster, const std::string& leader) {
       for (auto& other : cluster.node_ids()) {
-        if (other != *leader) {
-          ASSERT_EQ(cluster.keelctl({"fault", "partition", *leader, other}).code, 0);
+        if (other != leader) {
+          ASSERT_EQ(cluster.keelctl({"fault", "partition", leader, other}).code, 0);
         }
       }
     },
-    [&] { ASSERT_EQ(cluster.keelctl({"fault", "heal"}).code, 0); });
+    [](test::local_cluster& cluster, const std::string&) {
+      ASSERT_EQ(cluster.keelctl({"fault", "heal"}).code, 0);
+    });
 }
 
 TEST(Replication, PausedLeaderIsReplacedAndCatchesUpAfterResume) {
-  test::local_cluster cluster{3, shards, 3};
-  cluster.start_all();
-  client::runtime rt;
-  client::session s{rt, options_for(cluster)};
-  auto leader = await_leader(s, 0);
-  ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
-  survive_losing(
-    cluster, rt, *leader, [&] { cluster.pause(*leader); }, [&] { cluster.resume(*leader); });
+  leader_fault_scenario(
+    [](test::local_cluster& cluster, const std::string& leader) { cluster.pause(leader); },
+    [](test::local_cluster& cluster, const std::string& leader) { cluster.resume(leader); });
 }
 
 TEST(Replication, LeadershipSpreadsOverTheNodes) {
