@@ -1,0 +1,243 @@
+// The peer handshake and its frames: both ends derive the same key only when
+// each proved its id; forged, replayed, relayed or tampered steps get nothing.
+#include <ctime>
+#include <variant>
+
+#include <gtest/gtest.h>
+
+#include "actors/security/core/frame_seal.hpp"
+#include "actors/security/core/peer_handshake.hpp"
+#include "tests/support/test_certs.hpp"
+#include "tests/unit/storage_test_dir.hpp"
+
+namespace keel::security {
+namespace {
+
+using storage::test::temp_dir;
+
+const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
+
+bool members(std::string_view id) {
+  return id == "n1" || id == "n2" || id == "n3";
+}
+
+trust secret(char c = 's') {
+  return std::get<trust>(trust::with_secret(std::string(32, c)));
+}
+
+template <class T>
+T ok(or_error<T> v) {
+  if (auto* err = std::get_if<std::string>(&v))
+    throw std::runtime_error(*err);
+  return std::move(std::get<T>(v));
+}
+
+// Runs a whole handshake n1 -> n2; returns both ends' keys.
+std::pair<session_keys, session_keys> shake(const trust& dialer_trust, const trust& gate_trust) {
+  dialer_handshake d{dialer_trust, "n1", "n2"};
+  gate_handshakes g{gate_trust, "n2", members};
+  auto challenge = g.on_hello(d.hello(), now_s);
+  auto [confirm, dialer_keys] = ok(d.on_challenge(challenge, now_s));
+  auto gate_keys = ok(g.on_confirm(confirm, now_s));
+  return {dialer_keys, gate_keys};
+}
+
+TEST(peer_handshake, with_the_secret_both_ends_share_a_key_and_the_dialers_id) {
+  auto t = secret();
+  auto [d, g] = shake(t, t);
+  EXPECT_EQ(d.key, g.key);
+  EXPECT_EQ(d.session, g.session);
+  EXPECT_EQ(g.peer, "n1");
+  EXPECT_EQ(d.peer, "n2");
+}
+
+TEST(peer_handshake, a_dialer_without_the_secret_is_refused) {
+  auto good = secret('s');
+  auto bad = secret('x');
+  dialer_handshake d{bad, "n1", "n2"};
+  gate_handshakes g{good, "n2", members};
+  auto challenge = g.on_hello(d.hello(), now_s);
+  // The dialer already sees that the gate does not share its secret...
+  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(challenge, now_s)));
+  // ...and a confirm it makes up does not open a session.
+  peer::PeerConfirm forged;
+  forged.set_session(challenge.session());
+  forged.set_proof(std::string(32, 'z'));
+  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(forged, now_s)));
+}
+
+TEST(peer_handshake, a_confirm_is_good_once) {
+  auto t = secret();
+  dialer_handshake d{t, "n1", "n2"};
+  gate_handshakes g{t, "n2", members};
+  auto challenge = g.on_hello(d.hello(), now_s);
+  auto [confirm, keys] = ok(d.on_challenge(challenge, now_s));
+  EXPECT_TRUE(std::holds_alternative<session_keys>(g.on_confirm(confirm, now_s)));
+  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(confirm, now_s)));
+}
+
+TEST(peer_handshake, a_replayed_hello_and_confirm_open_no_session) {
+  auto t = secret();
+  dialer_handshake d{t, "n1", "n2"};
+  gate_handshakes g{t, "n2", members};
+  auto c1 = g.on_hello(d.hello(), now_s);
+  auto [confirm, keys] = ok(d.on_challenge(c1, now_s));
+  ASSERT_TRUE(std::holds_alternative<session_keys>(g.on_confirm(confirm, now_s)));
+  // An eavesdropper replays both recorded messages: the gate's new challenge
+  // has a new session and nonce, which the old confirm does not cover.
+  auto c2 = g.on_hello(d.hello(), now_s);
+  EXPECT_NE(c2.session(), c1.session());
+  auto replay = confirm;
+  replay.set_session(c2.session());
+  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(replay, now_s)));
+}
+
+TEST(peer_handshake, hellos_from_non_members_to_other_nodes_or_malformed_are_refused) {
+  auto t = secret();
+  gate_handshakes g{t, "n2", members};
+  auto hello = dialer_handshake{t, "n1", "n2"}.hello();
+  auto refused = [&](peer::PeerHello h) { return !g.on_hello(h, now_s).error().empty(); };
+  auto h = hello;
+  h.set_from("mallory");
+  EXPECT_TRUE(refused(h));
+  h = hello;
+  h.set_from("n2"); // the gate itself
+  EXPECT_TRUE(refused(h));
+  h = hello;
+  h.set_to("n3");
+  EXPECT_TRUE(refused(h));
+  h = hello;
+  h.set_version(2);
+  EXPECT_TRUE(refused(h));
+  h = hello;
+  h.set_nonce("short");
+  EXPECT_TRUE(refused(h));
+  h = hello;
+  h.set_ephemeral_key(std::string(31, 'k'));
+  EXPECT_TRUE(refused(h));
+  h = hello;
+  h.set_certificate("-----BEGIN CERTIFICATE-----");
+  EXPECT_TRUE(refused(h));
+  EXPECT_FALSE(refused(hello));
+}
+
+TEST(peer_handshake, open_challenges_are_bounded) {
+  auto t = secret();
+  gate_handshakes g{t, "n2", members, /*max_open=*/4};
+  dialer_handshake first{t, "n1", "n2"};
+  auto c = g.on_hello(first.hello(), now_s);
+  for (int i = 0; i < 10; ++i)
+    g.on_hello(dialer_handshake{t, "n3", "n2"}.hello(), now_s);
+  EXPECT_EQ(g.open_challenges(), 4u);
+  // The oldest challenge was dropped: its confirm finds nothing.
+  auto [confirm, keys] = ok(first.on_challenge(c, now_s));
+  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(confirm, now_s)));
+}
+
+TEST(peer_handshake, a_challenge_for_someone_else_or_tampered_is_refused) {
+  auto t = secret();
+  dialer_handshake d{t, "n1", "n2"};
+  gate_handshakes g{t, "n2", members};
+  auto c = g.on_hello(d.hello(), now_s);
+  auto bad = c;
+  bad.set_from("n3");
+  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(bad, now_s)));
+  bad = c;
+  bad.set_ephemeral_key(std::string(32, '\x01')); // the proof covers the key
+  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(bad, now_s)));
+  bad = c;
+  bad.set_error("go away");
+  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(bad, now_s)));
+}
+
+struct cert_handshake : ::testing::Test {
+  temp_dir dir;
+  testing::test_ca ca{dir.path().string()};
+  trust load(const std::string& cn, const std::string& ou) {
+    auto f = ca.issue(cn, ou);
+    return ok(trust::with_certificates(ca.ca_file(), f.cert, f.key));
+  }
+};
+
+TEST_F(cert_handshake, nodes_prove_their_ids_with_their_certificates) {
+  auto n1 = load("n1", "keel-node");
+  auto n2 = load("n2", "keel-node");
+  auto [d, g] = shake(n1, n2);
+  EXPECT_EQ(d.key, g.key);
+  EXPECT_EQ(g.peer, "n1");
+}
+
+TEST_F(cert_handshake, a_node_presenting_another_nodes_certificate_id_is_refused) {
+  auto n3 = load("n3", "keel-node");
+  auto n2 = load("n2", "keel-node");
+  // n3's certificate, claiming to be n1.
+  dialer_handshake d{n3, "n1", "n2"};
+  gate_handshakes g{n2, "n2", members};
+  auto c = g.on_hello(d.hello(), now_s);
+  EXPECT_NE(c.error().find("CN=n3, not CN=n1"), std::string::npos) << c.error();
+}
+
+TEST_F(cert_handshake, a_client_certificate_cannot_open_a_peer_session) {
+  auto client = load("n1", "keel-client");
+  auto n2 = load("n2", "keel-node");
+  dialer_handshake d{client, "n1", "n2"};
+  gate_handshakes g{n2, "n2", members};
+  EXPECT_FALSE(g.on_hello(d.hello(), now_s).error().empty());
+}
+
+TEST_F(cert_handshake, a_certificate_from_another_ca_is_refused) {
+  temp_dir other_dir;
+  testing::test_ca other{other_dir.path().string(), "other"};
+  auto f = other.issue("n1", "keel-node");
+  auto rogue = ok(trust::with_certificates(other.ca_file(), f.cert, f.key));
+  auto n2 = load("n2", "keel-node");
+  dialer_handshake d{rogue, "n1", "n2"};
+  gate_handshakes g{n2, "n2", members};
+  EXPECT_NE(g.on_hello(d.hello(), now_s).error().find("not trusted"), std::string::npos);
+}
+
+TEST(frames, a_sealed_frame_opens_once_and_in_order) {
+  auto t = secret();
+  auto [d, g] = shake(t, t);
+  frame_sealer sealer{d};
+  frame_opener opener{g};
+  auto f1 = sealer.seal("batch one");
+  auto f2 = sealer.seal("batch two");
+  EXPECT_EQ(opener.open(f1), std::nullopt);
+  EXPECT_EQ(opener.open(f1), frame_fault::replayed);
+  EXPECT_EQ(opener.open(f2), std::nullopt);
+  EXPECT_EQ(opener.open(f1), frame_fault::replayed);
+}
+
+TEST(frames, tampered_or_forged_frames_are_refused_and_do_not_advance) {
+  auto t = secret();
+  auto [d, g] = shake(t, t);
+  frame_sealer sealer{d};
+  frame_opener opener{g};
+  auto f = sealer.seal("batch");
+  auto bad = f;
+  bad.set_batch("batcH");
+  EXPECT_EQ(opener.open(bad), frame_fault::bad_mac);
+  bad = f;
+  bad.set_seq(1000); // a forged jump ahead would otherwise block all real frames
+  EXPECT_EQ(opener.open(bad), frame_fault::bad_mac);
+  bad = f;
+  bad.set_session(f.session() + 1);
+  EXPECT_EQ(opener.open(bad), frame_fault::bad_mac);
+  EXPECT_EQ(opener.open(f), std::nullopt);
+}
+
+TEST(frames, keys_of_another_session_do_not_open_a_frame) {
+  auto t = secret();
+  auto [d1, g1] = shake(t, t);
+  auto [d2, g2] = shake(t, t);
+  EXPECT_NE(d1.key, d2.key);
+  frame_sealer sealer{d2};
+  auto f = sealer.seal("batch");
+  f.set_session(g1.session);
+  frame_opener opener{g1};
+  EXPECT_EQ(opener.open(f), frame_fault::bad_mac);
+}
+
+} // namespace
+} // namespace keel::security
