@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,15 +20,19 @@
 #include <span>
 #include <sstream>
 
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 namespace keel::config {
 namespace {
 
 namespace fs = std::filesystem;
 
 constexpr std::string_view section_names[] = {"cluster", "timing", "raft", "limits", "log",
-                                              "node"};
-constexpr std::string_view cluster_keys[] = {"data_dir", "shards", "replication_factor",
-                                             "fault_injection"};
+                                              "tls",     "node"};
+constexpr std::string_view cluster_keys[] = {"data_dir",        "shards",
+                                             "replication_factor", "fault_injection",
+                                             "insecure_plaintext", "secret_file"};
 constexpr std::string_view timing_keys[] = {"tick_ms",
                                             "heartbeat_ticks",
                                             "election_ticks",
@@ -37,7 +42,8 @@ constexpr std::string_view timing_keys[] = {"tick_ms",
 constexpr std::string_view raft_keys[] = {"snapshot_entries"};
 constexpr std::string_view limits_keys[] = {"max_key_bytes", "max_value_bytes"};
 constexpr std::string_view log_keys[] = {"level", "stderr"};
-constexpr std::string_view node_keys[] = {"id", "host", "port"};
+constexpr std::string_view tls_keys[] = {"ca_file", "client_cert", "client_key"};
+constexpr std::string_view node_keys[] = {"id", "host", "port", "peer_port", "cert", "key"};
 constexpr std::string_view log_levels[] = {"trace", "debug", "info",    "warn",
                                            "error", "critical", "off"};
 
@@ -108,6 +114,18 @@ std::string concat(const Ts&... xs) {
   std::ostringstream out;
   (out << ... << xs);
   return out.str();
+}
+
+/// `text` as an absolute, normalized path; a relative one is taken relative to
+/// `base_dir`, so that a cluster.conf works from any working directory.
+std::string absolute_path(const std::string& base_dir, const std::string& text) {
+  fs::path p{text};
+  if (p.is_relative())
+    p = fs::absolute(fs::path{base_dir} / p);
+  p = p.lexically_normal();
+  if (!p.has_filename() && p.has_parent_path() && p != p.root_path())
+    p = p.parent_path(); // "data/" -> "data"
+  return p.string();
 }
 
 /// One table of cluster.conf and the name errors give it ("timing", "node[2]").
@@ -214,6 +232,26 @@ public:
     return v->get();
   }
 
+  /// A path setting, made absolute against `base_dir` (the file's directory).
+  std::optional<std::string> path(std::string_view key, const std::string& base_dir) const {
+    auto text = string(key);
+    if (!text)
+      return std::nullopt;
+    if (text->empty())
+      fail(key, "must not be empty");
+    return absolute_path(base_dir, *text);
+  }
+
+  /// Fails unless the file at `path` (the value of `key`) can be opened for reading.
+  void require_readable(std::string_view key, const std::string& path) const {
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+      fail(key, "'" + path + "' is a directory, not a file");
+    std::ifstream in{path, std::ios::binary};
+    if (!in)
+      fail(key, concat("cannot read '", path, "': ", std::strerror(errno)));
+  }
+
   /// Fails with "is required" at the table's line when the setting is absent.
   template <class T>
   T required(std::string_view key, std::optional<T> value) const {
@@ -265,7 +303,7 @@ void check_top_level(const toml::table& root, const std::string& source) {
                      ? "unknown section [" + std::string{first->str()} + "]; "
                          + hint(first->str(), section_names, "sections")
                      : "setting outside any section; settings belong in [cluster], [timing], "
-                       "[raft], [limits], [log] or [[node]]";
+                       "[raft], [limits], [log], [tls] or [[node]]";
     throw config_error{source, static_cast<uint32_t>(first->source().begin.line),
                        std::string{first->str()}, message};
   }
@@ -294,20 +332,23 @@ section open_section(const toml::table& root, std::string_view name,
 
 void read_cluster(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
   auto s = open_section(root, "cluster", cluster_keys, cfg.source);
-  auto data_dir = s.string("data_dir").value_or("data");
-  if (data_dir.empty())
-    s.fail("data_dir", "must not be empty");
-  fs::path dir{data_dir};
-  if (dir.is_relative())
-    dir = fs::absolute(fs::path{base_dir} / dir);
-  dir = dir.lexically_normal();
-  if (!dir.has_filename() && dir.has_parent_path() && dir != dir.root_path())
-    dir = dir.parent_path(); // "data/" -> "data"
-  cfg.data_dir = dir.string();
+  cfg.data_dir = s.path("data_dir", base_dir).value_or(absolute_path(base_dir, "data"));
   cfg.shards = s.u32("shards", 1, 1024).value_or(cfg.shards);
   // The upper bound (the number of nodes) is checked once the nodes are read.
   cfg.replication_factor = s.u32("replication_factor", 1, 1024).value_or(cfg.replication_factor);
   cfg.fault_injection = s.boolean("fault_injection").value_or(cfg.fault_injection);
+  auto& sec = cfg.security;
+  sec.insecure_plaintext = s.boolean("insecure_plaintext").value_or(sec.insecure_plaintext);
+  sec.secret_file = s.path("secret_file", base_dir)
+                      .value_or((fs::path{cfg.data_dir} / "cluster.secret").string());
+}
+
+void read_tls(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
+  auto s = open_section(root, "tls", tls_keys, cfg.source);
+  auto& sec = cfg.security;
+  sec.ca_file = s.path("ca_file", base_dir).value_or("");
+  sec.client_cert_file = s.path("client_cert", base_dir).value_or("");
+  sec.client_key_file = s.path("client_key", base_dir).value_or("");
 }
 
 void read_timing(const toml::table& root, cluster_config& cfg) {
@@ -364,13 +405,23 @@ void read_log(const toml::table& root, cluster_config& cfg) {
   cfg.log.to_stderr = s.boolean("stderr").value_or(cfg.log.to_stderr);
 }
 
-void read_nodes(const toml::table& root, cluster_config& cfg) {
+// Distance of the default peer port from the client port.
+constexpr int64_t default_peer_port_offset = 1000;
+
+// Who listens on a host:port: a node's client port or its peer port.
+struct port_owner {
+  size_t node = 0;             // index into cfg.nodes
+  std::string_view setting;    // "port" or "peer_port"
+  bool defaulted = false;      // peer_port taken from port + 1000
+};
+
+void read_nodes(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
   auto* array = root.get_as<toml::array>("node");
   if (!array || array->empty())
     throw config_error{cfg.source, array ? line_of(*array) : 0, "node",
                        "no nodes: add one [[node]] table (id, host, port) per node"};
-  std::map<std::string, size_t> ids;            // id -> index into cfg.nodes
-  std::map<std::string, size_t> endpoints;      // "host:port" -> index
+  std::map<std::string, size_t> ids;           // id -> index into cfg.nodes
+  std::map<std::string, port_owner> endpoints; // "host:port" -> who listens there
   for (size_t i = 0; i < array->size(); ++i) {
     section s{array->get(i)->as_table(), concat("node[", i + 1, "]"), cfg.source};
     s.reject_unknown_keys(node_keys);
@@ -383,12 +434,36 @@ void read_nodes(const toml::table& root, cluster_config& cfg) {
     if (!valid_host(node.host))
       s.fail("host", "must be a host name or IP address (got '" + node.host + "')");
     node.port = static_cast<uint16_t>(s.required("port", s.integer("port", 1, 65535)));
+    auto peer_port = s.integer("peer_port", 1, 65535);
+    if (!peer_port && node.port + default_peer_port_offset > 65535)
+      throw config_error{cfg.source, s.line("port"), s.setting("peer_port"),
+                         concat("defaults to port + 1000 = ", node.port + default_peer_port_offset,
+                                ", above 65535: set peer_port explicitly")};
+    node.peer_port = static_cast<uint16_t>(peer_port.value_or(node.port + default_peer_port_offset));
+    // Clients and peers are told apart by the port they dial; one listener
+    // cannot be both the client service and the peer gate.
+    if (node.peer_port == node.port)
+      s.fail("peer_port", concat("must differ from port (both are ", node.port, ")"));
     if (auto [it, added] = ids.emplace(node.id, i); !added)
       s.fail("id", concat("duplicate node id '", node.id, "' (also node[", it->second + 1, "])"));
-    auto endpoint = concat(node.host, ":", node.port);
-    if (auto [it, added] = endpoints.emplace(endpoint, i); !added)
-      s.fail("port", concat("duplicate address ", endpoint, " (also node[", it->second + 1,
-                            "], id '", cfg.nodes[it->second].id, "')"));
+    auto claim = [&](std::string_view setting, uint16_t port, bool defaulted) {
+      auto endpoint = concat(node.host, ":", port);
+      auto [it, added] = endpoints.emplace(endpoint, port_owner{i, setting, defaulted});
+      if (added)
+        return;
+      const auto& other = it->second;
+      auto message = concat("duplicate address ", endpoint, " (also node[", other.node + 1, "].",
+                            other.setting, other.defaulted ? ", port + 1000 by default" : "",
+                            ", id '", cfg.nodes[other.node].id, "')");
+      if (defaulted)
+        message += "; peer_port defaults to port + 1000: set it explicitly";
+      throw config_error{cfg.source, s.line(defaulted ? "port" : setting), s.setting(setting),
+                         message};
+    };
+    claim("port", node.port, false);
+    claim("peer_port", node.peer_port, !peer_port);
+    node.cert_file = s.path("cert", base_dir).value_or("");
+    node.key_file = s.path("key", base_dir).value_or("");
     cfg.nodes.push_back(std::move(node));
   }
 }
@@ -402,6 +477,78 @@ void check_replication(const toml::table& root, cluster_config& cfg) {
     s.fail("replication_factor",
            concat("must be at most the number of nodes, ", cfg.nodes.size(), " (got ",
                   cfg.replication_factor, given, ")"));
+  }
+}
+
+/// 127.0.0.0/8, ::1 or "localhost": traffic that never leaves the machine.
+bool is_loopback(std::string_view host) {
+  std::string h{host};
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (h == "localhost")
+    return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, h.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, h.c_str(), &v6) == 1
+         && std::memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+}
+
+/// The rules that tie [tls], [cluster] insecure_plaintext and the nodes'
+/// cert, key and host together. Runs after everything has been read.
+void check_security(const toml::table& root, const cluster_config& cfg) {
+  const auto& sec = cfg.security;
+  section tls{root.get_as<toml::table>("tls"), "tls", cfg.source};
+  auto* array = root.get_as<toml::array>("node");
+  auto node_section = [&](size_t i) {
+    return section{array->get(i)->as_table(), concat("node[", i + 1, "]"), cfg.source};
+  };
+  if (sec.client_cert_file.empty() != sec.client_key_file.empty()) {
+    bool has_cert = !sec.client_cert_file.empty();
+    tls.fail(has_cert ? "client_cert" : "client_key",
+             has_cert ? "needs tls.client_key too: a certificate is of no use without its key"
+                      : "needs tls.client_cert too: a key is of no use without its certificate");
+  }
+  if (!sec.tls()) {
+    for (auto key : {"client_cert", "client_key"})
+      if (tls.has(key))
+        tls.fail(key, "needs tls.ca_file: without it TLS is off and no certificate is used");
+    for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+      auto s = node_section(i);
+      for (auto key : {"cert", "key"})
+        if (s.has(key))
+          s.fail(key, "needs [tls] ca_file: node certificates are used only with TLS (set "
+                      "ca_file in [tls], or remove cert and key)");
+    }
+    if (sec.insecure_plaintext)
+      return;
+    for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+      if (is_loopback(cfg.nodes[i].host))
+        continue;
+      node_section(i).fail(
+        "host", "'" + cfg.nodes[i].host
+                  + "' is not a loopback address and TLS is off, so keys, values and Raft "
+                    "traffic would cross the network in plaintext: enable TLS ([tls] ca_file, "
+                    "and cert and key for every node; scripts/gen-certs.sh makes them), or set "
+                    "insecure_plaintext = true in [cluster] to accept plaintext");
+    }
+    return;
+  }
+  tls.require_readable("ca_file", sec.ca_file);
+  if (!sec.client_cert_file.empty()) {
+    tls.require_readable("client_cert", sec.client_cert_file);
+    tls.require_readable("client_key", sec.client_key_file);
+  }
+  for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+    auto s = node_section(i);
+    const auto& node = cfg.nodes[i];
+    for (auto [key, file] : {std::pair{"cert", &node.cert_file}, std::pair{"key", &node.key_file}}) {
+      if (file->empty())
+        s.fail(key, concat("is required with [tls] ca_file: every node presents its own "
+                           "certificate (CN = ", node.id, ", OU = keel-node) and key; "
+                           "scripts/gen-certs.sh makes them"));
+      s.require_readable(key, *file);
+    }
   }
 }
 
@@ -432,12 +579,14 @@ parse_result parse_cluster_config(std::string_view text, std::string source,
   try {
     check_top_level(root, cfg.source);
     read_cluster(root, base_dir, cfg);
+    read_tls(root, base_dir, cfg);
     read_timing(root, cfg);
     read_raft(root, cfg);
     read_limits(root, cfg);
     read_log(root, cfg);
-    read_nodes(root, cfg);
+    read_nodes(root, base_dir, cfg);
     check_replication(root, cfg);
+    check_security(root, cfg);
   } catch (config_error& e) {
     return std::move(e);
   }

@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 using namespace keel::config;
 
@@ -70,10 +73,74 @@ std::string node_name(size_t number) {
 cluster_config nodes_config(size_t node_count, uint32_t replication_factor, uint32_t shards) {
   cluster_config cfg;
   for (size_t i = 0; i < node_count; ++i)
-    cfg.nodes.push_back({node_name(i + 1), "127.0.0.1", uint16_t(7101 + i)});
+    cfg.nodes.push_back(
+      {node_name(i + 1), "127.0.0.1", uint16_t(7101 + i), uint16_t(8101 + i), "", ""});
   cfg.replication_factor = replication_factor;
   cfg.shards = shards;
   return cfg;
+}
+
+/// A fresh directory (mkdtemp) with the files a TLS config names; removed afterwards.
+class temp_dir {
+public:
+  temp_dir() {
+    auto pattern = (std::filesystem::temp_directory_path() / "keel-config-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  std::string path() const { return path_.string(); }
+
+  /// Creates dir/name (and its directories) with some content; returns its path.
+  std::string touch(const std::string& name) const {
+    auto file = path_ / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream{file} << "-----BEGIN TEST-----\n";
+    return file.string();
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+/// The certificate files of a TLS config for nodes n1..n3, relative to `dir`.
+void touch_tls_files(const temp_dir& dir) {
+  for (auto name : {"certs/ca.pem", "certs/client.pem", "certs/client.key"})
+    dir.touch(name);
+  for (int i = 1; i <= 3; ++i) {
+    dir.touch("certs/" + node_name(i) + ".pem");
+    dir.touch("certs/" + node_name(i) + ".key");
+  }
+}
+
+/// Three loopback nodes with cert and key (certs/nX.pem, certs/nX.key), after `text`.
+std::string tls_nodes(std::string_view text) {
+  std::string out{text};
+  for (int i = 1; i <= 3; ++i)
+    out += "\n[[node]]\nid = \"" + node_name(i) + "\"\nhost = \"127.0.0.1\"\nport = "
+           + std::to_string(7100 + i) + "\ncert = \"certs/" + node_name(i)
+           + ".pem\"\nkey = \"certs/" + node_name(i) + ".key\"\n";
+  return out;
+}
+
+parse_result parse_in(const temp_dir& dir, std::string_view text) {
+  return parse_cluster_config(text, "test.conf", dir.path());
+}
+
+config_error error_in(const temp_dir& dir, std::string_view text) {
+  auto result = parse_in(dir, text);
+  if (std::holds_alternative<cluster_config>(result)) {
+    ADD_FAILURE() << "parsed, but should have failed:\n" << text;
+    return {};
+  }
+  return std::get<config_error>(result);
 }
 
 } // namespace
@@ -90,8 +157,12 @@ TEST(ClusterConfigParse, RepositoryDefaultFileIsAThreeNodeLocalDevCluster) {
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(cfg.nodes[i].id, node_name(i + 1));
     EXPECT_EQ(cfg.nodes[i].host, "127.0.0.1");
+    EXPECT_EQ(cfg.nodes[i].port, 7101 + i);
+    EXPECT_EQ(cfg.nodes[i].peer_port, 7201 + i);
   }
   EXPECT_EQ(cfg.source, path);
+  EXPECT_FALSE(cfg.security.tls()); // [tls] is documented, commented out
+  EXPECT_FALSE(cfg.security.insecure_plaintext);
   EXPECT_EQ(cfg.data_dir,
             (std::filesystem::path{KEEL_SOURCE_DIR} / "data").lexically_normal().string());
   EXPECT_EQ(cfg.shards, 4u);
@@ -117,6 +188,13 @@ TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
   EXPECT_EQ(cfg.limits.max_value_bytes, defaults.limits.max_value_bytes);
   EXPECT_EQ(cfg.log.level, "info");
   EXPECT_TRUE(cfg.log.to_stderr);
+  EXPECT_EQ(cfg.nodes[0].peer_port, 8101); // port + 1000
+  EXPECT_EQ(cfg.nodes[2].peer_port, 8103);
+  EXPECT_FALSE(cfg.security.tls());
+  EXPECT_TRUE(cfg.security.ca_file.empty());
+  EXPECT_TRUE(cfg.nodes[0].cert_file.empty());
+  EXPECT_FALSE(cfg.security.insecure_plaintext);
+  EXPECT_EQ(cfg.security.secret_file, "/base/data/cluster.secret");
 }
 
 TEST(ClusterConfigParse, EverySettingIsRead) {
@@ -415,12 +493,13 @@ port = 7101
 )");
   EXPECT_EQ(e.line, 8u);
   EXPECT_EQ(e.setting, "node[2].port");
-  EXPECT_EQ(e.message, "duplicate address 127.0.0.1:7101 (also node[1], id 'n1')");
+  EXPECT_EQ(e.message, "duplicate address 127.0.0.1:7101 (also node[1].port, id 'n1')");
 }
 
 TEST(ClusterConfigParse, SameHostDifferentPortsAndSamePortDifferentHostsAreFine) {
   auto cfg = config_of(R"([cluster]
 replication_factor = 1
+insecure_plaintext = true
 [[node]]
 id = "n1"
 host = "10.0.0.1"
@@ -443,7 +522,8 @@ TEST(ClusterConfigError, NodeIdCharactersAndLength) {
     EXPECT_NE(e.message.find("must be 1 to 32 characters"), std::string::npos) << e.message;
   }
   auto ok = config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"" + std::string(32, 'Z')
-                      + "\"\nhost = \"h\"\nport = 1\n[[node]]\nid = \"a_B-9\"\nhost = \"h\"\nport = 2");
+                      + "\"\nhost = \"localhost\"\nport = 1\n[[node]]\nid = \"a_B-9\"\nhost = "
+                      "\"localhost\"\nport = 2");
   EXPECT_EQ(ok.nodes[1].id, "a_B-9");
 }
 
@@ -496,6 +576,311 @@ TEST(ClusterConfigError, DirectoryIsNotAConfigFile) {
   auto result = load_cluster_config(KEEL_SOURCE_DIR);
   ASSERT_TRUE(std::holds_alternative<config_error>(result));
   EXPECT_EQ(std::get<config_error>(result).line, 0u);
+}
+
+// --- ports: the client port and the peer port -----------------------------------
+
+TEST(ClusterConfigPorts, PeerPortIsReadWhenGiven) {
+  auto cfg = config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                       "host = \"127.0.0.1\"\nport = 7101\npeer_port = 9001\n");
+  EXPECT_EQ(cfg.nodes[0].port, 7101);
+  EXPECT_EQ(cfg.nodes[0].peer_port, 9001);
+}
+
+TEST(ClusterConfigPorts, PeerPortOutOfRange) {
+  for (auto port : {"0", "65536"}) {
+    SCOPED_TRACE(port);
+    auto e = error_of(std::string{"[[node]]\nid = \"n1\"\nhost = \"h\"\nport = 1\npeer_port = "}
+                      + port);
+    EXPECT_EQ(e.line, 5u);
+    EXPECT_EQ(e.setting, "node[1].peer_port");
+    EXPECT_EQ(e.message, std::string{"must be between 1 and 65535 (got "} + port + ")");
+  }
+}
+
+TEST(ClusterConfigPorts, DefaultPeerPortAbove65535MustBeSetExplicitly) {
+  auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                    "host = \"127.0.0.1\"\nport = 64536\n");
+  EXPECT_EQ(e.line, 6u); // the port it is derived from
+  EXPECT_EQ(e.setting, "node[1].peer_port");
+  EXPECT_EQ(e.message, "defaults to port + 1000 = 65536, above 65535: set peer_port explicitly");
+  // 64535 + 1000 = 65535 still fits.
+  EXPECT_EQ(config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                      "host = \"127.0.0.1\"\nport = 64535\n")
+              .nodes[0]
+              .peer_port,
+            65535);
+}
+
+TEST(ClusterConfigPorts, PeerPortMustDifferFromPort) {
+  auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                    "host = \"127.0.0.1\"\nport = 7101\npeer_port = 7101\n");
+  EXPECT_EQ(e.line, 7u);
+  EXPECT_EQ(e.setting, "node[1].peer_port");
+  EXPECT_EQ(e.message, "must differ from port (both are 7101)");
+}
+
+TEST(ClusterConfigPorts, PeerPortTakenByAnotherNodesPortOnTheSameHost) {
+  auto e = error_of(R"([cluster]
+replication_factor = 1
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+[[node]]
+id = "n2"
+host = "127.0.0.1"
+port = 7102
+peer_port = 7101
+)");
+  EXPECT_EQ(e.line, 11u);
+  EXPECT_EQ(e.setting, "node[2].peer_port");
+  EXPECT_EQ(e.message, "duplicate address 127.0.0.1:7101 (also node[1].port, id 'n1')");
+}
+
+TEST(ClusterConfigPorts, PortTakenByAnotherNodesDefaultPeerPort) {
+  auto e = error_of(R"([cluster]
+replication_factor = 1
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+[[node]]
+id = "n2"
+host = "127.0.0.1"
+port = 8101
+)");
+  EXPECT_EQ(e.line, 10u);
+  EXPECT_EQ(e.setting, "node[2].port");
+  EXPECT_EQ(e.message,
+            "duplicate address 127.0.0.1:8101 (also node[1].peer_port, port + 1000 by default, "
+            "id 'n1')");
+}
+
+TEST(ClusterConfigPorts, DefaultPeerPortTakenByAnotherNodesPeerPort) {
+  auto e = error_of(R"([cluster]
+replication_factor = 1
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+peer_port = 8102
+[[node]]
+id = "n2"
+host = "127.0.0.1"
+port = 7102
+)");
+  EXPECT_EQ(e.line, 11u); // the port the default comes from
+  EXPECT_EQ(e.setting, "node[2].peer_port");
+  EXPECT_EQ(e.message, "duplicate address 127.0.0.1:8102 (also node[1].peer_port, id 'n1'); "
+                       "peer_port defaults to port + 1000: set it explicitly");
+}
+
+TEST(ClusterConfigPorts, SamePeerPortOnDifferentHostsIsFine) {
+  auto cfg = config_of(R"([cluster]
+replication_factor = 1
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+peer_port = 7201
+[[node]]
+id = "n2"
+host = "127.0.0.2"
+port = 7101
+peer_port = 7201
+)");
+  EXPECT_EQ(cfg.nodes[1].peer_port, 7201);
+}
+
+// --- plaintext: loopback only, unless insecure_plaintext ---------------------------
+
+TEST(ClusterConfigSecurity, SecretFileAndInsecurePlaintextAreRead) {
+  auto cfg = config_of(with_nodes("[cluster]\ninsecure_plaintext = true\n"
+                                  "secret_file = \"../etc/keel.secret\"\n"));
+  EXPECT_TRUE(cfg.security.insecure_plaintext);
+  EXPECT_EQ(cfg.security.secret_file, "/etc/keel.secret"); // relative to the file's directory
+}
+
+TEST(ClusterConfigSecurity, DefaultSecretFileFollowsDataDir) {
+  auto cfg = config_of(with_nodes("[cluster]\ndata_dir = \"/srv/keel\"\n"));
+  EXPECT_EQ(cfg.security.secret_file, "/srv/keel/cluster.secret");
+}
+
+TEST(ClusterConfigSecurity, EmptySecretFileIsAnError) {
+  auto e = error_of(with_nodes("[cluster]\nsecret_file = \"\"\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "cluster.secret_file");
+  EXPECT_EQ(e.message, "must not be empty");
+}
+
+TEST(ClusterConfigSecurity, InsecurePlaintextMustBeABoolean) {
+  auto e = error_of(with_nodes("[cluster]\ninsecure_plaintext = \"yes\"\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "cluster.insecure_plaintext");
+  EXPECT_EQ(e.message, "must be true or false (got a string)");
+}
+
+TEST(ClusterConfigSecurity, NonLoopbackHostWithoutTlsSaysWhatToSet) {
+  auto e = error_of(R"([cluster]
+replication_factor = 2
+[[node]]
+id = "n1"
+host = "127.0.0.1"
+port = 7101
+[[node]]
+id = "n2"
+host = "10.1.2.3"
+port = 7101
+)");
+  EXPECT_EQ(e.line, 9u);
+  EXPECT_EQ(e.setting, "node[2].host");
+  EXPECT_EQ(e.message,
+            "'10.1.2.3' is not a loopback address and TLS is off, so keys, values and Raft "
+            "traffic would cross the network in plaintext: enable TLS ([tls] ca_file, and cert "
+            "and key for every node; scripts/gen-certs.sh makes them), or set "
+            "insecure_plaintext = true in [cluster] to accept plaintext");
+}
+
+TEST(ClusterConfigSecurity, LoopbackHostsNeedNoTls) {
+  for (std::string host : {"127.0.0.1", "127.255.3.9", "localhost", "LocalHost", "::1"}) {
+    SCOPED_TRACE(host);
+    auto cfg = config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\nhost = \""
+                         + host + "\"\nport = 7101\n");
+    EXPECT_EQ(cfg.nodes.size(), 1u);
+  }
+}
+
+TEST(ClusterConfigSecurity, LookalikesOfLoopbackAreNotLoopback) {
+  // A name is whatever DNS says it is; only literal loopback addresses count.
+  for (std::string host : {"127.0.0.1.nip.io", "127.1", "128.0.0.1", "::2", "localhost2", "h"}) {
+    SCOPED_TRACE(host);
+    auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\nhost = \""
+                      + host + "\"\nport = 7101\n");
+    EXPECT_EQ(e.setting, "node[1].host");
+    EXPECT_NE(e.message.find("insecure_plaintext = true"), std::string::npos) << e.message;
+  }
+}
+
+TEST(ClusterConfigSecurity, InsecurePlaintextAllowsAnyHost) {
+  auto cfg = config_of("[cluster]\nreplication_factor = 1\ninsecure_plaintext = true\n"
+                       "[[node]]\nid = \"n1\"\nhost = \"db1.example.com\"\nport = 7101\n");
+  EXPECT_EQ(cfg.nodes[0].host, "db1.example.com");
+  EXPECT_FALSE(cfg.security.tls());
+}
+
+// --- [tls] --------------------------------------------------------------------------
+
+TEST(ClusterConfigTls, RelativePathsBecomeAbsoluteAgainstTheFileDirectory) {
+  temp_dir dir;
+  touch_tls_files(dir);
+  auto result = parse_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
+                                        "client_cert = \"./certs/client.pem\"\n"
+                                        "client_key = \"certs/../certs/client.key\"\n"));
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(result))
+    << std::get<config_error>(result).to_string();
+  auto& cfg = std::get<cluster_config>(result);
+  EXPECT_TRUE(cfg.security.tls());
+  EXPECT_EQ(cfg.security.ca_file, dir.path() + "/certs/ca.pem");
+  EXPECT_EQ(cfg.security.client_cert_file, dir.path() + "/certs/client.pem");
+  EXPECT_EQ(cfg.security.client_key_file, dir.path() + "/certs/client.key");
+  EXPECT_EQ(cfg.nodes[1].cert_file, dir.path() + "/certs/n2.pem");
+  EXPECT_EQ(cfg.nodes[1].key_file, dir.path() + "/certs/n2.key");
+}
+
+TEST(ClusterConfigTls, TlsAllowsNonLoopbackHostsWithoutInsecurePlaintext) {
+  temp_dir dir;
+  touch_tls_files(dir);
+  auto result = parse_in(dir, "[cluster]\nreplication_factor = 1\n[tls]\nca_file = "
+                              "\"certs/ca.pem\"\n[[node]]\nid = \"n1\"\nhost = \"10.0.0.1\"\n"
+                              "port = 7101\ncert = \"certs/n1.pem\"\nkey = \"certs/n1.key\"\n");
+  ASSERT_TRUE(std::holds_alternative<cluster_config>(result))
+    << std::get<config_error>(result).to_string();
+}
+
+TEST(ClusterConfigTls, UnknownTlsSettingSuggestsTheClosestOne) {
+  auto e = error_of(with_nodes("[tls]\ncafile = \"ca.pem\"\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "tls.cafile");
+  EXPECT_EQ(e.message, "unknown setting; did you mean 'ca_file'?");
+}
+
+TEST(ClusterConfigTls, EveryNodeNeedsCertAndKey) {
+  temp_dir dir;
+  touch_tls_files(dir);
+  auto text = tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n");
+  auto without = [&](const std::string& line) {
+    auto out = text;
+    out.erase(out.find(line), line.size());
+    return out;
+  };
+  auto e = error_in(dir, without("cert = \"certs/n2.pem\"\n"));
+  EXPECT_EQ(e.line, 11u); // the [[node]] header of n2
+  EXPECT_EQ(e.setting, "node[2].cert");
+  EXPECT_EQ(e.message, "is required with [tls] ca_file: every node presents its own certificate "
+                       "(CN = n2, OU = keel-node) and key; scripts/gen-certs.sh makes them");
+  EXPECT_EQ(error_in(dir, without("key = \"certs/n3.key\"\n")).setting, "node[3].key");
+}
+
+TEST(ClusterConfigTls, FilesMustExistAndBeReadable) {
+  temp_dir dir;
+  touch_tls_files(dir);
+  auto text = tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n");
+  std::filesystem::remove(dir.path() + "/certs/n1.key");
+  auto e = error_in(dir, text);
+  EXPECT_EQ(e.line, 9u);
+  EXPECT_EQ(e.setting, "node[1].key");
+  EXPECT_EQ(e.message, "cannot read '" + dir.path() + "/certs/n1.key': No such file or directory");
+
+  auto missing_ca = error_in(dir, tls_nodes("[tls]\nca_file = \"certs/nope.pem\"\n"));
+  EXPECT_EQ(missing_ca.line, 2u);
+  EXPECT_EQ(missing_ca.setting, "tls.ca_file");
+  EXPECT_EQ(missing_ca.message,
+            "cannot read '" + dir.path() + "/certs/nope.pem': No such file or directory");
+
+  auto directory = error_in(dir, tls_nodes("[tls]\nca_file = \"certs\"\n"));
+  EXPECT_EQ(directory.setting, "tls.ca_file");
+  EXPECT_EQ(directory.message, "'" + dir.path() + "/certs' is a directory, not a file");
+}
+
+TEST(ClusterConfigTls, ClientCertAndKeyGoTogether) {
+  temp_dir dir;
+  touch_tls_files(dir);
+  auto e = error_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
+                                   "client_cert = \"certs/client.pem\"\n"));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.setting, "tls.client_cert");
+  EXPECT_EQ(e.message, "needs tls.client_key too: a certificate is of no use without its key");
+  auto k = error_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
+                                   "client_key = \"certs/client.key\"\n"));
+  EXPECT_EQ(k.setting, "tls.client_key");
+}
+
+TEST(ClusterConfigTls, ClientFilesMustBeReadableToo) {
+  temp_dir dir;
+  touch_tls_files(dir);
+  auto e = error_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
+                                   "client_cert = \"certs/client.pem\"\n"
+                                   "client_key = \"certs/operator.key\"\n"));
+  EXPECT_EQ(e.line, 4u);
+  EXPECT_EQ(e.setting, "tls.client_key");
+  EXPECT_NE(e.message.find("operator.key': No such file"), std::string::npos) << e.message;
+}
+
+TEST(ClusterConfigTls, NodeCertWithoutCaFileIsAnError) {
+  auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                    "host = \"127.0.0.1\"\nport = 7101\nkey = \"n1.key\"\n");
+  EXPECT_EQ(e.line, 7u);
+  EXPECT_EQ(e.setting, "node[1].key");
+  EXPECT_EQ(e.message, "needs [tls] ca_file: node certificates are used only with TLS (set "
+                       "ca_file in [tls], or remove cert and key)");
+}
+
+TEST(ClusterConfigTls, ClientCertWithoutCaFileIsAnError) {
+  auto e = error_of(with_nodes("[tls]\nclient_cert = \"c.pem\"\nclient_key = \"c.key\"\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "tls.client_cert");
+  EXPECT_EQ(e.message, "needs tls.ca_file: without it TLS is off and no certificate is used");
 }
 
 // --- placement ------------------------------------------------------------------
