@@ -1,6 +1,7 @@
-// Every pb<T> of the CAF type-ID block (messages/type_ids.hpp), as a list the
-// harnesses iterate over. The static_assert fails to compile when a type is
-// registered there but missing here, so no message type escapes fuzzing.
+// Every type of the CAF type-ID block (messages/type_ids.hpp), as a list the
+// harnesses iterate over. Derived from the block itself (caf::type_by_id), so a
+// type registered there is fuzzed without touching this file. Every type of
+// the block is a pb<T> (CAF 0.17's atoms are values and take no type ID).
 #pragma once
 
 #include <cstddef>
@@ -15,18 +16,12 @@ struct type_list {
   static constexpr size_t size = sizeof...(Ts);
 };
 
-using registered_pb_types = type_list<
-  pb<kv::Request>, pb<kv::Response>, pb<command::Command>, pb<command::CommandBatch>,
-  pb<raft::Message>, pb<raft::MessageBatch>, pb<raft::Entry>, pb<raft::HardState>,
-  pb<raft::Snapshot>, pb<storage::ShardSnapshot>, pb<storage::ReplicaState>,
-  pb<storage::PersistRequest>, pb<storage::ApplyRequest>, pb<storage::ApplyResult>,
-  pb<admin::ActorInfo>, pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
-  pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>>;
+template <size_t... Is>
+auto block_types(std::index_sequence<Is...>)
+  -> type_list<typename caf::type_by_id<caf::id_block::keel::begin + Is>::type...>;
 
-// (CAF 0.17's atoms are values, not types: they take no type ID.)
-static_assert(registered_pb_types::size
-                == caf::id_block::keel::end - caf::id_block::keel::begin,
-              "a pb<T> of messages/type_ids.hpp is missing from registered_pb_types");
+using registered_pb_types = decltype(block_types(
+  std::make_index_sequence<caf::id_block::keel::end - caf::id_block::keel::begin>{}));
 
 /// Calls f(pb<T>{}) for the `index`-th registered type (index < size).
 template <class F, class... Ts>

@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev             # cluster.conf
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev     # the fuzz harnesses: libFuzzer, ASan, UBSan (scripts/fuzz.sh)
 )
 
 missing=()
