@@ -131,11 +131,11 @@ bool poll_until(steady::time_point deadline, Predicate done) {
 }
 
 /// Whether host:port accepts a TCP connection within connect_timeout.
-bool port_open(const node_config& node) {
+bool port_open(const std::string& host, uint16_t port) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* addresses = nullptr;
-  if (::getaddrinfo(node.host.c_str(), std::to_string(node.port).c_str(), &hints, &addresses) != 0)
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addresses) != 0)
     return false;
   bool open = false;
   for (auto* a = addresses; a && !open; a = a->ai_next) {
@@ -155,6 +155,15 @@ bool port_open(const node_config& node) {
   }
   ::freeaddrinfo(addresses);
   return open;
+}
+
+/// The node's client port: a node is up once its client service accepts.
+bool port_open(const node_config& node) {
+  return port_open(node.host, node.port);
+}
+
+bool peer_port_open(const node_config& node) {
+  return port_open(node.host, node.peer_port);
 }
 
 std::string describe_exit(int status) {
@@ -317,6 +326,7 @@ private:
     std::string action; // empty for status
     node_process process;
     bool port_open = false;
+    bool peer_port_open = false;
   };
 
   std::string output_path(const node_config& node) const {
@@ -325,6 +335,10 @@ private:
 
   std::string endpoint(const node_config& node) const {
     return node.host + ":" + std::to_string(node.port);
+  }
+
+  std::string peer_endpoint(const node_config& node) const {
+    return node.host + ":" + std::to_string(node.peer_port);
   }
 
   /// Starts the first line of every error: "keelctl cluster up: ".
@@ -344,7 +358,7 @@ private:
   void record(const node_config& node, std::string action) {
     auto p = inspect(cfg_, node);
     auto index = static_cast<size_t>(&node - cfg_.nodes.data());
-    reports_[index] = report{&node, std::move(action), p, port_open(node)};
+    reports_[index] = report{&node, std::move(action), p, port_open(node), peer_port_open(node)};
   }
 
   int not_running(const node_config& node, const node_process& p) {
@@ -381,14 +395,23 @@ private:
   std::optional<starting> start(const node_config& node, const node_process& p) {
     if (p.stale_pid_file)
       remove_pid_file(cfg_.pid_file_path(node.id));
-    // Otherwise the probe below could mistake the squatter for our node.
-    if (port_open(node)) {
-      error() << node.id << ": " << endpoint(node)
-              << " already accepts connections, but keel-node " << node.id
-              << " is not running; stop what listens there or change the port in "
-              << config_path_ << "\n";
-      record(node, "not started");
-      return std::nullopt;
+    // Otherwise the probe below could mistake the squatter for our node (client
+    // port), or the node would fail to publish its peer gate (peer port).
+    struct listener {
+      std::string address;
+      std::string_view setting;
+      bool open;
+    };
+    for (const auto& l : {listener{endpoint(node), "port", port_open(node)},
+                          listener{peer_endpoint(node), "peer_port", peer_port_open(node)}}) {
+      if (l.open) {
+        error() << node.id << ": " << l.address << " (its " << l.setting
+                << ") already accepts connections, but keel-node " << node.id
+                << " is not running; stop what listens there or change the " << l.setting
+                << " in " << config_path_ << "\n";
+        record(node, "not started");
+        return std::nullopt;
+      }
     }
     auto dir = cfg_.node_dir(node.id);
     std::error_code ec;
@@ -520,7 +543,8 @@ private:
       out_ << r.node->id << ": " << r.action << " (" << to_string(r.process.state);
       if (r.process.pid)
         out_ << ", pid " << *r.process.pid;
-      out_ << ", " << endpoint(*r.node) << (r.port_open ? " open" : " closed") << ")\n";
+      out_ << ", " << endpoint(*r.node) << (r.port_open ? " open" : " closed") << ", peer "
+           << r.node->peer_port << (r.peer_port_open ? " open" : " closed") << ")\n";
     }
   }
 
@@ -532,18 +556,19 @@ private:
       address_width = std::max(address_width, endpoint(*r.node).size());
     }
     auto row = [&](std::string_view id, std::string_view address, std::string_view state,
-                   std::string_view pid, std::string_view port) {
+                   std::string_view pid, std::string_view port, std::string_view peer) {
       out_ << std::left << std::setw(static_cast<int>(id_width + 2)) << id
            << std::setw(static_cast<int>(address_width + 2)) << address << std::setw(9) << state
-           << std::setw(9) << pid << port << "\n";
+           << std::setw(9) << pid << std::setw(8) << port << peer << "\n";
     };
-    row("NODE", "ADDRESS", "STATE", "PID", "PORT");
+    row("NODE", "ADDRESS", "STATE", "PID", "PORT", "PEER PORT");
     for (auto& [index, r] : reports_)
       row(r.node->id, endpoint(*r.node), to_string(r.process.state),
           r.process.pid             ? std::to_string(*r.process.pid)
           : r.process.stale_pid_file ? "stale"
                                      : "-",
-          r.port_open ? "open" : "closed");
+          r.port_open ? "open" : "closed",
+          std::to_string(r.node->peer_port) + (r.peer_port_open ? " open" : " closed"));
   }
 
   void print_json() const {
@@ -552,9 +577,11 @@ private:
       nlohmann::json n{{"id", r.node->id},
                        {"host", r.node->host},
                        {"port", r.node->port},
+                       {"peer_port", r.node->peer_port},
                        {"pid", nullptr},
                        {"state", to_string(r.process.state)},
                        {"port_open", r.port_open},
+                       {"peer_port_open", r.peer_port_open},
                        {"stale_pid_file", r.process.stale_pid_file}};
       if (r.process.pid)
         n["pid"] = *r.process.pid;

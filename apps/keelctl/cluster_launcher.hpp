@@ -21,23 +21,27 @@ namespace keel {
 ///  - `up [NODE]`: start each node that is not running (`<bin_dir>/keel-node
 ///    --config <absolute config_path> --node ID` in its own session, stdout and
 ///    stderr appended to <node_dir>/keel-node.out), then wait up to 15 s until
-///    each one's PID file names it and its host:port accepts TCP connections.
+///    each one's PID file names it and its host:port (the client port) accepts
+///    TCP connections. A node whose port or peer_port already accepts
+///    connections before it starts is not started (something else listens).
 ///  - `down [NODE]`: SIGTERM, up to 10 s for a clean exit, then SIGKILL;
 ///    removes stale PID files.
-///  - `status [NODE]`: pid, running / paused / down, and whether the port
-///    accepts connections; a PID file naming no live keel-node shows as stale.
+///  - `status [NODE]`: pid, running / paused / down, and whether the port and
+///    the peer_port accept connections; a PID file naming no live keel-node
+///    shows as stale.
 ///  - `kill NODE` (SIGKILL), `pause NODE` (SIGSTOP), `resume NODE` (SIGCONT).
 ///  - `restart NODE`: stop as `down` does, then start as `up` does.
 /// With `json`, `out` gets one JSON object: {"verb": ..., "nodes": [{"id",
-/// "host", "port", "pid" (or null), "state" ("running", "paused", "down"),
-/// "port_open", "stale_pid_file", and for the verbs that act, "action"}]}.
+/// "host", "port", "peer_port", "pid" (or null), "state" ("running", "paused",
+/// "down"), "port_open", "peer_port_open", "stale_pid_file", and for the verbs
+/// that act, "action"}]}.
 /// Errors go to `err`, each starting with one line that says what failed and
 /// what to do.
 ///
 /// Exit codes (docs/contract.md): 0 done; 2 usage error, nothing done (unknown
 /// verb or node, NODE missing, no keel-node binary in `bin_dir`); 3 unavailable
-/// (a node exited during start-up or did not come up in time, its port is taken
-/// by another process, it did not stop even after SIGKILL, or the target of
+/// (a node exited during start-up or did not come up in time, its port or
+/// peer_port is taken by another process, it did not stop even after SIGKILL, or the target of
 /// kill / pause / resume is not running).
 int run_cluster_command(const config::cluster_config& cfg, const std::string& config_path,
                         const std::string& verb, const std::string& node,

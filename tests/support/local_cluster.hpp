@@ -1,7 +1,7 @@
 // local_cluster: real keel-node processes on 127.0.0.1 for system tests.
 //
-// It writes a cluster.conf with ports it checked free into a fresh temporary
-// directory, starts and signals only the processes it started (by PID), bounds
+// It writes a cluster.conf with client and peer ports it checked free into a
+// fresh temporary directory, starts and signals only the processes it started (by PID), bounds
 // every wait by a deadline, and SIGKILLs whatever is left when it goes away.
 #pragma once
 
@@ -35,10 +35,12 @@ public:
   const std::string& config_path() const { return config_path_; }
   const std::string& dir() const { return dir_; }
   std::vector<std::string> node_ids() const;
+  /// The node's client port (keelctl, sessions) and its peer port (other nodes only).
   uint16_t port(const std::string& node) const { return ports_.at(node); }
+  uint16_t peer_port(const std::string& node) const { return peer_ports_.at(node); }
   std::string node_dir(const std::string& node) const;
 
-  /// Starts keel-node for `node` and waits until its port accepts connections.
+  /// Starts keel-node for `node` and waits until its client port accepts connections.
   /// Returns false if it exited or did not come up before the deadline.
   bool start(const std::string& node,
              std::chrono::milliseconds deadline = std::chrono::seconds(20));
@@ -69,6 +71,7 @@ private:
   std::string dir_;
   std::string config_path_;
   std::map<std::string, uint16_t> ports_;
+  std::map<std::string, uint16_t> peer_ports_;
   std::map<std::string, pid_t> pids_;
 };
 

@@ -151,9 +151,11 @@ local_cluster::local_cluster(int nodes, int shards, int replication_factor,
   for (int i = 1; i <= nodes; ++i) {
     auto id = "n" + std::to_string(i);
     auto port = free_port(taken);
+    auto peer_port = free_port(taken); // port + 1000 may be taken
     ports_[id] = port;
+    peer_ports_[id] = peer_port;
     conf << "[[node]]\nid = \"" << id << "\"\nhost = \"127.0.0.1\"\nport = " << port
-         << "\n\n";
+         << "\npeer_port = " << peer_port << "\n\n";
   }
 }
 
