@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev                      # CAF 0.17.6: core, io (remote actors), openssl (TLS)
   libssl-dev                      # CAF's openssl module links against it
+  openssl                         # scripts/gen-certs.sh (the development CA and certificates)
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
   librocksdb-dev
