@@ -186,7 +186,10 @@ private:
     auto& r = replicas_.at(m.to());
     const bool lost = !r.up() || !net_.connected(m.from(), m.to());
     if (!lost) {
-      r.raft->step(m);
+      // Every replica here is correct: the core must never refuse its messages.
+      if (auto stepped = r.raft->step(m); !stepped.ok() && !result_.failure)
+        result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id
+                          + " refused a correct message: " + stepped.err().detail;
       after_step(r, chaos);
     }
     // Sometimes the transport notices (a refused connection) and tells the sender.

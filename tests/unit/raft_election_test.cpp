@@ -28,7 +28,8 @@ struct lone_replica {
 
   /// Steps m and returns the ready that follows, persisting nothing.
   raft::ready step(const Message& m) {
-    raft->step(m);
+    auto stepped = raft->step(m);
+    EXPECT_TRUE(stepped.ok()) << stepped.err().detail;
     auto rd = raft->ready();
     raft->advance(rd);
     return rd;
@@ -139,7 +140,7 @@ TEST(RaftElection, CandidateStepsDownOnAppendFromLeaderOfItsTerm) {
   n.campaign();
   ASSERT_EQ(n.status().node_role, role::candidate);
   auto append = make_message(MSG_APPEND, "b", "a", n.status().term);
-  n.step(append);
+  ASSERT_TRUE(n.step(append).ok());
   EXPECT_EQ(n.status().node_role, role::follower);
   EXPECT_EQ(n.status().leader_id, "b");
 }
@@ -166,10 +167,10 @@ TEST(RaftVote, GrantingAVoteRestartsTheElectionTimer) {
     cfg.seed = seed;
     cfg.storage = &storage;
     node n(cfg);
-    n.step(make_message(MSG_VOTE_RESP, "c", "a", 1)); // reach term 1 with no vote yet
+    ASSERT_TRUE(n.step(make_message(MSG_VOTE_RESP, "c", "a", 1)).ok()); // reach term 1, no vote yet
     for (int i = 0; i < 9; ++i) // just below the shortest timeout
       n.tick();
-    n.step(vote_request("b", 1, 0, 0)); // same term: only the grant restarts the timer
+    ASSERT_TRUE(n.step(vote_request("b", 1, 0, 0)).ok()); // same term: only a grant restarts the timer
     ASSERT_EQ(n.status().vote, "b");
     for (int i = 0; i < 9; ++i)
       n.tick();

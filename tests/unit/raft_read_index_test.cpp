@@ -103,7 +103,7 @@ void deliver_holding_leader_ready(test_cluster& c) {
   while (!c.in_flight().empty()) {
     auto m = c.in_flight().front();
     c.in_flight().pop_front();
-    c.at(m.to()).step(m);
+    EXPECT_TRUE(c.at(m.to()).step(m).ok());
     if (m.to() != "n1")
       c.flush(m.to());
   }

@@ -44,7 +44,7 @@ TEST(RaftReady, AppendAcknowledgementTravelsWithTheEntriesItAcknowledges) {
   auto m = make_message(MSG_APPEND, "b", "a", 1);
   *m.add_entries() = test::make_entry(1, 1, "x");
   *m.add_entries() = test::make_entry(2, 1, "y");
-  n.step(m);
+  ASSERT_TRUE(n.step(m).ok());
   auto rd = n.ready();
   ASSERT_EQ(rd.entries.size(), 2u);
   ASSERT_EQ(rd.messages.size(), 1u);
@@ -64,7 +64,7 @@ TEST(RaftReady, SoftStateChangeReportsNewLeader) {
   while (!c.in_flight().empty()) {
     auto m = c.in_flight().front();
     c.in_flight().pop_front();
-    c.at(m.to()).step(m);
+    ASSERT_TRUE(c.at(m.to()).step(m).ok());
     if (m.to() == "n1") {
       while (c.at("n1").has_ready()) {
         auto rd = c.at("n1").ready();
@@ -90,7 +90,7 @@ TEST(RaftReady, MessagesAreStampedWithShardAndSender) {
   }
   auto misrouted = make_message(MSG_HEARTBEAT, "n1", "n2", 99);
   misrouted.set_shard(8);
-  c.at("n2").step(misrouted);
+  EXPECT_EQ(c.at("n2").step(misrouted).code(), errc::invalid_message);
   EXPECT_EQ(c.at("n2").status().term, 1u); // ignored
 }
 

@@ -381,11 +381,12 @@ TEST(RaftReplication, StaleAppendBelowCommitIsAnsweredWithCommitIndex) {
   ASSERT_TRUE(c.at("n1").propose("x").ok());
   c.stabilize();
   auto term = c.at("n2").status().term;
-  auto stale = make_message(MSG_APPEND, "n1", "n2", term);
+  // From a later term, so that its entry can conflict with n2's entry 1.
+  auto stale = make_message(MSG_APPEND, "n1", "n2", term + 1);
   stale.set_index(0);
   stale.set_log_term(0);
-  *stale.add_entries() = test::make_entry(1, 9); // would conflict, but is old news
-  c.at("n2").step(stale);
+  *stale.add_entries() = test::make_entry(1, term + 1); // would conflict, but is old news
+  ASSERT_TRUE(c.at("n2").step(stale).ok());
   auto rd = c.at("n2").ready();
   c.at("n2").advance(rd);
   ASSERT_EQ(rd.messages.size(), 1u);

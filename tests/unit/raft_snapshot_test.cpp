@@ -92,8 +92,10 @@ TEST(RaftSnapshot, StaleSnapshotIsIgnored) {
   m.set_term(c.at("n1").status().term);
   m.mutable_snapshot()->mutable_metadata()->set_index(3);
   m.mutable_snapshot()->mutable_metadata()->set_term(1);
+  for (auto& v : c.ids())
+    m.mutable_snapshot()->mutable_metadata()->add_voters(v);
   auto before = c.at("n2").status();
-  c.at("n2").step(m);
+  ASSERT_TRUE(c.at("n2").step(m).ok());
   auto rd = c.at("n2").ready();
   c.at("n2").advance(rd);
   EXPECT_FALSE(rd.snapshot);
@@ -171,8 +173,9 @@ TEST(RaftRestart, UnpersistedEntriesAreLostButNeverAcknowledged) {
   while (!c.in_flight().empty()) {
     auto m = c.in_flight().front();
     c.in_flight().pop_front();
-    if (m.to() == "n2" && m.type() == MSG_APPEND)
-      c.at("n2").step(m);
+    if (m.to() == "n2" && m.type() == MSG_APPEND) {
+      ASSERT_TRUE(c.at("n2").step(m).ok());
+    }
   }
   ASSERT_EQ(c.at("n2").log().last_index(), 2u);
   c.restart("n2");

@@ -161,7 +161,9 @@ public:
     if (cut_.contains({m.from(), m.to()}) || (drop_if_ && drop_if_(m)))
       return true;
     delivered_.push_back(m);
-    replicas_.at(m.to()).raft->step(m);
+    // Every message here comes from a correct node: the core must accept it.
+    auto stepped = replicas_.at(m.to()).raft->step(m);
+    EXPECT_TRUE(stepped.ok()) << "a correct message was refused: " << stepped.err().detail;
     flush(m.to());
     return true;
   }

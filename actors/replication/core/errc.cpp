@@ -22,6 +22,8 @@ const char* to_string(errc code) {
       return "snapshot_out_of_date";
     case errc::snapshot_temporarily_unavailable:
       return "snapshot_temporarily_unavailable";
+    case errc::invalid_message:
+      return "invalid_message";
   }
   return "unknown";
 }

@@ -21,6 +21,7 @@ enum class errc {
   unavailable,       ///< log_storage: the index lies after the last entry
   snapshot_out_of_date,              ///< log_storage: a newer snapshot is already stored
   snapshot_temporarily_unavailable,  ///< log_storage: no snapshot can be had now; retry later
+  invalid_message,   ///< node::step: a peer's message no correct node sends; error::detail says why
 };
 
 /// A short stable name for `code`, for logs and error messages.
@@ -28,8 +29,12 @@ const char* to_string(errc code);
 
 /// An errc plus what the caller needs to act on it.
 struct error {
+  error(errc c, std::string hint = {}, std::string why = {})
+    : code(c), leader_hint(std::move(hint)), detail(std::move(why)) {}
+
   errc code;
   std::string leader_hint;  // errc::not_leader only: the leader's id, empty if unknown
+  std::string detail;       // errc::invalid_message only: the broken rule, e.g. "term_overflow"
 };
 
 /// Either a T or an error. Reading the value of an error crashes.
@@ -38,7 +43,7 @@ class [[nodiscard]] result {
 public:
   result(T value) : v_(std::move(value)) {}
   result(error err) : v_(std::move(err)) {}
-  result(errc code) : v_(error{code, {}}) {}
+  result(errc code) : v_(error{code}) {}
 
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -81,7 +86,7 @@ class [[nodiscard]] result<void> {
 public:
   result() = default;
   result(error err) : err_(std::move(err)), ok_(false) {}
-  result(errc code) : err_{code, {}}, ok_(false) {}
+  result(errc code) : err_{code}, ok_(false) {}
 
   bool ok() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
@@ -94,7 +99,7 @@ public:
   errc code() const { return err().code; }
 
 private:
-  error err_{errc::not_leader, {}};  // meaningful only when !ok_
+  error err_{errc::not_leader};  // meaningful only when !ok_
   bool ok_ = true;
 };
 

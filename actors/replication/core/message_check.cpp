@@ -36,8 +36,8 @@ std::optional<shape> shape_of(MessageType t) {
       return shape{.reject = true};
     case MSG_APPEND: // node::send_append
       return shape{.index = true, .log_term = true, .commit = true, .entries = true};
-    case MSG_APPEND_RESP: // node::handle_append, handle_snapshot, admit_term (stale leader)
-      return shape{.index = true, .reject = true, .reject_detail = true};
+    case MSG_APPEND_RESP: // node::handle_append, handle_snapshot, refuse_snapshot, admit_term
+      return shape{.index = true, .context = true, .reject = true, .reject_detail = true};
     case MSG_HEARTBEAT: // node::send_heartbeat
       return shape{.commit = true, .context = true};
     case MSG_HEARTBEAT_RESP: // node::handle_heartbeat
@@ -207,6 +207,9 @@ std::optional<message_fault> check_inbound(const Message& m, const inbound_conte
   if ((m.index() != 0 && !allowed->index) || (m.log_term() != 0 && !allowed->log_term)
       || (m.commit() != 0 && !allowed->commit) || (!m.context().empty() && !allowed->context))
     return message_fault::field_not_allowed;
+  if (m.type() == MSG_APPEND_RESP && !m.context().empty()
+      && (!m.reject() || m.context() != snapshot_refused_context))
+    return message_fault::field_not_allowed; // the only context an append response carries
   if (m.context().size() > max_context_bytes)
     return message_fault::context_too_large;
   return std::nullopt;

@@ -72,6 +72,10 @@ inline constexpr uint64_t max_term = (uint64_t{1} << 62);
 /// (Bytes are bounded by the transport's frame limit, not here.)
 inline constexpr size_t max_entries_per_message = 16384;
 
+/// The context of the append response with which a follower refuses a MSG_SNAPSHOT whose data it
+/// cannot use (raft::node::refuse_snapshot): the leader does not resend that snapshot.
+inline constexpr std::string_view snapshot_refused_context = "snapshot_refused";
+
 /// The longest ReadIndex context a heartbeat, its response or a vote may carry. The replica's
 /// contexts are "<node id>/<counter>"; the transfer campaign's is "transfer".
 inline constexpr size_t max_context_bytes = 1024;

@@ -58,6 +58,12 @@ node::node(config cfg)
     if (cfg_.applied > log_.applied())
       log_.applied_to(cfg_.applied);
   }
+  if (term_ >= max_term) {
+    // Stored by a version that adopted any term: this replica cannot campaign
+    // again (start_campaign) and needs an operator; it still follows.
+    write_log(log_level::warn, "stored term " + std::to_string(term_)
+                                    + " is at or above max_term: this replica will never campaign");
+  }
   become_follower(term_, {});
   prev_hard_state_ = hard_state();
   prev_soft_state_ = soft_state();
@@ -76,18 +82,15 @@ void node::tick() {
     tick_election();
 }
 
-void node::step(const Message& m) {
-  if (m.to() != cfg_.id || m.shard() != cfg_.shard || !progress_.contains(m.from())
-      || m.from() == cfg_.id) {
-    write_log(log_level::warn, "dropped misrouted message from=" + m.from() + " to=" + m.to()
-                                   + " shard=" + std::to_string(m.shard()));
-    return;
-  }
-  if (!admit_term(m))
-    return;
+result<void> node::step(const Message& m) {
+  auto admitted = admit(m);
+  if (!admitted.ok())
+    return admitted.err();
+  if (!*admitted)
+    return {};
   if (m.type() == MSG_VOTE || m.type() == MSG_PRE_VOTE) {
     handle_vote_request(m);
-    return;
+    return {};
   }
   switch (role_) {
     case role::leader:
@@ -101,6 +104,71 @@ void node::step(const Message& m) {
       step_follower(m);
       break;
   }
+  return {};
+}
+
+result<void> node::refuse_snapshot(const Message& m) {
+  if (m.type() != MSG_SNAPSHOT)
+    return refuse(m, "not_a_snapshot");
+  auto admitted = admit(m);
+  if (!admitted.ok())
+    return admitted.err();
+  if (!*admitted)
+    return {};
+  // admit() made this node a follower of the sender's term, or found it one
+  // already (a leader of the same term was refused as a second leader).
+  if (role_ != role::follower)
+    become_follower(m.term(), m.from());
+  election_elapsed_ = 0;
+  leader_id_ = m.from();
+  auto resp = reply_to(m, MSG_APPEND_RESP);
+  resp.set_index(m.snapshot().metadata().index());
+  resp.set_reject(true);
+  resp.set_context(std::string{snapshot_refused_context});
+  write_log(log_level::warn, "refused snapshot index=" + std::to_string(m.snapshot().metadata().index())
+                                 + " from=" + m.from() + ": its data cannot be used");
+  send(std::move(resp));
+  return {};
+}
+
+result<bool> node::admit(const Message& m) {
+  if (m.to() != cfg_.id || m.shard() != cfg_.shard || !progress_.contains(m.from())
+      || m.from() == cfg_.id)
+    return refuse(m, "misrouted");
+  // Structure first, so that nothing below (nor any invariant) sees a term
+  // that could wrap, entries with gaps or a snapshot without metadata. The
+  // network boundary has run the same checks; the core does not rely on it.
+  const inbound_context ctx{cfg_.id, m.from(), [this](uint32_t s) { return s == cfg_.shard; }};
+  if (auto fault = check_inbound(m, ctx))
+    return refuse(m, to_string(*fault));
+  if (!admit_term(m))
+    return false;
+  if (auto ok = check_against_state(m); !ok.ok())
+    return ok.err();
+  return true;
+}
+
+result<void> node::check_against_state(const Message& m) const {
+  const bool from_a_leader = m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT
+                             || m.type() == MSG_SNAPSHOT || m.type() == MSG_TIMEOUT_NOW;
+  // §5.2 Election Safety: at most one leader per term. After admit_term the
+  // message is of our term; if we know that term's leader (or are it), a
+  // leader's message from anyone else is forged.
+  if (from_a_leader && m.term() == term_ && !leader_id_.empty() && leader_id_ != m.from())
+    return refuse(m, "second_leader");
+  // Within its term a leader's log only grows, and followers acknowledge
+  // only what it sent: an index beyond its log would corrupt its progress.
+  if (role_ == role::leader && m.type() == MSG_APPEND_RESP && m.index() > log_.last_index())
+    return refuse(m, "ack_beyond_log");
+  return {};
+}
+
+error node::refuse(const Message& m, std::string_view rule) const {
+  write_log(log_level::warn, "refused message type=" + std::string{MessageType_Name(m.type())}
+                                 + " from=" + m.from() + " to=" + m.to() + " shard="
+                                 + std::to_string(m.shard()) + " msg_term="
+                                 + std::to_string(m.term()) + ": " + std::string{rule});
+  return error{errc::invalid_message, {}, std::string{rule}};
 }
 
 bool node::admit_term(const Message& m) {
@@ -376,7 +444,9 @@ void node::send(Message m) {
     case MSG_PRE_VOTE_RESP:
       // Campaign messages carry an explicit term: a pre-vote asks about a
       // future term, and a granted pre-vote answers in it.
-      KEEL_RAFT_INVARIANT(m.term() != 0, "campaign message without a term");
+      // step() refuses terms of 0 and above max_term, and start_campaign
+      // never goes past max_term, so only our own bug can break this.
+      KEEL_RAFT_INVARIANT(m.term() != 0 && m.term() <= max_term, "campaign message without a term");
       break;
     default:
       m.set_term(term_);

@@ -23,6 +23,7 @@
 #include "actors/replication/core/config.hpp"
 #include "actors/replication/core/errc.hpp"
 #include "actors/replication/core/logger.hpp"
+#include "actors/replication/core/message_check.hpp"
 #include "actors/replication/core/progress.hpp"
 #include "actors/replication/core/quorum.hpp"
 #include "actors/replication/core/raft_log.hpp"
@@ -55,9 +56,20 @@ public:
   /// its next check-quorum round.
   void tick();
 
-  /// Handles one message from a peer. Messages for another node or shard,
-  /// from a non-voter, or from an older term (stale) are dropped.
-  void step(const Message& m);
+  /// Handles one message from a peer. Messages from an older term (stale)
+  /// are dropped: that is no error. A message no correct peer could have sent
+  /// (for another node or shard, from a non-voter, breaking check_inbound's
+  /// rules, a term above max_term, a second leader in one term, an
+  /// acknowledgement of entries this leader never had) changes nothing and
+  /// returns errc::invalid_message, error::detail naming the rule.
+  result<void> step(const Message& m);
+
+  /// Instead of step() for a MSG_SNAPSHOT whose data the shell cannot use
+  /// (it does not parse): answers the leader with a refusal (an append
+  /// response carrying snapshot_refused_context) so that it does not resend
+  /// that snapshot, and persists nothing. The message is admitted as step()
+  /// would admit it (terms, leader); the same errors.
+  result<void> refuse_snapshot(const Message& m);
 
   /// Leader only: appends `data` as a new entry and starts replicating it.
   /// Returns the index assigned; the entry is committed when it appears in
@@ -161,7 +173,10 @@ private:
   bool restore(const Snapshot& snap);
 
   // -- plumbing (node.cpp) --
-  bool admit_term(const Message& m);  // §5.1 term rules; false: drop the message
+  result<bool> admit(const Message& m);  // every check before dispatch; false: stale, drop
+  bool admit_term(const Message& m);     // §5.1 term rules; false: drop the message
+  result<void> check_against_state(const Message& m) const;
+  error refuse(const Message& m, std::string_view rule) const;
   void step_leader(const Message& m);
   void step_candidate(const Message& m);
   void step_follower(const Message& m);

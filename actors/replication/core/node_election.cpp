@@ -23,6 +23,12 @@ bool node::in_leader_lease() const {
 }
 
 void node::start_campaign(campaign_kind kind) {
+  if (term_ >= max_term) {
+    // The next term would be past max_term, which every peer refuses (and
+    // which could eventually wrap). Stay a follower; never crash on it.
+    write_log(log_level::warn, "not campaigning: the term has reached max_term");
+    return;
+  }
   MessageType request;
   uint64_t term;
   if (kind == campaign_kind::pre_election) {
@@ -91,6 +97,8 @@ void node::handle_vote_request(const Message& m) {
     write_log(log_level::info, std::string{"granted "} + (m.type() == MSG_VOTE ? "vote" : "pre_vote")
                                    + " to=" + m.from() + " campaign_term=" + std::to_string(m.term()));
   } else {
+    if (term_ == 0)
+      return; // never saw a term: nothing to tell (and no term to send)
     resp.set_term(term_);
     resp.set_reject(true);
     write_log(log_level::debug, std::string{"rejected "} + (m.type() == MSG_VOTE ? "vote" : "pre_vote")

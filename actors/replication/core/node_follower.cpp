@@ -37,7 +37,9 @@ void node::handle_append(const Message& m) {
 }
 
 void node::handle_heartbeat(const Message& m) {
-  log_.commit_to(m.commit()); // the leader sends at most our match index
+  // The leader sends at most our match index, which we hold; the clamp
+  // keeps any other value from reaching raft_log::commit_to's invariant.
+  log_.commit_to(std::min(m.commit(), log_.last_index()));
   auto resp = reply_to(m, MSG_HEARTBEAT_RESP);
   resp.set_context(m.context()); // a ReadIndex confirmation (thesis §6.4)
   send(std::move(resp));

@@ -125,6 +125,13 @@ bool node::send_snapshot(const std::string& to, progress& pr) {
     return false;
   }
   KEEL_RAFT_INVARIANT(snap->metadata().index() != 0, "entries compacted without a snapshot");
+  if (snap->metadata().index() == pr.refused_snapshot) {
+    // The follower cannot use this snapshot and would refuse it again: wait
+    // a snapshot timeout (for a newer one, or for it to catch up otherwise).
+    pr.become_snapshot(pr.refused_snapshot);
+    write_log(log_level::debug, "not resending refused snapshot to=" + to);
+    return false;
+  }
   pr.become_snapshot(snap->metadata().index());
   write_log(log_level::info, "sending snapshot to=" + to
                                  + " index=" + std::to_string(snap->metadata().index()));
@@ -162,6 +169,15 @@ void node::broadcast_heartbeat(const std::string& context) {
 void node::handle_append_response(const Message& m) {
   auto& pr = progress_.at(m.from());
   pr.recent_active = true;
+  if (m.reject() && m.context() == snapshot_refused_context) {
+    if (pr.state == progress_state::snapshot && m.index() == pr.pending_snapshot) {
+      write_log(log_level::warn, "snapshot refused by=" + m.from()
+                                     + " index=" + std::to_string(m.index()) + "; not resending it");
+      pr.refused_snapshot = m.index();
+      pr.snapshot_elapsed_ticks = 0;
+    }
+    return;
+  }
   if (m.reject()) {
     // §5.3: the follower's log does not hold our entry m.index(). It hinted
     // at (reject_hint, reject_term), the last entry that might match; skip

@@ -54,6 +54,7 @@ struct progress {
   bool probe_sent = false;        // probe state: an append is out; wait for its answer or a heartbeat
   uint64_t pending_snapshot = 0;  // snapshot state: index of the snapshot sent
   int snapshot_elapsed_ticks = 0; // snapshot state: ticks since it was sent (to retry a lost one)
+  uint64_t refused_snapshot = 0;  // index of a snapshot the follower refused: not sent again
   bool recent_active = false;     // heard from since the last check-quorum round (thesis §6.2)
   inflight_window inflight;       // replicate state: appends not yet acknowledged
 
