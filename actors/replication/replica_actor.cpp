@@ -11,6 +11,7 @@
 #include "actors/replication/core/memory_storage.hpp"
 #include "actors/replication/core/node.hpp"
 #include "actors/storage/core/client_request.hpp"
+#include "actors/storage/core/snapshot_check.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -242,8 +243,18 @@ void finish_ready(replica_actor* self, const raft::ready& rd,
 // Step 2-5 of the loop, once step 1 (persist) is durable.
 void after_persist(replica_actor* self, std::shared_ptr<raft::ready> rd) {
   auto& st = self->state;
-  if (rd->snapshot)
-    (void) st.mirror->apply_snapshot(*rd->snapshot);
+  if (rd->snapshot) {
+    // The storage actor has just made it durable; a mirror that refuses it
+    // would let Raft go on from a log the disk does not hold.
+    if (auto mirrored = st.mirror->apply_snapshot(*rd->snapshot); !mirrored.ok()) {
+      auto why = "shard=" + std::to_string(st.cfg.shard) + " snapshot at index "
+                 + std::to_string(rd->snapshot->metadata().index())
+                 + " persisted but not mirrored: " + raft::to_string(mirrored.code());
+      st.log->error("{}", why);
+      self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
+      return;
+    }
+  }
   if (!rd->entries.empty())
     st.mirror->append(rd->entries);
   if (rd->hard_state)
@@ -416,7 +427,9 @@ void tick(replica_actor* self) {
 
 // -- start-up -----------------------------------------------------------------
 
-void restore(replica_actor* self, const storage::ReplicaState& durable) {
+// False (and the actor quits) if the durable state cannot be restored: Raft
+// must not start on a log without the snapshot the disk holds.
+bool restore(replica_actor* self, const storage::ReplicaState& durable) {
   auto& st = self->state;
   st.mirror = std::make_unique<raft::memory_storage>();
   uint64_t applied = durable.applied().applied_index();
@@ -428,7 +441,13 @@ void restore(replica_actor* self, const storage::ReplicaState& durable) {
     for (auto& v : st.cfg.voters)
       snap.mutable_metadata()->add_voters(v);
     snap.set_data(durable.snapshot().SerializeAsString());
-    (void) st.mirror->apply_snapshot(snap);
+    if (auto mirrored = st.mirror->apply_snapshot(snap); !mirrored.ok()) {
+      auto why = "shard=" + std::to_string(st.cfg.shard) + " stored snapshot at applied index "
+                 + std::to_string(applied) + " cannot be restored: " + raft::to_string(mirrored.code());
+      st.log->error("{}", why);
+      self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
+      return false;
+    }
     from = applied + 1;
   }
   std::vector<raft::Entry> entries;
@@ -453,6 +472,27 @@ void restore(replica_actor* self, const storage::ReplicaState& durable) {
                durable.hard_state().term(), applied, st.mirror->first_index(),
                st.mirror->last_index());
   self->send(self, tick_atom_v);
+  return true;
+}
+
+// A peer's message into the core. A snapshot whose data could not be
+// installed is refused before the core sees it (and so before anything is
+// persisted): persisting it would throw in the storage actor, restarting it
+// and this replica, and the leader would send it again.
+void step_peer_message(replica_actor* self, const raft::Message& m) {
+  auto& st = self->state;
+  if (m.type() == raft::MSG_SNAPSHOT) {
+    if (auto problem = storage::check_snapshot_data(m.snapshot(), st.cfg.shard)) {
+      st.log->warn("shard={} refusing snapshot from {}: {}", st.cfg.shard, m.from(), *problem);
+      if (auto refused = st.raft->refuse_snapshot(m); !refused.ok())
+        st.log->warn("shard={} dropped message from {}: {}", st.cfg.shard, m.from(),
+                     refused.err().detail);
+      return;
+    }
+  }
+  if (auto stepped = st.raft->step(m); !stepped.ok())
+    st.log->warn("shard={} dropped message from {}: {}", st.cfg.shard, m.from(),
+                 stepped.err().detail);
 }
 
 // The follower best placed to take over (leadership transfer, thesis §3.10):
@@ -475,7 +515,7 @@ caf::behavior running(replica_actor* self) {
     [self](kv_atom, pb<kv::Request>& req) { return handle_request(self, req); },
     [self](raft_atom, pb<raft::MessageBatch>& batch) {
       for (auto& m : batch->messages())
-        self->state.raft->step(m);
+        step_peer_message(self, m);
       process_ready(self);
     },
     [self](tick_atom) { tick(self); },
@@ -540,7 +580,8 @@ caf::behavior replica(replica_actor* self, replica_config cfg) {
         .await(
           [self](pb<storage::ReplicaState>& durable) {
             self->state.ticks = 0;
-            restore(self, durable.msg);
+            if (!restore(self, durable.msg))
+              return;
             self->set_default_handler(caf::print_and_drop);
             self->become(running(self));
           },
