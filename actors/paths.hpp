@@ -6,6 +6,7 @@
 //   /<node>                            root supervisor
 //   /<node>/storage/shard-<s>          storage actor of shard s
 //   /<node>/replication/transport      the transport
+//   /<node>/replication/gate           the peer gate, published on the peer port
 //   /<node>/replication/shard-<s>      replica of shard s
 //   /<node>/monitor/membership         the peer watcher (keelctl members)
 //   /<node>/service                    the published client service
@@ -39,6 +40,11 @@ inline std::string replica(const std::string& root_path, uint32_t shard) {
 /// "<root>/replication/transport"
 inline std::string transport(const std::string& root_path) {
   return root_path + "/replication/transport";
+}
+
+/// "<root>/replication/gate"
+inline std::string peer_gate(const std::string& root_path) {
+  return root_path + "/replication/gate";
 }
 
 /// "<root>/monitor/membership"

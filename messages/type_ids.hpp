@@ -11,6 +11,7 @@
 #include "messages/admin.pb.h"
 #include "messages/command.pb.h"
 #include "messages/kv.pb.h"
+#include "messages/peer.pb.h"
 #include "messages/raft.pb.h"
 #include "messages/storage.pb.h"
 
@@ -34,6 +35,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(keel, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::Entry>))
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::HardState>))
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::raft::Snapshot>))
+
+  // Peer handshake and authenticated frames (peer.proto).
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::peer::PeerHello>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::peer::PeerChallenge>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::peer::PeerConfirm>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::peer::PeerAccepted>))
+  CAF_ADD_TYPE_ID(keel, (keel::pb<keel::peer::PeerFrame>))
 
   // Storage records (storage.proto).
   CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ShardSnapshot>))

@@ -7,7 +7,9 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/network/endpoint.hpp"
 #include "actors/paths.hpp"
+#include "actors/security/core/operator_proof.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "messages/type_ids.hpp"
@@ -21,6 +23,8 @@ struct service_state {
   static inline const char* name = "keel.service";
   service_config cfg;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::unique_ptr<security::operator_gate> operators; // remembers used proofs
+  uint64_t unexpected = 0; // messages no handler matches (dropped)
 };
 
 using service_actor = caf::stateful_actor<service_state>;
@@ -181,6 +185,13 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
   if (!st.cfg.fault_injection)
     return refused("fault injection is disabled on node " + st.cfg.node_id
                    + ": set [cluster] fault_injection = true in cluster.conf");
+  auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+  if (auto why = st.operators->check(req.msg, now_ms)) {
+    component_logger("node")->warn("fault request refused: {}", *why);
+    return refused("node " + st.cfg.node_id + " refused: " + *why);
+  }
   if (req->fault_case() == admin::FaultRequest::kCrashPath)
     return crash(self, req->crash_path());
   auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
@@ -193,37 +204,13 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
 caf::behavior service(service_actor* self, service_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& st = self->state;
-  // Publish through the middleman actor rather than io::publish(), which would
-  // block this scheduler thread. A previous incarnation of the service may
-  // still hold the port: close it first (the middleman handles both in order).
-  auto mm = self->system().middleman().actor_handle();
-  self->request(mm, std::chrono::seconds(10), caf::close_atom::value, st.cfg.port)
-    .then([] {}, [](caf::error&) { /* nothing was published there: fine */ });
-  self
-    ->request(mm, std::chrono::seconds(10), caf::publish_atom::value, st.cfg.port,
-              caf::actor_cast<caf::strong_actor_ptr>(self),
-              std::set<std::string>{}, st.cfg.host, true)
-    .then(
-      [self](uint16_t port) {
-        component_logger("node")->info("client service published on port {}", port);
-      },
-      [self](caf::error& err) {
-        component_logger("node")->error("cannot publish the client service on port {}: {}",
-                                        self->state.cfg.port,
-                                        self->system().render(err));
-        self->quit(err);
-      });
+  st.operators = std::make_unique<security::operator_gate>(*st.cfg.trust, st.cfg.node_id);
+  network::drop_unexpected(self, &st.unexpected);
+  network::publish_self(self, st.cfg.host, st.cfg.port, "client service");
   return {
     [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
     [self](tree_atom) { return tree(self); },
     [self](status_atom) { return status(self); },
-    // Raft traffic from a peer's transport: handed unchanged to ours, which
-    // checks the sender and routes each message to its shard's replica.
-    [self](raft_atom, pb<raft::MessageBatch>& batch) {
-      auto& st = self->state;
-      if (auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path)))
-        self->send(t, raft_atom_v, std::move(batch));
-    },
     [self](members_atom) -> caf::result<pb<admin::Members>> {
       auto& st = self->state;
       auto m = st.cfg.dir->get(paths::membership(st.cfg.root_path));

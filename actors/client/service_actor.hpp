@@ -2,7 +2,9 @@
 // (keelctl, keel-bench, the C++ client library) send it key-value requests and
 // operator queries; it validates input, routes each request to the actor that
 // serves the key's shard on this node, and answers the operator protocol
-// (tree, status, fault injection). Owned by the node's root supervisor.
+// (tree, status, fault injection: the last only for operators). It never
+// carries Raft traffic: peers talk to the peer gate on the peer port. Owned by
+// the node's root supervisor.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,9 @@
 namespace keel::sup {
 class directory;
 }
+namespace keel::security {
+class trust;
+}
 
 namespace keel::client {
 
@@ -29,7 +34,9 @@ struct service_config {
   uint32_t shards = 1;               // keyspace split
   std::vector<uint32_t> local_shards;// shards with a replica on this node
   storage::limits limits;            // key and value size limits
-  bool fault_injection = false;      // whether fault requests are honoured
+  bool fault_injection = false;      // whether fault requests are honoured (and then
+                                     // only with an operator proof checked against trust)
+  std::shared_ptr<const security::trust> trust;
   uint32_t request_timeout_ms = 4000;// how long to wait for the shard's actor
   std::shared_ptr<sup::directory> dir;
 };

@@ -11,7 +11,10 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/network/endpoint.hpp"
+#include "actors/replication/core/message_check.hpp"
 #include "actors/replication/core/transport_batching.hpp"
+#include "actors/replication/peer_dialer.hpp"
 #include "actors/replication/core/transport_faults.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
@@ -37,6 +40,10 @@ struct drop_counters {
   uint64_t unknown_peer = 0;      // from or to a node that is not configured
   uint64_t wrong_destination = 0; // inbound, `to` is another node
   uint64_t no_replica = 0;        // no local replica of the shard right now
+  uint64_t unauthenticated = 0;   // reported by the gate: frames of no session, bad MAC
+  uint64_t refused_handshakes = 0;// reported by the gate
+  uint64_t not_local = 0;         // orders from an anonymous or remote sender
+  uint64_t invalid = 0;           // authenticated messages refused by check_inbound
 };
 
 struct transport_state {
@@ -50,6 +57,7 @@ struct transport_state {
   reconnect_backoff backoff{{}, 0};
   drop_counters drops;
   bool flush_scheduled = false; // invariant: true iff a flush_atom is in the mailbox
+  std::set<uint32_t> local_shards;
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
 };
 
@@ -128,12 +136,13 @@ void flush(transport_actor* self) {
     p->messages_sent += n;
     p->batches_sent += 1;
     p->last_sent_ms = now;
-    // Fire and forget: never wait on a peer (Raft tolerates loss).
+    auto frame = make_pb(p->sealer->seal(batch.SerializeAsString()));
+    // Fire and forget: never wait on a peer (Raft tolerates loss). Anonymous,
+    // so that the transport's address never reaches another node.
     if (auto delay = st.faults.delay_ms(node); delay > 0)
-      self->delayed_send(p->handle, milliseconds(delay), raft_atom_v,
-                         make_pb(std::move(batch)));
+      caf::delayed_anon_send(p->handle, milliseconds(delay), raft_atom_v, std::move(frame));
     else
-      self->send(p->handle, raft_atom_v, make_pb(std::move(batch)));
+      caf::anon_send(p->handle, raft_atom_v, std::move(frame));
   }
 }
 
@@ -176,12 +185,22 @@ void receive_from(transport_actor* self, const std::string& from,
   }
   raft::MessageBatch accepted;
   bool heard = false;
+  raft::inbound_context ctx{st.cfg.node_id, from,
+                            [self](uint32_t shard) { return self->state.local_shards.count(shard) > 0; }};
   for (auto& m : *batch.mutable_messages()) {
-    if (m.to() != st.cfg.node_id) {
-      if (time_to_log(++st.drops.wrong_destination))
-        st.log->warn("dropping a message from={} for to={}: this is node {} "
-                     "({} such drops so far)",
-                     from, m.to(), st.cfg.node_id, st.drops.wrong_destination);
+    auto fault = raft::check_inbound(m, ctx);
+    if (fault && *fault != raft::message_fault::transport_only) {
+      ++st.drops.invalid;
+      ++p->messages_invalid;
+      auto rule = std::string{raft::to_string(*fault)};
+      ++p->invalid_by_rule[rule];
+      if (*fault == raft::message_fault::wrong_destination)
+        ++st.drops.wrong_destination;
+      if (time_to_log(p->messages_invalid))
+        st.log->warn("dropping an invalid message from={} type={} shard={} term={}: {} ({} "
+                     "invalid from {} so far)",
+                     from, static_cast<int>(m.type()), m.shard(), m.term(), rule,
+                     p->messages_invalid, from);
       continue;
     }
     if (st.faults.drops(from)) {
@@ -190,7 +209,7 @@ void receive_from(transport_actor* self, const std::string& from,
     }
     heard = true;
     ++p->messages_received;
-    if (m.type() != raft::MSG_TRANSPORT_HEARTBEAT)
+    if (!fault) // a transport heartbeat only feeds the detector
       *accepted.add_messages() = std::move(m);
   }
   // Any frame that got through is a heartbeat (Akka counts all traffic too);
@@ -201,19 +220,31 @@ void receive_from(transport_actor* self, const std::string& from,
     deliver_local(self, std::move(accepted), st.faults.delay_ms(from));
 }
 
-// Classifies each message of a frame by its `from` (see the header): this
-// node's own messages go out, everything else came in, grouped by sender.
+// Sends what local replicas wrote. A message that claims another sender is a
+// bug of this node, never input from a peer (those come through the gate).
 void route(transport_actor* self, raft::MessageBatch& batch) {
   auto& st = self->state;
-  std::map<std::string, raft::MessageBatch> inbound;
   for (auto& m : *batch.mutable_messages()) {
-    if (m.from() == st.cfg.node_id)
+    if (m.from() == st.cfg.node_id) {
       send_out(self, std::move(m));
-    else
-      *inbound[m.from()].add_messages() = std::move(m);
+    } else if (time_to_log(++st.drops.not_local)) {
+      st.log->error("dropping a local message that claims from={} (this is node {})", m.from(),
+                    st.cfg.node_id);
+    }
   }
-  for (auto& [from, msgs] : inbound)
-    receive_from(self, from, std::move(msgs));
+}
+
+// Orders come only from actors of this node: the gate, replicas, the
+// service, dialers and the transport's own timers. Anything anonymous or
+// remote is dropped, whatever it claims.
+bool from_local(transport_actor* self) {
+  auto& sender = self->current_sender();
+  if (sender && sender->node() == self->node())
+    return true;
+  if (time_to_log(++self->state.drops.not_local))
+    self->state.log->warn("dropping an order from a non-local sender ({} so far)",
+                          self->state.drops.not_local);
+  return false;
 }
 
 // -- connections --------------------------------------------------------------
@@ -225,29 +256,42 @@ void schedule_reconnect(transport_actor* self, peer& p) {
   self->delayed_send(self, milliseconds(delay), connect_atom_v, p.addr.id);
 }
 
-void on_connect_failed(transport_actor* self, peer& p, const std::string& why) {
+// The connection to `p` is gone (or never came up): forget its session and
+// whatever waits for it, and try again after a backoff.
+void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   auto& st = self->state;
+  bool was_up = p.connected();
   p.connecting = false;
-  ++p.reconnect_attempts;
-  // Log the first failure, then at each power of two: a peer that stays away
-  // for minutes costs a dozen lines, not thousands.
-  auto n = p.reconnect_attempts;
-  if ((n & (n - 1)) == 0)
-    st.log->warn("cannot connect to peer={} address={}: {} (attempt {})", p.addr.id,
-                 p.address(), why, n);
+  p.dialer = caf::actor{};
+  p.handle = caf::actor{};
+  p.sealer.reset();
+  p.messages_dropped += st.out.discard(p.addr.id);
+  if (was_up) {
+    p.state_since_ms = now_ms(self);
+    st.log->warn("lost connection to peer={} address={}: {}", p.addr.id, p.address(), why);
+  } else {
+    ++p.reconnect_attempts;
+    // Log the first failure, then at each power of two: a peer that stays
+    // away for minutes costs a dozen lines, not thousands.
+    auto n = p.reconnect_attempts;
+    if ((n & (n - 1)) == 0)
+      st.log->warn("cannot connect to peer={} address={}: {} (attempt {})", p.addr.id,
+                   p.address(), why, n);
+  }
   schedule_reconnect(self, p);
 }
 
-void on_connected(transport_actor* self, peer& p, caf::actor handle) {
+void on_authenticated(transport_actor* self, peer& p, caf::actor gate, uint64_t session,
+                      std::string key) {
   auto& st = self->state;
   p.connecting = false;
   // Replace, never compare: a peer that restarted on the same port is a new
   // actor even where a handle compares equal (field guide, "Reconnecting").
-  p.handle = std::move(handle);
-  self->monitor(p.handle);
+  p.handle = std::move(gate);
+  p.sealer.emplace(security::session_keys{session, std::move(key), p.addr.id});
   p.state_since_ms = now_ms(self);
-  st.log->info("connected to peer={} address={} after {} failed attempts", p.addr.id,
-               p.address(), p.reconnect_attempts);
+  st.log->info("connected to peer={} address={} (authenticated) after {} failed attempts",
+               p.addr.id, p.address(), p.reconnect_attempts);
   p.reconnect_attempts = 0;
 }
 
@@ -256,37 +300,34 @@ void connect(transport_actor* self, peer& p) {
   if (p.connected() || p.connecting)
     return;
   p.connecting = true;
-  auto id = p.addr.id;
-  // Asynchronous: io::remote_actor() would block this scheduler thread, and
-  // forever on a frozen peer without middleman heartbeats (field guide §0.7).
-  self
-    ->request(st.connector, milliseconds(st.cfg.connect_timeout_ms),
-              caf::connect_atom::value, p.addr.host, p.addr.port)
-    .then(
-      [self, id](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
-        auto* p = self->state.peers.find(id);
-        if (!ptr)
-          on_connect_failed(self, *p, "no actor is published on that port");
-        else
-          on_connected(self, *p, caf::actor_cast<caf::actor>(std::move(ptr)));
-      },
-      [self, id](caf::error& err) {
-        auto* p = self->state.peers.find(id);
-        on_connect_failed(self, *p, self->system().render(err));
-      });
+  dialer_config dc;
+  dc.transport = self;
+  dc.connector = st.connector;
+  dc.trust = st.cfg.trust;
+  dc.self = st.cfg.node_id;
+  dc.peer = p.addr.id;
+  dc.host = p.addr.host;
+  dc.port = p.addr.port;
+  dc.timeout_ms = st.cfg.connect_timeout_ms;
+  p.dialer = spawn_dialer(self->system(), std::move(dc));
+  self->monitor(p.dialer);
 }
 
+// A dialer that exits without having reported (it crashed) counts as a lost
+// connection; one that reported first was already handled.
 void on_down(transport_actor* self, const caf::down_msg& dm) {
-  auto& st = self->state;
-  auto* p = st.peers.find_by_handle(dm.source);
-  if (!p)
-    return; // a connection that was already replaced
-  p->handle = caf::actor{};
-  p->state_since_ms = now_ms(self);
-  p->messages_dropped += st.out.discard(p->addr.id);
-  st.log->warn("lost connection to peer={} address={}: {}", p->addr.id, p->address(),
-               self->system().render(dm.reason));
-  schedule_reconnect(self, *p);
+  if (auto* p = self->state.peers.find_by_dialer(dm.source))
+    on_link_down(self, *p, "connection owner exited: " + self->system().render(dm.reason));
+}
+
+// From a dialer: authenticated, or failed / lost. Reports of a dialer that
+// was already replaced are ignored.
+peer* reporting_peer(transport_actor* self, const std::string& id) {
+  auto* p = self->state.peers.find(id);
+  auto& sender = self->current_sender();
+  if (!p || !sender || !p->dialer || sender->address() != p->dialer.address())
+    return nullptr;
+  return p;
 }
 
 // -- idle heartbeats ----------------------------------------------------------
@@ -322,6 +363,8 @@ pb<admin::Members> members(transport_actor* self) {
   out.set_dropped_unknown_peer(st.drops.unknown_peer);
   out.set_dropped_wrong_destination(st.drops.wrong_destination);
   out.set_dropped_no_replica(st.drops.no_replica);
+  out.set_dropped_unauthenticated(st.drops.unauthenticated);
+  out.set_refused_handshakes(st.drops.refused_handshakes);
   auto* me = out.add_nodes();
   me->set_node_id(st.cfg.node_id);
   me->set_address(st.cfg.address);
@@ -339,6 +382,9 @@ pb<admin::Members> members(transport_actor* self) {
     info->set_batches_sent(p.batches_sent);
     info->set_messages_received(p.messages_received);
     info->set_messages_dropped(p.messages_dropped);
+    info->set_messages_invalid(p.messages_invalid);
+    for (auto& [rule, n] : p.invalid_by_rule)
+      (*info->mutable_invalid_by_rule())[rule] = n;
     info->set_phi(p.detector.phi(now));
     if (!p.detector.last_heartbeat_ms())
       info->set_verdict("unknown");
@@ -374,6 +420,8 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
   st.peers = peer_set(st.cfg.peers, st.cfg.failure_detector);
   st.out = outbox(st.cfg.max_pending_per_peer);
   st.faults = fault_rules(peer_ids(st.cfg.peers), st.cfg.seed);
+  st.local_shards = {st.cfg.local_shards.begin(), st.cfg.local_shards.end()};
+  network::drop_unexpected(self, &st.drops.not_local);
   // A different stream for jitter, so that fault draws do not shift retries.
   st.backoff = reconnect_backoff(st.cfg.reconnect, st.cfg.seed ^ 0x9e3779b97f4a7c15ULL);
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
@@ -386,15 +434,59 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
     self->delayed_send(self, milliseconds(st.cfg.idle_heartbeat_ms), tick_atom_v);
   st.log->info("transport started node={} peers={}", st.cfg.node_id, st.cfg.peers.size());
   return {
-    [self](raft_atom, pb<raft::MessageBatch>& batch) { route(self, batch.msg); },
-    [self](flush_atom) { flush(self); },
+    [self](raft_atom, pb<raft::MessageBatch>& batch) {
+      if (from_local(self))
+        route(self, batch.msg);
+    },
+    [self](raft_atom, const std::string& from, pb<raft::MessageBatch>& batch) {
+      if (from_local(self))
+        receive_from(self, from, std::move(batch.msg));
+    },
+    [self](peer_atom, uint64_t unauthenticated, uint64_t refused) {
+      if (!from_local(self))
+        return;
+      self->state.drops.unauthenticated += unauthenticated;
+      self->state.drops.refused_handshakes += refused;
+    },
+    [self](peer_atom, const std::string& id, caf::actor& gate, uint64_t session,
+           std::string& key) {
+      if (!from_local(self))
+        return;
+      if (auto* p = reporting_peer(self, id))
+        on_authenticated(self, *p, std::move(gate), session, std::move(key));
+    },
+    [self](peer_atom, const std::string& id, const std::string& why) {
+      if (!from_local(self))
+        return;
+      if (auto* p = reporting_peer(self, id)) {
+        self->demonitor(p->dialer);
+        on_link_down(self, *p, why);
+      }
+    },
+    [self](flush_atom) {
+      if (from_local(self))
+        flush(self);
+    },
     [self](connect_atom, const std::string& peer_id) {
+      if (!from_local(self))
+        return;
       if (auto* p = self->state.peers.find(peer_id))
         connect(self, *p);
     },
-    [self](tick_atom) { on_tick(self); },
-    [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req.msg); },
-    [self](members_atom) { return members(self); },
+    [self](tick_atom) {
+      if (from_local(self))
+        on_tick(self);
+    },
+    [self](fault_atom, pb<admin::FaultRequest>& req) -> caf::result<pb<admin::FaultResponse>> {
+      if (!from_local(self))
+        return caf::make_error(caf::sec::unexpected_message);
+      return fault(self, req.msg);
+    },
+    [self](members_atom) -> caf::result<pb<admin::Members>> {
+      if (!from_local(self))
+        return caf::make_error(caf::sec::unexpected_message);
+      return members(self);
+    },
   };
 }
 
@@ -419,7 +511,8 @@ transport_config make_transport_config(const config::cluster_config& cfg,
   t.address = self->host + ":" + std::to_string(self->port);
   for (auto& n : cfg.nodes)
     if (n.id != node_id)
-      t.peers.push_back({n.id, n.host, n.port});
+      t.peers.push_back({n.id, n.host, n.peer_port});
+  t.local_shards = cfg.shards_on(node_id);
   t.root_path = "/" + node_id;
   t.dir = std::move(dir);
   auto beat = cfg.timing.transport_heartbeat_ms;

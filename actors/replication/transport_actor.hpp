@@ -1,21 +1,28 @@
 // The transport: one actor per node (supervision path <root>/replication/
 // transport) that carries Raft traffic between the nodes of the cluster.
 // Local replicas hand it their outgoing messages; it batches them per peer node
-// and sends one frame per peer per turn to the peer's published actor (the
-// client service), which forwards it to that node's transport; inbound frames
-// are checked, put through the fault rules and handed to the local replica of
-// each shard. It keeps a connection to every peer, reconnects with backoff,
-// and runs a phi-accrual failure detector per peer (keelctl members), fed by
-// every frame that arrives; a peer that got no frame for a while receives a
-// MSG_TRANSPORT_HEARTBEAT, which the receiving transport counts and drops.
+// and sends one authenticated frame (peer.proto, PeerFrame) per peer per turn
+// to the peer's gate (actors/replication/peer_gate_actor.hpp), published on
+// the peer's peer_port. Each connection is owned by a dialer actor
+// (peer_dialer.hpp) that authenticates it first. Inbound traffic arrives from
+// the local gate with the sender's proven node id; every message is checked
+// against it and against the rules of raft::check_inbound, put through the
+// fault rules and handed to the local replica of its shard. It reconnects with
+// backoff and runs a phi-accrual failure detector per peer (keelctl members),
+// fed by every frame that arrives; a peer that got no frame for a while
+// receives a MSG_TRANSPORT_HEARTBEAT, which the receiving transport counts and
+// drops.
+//
+// It takes orders only from actors of its own node: a message whose sender is
+// anonymous or remote is dropped. Its address never leaves the node (frames
+// are sent anonymously; the dialers request and monitor).
 //
 // Messages (all asynchronous unless an answer is listed):
-//   (raft_atom, pb<raft::MessageBatch>)  from local replicas and, through the
-//        local service, from remote transports. Each message is classified on
-//        its own: `from == node_id` means outbound (written by a local replica;
-//        to a peer, or delivered locally when `to == node_id`), anything else
-//        is inbound. One atom serves both because the service forwards frames
-//        unchanged and a replica never needs to know which way a message goes.
+//   (raft_atom, pb<raft::MessageBatch>)  from local replicas: their own messages
+//        (from == node_id), to peers or, when to == node_id, delivered locally.
+//   (raft_atom, std::string from, pb<raft::MessageBatch>)  from the local gate:
+//        authenticated traffic of node `from`.
+//   (peer_atom, ...)  from the gate (drop counts) and the dialers (see there).
 //   (fault_atom, pb<admin::FaultRequest>) -> pb<admin::FaultResponse>
 //        partition, heal, drop, delay (the service checks fault_injection).
 //   (members_atom) -> pb<admin::Members>
@@ -39,6 +46,9 @@
 namespace keel::config {
 struct cluster_config;
 }
+namespace keel::security {
+class trust;
+}
 namespace keel::sup {
 class directory;
 }
@@ -51,6 +61,9 @@ struct transport_config {
   std::string node_id;              // this node, e.g. "n1"
   std::string address;              // this node's host:port (shown by members)
   std::vector<peer_address> peers;  // every other node of cluster.conf, in file order
+                                    // (at its peer_port)
+  std::vector<uint32_t> local_shards; // shards with a replica on this node
+  std::shared_ptr<const security::trust> trust; // proves this node's id to peers
   std::string root_path;            // this node's supervision root, e.g. "/n1"
   std::shared_ptr<sup::directory> dir; // finds local replicas by path
   backoff_bounds reconnect{50, 2000}; // delay bounds between connection attempts
@@ -66,7 +79,8 @@ struct transport_config {
                                     // is invalid (tests substitute a fake network)
 };
 
-/// The transport settings of node `node_id` in a validated cluster.conf:
+/// The transport settings of node `node_id` in a validated cluster.conf
+/// (trust is left empty: keel-node loads it):
 /// peers, phi threshold (timing.failure_detector_phi), idle heartbeats at
 /// timing.transport_heartbeat_ms, and a seed derived from the node id.
 // REQUIRES: cfg.find_node(node_id) != nullptr.

@@ -15,9 +15,9 @@ peer* peer_set::find(const std::string& id) {
   return nullptr;
 }
 
-peer* peer_set::find_by_handle(const caf::actor_addr& addr) {
+peer* peer_set::find_by_dialer(const caf::actor_addr& addr) {
   for (auto& p : peers_)
-    if (p.handle && p.handle.address() == addr)
+    if (p.dialer && p.dialer.address() == addr)
       return &p;
   return nullptr;
 }

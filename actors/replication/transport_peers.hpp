@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "caf/actor_addr.hpp"
 
 #include "actors/monitor/core/phi_accrual.hpp"
+#include "actors/security/core/frame_seal.hpp"
 
 namespace keel::transport {
 
@@ -19,7 +22,7 @@ namespace keel::transport {
 struct peer_address {
   std::string id;   // node id, e.g. "n2"
   std::string host; // e.g. "127.0.0.1"
-  uint16_t port = 0;
+  uint16_t port = 0; // its peer port: where its peer gate listens
 };
 
 /// What the transport knows about one peer node.
@@ -28,10 +31,13 @@ struct peer {
     : addr(std::move(a)), detector(fd) {}
 
   peer_address addr;
-  caf::actor handle;             // the peer's published actor; invalid while down.
-                                 // A reconnect stores a new handle: never compare
-                                 // it with an old one (field guide, "Reconnecting").
-  bool connecting = false;       // a connect request is in flight
+  caf::actor handle;             // the peer's gate; invalid while down. A reconnect
+                                 // stores a new handle: never compare it with an
+                                 // old one (field guide, "Reconnecting").
+  caf::actor dialer;             // the local actor that owns the connection
+                                 // (connects, authenticates, watches it)
+  std::optional<security::frame_sealer> sealer; // the session's keys, once authenticated
+  bool connecting = false;       // a dialer is at work
   uint64_t state_since_ms = 0;   // when it last became connected or disconnected
   uint32_t reconnect_attempts = 0; // failed attempts since it was last connected
   uint64_t last_sent_ms = 0;     // when a frame last left for it
@@ -39,9 +45,11 @@ struct peer {
   uint64_t batches_sent = 0;
   uint64_t messages_received = 0;
   uint64_t messages_dropped = 0; // to or from it, for any reason
+  uint64_t messages_invalid = 0; // from it, authenticated but refused by raft::check_inbound
+  std::map<std::string, uint64_t> invalid_by_rule; // the same, by rule
   monitor::phi_accrual detector; // fed by every frame that arrives from it
 
-  bool connected() const { return static_cast<bool>(handle); }
+  bool connected() const { return static_cast<bool>(handle) && sealer.has_value(); }
   std::string address() const { return addr.host + ":" + std::to_string(addr.port); }
 };
 
@@ -54,9 +62,9 @@ public:
   /// The peer with node id `id`, or nullptr if it is not configured.
   peer* find(const std::string& id);
 
-  /// The peer whose current connection is `addr`, or nullptr (e.g. a late
-  /// down message of a connection that was already replaced).
-  peer* find_by_handle(const caf::actor_addr& addr);
+  /// The peer whose current dialer is `addr`, or nullptr (e.g. a late down
+  /// message of a connection that was already replaced).
+  peer* find_by_dialer(const caf::actor_addr& addr);
 
   std::vector<peer>& all() { return peers_; }
   const std::vector<peer>& all() const { return peers_; }

@@ -19,7 +19,28 @@ namespace keel::config {
 struct node_config {
   std::string id;    // unique, [A-Za-z0-9_-]{1,32}, e.g. "n1"
   std::string host;  // address to bind and to dial, e.g. "127.0.0.1"
-  uint16_t port = 0; // the node's CAF middleman port (peers and clients)
+  uint16_t port = 0; // the node's client port: the client service is published here
+  uint16_t peer_port = 0; // the node's peer port: only the peer gate is published here
+                          // (Raft traffic after a peer handshake); default port + 1000
+  std::string cert_file;  // [tls]: this node's certificate (PEM chain, CN = id,
+                          // OU = keel-node); absolute; empty without TLS
+  std::string key_file;   // [tls]: its private key (PEM); absolute; empty without TLS
+};
+
+/// Transport security ([tls] and [cluster] insecure_plaintext / secret_file).
+/// With TLS, every connection is mutual TLS against ca_file, and a peer proves
+/// its node id with the key of its certificate in the peer handshake. Without
+/// TLS, peers prove that they know the cluster secret (secret_file).
+struct security_config {
+  std::string ca_file;          // [tls] ca_file: absolute; empty = TLS off
+  std::string client_cert_file; // [tls] client_cert: what keelctl and keel-bench
+  std::string client_key_file;  // [tls] client_key:  present (optional; flags override)
+  bool insecure_plaintext = false; // [cluster] insecure_plaintext: allow a plaintext
+                                   // cluster on addresses outside 127.0.0.0/8
+  std::string secret_file;      // [cluster] secret_file: absolute; default
+                                // <data_dir>/cluster.secret (created by the first node)
+
+  bool tls() const { return !ca_file.empty(); }
 };
 
 /// Raft and failure-detection timing. All Raft timing is expressed in ticks of
@@ -65,6 +86,7 @@ struct cluster_config {
   raft_config raft;
   limits_config limits;
   log_config log;
+  security_config security;
   std::vector<node_config> nodes;   // in file order; invariant: unique ids and host:port
 
   /// The node with this id, or nullptr.

@@ -16,11 +16,14 @@
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
+#include "caf/openssl/manager.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/security/core/trust.hpp"
 #include "actors/storage/engine/engine.hpp"
+#include "apps/common/cluster_secret.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
 #include "apps/common/pid_file.hpp"
@@ -40,9 +43,18 @@ constexpr int exit_failure = 1;
 // CAF settings shared by every node (and by clients: see actors/client): the
 // sharing scheduler with inline deserialization halves loopback latency, and
 // heartbeats plus a connection timeout let a node notice a frozen peer. Both
-// ends of a connection must use the same heartbeat settings.
-void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& cc) {
+// ends of a connection must use the same heartbeat settings. A TLS cluster
+// loads CAF's openssl module: every listener and every dial is then mutual TLS
+// against the cluster's CA (actors/network/endpoint.hpp).
+void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& cc,
+                   const config::node_config& me) {
   cfg.load<caf::io::middleman>();
+  if (cc.security.tls()) {
+    cfg.load<caf::openssl::manager>();
+    cfg.set("openssl.cafile", cc.security.ca_file);
+    cfg.set("openssl.certificate", me.cert_file);
+    cfg.set("openssl.key", me.key_file);
+  }
   register_message_types(cfg);
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", 2);
@@ -84,6 +96,28 @@ sigset_t handled_signals() {
   return set;
 }
 
+// What the node proves its id with: its certificate (TLS), or the cluster
+// secret (plaintext; created on first start). The config was validated, so
+// a plaintext cluster here is on loopback or explicitly insecure.
+security::or_error<security::trust> load_trust(const config::cluster_config& cc,
+                                               const config::node_config& me) {
+  auto log = component_logger("node");
+  if (cc.security.tls()) {
+    auto t = security::trust::with_certificates(cc.security.ca_file, me.cert_file, me.key_file);
+    if (std::holds_alternative<security::trust>(t))
+      log->info("TLS: CA {}, certificate {}", cc.security.ca_file, me.cert_file);
+    return t;
+  }
+  if (cc.security.insecure_plaintext)
+    log->warn("INSECURE: plaintext cluster ([cluster] insecure_plaintext = true): traffic is "
+              "neither encrypted nor are clients authenticated; peers prove membership with "
+              "the cluster secret only (docs/security.md)");
+  auto secret = config::load_cluster_secret(cc.security.secret_file, /*create=*/true);
+  if (secret.index() == 1)
+    return std::get<1>(secret);
+  return security::trust::with_secret(std::move(std::get<0>(secret)));
+}
+
 int run(const config::cluster_config& cc, const config::node_config& me) {
   auto set = handled_signals();
   namespace fs = std::filesystem;
@@ -117,13 +151,23 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
   std::shared_ptr<storage::engine> engine =
     std::move(std::get<std::unique_ptr<storage::engine>>(opened));
 
+  auto trust = load_trust(cc, me);
+  if (auto* err = std::get_if<std::string>(&trust)) {
+    log->critical("{}", *err);
+    std::cerr << "keel-node: " << *err << "\n";
+    remove_pid_file(pid_path);
+    return exit_failure;
+  }
+  std::shared_ptr<const security::trust> shared_trust =
+    std::make_shared<security::trust>(std::move(std::get<security::trust>(trust)));
+
   int code = 0;
   {
     caf::actor_system_config cfg;
-    configure_caf(cfg, cc);
+    configure_caf(cfg, cc, me);
     caf::actor_system sys{cfg};
     auto directory = std::make_shared<sup::directory>();
-    auto root = node::spawn_node_tree(sys, cc, me, engine, directory);
+    auto root = node::spawn_node_tree(sys, cc, me, engine, directory, shared_trust);
     std::vector<std::string> replicas;
     for (auto shard : cc.shards_on(me.id))
       replicas.push_back(paths::replica(paths::root(me.id), shard));
@@ -148,7 +192,11 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     signals.join();
     // The published service is dead by now, but the middleman still maps the
     // port to it; close it so the actor system can shut down.
-    caf::anon_send(sys.middleman().actor_handle(), caf::close_atom::value, me.port);
+    auto ep = sys.has_openssl_manager()
+                ? caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle())
+                : caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
+    caf::anon_send(ep, caf::close_atom::value, me.port);
+    caf::anon_send(ep, caf::close_atom::value, me.peer_port);
   }
   remove_pid_file(pid_path);
   spdlog::shutdown();

@@ -5,6 +5,7 @@
 #include "actors/client/service_actor.hpp"
 #include "actors/monitor/membership_actor.hpp"
 #include "actors/paths.hpp"
+#include "actors/replication/peer_gate_actor.hpp"
 #include "actors/replication/replica_actor.hpp"
 #include "actors/replication/transport_actor.hpp"
 #include "actors/storage/engine/engine.hpp"
@@ -37,22 +38,42 @@ sup::supervisor_spec storage_tree(const config::cluster_config& cfg,
   return spec;
 }
 
-// The transport first: replicas send through it from their first turn.
+// The transport first: replicas send through it from their first turn. The
+// gate next: it hands what peers send to the transport.
 sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
                                       const config::node_config& self,
-                                      std::shared_ptr<sup::directory> dir) {
+                                      std::shared_ptr<sup::directory> dir,
+                                      std::shared_ptr<const security::trust> trust) {
   sup::supervisor_spec spec;
   spec.f = {sup::strategy::one_for_one, 10, 10'000};
   // A replica whose storage actor is restarting fails to start; retry soon.
   spec.f.retry_delay_ms = 100;
   sup::child_spec transport;
   transport.id = "transport";
-  transport.start = [tc = transport::make_transport_config(cfg, self.id, dir)](
-                      const sup::start_context& ctx) -> caf::expected<caf::actor> {
+  auto tc = transport::make_transport_config(cfg, self.id, dir);
+  tc.trust = trust;
+  transport.start = [tc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return transport::spawn_transport(ctx.supervisor->system(), tc);
   };
   transport.shutdown = sup::shutdown_spec::after_ms(2000);
   spec.children.push_back(std::move(transport));
+  transport::peer_gate_config gc;
+  gc.node_id = self.id;
+  gc.root_path = paths::root(self.id);
+  gc.host = self.host;
+  gc.peer_port = self.peer_port;
+  for (auto& n : cfg.nodes)
+    if (n.id != self.id)
+      gc.members.push_back(n.id);
+  gc.trust = trust;
+  gc.dir = dir;
+  sup::child_spec gate;
+  gate.id = "gate";
+  gate.start = [gc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return transport::spawn_peer_gate(ctx.supervisor->system(), gc);
+  };
+  gate.shutdown = sup::shutdown_spec::after_ms(2000);
+  spec.children.push_back(std::move(gate));
   for (auto shard : cfg.shards_on(self.id)) {
     sup::child_spec child;
     child.id = paths::shard_id(shard);
@@ -71,14 +92,15 @@ sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
 caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
                            const config::node_config& self,
                            std::shared_ptr<storage::engine> engine,
-                           std::shared_ptr<sup::directory> dir) {
+                           std::shared_ptr<sup::directory> dir,
+                           std::shared_ptr<const security::trust> trust) {
   auto root_path = paths::root(self.id);
   sup::supervisor_spec root;
   root.f = {sup::strategy::rest_for_one, 3, 10'000};
   root.children.push_back(
     sup::supervisor_child("storage", storage_tree(cfg, self, engine)));
   root.children.push_back(
-    sup::supervisor_child("replication", replication_tree(cfg, self, dir)));
+    sup::supervisor_child("replication", replication_tree(cfg, self, dir, trust)));
   sup::supervisor_spec monitor{{sup::strategy::one_for_one, 5, 10'000}, {}};
   sup::child_spec membership;
   membership.id = "membership";
@@ -100,6 +122,7 @@ caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config&
   svc.local_shards = cfg.shards_on(self.id);
   svc.limits = limits_of(cfg);
   svc.fault_injection = cfg.fault_injection;
+  svc.trust = trust;
   svc.dir = dir;
   sup::child_spec service;
   service.id = "service";

@@ -2,7 +2,8 @@
 //
 //   /<node>               root        rest_for_one (storage -> replication -> monitor -> service)
 //   ├── storage           supervisor  one_for_one: shard-<s> storage actors
-//   ├── replication       supervisor  one_for_one: transport, then shard-<s> Raft replicas
+//   ├── replication       supervisor  one_for_one: transport, gate (published on the
+//   │                                 peer port), then shard-<s> Raft replicas
 //   ├── monitor           supervisor  one_for_one: membership (watches the failure detectors)
 //   └── service           worker      the published client service
 //
@@ -22,13 +23,18 @@ class engine;
 namespace keel::sup {
 class directory;
 }
+namespace keel::security {
+class trust;
+}
 
 namespace keel::node {
 
-/// Spawns the node's root supervisor; its children start in order.
+/// Spawns the node's root supervisor; its children start in order. `trust`
+/// is what the node proves its id with and checks peers and operators against.
 caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
                            const config::node_config& self,
                            std::shared_ptr<storage::engine> engine,
-                           std::shared_ptr<sup::directory> dir);
+                           std::shared_ptr<sup::directory> dir,
+                           std::shared_ptr<const security::trust> trust);
 
 } // namespace keel::node

@@ -1,0 +1,108 @@
+#include "actors/replication/peer_dialer.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "caf/all.hpp"
+
+#include "actors/network/endpoint.hpp"
+#include "actors/security/core/peer_handshake.hpp"
+#include "messages/type_ids.hpp"
+
+namespace keel::transport {
+
+namespace {
+
+struct dialer_state {
+  static inline const char* name = "keel.peer_dialer";
+  dialer_config cfg;
+  std::unique_ptr<security::dialer_handshake> handshake;
+  caf::actor gate;
+  bool up = false;
+};
+
+using dialer_actor = caf::stateful_actor<dialer_state>;
+
+int64_t wall_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void fail(dialer_actor* self, const std::string& why) {
+  auto& st = self->state;
+  self->send(st.cfg.transport, peer_atom_v, st.cfg.peer, why);
+  self->quit();
+}
+
+std::chrono::milliseconds step_timeout(dialer_actor* self) {
+  return std::chrono::milliseconds(self->state.cfg.timeout_ms);
+}
+
+void confirm(dialer_actor* self, const peer::PeerChallenge& c) {
+  auto& st = self->state;
+  auto outcome = st.handshake->on_challenge(c, wall_seconds());
+  if (auto* err = std::get_if<std::string>(&outcome))
+    return fail(self, *err);
+  auto& [msg, k] = std::get<0>(outcome);
+  security::session_keys keys = std::move(k);
+  self->request(st.gate, step_timeout(self), peer_atom_v, make_pb(std::move(msg)))
+    .then(
+      [self, keys = std::move(keys)](pb<peer::PeerAccepted>& a) mutable {
+        auto& st = self->state;
+        if (!a->error().empty() || a->session() != keys.session)
+          return fail(self, "the peer refused our proof: " + a->error().substr(0, 200));
+        st.up = true;
+        self->monitor(st.gate);
+        self->send(st.cfg.transport, peer_atom_v, st.cfg.peer, st.gate, keys.session,
+                   std::move(keys.key));
+      },
+      [self](caf::error& err) { fail(self, "handshake: " + self->system().render(err)); });
+}
+
+void hello(dialer_actor* self) {
+  auto& st = self->state;
+  self
+    ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()))
+    .then([self](pb<peer::PeerChallenge>& c) { confirm(self, c.msg); },
+          [self](caf::error& err) { fail(self, "handshake: " + self->system().render(err)); });
+}
+
+caf::behavior dialer(dialer_actor* self, dialer_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.handshake = std::make_unique<security::dialer_handshake>(*st.cfg.trust, st.cfg.self,
+                                                              st.cfg.peer);
+  network::drop_unexpected(self);
+  self->monitor(st.cfg.transport);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (dm.source == st.cfg.transport.address())
+      return self->quit(); // nobody left to report to
+    if (dm.source == st.gate.address())
+      fail(self, "connection lost: " + self->system().render(dm.reason));
+  });
+  // Asynchronous: io::remote_actor() would block this scheduler thread, and
+  // forever on a frozen peer without middleman heartbeats (field guide §0.7).
+  self
+    ->request(st.cfg.connector, step_timeout(self), caf::connect_atom::value, st.cfg.host,
+              st.cfg.port)
+    .then(
+      [self](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+        if (!ptr)
+          return fail(self, "no actor is published on that port");
+        self->state.gate = caf::actor_cast<caf::actor>(std::move(ptr));
+        hello(self);
+      },
+      [self](caf::error& err) { fail(self, self->system().render(err)); });
+  // Only responses and down messages matter; a no-op keeps the actor alive.
+  return {[](ping_atom) {}};
+}
+
+} // namespace
+
+caf::actor spawn_dialer(caf::actor_system& sys, dialer_config cfg) {
+  return sys.spawn(dialer, std::move(cfg));
+}
+
+} // namespace keel::transport

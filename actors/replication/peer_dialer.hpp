@@ -1,0 +1,46 @@
+// The peer dialer: one short-lived actor per connection from this node's
+// transport to one peer's gate. It connects to the peer port, runs the
+// handshake (actors/security/core/peer_handshake.hpp) and, once the gate
+// accepted it, tells the transport the gate's handle and the session keys;
+// then it watches the connection and reports its loss.
+//
+// Why a separate actor: whatever the transport sent or monitored over the
+// network would reveal its address to the other side, and the transport takes
+// orders from local actors only. The dialer is the one that requests and
+// monitors; the transport itself only sends frames anonymously.
+//
+// To the transport (the one that spawned it; it monitors the transport and
+// exits with it):
+//   (peer_atom, std::string peer, caf::actor gate, uint64_t session, std::string key)
+//        connected and authenticated;
+//   (peer_atom, std::string peer, std::string why)
+//        the attempt failed, or the connection was lost; the dialer then exits.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "caf/fwd.hpp"
+#include "caf/actor.hpp"
+
+namespace keel::security {
+class trust;
+}
+
+namespace keel::transport {
+
+struct dialer_config {
+  caf::actor transport;  // gets the outcome
+  caf::actor connector;  // answers (connect_atom, host, port) like CAF's middleman actor
+  std::shared_ptr<const security::trust> trust;
+  std::string self;      // this node's id
+  std::string peer;      // the node it dials
+  std::string host;
+  uint16_t port = 0;     // the peer's peer_port
+  uint32_t timeout_ms = 2000; // per step
+};
+
+caf::actor spawn_dialer(caf::actor_system& sys, dialer_config cfg);
+
+} // namespace keel::transport

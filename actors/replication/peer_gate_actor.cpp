@@ -1,0 +1,138 @@
+#include "actors/replication/peer_gate_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "caf/all.hpp"
+
+#include "actors/network/endpoint.hpp"
+#include "actors/paths.hpp"
+#include "actors/security/core/frame_seal.hpp"
+#include "actors/security/core/peer_handshake.hpp"
+#include "apps/common/logging.hpp"
+#include "messages/type_ids.hpp"
+#include "supervisors/directory.hpp"
+
+namespace keel::transport {
+
+namespace {
+
+// A refusal that keeps happening is logged at its 1st, 1000th, 2000th, ...
+// occurrence: an attacker must not be able to flood the log.
+bool time_to_log(uint64_t count) {
+  return count == 1 || count % 1000 == 0;
+}
+
+struct gate_state {
+  static inline const char* name = "keel.peer_gate";
+  peer_gate_config cfg;
+  std::unique_ptr<security::gate_handshakes> handshakes;
+  std::map<std::string, security::frame_opener> sessions; // by peer node id: its latest
+  std::map<uint64_t, std::string> peer_of_session;
+  uint64_t unauthenticated = 0; // frames refused (no session, bad MAC, replayed, malformed)
+  uint64_t refused = 0;         // handshakes refused
+  uint64_t unexpected = 0;      // messages no handler matches
+  std::shared_ptr<spdlog::logger> log = component_logger("transport");
+};
+
+using gate_actor = caf::stateful_actor<gate_state>;
+
+int64_t wall_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void report_drops(gate_actor* self, uint64_t unauthenticated, uint64_t refused) {
+  auto& st = self->state;
+  if (auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path)))
+    self->send(t, peer_atom_v, unauthenticated, refused);
+}
+
+pb<peer::PeerChallenge> on_hello(gate_actor* self, const peer::PeerHello& h) {
+  auto& st = self->state;
+  auto c = st.handshakes->on_hello(h, wall_seconds());
+  if (!c.error().empty()) {
+    if (time_to_log(++st.refused))
+      st.log->warn("peer handshake refused (claimed from={}): {} ({} refused so far)",
+                   h.from().substr(0, 64), c.error(), st.refused);
+    report_drops(self, 0, 1);
+  }
+  return make_pb(std::move(c));
+}
+
+pb<peer::PeerAccepted> on_confirm(gate_actor* self, const peer::PeerConfirm& c) {
+  auto& st = self->state;
+  peer::PeerAccepted out;
+  out.set_session(c.session());
+  auto keys = st.handshakes->on_confirm(c, wall_seconds());
+  if (auto* err = std::get_if<std::string>(&keys)) {
+    if (time_to_log(++st.refused))
+      st.log->warn("peer handshake refused: {} ({} refused so far)", *err, st.refused);
+    report_drops(self, 0, 1);
+    out.set_error(*err);
+    return make_pb(std::move(out));
+  }
+  auto& k = std::get<security::session_keys>(keys);
+  auto peer = k.peer;
+  // A node that reconnects replaces its old session: frames still in flight
+  // on the old one are lost, which Raft tolerates.
+  if (auto old = st.sessions.find(peer); old != st.sessions.end()) {
+    st.peer_of_session.erase(old->second.session());
+    st.sessions.erase(old);
+  }
+  st.peer_of_session[k.session] = peer;
+  st.sessions.emplace(peer, security::frame_opener{std::move(k)});
+  st.log->info("peer {} authenticated (session {:016x})", peer, c.session());
+  return make_pb(std::move(out));
+}
+
+void on_frame(gate_actor* self, const peer::PeerFrame& f) {
+  auto& st = self->state;
+  auto refuse = [&](const std::string& why) {
+    if (time_to_log(++st.unauthenticated))
+      st.log->warn("dropping a peer frame: {} ({} such drops so far)", why, st.unauthenticated);
+    report_drops(self, 1, 0);
+  };
+  auto s = st.peer_of_session.find(f.session());
+  if (s == st.peer_of_session.end())
+    return refuse("no session " + std::to_string(f.session()));
+  auto& opener = st.sessions.at(s->second);
+  if (auto fault = opener.open(f))
+    return refuse(std::string{security::to_string(*fault)} + " on the session of "
+                  + s->second);
+  raft::MessageBatch batch;
+  if (!batch.ParseFromString(f.batch()))
+    return refuse("an authenticated frame of " + s->second + " is not a MessageBatch");
+  auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
+  if (!t)
+    return; // the transport is restarting; Raft retries
+  self->send(t, raft_atom_v, s->second, make_pb(std::move(batch)));
+}
+
+caf::behavior gate(gate_actor* self, peer_gate_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  auto members = st.cfg.members;
+  st.handshakes = std::make_unique<security::gate_handshakes>(
+    *st.cfg.trust, st.cfg.node_id, [members](std::string_view id) {
+      return std::find(members.begin(), members.end(), id) != members.end();
+    });
+  network::drop_unexpected(self, &st.unexpected);
+  if (st.cfg.publish)
+    network::publish_self(self, st.cfg.host, st.cfg.peer_port, "peer gate");
+  return {
+    [self](peer_atom, pb<peer::PeerHello>& h) { return on_hello(self, h.msg); },
+    [self](peer_atom, pb<peer::PeerConfirm>& c) { return on_confirm(self, c.msg); },
+    [self](raft_atom, pb<peer::PeerFrame>& f) { on_frame(self, f.msg); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_peer_gate(caf::actor_system& sys, peer_gate_config cfg) {
+  return sys.spawn(gate, std::move(cfg));
+}
+
+} // namespace keel::transport
