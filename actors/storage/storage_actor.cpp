@@ -111,6 +111,7 @@ caf::result<caf::ok_atom> handle_import(storage_actor_type* self,
   batch.replace_shard(snapshot);
   if (auto failed = commit_or_crash(self, batch, true))
     return *failed;
+  st.replica.emplace(*st.db, st.shard); // its session order came from the replaced records
   st.log->info("imported snapshot shard={} applied_index={} keys={}", st.shard,
                snapshot.applied_index(), snapshot.data_size());
   return caf::ok_atom_v;

@@ -47,6 +47,13 @@ TEST(ClientOutcome, StaleRequestAndUnknownStatusesAreUnknown) {
   EXPECT_EQ(judge(answer(static_cast<Status>(99))).final, outcome::unknown);
 }
 
+TEST(ClientOutcome, ExpiredSessionEndsTheOperationAsUnknown) {
+  auto v = judge(answer(keel::kv::STATUS_SESSION_EXPIRED));
+  ASSERT_TRUE(v.final); // no retry: another attempt meets the same expired session
+  EXPECT_EQ(*v.final, outcome::unknown);
+  EXPECT_EQ(outcome_of(keel::kv::STATUS_SESSION_EXPIRED), outcome::unknown);
+}
+
 TEST(ClientOutcome, StatusEncodingRoundTripsEveryOutcome) {
   for (auto x : {outcome::ok, outcome::not_found, outcome::cas_mismatch,
                  outcome::invalid, outcome::unavailable, outcome::unknown})

@@ -163,13 +163,13 @@ TEST_F(StorageReplica, AlreadyAppliedEntriesAreSkipped) {
 
 TEST_F(StorageReplica, RepeatedCommandIsAnsweredFromItsSession) {
   // Thesis §6.3: a client's retry, committed twice, is applied once.
-  apply({noop(1, 1), put(2, 1, "k", "first", 7, 1)});
-  auto retry = apply({put(3, 1, "k", "second", 7, 1)});
+  apply({noop(1, 1), put(2, 1, "k", "first", 7, 1), put(3, 1, "k", "other")});
+  auto retry = apply({put(4, 1, "k", "first", 7, 1)});
   ASSERT_EQ(retry.results_size(), 1);
-  EXPECT_EQ(retry.results(0).index(), 3u);
+  EXPECT_EQ(retry.results(0).index(), 4u);
   EXPECT_EQ(retry.results(0).responses(0).status(), kv::STATUS_OK);
   EXPECT_EQ(retry.results(0).responses(0).index(), 2u); // the first answer, cached
-  EXPECT_EQ(db->get(1, "k"), "first");
+  EXPECT_EQ(db->get(1, "k"), "other");                  // not applied again
 }
 
 TEST_F(StorageReplica, ApplyRefusesBrokenEntriesAndWritesNothing) {

@@ -159,8 +159,11 @@ TEST_F(StorageStateMachine, RetriedCommandIsAppliedOnce) {
 }
 
 TEST_F(StorageStateMachine, RetryInsideTheSameEntryIsAppliedOnce) {
-  auto responses = apply({put("counter", "1", 7, 4), put("counter", "2", 7, 4)});
+  // Applied twice, the second cas would find the key and answer CAS_MISMATCH.
+  auto responses =
+    apply({cas("counter", std::nullopt, "1", 7, 4), cas("counter", std::nullopt, "1", 7, 4)});
   ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].status(), kv::STATUS_OK);
   EXPECT_EQ(responses[1].SerializeAsString(), responses[0].SerializeAsString());
   EXPECT_EQ(sm.read(get("counter")).value(), "1");
 }
@@ -221,18 +224,19 @@ TEST_F(StorageStateMachine, EmptyEntryOnlyAdvancesTheAppliedIndex) {
 
 TEST_F(StorageStateMachine, SessionsSurviveAReopen) {
   apply_one(put("k", "v", 7, 3));
+  apply_one(put("k", "w"));
   auto dir = db->dir();
   db.reset();
   db = open_ok(dir);
   ASSERT_TRUE(db);
   kv_state_machine reopened{*db, 1};
   command::CommandBatch commands;
-  *commands.add_commands() = put("k", "other", 7, 3);
+  *commands.add_commands() = put("k", "v", 7, 3);
   auto batch = db->make_batch();
-  auto responses = reopened.apply(commands, 2, 1, batch);
+  auto responses = reopened.apply(commands, 3, 1, batch);
   ASSERT_FALSE(db->commit(batch, true));
   EXPECT_EQ(responses.at(0).index(), 1u); // the cached answer
-  EXPECT_EQ(db->get(1, "k"), "v");
+  EXPECT_EQ(db->get(1, "k"), "w");        // not applied again
 }
 
 TEST(StorageDeterminism, TwoReplicasApplyingTheSameLogAgree) {
@@ -326,7 +330,8 @@ TEST(StorageRequestValidation, CasChecksKeyNewValueAndExpectedValue) {
   auto problem = validate(r, small);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("expected value is 17 bytes"), std::string::npos) << *problem;
-  c->set_expect_absent(true); // `expected` is ignored then
+  c->set_expect_absent(true);
+  c->clear_expected();
   EXPECT_EQ(validate(r, small), std::nullopt);
   c->set_value(std::string(17, 'v'));
   EXPECT_TRUE(validate(r, small));

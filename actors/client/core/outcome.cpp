@@ -45,6 +45,11 @@ verdict judge(const kv::Response& r) {
       // The session no longer remembers this seq's answer: retrying cannot
       // learn it, and the write may well have been applied.
       return {outcome::unknown};
+    case kv::STATUS_SESSION_EXPIRED:
+      // Only a seq the shard had already applied meets an expired session (a
+      // newer seq opens a new one): an earlier attempt took effect, with an
+      // answer nobody keeps. Final, and neither "not applied" nor "ok".
+      return {outcome::unknown};
     default:
       // A status this client does not know: the node may have applied it.
       return {outcome::unknown};

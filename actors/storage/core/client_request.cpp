@@ -1,5 +1,7 @@
 #include "actors/storage/core/client_request.hpp"
 
+#include <google/protobuf/unknown_field_set.h>
+
 namespace keel::storage {
 
 namespace {
@@ -22,27 +24,71 @@ std::optional<std::string> check_value(const char* field, const std::string& val
   return std::nullopt;
 }
 
+// A field this build does not know: an operation or an option of a newer
+// client, which this node would otherwise silently ignore (proto3 keeps it
+// as an unknown field). It is refused rather than half-understood.
+std::optional<std::string> check_unknown(const char* what,
+                                         const google::protobuf::Message& message) {
+  const auto& unknown = message.GetReflection()->GetUnknownFields(message);
+  if (unknown.empty())
+    return std::nullopt;
+  return std::string{what} + " carries field " + std::to_string(unknown.field(0).number())
+         + ", which this node does not know (is the client newer than the node?)";
+}
+
+// The session (client_id, seq) as the state machine needs it (thesis §6.3):
+// a write with a session numbers it from 1, a read carries no seq.
+std::optional<std::string> check_session(const kv::Request& request) {
+  auto seq = std::to_string(request.seq());
+  if (request.client_id() == 0 && request.seq() != 0)
+    return "seq is " + seq + " but client_id is 0: a seq needs a session (nonzero client_id)";
+  bool read = request.op_case() == kv::Request::kGet;
+  if (read && request.seq() != 0)
+    return "seq is " + seq + " on a get: reads carry no seq (0)";
+  if (!read && request.op_case() != kv::Request::OP_NOT_SET && request.client_id() != 0
+      && request.seq() == 0)
+    return "seq is 0 on a write of client " + std::to_string(request.client_id())
+           + ": a session numbers its writes from 1";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_cas(const kv::Cas& cas, const limits& lim) {
+  if (auto problem = check_unknown("cas", cas))
+    return problem;
+  if (auto problem = check_key(cas.key(), lim))
+    return problem;
+  if (cas.expect_absent() && !cas.expected().empty())
+    return "cas sets both expect_absent and expected (" + std::to_string(cas.expected().size())
+           + " bytes): a key cannot be absent and hold a value; send one of them";
+  if (auto problem = check_value("expected value", cas.expected(), lim))
+    return problem;
+  return check_value("value", cas.value(), lim);
+}
+
 } // namespace
 
 std::optional<std::string> validate(const kv::Request& request, const limits& lim) {
+  if (auto problem = check_unknown("request", request))
+    return problem;
+  if (auto problem = check_session(request))
+    return problem;
   switch (request.op_case()) {
     case kv::Request::kGet:
+      if (auto problem = check_unknown("get", request.get()))
+        return problem;
       return check_key(request.get().key(), lim);
     case kv::Request::kPut:
+      if (auto problem = check_unknown("put", request.put()))
+        return problem;
       if (auto problem = check_key(request.put().key(), lim))
         return problem;
       return check_value("value", request.put().value(), lim);
     case kv::Request::kDel:
-      return check_key(request.del().key(), lim);
-    case kv::Request::kCas: {
-      const auto& cas = request.cas();
-      if (auto problem = check_key(cas.key(), lim))
+      if (auto problem = check_unknown("del", request.del()))
         return problem;
-      if (!cas.expect_absent())
-        if (auto problem = check_value("expected value", cas.expected(), lim))
-          return problem;
-      return check_value("value", cas.value(), lim);
-    }
+      return check_key(request.del().key(), lim);
+    case kv::Request::kCas:
+      return check_cas(request.cas(), lim);
     case kv::Request::OP_NOT_SET:
       break;
   }

@@ -15,8 +15,8 @@ std::string shard_name(uint32_t shard) {
 
 } // namespace
 
-replica_storage::replica_storage(const engine& db, uint32_t shard)
-  : db_(&db), shard_(shard), machine_(db, shard) {
+replica_storage::replica_storage(const engine& db, uint32_t shard, session_limits sessions)
+  : db_(&db), shard_(shard), machine_(db, shard, sessions) {
 }
 
 ReplicaState replica_storage::load() const {
@@ -43,7 +43,7 @@ ReplicaState replica_storage::load() const {
   return state;
 }
 
-void replica_storage::persist(const PersistRequest& request, write_batch& batch) const {
+void replica_storage::persist(const PersistRequest& request, write_batch& batch) {
   if (request.has_snapshot())
     install_snapshot(request.snapshot(), batch);
   auto compacted = batch.log_state(shard_).snapshot_index();
@@ -58,7 +58,7 @@ void replica_storage::persist(const PersistRequest& request, write_batch& batch)
 }
 
 void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
-                                       write_batch& batch) const {
+                                       write_batch& batch) {
   const auto& meta = snapshot.metadata();
   ShardSnapshot data;
   if (!data.ParseFromString(snapshot.data()))
@@ -74,6 +74,7 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
       + std::to_string(meta.term()) + ", its data was taken at index "
       + std::to_string(data.applied_index()) + " term " + std::to_string(data.applied_term()));
   batch.replace_shard(data);
+  machine_.reset_sessions(data);
   // §7: the snapshot replaces the whole log. Entries after it are dropped too
   // (as etcd raft does): the leader sends them again after the snapshot.
   LogState point;
@@ -84,7 +85,7 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
     batch.truncate_suffix(shard_, meta.index() + 1);
 }
 
-ApplyResult replica_storage::apply(const ApplyRequest& request, write_batch& batch) const {
+ApplyResult replica_storage::apply(const ApplyRequest& request, write_batch& batch) {
   ApplyResult out;
   for (const auto& entry : request.entries()) {
     auto applied = batch.applied(shard_);

@@ -4,7 +4,10 @@
 // entries to the key-value state machine, compact the log. Each write is staged
 // into a write_batch that the caller (the shard's storage actor) commits:
 // persist synced, apply and compact unsynced (see the storage actor for why
-// that is safe). Pure: no CAF, no logging, no clock. Broken invariants throw.
+// that is safe). The state machine orders the session records in memory, so a
+// staged persist or apply whose batch is not committed, or a write to the
+// shard that bypasses this object (engine::import_shard), requires a new
+// replica_storage. Pure: no CAF, no logging, no clock. Broken invariants throw.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +22,7 @@ namespace keel::storage {
 class replica_storage {
 public:
   /// REQUIRES: shard < db.shards(); db outlives this object.
-  replica_storage(const engine& db, uint32_t shard);
+  replica_storage(const engine& db, uint32_t shard, session_limits sessions = {});
 
   uint32_t shard() const { return shard_; }
 
@@ -45,7 +48,7 @@ public:
   /// snapshot data does not parse, names another shard, disagrees with its
   /// metadata about index or term, or lies before the compaction point; or if
   /// the entries are not consecutive or leave a gap after the last index.
-  void persist(const PersistRequest& request, write_batch& batch) const;
+  void persist(const PersistRequest& request, write_batch& batch);
 
   /// Stages the application of committed entries into `batch`, in order, and
   /// returns what each applied entry produced:
@@ -59,7 +62,7 @@ public:
   /// Throws std::invalid_argument (a broken invariant, not a client error) for
   /// data that does not parse, an entry of another type, or an entry that is
   /// not the next one after the applied index (a gap would lose a command).
-  ApplyResult apply(const ApplyRequest& request, write_batch& batch) const;
+  ApplyResult apply(const ApplyRequest& request, write_batch& batch);
 
   /// Stages the compaction of the stored log up to and including `index`
   /// (§7): the entries are discarded and the compaction point becomes
@@ -74,7 +77,7 @@ public:
   kv::Response read(const kv::Get& get) const { return machine_.read(get); }
 
 private:
-  void install_snapshot(const raft::Snapshot& snapshot, write_batch& batch) const;
+  void install_snapshot(const raft::Snapshot& snapshot, write_batch& batch);
 
   const engine* db_;
   uint32_t shard_;

@@ -239,6 +239,7 @@ ShardSnapshot engine::export_shard(uint32_t shard) const {
   out.set_shard(shard);
   out.set_applied_index(applied.applied_index());
   out.set_applied_term(applied.applied_term());
+  out.set_log_time_ms(applied.log_time_ms());
   store_->scan(store_->data_family(), key_layout::shard_prefix(shard),
                key_layout::shard_end(shard), nullptr, snapshot.snapshot(),
                [&](std::string_view key, std::string_view value) {
@@ -253,6 +254,20 @@ ShardSnapshot engine::export_shard(uint32_t shard) const {
                  auto* entry = out.add_sessions();
                  entry->set_client_id(key_layout::client_id_of(key));
                  rocks_store::parse(value, *entry->mutable_session());
+                 return true;
+               });
+  return out;
+}
+
+std::vector<SessionEntry> engine::sessions(uint32_t shard) const {
+  store_->check_shard(shard);
+  std::vector<SessionEntry> out;
+  store_->scan(store_->meta_family(), key_layout::session_prefix(shard),
+               key_layout::session_end(shard), nullptr, nullptr,
+               [&](std::string_view key, std::string_view value) {
+                 auto& entry = out.emplace_back();
+                 entry.set_client_id(key_layout::client_id_of(key));
+                 rocks_store::parse(value, *entry.mutable_session());
                  return true;
                });
   return out;

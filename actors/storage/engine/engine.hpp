@@ -65,6 +65,9 @@ public:
   /// The deduplication record of `client_id` in `shard`, or nullopt.
   std::optional<ClientSession> session(uint32_t shard, uint64_t client_id) const;
 
+  /// Every deduplication record of `shard`, sorted by client id.
+  std::vector<SessionEntry> sessions(uint32_t shard) const;
+
   /// The Raft hard state of `shard` (zero for a new shard).
   raft::HardState hard_state(uint32_t shard) const;
 

@@ -78,6 +78,12 @@ void write_batch::set_session(uint32_t shard, uint64_t client_id,
         "batch put session");
 }
 
+void write_batch::del_session(uint32_t shard, uint64_t client_id) {
+  store_->check_shard(shard);
+  check(pending_->Delete(store_->meta_family(), key_layout::session_key(shard, client_id)),
+        "batch delete session");
+}
+
 void write_batch::replace_shard(const ShardSnapshot& snapshot) {
   auto shard = snapshot.shard();
   store_->check_shard(shard);
@@ -98,6 +104,7 @@ void write_batch::replace_shard(const ShardSnapshot& snapshot) {
   AppliedState applied;
   applied.set_applied_index(snapshot.applied_index());
   applied.set_applied_term(snapshot.applied_term());
+  applied.set_log_time_ms(snapshot.log_time_ms());
   set_applied(shard, applied);
 }
 

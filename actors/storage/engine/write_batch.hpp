@@ -55,6 +55,9 @@ public:
 
   void set_session(uint32_t shard, uint64_t client_id, const ClientSession& session);
 
+  /// Removes the deduplication record of `client_id` (expired or evicted).
+  void del_session(uint32_t shard, uint64_t client_id);
+
   /// Replaces the whole state machine of `snapshot.shard()` (data, sessions,
   /// applied index and term) by the snapshot's. The shard's log, hard state
   /// and every other shard are untouched.
