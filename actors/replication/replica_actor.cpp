@@ -10,6 +10,7 @@
 #include "actors/paths.hpp"
 #include "actors/replication/core/memory_storage.hpp"
 #include "actors/replication/core/node.hpp"
+#include "actors/replication/core/proposal_tracker.hpp"
 #include "actors/storage/core/client_request.hpp"
 #include "actors/storage/core/snapshot_check.hpp"
 #include "apps/common/cluster_config.hpp"
@@ -22,13 +23,6 @@ namespace keel::replication {
 namespace {
 
 using std::chrono::milliseconds;
-
-// One proposed entry: the term it was proposed in and its commands' clients,
-// in command order (the entry's CommandBatch order).
-struct proposal {
-  uint64_t term = 0;
-  std::vector<caf::response_promise> clients;
-};
 
 // Reads that share one ReadIndex round.
 struct read_batch {
@@ -58,7 +52,11 @@ struct replica_state {
   std::vector<std::pair<kv::Request, caf::response_promise>> queued_reads;
   bool flush_scheduled = false;
 
-  std::map<uint64_t, proposal> proposals;     // by log index
+  // Proposed entries not yet answered: the tracker decides their fate, the
+  // clients of each (in the entry's CommandBatch order) wait under its ticket.
+  raft::proposal_tracker proposals;
+  std::map<uint64_t, std::vector<caf::response_promise>> proposal_clients; // by ticket
+  uint64_t next_ticket = 1;
   std::map<std::string, read_batch> reads;    // by ReadIndex context
   uint64_t next_read_context = 1;
 
@@ -109,6 +107,27 @@ void send_messages(replica_actor* self, std::vector<raft::Message> messages) {
     self->send(transport, raft_atom_v, make_pb(std::move(batch)));
 }
 
+// Answers the clients of proposals that can no longer be followed here: the
+// entry may still commit (then the retry, same seq, gets its cached answer,
+// thesis §6.3) or not, so the outcome is unknown and the client retries now
+// rather than at its timeout. NOT_LEADER would tell it "not applied".
+void fail_lost(replica_actor* self, const std::vector<raft::settled_proposal>& lost,
+               const char* why) {
+  auto& st = self->state;
+  for (const auto& p : lost) {
+    auto clients = st.proposal_clients.find(p.ticket);
+    if (clients == st.proposal_clients.end())
+      continue;
+    auto resp = response(kv::STATUS_TIMEOUT,
+                         shard_name(st.cfg) + ": the entry proposed at index "
+                           + std::to_string(p.index) + " " + why + "; outcome unknown, retry",
+                         st.leader_id);
+    for (auto& c : clients->second)
+      c.deliver(resp);
+    st.proposal_clients.erase(clients);
+  }
+}
+
 void answer_writes(replica_actor* self, const raft::ready& rd,
                    const storage::ApplyResult& applied) {
   auto& st = self->state;
@@ -116,36 +135,31 @@ void answer_writes(replica_actor* self, const raft::ready& rd,
   for (auto& r : applied.results())
     results.emplace(r.index(), &r);
   for (auto& e : rd.committed_entries) {
-    auto p = st.proposals.find(e.index());
-    if (p == st.proposals.end())
+    auto settled = st.proposals.committed(e.index(), e.term());
+    if (!settled)
       continue;
+    auto clients = st.proposal_clients.find(settled->ticket);
+    if (clients == st.proposal_clients.end())
+      continue;
+    auto& waiting = clients->second;
     auto r = results.find(e.index());
-    if (p->second.term == e.term() && r != results.end()
-        && r->second->responses_size() == static_cast<int>(p->second.clients.size())) {
-      for (size_t i = 0; i < p->second.clients.size(); ++i) {
+    if (settled->fate == raft::proposal_fate::applied && r != results.end()
+        && r->second->responses_size() == static_cast<int>(waiting.size())) {
+      for (size_t i = 0; i < waiting.size(); ++i) {
         auto resp = r->second->responses(static_cast<int>(i));
         resp.set_index(e.index());
-        p->second.clients[i].deliver(make_pb(std::move(resp)));
+        waiting[i].deliver(make_pb(std::move(resp)));
       }
     } else {
       // Another leader's entry took this index: ours was never committed and
       // never will be, so the client may safely retry (same seq: deduplicated).
-      for (auto& c : p->second.clients)
+      for (auto& c : waiting)
         c.deliver(not_leader(self, st.leader_id));
     }
-    st.proposals.erase(p);
+    st.proposal_clients.erase(clients);
   }
-  if (rd.snapshot) {
-    // Entries up to the snapshot were committed elsewhere; whether ours were
-    // among them is unknown here. The client's retry is deduplicated.
-    auto upto = rd.snapshot->metadata().index();
-    while (!st.proposals.empty() && st.proposals.begin()->first <= upto) {
-      for (auto& c : st.proposals.begin()->second.clients)
-        c.deliver(response(kv::STATUS_TIMEOUT,
-                           shard_name(st.cfg) + ": replaced by a snapshot; outcome unknown"));
-      st.proposals.erase(st.proposals.begin());
-    }
-  }
+  if (rd.snapshot)
+    fail_lost(self, st.proposals.snapshot_installed(), "was replaced by a snapshot");
 }
 
 void serve_reads(replica_actor* self, const raft::ready& rd) {
@@ -232,6 +246,9 @@ void finish_ready(replica_actor* self, const raft::ready& rd,
                   const storage::ApplyResult& applied) {
   auto& st = self->state;
   answer_writes(self, rd, applied);
+  auto s = st.raft->status();
+  fail_lost(self, st.proposals.observe(s.term, s.node_role == raft::role::leader),
+            "was not committed while this node led the shard in its term");
   serve_reads(self, rd);
   st.applied_since_snapshot += rd.committed_entries.size();
   st.raft->advance(rd);
@@ -329,11 +346,19 @@ void flush(replica_actor* self) {
   if (st.queued_commands.commands_size() > 0) {
     auto writers = std::move(st.queued_writers);
     st.queued_writers.clear();
+    // The only clock the state machine sees (sessions expire by it, thesis
+    // §6.3): a stamp in the log, so every replica applies the same time.
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    st.queued_commands.set_leader_time_ms(
+      static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(now).count()));
     auto data = st.queued_commands.SerializeAsString();
     st.queued_commands.Clear();
     auto index = st.raft->propose(std::move(data));
     if (index.ok()) {
-      st.proposals[*index] = proposal{st.raft->status().term, std::move(writers)};
+      auto ticket = st.next_ticket++;
+      st.proposal_clients.emplace(ticket, std::move(writers));
+      fail_lost(self, st.proposals.add(*index, st.raft->status().term, ticket),
+                "was dropped from the log before it was committed");
     } else {
       auto resp = index.code() == raft::errc::not_leader
                     ? not_leader(self, index.err().leader_hint)
