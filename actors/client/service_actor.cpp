@@ -197,8 +197,14 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
   auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
   if (!t)
     return refused("the transport of node " + st.cfg.node_id + " is restarting; retry");
-  self->delegate(t, fault_atom_v, std::move(req));
-  return caf::delegated<pb<admin::FaultResponse>>{};
+  // A request, not a delegation: the transport takes orders from local
+  // actors only, and a delegated message would still carry the client as
+  // its sender.
+  auto rp = self->make_response_promise<pb<admin::FaultResponse>>();
+  self->request(t, std::chrono::seconds(5), fault_atom_v, std::move(req))
+    .then([rp](pb<admin::FaultResponse>& resp) mutable { rp.deliver(std::move(resp)); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
 }
 
 caf::behavior service(service_actor* self, service_config cfg) {

@@ -1,5 +1,10 @@
 #include "apps/keelctl/admin_commands.hpp"
 
+#include <chrono>
+
+#include "actors/security/core/operator_proof.hpp"
+#include "apps/common/cluster_secret.hpp"
+
 #include <algorithm>
 #include <map>
 #include <ostream>
@@ -286,6 +291,35 @@ std::variant<admin::FaultRequest, std::string> fault_request(const target& t,
   return req;
 }
 
+// What keelctl proves that it is an operator with: the operator certificate
+// given as the client certificate (TLS), or the cluster secret of the config.
+std::variant<security::trust, std::string> operator_trust(const target& t) {
+  if (t.transport.tls.enabled()) {
+    auto tr = security::trust::with_certificates(t.transport.tls.ca_file,
+                                                 t.transport.tls.cert_file,
+                                                 t.transport.tls.key_file);
+    if (auto* err = std::get_if<std::string>(&tr))
+      return *err;
+    return std::move(std::get<security::trust>(tr));
+  }
+  if (!t.cluster)
+    return std::string{"faults need the cluster secret: pass --config of the cluster (its "
+                       "[cluster] secret_file), not --endpoints"};
+  auto secret = config::load_cluster_secret(t.cluster->security.secret_file, false);
+  if (secret.index() == 1)
+    return std::get<1>(secret);
+  auto tr = security::trust::with_secret(std::move(std::get<0>(secret)));
+  if (auto* err = std::get_if<std::string>(&tr))
+    return *err;
+  return std::move(std::get<security::trust>(tr));
+}
+
+uint64_t wall_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+}
+
 } // namespace
 
 int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
@@ -301,17 +335,28 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
   if (auto* why = std::get_if<std::string>(&built))
     return fail(io.err, exit_usage, what + ": " + *why);
   const auto& req = std::get<admin::FaultRequest>(built);
+  auto trust = operator_trust(t);
+  if (auto* why = std::get_if<std::string>(&trust))
+    return fail(io.err, exit_usage, what + ": " + *why);
   client::runtime rt{t.transport};
   client::session s{rt, t.options};
-  std::vector<client::admin_result<admin::FaultResponse>> results;
-  if (targets.empty()) {
-    results = s.fault_all(req);
-    for (size_t i = 0; i < results.size(); ++i)
-      targets.push_back(i);
-  } else {
-    results.push_back(s.fault(targets.front(), req));
-  }
   const auto& eps = s.endpoints();
+  if (targets.empty())
+    for (size_t i = 0; i < eps.size(); ++i)
+      targets.push_back(i);
+  // A proof names the node it is for, so each node gets its own request.
+  for (auto i : targets)
+    if (eps[i].node_id.empty())
+      return fail(io.err, exit_usage,
+                  what + ": a fault is signed for a named node: use --config (with "
+                         "--endpoints the nodes have no names)");
+  std::vector<client::admin_result<admin::FaultResponse>> results;
+  for (auto i : targets) {
+    auto signed_req = req;
+    security::attach_operator_proof(std::get<security::trust>(trust), eps[i].node_id,
+                                    wall_ms(), signed_req);
+    results.push_back(s.fault(i, signed_req));
+  }
   // Sort the answers: applied, refused by the node, not reached, unknown.
   std::string failures;
   int code = exit_done;

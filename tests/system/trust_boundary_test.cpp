@@ -1,0 +1,172 @@
+// The trust boundary, tested as an attacker would (issue 6): a program that
+// knows nothing but the nodes' addresses connects to every listening port of
+// every node of a running cluster and sends what once stopped a cluster for
+// good: a raft heartbeat "from n2" with term 10^9 and with term 2^64-1, as a
+// bare MessageBatch, inside a forged PeerFrame, and after a forged peer
+// handshake. No node may adopt the term, none may crash, and the cluster keeps
+// serving; the gates count what they refused.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <thread>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/client/client.hpp"
+#include "local_cluster.hpp"
+#include "messages/type_ids.hpp"
+
+namespace {
+
+using namespace keel;
+using namespace std::chrono_literals;
+
+constexpr int shards = 4;
+
+client::options options_for(const test::local_cluster& c) {
+  auto parsed = config::load_cluster_config(c.config_path());
+  auto opts = client::options_from(std::get<config::cluster_config>(parsed));
+  opts.timeout_ms = 10000;
+  return opts;
+}
+
+uint64_t highest_term(client::session& s) {
+  uint64_t term = 0;
+  for (auto& st : s.status_all())
+    if (st.ok())
+      for (auto& sh : st.value->shards())
+        term = std::max<uint64_t>(term, sh.term());
+  return term;
+}
+
+// A heartbeat that claims to come from `from` to `to`, for every shard.
+raft::MessageBatch forged_batch(const std::string& from, const std::string& to, uint64_t term) {
+  raft::MessageBatch b;
+  for (uint32_t shard = 0; shard < shards; ++shard) {
+    auto* m = b.add_messages();
+    m->set_type(raft::MSG_HEARTBEAT);
+    m->set_shard(shard);
+    m->set_from(from);
+    m->set_to(to);
+    m->set_term(term);
+    m->set_commit(1'000'000);
+  }
+  return b;
+}
+
+// The attacker: its own actor system with Keel's types, nothing else.
+struct attacker {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  attacker() {
+    cfg.load<caf::io::middleman>();
+    register_message_types(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+
+  // Everything it can think of, at one port that claims to be `victim`'s.
+  void assault(uint16_t port, const std::string& claimed_from, const std::string& victim) {
+    auto target = sys->middleman().remote_actor("127.0.0.1", port);
+    ASSERT_TRUE(target) << "cannot reach port " << port;
+    caf::scoped_actor self{*sys};
+    for (uint64_t term : {uint64_t{1'000'000'000}, std::numeric_limits<uint64_t>::max()}) {
+      auto batch = forged_batch(claimed_from, victim, term);
+      // 1. The frame of the original report: a bare batch to the published actor.
+      caf::anon_send(*target, raft_atom_v, make_pb(batch));
+      // 2. The same inside a frame of a session that does not exist.
+      peer::PeerFrame frame;
+      frame.set_session(42);
+      frame.set_seq(1);
+      frame.set_batch(batch.SerializeAsString());
+      frame.set_mac(std::string(32, 'm'));
+      caf::anon_send(*target, raft_atom_v, make_pb(frame));
+      // 3. A handshake claiming to be a member, with a made-up proof.
+      peer::PeerHello hello;
+      hello.set_version(1);
+      hello.set_from(claimed_from);
+      hello.set_to(victim);
+      hello.set_nonce(std::string(32, 'n'));
+      hello.set_ephemeral_key(std::string(32, '\x09'));
+      uint64_t session = 0;
+      self->request(*target, 2s, peer_atom_v, make_pb(hello))
+        .receive([&](pb<peer::PeerChallenge>& c) { session = c->session(); },
+                 [&](caf::error&) { /* the client port does not speak the peer protocol */ });
+      if (session != 0) {
+        peer::PeerConfirm confirm;
+        confirm.set_session(session);
+        confirm.set_proof(std::string(32, 'p'));
+        std::string error;
+        self->request(*target, 2s, peer_atom_v, make_pb(confirm))
+          .receive([&](pb<peer::PeerAccepted>& a) { error = a->error(); },
+                   [&](caf::error& e) { error = sys->render(e); });
+        EXPECT_FALSE(error.empty()) << "a made-up proof opened a session on port " << port;
+        // And frames on that session, which the gate never opened.
+        frame.set_session(session);
+        caf::anon_send(*target, raft_atom_v, make_pb(frame));
+      }
+    }
+  }
+};
+
+TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
+  test::local_cluster cluster{3, shards, 3};
+  cluster.start_all();
+  client::runtime rt;
+  client::session s{rt, options_for(cluster)};
+  ASSERT_TRUE(s.put("before", "1").ok());
+  auto term_before = highest_term(s);
+  ASSERT_GT(term_before, 0u);
+
+  {
+    attacker mallory;
+    auto ids = cluster.node_ids();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto& victim = ids[i];
+      auto& claimed = ids[(i + 1) % ids.size()];
+      mallory.assault(cluster.port(victim), claimed, victim);
+      mallory.assault(cluster.peer_port(victim), claimed, victim);
+    }
+    std::this_thread::sleep_for(1500ms); // time to misbehave, if they would
+  }
+
+  for (auto& id : cluster.node_ids())
+    EXPECT_TRUE(cluster.running(id)) << id << " died";
+  EXPECT_LT(highest_term(s), 1000u) << "a forged term was adopted";
+  auto w = s.put("after", "2");
+  EXPECT_TRUE(w.ok()) << w.error;
+  auto r = s.get("before");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value, "1");
+  uint64_t unauthenticated = 0, refused = 0;
+  for (auto& m : s.members_all())
+    if (m.ok()) {
+      unauthenticated += m.value->dropped_unauthenticated();
+      refused += m.value->refused_handshakes();
+    }
+  // Per node: 2 terms x (frame of no session + frame of a refused session).
+  EXPECT_GE(unauthenticated, 12u);
+  EXPECT_GE(refused, 6u);
+}
+
+TEST(TrustBoundary, APlaintextFaultRequestWithoutTheSecretIsRefused) {
+  test::local_cluster cluster{3, shards, 3};
+  cluster.start_all();
+  // keelctl with --config signs with the cluster secret: accepted.
+  auto ok = cluster.keelctl({"fault", "partition", "n1", "n2"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(cluster.keelctl({"fault", "heal", "n1"}).code, 0);
+  // A client that knows only the address sends an unsigned request: refused.
+  client::runtime rt;
+  client::session s{rt, options_for(cluster)};
+  admin::FaultRequest req;
+  req.mutable_partition()->set_peer("n2");
+  auto r = s.fault(0, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r.value->ok());
+  EXPECT_NE(r.value->error().find("cluster secret"), std::string::npos) << r.value->error();
+}
+
+} // namespace
