@@ -7,9 +7,11 @@
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
+#include "caf/openssl/manager.hpp"
 
 #include "messages/type_ids.hpp"
 
@@ -139,15 +141,29 @@ std::string first_string(const caf::error& e) {
   return {};
 }
 
-std::string describe_connect_error(const caf::error& e, uint64_t timeout_ms) {
+// `tls`: this runtime dials with TLS. A TLS handshake that fails (a
+// certificate the other side's CA did not sign, or TLS on one side only)
+// shows as a connection closed during CAF's handshake or, once a heartbeat
+// tick passes first, as a connection timeout (field guide §3 and §7).
+std::string describe_connect_error(const caf::error& e, uint64_t timeout_ms, bool tls) {
   if (e == caf::sec::cannot_connect_to_node) {
     auto why = first_string(e);
-    return why == "no such host" ? "no such host" : "cannot connect";
+    if (why == "no such host")
+      return "no such host";
+    return tls ? "cannot connect (nothing listens, or the node does not speak TLS)"
+               : "cannot connect";
   }
   if (e == caf::sec::request_timeout)
     return "no connection within " + std::to_string(timeout_ms) + " ms";
   if (e == caf::sec::connection_timeout)
-    return "connected, but the node does not respond (frozen?)";
+    return tls ? "connected, but no TLS handshake completed (certificates not accepted by "
+                 "the node or by us, or the node is frozen)"
+               : "connected, but the node does not answer the handshake (frozen, or does it "
+                 "need TLS?)";
+  if (e == caf::sec::disconnect_during_handshake)
+    return tls ? "the node closed the connection during the handshake (certificates not "
+                 "accepted by the node or by us)"
+               : "the node closed the connection during the handshake (does it need TLS?)";
   return "cannot connect (" + caf::to_string(e) + ")";
 }
 
@@ -220,7 +236,9 @@ void with_connection(session_actor* self, size_t i, actor_clock::duration_type t
         }
         then(conn);
       },
-      [fail, budget_ms](caf::error& e) mutable { fail(describe_connect_error(e, budget_ms)); });
+      [self, fail, budget_ms](caf::error& e) mutable {
+        fail(describe_connect_error(e, budget_ms, self->system().has_openssl_manager()));
+      });
 }
 
 uint64_t begin_call(session_actor* self, size_t endpoint, std::function<void()> on_down) {
@@ -531,7 +549,9 @@ caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::
   return sys.spawn(session_behavior, resolved(std::move(opts)), connector);
 }
 
-caf::actor middleman_connector(caf::actor_system& sys) {
+caf::actor network_connector(caf::actor_system& sys) {
+  if (sys.has_openssl_manager())
+    return caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle());
   return caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
 }
 
@@ -552,7 +572,23 @@ struct runtime::impl {
     cfg.set("middleman.workers", size_t{0});
     cfg.set("middleman.heartbeat-interval", caf::timespan{ms(t.heartbeat_ms)});
     cfg.set("middleman.connection-timeout", caf::timespan{ms(t.connection_timeout_ms)});
+    if (t.tls.enabled())
+      load_tls(t.tls);
     sys.emplace(cfg);
+  }
+
+  // Setting any openssl.* option turns on peer verification both ways
+  // (field guide §7), so a TLS runtime always authenticates the node.
+  void load_tls(const tls_settings& tls) {
+    if (tls.cert_file.empty() || tls.key_file.empty())
+      throw std::invalid_argument("client::runtime: TLS needs a certificate and its key, not "
+                                  "only a CA file");
+    cfg.load<caf::openssl::manager>();
+    cfg.set("openssl.cafile", tls.ca_file);
+    cfg.set("openssl.certificate", tls.cert_file);
+    cfg.set("openssl.key", tls.key_file);
+    if (!tls.passphrase.empty())
+      cfg.set("openssl.passphrase", tls.passphrase);
   }
 };
 
@@ -675,7 +711,7 @@ struct session::impl {
 
 session::session(runtime& rt, options opts)
   : impl_(std::make_unique<impl>(rt.impl_, std::move(opts),
-                                 middleman_connector(*rt.impl_->sys))) {
+                                 network_connector(*rt.impl_->sys))) {
 }
 
 session::session(runtime& rt, options opts, const caf::actor& connector)

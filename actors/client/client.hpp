@@ -17,6 +17,7 @@
 
 #include "actors/client/core/outcome.hpp"
 #include "actors/client/core/retry_policy.hpp"
+#include "actors/client/core/tls_files.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "messages/admin.pb.h"
 
@@ -70,19 +71,23 @@ struct transport_options {
   uint32_t heartbeat_ms = 100;
   uint32_t connection_timeout_ms = 500;
   uint32_t threads = 0; // scheduler threads; 0: CAF's default
+  tls_settings tls;     // enabled: every connection is mutual TLS (CAF's openssl
+                        // module); a TLS node refuses plaintext and vice versa
 };
 
 /// Transport settings matching the nodes of a cluster.conf.
 transport_options transport_from(const config::timing_config& timing);
 
 /// The CAF actor system that sessions run on: the middleman (with the
-/// transport options above), Keel's message types, the 'sharing' scheduler
-/// and no extra middleman workers (field guide §5: about half the loopback
-/// latency). Create one per process and let every session borrow it; a
-/// session keeps the system alive until it is destroyed, so destroying the
-/// runtime first is safe. Thread-safe.
+/// transport options above), with TLS also CAF's openssl module, Keel's
+/// message types, the 'sharing' scheduler and no extra middleman workers
+/// (field guide §5: about half the loopback latency). Create one per process
+/// and let every session borrow it; a session keeps the system alive until it
+/// is destroyed, so destroying the runtime first is safe. Thread-safe.
 class runtime {
 public:
+  /// Throws std::invalid_argument when opts.tls names a CA but not both a
+  /// certificate and a key (CAF would terminate the process instead).
   explicit runtime(transport_options opts = {});
   ~runtime();
 
@@ -150,7 +155,8 @@ struct admin_result {
 /// load, create one session per thread on one shared runtime.
 class session {
 public:
-  /// A session on `rt` that connects through CAF's middleman.
+  /// A session on `rt` that connects through network_connector(): with TLS
+  /// when the runtime was made with TLS.
   // REQUIRES: !opts.endpoints.empty()
   session(runtime& rt, options opts);
 
@@ -231,12 +237,14 @@ private:
 ///     sec::unexpected_message (the node does not know the call),
 ///     sec::request_timeout (sent, no answer: it may have been carried out)
 ///     or the error the node answered with; the error's context is one line.
-/// `connector`: see session's constructor; middleman_connector() in production.
+/// `connector`: see session's constructor; network_connector() in production.
 // REQUIRES: !opts.endpoints.empty(), opts.client_id != 0
 caf::actor spawn_session_actor(caf::actor_system& sys, options opts,
                                const caf::actor& connector);
 
-/// The middleman of `sys` as a connector for spawn_session_actor.
-caf::actor middleman_connector(caf::actor_system& sys);
+/// The connector for spawn_session_actor: the openssl manager of `sys` when
+/// the system loaded it (a TLS runtime: it never dials in plaintext), else the
+/// middleman. Both answer connect_atom alike.
+caf::actor network_connector(caf::actor_system& sys);
 
 } // namespace keel::client

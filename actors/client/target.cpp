@@ -6,8 +6,13 @@ namespace keel::client {
 
 std::variant<target, std::string> resolve_target(const std::string& config_path,
                                                  const std::string& endpoints,
-                                                 uint32_t timeout_ms) {
+                                                 uint32_t timeout_ms,
+                                                 const tls_flags& tls) {
   target t;
+  // The flags' own errors first: they are what the user just typed.
+  if (tls.any())
+    if (auto checked = resolve_tls(tls, nullptr, ""); std::holds_alternative<std::string>(checked))
+      return std::get<std::string>(checked);
   if (!endpoints.empty()) {
     auto parsed = parse_endpoints(endpoints);
     if (auto* why = std::get_if<std::string>(&parsed))
@@ -22,6 +27,10 @@ std::variant<target, std::string> resolve_target(const std::string& config_path,
     t.options = options_from(*t.cluster);
     t.transport = transport_from(t.cluster->timing);
   }
+  auto files = resolve_tls(tls, t.cluster ? &t.cluster->security : nullptr, config_path);
+  if (auto* why = std::get_if<std::string>(&files))
+    return *why;
+  t.transport.tls = std::get<tls_settings>(std::move(files));
   t.options.timeout_ms = timeout_ms;
   t.options.request_timeout_ms = std::min(t.options.request_timeout_ms, timeout_ms);
   return t;

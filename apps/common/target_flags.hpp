@@ -1,7 +1,8 @@
 // The global flags every Keel client tool shares (docs: ../shared/docs/contract.md):
-// --config FILE or --endpoints host:port,..., --timeout MS and --json, defined
-// once for keelctl and keel-bench, and the one way both parse their command
-// line. actors/client/target.hpp resolves the flags.
+// --config FILE or --endpoints host:port,..., --timeout MS, --json and the TLS
+// files --cacert FILE --cert FILE --key FILE, defined once for keelctl and
+// keel-bench, and the one way both parse their command line.
+// actors/client/target.hpp resolves the flags.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +12,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/client/core/tls_files.hpp"
+
 namespace keel {
 
 inline void add_target_flags(CLI::App& app, std::string& config_path, std::string& endpoints,
-                             uint32_t& timeout_ms, bool& json, const std::string& timeout_help,
-                             const std::string& json_help) {
+                             uint32_t& timeout_ms, bool& json, client::tls_flags& tls,
+                             const std::string& timeout_help, const std::string& json_help) {
   app.add_option("--config", config_path, "cluster.conf to read the nodes from")
     ->capture_default_str();
   app.add_option("--endpoints", endpoints,
@@ -24,6 +27,16 @@ inline void add_target_flags(CLI::App& app, std::string& config_path, std::strin
     ->capture_default_str()
     ->check(CLI::Range(1u, 3'600'000u));
   app.add_flag("--json", json, json_help);
+  // Checked together (all three or none, readable) by client::resolve_target,
+  // which also falls back to cluster.conf's [tls] when they are absent.
+  app.add_option("--cacert", tls.ca_file,
+                 "TLS: the CA that signed the nodes' certificates (default: [tls] ca_file)")
+    ->type_name("FILE");
+  app.add_option("--cert", tls.cert_file,
+                 "TLS: this client's certificate (default: [tls] client_cert)")
+    ->type_name("FILE");
+  app.add_option("--key", tls.key_file, "TLS: its private key (default: [tls] client_key)")
+    ->type_name("FILE");
 }
 
 /// Parses the command line. Returns the exit code to leave with at once

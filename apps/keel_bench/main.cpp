@@ -41,6 +41,7 @@ struct command_line {
   std::string endpoints;
   bool json = false;
   uint32_t timeout_ms = 5000; // per operation
+  client::tls_flags tls;
   load_settings load;
   std::string mix_name = "write";
   std::string history_path;
@@ -194,7 +195,7 @@ void add_load_options(CLI::App& sub, command_line& cl) {
 
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
-  add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json,
+  add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json, cl.tls,
                    "deadline of one operation, in ms", "print one JSON object");
 
   auto* load = app.add_subcommand("load", "closed-loop load: throughput, latency, outcomes");
@@ -244,7 +245,7 @@ void define(CLI::App& app, command_line& cl) {
 int dispatch(CLI::App& app, command_line& cl) {
   if (!cl.endpoints.empty() && app.get_option("--config")->count() > 0)
     return fail(exit_usage, "--config and --endpoints exclude each other");
-  auto resolved = client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms);
+  auto resolved = client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms, cl.tls);
   if (auto* why = std::get_if<std::string>(&resolved))
     return fail(exit_usage, *why);
   const auto& t = std::get<target>(resolved);

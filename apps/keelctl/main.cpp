@@ -29,6 +29,7 @@ struct command_line {
   std::string endpoints;
   uint32_t timeout_ms = 5000;
   bool json = false;
+  keel::client::tls_flags tls;
   kv_command kv;
   std::vector<std::string> cas_args; // KEY EXPECTED NEW, or KEY NEW with --absent
   std::string node;                  // tree --node, cluster NODE
@@ -46,7 +47,7 @@ CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const s
 
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
-  keel::add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json,
+  keel::add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json, cl.tls,
                          "deadline of the whole operation, in ms", "machine-readable output");
 
   auto* put = add_kv(app, cl, "put", "set KEY to VALUE (linearizable write)");
@@ -122,7 +123,8 @@ int dispatch(CLI::App& app, command_line& cl) {
                                      cl.config_path, cl.verb, cl.node, keel::executable_directory(),
                                      cl.json, std::cout, std::cerr);
   }
-  auto resolved = keel::client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms);
+  auto resolved =
+    keel::client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms, cl.tls);
   if (auto* why = std::get_if<std::string>(&resolved))
     return fail(std::cerr, exit_usage, *why);
   auto& t = std::get<target>(resolved);
