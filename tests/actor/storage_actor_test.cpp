@@ -162,11 +162,11 @@ TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
 TEST_F(StorageActor, ApplyIsOneUnsyncedCommitAndSkipsWhatWasApplied) {
   auto a = spawn();
   persist(a, persist_of({noop(1, 1), put(2, 1, "k", "first", 7, 1),
-                         put(3, 1, "k", "second", 7, 1), put(4, 2, "z", "1")}));
+                         put(3, 1, "k", "first", 7, 1), put(4, 2, "z", "1")}));
   auto commits = db->commit_count();
   auto synced = db->synced_commit_count();
   auto result = apply(a, {noop(1, 1), put(2, 1, "k", "first", 7, 1),
-                          put(3, 1, "k", "second", 7, 1)});
+                          put(3, 1, "k", "first", 7, 1)});
   EXPECT_EQ(db->commit_count(), commits + 1);
   EXPECT_EQ(db->synced_commit_count(), synced); // the synced log already holds them
   ASSERT_EQ(result.results_size(), 2);          // none for the no-op
@@ -184,7 +184,7 @@ TEST_F(StorageActor, ApplyIsOneUnsyncedCommitAndSkipsWhatWasApplied) {
   EXPECT_EQ(status(a).applied_index(), 3u);
 
   // Entries at or below the applied index are skipped: no result, no effect.
-  auto again = apply(a, {put(3, 1, "k", "second", 7, 1), put(4, 2, "z", "1")});
+  auto again = apply(a, {put(3, 1, "k", "first", 7, 1), put(4, 2, "z", "1")});
   ASSERT_EQ(again.results_size(), 1);
   EXPECT_EQ(again.results(0).index(), 4u);
   EXPECT_EQ(again.results(0).term(), 2u);
@@ -234,7 +234,7 @@ TEST_F(StorageActor, RestartedActorContinuesFromDurableState) {
   ASSERT_EQ(result.results_size(), 1);
   EXPECT_EQ(result.results(0).index(), 3u);
   // A client's retry of (5, 1), committed again in a later term.
-  auto retry = put(4, 2, "a", "changed", 5, 1);
+  auto retry = put(4, 2, "a", "1", 5, 1); // the same command: a retry
   persist(second, persist_of({retry}, hard_state(2, "n1", 4)));
   EXPECT_EQ(wire_of(load(second)),
             wire_of({put(2, 1, "a", "1", 5, 1), put(3, 1, "b", "2"), retry}));
@@ -321,7 +321,7 @@ TEST_F(StorageActor, SnapshotExportImportsIntoAnotherReplica) {
   EXPECT_EQ(status(target).applied_index(), 3u);
   EXPECT_EQ(call(target, get_request("a")).value(), "1");
   EXPECT_EQ(call(target, get_request("stale")).status(), kv::STATUS_NOT_FOUND);
-  auto repeat = apply(target, {put(4, 1, "a", "again", 4, 1)}); // sessions came along
+  auto repeat = apply(target, {put(4, 1, "a", "1", 4, 1)}); // sessions came along
   EXPECT_EQ(repeat.results(0).responses(0).index(), 2u);
 
   auto wrong_shard = spawn_storage_actor(sys, other_db, 2, lim, spawn_mode::scheduled);
