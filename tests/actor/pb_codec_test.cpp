@@ -159,7 +159,8 @@ struct type_list {};
 using registered = type_list<
   pb<kv::Request>, pb<kv::Response>, pb<command::Command>, pb<command::CommandBatch>,
   pb<raft::Message>, pb<raft::MessageBatch>, pb<raft::Entry>, pb<raft::HardState>,
-  pb<raft::Snapshot>, pb<storage::ShardSnapshot>, pb<storage::ReplicaState>,
+  pb<raft::Snapshot>, pb<peer::PeerHello>, pb<peer::PeerChallenge>, pb<peer::PeerConfirm>,
+  pb<peer::PeerAccepted>, pb<peer::PeerFrame>, pb<storage::ShardSnapshot>, pb<storage::ReplicaState>,
   pb<storage::PersistRequest>, pb<storage::ApplyRequest>, pb<storage::ApplyResult>,
   pb<admin::ActorInfo>, pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
   pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>>;

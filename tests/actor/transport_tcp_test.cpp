@@ -1,10 +1,12 @@
-// The transport over real TCP: two actor systems in one process on 127.0.0.1,
-// each with a published stand-in for the client service (it forwards Raft
-// frames to its node's transport, as the real service does), a transport and a
-// recording replica. Proves delivery in both directions through CAF's
-// middleman and the reconnect after the peer's actor system goes away and a
-// new one is published on the same port. Ports are picked by the OS; every
-// wait is bounded by a deadline (no sleeps).
+// The transport and the peer gate over real TCP: two actor systems in one
+// process on 127.0.0.1, each with a peer gate published on its own port, a
+// transport and a recording replica, authenticating with a cluster secret.
+// Proves delivery in both directions through CAF's middleman, the reconnect
+// after the peer's actor system goes away and a new one is published on the
+// same port (and after the gate alone restarts), that a node with the wrong
+// secret never delivers anything either way, and that a remote actor holding
+// the transport's handle cannot give it orders. Ports are picked by the OS;
+// every wait is bounded by a deadline (no sleeps).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,12 +14,15 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
 #include "actors/paths.hpp"
+#include "actors/replication/peer_gate_actor.hpp"
 #include "actors/replication/transport_actor.hpp"
+#include "actors/security/core/trust.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
 
@@ -32,16 +37,9 @@ struct node_config : keel::test::keel_config {
   }
 };
 
-// The client service's part in the transport: forward inbound frames to this
-// node's transport, unchanged.
-caf::behavior service_stub(caf::event_based_actor* self, std::shared_ptr<sup::directory> dir,
-                           std::string root) {
-  return {
-    [self, dir, root](raft_atom, pb<raft::MessageBatch>& b) {
-      if (auto t = dir->get(paths::transport(root)))
-        self->send(t, raft_atom_v, std::move(b));
-    },
-  };
+std::shared_ptr<const security::trust> secret_trust(char fill) {
+  auto t = security::trust::with_secret(std::string(32, fill));
+  return std::make_shared<security::trust>(std::move(std::get<security::trust>(t)));
 }
 
 // A replica that passes every frame on to the test's probe.
@@ -53,74 +51,94 @@ caf::behavior replica_stub(caf::event_based_actor* self, caf::actor probe) {
   };
 }
 
-// One keel node reduced to its transport: service stub, transport, replica of
-// shard 0, and a probe that receives what the replica gets.
+// One keel node reduced to its transport: peer gate (published), transport,
+// replica of shard 0, and a probe that receives what the replica gets and
+// stands in for the node's replicas and operators when it talks to the
+// transport.
 struct node {
   std::string id;
+  std::string peer_id; // the one other node of the cluster
+  std::shared_ptr<const security::trust> trust;
   node_config cfg; // the actor system keeps a reference: it must outlive sys
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
   std::optional<caf::scoped_actor> probe;
-  caf::actor service;
+  caf::actor gate;
   caf::actor transport;
-  uint16_t port = 0;
+  uint16_t port = 0; // the gate's
 
-  node(std::string node_id, uint16_t wanted_port) : id(std::move(node_id)) {
+  node(std::string node_id, std::string peer, uint16_t wanted_port,
+       std::shared_ptr<const security::trust> t)
+    : id(std::move(node_id)), peer_id(std::move(peer)), trust(std::move(t)) {
     sys = std::make_unique<caf::actor_system>(cfg);
     probe.emplace(*sys);
-    service = sys->spawn(service_stub, dir, "/" + id);
-    // SO_REUSEADDR on every publish, the first included (field guide §3).
-    auto published = caf::io::publish(service, wanted_port, nullptr, true);
-    if (published)
-      port = *published;
-    else
-      ADD_FAILURE() << "publish failed: " << sys->render(published.error());
+    publish_gate(wanted_port);
     auto probe_hdl = caf::actor_cast<caf::actor>(*probe);
     dir->put(paths::replica("/" + id, 0), sys->spawn(replica_stub, probe_hdl));
   }
 
-  // What the node's supervisor does when the service crashes: a new service
-  // actor, published on the same port, in the same actor system.
-  void restart_service() {
-    sys->middleman().unpublish(service, port);
-    caf::anon_send_exit(service, caf::exit_reason::kill);
-    service = sys->spawn(service_stub, dir, "/" + id);
-    auto published = caf::io::publish(service, port, nullptr, true);
-    if (!published)
-      ADD_FAILURE() << "re-publish failed: " << sys->render(published.error());
+  // Published by the test (publish = false), so that it learns the port the
+  // OS picked. SO_REUSEADDR on every publish, the first included (field
+  // guide §3).
+  void publish_gate(uint16_t wanted_port) {
+    transport::peer_gate_config gc;
+    gc.node_id = id;
+    gc.root_path = "/" + id;
+    gc.members = {peer_id};
+    gc.trust = trust;
+    gc.dir = dir;
+    gc.publish = false;
+    gate = transport::spawn_peer_gate(*sys, gc);
+    dir->put(paths::peer_gate("/" + id), gate);
+    auto published = caf::io::publish(gate, wanted_port, "127.0.0.1", true);
+    if (published)
+      port = *published;
+    else
+      ADD_FAILURE() << "publish failed: " << sys->render(published.error());
   }
 
-  void start_transport(const std::string& peer_id, uint16_t peer_port) {
-    transport::transport_config cfg;
-    cfg.node_id = id;
-    cfg.address = "127.0.0.1:" + std::to_string(port);
-    cfg.peers = {{peer_id, "127.0.0.1", peer_port}};
-    cfg.root_path = "/" + id;
-    cfg.dir = dir;
-    cfg.reconnect = {20, 200};
-    cfg.connect_timeout_ms = 2000;
-    cfg.idle_heartbeat_ms = 0;
-    transport = transport::spawn_transport(*sys, cfg);
+  // What the node's supervisor does when the gate crashes: a new gate,
+  // published on the same port, in the same actor system.
+  void restart_gate() {
+    sys->middleman().unpublish(gate, port);
+    dir->erase(paths::peer_gate("/" + id), gate);
+    caf::anon_send_exit(gate, caf::exit_reason::kill);
+    publish_gate(port);
+  }
+
+  void start_transport(uint16_t peer_port) {
+    transport::transport_config tc;
+    tc.node_id = id;
+    tc.address = "127.0.0.1:" + std::to_string(port);
+    tc.peers = {{peer_id, "127.0.0.1", peer_port}};
+    tc.local_shards = {0};
+    tc.trust = trust;
+    tc.root_path = "/" + id;
+    tc.dir = dir;
+    tc.reconnect = {20, 200};
+    tc.connect_timeout_ms = 2000;
+    tc.idle_heartbeat_ms = 0;
+    transport = transport::spawn_transport(*sys, tc);
     dir->put(paths::transport("/" + id), transport);
   }
 
   // The clean shutdown order of the field guide (§8): unpublish, then stop
   // every actor, then let the system go.
   ~node() {
-    sys->middleman().unpublish(service, port);
+    sys->middleman().unpublish(gate, port);
     for (auto& path : dir->paths())
       if (auto a = dir->get(path)) {
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
         dir->erase(path, a);
       }
-    caf::anon_send_exit(service, caf::exit_reason::user_shutdown);
-    service = caf::actor{};
+    gate = caf::actor{};
     transport = caf::actor{};
     probe.reset();
     sys.reset();
   }
 };
 
+// A message that passes raft::check_inbound on `to` (shard 0, term 1).
 raft::MessageBatch append(const std::string& from, const std::string& to, uint64_t index) {
   raft::MessageBatch b;
   auto* m = b.add_messages();
@@ -128,72 +146,91 @@ raft::MessageBatch append(const std::string& from, const std::string& to, uint64
   m->set_shard(0);
   m->set_from(from);
   m->set_to(to);
+  m->set_term(1);
   m->set_index(index);
   return b;
 }
 
-// Hands `index` to `from`'s transport, as its replica would, until `to`'s
-// replica receives it or the deadline passes. Retrying is what Raft does too:
-// messages sent while the connection is still down are dropped.
+// Whether `n`'s replica receives a message with `index` within `wait`.
+bool replica_receives(node& n, uint64_t index, std::chrono::milliseconds wait) {
+  auto until = std::chrono::steady_clock::now() + wait;
+  bool received = false;
+  while (!received && std::chrono::steady_clock::now() < until) {
+    (*n.probe)->receive(
+      [&](raft_atom, pb<raft::MessageBatch>& b) {
+        for (auto& m : b->messages())
+          received = received || m.index() == index;
+      },
+      caf::after(20ms) >> [] {});
+  }
+  return received;
+}
+
+// Hands `index` to `from`'s transport, as its replica would (a local actor:
+// the transport ignores anonymous orders), until `to`'s replica receives it
+// or the deadline passes. Retrying is what Raft does too: messages sent while
+// the connection is still down are dropped.
 bool deliver(node& from, node& to, uint64_t index, std::chrono::milliseconds deadline) {
   auto until = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < until) {
-    caf::anon_send(from.transport, raft_atom_v, make_pb(append(from.id, to.id, index)));
-    bool received = false;
-    // Wait for the frame for at most 50 ms, then send again.
-    for (bool waiting = true; waiting && !received;) {
-      (*to.probe)->receive(
-        [&](raft_atom, pb<raft::MessageBatch>& b) {
-          for (auto& m : b->messages())
-            received = received || (m.index() == index && m.from() == from.id);
-        },
-        caf::after(50ms) >> [&] { waiting = false; });
-    }
-    if (received)
+    (*from.probe)->send(from.transport, raft_atom_v, make_pb(append(from.id, to.id, index)));
+    if (replica_receives(to, index, 50ms))
       return true;
   }
   return false;
 }
 
-admin::PeerInfo peer_info(node& n, const std::string& peer_id) {
-  admin::PeerInfo out;
+admin::Members members(node& n) {
+  admin::Members out;
   (*n.probe)
     ->request(n.transport, 5s, members_atom_v)
-    .receive(
-      [&](pb<admin::Members>& m) {
-        for (auto& p : m->nodes())
-          if (p.node_id() == peer_id)
-            out = p;
-      },
-      [&](caf::error& e) { ADD_FAILURE() << n.sys->render(e); });
+    .receive([&](pb<admin::Members>& m) { out = m.msg; },
+             [&](caf::error& e) { ADD_FAILURE() << n.sys->render(e); });
   return out;
 }
 
+admin::PeerInfo peer_info(node& n, const std::string& peer_id) {
+  auto all = members(n);
+  for (auto& p : all.nodes())
+    if (p.node_id() == peer_id)
+      return p;
+  ADD_FAILURE() << "no member " << peer_id;
+  return {};
+}
+
 TEST(TransportOverTcp, DeliversInBothDirections) {
-  node a("n1", 0);
-  node b("n2", 0);
-  a.start_transport("n2", b.port);
-  b.start_transport("n1", a.port);
+  auto secret = secret_trust('s');
+  node a("n1", "n2", 0, secret);
+  node b("n2", "n1", 0, secret);
+  a.start_transport(b.port);
+  b.start_transport(a.port);
   EXPECT_TRUE(deliver(a, b, 1, 10s));
   EXPECT_TRUE(deliver(b, a, 2, 10s));
   EXPECT_TRUE(peer_info(a, "n2").connected());
   EXPECT_GE(peer_info(b, "n1").messages_received(), 1u);
+  for (node* n : {&a, &b}) {
+    auto m = members(*n);
+    EXPECT_EQ(m.dropped_unauthenticated(), 0u) << n->id;
+    EXPECT_EQ(m.refused_handshakes(), 0u) << n->id;
+  }
 }
 
 TEST(TransportOverTcp, ReconnectsToARestartedPeerOnTheSamePort) {
-  node a("n1", 0);
-  auto b = std::make_unique<node>("n2", 0);
+  auto secret = secret_trust('s');
+  node a("n1", "n2", 0, secret);
+  auto b = std::make_unique<node>("n2", "n1", 0, secret);
   auto b_port = b->port;
-  a.start_transport("n2", b_port);
-  b->start_transport("n1", a.port);
+  a.start_transport(b_port);
+  b->start_transport(a.port);
   ASSERT_TRUE(deliver(a, *b, 1, 10s));
 
   // n2's actor system goes away, and a new incarnation of n2 is published on
-  // the same port. Frames can only reach it through a new connection.
+  // the same port. Frames can only reach it through a new connection and a
+  // new session.
   b.reset();
-  node b2("n2", b_port);
+  node b2("n2", "n1", b_port, secret);
   ASSERT_EQ(b2.port, b_port);
-  b2.start_transport("n1", a.port);
+  b2.start_transport(a.port);
   EXPECT_TRUE(deliver(a, b2, 2, 10s));
   EXPECT_TRUE(deliver(b2, a, 3, 10s));
   auto info = peer_info(a, "n2");
@@ -201,17 +238,71 @@ TEST(TransportOverTcp, ReconnectsToARestartedPeerOnTheSamePort) {
   EXPECT_EQ(info.reconnect_attempts(), 0u);
 }
 
-TEST(TransportOverTcp, ReconnectsToARestartedServiceOfALiveNode) {
-  node a("n1", 0);
-  node b("n2", 0);
-  a.start_transport("n2", b.port);
-  b.start_transport("n1", a.port);
+TEST(TransportOverTcp, ReconnectsToARestartedGateOfALiveNode) {
+  auto secret = secret_trust('s');
+  node a("n1", "n2", 0, secret);
+  node b("n2", "n1", 0, secret);
+  a.start_transport(b.port);
+  b.start_transport(a.port);
   ASSERT_TRUE(deliver(a, b, 1, 10s));
-  // Same process, same node id, new published actor: the old handle is dead
-  // and only a new connect finds its successor.
-  b.restart_service();
+  // Same process, same node id, new published gate without the old session:
+  // the old handle is dead and only a new connect and handshake reach its
+  // successor.
+  b.restart_gate();
   EXPECT_TRUE(deliver(a, b, 2, 10s));
   EXPECT_TRUE(peer_info(a, "n2").connected());
+}
+
+TEST(TransportOverTcp, PeerWithTheWrongSecretNeverDeliversAnything) {
+  node a("n1", "n2", 0, secret_trust('s'));
+  node impostor("n2", "n1", 0, secret_trust('w'));
+  a.start_transport(impostor.port);
+  impostor.start_transport(a.port);
+  EXPECT_FALSE(deliver(impostor, a, 1, 1500ms));
+  EXPECT_FALSE(deliver(a, impostor, 2, 500ms));
+  auto info = peer_info(a, "n2");
+  EXPECT_FALSE(info.connected());
+  EXPECT_GE(info.reconnect_attempts(), 2u); // it keeps trying, with backoff
+  EXPECT_EQ(info.messages_received(), 0u);
+  EXPECT_FALSE(peer_info(impostor, "n1").connected());
+  // Each side refuses the other's challenge before it confirms, so no frame
+  // is ever sent, let alone accepted.
+  EXPECT_EQ(members(a).dropped_unauthenticated(), 0u);
+}
+
+TEST(TransportOverTcp, RemoteOrdersToTheTransportAreIgnored) {
+  auto secret = secret_trust('s');
+  node a("n1", "n2", 0, secret);
+  node b("n2", "n1", 0, secret);
+  a.start_transport(b.port);
+  b.start_transport(a.port);
+  ASSERT_TRUE(deliver(b, a, 1, 10s));
+  // Suppose n1's transport handle leaked (it never should: frames are sent
+  // anonymously). A remote actor that holds it still cannot use it.
+  auto leaked = caf::io::publish(a.transport, 0, "127.0.0.1", true);
+  ASSERT_TRUE(leaked) << a.sys->render(leaked.error());
+  auto remote = caf::io::remote_actor(*b.sys, "127.0.0.1", *leaked);
+  ASSERT_TRUE(remote) << b.sys->render(remote.error());
+  auto& attacker = *b.probe;
+  // "From n2" as if the gate had authenticated it, and "from n1 to n1" as if
+  // a local replica had written it (that one would be delivered locally).
+  attacker->send(*remote, raft_atom_v, std::string{"n2"}, make_pb(append("n2", "n1", 100)));
+  attacker->send(*remote, raft_atom_v, make_pb(append("n1", "n1", 101)));
+  admin::FaultRequest part;
+  part.mutable_partition()->set_peer("n2");
+  attacker->send(*remote, fault_atom_v, make_pb(part));
+  // Requests are refused with an error, after the orders above (one
+  // connection keeps their order).
+  bool refused = false;
+  attacker->request(*remote, 5s, members_atom_v)
+    .receive([&](pb<admin::Members>&) {}, [&](caf::error&) { refused = true; });
+  EXPECT_TRUE(refused);
+  EXPECT_FALSE(replica_receives(a, 100, 300ms));
+  EXPECT_FALSE(replica_receives(a, 101, 100ms));
+  EXPECT_EQ(peer_info(a, "n2").faults_size(), 0);
+  // The genuine path still works.
+  EXPECT_TRUE(deliver(b, a, 2, 10s));
+  a.sys->middleman().unpublish(a.transport, *leaked);
 }
 
 } // namespace
