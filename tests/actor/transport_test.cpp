@@ -998,6 +998,54 @@ TEST_F(TransportTest, GateThatProvesAnotherIdIsRefused) {
   anon_send_exit(n3_gate, caf::exit_reason::user_shutdown);
 }
 
+// What a man in the middle in front of a peer's gate sees of n1.
+struct sniffed {
+  std::vector<caf::strong_actor_ptr> handshake_senders;
+  std::vector<caf::strong_actor_ptr> frame_senders;
+};
+
+// Passes everything on to `gate`, noting who sent it.
+caf::behavior sniffer(caf::event_based_actor* self, caf::actor gate,
+                      std::shared_ptr<sniffed> seen) {
+  return {
+    [=](peer_atom a, pb<peer::PeerHello>& h) {
+      seen->handshake_senders.push_back(self->current_sender());
+      return self->delegate(gate, a, std::move(h));
+    },
+    [=](peer_atom a, pb<peer::PeerConfirm>& c) {
+      seen->handshake_senders.push_back(self->current_sender());
+      return self->delegate(gate, a, std::move(c));
+    },
+    [=](raft_atom a, pb<peer::PeerFrame>& f) {
+      seen->frame_senders.push_back(self->current_sender());
+      self->send(gate, a, std::move(f));
+    },
+  };
+}
+
+TEST_F(TransportTest, TheTransportNeverShowsItsAddressToAPeer) {
+  auto seen = std::make_shared<sniffed>();
+  auto tap = sys.spawn(sniffer, peers.at("n2").gate, seen);
+  (*published)[n2_port] = tap;
+  start();
+  send(frame({msg(0, "n1", "n2", 1)}));
+  sched.run();
+  ASSERT_EQ(received_by("n2").size(), 1u); // the tap is transparent
+  // The handshake comes from the dialer, and frames from nobody: a peer never
+  // learns a handle with which it could give the transport orders.
+  ASSERT_EQ(seen->handshake_senders.size(), 2u);
+  auto t = caf::actor_cast<caf::strong_actor_ptr>(transport);
+  for (auto& s : seen->handshake_senders) {
+    EXPECT_TRUE(s);
+    EXPECT_NE(s, t);
+  }
+  ASSERT_EQ(seen->frame_senders.size(), 1u);
+  EXPECT_FALSE(seen->frame_senders[0]);
+  seen->handshake_senders.clear(); // strong references to the dialer, which
+                                   // must be free to go at shutdown
+  anon_send_exit(tap, caf::exit_reason::user_shutdown);
+}
+
 TEST(TransportConfig, IsBuiltFromClusterConf) {
   auto parsed = config::parse_cluster_config(R"(
 [timing]
