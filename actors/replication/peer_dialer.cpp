@@ -62,8 +62,9 @@ void confirm(dialer_actor* self, const peer::PeerChallenge& c) {
 
 void hello(dialer_actor* self) {
   auto& st = self->state;
+  auto offer = st.cfg.own_gate ? st.cfg.own_gate : caf::actor{};
   self
-    ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()))
+    ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()), offer)
     .then([self](pb<peer::PeerChallenge>& c) { confirm(self, c.msg); },
           [self](caf::error& err) { fail(self, "handshake: " + self->system().render(err)); });
 }
@@ -82,6 +83,11 @@ caf::behavior dialer(dialer_actor* self, dialer_config cfg) {
     if (dm.source == st.gate.address())
       fail(self, "connection lost: " + self->system().render(dm.reason));
   });
+  if (st.cfg.gate) { // offered over an existing connection
+    st.gate = st.cfg.gate;
+    hello(self);
+    return {[](ping_atom) {}};
+  }
   // Asynchronous: io::remote_actor() would block this scheduler thread, and
   // forever on a frozen peer without middleman heartbeats (field guide §0.7).
   self

@@ -4,6 +4,11 @@
 // accepted it, tells the transport the gate's handle and the session keys;
 // then it watches the connection and reports its loss.
 //
+// One connection per pair of nodes: the node with the smaller id dials, and
+// offers its own gate with the hello; the other node's dialer then runs its
+// handshake against that gate over the same connection (CAF's TLS layer does
+// not keep two connections between the same two nodes apart).
+//
 // Why a separate actor: whatever the transport sent or monitored over the
 // network would reveal its address to the other side, and the transport takes
 // orders from local actors only. The dialer is the one that requests and
@@ -39,6 +44,10 @@ struct dialer_config {
   std::string host;
   uint16_t port = 0;     // the peer's peer_port
   uint32_t timeout_ms = 2000; // per step
+  caf::actor gate;       // set: the peer's gate is already known (it offered it over
+                         // the connection it dialed), so no new connection is made
+  caf::actor own_gate;   // set: offered to the peer with the hello, so that it can
+                         // send its traffic back over this same connection
 };
 
 caf::actor spawn_dialer(caf::actor_system& sys, dialer_config cfg);

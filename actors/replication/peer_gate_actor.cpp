@@ -33,6 +33,8 @@ struct gate_state {
   uint64_t unauthenticated = 0; // frames refused (no session, bad MAC, replayed, malformed)
   uint64_t refused = 0;         // handshakes refused
   uint64_t unexpected = 0;      // messages no handler matches
+  std::map<uint64_t, caf::actor> offered_by_session; // gates offered with open hellos
+  std::map<std::string, caf::actor> offers; // by authenticated peer: its gate
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
 };
 
@@ -50,9 +52,16 @@ void report_drops(gate_actor* self, uint64_t unauthenticated, uint64_t refused) 
     self->send(t, peer_atom_v, unauthenticated, refused);
 }
 
-pb<peer::PeerChallenge> on_hello(gate_actor* self, const peer::PeerHello& h) {
+pb<peer::PeerChallenge> on_hello(gate_actor* self, const peer::PeerHello& h,
+                                 caf::actor offer) {
   auto& st = self->state;
   auto c = st.handshakes->on_hello(h, wall_seconds());
+  // The offer counts only once the dialer proved its id (on_confirm).
+  if (c.error().empty() && offer) {
+    if (st.offered_by_session.size() >= 64)
+      st.offered_by_session.erase(st.offered_by_session.begin());
+    st.offered_by_session[c.session()] = std::move(offer);
+  }
   if (!c.error().empty()) {
     if (time_to_log(++st.refused))
       st.log->warn("peer handshake refused (claimed from={}): {} ({} refused so far)",
@@ -67,6 +76,11 @@ pb<peer::PeerAccepted> on_confirm(gate_actor* self, const peer::PeerConfirm& c) 
   peer::PeerAccepted out;
   out.set_session(c.session());
   auto keys = st.handshakes->on_confirm(c, wall_seconds());
+  caf::actor offer;
+  if (auto o = st.offered_by_session.find(c.session()); o != st.offered_by_session.end()) {
+    offer = std::move(o->second);
+    st.offered_by_session.erase(o);
+  }
   if (auto* err = std::get_if<std::string>(&keys)) {
     if (time_to_log(++st.refused))
       st.log->warn("peer handshake refused: {} ({} refused so far)", *err, st.refused);
@@ -85,6 +99,11 @@ pb<peer::PeerAccepted> on_confirm(gate_actor* self, const peer::PeerConfirm& c) 
   st.peer_of_session[k.session] = peer;
   st.sessions.emplace(peer, security::frame_opener{std::move(k)});
   st.log->info("peer {} authenticated (session {:016x})", peer, c.session());
+  if (offer) {
+    st.offers[peer] = offer;
+    if (auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path)))
+      self->send(t, connect_atom_v, peer, offer);
+  }
   return make_pb(std::move(out));
 }
 
@@ -123,7 +142,19 @@ caf::behavior gate(gate_actor* self, peer_gate_config cfg) {
   if (st.cfg.publish)
     network::publish_self(self, st.cfg.host, st.cfg.peer_port, "peer gate");
   return {
-    [self](peer_atom, pb<peer::PeerHello>& h) { return on_hello(self, h.msg); },
+    [self](peer_atom, pb<peer::PeerHello>& h) { return on_hello(self, h.msg, {}); },
+    [self](peer_atom, pb<peer::PeerHello>& h, caf::actor& offer) {
+      return on_hello(self, h.msg, std::move(offer));
+    },
+    // A (re)started transport asks for the gates that peers offered.
+    [self](connect_atom) {
+      auto& st = self->state;
+      auto& sender = self->current_sender();
+      if (!sender || sender->node() != self->node())
+        return;
+      for (auto& [peer, gate] : st.offers)
+        self->send(caf::actor_cast<caf::actor>(sender), connect_atom_v, peer, gate);
+    },
     [self](peer_atom, pb<peer::PeerConfirm>& c) { return on_confirm(self, c.msg); },
     [self](raft_atom, pb<peer::PeerFrame>& f) { on_frame(self, f.msg); },
   };

@@ -295,12 +295,22 @@ void on_authenticated(transport_actor* self, peer& p, caf::actor gate, uint64_t 
   p.reconnect_attempts = 0;
 }
 
+// One connection per pair of nodes: the smaller id dials (and offers its
+// gate); the other waits for that offer (peer_dialer.hpp).
+bool dials(const transport_actor* self, const peer& p) {
+  return self->state.cfg.node_id < p.addr.id;
+}
+
 void connect(transport_actor* self, peer& p) {
   auto& st = self->state;
   if (p.connected() || p.connecting)
     return;
+  if (!dials(self, p) && !p.offered_gate)
+    return; // the peer dials us; its offer starts the handshake
   p.connecting = true;
   dialer_config dc;
+  dc.gate = dials(self, p) ? caf::actor{} : p.offered_gate;
+  dc.own_gate = st.cfg.dir->get(paths::peer_gate(st.cfg.root_path));
   dc.transport = self;
   dc.connector = st.connector;
   dc.trust = st.cfg.trust;
@@ -416,7 +426,7 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
   st.cfg = std::move(cfg);
   st.connector = st.cfg.connector
                    ? st.cfg.connector
-                   : caf::actor_cast<caf::actor>(self->system().middleman().actor_handle());
+                   : network::endpoint(self->system()); // TLS when the node has it
   st.peers = peer_set(st.cfg.peers, st.cfg.failure_detector);
   st.out = outbox(st.cfg.max_pending_per_peer);
   st.faults = fault_rules(peer_ids(st.cfg.peers), st.cfg.seed);
@@ -430,6 +440,9 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
     p.state_since_ms = now;
     connect(self, p);
   }
+  // Offers the gate kept while this transport was away (a restart).
+  if (auto g = st.cfg.dir->get(paths::peer_gate(st.cfg.root_path)))
+    self->send(g, connect_atom_v);
   if (st.cfg.idle_heartbeat_ms > 0)
     self->delayed_send(self, milliseconds(st.cfg.idle_heartbeat_ms), tick_atom_v);
   st.log->info("transport started node={} peers={}", st.cfg.node_id, st.cfg.peers.size());
@@ -466,6 +479,15 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
     [self](flush_atom) {
       if (from_local(self))
         flush(self);
+    },
+    [self](connect_atom, const std::string& id, caf::actor& gate) {
+      if (!from_local(self))
+        return;
+      auto* p = self->state.peers.find(id);
+      if (!p || dials(self, *p))
+        return;
+      p->offered_gate = std::move(gate);
+      connect(self, *p);
     },
     [self](connect_atom, const std::string& peer_id) {
       if (!from_local(self))

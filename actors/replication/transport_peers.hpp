@@ -37,6 +37,8 @@ struct peer {
   caf::actor dialer;             // the local actor that owns the connection
                                  // (connects, authenticates, watches it)
   std::optional<security::frame_sealer> sealer; // the session's keys, once authenticated
+  caf::actor offered_gate;       // peers with a larger id: the gate it offered over
+                                 // the connection it dialed (none yet: wait)
   bool connecting = false;       // a dialer is at work
   uint64_t state_since_ms = 0;   // when it last became connected or disconnected
   uint32_t reconnect_attempts = 0; // failed attempts since it was last connected

@@ -154,7 +154,9 @@ int run_members(const target& t, const admin_io& io) {
                      {"nodes", peers},
                      {"dropped_unknown_peer", r.value->dropped_unknown_peer()},
                      {"dropped_wrong_destination", r.value->dropped_wrong_destination()},
-                     {"dropped_no_replica", r.value->dropped_no_replica()}};
+                     {"dropped_no_replica", r.value->dropped_no_replica()},
+                     {"dropped_unauthenticated", r.value->dropped_unauthenticated()},
+                     {"refused_handshakes", r.value->refused_handshakes()}};
       } else {
         n["view"] = nullptr;
         n["error"] = r.error;
@@ -178,7 +180,7 @@ int run_members(const target& t, const admin_io& io) {
              << "):\n";
       std::vector<std::vector<std::string>> rows{
         {"  NODE", "ADDRESS", "CONNECTED", "SINCE", "PHI", "VERDICT", "SUSPECTED", "DROPPED",
-         "FAULTS"}};
+         "INVALID", "FAULTS"}};
       for (const auto& p : r.value->nodes()) {
         char phi[16];
         std::snprintf(phi, sizeof phi, "%.1f", p.phi());
@@ -191,9 +193,20 @@ int run_members(const target& t, const admin_io& io) {
                         p.self() ? "-" : phi,
                         p.self() ? "-" : p.verdict() + " " + duration_text(p.verdict_age_ms()),
                         p.self() ? "-" : std::to_string(p.times_suspected()) + "x",
-                        std::to_string(p.messages_dropped()), faults.empty() ? "-" : faults});
+                        std::to_string(p.messages_dropped()),
+                        p.self() ? "-" : std::to_string(p.messages_invalid()),
+                        faults.empty() ? "-" : faults});
       }
       print_table(io.out, rows);
+      // What the gate threw away before anyone was authenticated, and which
+      // rules the invalid messages broke: signs of an attack or a bug.
+      if (r.value->dropped_unauthenticated() > 0 || r.value->refused_handshakes() > 0)
+        io.out << "  refused at the peer gate: " << r.value->refused_handshakes()
+               << " handshakes, " << r.value->dropped_unauthenticated()
+               << " unauthenticated frames\n";
+      for (const auto& p : r.value->nodes())
+        for (const auto& [rule, n] : p.invalid_by_rule())
+          io.out << "  invalid from " << p.node_id() << ": " << rule << " x" << n << "\n";
     }
     io.out.flush();
   }

@@ -1,5 +1,7 @@
 #include "apps/keelctl/render.hpp"
 
+#include <map>
+
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
@@ -120,6 +122,9 @@ nlohmann::json to_json(const admin::PeerInfo& p) {
           {"batches_sent", p.batches_sent()},
           {"messages_received", p.messages_received()},
           {"messages_dropped", p.messages_dropped()},
+          {"messages_invalid", p.messages_invalid()},
+          {"invalid_by_rule", std::map<std::string, uint64_t>(p.invalid_by_rule().begin(),
+                                                              p.invalid_by_rule().end())},
           {"phi", p.phi()},
           {"verdict", p.verdict()},
           {"verdict_age_ms", p.verdict_age_ms()},

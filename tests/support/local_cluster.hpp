@@ -12,7 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "actors/client/client.hpp"
+
 namespace keel::test {
+
+/// Whether KEEL_TEST_TLS=1 is set.
+bool tls_by_default();
 
 /// What a finished keelctl run printed and returned.
 struct run_result {
@@ -26,13 +31,28 @@ public:
   /// `extra` is appended to the generated cluster.conf's [cluster] table
   /// (e.g. "fault_injection = false\n"); `shards` and `replication_factor`
   /// as given.
+  /// With `tls`, a fresh CA and certificates are made under certs_dir() and
+  /// the cluster runs mutual TLS; the config's client certificate is an
+  /// operator's. The default is the environment: KEEL_TEST_TLS=1 runs every
+  /// system test on a TLS cluster (ctest's system_tls entry does).
   explicit local_cluster(int nodes, int shards = 4, int replication_factor = 1,
-                         std::string extra_cluster_settings = "");
+                         std::string extra_cluster_settings = "", bool tls = tls_by_default());
   ~local_cluster();
   local_cluster(const local_cluster&) = delete;
   local_cluster& operator=(const local_cluster&) = delete;
 
   const std::string& config_path() const { return config_path_; }
+  bool tls() const { return tls_; }
+  std::string certs_dir() const { return dir_ + "/certs"; }
+  struct cert_files {
+    std::string cert;
+    std::string key;
+  };
+  /// TLS only: an ordinary client's and an operator's certificate.
+  const cert_files& client_cert() const { return client_cert_; }
+  const cert_files& operator_cert() const { return operator_cert_; }
+  /// How a client library runtime must connect to this cluster (TLS or not).
+  client::transport_options transport() const;
   const std::string& dir() const { return dir_; }
   std::vector<std::string> node_ids() const;
   /// The node's client port (keelctl, sessions) and its peer port (other nodes only).
@@ -68,6 +88,10 @@ public:
   std::string endpoints() const;
 
 private:
+  bool tls_ = false;
+  std::string extra_tls_;
+  cert_files client_cert_;
+  cert_files operator_cert_;
   std::string dir_;
   std::string config_path_;
   std::map<std::string, uint16_t> ports_;

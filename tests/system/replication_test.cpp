@@ -78,7 +78,7 @@ std::map<std::string, uint64_t> applied_of(client::session& s, uint32_t shard) {
 TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
@@ -140,7 +140,7 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
 TEST(Replication, RestartedNodeCatchesUpFromASnapshot) {
   test::local_cluster cluster{3, shards, 3, "[raft]\nsnapshot_entries = 20\n"};
   cluster.start_all();
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   ASSERT_TRUE(test::eventually([&] { return leader_of(s, 1).has_value(); }, 20s));
   // n3 misses a few hundred writes; the others compact their logs meanwhile.
@@ -184,7 +184,7 @@ TEST(Replication, RestartedNodeCatchesUpFromASnapshot) {
 TEST(Replication, SigtermOfALeaderHandsLeadershipOverFirst) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
@@ -278,7 +278,7 @@ using fault_step = std::function<void(test::local_cluster&, const std::string& l
 void leader_fault_scenario(const fault_step& cut, const fault_step& restore) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
@@ -309,7 +309,7 @@ TEST(Replication, PausedLeaderIsReplacedAndCatchesUpAfterResume) {
 TEST(Replication, LeadershipSpreadsOverTheNodes) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   // Shard s prefers node (s mod 3) + 1; balancing hands leadership there.
   EXPECT_TRUE(test::eventually(

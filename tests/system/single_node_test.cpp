@@ -38,7 +38,7 @@ int restart_count(const admin::ActorInfo& a, const std::string& path) {
 TEST(SingleNode, KillNineKeepsEveryAcknowledgedWrite) {
   test::local_cluster cluster{1, 4, 1};
   ASSERT_TRUE(cluster.start("n1"));
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   std::map<std::string, std::optional<std::string>> expected;
   {
     client::session s{rt, options_for(cluster)};
@@ -75,7 +75,7 @@ TEST(SingleNode, KillNineKeepsEveryAcknowledgedWrite) {
 TEST(SingleNode, StorageCrashUnderWritesLosesNothing) {
   test::local_cluster cluster{1, 1, 1};
   ASSERT_TRUE(cluster.start("n1"));
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   std::atomic<bool> stop{false};
   std::atomic<size_t> acked_count{0};
   std::vector<std::string> acked; // written by the writer only until it is joined

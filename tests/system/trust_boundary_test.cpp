@@ -112,9 +112,9 @@ struct attacker {
 };
 
 TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
-  test::local_cluster cluster{3, shards, 3};
+  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   ASSERT_TRUE(s.put("before", "1").ok());
   auto term_before = highest_term(s);
@@ -152,14 +152,14 @@ TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
 }
 
 TEST(TrustBoundary, APlaintextFaultRequestWithoutTheSecretIsRefused) {
-  test::local_cluster cluster{3, shards, 3};
+  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();
   // keelctl with --config signs with the cluster secret: accepted.
   auto ok = cluster.keelctl({"fault", "partition", "n1", "n2"});
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(cluster.keelctl({"fault", "heal", "n1"}).code, 0);
   // A client that knows only the address sends an unsigned request: refused.
-  client::runtime rt;
+  client::runtime rt{cluster.transport()};
   client::session s{rt, options_for(cluster)};
   admin::FaultRequest req;
   req.mutable_partition()->set_peer("n2");
