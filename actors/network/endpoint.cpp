@@ -7,6 +7,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
+#include "actors/network/front_door.hpp"
 #include "apps/common/logging.hpp"
 
 namespace keel::network {
@@ -25,9 +26,14 @@ void publish_self(caf::event_based_actor* self, const std::string& host, uint16_
   auto ep = endpoint(self->system());
   self->request(ep, std::chrono::seconds(10), caf::close_atom::value, port)
     .then([] {}, [](caf::error&) { /* nothing was published there: fine */ });
+  // Published: a front door, never `self` (see front_door.hpp).
+  auto door = make_front_door(self->system(), caf::actor_cast<caf::actor>(self));
+  // No unrequested error may end `self` either (a front door lets responses
+  // through, and a forged one must not be fatal).
+  self->set_error_handler([](caf::error&) {});
   self
     ->request(ep, std::chrono::seconds(10), caf::publish_atom::value, port,
-              caf::actor_cast<caf::strong_actor_ptr>(self), std::set<std::string>{}, host,
+              caf::actor_cast<caf::strong_actor_ptr>(door), std::set<std::string>{}, host,
               true)
     .then(
       [what, tls = self->system().has_openssl_manager()](uint16_t p) {

@@ -16,7 +16,7 @@ namespace keel::network {
 /// loaded that module, else the middleman's.
 caf::actor endpoint(caf::actor_system& sys);
 
-/// Publishes `self` on host:port without blocking (closing first whatever a
+/// Publishes a front door to `self` (front_door.hpp) on host:port without blocking (closing first whatever a
 /// previous incarnation left published there). Logs success as "<what>
 /// published on port N"; on failure logs and quits `self` with the error, so
 /// that its supervisor retries and, if it keeps failing, the node stops.

@@ -72,6 +72,8 @@ caf::behavior peer_transport_recorder(caf::event_based_actor*,
       in->unauthenticated += unauthenticated;
       in->refused += refused;
     },
+    // n1 dials (smaller id) and offers its gate; this fake node never dials back.
+    [](connect_atom, const std::string&, caf::actor&) {},
   };
 }
 
@@ -1011,6 +1013,10 @@ caf::behavior sniffer(caf::event_based_actor* self, caf::actor gate,
     [=](peer_atom a, pb<peer::PeerHello>& h) {
       seen->handshake_senders.push_back(self->current_sender());
       return self->delegate(gate, a, std::move(h));
+    },
+    [=](peer_atom a, pb<peer::PeerHello>& h, caf::actor& offer) {
+      seen->handshake_senders.push_back(self->current_sender());
+      return self->delegate(gate, a, std::move(h), std::move(offer));
     },
     [=](peer_atom a, pb<peer::PeerConfirm>& c) {
       seen->handshake_senders.push_back(self->current_sender());
