@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <thread>
 
 #include "caf/all.hpp"
@@ -167,6 +168,42 @@ TEST(TrustBoundary, APlaintextFaultRequestWithoutTheSecretIsRefused) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r.value->ok());
   EXPECT_NE(r.value->error().find("cluster secret"), std::string::npos) << r.value->error();
+}
+
+// Restart counts of every actor of a node's tree, by path.
+void restart_counts(const admin::ActorInfo& a, std::map<std::string, uint32_t>& out) {
+  out[a.path()] = a.restart_count();
+  for (auto& c : a.children())
+    restart_counts(c, out);
+}
+
+TEST(TrustBoundary, RemoteExitAndErrorMessagesCannotStopAPublishedActor) {
+  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false};
+  cluster.start_all();
+  {
+    attacker mallory;
+    for (auto& id : cluster.node_ids())
+      for (auto port : {cluster.port(id), cluster.peer_port(id)}) {
+        auto target = mallory.sys->middleman().remote_actor("127.0.0.1", port);
+        ASSERT_TRUE(target);
+        // kill cannot be trapped by any actor that receives it.
+        caf::anon_send_exit(*target, caf::exit_reason::kill);
+        caf::anon_send_exit(*target, caf::exit_reason::user_shutdown);
+        caf::anon_send(*target, caf::make_error(caf::sec::runtime_error));
+      }
+    std::this_thread::sleep_for(1s);
+  }
+  client::runtime rt{cluster.transport()};
+  client::session s{rt, options_for(cluster)};
+  for (auto& t : s.tree_all()) {
+    ASSERT_TRUE(t.ok()) << t.error;
+    std::map<std::string, uint32_t> counts;
+    restart_counts(t.value->root(), counts);
+    auto root = "/" + t.value->node_id();
+    EXPECT_EQ(counts[root + "/service"], 0u) << root;
+    EXPECT_EQ(counts[root + "/replication/gate"], 0u) << root;
+  }
+  EXPECT_TRUE(s.put("still", "serving").ok());
 }
 
 } // namespace
