@@ -234,6 +234,22 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
     ASSERT_TRUE(s.put(k, "before").ok());
     acked[k] = "before";
   }
+  // A failure detector can only suspect a node it has heard from: every node
+  // must have heard from every other before the fault (on TLS the last peer
+  // links can still be coming up right after the first writes).
+  ASSERT_TRUE(test::eventually(
+    [&] {
+      for (auto& m : s.members_all()) {
+        if (!m.ok())
+          return false;
+        for (auto& p : m.value->nodes())
+          if (!p.self() && (!p.connected() || p.verdict() != "alive"))
+            return false;
+      }
+      return true;
+    },
+    10s))
+    << "the nodes never all heard from each other";
   cut();
   client::session writer{rt, options_for(cluster, 15000)};
   for (int i = 30; i < 60; ++i) {
@@ -250,17 +266,27 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
   ASSERT_TRUE(during.has_value());
   EXPECT_NE(*during, leader);
   // ...and their failure detectors suspect it.
+  std::string last_view;
   EXPECT_TRUE(test::eventually(
     [&] {
       auto m = majority.members(0);
-      if (!m.ok())
+      if (!m.ok()) {
+        last_view = "no members view: " + m.error;
         return false;
+      }
       for (auto& p : m.value->nodes())
-        if (p.node_id() == leader)
+        if (p.node_id() == leader) {
+          last_view = m.value->node_id() + " sees " + leader + ": verdict " + p.verdict()
+                      + ", phi " + std::to_string(p.phi()) + ", suspected "
+                      + std::to_string(p.times_suspected()) + "x, connected "
+                      + std::to_string(p.connected()) + ", received "
+                      + std::to_string(p.messages_received());
           return p.verdict() == "suspect" && p.times_suspected() >= 1;
+        }
       return false;
     },
-    10s));
+    10s))
+    << last_view;
   restore();
   ASSERT_TRUE(converged(s, 30s)) << "the cluster did not converge after the fault ended";
   auto now = leader_of(s, 0);
