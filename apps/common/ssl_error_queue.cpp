@@ -12,7 +12,8 @@
 // call that CAF makes goes through these definitions first (the executable's
 // own symbols take precedence over libssl's for the shared libraries it
 // loads), which clear the queue and then call the real function.
-// Compiled into the long-lived executables (keel-node, keel-bench) only.
+// Compiled into the long-lived executables (keel-node, keel-bench, the
+// system tests) only.
 #include <dlfcn.h>
 
 #include <openssl/err.h>
