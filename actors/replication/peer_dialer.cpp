@@ -6,6 +6,7 @@
 #include "caf/all.hpp"
 
 #include "actors/network/endpoint.hpp"
+#include "actors/network/front_door.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "messages/type_ids.hpp"
 
@@ -62,7 +63,11 @@ void confirm(dialer_actor* self, const peer::PeerChallenge& c) {
 
 void hello(dialer_actor* self) {
   auto& st = self->state;
-  auto offer = st.cfg.own_gate ? st.cfg.own_gate : caf::actor{};
+  // The offer goes out before the peer proved anything: offer a front door,
+  // never the gate itself, so that whoever answers at that address cannot
+  // kill the gate with an exit message (see front_door.hpp).
+  auto offer = st.cfg.own_gate ? network::make_front_door(self->system(), st.cfg.own_gate)
+                               : caf::actor{};
   self
     ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()), offer)
     .then([self](pb<peer::PeerChallenge>& c) { confirm(self, c.msg); },
