@@ -8,6 +8,7 @@
 #include "caf/io/all.hpp"
 
 #include "actors/network/endpoint.hpp"
+#include "actors/network/wall_clock.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/operator_proof.hpp"
 #include "apps/common/cluster_config.hpp"
@@ -185,10 +186,7 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
   if (!st.cfg.fault_injection)
     return refused("fault injection is disabled on node " + st.cfg.node_id
                    + ": set [cluster] fault_injection = true in cluster.conf");
-  auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-  if (auto why = st.operators->check(req.msg, now_ms)) {
+  if (auto why = st.operators->check(req.msg, network::wall_ms())) {
     component_logger("node")->warn("fault request refused: {}", *why);
     return refused("node " + st.cfg.node_id + " refused: " + *why);
   }

@@ -7,12 +7,15 @@
 
 #include "actors/network/endpoint.hpp"
 #include "actors/network/front_door.hpp"
+#include "actors/network/wall_clock.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::transport {
 
 namespace {
+
+using network::wall_seconds;
 
 struct dialer_state {
   static inline const char* name = "keel.peer_dialer";
@@ -23,12 +26,6 @@ struct dialer_state {
 };
 
 using dialer_actor = caf::stateful_actor<dialer_state>;
-
-int64_t wall_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 void fail(dialer_actor* self, const std::string& why) {
   auto& st = self->state;

@@ -7,6 +7,8 @@
 #include "caf/all.hpp"
 
 #include "actors/network/endpoint.hpp"
+#include "actors/network/log_rate.hpp"
+#include "actors/network/wall_clock.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
@@ -18,11 +20,8 @@ namespace keel::transport {
 
 namespace {
 
-// A refusal that keeps happening is logged at its 1st, 1000th, 2000th, ...
-// occurrence: an attacker must not be able to flood the log.
-bool time_to_log(uint64_t count) {
-  return count == 1 || count % 1000 == 0;
-}
+using network::time_to_log;
+using network::wall_seconds;
 
 struct gate_state {
   static inline const char* name = "keel.peer_gate";
@@ -39,12 +38,6 @@ struct gate_state {
 };
 
 using gate_actor = caf::stateful_actor<gate_state>;
-
-int64_t wall_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 void report_drops(gate_actor* self, uint64_t unauthenticated, uint64_t refused) {
   auto& st = self->state;

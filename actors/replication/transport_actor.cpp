@@ -12,6 +12,7 @@
 #include "caf/io/all.hpp"
 
 #include "actors/network/endpoint.hpp"
+#include "actors/network/log_rate.hpp"
 #include "actors/replication/core/message_check.hpp"
 #include "actors/replication/core/transport_batching.hpp"
 #include "actors/replication/peer_dialer.hpp"
@@ -27,13 +28,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// A drop that keeps happening is logged at its 1st, 1000th, 2000th, ...
-// occurrence: enough to notice, never a flood.
-constexpr uint64_t log_drops_every = 1000;
-
-bool time_to_log(uint64_t count) {
-  return count == 1 || count % log_drops_every == 0;
-}
+using network::time_to_log;
 
 // Inbound messages dropped before they reached any peer's account.
 struct drop_counters {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "actors/network/wall_clock.hpp"
 #include "actors/security/core/operator_proof.hpp"
 #include "apps/common/cluster_secret.hpp"
 
@@ -327,12 +328,6 @@ std::variant<security::trust, std::string> operator_trust(const target& t) {
   return std::move(std::get<security::trust>(tr));
 }
 
-uint64_t wall_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count());
-}
-
 } // namespace
 
 int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
@@ -367,7 +362,7 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
   for (auto i : targets) {
     auto signed_req = req;
     security::attach_operator_proof(std::get<security::trust>(trust), eps[i].node_id,
-                                    wall_ms(), signed_req);
+                                    network::wall_ms(), signed_req);
     results.push_back(s.fault(i, signed_req));
   }
   // Sort the answers: applied, refused by the node, not reached, unknown.

@@ -20,6 +20,7 @@
 
 #include "actors/client/client.hpp"
 #include "client_fake_node.hpp"
+#include "tests/unit/storage_test_dir.hpp"
 #include "test_certs.hpp"
 
 namespace {
@@ -29,18 +30,8 @@ using namespace std::chrono_literals;
 using client::outcome;
 
 /// A fresh directory for the certificates; removed afterwards.
-struct cert_dir {
-  std::string path;
-  cert_dir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "keel-client-tls-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~cert_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
+struct cert_dir : keel::storage::test::temp_dir {
+  std::string path = keel::storage::test::temp_dir::path().string();
 };
 
 /// A node's client service published over TLS on 127.0.0.1 (any free port),

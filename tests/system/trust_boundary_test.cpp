@@ -130,8 +130,24 @@ TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
       mallory.assault(cluster.port(victim), claimed, victim);
       mallory.assault(cluster.peer_port(victim), claimed, victim);
     }
-    std::this_thread::sleep_for(1500ms); // time to misbehave, if they would
   }
+  // Wait until the gates have counted what they refused (the membership view
+  // is sampled every heartbeat): by then every forged message has arrived.
+  // Per node: 2 terms x (frame of no session + frame of a refused session).
+  uint64_t unauthenticated = 0, refused = 0;
+  test::eventually(
+    [&] {
+      unauthenticated = refused = 0;
+      for (auto& m : s.members_all())
+        if (m.ok()) {
+          unauthenticated += m.value->dropped_unauthenticated();
+          refused += m.value->refused_handshakes();
+        }
+      return unauthenticated >= 12 && refused >= 6;
+    },
+    10s);
+  EXPECT_GE(unauthenticated, 12u);
+  EXPECT_GE(refused, 6u);
 
   for (auto& id : cluster.node_ids())
     EXPECT_TRUE(cluster.running(id)) << id << " died";
@@ -141,15 +157,6 @@ TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
   auto r = s.get("before");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value, "1");
-  uint64_t unauthenticated = 0, refused = 0;
-  for (auto& m : s.members_all())
-    if (m.ok()) {
-      unauthenticated += m.value->dropped_unauthenticated();
-      refused += m.value->refused_handshakes();
-    }
-  // Per node: 2 terms x (frame of no session + frame of a refused session).
-  EXPECT_GE(unauthenticated, 12u);
-  EXPECT_GE(refused, 6u);
 }
 
 TEST(TrustBoundary, APlaintextFaultRequestWithoutTheSecretIsRefused) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/storage_test_dir.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -80,34 +82,19 @@ cluster_config nodes_config(size_t node_count, uint32_t replication_factor, uint
   return cfg;
 }
 
-/// A fresh directory (mkdtemp) with the files a TLS config names; removed afterwards.
-class temp_dir {
+/// A fresh directory with the files a TLS config names; removed afterwards
+/// (the storage tests' temp_dir, with paths as strings).
+class temp_dir : public keel::storage::test::temp_dir {
 public:
-  temp_dir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "keel-config-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  std::string path() const { return path_.string(); }
+  std::string path() const { return keel::storage::test::temp_dir::path().string(); }
 
   /// Creates dir/name (and its directories) with some content; returns its path.
   std::string touch(const std::string& name) const {
-    auto file = path_ / name;
+    auto file = keel::storage::test::temp_dir::path() / name;
     std::filesystem::create_directories(file.parent_path());
     std::ofstream{file} << "-----BEGIN TEST-----\n";
     return file.string();
   }
-
-private:
-  std::filesystem::path path_;
 };
 
 /// The certificate files of a TLS config for nodes n1..n3, relative to `dir`.
