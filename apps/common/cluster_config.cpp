@@ -610,49 +610,4 @@ parse_result load_cluster_config(const std::string& path) {
   return parse_cluster_config(text.str(), path, base_dir);
 }
 
-const node_config* cluster_config::find_node(std::string_view id) const {
-  auto it = std::find_if(nodes.begin(), nodes.end(), [&](auto& n) { return n.id == id; });
-  return it == nodes.end() ? nullptr : &*it;
-}
-
-std::string cluster_config::node_dir(std::string_view node_id) const {
-  return (fs::path{data_dir} / node_id).string();
-}
-
-std::string cluster_config::pid_file_path(std::string_view node_id) const {
-  return (fs::path{data_dir} / node_id / "keel-node.pid").string();
-}
-
-std::string cluster_config::log_file_path(std::string_view node_id) const {
-  return (fs::path{data_dir} / node_id / "keel-node.log").string();
-}
-
-std::vector<std::string> cluster_config::replicas_of(uint32_t shard) const {
-  std::vector<std::string> out;
-  out.reserve(replication_factor);
-  for (uint32_t i = 0; i < replication_factor; ++i)
-    out.push_back(nodes[(shard + i) % nodes.size()].id);
-  return out;
-}
-
-std::vector<uint32_t> cluster_config::shards_on(std::string_view node_id) const {
-  std::vector<uint32_t> out;
-  for (uint32_t s = 0; s < shards; ++s) {
-    auto replicas = replicas_of(s);
-    if (std::find(replicas.begin(), replicas.end(), node_id) != replicas.end())
-      out.push_back(s);
-  }
-  return out;
-}
-
-uint32_t shard_of(std::string_view key, uint32_t shards) {
-  // FNV-1a, 64 bit (offset basis and prime from the FNV reference).
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : key) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return static_cast<uint32_t>(hash % shards);
-}
-
 } // namespace keel::config

@@ -1,0 +1,44 @@
+#include "actors/config/core/placement.hpp"
+
+#include <algorithm>
+
+#include "actors/config/core/cluster_config.hpp"
+
+namespace keel::config {
+
+uint32_t shard_of(std::string_view key, uint32_t shards) {
+  // FNV-1a, 64 bit (offset basis and prime from the FNV reference).
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : key) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return static_cast<uint32_t>(hash % shards);
+}
+
+std::vector<size_t> replica_slots(uint32_t shard, size_t nodes, uint32_t replication_factor) {
+  std::vector<size_t> out;
+  out.reserve(replication_factor);
+  for (uint32_t i = 0; i < replication_factor; ++i)
+    out.push_back((shard + i) % nodes);
+  return out;
+}
+
+std::vector<std::string> cluster_config::replicas_of(uint32_t shard) const {
+  std::vector<std::string> out;
+  for (auto slot : replica_slots(shard, nodes.size(), replication_factor))
+    out.push_back(nodes[slot].id);
+  return out;
+}
+
+std::vector<uint32_t> cluster_config::shards_on(std::string_view node_id) const {
+  std::vector<uint32_t> out;
+  for (uint32_t s = 0; s < shards; ++s) {
+    auto replicas = replicas_of(s);
+    if (std::find(replicas.begin(), replicas.end(), node_id) != replicas.end())
+      out.push_back(s);
+  }
+  return out;
+}
+
+} // namespace keel::config
