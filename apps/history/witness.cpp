@@ -1,0 +1,115 @@
+// witness: first the shortest failing prefix (by invoke order, binary search),
+// then delta debugging (drop chunks, halving their size when nothing drops).
+// A removal never takes away every write of a value that a remaining read or
+// cas relies on: otherwise every stale read would shrink to "a read of a
+// value never written", which is minimal and useless.
+
+#include "apps/history/witness.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace keel::history::detail {
+
+namespace {
+
+class shrinker {
+public:
+  shrinker(const check_options& opts) : opts_(opts) {}
+
+  bool fails(const std::vector<reg_op>& ops) {
+    if (searches_ >= opts_.witness_searches)
+      return false;
+    ++searches_;
+    return search(ops, opts_.witness_max_states).v == verdict::violation;
+  }
+
+  bool budget_left() const {
+    return searches_ < opts_.witness_searches;
+  }
+
+private:
+  const check_options& opts_;
+  uint32_t searches_ = 0;
+};
+
+bool writes(const reg_op& o, int32_t v) {
+  return (o.f == op_kind::write || o.f == op_kind::cas) && o.value == v;
+}
+
+/// The value `o` relies on having been written, or `absent`.
+int32_t relies_on(const reg_op& o) {
+  if (o.info)
+    return absent;
+  if (o.f == op_kind::read)
+    return o.value;
+  return o.f == op_kind::cas ? o.expected : absent;
+}
+
+/// Puts back, from `removed`, writers of every value a kept operation relies
+/// on, unless a kept writer of it may already precede that operation.
+std::vector<reg_op> keep_explained(std::vector<reg_op> kept, const std::vector<reg_op>& removed) {
+  std::vector<bool> back(removed.size(), false);
+  for (size_t k = 0; k < kept.size(); ++k) { // kept grows: its new writers are checked too
+    int32_t v = relies_on(kept[k]);
+    if (v == absent)
+      continue;
+    uint64_t by = kept[k].complete;
+    bool explained = std::any_of(kept.begin(), kept.end(),
+                                 [&](const reg_op& w) { return writes(w, v) && w.invoke < by; });
+    for (size_t i = removed.size(); i-- > 0 && !explained;) // the latest writer first
+      if (!back[i] && writes(removed[i], v) && removed[i].invoke < by) {
+        back[i] = true;
+        kept.push_back(removed[i]);
+        explained = true;
+      }
+  }
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const reg_op& a, const reg_op& b) { return a.invoke < b.invoke; });
+  return kept;
+}
+
+std::vector<reg_op> shortest_failing_prefix(const std::vector<reg_op>& ops, shrinker& s) {
+  size_t lo = 0, hi = ops.size(); // invariant: the first `hi` fail
+  while (hi - lo > 1 && s.budget_left()) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s.fails({ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(mid)}))
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return {ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(hi)};
+}
+
+} // namespace
+
+std::vector<reg_op> shrink(std::vector<reg_op> ops, const check_options& opts) {
+  shrinker s{opts};
+  std::vector<reg_op> cur = shortest_failing_prefix(ops, s);
+  size_t chunks = 2;
+  while (cur.size() >= 2 && s.budget_left()) {
+    size_t size = (cur.size() + chunks - 1) / chunks;
+    bool dropped = false;
+    for (size_t start = 0; start < cur.size() && !dropped; start += size) {
+      size_t end = std::min(cur.size(), start + size);
+      std::vector<reg_op> kept(cur.begin(), cur.begin() + static_cast<std::ptrdiff_t>(start));
+      kept.insert(kept.end(), cur.begin() + static_cast<std::ptrdiff_t>(end), cur.end());
+      std::vector<reg_op> removed(cur.begin() + static_cast<std::ptrdiff_t>(start),
+                                  cur.begin() + static_cast<std::ptrdiff_t>(end));
+      kept = keep_explained(std::move(kept), removed);
+      if (kept.size() < cur.size() && s.fails(kept)) {
+        cur = std::move(kept);
+        chunks = std::max<size_t>(chunks - 1, 2);
+        dropped = true;
+      }
+    }
+    if (!dropped) {
+      if (chunks >= cur.size())
+        break;
+      chunks = std::min(cur.size(), chunks * 2);
+    }
+  }
+  return cur;
+}
+
+} // namespace keel::history::detail
