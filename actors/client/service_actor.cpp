@@ -210,7 +210,8 @@ caf::behavior service(service_actor* self, service_config cfg) {
   auto& st = self->state;
   st.operators = std::make_unique<security::operator_gate>(*st.cfg.trust, st.cfg.node_id);
   network::drop_unexpected(self, &st.unexpected);
-  network::publish_self(self, st.cfg.host, st.cfg.port, "client service");
+  if (st.cfg.publish)
+    network::publish_self(self, st.cfg.host, st.cfg.port, "client service");
   return {
     [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
     [self](tree_atom) { return tree(self); },

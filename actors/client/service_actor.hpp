@@ -31,6 +31,7 @@ struct service_config {
   std::string root_path;             // the node's supervision root, e.g. "/n1"
   std::string host;                  // the address to bind, from cluster.conf
   uint16_t port = 0;                 // published here (with SO_REUSEADDR)
+  bool publish = true;               // false: reached in-process only (simulation)
   uint32_t shards = 1;               // keyspace split
   std::vector<uint32_t> local_shards;// shards with a replica on this node
   storage::limits limits;            // key and value size limits
@@ -41,7 +42,7 @@ struct service_config {
   std::shared_ptr<sup::directory> dir;
 };
 
-/// Spawns the service and publishes it on `cfg.port`. If the publication
+/// Spawns the service and publishes it on `cfg.port` (if `cfg.publish`). If the publication
 /// fails (port taken) the service exits with an error, so that its supervisor
 /// retries and, if it keeps failing, the node stops.
 caf::actor spawn_service(caf::actor_system& sys, service_config cfg);

@@ -62,7 +62,7 @@ struct replica_state {
 
   uint64_t applied_since_snapshot = 0;
   bool snapshotting = false;
-  int ticks = 0;
+  int ticks = 0;           // counts ticks for balancing
   std::string leader_id;  // as last reported by the core
 };
 
@@ -564,55 +564,32 @@ caf::behavior running(replica_actor* self) {
   };
 }
 
-// Start-up: find the shard's storage actor (its supervisor may still be
-// starting it), load the durable state through it, then run. Until then every
-// other message stays in the mailbox (skip), in order.
+// Start-up: load the durable state through the storage actor, then run.
+// Until then every other message stays in the mailbox (skip), in order. No
+// retry here: a load that fails ends this incarnation, and the shard's
+// supervisor restarts it (and its storage actor, if that one died).
 caf::behavior replica(replica_actor* self, replica_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.storage = self->state.cfg.storage;
   self->set_default_handler(caf::skip);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    // Before the state is loaded, a failed load retries (below); after it,
-    // the replica never outlives its storage actor.
-    if (dm.source == self->state.storage && self->state.raft)
-      self->quit(caf::make_error(caf::sec::runtime_error,
-                                 "storage actor of " + shard_name(self->state.cfg) + " exited"));
-  });
   self->send(self, load_atom_v);
   return {
     [self](load_atom) {
       auto& st = self->state;
-      // Try again in a moment, for up to 5 s: the storage supervisor may not
-      // have replaced a crashed storage actor in the directory yet.
-      auto retry = [self](caf::error why) {
-        auto& st = self->state;
-        if (st.storage)
-          self->demonitor(st.storage);
-        st.storage = caf::actor{};
-        if (++st.ticks > 250)
-          self->quit(std::move(why));
-        else
-          self->delayed_send(self, milliseconds(20), load_atom_v);
-      };
-      st.storage = st.cfg.dir->get(paths::storage(st.cfg.root_path, st.cfg.shard));
-      if (!st.storage) {
-        retry(caf::make_error(caf::sec::runtime_error,
-                              "storage actor of " + shard_name(st.cfg) + " not running"));
-        return;
-      }
-      // The two restart together: a replica never outlives its storage actor.
-      self->monitor(st.storage);
       self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
         .await(
           [self](pb<storage::ReplicaState>& durable) {
-            self->state.ticks = 0;
             if (!restore(self, durable.msg))
               return;
             self->set_default_handler(caf::print_and_drop);
             self->become(running(self));
           },
-          // A dead incarnation still listed (request_receiver_down) or one
-          // that died while loading: look it up again.
-          retry);
+          [self](caf::error& err) {
+            auto& st = self->state;
+            st.log->error("shard={} cannot load its durable state: {}", st.cfg.shard,
+                          self->system().render(err));
+            self->quit(std::move(err));
+          });
     },
   };
 }
@@ -641,6 +618,10 @@ replica_config make_replica_config(const config::cluster_config& cfg,
 }
 
 caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg) {
+  if (!cfg.storage)
+    return caf::make_error(caf::sec::invalid_argument,
+                           "replica of shard " + std::to_string(cfg.shard)
+                             + " started without its storage actor");
   return sys.spawn(replica, std::move(cfg));
 }
 

@@ -6,10 +6,13 @@
 // storage actor, and answers clients: writes once their entry is applied,
 // reads by ReadIndex (thesis §6.4).
 //
-// Supervision: lives at <root>/replication/shard-<s>. It monitors its storage
-// actor and exits with an error when that one dies, so the two always restart
-// together; every start reloads the durable state through the storage actor
-// (in mailbox order, after anything its predecessor still had in flight).
+// Supervision: lives at <root>/shards/shard-<s>/replica, after its storage
+// actor under the shard's rest_for_one supervisor, which restarts the replica
+// whenever the storage actor restarts (actors/node/node_tree.cpp). It is given
+// its storage actor's handle at start; every start reloads the durable state
+// through it (in mailbox order, after anything its predecessor still had in
+// flight). A failed load or storage request ends the replica with the error:
+// its supervisor decides what follows.
 //
 // Messages:
 //   (kv_atom, pb<kv::Request>) -> pb<kv::Response>   validated client request
@@ -25,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
 namespace keel::config {
@@ -51,15 +55,16 @@ struct replica_config {
   int balance_ticks = 200;
   uint32_t storage_timeout_ms = 30000; // a persist or apply slower than this crashes the replica
   uint64_t seed = 0;
-  std::shared_ptr<sup::directory> dir;
+  std::shared_ptr<sup::directory> dir; // finds the transport
+  caf::actor storage;                  // the shard's storage actor; set at each start
 };
 
 replica_config make_replica_config(const config::cluster_config& cfg,
                                    const std::string& node_id, uint32_t shard,
                                    std::shared_ptr<sup::directory> dir);
 
-/// Spawns the replica. It waits (up to 5 s) for the shard's storage actor to
-/// appear in the directory, then loads its durable state through it.
+/// Spawns the replica, which loads its durable state through cfg.storage
+/// before it handles anything else. An error if cfg.storage is invalid.
 caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg);
 
 } // namespace keel::replication

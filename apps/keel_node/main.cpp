@@ -29,7 +29,7 @@
 #include "apps/common/pid_file.hpp"
 #include "actors/paths.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
-#include "apps/keel_node/node_tree.hpp"
+#include "actors/node/node_tree.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 

@@ -40,8 +40,18 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
   void start() {
     storage_actor = storage::spawn_storage_actor(sys, db, 0, storage::limits{},
                                                  storage::spawn_mode::scheduled);
-    dir->put(paths::storage("/n1", 0), storage_actor);
+    replica = *replication::spawn_replica(sys, config(storage_actor));
+    // Let it load, then tick until the one-node group elected itself.
+    for (int i = 0; i < 50 && !leads(); ++i) {
+      sched.run();
+      sched.advance_time(10ms);
+    }
+    ASSERT_TRUE(leads());
+  }
+
+  replication::replica_config config(caf::actor storage) {
     replication::replica_config cfg;
+    cfg.storage = std::move(storage);
     cfg.node_id = "n1";
     cfg.root_path = "/n1";
     cfg.shard = 0;
@@ -50,13 +60,7 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
     cfg.heartbeat_ticks = 1;
     cfg.election_ticks = 5;
     cfg.dir = dir;
-    replica = *replication::spawn_replica(sys, cfg);
-    // Let it load, then tick until the one-node group elected itself.
-    for (int i = 0; i < 50 && !leads(); ++i) {
-      sched.run();
-      sched.advance_time(10ms);
-    }
-    ASSERT_TRUE(leads());
+    return cfg;
   }
 
   void restart() {
@@ -150,6 +154,36 @@ TEST_F(Replica, ARestartedReplicaServesWhatWasAcknowledged) {
   EXPECT_EQ(ask(put(3, 20, "k19", "v19")).status(), kv::STATUS_OK);
   EXPECT_EQ(ask(put(3, 21, "k19", "new")).status(), kv::STATUS_OK);
   EXPECT_EQ(ask(get("k19")).value(), "new");
+}
+
+// The replica is handed its storage actor by its supervisor (rest_for_one
+// starts the storage actor first); it never looks for one on its own.
+TEST_F(Replica, RefusesToStartWithoutItsStorageActor) {
+  auto started = replication::spawn_replica(sys, config(caf::actor{}));
+  ASSERT_FALSE(started);
+  EXPECT_NE(sys.render(started.error()).find("without its storage actor"), std::string::npos)
+    << sys.render(started.error());
+}
+
+// A replica whose storage actor is gone ends at once with an error, so that
+// its supervisor restarts the shard: no polling, no waiting for a successor.
+TEST_F(Replica, EndsWithAnErrorWhenItsStorageActorIsGone) {
+  auto gone = storage::spawn_storage_actor(sys, db, 0, storage::limits{},
+                                           storage::spawn_mode::scheduled);
+  anon_send_exit(gone, caf::exit_reason::kill);
+  sched.run();
+  auto orphan = *replication::spawn_replica(sys, config(gone));
+  self->monitor(orphan);
+  sched.run();
+  caf::error reason;
+  bool down = false;
+  self->receive([&](caf::down_msg& dm) { reason = dm.reason, down = true; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  ASSERT_TRUE(down) << "the replica waited for a storage actor instead of ending";
+  EXPECT_TRUE(reason);
+  EXPECT_NE(reason, caf::exit_reason::normal);
+  // The running replica of the fixture is not affected.
+  EXPECT_TRUE(leads());
 }
 
 } // namespace

@@ -1,0 +1,204 @@
+#include "actors/node/node_tree.hpp"
+
+#include "caf/all.hpp"
+
+#include "actors/client/service_actor.hpp"
+#include "actors/monitor/membership_actor.hpp"
+#include "actors/paths.hpp"
+#include "actors/replication/peer_gate_actor.hpp"
+#include "actors/replication/replica_actor.hpp"
+#include "actors/replication/transport_actor.hpp"
+
+namespace keel::node {
+
+namespace {
+
+// Restart intensities (docs/supervision.md explains each). A shard restarts
+// on its own a few times; past that its supervisor gives up and the shards
+// supervisor starts the shard afresh; past that the root restarts what depends
+// on the shards; past that the node stops and the other nodes serve.
+constexpr sup::flags shard_flags{sup::strategy::rest_for_one, 5, 10'000, 100};
+constexpr sup::flags shards_flags{sup::strategy::one_for_one, 3, 10'000, 0};
+constexpr sup::flags replication_flags{sup::strategy::one_for_one, 10, 10'000, 0};
+constexpr sup::flags monitor_flags{sup::strategy::one_for_one, 5, 10'000, 0};
+constexpr sup::flags root_flags{sup::strategy::rest_for_one, 3, 10'000, 0};
+
+storage::limits limits_of(const config::cluster_config& cfg) {
+  return storage::limits{cfg.limits.max_key_bytes, cfg.limits.max_value_bytes};
+}
+
+// The replica takes its storage actor's handle at start. rest_for_one starts
+// the storage actor first and publishes it before the replica's start runs,
+// and restarts the replica whenever the storage actor restarts, so the handle
+// cannot go stale while the replica lives. A missing storage actor is a failed
+// start: the supervisor retries it, and the retries count against its intensity.
+sup::child_spec replica_child(replication::replica_config rc) {
+  sup::child_spec child;
+  child.id = paths::replica_id;
+  child.start = [rc = std::move(rc)](const sup::start_context& ctx)
+    -> caf::expected<caf::actor> {
+    auto cfg = rc;
+    cfg.storage = ctx.dir->get(paths::storage(cfg.root_path, cfg.shard));
+    if (!cfg.storage)
+      return caf::make_error(caf::sec::runtime_error,
+                             "storage actor of shard " + std::to_string(cfg.shard)
+                               + " is not running");
+    return replication::spawn_replica(ctx.supervisor->system(), std::move(cfg));
+  };
+  child.shutdown = sup::shutdown_spec::after_ms(3000);
+  return child;
+}
+
+sup::supervisor_spec shard_tree(const config::cluster_config& cfg,
+                                const config::node_config& self, uint32_t shard,
+                                std::shared_ptr<storage::engine> engine,
+                                std::shared_ptr<sup::directory> dir,
+                                const node_tree_options& opts) {
+  sup::supervisor_spec spec;
+  spec.f = shard_flags;
+  sup::child_spec storage;
+  storage.id = paths::storage_id;
+  storage.start = [engine = std::move(engine), shard, lim = limits_of(cfg),
+                   mode = opts.storage_mode](const sup::start_context& ctx)
+    -> caf::expected<caf::actor> {
+    return storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode);
+  };
+  storage.shutdown = sup::shutdown_spec::after_ms(5000);
+  spec.children.push_back(std::move(storage));
+  spec.children.push_back(
+    replica_child(replication::make_replica_config(cfg, self.id, shard, std::move(dir))));
+  return spec;
+}
+
+sup::supervisor_spec shards_tree(const config::cluster_config& cfg,
+                                 const config::node_config& self,
+                                 const std::shared_ptr<storage::engine>& engine,
+                                 const std::shared_ptr<sup::directory>& dir,
+                                 const node_tree_options& opts) {
+  sup::supervisor_spec spec;
+  spec.f = shards_flags;
+  for (auto shard : cfg.shards_on(self.id)) {
+    auto shard_engine = opts.engine_of ? opts.engine_of(shard) : engine;
+    spec.children.push_back(sup::supervisor_child(
+      paths::shard_id(shard), shard_tree(cfg, self, shard, std::move(shard_engine), dir, opts)));
+  }
+  return spec;
+}
+
+// The transport first: the gate hands it what peers send.
+sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
+                                      const config::node_config& self,
+                                      const std::shared_ptr<sup::directory>& dir,
+                                      const std::shared_ptr<const security::trust>& trust,
+                                      const node_tree_options& opts) {
+  sup::supervisor_spec spec;
+  spec.f = replication_flags;
+  sup::child_spec transport;
+  transport.id = paths::transport_id;
+  auto tc = transport::make_transport_config(cfg, self.id, dir);
+  tc.trust = trust;
+  tc.connector = opts.connector;
+  transport.start = [tc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return transport::spawn_transport(ctx.supervisor->system(), tc);
+  };
+  transport.shutdown = sup::shutdown_spec::after_ms(2000);
+  spec.children.push_back(std::move(transport));
+  transport::peer_gate_config gc;
+  gc.node_id = self.id;
+  gc.root_path = paths::root(self.id);
+  gc.host = self.host;
+  gc.peer_port = self.peer_port;
+  for (auto& n : cfg.nodes)
+    if (n.id != self.id)
+      gc.members.push_back(n.id);
+  gc.trust = trust;
+  gc.dir = dir;
+  gc.publish = opts.publish;
+  sup::child_spec gate;
+  gate.id = paths::gate_id;
+  gate.start = [gc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return transport::spawn_peer_gate(ctx.supervisor->system(), gc);
+  };
+  gate.shutdown = sup::shutdown_spec::after_ms(2000);
+  spec.children.push_back(std::move(gate));
+  return spec;
+}
+
+sup::supervisor_spec monitor_tree(const config::cluster_config& cfg,
+                                  const config::node_config& self,
+                                  const std::shared_ptr<sup::directory>& dir) {
+  sup::supervisor_spec spec;
+  spec.f = monitor_flags;
+  sup::child_spec membership;
+  membership.id = paths::membership_id;
+  membership.start = [mc = monitor::membership_config{self.id, paths::root(self.id),
+                                                      cfg.timing.transport_heartbeat_ms, dir}](
+                       const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return monitor::spawn_membership(ctx.supervisor->system(), mc);
+  };
+  membership.shutdown = sup::shutdown_spec::after_ms(1000);
+  spec.children.push_back(std::move(membership));
+  return spec;
+}
+
+sup::child_spec service_child(const config::cluster_config& cfg,
+                              const config::node_config& self,
+                              const std::shared_ptr<sup::directory>& dir,
+                              const std::shared_ptr<const security::trust>& trust,
+                              const node_tree_options& opts) {
+  client::service_config svc;
+  svc.node_id = self.id;
+  svc.root_path = paths::root(self.id);
+  svc.host = self.host;
+  svc.port = self.port;
+  svc.publish = opts.publish;
+  svc.shards = cfg.shards;
+  svc.local_shards = cfg.shards_on(self.id);
+  svc.limits = limits_of(cfg);
+  svc.fault_injection = cfg.fault_injection;
+  svc.trust = trust;
+  svc.dir = dir;
+  sup::child_spec service;
+  service.id = paths::service_id;
+  service.start = [svc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return client::spawn_service(ctx.supervisor->system(), svc);
+  };
+  service.shutdown = sup::shutdown_spec::after_ms(2000);
+  return service;
+}
+
+} // namespace
+
+sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
+                                    const config::node_config& self,
+                                    std::shared_ptr<storage::engine> engine,
+                                    std::shared_ptr<sup::directory> dir,
+                                    std::shared_ptr<const security::trust> trust,
+                                    const node_tree_options& opts) {
+  // Start order is dependency order, and rest_for_one restarts everything
+  // after a child that gave up: replicas send through the transport, the
+  // service routes to the replicas and asks the transport and the monitor.
+  // The monitor comes after the shards because restarting it is cheap and
+  // its giving up must not cost every replica a reload.
+  sup::supervisor_spec root;
+  root.f = root_flags;
+  root.children.push_back(sup::supervisor_child(
+    paths::replication_id, replication_tree(cfg, self, dir, trust, opts)));
+  root.children.push_back(
+    sup::supervisor_child(paths::shards_id, shards_tree(cfg, self, engine, dir, opts)));
+  root.children.push_back(sup::supervisor_child(paths::monitor_id, monitor_tree(cfg, self, dir)));
+  root.children.push_back(service_child(cfg, self, dir, trust, opts));
+  return root;
+}
+
+caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
+                           const config::node_config& self,
+                           std::shared_ptr<storage::engine> engine,
+                           std::shared_ptr<sup::directory> dir,
+                           std::shared_ptr<const security::trust> trust,
+                           const node_tree_options& opts) {
+  auto spec = node_tree_spec(cfg, self, std::move(engine), dir, std::move(trust), opts);
+  return sup::spawn_supervisor(sys, paths::root(self.id), std::move(spec), std::move(dir));
+}
+
+} // namespace keel::node

@@ -1,0 +1,85 @@
+// The supervision tree of one keel-node, built from cluster.conf. keel-node
+// spawns it; so does the whole-node simulation (tests), which is why it lives
+// in the actor layer and takes the options below.
+//
+//   /<node>                 root        rest_for_one: replication -> shards -> monitor -> service
+//   ├── replication         supervisor  one_for_one: transport, then gate (published on the
+//   │                                   peer port)
+//   ├── shards              supervisor  one_for_one: one supervisor per shard with a replica here
+//   │   └── shard-<s>       supervisor  rest_for_one: storage, then replica
+//   │       ├── storage     worker      the shard's storage actor (detached: blocks on fsync)
+//   │       └── replica     worker      the shard's Raft replica; gets its storage actor's
+//   │                                   handle from the directory when it starts
+//   ├── monitor             supervisor  one_for_one: membership (watches the failure detectors)
+//   └── service             worker      the published client service
+//
+// docs/supervision.md gives each supervisor's strategy and intensity and why,
+// and what happens step by step when each kind of actor crashes.
+//
+// FOR THE SIMULATION (and any other in-process harness): spawn_node_tree with
+// node_tree_options gives THE SAME tree as keel-node with
+//   - storage_mode = storage::spawn_mode::scheduled, so storage actors run
+//     under CAF's deterministic test coordinator (detached actors would not);
+//   - engine_of(shard): the store each shard's storage actor opens (e.g. one
+//     in-memory engine per node); unset, every shard uses `engine`;
+//   - connector: a fake network in place of CAF's middleman (see
+//     transport::transport_config::connector);
+//   - publish = false: neither the gate nor the service opens a port; peers
+//     reach a node's gate through the connector, clients its service through
+//     the directory (paths::service(paths::root(node))).
+// A whole node "dies" by killing its root (anon_send_exit(root, kill)) and
+// "restarts" by calling spawn_node_tree again with the same engines and a
+// fresh directory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "caf/actor.hpp"
+#include "caf/fwd.hpp"
+
+#include "actors/storage/storage_actor.hpp"
+#include "actors/config/core/cluster_config.hpp"
+#include "supervisors/supervisor.hpp"
+
+namespace keel::storage {
+class engine;
+}
+namespace keel::security {
+class trust;
+}
+
+namespace keel::node {
+
+/// What differs between a production node and an in-process one.
+struct node_tree_options {
+  /// The engine of each shard's storage actor; unset: the `engine` argument.
+  std::function<std::shared_ptr<storage::engine>(uint32_t shard)> engine_of;
+  storage::spawn_mode storage_mode = storage::spawn_mode::detached;
+  /// Invalid: CAF's middleman (real TCP or TLS).
+  caf::actor connector;
+  /// False: no port is opened (gate and service are reached in-process).
+  bool publish = true;
+};
+
+/// The root's spec: its children in start order. For a harness that puts the
+/// node under its own supervisor; most callers want spawn_node_tree.
+sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
+                                    const config::node_config& self,
+                                    std::shared_ptr<storage::engine> engine,
+                                    std::shared_ptr<sup::directory> dir,
+                                    std::shared_ptr<const security::trust> trust,
+                                    const node_tree_options& opts = {});
+
+/// Spawns the node's root supervisor at paths::root(self.id); its children
+/// start in order. `trust` is what the node proves its id with and checks
+/// peers and operators against. Keep the returned handle (see spawn_supervisor).
+caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
+                           const config::node_config& self,
+                           std::shared_ptr<storage::engine> engine,
+                           std::shared_ptr<sup::directory> dir,
+                           std::shared_ptr<const security::trust> trust,
+                           const node_tree_options& opts = {});
+
+} // namespace keel::node
