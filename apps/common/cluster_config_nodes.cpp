@@ -1,0 +1,96 @@
+#include "apps/common/cluster_config_nodes.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "apps/common/cluster_config_toml.hpp"
+
+namespace keel::config::parsing {
+namespace {
+
+constexpr std::string_view node_keys[] = {"id", "host", "port", "peer_port", "cert", "key"};
+constexpr size_t max_node_id_chars = 32;
+
+bool valid_node_id(std::string_view id) {
+  return !id.empty() && id.size() <= max_node_id_chars
+         && std::all_of(id.begin(), id.end(), [](char c) {
+              return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                     || c == '_' || c == '-';
+            });
+}
+
+// Names and IPv4/IPv6 literals; no spaces, schemes or ports.
+bool valid_host(std::string_view host) {
+  return !host.empty() && host.size() <= 253
+         && std::all_of(host.begin(), host.end(), [](char c) {
+              return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                     || c == '.' || c == '-' || c == ':' || c == '_';
+            });
+}
+
+// Distance of the default peer port from the client port.
+constexpr int64_t default_peer_port_offset = 1000;
+
+// Who listens on a host:port: a node's client port or its peer port.
+struct port_owner {
+  size_t node = 0;             // index into cfg.nodes
+  std::string_view setting;    // "port" or "peer_port"
+  bool defaulted = false;      // peer_port taken from port + 1000
+};
+
+} // namespace
+
+void read_nodes(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
+  auto* array = root.get_as<toml::array>("node");
+  if (!array || array->empty())
+    throw config_error{cfg.source, array ? line_of(*array) : 0, "node",
+                       "no nodes: add one [[node]] table (id, host, port) per node"};
+  std::map<std::string, size_t> ids;           // id -> index into cfg.nodes
+  std::map<std::string, port_owner> endpoints; // "host:port" -> who listens there
+  for (size_t i = 0; i < array->size(); ++i) {
+    section s{array->get(i)->as_table(), concat("node[", i + 1, "]"), cfg.source};
+    s.reject_unknown_keys(node_keys);
+    node_config node;
+    node.id = s.required("id", s.string("id"));
+    if (!valid_node_id(node.id))
+      s.fail("id", concat("must be 1 to ", max_node_id_chars,
+                          " characters from A-Z a-z 0-9 _ - (got '", node.id, "')"));
+    node.host = s.required("host", s.string("host"));
+    if (!valid_host(node.host))
+      s.fail("host", "must be a host name or IP address (got '" + node.host + "')");
+    node.port = static_cast<uint16_t>(s.required("port", s.integer("port", 1, 65535)));
+    auto peer_port = s.integer("peer_port", 1, 65535);
+    if (!peer_port && node.port + default_peer_port_offset > 65535)
+      throw config_error{cfg.source, s.line("port"), s.setting("peer_port"),
+                         concat("defaults to port + 1000 = ", node.port + default_peer_port_offset,
+                                ", above 65535: set peer_port explicitly")};
+    node.peer_port = static_cast<uint16_t>(peer_port.value_or(node.port + default_peer_port_offset));
+    // Clients and peers are told apart by the port they dial; one listener
+    // cannot be both the client service and the peer gate.
+    if (node.peer_port == node.port)
+      s.fail("peer_port", concat("must differ from port (both are ", node.port, ")"));
+    if (auto [it, added] = ids.emplace(node.id, i); !added)
+      s.fail("id", concat("duplicate node id '", node.id, "' (also node[", it->second + 1, "])"));
+    auto claim = [&](std::string_view setting, uint16_t port, bool defaulted) {
+      auto endpoint = concat(node.host, ":", port);
+      auto [it, added] = endpoints.emplace(endpoint, port_owner{i, setting, defaulted});
+      if (added)
+        return;
+      const auto& other = it->second;
+      auto message = concat("duplicate address ", endpoint, " (also node[", other.node + 1, "].",
+                            other.setting, other.defaulted ? ", port + 1000 by default" : "",
+                            ", id '", cfg.nodes[other.node].id, "')");
+      if (defaulted)
+        message += "; peer_port defaults to port + 1000: set it explicitly";
+      throw config_error{cfg.source, s.line(defaulted ? "port" : setting), s.setting(setting),
+                         message};
+    };
+    claim("port", node.port, false);
+    claim("peer_port", node.peer_port, !peer_port);
+    node.cert_file = s.path("cert", base_dir).value_or("");
+    node.key_file = s.path("key", base_dir).value_or("");
+    cfg.nodes.push_back(std::move(node));
+  }
+}
+
+} // namespace keel::config::parsing

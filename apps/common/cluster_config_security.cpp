@@ -1,0 +1,88 @@
+#include "apps/common/cluster_config_security.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <utility>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "apps/common/cluster_config_toml.hpp"
+
+namespace keel::config::parsing {
+namespace {
+
+/// 127.0.0.0/8, ::1 or "localhost": traffic that never leaves the machine.
+bool is_loopback(std::string_view host) {
+  std::string h{host};
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (h == "localhost")
+    return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, h.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, h.c_str(), &v6) == 1
+         && std::memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+}
+
+} // namespace
+
+void check_security(const toml::table& root, const cluster_config& cfg) {
+  const auto& sec = cfg.security;
+  section tls{root.get_as<toml::table>("tls"), "tls", cfg.source};
+  auto* array = root.get_as<toml::array>("node");
+  auto node_section = [&](size_t i) {
+    return section{array->get(i)->as_table(), concat("node[", i + 1, "]"), cfg.source};
+  };
+  if (sec.client_cert_file.empty() != sec.client_key_file.empty()) {
+    bool has_cert = !sec.client_cert_file.empty();
+    tls.fail(has_cert ? "client_cert" : "client_key",
+             has_cert ? "needs tls.client_key too: a certificate is of no use without its key"
+                      : "needs tls.client_cert too: a key is of no use without its certificate");
+  }
+  if (!sec.tls()) {
+    for (auto key : {"client_cert", "client_key"})
+      if (tls.has(key))
+        tls.fail(key, "needs tls.ca_file: without it TLS is off and no certificate is used");
+    for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+      auto s = node_section(i);
+      for (auto key : {"cert", "key"})
+        if (s.has(key))
+          s.fail(key, "needs [tls] ca_file: node certificates are used only with TLS (set "
+                      "ca_file in [tls], or remove cert and key)");
+    }
+    if (sec.insecure_plaintext)
+      return;
+    for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+      if (is_loopback(cfg.nodes[i].host))
+        continue;
+      node_section(i).fail(
+        "host", "'" + cfg.nodes[i].host
+                  + "' is not a loopback address and TLS is off, so keys, values and Raft "
+                    "traffic would cross the network in plaintext: enable TLS ([tls] ca_file, "
+                    "and cert and key for every node; scripts/gen-certs.sh makes them), or set "
+                    "insecure_plaintext = true in [cluster] to accept plaintext");
+    }
+    return;
+  }
+  tls.require_readable("ca_file", sec.ca_file);
+  if (!sec.client_cert_file.empty()) {
+    tls.require_readable("client_cert", sec.client_cert_file);
+    tls.require_readable("client_key", sec.client_key_file);
+  }
+  for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+    auto s = node_section(i);
+    const auto& node = cfg.nodes[i];
+    for (auto [key, file] : {std::pair{"cert", &node.cert_file}, std::pair{"key", &node.key_file}}) {
+      if (file->empty())
+        s.fail(key, concat("is required with [tls] ca_file: every node presents its own "
+                           "certificate (CN = ", node.id, ", OU = keel-node) and key; "
+                           "scripts/gen-certs.sh makes them"));
+      s.require_readable(key, *file);
+    }
+  }
+}
+
+} // namespace keel::config::parsing
