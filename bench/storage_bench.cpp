@@ -32,7 +32,7 @@ public:
     if (!mkdtemp(pattern.data()))
       throw std::runtime_error("mkdtemp failed in " + pattern);
     dir_ = pattern;
-    auto opened = engine::open((dir_ / "db").string(), "bench", 4);
+    auto opened = open_rocks_engine((dir_ / "db").string(), "bench", 4);
     if (auto* error = std::get_if<std::string>(&opened))
       throw std::runtime_error(*error);
     db_ = std::move(std::get<std::unique_ptr<engine>>(opened));

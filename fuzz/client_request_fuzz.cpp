@@ -55,9 +55,9 @@ void open_engine() {
     fail("mkdtemp failed");
   db_dir = tmpl;
   std::atexit(remove_db_dir);
-  auto opened = storage::engine::open(db_dir, "n1", 1);
+  auto opened = storage::open_rocks_engine(db_dir, "n1", 1);
   if (auto* err = std::get_if<std::string>(&opened))
-    fail("engine::open: " + *err);
+    fail("open_rocks_engine: " + *err);
   db = std::get<std::unique_ptr<storage::engine>>(opened).release(); // lives until exit
 }
 

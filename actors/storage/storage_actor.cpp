@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/storage/core/replica_storage.hpp"
-#include "actors/storage/engine/engine.hpp"
+#include "actors/storage/core/engine.hpp"
 #include "apps/common/logging.hpp"
 #include "messages/type_ids.hpp"
 

@@ -141,7 +141,7 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
   }
   log->info("starting node {} on {}:{} (config {})", me.id, me.host, me.port, cc.source);
 
-  auto opened = storage::engine::open((fs::path(dir) / "db").string(), me.id, cc.shards);
+  auto opened = storage::open_rocks_engine((fs::path(dir) / "db").string(), me.id, cc.shards);
   if (auto* err = std::get_if<std::string>(&opened)) {
     log->critical("cannot open the storage engine: {}", *err);
     std::cerr << "keel-node: cannot open the storage engine: " << *err << "\n";

@@ -1,7 +1,7 @@
-// The storage engine on a real RocksDB in a temporary directory: batches, the
-// Raft log, durability across reopen, snapshot export/import, the node
-// identity check, and refusal of damaged or foreign data directories with the
-// damaged file named.
+// The storage engine over both stores (RocksDB in a temporary directory, and
+// memory): batches, the Raft log, durability across reopen, snapshot
+// export/import, the node identity check; and, on RocksDB, refusal of damaged
+// or foreign data directories with the damaged file named.
 #include <filesystem>
 #include <fstream>
 
@@ -9,7 +9,7 @@
 #include <rocksdb/db.h>
 
 #include "actors/storage/engine/engine.hpp"
-#include "actors/storage/engine/key_layout.hpp"
+#include "actors/storage/core/key_layout.hpp"
 #include "storage_test_dir.hpp"
 
 namespace {
@@ -20,7 +20,9 @@ using keel::storage::test::files_ending;
 using keel::storage::test::open_error;
 using keel::storage::test::open_ok;
 using keel::storage::test::overwrite_with_garbage;
+using keel::storage::test::store_kind;
 using keel::storage::test::temp_dir;
+using keel::storage::test::test_stores;
 namespace fs = std::filesystem;
 
 raft::Entry entry(uint64_t index, uint64_t term, const std::string& data = "") {
@@ -58,6 +60,11 @@ uint64_t term_ok(const engine& db, uint32_t shard, uint64_t index) {
   return std::holds_alternative<uint64_t>(result) ? std::get<uint64_t>(result) : 0;
 }
 
+/// The engine tests that hold for every kv_store, over RocksDB and memory.
+struct StorageEngine : ::testing::TestWithParam<store_kind> {
+  test_stores stores{GetParam()};
+};
+
 ClientSession session_with(uint64_t seq, kv::Status status) {
   ClientSession s;
   s.set_last_seq(seq);
@@ -65,9 +72,8 @@ ClientSession session_with(uint64_t seq, kv::Status status) {
   return s;
 }
 
-TEST(StorageEngine, BatchSeesItsOwnWritesButTheEngineOnlyCommittedOnes) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, BatchSeesItsOwnWritesButTheEngineOnlyCommittedOnes) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   batch.put(0, "k", "v1");
@@ -86,9 +92,8 @@ TEST(StorageEngine, BatchSeesItsOwnWritesButTheEngineOnlyCommittedOnes) {
   EXPECT_EQ(db->get(0, "k"), std::nullopt);
 }
 
-TEST(StorageEngine, ShardsAreKeptApart) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, ShardsAreKeptApart) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   batch.put(0, "k", "zero");
@@ -106,9 +111,8 @@ TEST(StorageEngine, ShardsAreKeptApart) {
   EXPECT_THROW(batch.put(4, "k", "v"), std::out_of_range);
 }
 
-TEST(StorageEngine, AppliedIndexIsCommittedWithTheDataItDescribes) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, AppliedIndexIsCommittedWithTheDataItDescribes) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   {
     // A batch that is never committed leaves neither data nor applied index.
@@ -133,9 +137,8 @@ TEST(StorageEngine, AppliedIndexIsCommittedWithTheDataItDescribes) {
   EXPECT_EQ(db->get(1, "k"), "v");
 }
 
-TEST(StorageEngine, CommitCountsOnlyNonEmptyCommitsAndWhichWereSynced) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, CommitCountsOnlyNonEmptyCommitsAndWhichWereSynced) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   commit_ok(*db, batch);
@@ -152,9 +155,8 @@ TEST(StorageEngine, CommitCountsOnlyNonEmptyCommitsAndWhichWereSynced) {
   EXPECT_EQ(db->synced_commit_count(), 1u);
 }
 
-TEST(StorageEngine, LogAppendReadsBackWithTermsAndByteLimit) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, LogAppendReadsBackWithTermsAndByteLimit) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   EXPECT_EQ(db->first_index(2), 1u);
   EXPECT_EQ(db->last_index(2), 0u);
@@ -181,10 +183,9 @@ TEST(StorageEngine, LogAppendReadsBackWithTermsAndByteLimit) {
   EXPECT_EQ(std::get<log_errc>(db->entries(2, 0, 3, UINT64_MAX)), log_errc::compacted);
 }
 
-TEST(StorageEngine, AppendOverwritesAConflictingSuffix) {
+TEST_P(StorageEngine, AppendOverwritesAConflictingSuffix) {
   // §5.3: an entry that conflicts with a new one is deleted with all that follow.
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   batch.append(0, entries(1, 5, 1));
@@ -204,9 +205,8 @@ TEST(StorageEngine, AppendOverwritesAConflictingSuffix) {
   EXPECT_EQ(term_ok(*db, 0, 6), 3u);
 }
 
-TEST(StorageEngine, AppendRefusesGapsAndCompactedIndexes) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, AppendRefusesGapsAndCompactedIndexes) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   EXPECT_THROW(batch.append(0, entries(2, 3, 1)), std::invalid_argument);
@@ -222,9 +222,8 @@ TEST(StorageEngine, AppendRefusesGapsAndCompactedIndexes) {
   EXPECT_THROW(batch.compact(0, state), std::invalid_argument);
 }
 
-TEST(StorageEngine, TruncateSuffixDropsEntriesFromAnIndex) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, TruncateSuffixDropsEntriesFromAnIndex) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   batch.append(1, entries(1, 8, 3));
@@ -236,9 +235,8 @@ TEST(StorageEngine, TruncateSuffixDropsEntriesFromAnIndex) {
   EXPECT_EQ(read_entries(*db, 1, 1, 6).size(), 5u);
 }
 
-TEST(StorageEngine, CompactionDropsThePrefixAndRemembersItsTerm) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("n1"));
+TEST_P(StorageEngine, CompactionDropsThePrefixAndRemembersItsTerm) {
+  auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   auto batch = db->make_batch();
   batch.append(1, entries(1, 4, 1));
@@ -271,11 +269,10 @@ TEST(StorageEngine, CompactionDropsThePrefixAndRemembersItsTerm) {
   EXPECT_EQ(db->last_index(1), 21u);
 }
 
-TEST(StorageEngine, ReopenKeepsEverything) {
-  temp_dir tmp;
-  auto dir = tmp.sub("nested/n1"); // created with its parents
+TEST_P(StorageEngine, ReopenKeepsEverything) {
+  std::string dir = "nested/n1"; // RocksDB creates the parents
   {
-    auto db = open_ok(dir);
+    auto db = stores.open_ok(dir);
     ASSERT_TRUE(db);
     auto batch = db->make_batch();
     batch.put(2, "key", "value");
@@ -297,7 +294,7 @@ TEST(StorageEngine, ReopenKeepsEverything) {
     commit_ok(*db, batch);
   }
   for (int round = 0; round < 2; ++round) { // the second reopen reads the flushed tables
-    auto db = open_ok(dir);
+    auto db = stores.open_ok(dir);
     ASSERT_TRUE(db);
     EXPECT_EQ(db->get(2, "key"), "value");
     ASSERT_TRUE(db->session(2, 77));
@@ -314,10 +311,9 @@ TEST(StorageEngine, ReopenKeepsEverything) {
   }
 }
 
-TEST(StorageEngine, ExportImportMovesOneShardBetweenEngines) {
-  temp_dir tmp;
-  auto source = open_ok(tmp.sub("a"), "a");
-  auto target = open_ok(tmp.sub("b"), "b");
+TEST_P(StorageEngine, ExportImportMovesOneShardBetweenEngines) {
+  auto source = stores.open_ok("a", "a");
+  auto target = stores.open_ok("b", "b");
   ASSERT_TRUE(source && target);
   auto batch = source->make_batch();
   batch.put(1, "b", "2");
@@ -361,20 +357,23 @@ TEST(StorageEngine, ExportImportMovesOneShardBetweenEngines) {
   EXPECT_EQ(target->get(2, "other"), std::nullopt);
 }
 
-TEST(StorageEngine, IdentityMismatchIsRefused) {
-  temp_dir tmp;
-  auto dir = tmp.sub("n1");
-  ASSERT_TRUE(open_ok(dir, "n1", 4));
-  auto wrong_node = open_error(dir, "n2", 4);
+TEST_P(StorageEngine, IdentityMismatchIsRefused) {
+  std::string dir = "n1";
+  ASSERT_TRUE(stores.open_ok(dir, "n1", 4));
+  auto wrong_node = stores.open_error(dir, "n2", 4);
   EXPECT_NE(wrong_node.find("'n1'"), std::string::npos) << wrong_node;
   EXPECT_NE(wrong_node.find("'n2'"), std::string::npos) << wrong_node;
-  auto wrong_shards = open_error(dir, "n1", 8);
+  auto wrong_shards = stores.open_error(dir, "n1", 8);
   EXPECT_NE(wrong_shards.find("4 shards"), std::string::npos) << wrong_shards;
   EXPECT_NE(wrong_shards.find("8"), std::string::npos) << wrong_shards;
-  EXPECT_TRUE(open_ok(dir, "n1", 4));
+  EXPECT_TRUE(stores.open_ok(dir, "n1", 4));
 }
 
-TEST(StorageEngine, DirectoryWithoutCurrentIsNotAFreshStart) {
+INSTANTIATE_TEST_SUITE_P(Stores, StorageEngine,
+                         ::testing::ValuesIn(keel::storage::test::store_kinds),
+                         keel::storage::test::store_name);
+
+TEST(StorageRocksDir, DirectoryWithoutCurrentIsNotAFreshStart) {
   temp_dir tmp;
   auto dir = tmp.sub("n1");
   {
@@ -391,7 +390,7 @@ TEST(StorageEngine, DirectoryWithoutCurrentIsNotAFreshStart) {
   EXPECT_NE(error.find("MANIFEST"), std::string::npos) << error; // says what was found
 }
 
-TEST(StorageEngine, ForeignFilesAreNotAFreshStart) {
+TEST(StorageRocksDir, ForeignFilesAreNotAFreshStart) {
   temp_dir tmp;
   auto dir = tmp.sub("n1");
   fs::create_directories(dir);
@@ -401,7 +400,7 @@ TEST(StorageEngine, ForeignFilesAreNotAFreshStart) {
   EXPECT_NE(error.find("notes.txt"), std::string::npos) << error;
 }
 
-TEST(StorageEngine, CorruptManifestIsRefusedNamingIt) {
+TEST(StorageRocksDir, CorruptManifestIsRefusedNamingIt) {
   temp_dir tmp;
   auto dir = tmp.sub("n1");
   {
@@ -422,7 +421,7 @@ TEST(StorageEngine, CorruptManifestIsRefusedNamingIt) {
   EXPECT_NE(error.find(manifest.string()), std::string::npos) << error;
 }
 
-TEST(StorageEngine, GarbageWriteAheadLogIsRefusedNamingIt) {
+TEST(StorageRocksDir, GarbageWriteAheadLogIsRefusedNamingIt) {
   // RocksDB alone would take this file for a torn tail and open empty.
   temp_dir tmp;
   auto dir = tmp.sub("n1");
@@ -444,7 +443,7 @@ TEST(StorageEngine, GarbageWriteAheadLogIsRefusedNamingIt) {
   }
 }
 
-TEST(StorageEngine, TornWriteAheadLogTailIsTolerated) {
+TEST(StorageRocksDir, TornWriteAheadLogTailIsTolerated) {
   // A crash in the middle of a write leaves a partial last record; that write
   // was never acknowledged, every earlier (synced) one survives.
   temp_dir tmp;
@@ -467,7 +466,7 @@ TEST(StorageEngine, TornWriteAheadLogTailIsTolerated) {
   EXPECT_EQ(db->get(0, "k19"), std::nullopt);
 }
 
-TEST(StorageEngine, CorruptTableFileIsRefusedNamingIt) {
+TEST(StorageRocksDir, CorruptTableFileIsRefusedNamingIt) {
   temp_dir tmp;
   auto dir = tmp.sub("n1");
   {
@@ -499,7 +498,7 @@ TEST(StorageEngine, CorruptTableFileIsRefusedNamingIt) {
   EXPECT_NE(error.find(tables.front().string()), std::string::npos) << error;
 }
 
-TEST(StorageEngine, PathThatIsAFileIsRefused) {
+TEST(StorageRocksDir, PathThatIsAFileIsRefused) {
   temp_dir tmp;
   auto file = tmp.sub("plain-file");
   std::ofstream{file} << "x";

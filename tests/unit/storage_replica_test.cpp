@@ -1,4 +1,4 @@
-// replica_storage over a real engine: what a replica loads at restart, persist
+// replica_storage over an engine on each store (RocksDB, memory): what a replica loads at restart, persist
 // (entries, a replacing suffix §5.3, an installed snapshot §7), apply (normal,
 // no-op, already applied, session dedup thesis §6.3), compaction, and the
 // broken invariants that must throw instead of writing.
@@ -14,12 +14,14 @@ using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::open_ok;
 using namespace keel::storage::test::raft_entries;
+using keel::storage::test::store_kind;
 using keel::storage::test::temp_dir;
+using keel::storage::test::test_stores;
 
 /// One engine and the replica storage of shard 1; each call commits its batch.
-struct StorageReplica : ::testing::Test {
-  temp_dir tmp;
-  std::unique_ptr<engine> db = open_ok(tmp.sub("n1"));
+struct StorageReplica : ::testing::TestWithParam<store_kind> {
+  test_stores stores{GetParam()};
+  std::unique_ptr<engine> db = stores.open_ok("n1");
   replica_storage replica{*db, 1};
 
   void commit(write_batch& batch, bool sync) {
@@ -44,7 +46,7 @@ struct StorageReplica : ::testing::Test {
   }
 };
 
-TEST_F(StorageReplica, FreshShardLoadsEmpty) {
+TEST_P(StorageReplica, FreshShardLoadsEmpty) {
   auto state = replica.load();
   EXPECT_EQ(state.hard_state().term(), 0u);
   EXPECT_EQ(state.log_state().snapshot_index(), 0u);
@@ -53,7 +55,7 @@ TEST_F(StorageReplica, FreshShardLoadsEmpty) {
   EXPECT_FALSE(state.has_snapshot());
 }
 
-TEST_F(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
+TEST_P(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
   // Figure 2: currentTerm, votedFor and log[] are what a restart reads.
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1")}, hard_state(1, "n1", 0)));
   persist(persist_of({put(3, 2, "b", "2")}));
@@ -66,7 +68,7 @@ TEST_F(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
   EXPECT_FALSE(state.has_snapshot());
 }
 
-TEST_F(StorageReplica, PersistedSuffixReplacesTheConflictingOne) {
+TEST_P(StorageReplica, PersistedSuffixReplacesTheConflictingOne) {
   // §5.3: a conflicting entry and all that follow it are deleted.
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1"),
                       put(4, 1, "c", "1")}));
@@ -77,7 +79,7 @@ TEST_F(StorageReplica, PersistedSuffixReplacesTheConflictingOne) {
   EXPECT_EQ(state.hard_state().vote(), "n2");
 }
 
-TEST_F(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
+TEST_P(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
   persist(persist_of({noop(1, 1), put(2, 1, "old", "1", 5, 1), put(3, 1, "b", "1")}));
   apply({noop(1, 1), put(2, 1, "old", "1", 5, 1)});
   PersistRequest request = persist_of({put(11, 3, "after", "x")}, hard_state(3, "", 10));
@@ -100,7 +102,7 @@ TEST_F(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
   EXPECT_EQ(db->get(1, "k"), "v");
 }
 
-TEST_F(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
+TEST_P(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
   PersistRequest request = persist_of({put(9, 3, "a", "1"), put(10, 3, "b", "1"),
                                        put(11, 3, "c", "1")});
   *request.mutable_snapshot() = snapshot_at(1, 10, 3, "k", "v");
@@ -108,7 +110,7 @@ TEST_F(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
   EXPECT_EQ(indexes_of(replica.load()), (std::vector<uint64_t>{11}));
 }
 
-TEST_F(StorageReplica, PersistRefusesABrokenSnapshot) {
+TEST_P(StorageReplica, PersistRefusesABrokenSnapshot) {
   auto refused = [&](const raft::Snapshot& snapshot) {
     PersistRequest request;
     *request.mutable_snapshot() = snapshot;
@@ -131,14 +133,14 @@ TEST_F(StorageReplica, PersistRefusesABrokenSnapshot) {
   EXPECT_EQ(replica.load().log_state().snapshot_index(), 20u);
 }
 
-TEST_F(StorageReplica, PersistRefusesAGapInTheLog) {
+TEST_P(StorageReplica, PersistRefusesAGapInTheLog) {
   persist(persist_of({noop(1, 1)}));
   auto batch = db->make_batch();
   EXPECT_THROW(replica.persist(persist_of({put(3, 1, "a", "1")}), batch),
                std::invalid_argument);
 }
 
-TEST_F(StorageReplica, ApplyRunsNormalEntriesAndAdvancesOverNoops) {
+TEST_P(StorageReplica, ApplyRunsNormalEntriesAndAdvancesOverNoops) {
   auto result = apply({noop(1, 1), put(2, 1, "a", "1"), noop(3, 2)});
   ASSERT_EQ(result.results_size(), 1); // no-ops produce no result
   EXPECT_EQ(result.results(0).index(), 2u);
@@ -151,7 +153,7 @@ TEST_F(StorageReplica, ApplyRunsNormalEntriesAndAdvancesOverNoops) {
   EXPECT_EQ(db->get(1, "a"), "1");
 }
 
-TEST_F(StorageReplica, AlreadyAppliedEntriesAreSkipped) {
+TEST_P(StorageReplica, AlreadyAppliedEntriesAreSkipped) {
   apply({noop(1, 1), put(2, 1, "a", "1")});
   // A restarted replica hands out 1..3 again: only 3 is new.
   auto result = apply({noop(1, 1), put(2, 1, "a", "overwritten?"), put(3, 1, "b", "2")});
@@ -161,7 +163,7 @@ TEST_F(StorageReplica, AlreadyAppliedEntriesAreSkipped) {
   EXPECT_EQ(db->applied(1).applied_index(), 3u);
 }
 
-TEST_F(StorageReplica, RepeatedCommandIsAnsweredFromItsSession) {
+TEST_P(StorageReplica, RepeatedCommandIsAnsweredFromItsSession) {
   // Thesis §6.3: a client's retry, committed twice, is applied once.
   apply({noop(1, 1), put(2, 1, "k", "first", 7, 1), put(3, 1, "k", "other")});
   auto retry = apply({put(4, 1, "k", "first", 7, 1)});
@@ -172,7 +174,7 @@ TEST_F(StorageReplica, RepeatedCommandIsAnsweredFromItsSession) {
   EXPECT_EQ(db->get(1, "k"), "other");                  // not applied again
 }
 
-TEST_F(StorageReplica, ApplyRefusesBrokenEntriesAndWritesNothing) {
+TEST_P(StorageReplica, ApplyRefusesBrokenEntriesAndWritesNothing) {
   auto refused = [&](raft::Entry entry) {
     auto batch = db->make_batch();
     EXPECT_THROW(replica.apply(apply_of({noop(1, 1), std::move(entry)}), batch),
@@ -188,7 +190,7 @@ TEST_F(StorageReplica, ApplyRefusesBrokenEntriesAndWritesNothing) {
   EXPECT_EQ(db->applied(1).applied_index(), 0u);
 }
 
-TEST_F(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
+TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"),
                       put(4, 2, "c", "3")}));
   apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
@@ -203,7 +205,7 @@ TEST_F(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   EXPECT_EQ(state.snapshot().data_size(), 2);
 }
 
-TEST_F(StorageReplica, CompactionBeyondTheAppliedIndexIsRefused) {
+TEST_P(StorageReplica, CompactionBeyondTheAppliedIndexIsRefused) {
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1")}));
   apply({noop(1, 1)});
   auto batch = db->make_batch();
@@ -211,7 +213,7 @@ TEST_F(StorageReplica, CompactionBeyondTheAppliedIndexIsRefused) {
   EXPECT_TRUE(batch.empty());
 }
 
-TEST_F(StorageReplica, CompactionAtOrBeforeTheCompactionPointChangesNothing) {
+TEST_P(StorageReplica, CompactionAtOrBeforeTheCompactionPointChangesNothing) {
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1")}));
   apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1")});
   compact(2);
@@ -221,5 +223,9 @@ TEST_F(StorageReplica, CompactionAtOrBeforeTheCompactionPointChangesNothing) {
   EXPECT_TRUE(batch.empty());
   EXPECT_EQ(db->log_state(1).snapshot_index(), 2u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, StorageReplica,
+                         ::testing::ValuesIn(keel::storage::test::store_kinds),
+                         keel::storage::test::store_name);
 
 } // namespace

@@ -13,8 +13,8 @@ namespace {
 
 using namespace keel;
 using namespace keel::storage;
-using keel::storage::test::open_ok;
-using keel::storage::test::temp_dir;
+using keel::storage::test::store_kind;
+using keel::storage::test::test_stores;
 
 constexpr uint32_t shard = 1;
 constexpr session_limits small{3, 1000}; // 3 records, 1 s of log time
@@ -29,11 +29,16 @@ command::Command put(uint64_t client, uint64_t seq, const std::string& key,
   return cmd;
 }
 
+/// The session tests run over both stores (RocksDB, memory).
+struct StorageSessions : ::testing::TestWithParam<store_kind> {
+  test_stores stores{GetParam()};
+};
+
 /// One replica of shard 1: its own engine and state machine, fed entries in
 /// log order, each committed.
 struct replica {
-  replica(const temp_dir& tmp, const std::string& name, session_limits lim = small)
-    : db(open_ok(tmp.sub(name), name)), sm(*db, shard, lim) {
+  replica(test_stores& stores, const std::string& name, session_limits lim = small)
+    : db(stores.open_ok(name, name)), sm(*db, shard, lim) {
   }
 
   std::vector<kv::Response> apply(uint64_t stamp, std::vector<command::Command> cmds) {
@@ -63,10 +68,9 @@ struct replica {
   uint64_t next_index = 1;
 };
 
-TEST(StorageSessions, TwoReplicasExpireTheSameSessionAtTheSameIndex) {
-  temp_dir tmp;
-  replica a{tmp, "a"};
-  replica b{tmp, "b"};
+TEST_P(StorageSessions, TwoReplicasExpireTheSameSessionAtTheSameIndex) {
+  replica a{stores, "a"};
+  replica b{stores, "b"};
   struct step {
     uint64_t stamp;
     command::Command cmd;
@@ -88,9 +92,8 @@ TEST(StorageSessions, TwoReplicasExpireTheSameSessionAtTheSameIndex) {
             b.db->export_shard(shard).SerializeAsString());
 }
 
-TEST(StorageSessions, RetryAfterExpiryIsRefusedAndANewerSeqOpensASession) {
-  temp_dir tmp;
-  replica r{tmp, "r"};
+TEST_P(StorageSessions, RetryAfterExpiryIsRefusedAndANewerSeqOpensASession) {
+  replica r{stores, "r"};
   r.apply_one(1000, put(1, 5, "k", "v"));
   r.apply_one(2001, put(2, 1, "other", "x")); // expires client 1
   ASSERT_EQ(r.state_of(1), "expired");
@@ -109,9 +112,8 @@ TEST(StorageSessions, RetryAfterExpiryIsRefusedAndANewerSeqOpensASession) {
   EXPECT_EQ(r.db->get(shard, "k"), "w");
 }
 
-TEST(StorageSessions, ExpiredSessionIsDeletedAfterTwiceTheTimeout) {
-  temp_dir tmp;
-  replica r{tmp, "r"};
+TEST_P(StorageSessions, ExpiredSessionIsDeletedAfterTwiceTheTimeout) {
+  replica r{stores, "r"};
   r.apply_one(1000, put(1, 1, "k", "v"));
   r.apply_one(2500, put(2, 1, "k", "v"));
   EXPECT_EQ(r.state_of(1), "expired");
@@ -122,9 +124,8 @@ TEST(StorageSessions, ExpiredSessionIsDeletedAfterTwiceTheTimeout) {
   EXPECT_EQ(r.sm.session_count(), 1u);
 }
 
-TEST(StorageSessions, StampThatGoesBackDoesNotMoveLogTimeBack) {
-  temp_dir tmp;
-  replica r{tmp, "r"};
+TEST_P(StorageSessions, StampThatGoesBackDoesNotMoveLogTimeBack) {
+  replica r{stores, "r"};
   r.apply_one(5000, put(1, 1, "k", "v"));
   EXPECT_EQ(r.db->applied(shard).log_time_ms(), 5000u);
   r.apply_one(1000, put(2, 1, "k", "v")); // a new leader whose clock is behind
@@ -139,9 +140,8 @@ TEST(StorageSessions, StampThatGoesBackDoesNotMoveLogTimeBack) {
   EXPECT_EQ(r.state_of(1), "expired");
 }
 
-TEST(StorageSessions, FullTableEvictsTheLeastRecentlyUsedSession) {
-  temp_dir tmp;
-  replica r{tmp, "r", session_limits{3, 1'000'000}};
+TEST_P(StorageSessions, FullTableEvictsTheLeastRecentlyUsedSession) {
+  replica r{stores, "r", session_limits{3, 1'000'000}};
   r.apply_one(10, put(1, 1, "k", "v"));
   r.apply_one(20, put(2, 1, "k", "v"));
   r.apply_one(30, put(3, 1, "k", "v"));
@@ -164,9 +164,8 @@ TEST(StorageSessions, FullTableEvictsTheLeastRecentlyUsedSession) {
   EXPECT_EQ(r.state_of(8), "live");
 }
 
-TEST(StorageSessions, EvictionTakesExpiredSessionsFirst) {
-  temp_dir tmp;
-  replica r{tmp, "r", session_limits{3, 1000}};
+TEST_P(StorageSessions, EvictionTakesExpiredSessionsFirst) {
+  replica r{stores, "r", session_limits{3, 1000}};
   r.apply_one(1000, put(1, 1, "k", "v"));
   r.apply_one(1500, put(2, 1, "k", "v"));
   r.apply_one(2400, put(3, 1, "k", "v")); // client 1 expired, not deleted
@@ -177,9 +176,8 @@ TEST(StorageSessions, EvictionTakesExpiredSessionsFirst) {
   EXPECT_EQ(r.state_of(3), "live");
 }
 
-TEST(StorageSessions, ReusedSeqWithAnotherCommandIsRefused) {
-  temp_dir tmp;
-  replica r{tmp, "r"};
+TEST_P(StorageSessions, ReusedSeqWithAnotherCommandIsRefused) {
+  replica r{stores, "r"};
   auto first = r.apply_one(1, put(7, 3, "k", "v"));
   auto other = r.apply_one(2, put(7, 3, "k", "not v"));
   EXPECT_EQ(other.status(), kv::STATUS_INVALID_ARGUMENT);
@@ -189,7 +187,7 @@ TEST(StorageSessions, ReusedSeqWithAnotherCommandIsRefused) {
   EXPECT_EQ(same.SerializeAsString(), first.SerializeAsString());
 }
 
-TEST(StorageSessions, DigestSeparatesOperationsAndTheirFields) {
+TEST_P(StorageSessions, DigestSeparatesOperationsAndTheirFields) {
   auto base = put(7, 3, "ab", "c");
   auto moved = put(7, 3, "a", "bc");
   EXPECT_NE(command_digest(base), command_digest(moved));
@@ -207,9 +205,8 @@ TEST(StorageSessions, DigestSeparatesOperationsAndTheirFields) {
   EXPECT_EQ(command_digest(base), command_digest(put(8, 9, "ab", "c")));
 }
 
-TEST(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
-  temp_dir tmp;
-  replica source{tmp, "source"};
+TEST_P(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
+  replica source{stores, "source"};
   source.apply_one(1000, put(1, 1, "k", "v1"));
   source.apply_one(1100, put(2, 4, "k", "v2"));
   source.apply_one(2050, put(3, 1, "k", "v3")); // client 1 expires
@@ -217,7 +214,7 @@ TEST(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
   EXPECT_EQ(exported.log_time_ms(), 2050u);
   ASSERT_EQ(exported.sessions_size(), 3);
 
-  replica target{tmp, "target"};
+  replica target{stores, "target"};
   replica_storage rs{*target.db, shard, small};
   raft::Snapshot snapshot;
   snapshot.mutable_metadata()->set_index(exported.applied_index());
@@ -262,16 +259,14 @@ TEST(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
             source.db->export_shard(shard).SerializeAsString());
 }
 
-TEST(StorageSessions, RestartKeepsTheOrderOfSessions) {
-  temp_dir tmp;
-  auto dir = tmp.sub("r");
+TEST_P(StorageSessions, RestartKeepsTheOrderOfSessions) {
   {
-    replica r{tmp, "r"};
+    replica r{stores, "r"};
     r.apply_one(10, put(1, 1, "k", "v"));
     r.apply_one(20, put(2, 1, "k", "v"));
     r.apply_one(30, put(1, 2, "k", "v"));
   }
-  auto db = open_ok(dir, "r");
+  auto db = stores.open_ok("r", "r");
   kv_state_machine sm{*db, shard, small};
   EXPECT_EQ(sm.session_count(), 2u);
   command::CommandBatch commands;
@@ -285,9 +280,8 @@ TEST(StorageSessions, RestartKeepsTheOrderOfSessions) {
   EXPECT_TRUE(db->session(shard, 1));
 }
 
-TEST(StorageSessions, RecordWrittenBeforeDigestsAndTimesStillLoads) {
-  temp_dir tmp;
-  auto db = open_ok(tmp.sub("old"), "old");
+TEST_P(StorageSessions, RecordWrittenBeforeDigestsAndTimesStillLoads) {
+  auto db = stores.open_ok("old", "old");
   // What an older build wrote: last seq and answer, nothing else.
   ClientSession old;
   old.set_last_seq(3);
@@ -319,5 +313,9 @@ TEST(StorageSessions, RecordWrittenBeforeDigestsAndTimesStillLoads) {
   apply(3, 1501, put(8, 1, "k", "v"));
   EXPECT_TRUE(db->session(shard, 7)->expired());
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, StorageSessions,
+                         ::testing::ValuesIn(keel::storage::test::store_kinds),
+                         keel::storage::test::store_name);
 
 } // namespace

@@ -1,4 +1,4 @@
-// The key-value state machine over a real engine: command semantics, exactly-
+// The key-value state machine over an engine on each store (RocksDB, memory): command semantics, exactly-
 // once sessions (Raft thesis §6.3), the applied index in the same batch as the
 // data, determinism across replicas, and request validation against limits.
 #include <random>
@@ -14,7 +14,9 @@ namespace {
 using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::open_ok;
+using keel::storage::test::store_kind;
 using keel::storage::test::temp_dir;
+using keel::storage::test::test_stores;
 
 command::Command put(const std::string& key, const std::string& value,
                      uint64_t client = 0, uint64_t seq = 0) {
@@ -55,9 +57,9 @@ kv::Get get(const std::string& key) {
 }
 
 /// One engine, the state machine of shard 1, and the next log index.
-struct StorageStateMachine : ::testing::Test {
-  temp_dir tmp;
-  std::unique_ptr<engine> db = open_ok(tmp.sub("n1"));
+struct StorageStateMachine : ::testing::TestWithParam<store_kind> {
+  test_stores stores{GetParam()};
+  std::unique_ptr<engine> db = stores.open_ok("n1");
   kv_state_machine sm{*db, 1};
   uint64_t next_index = 1;
 
@@ -80,7 +82,7 @@ struct StorageStateMachine : ::testing::Test {
   }
 };
 
-TEST_F(StorageStateMachine, PutThenGetReturnsTheValue) {
+TEST_P(StorageStateMachine, PutThenGetReturnsTheValue) {
   auto response = apply_one(put("k", "v"));
   EXPECT_EQ(response.status(), kv::STATUS_OK);
   EXPECT_EQ(response.index(), 1u);
@@ -92,7 +94,7 @@ TEST_F(StorageStateMachine, PutThenGetReturnsTheValue) {
   EXPECT_FALSE(sm.read(get("other")).has_value());
 }
 
-TEST_F(StorageStateMachine, EmptyValueIsAValue) {
+TEST_P(StorageStateMachine, EmptyValueIsAValue) {
   apply_one(put("k", ""));
   auto read = sm.read(get("k"));
   EXPECT_EQ(read.status(), kv::STATUS_OK);
@@ -100,7 +102,7 @@ TEST_F(StorageStateMachine, EmptyValueIsAValue) {
   EXPECT_EQ(read.value(), "");
 }
 
-TEST_F(StorageStateMachine, DeleteRemovesAndAbsentKeyIsNotFound) {
+TEST_P(StorageStateMachine, DeleteRemovesAndAbsentKeyIsNotFound) {
   apply_one(put("k", "v"));
   EXPECT_EQ(apply_one(del("k")).status(), kv::STATUS_OK);
   EXPECT_EQ(sm.read(get("k")).status(), kv::STATUS_NOT_FOUND);
@@ -110,7 +112,7 @@ TEST_F(StorageStateMachine, DeleteRemovesAndAbsentKeyIsNotFound) {
   EXPECT_EQ(db->applied(1).applied_index(), 3u); // the entry is applied all the same
 }
 
-TEST_F(StorageStateMachine, CasExpectAbsentCreatesOnlyOnce) {
+TEST_P(StorageStateMachine, CasExpectAbsentCreatesOnlyOnce) {
   EXPECT_EQ(apply_one(cas("k", std::nullopt, "first")).status(), kv::STATUS_OK);
   auto second = apply_one(cas("k", std::nullopt, "second"));
   EXPECT_EQ(second.status(), kv::STATUS_CAS_MISMATCH);
@@ -119,7 +121,7 @@ TEST_F(StorageStateMachine, CasExpectAbsentCreatesOnlyOnce) {
   EXPECT_EQ(sm.read(get("k")).value(), "first");
 }
 
-TEST_F(StorageStateMachine, CasSwapsOnlyTheExpectedValue) {
+TEST_P(StorageStateMachine, CasSwapsOnlyTheExpectedValue) {
   apply_one(put("k", "a"));
   auto mismatch = apply_one(cas("k", "b", "c"));
   EXPECT_EQ(mismatch.status(), kv::STATUS_CAS_MISMATCH);
@@ -133,7 +135,7 @@ TEST_F(StorageStateMachine, CasSwapsOnlyTheExpectedValue) {
   EXPECT_EQ(sm.read(get("missing")).status(), kv::STATUS_NOT_FOUND);
 }
 
-TEST_F(StorageStateMachine, CommandsOfOneEntrySeeEachOtherInOrder) {
+TEST_P(StorageStateMachine, CommandsOfOneEntrySeeEachOtherInOrder) {
   auto responses = apply({put("k", "1"), cas("k", "1", "2"), del("k"), del("k")});
   ASSERT_EQ(responses.size(), 4u);
   EXPECT_EQ(responses[0].status(), kv::STATUS_OK);
@@ -144,7 +146,7 @@ TEST_F(StorageStateMachine, CommandsOfOneEntrySeeEachOtherInOrder) {
     EXPECT_EQ(r.index(), 1u);
 }
 
-TEST_F(StorageStateMachine, RetriedCommandIsAppliedOnce) {
+TEST_P(StorageStateMachine, RetriedCommandIsAppliedOnce) {
   // Thesis §6.3: a retry with the same seq gets the first answer, unapplied.
   auto first = apply_one(cas("k", std::nullopt, "v", 7, 1));
   EXPECT_EQ(first.status(), kv::STATUS_OK);
@@ -158,7 +160,7 @@ TEST_F(StorageStateMachine, RetriedCommandIsAppliedOnce) {
   EXPECT_EQ(session->last_seq(), 1u);
 }
 
-TEST_F(StorageStateMachine, RetryInsideTheSameEntryIsAppliedOnce) {
+TEST_P(StorageStateMachine, RetryInsideTheSameEntryIsAppliedOnce) {
   // Applied twice, the second cas would find the key and answer CAS_MISMATCH.
   auto responses =
     apply({cas("counter", std::nullopt, "1", 7, 4), cas("counter", std::nullopt, "1", 7, 4)});
@@ -168,7 +170,7 @@ TEST_F(StorageStateMachine, RetryInsideTheSameEntryIsAppliedOnce) {
   EXPECT_EQ(sm.read(get("counter")).value(), "1");
 }
 
-TEST_F(StorageStateMachine, OlderSeqIsStaleAndNotApplied) {
+TEST_P(StorageStateMachine, OlderSeqIsStaleAndNotApplied) {
   apply_one(put("k", "new", 7, 5));
   auto stale = apply_one(put("k", "old", 7, 4));
   EXPECT_EQ(stale.status(), kv::STATUS_STALE_REQUEST);
@@ -177,7 +179,7 @@ TEST_F(StorageStateMachine, OlderSeqIsStaleAndNotApplied) {
   EXPECT_EQ(db->session(1, 7)->last_seq(), 5u);
 }
 
-TEST_F(StorageStateMachine, SessionsAreKeptPerClient) {
+TEST_P(StorageStateMachine, SessionsAreKeptPerClient) {
   apply_one(put("a", "1", 7, 1));
   EXPECT_EQ(apply_one(put("b", "2", 8, 1)).status(), kv::STATUS_OK);
   EXPECT_EQ(sm.read(get("b")).value(), "2");
@@ -185,14 +187,14 @@ TEST_F(StorageStateMachine, SessionsAreKeptPerClient) {
   EXPECT_EQ(sm.read(get("a")).value(), "3");
 }
 
-TEST_F(StorageStateMachine, ClientZeroIsNeverDeduplicated) {
+TEST_P(StorageStateMachine, ClientZeroIsNeverDeduplicated) {
   apply_one(put("k", "1"));
   apply_one(put("k", "2"));
   EXPECT_EQ(sm.read(get("k")).value(), "2");
   EXPECT_FALSE(db->session(1, 0));
 }
 
-TEST_F(StorageStateMachine, AppliedIndexTravelsInTheSameBatchAsTheData) {
+TEST_P(StorageStateMachine, AppliedIndexTravelsInTheSameBatchAsTheData) {
   command::CommandBatch commands;
   *commands.add_commands() = put("k", "v", 7, 1);
   auto batch = db->make_batch();
@@ -207,7 +209,7 @@ TEST_F(StorageStateMachine, AppliedIndexTravelsInTheSameBatchAsTheData) {
   EXPECT_TRUE(db->session(1, 7));
 }
 
-TEST_F(StorageStateMachine, ReapplyingAnAppliedIndexIsRefused) {
+TEST_P(StorageStateMachine, ReapplyingAnAppliedIndexIsRefused) {
   apply_one(put("k", "v"));
   command::CommandBatch commands;
   *commands.add_commands() = put("k", "again");
@@ -215,19 +217,18 @@ TEST_F(StorageStateMachine, ReapplyingAnAppliedIndexIsRefused) {
   EXPECT_THROW(sm.apply(commands, 1, 1, batch), std::invalid_argument);
 }
 
-TEST_F(StorageStateMachine, EmptyEntryOnlyAdvancesTheAppliedIndex) {
+TEST_P(StorageStateMachine, EmptyEntryOnlyAdvancesTheAppliedIndex) {
   // A leader's no-op entry (§8) applies nothing but still counts as applied.
   EXPECT_TRUE(apply({}, 2).empty());
   EXPECT_EQ(db->applied(1).applied_index(), 1u);
   EXPECT_EQ(db->applied(1).applied_term(), 2u);
 }
 
-TEST_F(StorageStateMachine, SessionsSurviveAReopen) {
+TEST_P(StorageStateMachine, SessionsSurviveAReopen) {
   apply_one(put("k", "v", 7, 3));
   apply_one(put("k", "w"));
-  auto dir = db->dir();
   db.reset();
-  db = open_ok(dir);
+  db = stores.open_ok("n1");
   ASSERT_TRUE(db);
   kv_state_machine reopened{*db, 1};
   command::CommandBatch commands;
@@ -239,10 +240,16 @@ TEST_F(StorageStateMachine, SessionsSurviveAReopen) {
   EXPECT_EQ(db->get(1, "k"), "w");        // not applied again
 }
 
+INSTANTIATE_TEST_SUITE_P(Stores, StorageStateMachine,
+                         ::testing::ValuesIn(keel::storage::test::store_kinds),
+                         keel::storage::test::store_name);
+
+// Replica a on RocksDB, b in memory: the stores are interchangeable only if
+// the same log leaves the same responses and the same exported state on both.
 TEST(StorageDeterminism, TwoReplicasApplyingTheSameLogAgree) {
   temp_dir tmp;
   auto a = open_ok(tmp.sub("a"), "a");
-  auto b = open_ok(tmp.sub("b"), "b");
+  auto b = keel::storage::test::open_memory_ok(std::make_shared<memory_store>("b"), "b");
   ASSERT_TRUE(a && b);
   kv_state_machine sm_a{*a, 0};
   kv_state_machine sm_b{*b, 0};

@@ -1,16 +1,20 @@
 // A fresh temporary directory per test, removed afterwards, and small helpers
-// for the storage tests (tests/unit/storage_*.cpp): real RocksDB, no mocks.
+// for the storage tests (tests/unit/storage_*.cpp): real RocksDB or the
+// memory store, no mocks. The tests that hold for every kv_store run over
+// both (test_stores, store_kinds).
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <variant>
 
 #include <gtest/gtest.h>
 
+#include "actors/storage/core/memory_store.hpp"
 #include "actors/storage/engine/engine.hpp"
 
 namespace keel::storage::test {
@@ -38,10 +42,8 @@ private:
   std::filesystem::path path_;
 };
 
-/// Opens an engine that must open; the test fails with the error otherwise.
-inline std::unique_ptr<engine> open_ok(const std::string& dir, const std::string& node = "n1",
-                                       uint32_t shards = 4) {
-  auto result = engine::open(dir, node, shards);
+/// The engine of an open that must succeed; the test fails with the error otherwise.
+inline std::unique_ptr<engine> opened_ok(engine::open_result result) {
   if (auto* error = std::get_if<std::string>(&result)) {
     ADD_FAILURE() << "open failed: " << *error;
     return nullptr;
@@ -50,14 +52,108 @@ inline std::unique_ptr<engine> open_ok(const std::string& dir, const std::string
 }
 
 /// The error of an open that must fail ("" and a test failure if it opened).
-inline std::string open_error(const std::string& dir, const std::string& node = "n1",
-                              uint32_t shards = 4) {
-  auto result = engine::open(dir, node, shards);
+inline std::string open_failed(engine::open_result result, const std::string& where) {
   if (auto* error = std::get_if<std::string>(&result))
     return *error;
-  ADD_FAILURE() << "open of " << dir << " succeeded but should have failed";
+  ADD_FAILURE() << "open of " << where << " succeeded but should have failed";
   return "";
 }
+
+/// Opens a RocksDB engine that must open.
+inline std::unique_ptr<engine> open_ok(const std::string& dir, const std::string& node = "n1",
+                                       uint32_t shards = 4) {
+  return opened_ok(open_rocks_engine(dir, node, shards));
+}
+
+/// The error of a RocksDB open that must fail.
+inline std::string open_error(const std::string& dir, const std::string& node = "n1",
+                              uint32_t shards = 4) {
+  return open_failed(open_rocks_engine(dir, node, shards), dir);
+}
+
+/// Opens an engine on a memory store that must open.
+inline std::unique_ptr<engine> open_memory_ok(std::shared_ptr<memory_store> store,
+                                              const std::string& node = "n1",
+                                              uint32_t shards = 4) {
+  return opened_ok(engine::open(std::move(store), node, shards));
+}
+
+enum class store_kind { rocks, memory };
+
+inline const store_kind store_kinds[] = {store_kind::rocks, store_kind::memory};
+
+/// Parameter names for INSTANTIATE_TEST_SUITE_P: .../Rocks, .../Memory.
+inline std::string store_name(const ::testing::TestParamInfo<store_kind>& info) {
+  return info.param == store_kind::rocks ? "Rocks" : "Memory";
+}
+
+/// Stores of one kind by name: RocksDB directories under a temporary
+/// directory, or memory stores kept as long as this object, so that opening a
+/// name again finds what the last engine on it left (a restart on one disk).
+class test_stores {
+public:
+  explicit test_stores(store_kind kind) : kind_(kind) {}
+
+  store_kind kind() const { return kind_; }
+
+  engine::open_result open(const std::string& name, const std::string& node = "n1",
+                           uint32_t shards = 4) {
+    if (kind_ == store_kind::rocks)
+      return open_rocks_engine(tmp_.sub(name), node, shards);
+    return engine::open(memory(name), node, shards);
+  }
+
+  std::unique_ptr<engine> open_ok(const std::string& name, const std::string& node = "n1",
+                                  uint32_t shards = 4) {
+    return opened_ok(open(name, node, shards));
+  }
+
+  std::string open_error(const std::string& name, const std::string& node = "n1",
+                         uint32_t shards = 4) {
+    return open_failed(open(name, node, shards), name);
+  }
+
+  /// The memory store of `name` (made on first use). REQUIRES: kind memory.
+  std::shared_ptr<memory_store> memory(const std::string& name) {
+    if (kind_ != store_kind::memory)
+      throw std::logic_error("memory(): a test over RocksDB has no memory store");
+    auto& store = memory_[name];
+    if (!store)
+      store = std::make_shared<memory_store>(name);
+    return store;
+  }
+
+  /// A crash of the machine under `name`, whose engines are closed already.
+  /// Memory: the unsynced commits after the last synced one are lost, except
+  /// the first `keep_unsynced`. RocksDB: closing the engine was the crash of
+  /// the process, which loses nothing RocksDB accepted; what a machine crash
+  /// does to its files is covered by the torn write-ahead log test.
+  void crash(const std::string& name, size_t keep_unsynced = 0) {
+    if (kind_ == store_kind::memory)
+      memory(name)->crash(keep_unsynced);
+  }
+
+  /// The bare kv_store of `name`, with no engine on it. A RocksDB store must
+  /// be dropped before an engine opens the same name (RocksDB locks its directory).
+  std::shared_ptr<kv_store> raw_store(const std::string& name) {
+    if (kind_ == store_kind::memory)
+      return memory(name);
+    auto opened = open_rocks_store(tmp_.sub(name));
+    if (auto* error = std::get_if<std::string>(&opened)) {
+      ADD_FAILURE() << "open failed: " << *error;
+      return nullptr;
+    }
+    return std::get<std::shared_ptr<kv_store>>(opened);
+  }
+
+  /// Where `name` lives on disk. REQUIRES: kind rocks.
+  std::string dir(const std::string& name) const { return tmp_.sub(name); }
+
+private:
+  store_kind kind_;
+  temp_dir tmp_;
+  std::map<std::string, std::shared_ptr<memory_store>> memory_;
+};
 
 /// Overwrites a file with deterministic garbage of the same size (at least 64 bytes).
 inline void overwrite_with_garbage(const std::filesystem::path& file, unsigned seed = 7) {

@@ -34,7 +34,7 @@
 
 #include "actors/storage/core/client_request.hpp"
 #include "actors/storage/core/session_index.hpp"
-#include "actors/storage/engine/engine.hpp"
+#include "actors/storage/core/engine.hpp"
 #include "messages/command.pb.h"
 #include "messages/kv.pb.h"
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "actors/storage/core/kv_state_machine.hpp"
-#include "actors/storage/engine/engine.hpp"
+#include "actors/storage/core/engine.hpp"
 #include "messages/storage.pb.h"
 
 namespace keel::storage {

@@ -1,132 +1,29 @@
-// engine: a node's durable storage. One RocksDB instance per node, opened once
-// by the node and shared by every shard's storage actor through a
-// std::shared_ptr<engine> (RocksDB is thread-safe; each shard's records live in
-// their own key range, see key_layout.hpp). Per shard it keeps the key-value
-// data, the Raft log, hard state and log compaction point, the applied index
-// (always in the same atomic batch as the data it describes) and the client
-// sessions used for exactly-once writes. Pure: no CAF, no logging, no clock.
+// The storage engine of a node on disk: the engine (actors/storage/core) over a
+// rocks_store in a checked data directory. The only way keel-node opens its
+// storage; tests and simulations use a memory_store instead.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <variant>
-#include <vector>
 
-#include "actors/storage/engine/rocks_store.hpp"
-#include "actors/storage/engine/write_batch.hpp"
-#include "messages/raft.pb.h"
-#include "messages/storage.pb.h"
+#include "actors/storage/core/engine.hpp"
 
 namespace keel::storage {
 
-/// Why a log read cannot be served (etcd raft's ErrCompacted / ErrUnavailable).
-enum class log_errc {
-  compacted,   // the index lies before the first index: only a snapshot has it
-  unavailable, // the index lies after the last index
-};
+/// Opens (or creates, if absent or empty) the RocksDB store in `dir`, or says
+/// why not, naming the damaged file of a corrupt directory. The engine
+/// (open_rocks_engine) is the only user outside tests.
+std::variant<std::shared_ptr<kv_store>, std::string> open_rocks_store(const std::string& dir);
 
-/// The node's storage engine. All reads see committed state only; writes go
-/// through a write_batch and engine::commit. Reads throw engine_error when
-/// RocksDB fails (the calling actor crashes and is restarted), and
-/// std::out_of_range for a shard the node does not have.
-class engine {
-public:
-  using open_result = std::variant<std::unique_ptr<engine>, std::string>;
-
-  /// Opens the data directory `dir` of node `node_id` split into `shards`
-  /// shards, creating it (and the node identity record) if it is absent or
-  /// empty. Returns an error message, never a fresh empty database, when the
-  /// directory is corrupt (the message names the damaged file), has files but
-  /// no RocksDB CURRENT file ("not a keel data directory"), or belongs to
-  /// another node or another shard count.
-  static open_result open(const std::string& dir, const std::string& node_id,
-                          uint32_t shards);
-
-  ~engine();
-  engine(const engine&) = delete;
-  engine& operator=(const engine&) = delete;
-
-  const std::string& dir() const { return store_->dir(); }
-  const std::string& node_id() const { return node_id_; }
-  uint32_t shards() const { return store_->shards(); }
-
-  // --- reads (committed state) ----------------------------------------------
-
-  /// The value of `key` in `shard`, or nullopt if absent.
-  std::optional<std::string> get(uint32_t shard, std::string_view key) const;
-
-  /// How far `shard` has applied its log (zero for a new shard).
-  AppliedState applied(uint32_t shard) const;
-
-  /// The deduplication record of `client_id` in `shard`, or nullopt.
-  std::optional<ClientSession> session(uint32_t shard, uint64_t client_id) const;
-
-  /// Every deduplication record of `shard`, sorted by client id.
-  std::vector<SessionEntry> sessions(uint32_t shard) const;
-
-  /// The Raft hard state of `shard` (zero for a new shard).
-  raft::HardState hard_state(uint32_t shard) const;
-
-  /// The compaction point of the log of `shard` (zero: nothing compacted).
-  LogState log_state(uint32_t shard) const;
-
-  /// The index of the first entry the log can serve: snapshot_index + 1.
-  uint64_t first_index(uint32_t shard) const;
-
-  /// The index of the last entry, or snapshot_index if the log is empty.
-  uint64_t last_index(uint32_t shard) const;
-
-  /// The entries of `shard` with lo <= index < hi, stopping before the total
-  /// of their serialized sizes exceeds max_bytes, but always at least one
-  /// entry if lo < hi (etcd raft's Storage.Entries).
-  /// compacted if lo < first_index; unavailable if hi > last_index + 1.
-  std::variant<std::vector<raft::Entry>, log_errc>
-  entries(uint32_t shard, uint64_t lo, uint64_t hi, uint64_t max_bytes) const;
-
-  /// The term of the entry at `index`; the compaction point answers with its
-  /// snapshot_term (index 0 with 0). compacted if index < snapshot_index;
-  /// unavailable if index > last_index.
-  std::variant<uint64_t, log_errc> term(uint32_t shard, uint64_t index) const;
-
-  // --- writes ---------------------------------------------------------------
-
-  /// An empty batch over this engine. It must not outlive the engine.
-  write_batch make_batch() const;
-
-  /// Writes `batch` atomically: all of it or (on error) none of it. With
-  /// sync, the write-ahead log is fsynced before commit returns, so the batch
-  /// survives a crash of the machine. On success the batch is emptied.
-  /// Returns RocksDB's error, if any: then nothing may be acknowledged.
-  [[nodiscard]] std::optional<std::string> commit(write_batch& batch, bool sync);
-
-  /// The number of successful commits since open (for tests and metrics).
-  uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
-
-  /// How many of those were synced (fsync).
-  uint64_t synced_commit_count() const { return synced_commits_.load(std::memory_order_relaxed); }
-
-  // --- snapshots of one shard's state machine -------------------------------
-
-  /// The data (sorted by key), sessions (sorted by client id) and applied
-  /// index/term of `shard`, read from one consistent RocksDB snapshot.
-  ShardSnapshot export_shard(uint32_t shard) const;
-
-  /// Replaces the data, sessions and applied index/term of
-  /// `snapshot.shard()` by the snapshot's, atomically and synced. Other
-  /// shards, and this shard's log and hard state, are untouched.
-  [[nodiscard]] std::optional<std::string> import_shard(const ShardSnapshot& snapshot);
-
-private:
-  engine(std::unique_ptr<rocks_store> store, std::string node_id);
-
-  std::unique_ptr<rocks_store> store_;
-  std::string node_id_;
-  std::atomic<uint64_t> commits_{0};
-  std::atomic<uint64_t> synced_commits_{0};
-};
+/// Opens the data directory `dir` of node `node_id` split into `shards`
+/// shards, creating it (and the node identity record) if it is absent or
+/// empty. Returns an error message, never a fresh empty database, when the
+/// directory is corrupt (the message names the damaged file), has files but
+/// no RocksDB CURRENT file ("not a keel data directory"), or belongs to
+/// another node or another shard count (engine::open).
+engine::open_result open_rocks_engine(const std::string& dir, const std::string& node_id,
+                                      uint32_t shards);
 
 } // namespace keel::storage

@@ -1,24 +1,76 @@
 #include "actors/storage/engine/rocks_store.hpp"
 
+#include <stdexcept>
+
+#include <rocksdb/comparator.h>
 #include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
-#include "actors/storage/engine/key_layout.hpp"
-
 namespace keel::storage {
+
+namespace {
+
+rocksdb::Slice slice(std::string_view bytes) {
+  return {bytes.data(), bytes.size()};
+}
+
+class rocks_batch final : public kv_store::batch {
+public:
+  rocks_batch(const kv_store* owner, const std::vector<rocksdb::ColumnFamilyHandle*>& families)
+    : batch(owner),
+      families_(&families),
+      // overwrite_key: the index keeps only the latest write per key, which is
+      // what GetFromBatchAndDB and the batch iterators must see.
+      index_(rocksdb::BytewiseComparator(), 0, true) {
+  }
+
+  void put(family f, std::string_view key, std::string_view value) override {
+    check(index_.Put(handle(f), slice(key), slice(value)), "batch put");
+  }
+  void del(family f, std::string_view key) override {
+    check(index_.Delete(handle(f), slice(key)), "batch delete");
+  }
+  uint32_t count() const override {
+    return const_cast<rocksdb::WriteBatchWithIndex&>(index_).GetWriteBatch()->Count();
+  }
+  void clear() override { index_.Clear(); }
+
+  // RocksDB's read API takes the batch non-const although it only reads.
+  rocksdb::WriteBatchWithIndex& index() const {
+    return const_cast<rocksdb::WriteBatchWithIndex&>(index_);
+  }
+
+private:
+  rocksdb::ColumnFamilyHandle* handle(family f) const {
+    return (*families_)[static_cast<size_t>(f)];
+  }
+
+  const std::vector<rocksdb::ColumnFamilyHandle*>* families_;
+  rocksdb::WriteBatchWithIndex index_;
+};
+
+class rocks_view final : public kv_store::view {
+public:
+  explicit rocks_view(rocksdb::DB* db) : snapshot_(db) {}
+  const rocksdb::Snapshot* get() const { return snapshot_.snapshot(); }
+
+private:
+  mutable rocksdb::ManagedSnapshot snapshot_; // snapshot() is not const in RocksDB
+};
+
+} // namespace
 
 void check(const rocksdb::Status& status, std::string_view what) {
   if (!status.ok())
     throw engine_error(std::string{what} + ": " + status.ToString());
 }
 
-rocks_store::rocks_store(rocksdb::DB* db,
-                         std::vector<rocksdb::ColumnFamilyHandle*> families,
-                         uint32_t shards, std::string dir)
-  : db_(db), families_(std::move(families)), shards_(shards), dir_(std::move(dir)) {
-  // invariant: one handle per family of key_layout, in its order.
-  if (families_.size() != 4)
-    throw std::logic_error("rocks_store needs exactly 4 column families");
+rocks_store::rocks_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> families,
+                         std::string dir)
+  : db_(db), families_(std::move(families)), dir_(std::move(dir)) {
+  if (families_.size() != family_count)
+    throw std::logic_error("rocks_store needs one column family per storage family");
 }
 
 rocks_store::~rocks_store() {
@@ -30,107 +82,96 @@ rocks_store::~rocks_store() {
   delete db_;
 }
 
-void rocks_store::check_shard(uint32_t shard) const {
-  if (shard >= shards_)
-    throw std::out_of_range("shard " + std::to_string(shard)
-                            + " out of range: this node has "
-                            + std::to_string(shards_) + " shards");
+std::unique_ptr<kv_store::batch> rocks_store::make_batch() const {
+  return std::make_unique<rocks_batch>(this, families_);
 }
 
-std::optional<std::string>
-rocks_store::read(rocksdb::ColumnFamilyHandle* family, std::string_view key,
-                  const rocksdb::WriteBatchWithIndex* pending,
-                  const rocksdb::Snapshot* snapshot) const {
+namespace {
+
+const rocks_batch* own(const kv_store& store, const kv_store::batch* b) {
+  if (b && b->owner() != &store)
+    throw std::logic_error("a batch of another store used with " + store.name());
+  return static_cast<const rocks_batch*>(b);
+}
+
+const rocksdb::Snapshot* own(const kv_store::view* v) {
+  return v ? static_cast<const rocks_view*>(v)->get() : nullptr;
+}
+
+} // namespace
+
+std::optional<std::string> rocks_store::commit(batch& pending, bool sync) {
+  auto& mine = const_cast<rocks_batch&>(*own(*this, &pending));
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  auto status = db_->Write(options, mine.index().GetWriteBatch());
+  if (!status.ok())
+    return status.ToString();
+  mine.clear();
+  return std::nullopt;
+}
+
+std::unique_ptr<kv_store::view> rocks_store::snapshot() const {
+  return std::make_unique<rocks_view>(db_);
+}
+
+std::optional<std::string> rocks_store::get(family f, std::string_view key,
+                                            const batch* through, const view* at) const {
   rocksdb::ReadOptions options;
-  options.snapshot = snapshot;
+  options.snapshot = own(at);
   std::string value;
-  rocksdb::Slice slice{key.data(), key.size()};
-  // GetFromBatchAndDB is not const in RocksDB's API although it only reads.
-  auto status = pending
-                  ? const_cast<rocksdb::WriteBatchWithIndex*>(pending)
-                      ->GetFromBatchAndDB(db_, options, family, slice, &value)
-                  : db_->Get(options, family, slice, &value);
+  auto status = through ? own(*this, through)->index().GetFromBatchAndDB(
+                            db_, options, handle(f), slice(key), &value)
+                        : db_->Get(options, handle(f), slice(key), &value);
   if (status.IsNotFound())
     return std::nullopt;
   check(status, "read from " + dir_);
   return value;
 }
 
-void rocks_store::parse(std::string_view bytes, google::protobuf::MessageLite& record) {
-  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-    throw engine_error("a stored " + record.GetTypeName() + " record does not parse");
-}
-
-std::unique_ptr<rocksdb::Iterator>
-rocks_store::iterate(rocksdb::ColumnFamilyHandle* family,
-                     const rocksdb::WriteBatchWithIndex* pending,
-                     const rocksdb::Snapshot* snapshot, const rocksdb::Slice* lower,
-                     const rocksdb::Slice* upper) const {
+std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* through,
+                                                        const view* at,
+                                                        const rocksdb::Slice* lower,
+                                                        const rocksdb::Slice* upper) const {
   rocksdb::ReadOptions options;
-  options.snapshot = snapshot;
+  options.snapshot = own(at);
   // Bounds keep a seek from walking through deleted keys outside the range:
   // a compacted log leaves thousands of tombstones at the head of each
   // shard's range, right after the previous shard's live entries. The
   // slices must outlive the iterator (callers keep them on their stack).
   options.iterate_lower_bound = lower;
   options.iterate_upper_bound = upper;
-  std::unique_ptr<rocksdb::Iterator> base{db_->NewIterator(options, family)};
-  if (!pending)
+  std::unique_ptr<rocksdb::Iterator> base{db_->NewIterator(options, handle(f))};
+  if (!through)
     return base;
   // The batch iterator takes ownership of the base iterator.
   return std::unique_ptr<rocksdb::Iterator>{
-    const_cast<rocksdb::WriteBatchWithIndex*>(pending)->NewIteratorWithBase(
-      family, base.release())};
+    own(*this, through)->index().NewIteratorWithBase(handle(f), base.release())};
 }
 
-LogState rocks_store::log_state(uint32_t shard,
-                                const rocksdb::WriteBatchWithIndex* pending) const {
-  return read_record<LogState>(meta_family(), key_layout::log_state_key(shard), pending);
-}
-
-uint64_t rocks_store::last_index(uint32_t shard,
-                                 const rocksdb::WriteBatchWithIndex* pending) const {
-  auto prefix = key_layout::shard_prefix(shard);
-  auto end = key_layout::shard_end(shard);
-  rocksdb::Slice lower{prefix}, upper{end};
-  auto it = iterate(log_family(), pending, nullptr, &lower, &upper);
-  it->SeekForPrev(key_layout::log_key(shard, UINT64_MAX));
-  if (it->Valid() && it->key().starts_with(prefix))
-    return key_layout::index_of(it->key().ToStringView());
-  check(it->status(), "scan of the log in " + dir_);
-  return log_state(shard, pending).snapshot_index();
-}
-
-void rocks_store::scan(
-  rocksdb::ColumnFamilyHandle* family, const std::string& lo, const std::string& hi,
-  const rocksdb::WriteBatchWithIndex* pending, const rocksdb::Snapshot* snapshot,
-  const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
-  rocksdb::Slice lower{lo}, upper{hi};
-  auto it = iterate(family, pending, snapshot, &lower, &upper);
-  for (it->Seek(lo); it->Valid() && it->key().compare(hi) < 0; it->Next())
+void rocks_store::scan(family f, std::string_view lo, std::string_view hi,
+                       const batch* through, const view* at, const visitor& visit) const {
+  auto lower = slice(lo), upper = slice(hi);
+  auto it = iterate(f, through, at, &lower, &upper);
+  for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next())
     if (!visit(it->key().ToStringView(), it->value().ToStringView()))
       return;
   check(it->status(), "scan of " + dir_);
 }
 
-bool rocks_store::empty(rocksdb::ColumnFamilyHandle* family) const {
-  auto it = iterate(family, nullptr, nullptr);
-  it->SeekToFirst();
+std::optional<std::string> rocks_store::last_key(family f, std::string_view lo,
+                                                 std::string_view hi,
+                                                 const batch* through) const {
+  auto lower = slice(lo), upper = slice(hi);
+  auto it = iterate(f, through, nullptr, &lower, &upper);
+  it->SeekForPrev(upper);
+  // The bounds hold for the database only, not for the batch's own keys.
+  if (it->Valid() && it->key().compare(upper) >= 0)
+    it->Prev();
+  if (it->Valid() && it->key().compare(lower) >= 0)
+    return it->key().ToString();
   check(it->status(), "scan of " + dir_);
-  return !it->Valid();
-}
-
-std::vector<std::string>
-rocks_store::keys_in(rocksdb::ColumnFamilyHandle* family, const std::string& lo,
-                     const std::string& hi,
-                     const rocksdb::WriteBatchWithIndex* pending) const {
-  std::vector<std::string> keys;
-  scan(family, lo, hi, pending, nullptr,
-       [&](std::string_view key, std::string_view) {
-         keys.emplace_back(key);
-         return true;
-       });
-  return keys;
+  return std::nullopt;
 }
 
 } // namespace keel::storage

@@ -3,7 +3,8 @@
 // entries, hard state, compaction) and made durable by engine::commit. Reads
 // through a batch see its own pending writes on top of the database, so the
 // commands of one batch observe each other in order (a Put then a Cas of the
-// same key). Owned by one actor at a time; not thread-safe.
+// same key). Owned by one actor at a time; not thread-safe. Pure: the writes
+// are staged in a kv_store::batch of the engine's store.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +14,13 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/storage/core/kv_store.hpp"
 #include "messages/raft.pb.h"
 #include "messages/storage.pb.h"
-
-namespace rocksdb {
-class WriteBatchWithIndex;
-} // namespace rocksdb
 
 namespace keel::storage {
 
 class engine;
-class rocks_store;
 
 /// Pending writes; nothing is visible to the engine's plain reads, nor durable,
 /// until engine::commit(batch). Obtain one from engine::make_batch().
@@ -91,15 +88,18 @@ public:
   // --- the batch itself -----------------------------------------------------
 
   /// The number of write operations recorded.
-  uint32_t count() const;
+  uint32_t count() const { return pending_->count(); }
   bool empty() const { return count() == 0; }
 
 private:
   friend class engine;
-  explicit write_batch(const rocks_store& store);
+  write_batch(const kv_store& store, uint32_t shards);
 
-  const rocks_store* store_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> pending_;
+  void check_shard(uint32_t shard) const;
+
+  const kv_store* store_;
+  uint32_t shards_;
+  std::unique_ptr<kv_store::batch> pending_;
 };
 
 } // namespace keel::storage

@@ -1,4 +1,4 @@
-#include "actors/storage/engine/key_layout.hpp"
+#include "actors/storage/core/key_layout.hpp"
 
 namespace keel::storage::key_layout {
 

@@ -1,10 +1,12 @@
-// key_layout: how the storage engine names every record it keeps in RocksDB.
+// key_layout: how the storage engine names every record it keeps in its
+// kv_store (RocksDB on a node, memory in tests and simulations).
 //
-// One RocksDB instance per node holds every shard. Column families keep apart
-// records that are written and read differently; inside each family a 4-byte
-// big-endian shard number prefixes every key, so one shard's records form one
-// contiguous, ordered key range. Used only by the engine (engine.cpp,
-// write_batch.cpp); nothing outside actors/storage/engine needs it.
+// One store per node holds every shard. Families (RocksDB column families)
+// keep apart records that are written and read differently; inside each family
+// a 4-byte big-endian shard number prefixes every key, so one shard's records
+// form one contiguous, ordered key range. Used by the engine (engine.cpp,
+// write_batch.cpp, store_records.cpp) and by rocks_store for the family names;
+// nothing above the storage engine needs it.
 //
 //   family    key                                  value
 //   default   "identity"                           keel.storage.NodeIdentity
@@ -19,8 +21,8 @@
 // entries iterate by index, and a shard's keys iterate sorted.
 // Why families: the log is append-at-the-tail, delete-at-the-head (a queue whose
 // tombstones should not slow down data scans), while data is random access.
-// All families share one write-ahead log, so a WriteBatch spanning them is
-// still atomic (data + applied index + session in one batch).
+// A batch spanning families is still atomic (in RocksDB all families share
+// one write-ahead log): data + applied index + session in one batch.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +31,8 @@
 
 namespace keel::storage::key_layout {
 
-/// Names of the column families, in the order the engine opens them.
+/// Names of the families (RocksDB column families), in the order of enum
+/// class family (kv_store.hpp).
 inline constexpr const char* identity_family = "default";
 inline constexpr const char* data_family = "data";
 inline constexpr const char* log_family = "log";

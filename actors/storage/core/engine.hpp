@@ -1,0 +1,139 @@
+// engine: a node's durable storage over one kv_store (kv_store.hpp): RocksDB on
+// a node (open_rocks_engine, actors/storage/engine/engine.hpp), memory in tests
+// and simulations (memory_store.hpp). Opened once by the node and shared by
+// every shard's storage actor through a std::shared_ptr<engine> (the store is
+// thread-safe; each shard's records live in their own key range, see
+// key_layout.hpp). Per shard it keeps the key-value data, the Raft log, hard
+// state and log compaction point, the applied index (always in the same atomic
+// batch as the data it describes) and the client sessions used for
+// exactly-once writes. Pure: no RocksDB, no CAF, no logging, no clock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "actors/storage/core/kv_store.hpp"
+#include "actors/storage/core/write_batch.hpp"
+#include "messages/raft.pb.h"
+#include "messages/storage.pb.h"
+
+namespace keel::storage {
+
+/// Why a log read cannot be served (etcd raft's ErrCompacted / ErrUnavailable).
+enum class log_errc {
+  compacted,   // the index lies before the first index: only a snapshot has it
+  unavailable, // the index lies after the last index
+};
+
+/// The node's storage engine. All reads see committed state only; writes go
+/// through a write_batch and engine::commit. Reads throw engine_error when
+/// the store fails (the calling actor crashes and is restarted), and
+/// std::out_of_range for a shard the node does not have.
+class engine {
+public:
+  using open_result = std::variant<std::unique_ptr<engine>, std::string>;
+
+  /// The engine of node `node_id` split into `shards` shards over `store`,
+  /// which it co-owns. An empty store becomes this node's (its identity
+  /// record is written, synced); a store with an identity must be this
+  /// node's, with this shard count and on-disk format. Returns an error
+  /// message, never an engine, for a store of another node, another shard
+  /// count or format, data without an identity record, or shards == 0.
+  static open_result open(std::shared_ptr<kv_store> store, const std::string& node_id,
+                          uint32_t shards);
+
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  /// Where the store lives (the data directory of a RocksDB store).
+  const std::string& dir() const { return store_->name(); }
+  const std::string& node_id() const { return node_id_; }
+  uint32_t shards() const { return shards_; }
+
+  // --- reads (committed state) ----------------------------------------------
+
+  /// The value of `key` in `shard`, or nullopt if absent.
+  std::optional<std::string> get(uint32_t shard, std::string_view key) const;
+
+  /// How far `shard` has applied its log (zero for a new shard).
+  AppliedState applied(uint32_t shard) const;
+
+  /// The deduplication record of `client_id` in `shard`, or nullopt.
+  std::optional<ClientSession> session(uint32_t shard, uint64_t client_id) const;
+
+  /// Every deduplication record of `shard`, sorted by client id.
+  std::vector<SessionEntry> sessions(uint32_t shard) const;
+
+  /// The Raft hard state of `shard` (zero for a new shard).
+  raft::HardState hard_state(uint32_t shard) const;
+
+  /// The compaction point of the log of `shard` (zero: nothing compacted).
+  LogState log_state(uint32_t shard) const;
+
+  /// The index of the first entry the log can serve: snapshot_index + 1.
+  uint64_t first_index(uint32_t shard) const;
+
+  /// The index of the last entry, or snapshot_index if the log is empty.
+  uint64_t last_index(uint32_t shard) const;
+
+  /// The entries of `shard` with lo <= index < hi, stopping before the total
+  /// of their serialized sizes exceeds max_bytes, but always at least one
+  /// entry if lo < hi (etcd raft's Storage.Entries).
+  /// compacted if lo < first_index; unavailable if hi > last_index + 1.
+  std::variant<std::vector<raft::Entry>, log_errc>
+  entries(uint32_t shard, uint64_t lo, uint64_t hi, uint64_t max_bytes) const;
+
+  /// The term of the entry at `index`; the compaction point answers with its
+  /// snapshot_term (index 0 with 0). compacted if index < snapshot_index;
+  /// unavailable if index > last_index.
+  std::variant<uint64_t, log_errc> term(uint32_t shard, uint64_t index) const;
+
+  // --- writes ---------------------------------------------------------------
+
+  /// An empty batch over this engine. It must not outlive the engine.
+  write_batch make_batch() const;
+
+  /// Writes `batch` atomically: all of it or (on error) none of it. With
+  /// sync, it is durable before commit returns (RocksDB: the write-ahead log
+  /// is fsynced), so the batch survives a crash of the machine. On success
+  /// the batch is emptied. Returns the store's error, if any: then nothing
+  /// may be acknowledged.
+  [[nodiscard]] std::optional<std::string> commit(write_batch& batch, bool sync);
+
+  /// The number of successful commits since open (for tests and metrics).
+  uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
+
+  /// How many of those were synced (fsync).
+  uint64_t synced_commit_count() const { return synced_commits_.load(std::memory_order_relaxed); }
+
+  // --- snapshots of one shard's state machine -------------------------------
+
+  /// The data (sorted by key), sessions (sorted by client id) and applied
+  /// index/term of `shard`, read from one consistent view of the store.
+  ShardSnapshot export_shard(uint32_t shard) const;
+
+  /// Replaces the data, sessions and applied index/term of
+  /// `snapshot.shard()` by the snapshot's, atomically and synced. Other
+  /// shards, and this shard's log and hard state, are untouched.
+  [[nodiscard]] std::optional<std::string> import_shard(const ShardSnapshot& snapshot);
+
+private:
+  engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards);
+
+  void check_shard(uint32_t shard) const;
+
+  std::shared_ptr<kv_store> store_;
+  std::string node_id_;
+  uint32_t shards_;
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> synced_commits_{0};
+};
+
+} // namespace keel::storage

@@ -1,0 +1,104 @@
+// kv_store: the seam between the storage logic (engine, write_batch, the state
+// machine, replica_storage: all in actors/storage/core) and the bytes that hold
+// it. Only what that logic needs: point reads, ordered scans of a key range,
+// the last key of a range, consistent read views, and atomic batches that can
+// be read through before they are committed, with or without sync.
+// Implementations: rocks_store (actors/storage/engine, the node's disk) and
+// memory_store (here, for tests and simulations: it can lose its unsynced
+// writes the way a machine crash does). Pure: no RocksDB, no CAF, no clock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace keel::storage {
+
+/// Separate ordered key spaces of one store (RocksDB column families); see
+/// key_layout.hpp for what lives in each.
+enum class family : uint8_t { identity = 0, data = 1, log = 2, meta = 3 };
+inline constexpr size_t family_count = 4;
+
+/// A read or write of the store failed (I/O error, corruption) or a stored
+/// record does not parse. The storage actor lets it crash the actor: its
+/// supervisor restarts it from durable state, and nothing unconfirmed is
+/// acknowledged.
+class engine_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An ordered key-value store with atomic batches. Thread-safe: one store is
+/// shared by every shard of a node.
+class kv_store {
+public:
+  /// Pending writes. The latest write of a key wins; reads through the batch
+  /// (the `through` argument below) see them on top of the committed state.
+  /// Made by make_batch(), usable with that store only; not thread-safe.
+  class batch {
+  public:
+    virtual ~batch() = default;
+    virtual void put(family f, std::string_view key, std::string_view value) = 0;
+    virtual void del(family f, std::string_view key) = 0;
+    /// The number of writes recorded (an overwritten key counts each time).
+    virtual uint32_t count() const = 0;
+    virtual void clear() = 0;
+
+    const kv_store* owner() const { return owner_; }
+
+  protected:
+    explicit batch(const kv_store* owner) : owner_(owner) {}
+
+  private:
+    const kv_store* owner_;
+  };
+
+  /// A consistent read view: the committed state when snapshot() was called,
+  /// unchanged by later commits. Must not outlive its store.
+  class view {
+  public:
+    virtual ~view() = default;
+  };
+
+  using visitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+  virtual ~kv_store() = default;
+
+  /// Where the store lives (a directory, or a memory store's name), for messages.
+  virtual const std::string& name() const = 0;
+
+  virtual std::unique_ptr<batch> make_batch() const = 0;
+
+  /// Writes `pending` atomically: all of it or (on error) none of it. With
+  /// sync, it is durable (survives a crash of the machine) before commit
+  /// returns, and so is every commit before it. On success the batch is
+  /// emptied. Returns the error, if any: then nothing may be acknowledged.
+  /// Throws std::logic_error for a batch of another store.
+  [[nodiscard]] virtual std::optional<std::string> commit(batch& pending, bool sync) = 0;
+
+  virtual std::unique_ptr<view> snapshot() const = 0;
+
+  // Reads: `through` (may be null) adds a pending batch of this store on top
+  // of the committed state; `at` (may be null) reads a view instead of the
+  // latest committed state. At most one of them. Errors throw engine_error.
+
+  /// The value at `key` in `f`, or nullopt.
+  virtual std::optional<std::string> get(family f, std::string_view key, const batch* through,
+                                         const view* at) const = 0;
+
+  /// Calls `visit(key, value)` for every key of `f` in [lo, hi), in key
+  /// order (bytewise), until `visit` returns false.
+  virtual void scan(family f, std::string_view lo, std::string_view hi, const batch* through,
+                    const view* at, const visitor& visit) const = 0;
+
+  /// The largest key of `f` in [lo, hi), or nullopt if the range is empty.
+  virtual std::optional<std::string> last_key(family f, std::string_view lo,
+                                              std::string_view hi,
+                                              const batch* through) const = 0;
+};
+
+} // namespace keel::storage

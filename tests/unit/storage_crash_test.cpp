@@ -1,0 +1,210 @@
+// Crash recovery over both stores (RocksDB, memory): what a synced commit
+// promises, what an unsynced one does not, the replica's restart after losing
+// its unsynced applies (nothing applied twice, nothing acknowledged lost), and
+// damaged records refused with a message that says what is damaged. The
+// memory store's crash model itself (exactly the unsynced commits lost, or a
+// prefix of them kept) is checked here too, since the whole-node simulation
+// relies on it.
+#include <gtest/gtest.h>
+
+#include "actors/storage/core/key_layout.hpp"
+#include "actors/storage/core/replica_storage.hpp"
+#include "storage_test_dir.hpp"
+#include "storage_test_entries.hpp"
+
+namespace {
+
+using namespace keel;
+using namespace keel::storage;
+using namespace keel::storage::test::raft_entries;
+using keel::storage::test::store_kind;
+using keel::storage::test::test_stores;
+
+struct StorageCrash : ::testing::TestWithParam<store_kind> {
+  test_stores stores{GetParam()};
+
+  static void commit_put(engine& db, const std::string& key, bool sync) {
+    auto batch = db.make_batch();
+    batch.put(0, key, "v-" + key);
+    auto error = db.commit(batch, sync);
+    ASSERT_FALSE(error) << *error;
+  }
+
+  /// Which of k1..k5 the engine holds, e.g. "k1 k2".
+  static std::string present(const engine& db) {
+    std::string out;
+    for (int i = 1; i <= 5; ++i) {
+      auto key = "k" + std::to_string(i);
+      if (db.get(0, key)) {
+        EXPECT_EQ(db.get(0, key), "v-" + key);
+        out += (out.empty() ? "" : " ") + key;
+      }
+    }
+    return out;
+  }
+};
+
+TEST_P(StorageCrash, SyncedCommitsSurviveAndWhatSurvivesIsAPrefix) {
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    commit_put(*db, "k1", false);
+    commit_put(*db, "k2", true); // makes k1 durable too
+    commit_put(*db, "k3", false);
+    commit_put(*db, "k4", false);
+  }
+  stores.crash("n1");
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  auto found = present(*db);
+  // A crash of the machine loses the unsynced commits after the last synced
+  // one; a crash of the process (all RocksDB can show in-process) loses none.
+  if (GetParam() == store_kind::memory)
+    EXPECT_EQ(found, "k1 k2");
+  else
+    EXPECT_EQ(found, "k1 k2 k3 k4");
+}
+
+TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    replica_storage replica{*db, 1};
+    auto batch = db->make_batch();
+    replica.persist(persist_of({put(1, 1, "a", "1", 7, 1), put(2, 1, "a", "2", 7, 2),
+                                put(3, 1, "b", "3")},
+                               hard_state(1, "n1", 3)),
+                    batch);
+    ASSERT_FALSE(db->commit(batch, true)); // the log is synced before anything is sent
+    auto first = db->make_batch();
+    replica.apply(apply_of({put(1, 1, "a", "1", 7, 1)}), first);
+    ASSERT_FALSE(db->commit(first, true));
+    auto rest = db->make_batch(); // applies are not synced: the log has them
+    replica.apply(apply_of({put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")}), rest);
+    ASSERT_FALSE(db->commit(rest, false));
+  }
+  stores.crash("n1");
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  replica_storage replica{*db, 1};
+  auto state = replica.load();
+  EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{1, 2, 3})); // the synced log is whole
+  EXPECT_EQ(state.hard_state().commit(), 3u);
+  auto applied = state.applied().applied_index();
+  if (GetParam() == store_kind::memory) {
+    EXPECT_EQ(applied, 1u);
+    EXPECT_EQ(db->get(1, "a"), "1"); // data and applied index agree
+    EXPECT_EQ(db->get(1, "b"), std::nullopt);
+  } else {
+    EXPECT_EQ(applied, 3u);
+  }
+  // The restarted replica applies the committed entries again; what was
+  // applied before the crash is skipped, the rest applies once.
+  auto batch = db->make_batch();
+  std::vector<raft::Entry> committed{state.entries().begin(), state.entries().end()};
+  auto result = replica.apply(apply_of(committed), batch);
+  ASSERT_FALSE(db->commit(batch, false));
+  EXPECT_EQ(result.results_size(), static_cast<int>(3 - applied));
+  EXPECT_EQ(db->get(1, "a"), "2");
+  EXPECT_EQ(db->get(1, "b"), "3");
+  EXPECT_EQ(db->applied(1).applied_index(), 3u);
+  ASSERT_TRUE(db->session(1, 7));
+  EXPECT_EQ(db->session(1, 7)->last_seq(), 2u);
+}
+
+TEST_P(StorageCrash, DamagedRecordIsRefusedNamingItsType) {
+  {
+    auto store = stores.raw_store("n1");
+    ASSERT_TRUE(store);
+    {
+      auto db = keel::storage::test::opened_ok(engine::open(store, "n1", 4));
+      ASSERT_TRUE(db);
+    }
+    auto batch = store->make_batch();
+    batch->put(family::meta, key_layout::applied_key(1), "\xff\xff not a record");
+    ASSERT_FALSE(store->commit(*batch, true));
+  }
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  try {
+    (void)db->applied(1);
+    ADD_FAILURE() << "a damaged applied state was read";
+  } catch (const engine_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("keel.storage.AppliedState record does not parse"),
+              std::string::npos)
+      << e.what();
+  }
+  EXPECT_THROW(replica_storage(*db, 1).load(), engine_error);
+  EXPECT_EQ(db->applied(0).applied_index(), 0u); // the other shards still read
+}
+
+TEST_P(StorageCrash, DamagedIdentityRefusesToOpen) {
+  {
+    auto store = stores.raw_store("n1");
+    ASSERT_TRUE(store);
+    auto batch = store->make_batch();
+    batch->put(family::identity, key_layout::identity_key, "\xff\xff not a record");
+    ASSERT_FALSE(store->commit(*batch, true));
+  }
+  auto error = stores.open_error("n1");
+  EXPECT_NE(error.find("cannot read the node identity of"), std::string::npos) << error;
+  EXPECT_NE(error.find("NodeIdentity record does not parse"), std::string::npos) << error;
+}
+
+TEST_P(StorageCrash, DataWithoutIdentityIsNotAFreshStart) {
+  {
+    auto store = stores.raw_store("n1");
+    ASSERT_TRUE(store);
+    auto batch = store->make_batch();
+    batch->put(family::data, key_layout::data_key(0, "k"), "v");
+    ASSERT_FALSE(store->commit(*batch, true));
+  }
+  auto error = stores.open_error("n1");
+  EXPECT_NE(error.find("not a keel data directory"), std::string::npos) << error;
+  EXPECT_NE(error.find("no node identity record"), std::string::npos) << error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StorageCrash,
+                         ::testing::ValuesIn(keel::storage::test::store_kinds),
+                         keel::storage::test::store_name);
+
+// --- the memory store's crash model -----------------------------------------
+
+TEST(MemoryStoreCrash, KeepsAPrefixOfTheUnsyncedCommitsWhenAsked) {
+  auto store = std::make_shared<memory_store>();
+  {
+    auto db = keel::storage::test::open_memory_ok(store);
+    ASSERT_TRUE(db);
+    for (auto key : {"k1", "k2", "k3"})
+      StorageCrash::commit_put(*db, key, false);
+  }
+  // The identity record was synced when the engine opened.
+  EXPECT_EQ(store->unsynced_commits(), 3u);
+  store->crash(2);
+  EXPECT_EQ(store->unsynced_commits(), 0u);
+  auto db = keel::storage::test::open_memory_ok(store);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(StorageCrash::present(*db), "k1 k2");
+  db.reset();
+  store->crash(); // what survived a crash is on disk: a second one keeps it
+  db = keel::storage::test::open_memory_ok(store);
+  EXPECT_EQ(StorageCrash::present(*db), "k1 k2");
+}
+
+TEST(MemoryStoreCrash, FailedCommitChangesNothingAndSaysWhy) {
+  auto store = std::make_shared<memory_store>("disk-7");
+  auto db = keel::storage::test::open_memory_ok(store);
+  ASSERT_TRUE(db);
+  store->fail_next_commit("I/O error: no space left on device");
+  auto batch = db->make_batch();
+  batch.put(0, "k1", "v-k1");
+  auto error = db->commit(batch, true);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("commit to disk-7 failed: I/O error"), std::string::npos) << *error;
+  EXPECT_EQ(db->get(0, "k1"), std::nullopt);
+  EXPECT_EQ(db->commit_count(), 0u);
+  ASSERT_FALSE(db->commit(batch, true)); // the batch is intact: a retry can succeed
+  EXPECT_EQ(db->get(0, "k1"), "v-k1");
+}
+
+} // namespace
