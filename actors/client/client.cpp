@@ -13,6 +13,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
+#include "actors/config/core/placement.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::client {

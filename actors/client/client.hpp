@@ -18,7 +18,7 @@
 #include "actors/client/core/outcome.hpp"
 #include "actors/client/core/retry_policy.hpp"
 #include "actors/client/core/tls_files.hpp"
-#include "apps/common/cluster_config.hpp"
+#include "actors/config/core/cluster_config.hpp"
 #include "messages/admin.pb.h"
 
 namespace keel::client {

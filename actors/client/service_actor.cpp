@@ -11,8 +11,9 @@
 #include "actors/network/wall_clock.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/operator_proof.hpp"
-#include "apps/common/cluster_config.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/log/logger.hpp"
+#include "actors/config/core/placement.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 

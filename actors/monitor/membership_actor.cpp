@@ -6,7 +6,7 @@
 #include "caf/all.hpp"
 
 #include "actors/paths.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 

@@ -8,7 +8,7 @@
 #include "caf/openssl/manager.hpp"
 
 #include "actors/network/front_door.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/log/logger.hpp"
 
 namespace keel::network {
 

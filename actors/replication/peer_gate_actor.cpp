@@ -12,7 +12,7 @@
 #include "actors/paths.hpp"
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 

@@ -13,8 +13,8 @@
 #include "actors/replication/core/proposal_tracker.hpp"
 #include "actors/storage/core/client_request.hpp"
 #include "actors/storage/core/snapshot_check.hpp"
-#include "apps/common/cluster_config.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 

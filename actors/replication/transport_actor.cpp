@@ -17,8 +17,8 @@
 #include "actors/replication/core/transport_batching.hpp"
 #include "actors/replication/peer_dialer.hpp"
 #include "actors/replication/core/transport_faults.hpp"
-#include "apps/common/cluster_config.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 

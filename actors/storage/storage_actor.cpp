@@ -8,7 +8,7 @@
 
 #include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/core/engine.hpp"
-#include "apps/common/logging.hpp"
+#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::storage {

@@ -1,25 +1,18 @@
-// logging: the spdlog set-up shared by keel-node and the client tools.
+// logging: where keel-node's and the client tools' log lines go.
 //
-// One named logger per component ("node", "sup", "storage", "raft", "client",
-// "monitor", "transport"), all writing to the same sinks with the node id in
-// the pattern. Called once at start by each app's main; actors then fetch
-// their logger with component_logger(). Cores never see spdlog.
+// Called once at start by each app's main: it builds the sinks (stderr, the
+// node's log file) and the pattern, and installs them as the recipe of the
+// component loggers (actors/log/logger.hpp), which actors then fetch with
+// component_logger(). Cores never see spdlog.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <spdlog/logger.h>
-
-#include "apps/common/cluster_config.hpp"
+#include "actors/config/core/cluster_config.hpp"
 
 namespace keel {
-
-/// The loggers setup_logging creates, one per component.
-inline constexpr std::string_view component_logger_names[]
-  = {"node", "sup", "storage", "raft", "client", "monitor", "transport"};
 
 /// Creates (or re-creates) every component logger for keel-node. They share a
 /// stderr sink (if `log.to_stderr`) and a file sink appending to
@@ -37,10 +30,5 @@ setup_logging(const config::log_config& log, const std::string& node_id,
 /// For client tools (keelctl, keel-bench): every component logger writes only
 /// warnings and errors, to stderr, as "<tool_name>: [warning] msg".
 void setup_quiet_logging(std::string_view tool_name);
-
-/// The logger named `name`. If it does not exist yet (setup was never called,
-/// as in tests, or the name is not a component), it is created on the
-/// current sinks: stderr at info level when setup never ran.
-std::shared_ptr<spdlog::logger> component_logger(std::string_view name);
 
 } // namespace keel

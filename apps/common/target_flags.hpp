@@ -2,7 +2,7 @@
 // --config FILE or --endpoints host:port,..., --timeout MS, --json and the TLS
 // files --cacert FILE --cert FILE --key FILE, defined once for keelctl and
 // keel-bench, and the one way both parse their command line.
-// actors/client/target.hpp resolves the flags.
+// apps/common/client_target.hpp resolves the flags.
 #pragma once
 
 #include <cstdint>

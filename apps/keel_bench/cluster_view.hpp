@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "apps/common/cluster_config.hpp"
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/config/core/placement.hpp"
 #include "messages/admin.pb.h"
 
 namespace keel::bench {

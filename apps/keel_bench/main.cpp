@@ -17,7 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "actors/client/target.hpp"
+#include "apps/common/client_target.hpp"
 #include "apps/common/executable_dir.hpp"
 #include "apps/common/target_flags.hpp"
 #include "apps/keel_bench/failover_run.hpp"

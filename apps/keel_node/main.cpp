@@ -26,6 +26,7 @@
 #include "apps/common/cluster_secret.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/logging.hpp"
+#include "actors/log/logger.hpp"
 #include "apps/common/pid_file.hpp"
 #include "actors/paths.hpp"
 #include "apps/keel_node/leadership_drain.hpp"

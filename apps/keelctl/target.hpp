@@ -1,5 +1,5 @@
 // keelctl's checks of its arguments against the target it talks to
-// (actors/client/target.hpp): a NODE argument, and keys and values against
+// (apps/common/client_target.hpp): a NODE argument, and keys and values against
 // cluster.conf's limits. A bad argument is a usage error: exit 2, nothing sent.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <variant>
 
-#include "actors/client/target.hpp"
+#include "apps/common/client_target.hpp"
 
 namespace keel::keelctl {
 

@@ -1,6 +1,6 @@
 #include "local_cluster.hpp"
 
-#include "actors/client/target.hpp"
+#include "apps/common/client_target.hpp"
 #include "test_certs.hpp"
 
 #include <arpa/inet.h>

@@ -2,6 +2,7 @@
 // shared sinks, the line format with node id, levels and flush-on-warn.
 
 #include "apps/common/logging.hpp"
+#include "actors/log/logger.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,7 +27,7 @@ protected:
 
   void TearDown() override {
     // Leave the process-wide loggers on stderr, not on a deleted file.
-    (void) setup_logging(config::log_config{}, "test", "");
+    EXPECT_EQ(setup_logging(config::log_config{}, "test", ""), std::nullopt);
     std::filesystem::remove_all(dir_);
   }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <variant>
 
-#include "apps/common/cluster_config.hpp"
+#include "actors/config/core/cluster_config.hpp"
 
 namespace keel::client {
 

@@ -1,4 +1,4 @@
-#include "actors/client/target.hpp"
+#include "apps/common/client_target.hpp"
 
 #include <algorithm>
 

@@ -1,8 +1,9 @@
-// target: the cluster a client program talks to, from the flags every Keel
-// client tool shares: the nodes of a cluster.conf (--config) or an explicit
-// list (--endpoints host:port,...), and TLS (--cacert, --cert, --key, or the
-// config's [tls]), resolved into session options and transport settings
-// before anything is sent. Used by keelctl and keel-bench.
+// client_target: the cluster a client program talks to, from the flags every
+// Keel client tool shares: the nodes of a cluster.conf (--config) or an
+// explicit list (--endpoints host:port,...), and TLS (--cacert, --cert, --key,
+// or the config's [tls]), resolved into session options and transport settings
+// before anything is sent. Used by keelctl and keel-bench. It lives with the
+// apps because it reads cluster.conf; the client library takes the result.
 #pragma once
 
 #include <cstdint>
