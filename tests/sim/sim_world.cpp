@@ -7,6 +7,10 @@
 #include "actors/replication/core/logger.hpp"
 #include "actors/replication/core/memory_storage.hpp"
 #include "actors/replication/core/node.hpp"
+#include "actors/storage/core/engine.hpp"
+#include "actors/storage/core/kv_state_machine.hpp"
+#include "actors/storage/core/memory_store.hpp"
+#include "messages/command.pb.h"
 #include "sim_checker.hpp"
 #include "sim_network.hpp"
 #include "sim_random.hpp"
@@ -25,6 +29,7 @@ sim_stats& sim_stats::operator+=(const sim_stats& o) {
   messages += o.messages;
   dropped += o.dropped;
   duplicated += o.duplicated;
+  values_checked += o.values_checked;
   return *this;
 }
 
@@ -40,23 +45,82 @@ std::string numbered(const char* prefix, uint64_t n) {
   return out;
 }
 
-/// The state machine of a replica: the commands it applied, in order.
-/// A snapshot's data is these commands, one per line.
-std::string encode_commands(const std::vector<std::string>& commands) {
+/// Strings with their lengths in front: the commands are serialized
+/// CommandBatches, which may hold any byte.
+std::string encode_strings(const std::vector<std::string>& parts) {
   std::string out;
-  for (const auto& c : commands)
-    out += c + "\n";
+  for (const auto& p : parts) {
+    auto n = static_cast<uint64_t>(p.size());
+    for (int i = 0; i < 8; ++i)
+      out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    out += p;
+  }
   return out;
 }
 
-std::vector<std::string> decode_commands(const std::string& data) {
+std::vector<std::string> decode_strings(const std::string& data) {
   std::vector<std::string> out;
-  for (size_t p = 0; p < data.size();) {
-    auto end = data.find('\n', p);
-    out.push_back(data.substr(p, end - p));
-    p = end + 1;
+  for (size_t p = 0; p + 8 <= data.size();) {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i)
+      n = (n << 8) | static_cast<uint8_t>(data[p + static_cast<size_t>(i)]);
+    out.push_back(data.substr(p + 8, n));
+    p += 8 + n;
   }
   return out;
+}
+
+/// The sessions are small, so that evictions and expiry happen within a run.
+constexpr storage::session_limits sim_sessions{.max_sessions = 2, .session_timeout_ms = 150};
+
+/// The key-value state of one replica (or of the reference): the real state
+/// machine of a shard over an engine on a memory store.
+struct kv_state {
+  kv_state() {
+    auto opened = storage::engine::open(std::make_shared<storage::memory_store>(), "sim", 1);
+    if (auto* error = std::get_if<std::string>(&opened))
+      throw std::runtime_error("memory engine: " + *error);
+    db = std::move(std::get<std::unique_ptr<storage::engine>>(opened));
+    sm = std::make_unique<storage::kv_state_machine>(*db, 0, sim_sessions);
+  }
+
+  /// Applies a committed entry (a no-op as an empty batch: it only moves the
+  /// applied index). Returns what is wrong, if anything.
+  std::optional<std::string> apply(const raft::Entry& e) {
+    command::CommandBatch commands;
+    if (e.type() == raft::ENTRY_NORMAL && !commands.ParseFromString(e.data()))
+      return "entry " + std::to_string(e.index()) + " is not a CommandBatch";
+    auto batch = db->make_batch();
+    sm->apply(commands, e.index(), e.term(), batch);
+    // Synced: this store lives as long as the replica's process and is never
+    // crashed, so a sync only spares it a list of commits it could lose.
+    if (auto error = db->commit(batch, true))
+      return *error;
+    return std::nullopt;
+  }
+
+  /// Replaces everything by a snapshot's state.
+  std::optional<std::string> restore(const std::string& shard_snapshot) {
+    storage::ShardSnapshot snap;
+    if (!snap.ParseFromString(shard_snapshot))
+      return "snapshot data is not a ShardSnapshot";
+    if (auto error = db->import_shard(snap))
+      return *error;
+    sm = std::make_unique<storage::kv_state_machine>(*db, 0, sim_sessions);
+    return std::nullopt;
+  }
+
+  /// Data, sessions and applied index, serialized: equal states, equal bytes.
+  std::string state() const { return db->export_shard(0).SerializeAsString(); }
+
+  std::unique_ptr<storage::engine> db;
+  std::unique_ptr<storage::kv_state_machine> sm;
+};
+
+/// A snapshot's data: the applied commands (for the checker) and the
+/// key-value state (what a real snapshot holds).
+std::string encode_snapshot(const std::vector<std::string>& commands, const kv_state& kv) {
+  return encode_strings({encode_strings(commands), kv.state()});
 }
 
 /// One replica: durable storage, and the volatile node and state machine.
@@ -65,7 +129,8 @@ struct replica {
   raft::config cfg;
   std::unique_ptr<raft::memory_storage> storage;  // survives crashes
   std::unique_ptr<raft::node> raft;               // null while crashed
-  std::vector<std::string> commands;              // the state machine
+  std::vector<std::string> commands;              // applied commands, for the checker
+  std::unique_ptr<kv_state> kv;                   // the state machine
   uint64_t applied = 0;                           // index the state machine reflects
   bool output_pending = false;                    // ready() work not yet done (slow shell)
   std::optional<raft::ready> in_flight;           // taken from the node, not yet persisted
@@ -253,8 +318,8 @@ private:
       net_.send(std::move(m), now_);
     // 3. apply
     if (rd.snapshot) {
-      r.commands = decode_commands(rd.snapshot->data());
-      r.applied = rd.snapshot->metadata().index();
+      if (!restore(r, *rd.snapshot))
+        return false;
       checker_.on_restore(r.id, r.applied, r.commands);
       ++result_.stats.snapshots_installed;
       trace(r.id + " installed snapshot index=" + std::to_string(r.applied));
@@ -269,7 +334,12 @@ private:
       checker_.on_apply(r.id, e, term);
       if (e.type() == raft::ENTRY_NORMAL)
         r.commands.push_back(e.data());
+      if (auto error = r.kv->apply(e)) {
+        result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + ": " + *error;
+        return false;
+      }
       r.applied = e.index();
+      learn_committed(e);
     }
     // 4. serve reads
     for (const auto& rs : rd.read_states) {
@@ -295,7 +365,8 @@ private:
     if (r.applied < first || r.applied - first < compact_threshold_)
       return;
     if (r.applied > r.storage->snapshot()->metadata().index()) {
-      auto snap = r.storage->create_snapshot(r.applied, r.cfg.voters, encode_commands(r.commands));
+      auto snap = r.storage->create_snapshot(r.applied, r.cfg.voters,
+                                             encode_snapshot(r.commands, *r.kv));
       if (!snap.ok())
         return;
     }
@@ -306,16 +377,82 @@ private:
     }
   }
 
+  // -- values ------------------------------------------------------------------
+
+  /// Installs a snapshot into r's state machine. Its key-value state must be
+  /// the reference's at its index: a snapshot carries values, not a log.
+  bool restore(replica& r, const raft::Snapshot& snap) {
+    auto parts = decode_strings(snap.data());
+    auto index = snap.metadata().index();
+    auto fail = [&](const std::string& what) {
+      result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id
+                        + " snapshot at index " + std::to_string(index) + ": " + what;
+      return false;
+    };
+    if (parts.size() != 2)
+      return fail("not a simulation snapshot");
+    r.kv = std::make_unique<kv_state>();
+    if (auto error = r.kv->restore(parts[1]))
+      return fail(*error);
+    r.commands = decode_strings(parts[0]);
+    r.applied = index;
+    if (!same_as_reference(r, "installed a snapshot"))
+      return false;
+    return true;
+  }
+
+  /// The reference state machine applies each committed entry once, in index
+  /// order, whichever replica reports it first (the checker has made sure
+  /// that all report the same entry at each index).
+  void learn_committed(const raft::Entry& e) {
+    if (e.index() <= reference_applied_)
+      return;
+    learned_.emplace(e.index(), e);
+    for (auto next = learned_.find(reference_applied_ + 1); next != learned_.end();
+         next = learned_.find(reference_applied_ + 1)) {
+      if (auto error = reference_.apply(next->second)) {
+        result_.failure = "seed " + std::to_string(params_.seed) + ": reference: " + *error;
+        return;
+      }
+      reference_applied_ = next->first;
+      reference_at_.emplace(reference_applied_, reference_.state());
+      learned_.erase(next);
+    }
+  }
+
+  /// Whether r's key-value state (data, sessions and their answers, applied
+  /// index) is the reference's at r's applied index.
+  bool same_as_reference(const replica& r, const char* when) {
+    auto expected = reference_at_.find(r.applied);
+    if (expected == reference_at_.end()) {
+      result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + " " + when
+                        + " at index " + std::to_string(r.applied)
+                        + ", which no replica has applied";
+      return false;
+    }
+    ++result_.stats.values_checked;
+    if (r.kv->state() == expected->second)
+      return true;
+    result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + " " + when
+                      + ": its keys and sessions at index " + std::to_string(r.applied)
+                      + " differ from the committed log's";
+    return false;
+  }
+
   // -- crashes ----------------------------------------------------------------
 
   /// Starts (or restarts) r from its storage: the state machine from the
   /// stored snapshot, the node from the stored hard state and log (§5.1).
   void start(replica& r) {
     auto snap = *r.storage->snapshot();
-    r.commands = decode_commands(snap.data());
-    r.applied = snap.metadata().index();
-    if (r.applied > 0)
+    r.kv = std::make_unique<kv_state>();
+    r.commands.clear();
+    r.applied = 0;
+    if (snap.metadata().index() > 0) {
+      if (!restore(r, snap))
+        return;
       checker_.on_restore(r.id, r.applied, r.commands);
+    }
     r.cfg.applied = r.applied;
     r.cfg.seed = rng_.next();
     r.cfg.storage = r.storage.get();
@@ -330,6 +467,7 @@ private:
     checker_.on_crash(r.id);
     r.raft.reset();
     r.commands.clear();
+    r.kv.reset();
     r.output_pending = false;
     r.in_flight.reset(); // taken but not persisted: lost with its messages
     r.restart_at = now_ + rng_.between(5, 60);
@@ -379,7 +517,7 @@ private:
     if (chaos && rng_.chance(400)) {
       auto n = rng_.between(1, 3);
       for (uint64_t i = 0; i < n; ++i)
-        (void) r.raft->propose(numbered("c", next_command_++));
+        (void) r.raft->propose(next_proposal());
     }
     if (rng_.chance(50)) {
       auto context = numbered("r", next_read_++);
@@ -392,6 +530,58 @@ private:
         ++result_.stats.transfers;
     }
     after_step(r, chaos);
+  }
+
+  /// A client's next command: a put, delete or compare-and-swap on a few
+  /// keys, in one of three sessions; sometimes a retry of the client's last
+  /// command (deduplicated), rarely its seq reused for another command
+  /// (refused), or a command without a session.
+  std::string next_proposal() {
+    auto client = rng_.pick(clients_.size());
+    auto& last = clients_[client];
+    command::CommandBatch batch;
+    batch.set_leader_time_ms(now_);
+    if (last.has_put() || last.has_del() || last.has_cas()) {
+      if (rng_.chance(150)) {
+        *batch.add_commands() = last;
+        return batch.SerializeAsString();
+      }
+    }
+    command::Command cmd;
+    auto key = numbered("k", rng_.pick(4));
+    switch (rng_.pick(3)) {
+      case 0:
+        cmd.mutable_put()->set_key(key);
+        cmd.mutable_put()->set_value(numbered("v", next_command_++));
+        break;
+      case 1: cmd.mutable_del()->set_key(key); break;
+      default: {
+        auto* cas = cmd.mutable_cas();
+        cas->set_key(key);
+        cas->set_expect_absent(rng_.chance(300));
+        if (!cas->expect_absent())
+          cas->set_expected(numbered("v", rng_.pick(next_command_ + 1)));
+        cas->set_value(numbered("v", next_command_++));
+      }
+    }
+    if (!rng_.chance(100)) {
+      cmd.set_client_id(client + 1);
+      cmd.set_seq(rng_.chance(20) && last.seq() > 0 ? last.seq() : last.seq() + 1);
+      last = cmd;
+    }
+    *batch.add_commands() = std::move(cmd);
+    return batch.SerializeAsString();
+  }
+
+  /// A put of a fresh value, outside any session: unique, so that its
+  /// application shows that a replica has caught up.
+  std::string final_proposal() {
+    command::CommandBatch batch;
+    batch.set_leader_time_ms(now_);
+    auto* put = batch.add_commands()->mutable_put();
+    put->set_key("final");
+    put->set_value(numbered("final", next_command_++));
+    return batch.SerializeAsString();
   }
 
   // -- convergence ---------------------------------------------------------------
@@ -411,7 +601,7 @@ private:
       // A fresh command proves that proposals made after healing commit.
       auto ls = leaders();
       if (!final_command && ls.size() == 1) {
-        auto command = numbered("final", next_command_++);
+        auto command = final_proposal();
         if (ls[0]->raft->propose(command).ok())
           final_command = command;
         after_step(*ls[0], false);
@@ -440,6 +630,8 @@ private:
                           + " converged to different commands";
         return false;
       }
+      if (!same_as_reference(r, "converged"))
+        return false;
     }
     return true;
   }
@@ -469,6 +661,11 @@ private:
   uint64_t compact_threshold_ = 20;
   uint64_t next_command_ = 0;
   uint64_t next_read_ = 0;
+  std::vector<command::Command> clients_ = std::vector<command::Command>(3); // last command each
+  kv_state reference_;                            // the committed log, applied once
+  uint64_t reference_applied_ = 0;
+  std::map<uint64_t, raft::Entry> learned_;       // committed, not yet applied to the reference
+  std::map<uint64_t, std::string> reference_at_;  // its state after each index
 };
 
 } // namespace

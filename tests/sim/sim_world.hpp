@@ -1,10 +1,13 @@
 // A deterministic simulation of one Raft group: N raft::node replicas, each
-// with a memory_storage and a state machine (the ordered list of applied
-// commands), on a sim_network that drops, duplicates, delays and reorders
+// with a memory_storage and the real key-value state machine of a shard
+// (kv_state_machine over an engine on a memory store), on a sim_network that drops, duplicates, delays and reorders
 // messages and partitions nodes. Replicas crash and restart from what they
 // persisted; a replica's shell may lag behind its node, so a crash can lose
 // unpersisted output. Clients propose, read and move leadership all along.
-// After a chaos phase the network heals and the group must converge.
+// After a chaos phase the network heals and the group must converge. Values
+// are checked against a reference state machine that applies the committed
+// log once: every installed snapshot, and every replica after convergence,
+// must hold its keys, sessions and applied index at that index.
 // Everything derives from one seed: the same seed replays the same run.
 #pragma once
 
@@ -40,6 +43,7 @@ struct sim_stats {
   uint64_t messages = 0;
   uint64_t dropped = 0;
   uint64_t duplicated = 0;
+  uint64_t values_checked = 0;   // replica states compared with the reference
 
   sim_stats& operator+=(const sim_stats& o);
 };

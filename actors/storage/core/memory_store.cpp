@@ -92,11 +92,13 @@ std::optional<std::string> memory_store::commit(batch& pending, bool sync) {
   if (current_.use_count() > 1) // a live view still reads the old state
     current_ = std::make_shared<tables>(*current_);
   apply(mine.writes(), *current_);
-  unsynced_.push_back(mine.writes());
   if (sync) {
     for (const auto& w : unsynced_)
       apply(w, durable_);
     unsynced_.clear();
+    apply(mine.writes(), durable_);
+  } else {
+    unsynced_.push_back(mine.writes());
   }
   pending.clear();
   return std::nullopt;
