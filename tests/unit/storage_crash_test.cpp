@@ -71,10 +71,10 @@ TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
     ASSERT_TRUE(db);
     replica_storage replica{*db, 1};
     auto batch = db->make_batch();
-    replica.persist(persist_of({put(1, 1, "a", "1", 7, 1), put(2, 1, "a", "2", 7, 2),
-                                put(3, 1, "b", "3")},
-                               hard_state(1, "n1", 3)),
-                    batch);
+    replica.persist(
+        persist_of({put(1, 1, "a", "1", 7, 1), put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")},
+                   hard_state(1, "n1", 3)),
+        batch);
     ASSERT_FALSE(db->commit(batch, true)); // the log is synced before anything is sent
     auto first = db->make_batch();
     replica.apply(apply_of({put(1, 1, "a", "1", 7, 1)}), first);
@@ -132,7 +132,7 @@ TEST_P(StorageCrash, DamagedRecordIsRefusedNamingItsType) {
   } catch (const engine_error& e) {
     EXPECT_NE(std::string{e.what()}.find("keel.storage.AppliedState record does not parse"),
               std::string::npos)
-      << e.what();
+        << e.what();
   }
   EXPECT_THROW(replica_storage(*db, 1).load(), engine_error);
   EXPECT_EQ(db->applied(0).applied_index(), 0u); // the other shards still read

@@ -73,7 +73,7 @@ TEST_P(KvStore, ReadsThroughABatchSeeItsWritesOverTheCommittedState) {
   batch->del(family::data, "d");
   batch->put(family::data, "bb", "new");
   batch->put(family::data, "e", "5");
-  batch->del(family::data, "e"); // the latest write of a key wins
+  batch->del(family::data, "e");  // the latest write of a key wins
   batch->del(family::data, "zz"); // deleting what is absent hides nothing
   EXPECT_EQ(batch->count(), 6u);
   EXPECT_EQ(scan("", "\xff", batch.get()),

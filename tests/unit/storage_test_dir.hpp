@@ -73,8 +73,7 @@ inline std::string open_error(const std::string& dir, const std::string& node = 
 
 /// Opens an engine on a memory store that must open.
 inline std::unique_ptr<engine> open_memory_ok(std::shared_ptr<memory_store> store,
-                                              const std::string& node = "n1",
-                                              uint32_t shards = 4) {
+                                              const std::string& node = "n1", uint32_t shards = 4) {
   return opened_ok(engine::open(std::move(store), node, shards));
 }
 
@@ -92,7 +91,8 @@ inline std::string store_name(const ::testing::TestParamInfo<store_kind>& info) 
 /// name again finds what the last engine on it left (a restart on one disk).
 class test_stores {
 public:
-  explicit test_stores(store_kind kind) : kind_(kind) {}
+  explicit test_stores(store_kind kind)
+    : kind_(kind) {}
 
   store_kind kind() const { return kind_; }
 

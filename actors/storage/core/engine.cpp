@@ -26,8 +26,8 @@ bool holds_any_record(const kv_store& store) {
 std::optional<std::string> check_identity(kv_store& store, const std::string& node_id,
                                           uint32_t shards) {
   const auto& dir = store.name();
-  auto found = records::find<NodeIdentity>(store, family::identity, key_layout::identity_key,
-                                           nullptr);
+  auto found
+      = records::find<NodeIdentity>(store, family::identity, key_layout::identity_key, nullptr);
   if (!found) {
     // A crash between creating the database and writing its identity leaves
     // an empty database: finish creating it. Data without identity is foreign.
@@ -45,12 +45,11 @@ std::optional<std::string> check_identity(kv_store& store, const std::string& no
     return std::nullopt;
   }
   if (found->format() != key_layout::format_version)
-    return "data directory " + dir + " has on-disk format "
-           + std::to_string(found->format()) + "; this keel-node reads format "
-           + std::to_string(key_layout::format_version);
+    return "data directory " + dir + " has on-disk format " + std::to_string(found->format())
+           + "; this keel-node reads format " + std::to_string(key_layout::format_version);
   if (found->node_id() != node_id)
-    return "data directory " + dir + " belongs to node '" + found->node_id()
-           + "', not to node '" + node_id + "' (check --node and data_dir)";
+    return "data directory " + dir + " belongs to node '" + found->node_id() + "', not to node '"
+           + node_id + "' (check --node and data_dir)";
   if (found->shards() != shards)
     return "data directory " + dir + " was created with " + std::to_string(found->shards())
            + " shards, but the configuration says " + std::to_string(shards)
@@ -76,14 +75,13 @@ engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::str
 }
 
 engine::engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards)
-  : store_(std::move(store)), node_id_(std::move(node_id)), shards_(shards) {
-}
+  : store_(std::move(store)),
+    node_id_(std::move(node_id)),
+    shards_(shards) {}
 
 engine::~engine() = default;
 
-void engine::check_shard(uint32_t shard) const {
-  records::check_shard(shard, shards_);
-}
+void engine::check_shard(uint32_t shard) const { records::check_shard(shard, shards_); }
 
 std::optional<std::string> engine::get(uint32_t shard, std::string_view key) const {
   check_shard(shard);
@@ -104,8 +102,8 @@ std::optional<ClientSession> engine::session(uint32_t shard, uint64_t client_id)
 
 raft::HardState engine::hard_state(uint32_t shard) const {
   check_shard(shard);
-  return records::read<raft::HardState>(*store_, family::meta,
-                                        key_layout::hard_state_key(shard), nullptr);
+  return records::read<raft::HardState>(*store_, family::meta, key_layout::hard_state_key(shard),
+                                        nullptr);
 }
 
 LogState engine::log_state(uint32_t shard) const {
@@ -113,9 +111,7 @@ LogState engine::log_state(uint32_t shard) const {
   return records::log_state(*store_, shard, nullptr);
 }
 
-uint64_t engine::first_index(uint32_t shard) const {
-  return log_state(shard).snapshot_index() + 1;
-}
+uint64_t engine::first_index(uint32_t shard) const { return log_state(shard).snapshot_index() + 1; }
 
 uint64_t engine::last_index(uint32_t shard) const {
   check_shard(shard);
@@ -138,8 +134,8 @@ engine::entries(uint32_t shard, uint64_t lo, uint64_t hi, uint64_t max_bytes) co
   // One view: a concurrent append or compaction cannot tear it.
   auto view = store_->snapshot();
   uint64_t bytes = 0;
-  store_->scan(family::log, key_layout::log_key(shard, lo), key_layout::log_key(shard, hi),
-               nullptr, view.get(), [&](std::string_view, std::string_view value) {
+  store_->scan(family::log, key_layout::log_key(shard, lo), key_layout::log_key(shard, hi), nullptr,
+               view.get(), [&](std::string_view, std::string_view value) {
                  raft::Entry entry;
                  records::parse(value, entry);
                  bytes += entry.ByteSizeLong();
@@ -164,8 +160,8 @@ std::variant<uint64_t, log_errc> engine::term(uint32_t shard, uint64_t index) co
     return log_errc::compacted;
   if (index == compaction.snapshot_index())
     return compaction.snapshot_term();
-  auto entry = records::find<raft::Entry>(*store_, family::log,
-                                          key_layout::log_key(shard, index), nullptr);
+  auto entry = records::find<raft::Entry>(*store_, family::log, key_layout::log_key(shard, index),
+                                          nullptr);
   if (entry)
     return entry->term();
   if (index > last_index(shard))
@@ -174,9 +170,7 @@ std::variant<uint64_t, log_errc> engine::term(uint32_t shard, uint64_t index) co
                      + " has no entry at index " + std::to_string(index));
 }
 
-write_batch engine::make_batch() const {
-  return write_batch{*store_, shards_};
-}
+write_batch engine::make_batch() const { return write_batch{*store_, shards_}; }
 
 std::optional<std::string> engine::commit(write_batch& batch, bool sync) {
   if (batch.store_ != store_.get())
@@ -194,15 +188,15 @@ std::optional<std::string> engine::commit(write_batch& batch, bool sync) {
 ShardSnapshot engine::export_shard(uint32_t shard) const {
   check_shard(shard);
   auto view = store_->snapshot();
-  auto applied = records::read<AppliedState>(*store_, family::meta,
-                                             key_layout::applied_key(shard), nullptr, view.get());
+  auto applied = records::read<AppliedState>(*store_, family::meta, key_layout::applied_key(shard),
+                                             nullptr, view.get());
   ShardSnapshot out;
   out.set_shard(shard);
   out.set_applied_index(applied.applied_index());
   out.set_applied_term(applied.applied_term());
   out.set_log_time_ms(applied.log_time_ms());
-  store_->scan(family::data, key_layout::shard_prefix(shard), key_layout::shard_end(shard),
-               nullptr, view.get(), [&](std::string_view key, std::string_view value) {
+  store_->scan(family::data, key_layout::shard_prefix(shard), key_layout::shard_end(shard), nullptr,
+               view.get(), [&](std::string_view key, std::string_view value) {
                  auto* kv = out.add_data();
                  kv->set_key(std::string{key_layout::user_key_of(key)});
                  kv->set_value(std::string{value});

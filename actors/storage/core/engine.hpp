@@ -87,8 +87,8 @@ public:
   /// of their serialized sizes exceeds max_bytes, but always at least one
   /// entry if lo < hi (etcd raft's Storage.Entries).
   /// compacted if lo < first_index; unavailable if hi > last_index + 1.
-  std::variant<std::vector<raft::Entry>, log_errc>
-  entries(uint32_t shard, uint64_t lo, uint64_t hi, uint64_t max_bytes) const;
+  std::variant<std::vector<raft::Entry>, log_errc> entries(uint32_t shard, uint64_t lo, uint64_t hi,
+                                                           uint64_t max_bytes) const;
 
   /// The term of the entry at `index`; the compaction point answers with its
   /// snapshot_term (index 0 with 0). compacted if index < snapshot_index;

@@ -51,7 +51,8 @@ public:
     const kv_store* owner() const { return owner_; }
 
   protected:
-    explicit batch(const kv_store* owner) : owner_(owner) {}
+    explicit batch(const kv_store* owner)
+      : owner_(owner) {}
 
   private:
     const kv_store* owner_;
@@ -96,8 +97,7 @@ public:
                     const view* at, const visitor& visit) const = 0;
 
   /// The largest key of `f` in [lo, hi), or nullopt if the range is empty.
-  virtual std::optional<std::string> last_key(family f, std::string_view lo,
-                                              std::string_view hi,
+  virtual std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                               const batch* through) const = 0;
 };
 

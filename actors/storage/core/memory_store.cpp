@@ -11,7 +11,8 @@ using delta = std::map<std::string, std::optional<std::string>, std::less<>>;
 
 class memory_batch final : public kv_store::batch {
 public:
-  explicit memory_batch(const kv_store* owner) : batch(owner) {}
+  explicit memory_batch(const kv_store* owner)
+    : batch(owner) {}
 
   void put(family f, std::string_view key, std::string_view value) override {
     slot(f, key) = std::string{value};
@@ -46,7 +47,8 @@ private:
 
 class memory_view final : public kv_store::view {
 public:
-  explicit memory_view(std::shared_ptr<const memory_store::tables> t) : tables_(std::move(t)) {}
+  explicit memory_view(std::shared_ptr<const memory_store::tables> t)
+    : tables_(std::move(t)) {}
   std::shared_ptr<const memory_store::tables> tables_;
 };
 
@@ -64,8 +66,8 @@ void check_one(const kv_store::batch* through, const kv_store::view* at) {
 } // namespace
 
 memory_store::memory_store(std::string name)
-  : name_(std::move(name)), current_(std::make_shared<tables>()) {
-}
+  : name_(std::move(name)),
+    current_(std::make_shared<tables>()) {}
 
 std::unique_ptr<kv_store::batch> memory_store::make_batch() const {
   return std::make_unique<memory_batch>(this);
@@ -124,8 +126,8 @@ committed(const kv_store::view* at, std::mutex& mu,
 
 } // namespace
 
-std::optional<std::string> memory_store::get(family f, std::string_view key,
-                                             const batch* through, const view* at) const {
+std::optional<std::string> memory_store::get(family f, std::string_view key, const batch* through,
+                                             const view* at) const {
   check_one(through, at);
   if (const auto* b = own(*this, through)) {
     const auto& d = b->of(f);
@@ -139,8 +141,8 @@ std::optional<std::string> memory_store::get(family f, std::string_view key,
   return std::nullopt;
 }
 
-void memory_store::scan(family f, std::string_view lo, std::string_view hi,
-                        const batch* through, const view* at, const visitor& visit) const {
+void memory_store::scan(family f, std::string_view lo, std::string_view hi, const batch* through,
+                        const view* at, const visitor& visit) const {
   check_one(through, at);
   if (lo >= hi)
     return;
@@ -168,8 +170,7 @@ void memory_store::scan(family f, std::string_view lo, std::string_view hi,
 }
 
 std::optional<std::string> memory_store::last_key(family f, std::string_view lo,
-                                                  std::string_view hi,
-                                                  const batch* through) const {
+                                                  std::string_view hi, const batch* through) const {
   if (lo >= hi)
     return std::nullopt;
   auto t = committed(nullptr, mu_, current_);

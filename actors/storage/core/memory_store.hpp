@@ -61,17 +61,17 @@ public:
   using table = std::map<std::string, std::string, std::less<>>;
   using tables = std::array<table, family_count>;
   /// One family's writes of a batch; nullopt deletes.
-  using writes = std::array<std::map<std::string, std::optional<std::string>, std::less<>>,
-                            family_count>;
+  using writes
+      = std::array<std::map<std::string, std::optional<std::string>, std::less<>>, family_count>;
 
 private:
   static void apply(const writes& w, tables& t);
 
   std::string name_;
   mutable std::mutex mu_;
-  std::shared_ptr<tables> current_;   // shared with live views: copied before a write then
-  tables durable_;                    // as of the last synced commit
-  std::vector<writes> unsynced_;      // commits after it, in order
+  std::shared_ptr<tables> current_; // shared with live views: copied before a write then
+  tables durable_;                  // as of the last synced commit
+  std::vector<writes> unsynced_;    // commits after it, in order
   std::optional<std::string> fail_next_;
 };
 

@@ -8,16 +8,15 @@
 namespace keel::storage {
 
 write_batch::write_batch(const kv_store& store, uint32_t shards)
-  : store_(&store), shards_(shards), pending_(store.make_batch()) {
-}
+  : store_(&store),
+    shards_(shards),
+    pending_(store.make_batch()) {}
 
 write_batch::write_batch(write_batch&&) noexcept = default;
 write_batch& write_batch::operator=(write_batch&&) noexcept = default;
 write_batch::~write_batch() = default;
 
-void write_batch::check_shard(uint32_t shard) const {
-  records::check_shard(shard, shards_);
-}
+void write_batch::check_shard(uint32_t shard) const { records::check_shard(shard, shards_); }
 
 std::optional<std::string> write_batch::get(uint32_t shard, std::string_view key) const {
   check_shard(shard);
@@ -51,8 +50,7 @@ std::optional<ClientSession> write_batch::session(uint32_t shard, uint64_t clien
                                       key_layout::session_key(shard, client_id), pending_.get());
 }
 
-void write_batch::set_session(uint32_t shard, uint64_t client_id,
-                              const ClientSession& session) {
+void write_batch::set_session(uint32_t shard, uint64_t client_id, const ClientSession& session) {
   check_shard(shard);
   pending_->put(family::meta, key_layout::session_key(shard, client_id),
                 session.SerializeAsString());
@@ -71,9 +69,8 @@ void write_batch::replace_shard(const ShardSnapshot& snapshot) {
   for (const auto& key : records::keys_in(*store_, family::data, key_layout::shard_prefix(shard),
                                           key_layout::shard_end(shard), pending_.get()))
     pending_->del(family::data, key);
-  for (const auto& key :
-       records::keys_in(*store_, family::meta, key_layout::session_prefix(shard),
-                        key_layout::session_end(shard), pending_.get()))
+  for (const auto& key : records::keys_in(*store_, family::meta, key_layout::session_prefix(shard),
+                                          key_layout::session_end(shard), pending_.get()))
     pending_->del(family::meta, key);
   for (const auto& kv : snapshot.data())
     put(shard, kv.key(), kv.value());
@@ -99,12 +96,10 @@ void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries
   auto last = records::last_index(*store_, shard, pending_.get());
   if (first <= snapshot_index)
     throw std::invalid_argument("append at index " + std::to_string(first)
-                                + ": the log is compacted up to "
-                                + std::to_string(snapshot_index));
+                                + ": the log is compacted up to " + std::to_string(snapshot_index));
   if (first > last + 1)
     throw std::invalid_argument("append at index " + std::to_string(first)
-                                + " leaves a gap after the last index "
-                                + std::to_string(last));
+                                + " leaves a gap after the last index " + std::to_string(last));
   truncate_suffix(shard, entries.back().index() + 1);
   for (const auto& entry : entries)
     pending_->put(family::log, key_layout::log_key(shard, entry.index()),
@@ -113,9 +108,9 @@ void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries
 
 void write_batch::truncate_suffix(uint32_t shard, uint64_t from_index) {
   check_shard(shard);
-  for (const auto& key : records::keys_in(*store_, family::log,
-                                          key_layout::log_key(shard, from_index),
-                                          key_layout::shard_end(shard), pending_.get()))
+  for (const auto& key :
+       records::keys_in(*store_, family::log, key_layout::log_key(shard, from_index),
+                        key_layout::shard_end(shard), pending_.get()))
     pending_->del(family::log, key);
 }
 
@@ -137,13 +132,13 @@ void write_batch::compact(uint32_t shard, const LogState& state) {
                                 + ": already compacted up to "
                                 + std::to_string(current.snapshot_index()));
   auto end = state.snapshot_index() == UINT64_MAX
-               ? key_layout::shard_end(shard)
-               : key_layout::log_key(shard, state.snapshot_index() + 1);
+                 ? key_layout::shard_end(shard)
+                 : key_layout::log_key(shard, state.snapshot_index() + 1);
   // Entries up to the current compaction point are gone already: start after
   // it instead of walking their tombstones again.
-  for (const auto& key :
-       records::keys_in(*store_, family::log, key_layout::log_key(shard, current.snapshot_index() + 1),
-                        end, pending_.get()))
+  for (const auto& key : records::keys_in(*store_, family::log,
+                                          key_layout::log_key(shard, current.snapshot_index() + 1),
+                                          end, pending_.get()))
     pending_->del(family::log, key);
   pending_->put(family::meta, key_layout::log_state_key(shard), state.SerializeAsString());
 }

@@ -11,9 +11,7 @@ namespace keel::storage {
 
 namespace {
 
-rocksdb::Slice slice(std::string_view bytes) {
-  return {bytes.data(), bytes.size()};
-}
+rocksdb::Slice slice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
 
 class rocks_batch final : public kv_store::batch {
 public:
@@ -22,8 +20,7 @@ public:
       families_(&families),
       // overwrite_key: the index keeps only the latest write per key, which is
       // what GetFromBatchAndDB and the batch iterators must see.
-      index_(rocksdb::BytewiseComparator(), 0, true) {
-  }
+      index_(rocksdb::BytewiseComparator(), 0, true) {}
 
   void put(family f, std::string_view key, std::string_view value) override {
     check(index_.Put(handle(f), slice(key), slice(value)), "batch put");
@@ -52,7 +49,8 @@ private:
 
 class rocks_view final : public kv_store::view {
 public:
-  explicit rocks_view(rocksdb::DB* db) : snapshot_(db) {}
+  explicit rocks_view(rocksdb::DB* db)
+    : snapshot_(db) {}
   const rocksdb::Snapshot* get() const { return snapshot_.snapshot(); }
 
 private:
@@ -68,7 +66,9 @@ void check(const rocksdb::Status& status, std::string_view what) {
 
 rocks_store::rocks_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> families,
                          std::string dir)
-  : db_(db), families_(std::move(families)), dir_(std::move(dir)) {
+  : db_(db),
+    families_(std::move(families)),
+    dir_(std::move(dir)) {
   if (families_.size() != family_count)
     throw std::logic_error("rocks_store needs one column family per storage family");
 }
@@ -115,13 +115,14 @@ std::unique_ptr<kv_store::view> rocks_store::snapshot() const {
   return std::make_unique<rocks_view>(db_);
 }
 
-std::optional<std::string> rocks_store::get(family f, std::string_view key,
-                                            const batch* through, const view* at) const {
+std::optional<std::string> rocks_store::get(family f, std::string_view key, const batch* through,
+                                            const view* at) const {
   rocksdb::ReadOptions options;
   options.snapshot = own(at);
   std::string value;
-  auto status = through ? own(*this, through)->index().GetFromBatchAndDB(
-                            db_, options, handle(f), slice(key), &value)
+  auto status = through ? own(*this, through)
+                              ->index()
+                              .GetFromBatchAndDB(db_, options, handle(f), slice(key), &value)
                         : db_->Get(options, handle(f), slice(key), &value);
   if (status.IsNotFound())
     return std::nullopt;
@@ -130,8 +131,7 @@ std::optional<std::string> rocks_store::get(family f, std::string_view key,
 }
 
 std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* through,
-                                                        const view* at,
-                                                        const rocksdb::Slice* lower,
+                                                        const view* at, const rocksdb::Slice* lower,
                                                         const rocksdb::Slice* upper) const {
   rocksdb::ReadOptions options;
   options.snapshot = own(at);
@@ -146,11 +146,11 @@ std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* t
     return base;
   // The batch iterator takes ownership of the base iterator.
   return std::unique_ptr<rocksdb::Iterator>{
-    own(*this, through)->index().NewIteratorWithBase(handle(f), base.release())};
+      own(*this, through)->index().NewIteratorWithBase(handle(f), base.release())};
 }
 
-void rocks_store::scan(family f, std::string_view lo, std::string_view hi,
-                       const batch* through, const view* at, const visitor& visit) const {
+void rocks_store::scan(family f, std::string_view lo, std::string_view hi, const batch* through,
+                       const view* at, const visitor& visit) const {
   auto lower = slice(lo), upper = slice(hi);
   auto it = iterate(f, through, at, &lower, &upper);
   for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next())
@@ -159,8 +159,7 @@ void rocks_store::scan(family f, std::string_view lo, std::string_view hi,
   check(it->status(), "scan of " + dir_);
 }
 
-std::optional<std::string> rocks_store::last_key(family f, std::string_view lo,
-                                                 std::string_view hi,
+std::optional<std::string> rocks_store::last_key(family f, std::string_view lo, std::string_view hi,
                                                  const batch* through) const {
   auto lower = slice(lo), upper = slice(hi);
   auto it = iterate(f, through, nullptr, &lower, &upper);

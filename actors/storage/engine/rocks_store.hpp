@@ -28,8 +28,7 @@ class rocks_store final : public kv_store {
 public:
   /// Takes ownership of an open DB and its handles, one per family in the
   /// order of enum class family (key_layout's family names).
-  rocks_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> families,
-              std::string dir);
+  rocks_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> families, std::string dir);
   ~rocks_store() override;
 
   rocks_store(const rocks_store&) = delete;
@@ -47,9 +46,7 @@ public:
                                       const batch* through) const override;
 
 private:
-  rocksdb::ColumnFamilyHandle* handle(family f) const {
-    return families_[static_cast<size_t>(f)];
-  }
+  rocksdb::ColumnFamilyHandle* handle(family f) const { return families_[static_cast<size_t>(f)]; }
   std::unique_ptr<rocksdb::Iterator> iterate(family f, const batch* through, const view* at,
                                              const rocksdb::Slice* lower,
                                              const rocksdb::Slice* upper) const;
