@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "apps/common/cluster_config.hpp"
 #include "apps/keel_bench/cluster_view.hpp"
 #include "apps/keel_bench/sample_summary.hpp"
 
