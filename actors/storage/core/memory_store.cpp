@@ -225,13 +225,4 @@ void memory_store::fail_next_commit(std::string error) {
   fail_next_ = std::move(error);
 }
 
-void memory_store::plant(family f, std::string_view key, std::string_view value) {
-  std::lock_guard lock{mu_};
-  if (current_.use_count() > 1)
-    current_ = std::make_shared<tables>(*current_);
-  auto& slot = (*current_)[static_cast<size_t>(f)];
-  slot.insert_or_assign(std::string{key}, std::string{value});
-  durable_[static_cast<size_t>(f)].insert_or_assign(std::string{key}, std::string{value});
-}
-
 } // namespace keel::storage

@@ -54,10 +54,6 @@ public:
   /// error of the disk).
   void fail_next_commit(std::string error);
 
-  /// Puts `value` at `key` of `f` directly and durably, bypassing batches:
-  /// for tests that plant damaged records.
-  void plant(family f, std::string_view key, std::string_view value);
-
   using table = std::map<std::string, std::string, std::less<>>;
   using tables = std::array<table, family_count>;
   /// One family's writes of a batch; nullopt deletes.
