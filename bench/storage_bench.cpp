@@ -2,7 +2,9 @@
 // costs and how group commit spreads it (the replica persists every entry of
 // one Raft ready with one fsync: 1 vs 64 entries per persist), what applying
 // committed entries costs (unsynced, through replica_storage exactly as the
-// storage actor does), plus point reads.
+// storage actor does), plus point reads. The *Memory variants run the same
+// code on the memory store (what the tests and simulations use): the cost of
+// the logic without the disk.
 // The data directory is created under $KEEL_BENCH_DIR (default: the current
 // directory, which should be on the disk you care about: fsync on tmpfs is free).
 #include <cstdlib>
@@ -14,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "actors/storage/core/memory_store.hpp"
 #include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/engine/engine.hpp"
 
@@ -23,28 +26,38 @@ using namespace keel;
 using namespace keel::storage;
 namespace fs = std::filesystem;
 
-/// A fresh engine in a temporary directory, removed afterwards.
+enum class on { rocks, memory };
+
+/// A fresh engine in a temporary directory, removed afterwards, or in memory.
 class bench_engine {
 public:
-  bench_engine() {
+  explicit bench_engine(on store = on::rocks) {
+    if (store == on::memory) {
+      take(engine::open(std::make_shared<memory_store>("bench"), "bench", 4));
+      return;
+    }
     const char* base = std::getenv("KEEL_BENCH_DIR");
     auto pattern = (fs::path{base ? base : "."} / "keel-storage-bench-XXXXXX").string();
     if (!mkdtemp(pattern.data()))
       throw std::runtime_error("mkdtemp failed in " + pattern);
     dir_ = pattern;
-    auto opened = open_rocks_engine((dir_ / "db").string(), "bench", 4);
-    if (auto* error = std::get_if<std::string>(&opened))
-      throw std::runtime_error(*error);
-    db_ = std::move(std::get<std::unique_ptr<engine>>(opened));
+    take(open_rocks_engine((dir_ / "db").string(), "bench", 4));
   }
   ~bench_engine() {
     db_.reset();
     std::error_code ignored;
-    fs::remove_all(dir_, ignored);
+    if (!dir_.empty())
+      fs::remove_all(dir_, ignored);
   }
   engine& db() { return *db_; }
 
 private:
+  void take(engine::open_result opened) {
+    if (auto* error = std::get_if<std::string>(&opened))
+      throw std::runtime_error(*error);
+    db_ = std::move(std::get<std::unique_ptr<engine>>(opened));
+  }
+
   fs::path dir_;
   std::unique_ptr<engine> db_;
 };
@@ -70,8 +83,8 @@ std::vector<raft::Entry> entries(size_t n, uint64_t first) {
 }
 
 /// One synced persist of state.range(0) entries and the hard state per iteration.
-void BM_Persist(benchmark::State& state) {
-  bench_engine bench;
+void persist(benchmark::State& state, on store) {
+  bench_engine bench{store};
   replica_storage replica{bench.db(), 0};
   auto n = static_cast<size_t>(state.range(0));
   uint64_t next = 1;
@@ -94,11 +107,14 @@ void BM_Persist(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
   state.counters["entries_per_fsync"] = static_cast<double>(n);
 }
+void BM_Persist(benchmark::State& state) { persist(state, on::rocks); }
+void BM_PersistMemory(benchmark::State& state) { persist(state, on::memory); }
 BENCHMARK(BM_Persist)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PersistMemory)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 /// One unsynced apply of state.range(0) committed entries per iteration.
-void BM_Apply(benchmark::State& state) {
-  bench_engine bench;
+void apply(benchmark::State& state, on store) {
+  bench_engine bench{store};
   replica_storage replica{bench.db(), 0};
   auto n = static_cast<size_t>(state.range(0));
   uint64_t next = 1;
@@ -119,11 +135,14 @@ void BM_Apply(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
+void BM_Apply(benchmark::State& state) { apply(state, on::rocks); }
+void BM_ApplyMemory(benchmark::State& state) { apply(state, on::memory); }
 BENCHMARK(BM_Apply)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ApplyMemory)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 /// Point reads of 10,000 keys of 100 bytes; half the lookups miss.
-void BM_Get(benchmark::State& state) {
-  bench_engine bench;
+void get(benchmark::State& state, on store) {
+  bench_engine bench{store};
   auto batch = bench.db().make_batch();
   for (int i = 0; i < 10000; ++i)
     batch.put(0, "key-" + std::to_string(i), std::string(100, 'v'));
@@ -142,6 +161,9 @@ void BM_Get(benchmark::State& state) {
   state.counters["hit_ratio"] =
     static_cast<double>(found) / static_cast<double>(std::max<int64_t>(1, state.iterations()));
 }
+void BM_Get(benchmark::State& state) { get(state, on::rocks); }
+void BM_GetMemory(benchmark::State& state) { get(state, on::memory); }
 BENCHMARK(BM_Get)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GetMemory)->Unit(benchmark::kMicrosecond);
 
 } // namespace
