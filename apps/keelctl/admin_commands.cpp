@@ -279,7 +279,7 @@ std::variant<admin::FaultRequest, std::string> fault_request(const target& t,
   admin::FaultRequest req;
   if (cmd.kind == "crash") {
     if (cmd.path.empty() || cmd.path.front() != '/')
-      return "PATH must be a supervision path such as /n1/storage (see 'keelctl tree')";
+      return "PATH must be a supervision path such as /n1/shards/shard-0/storage (see 'keelctl tree')";
     req.set_crash_path(cmd.path);
     return req;
   }

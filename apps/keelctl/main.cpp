@@ -81,7 +81,7 @@ void define(CLI::App& app, command_line& cl) {
   fault->require_subcommand(1);
   auto* crash = fault->add_subcommand("crash", "crash the actor at PATH on NODE");
   crash->add_option("NODE", cl.fault.node)->required();
-  crash->add_option("PATH", cl.fault.path, "supervision path, e.g. /n1/storage")->required();
+  crash->add_option("PATH", cl.fault.path, "supervision path, e.g. /n1/shards/shard-0/storage")->required();
   auto* partition = fault->add_subcommand("partition", "drop all traffic between A and B");
   partition->add_option("A", cl.fault.node)->required();
   partition->add_option("B", cl.fault.peer)->required();

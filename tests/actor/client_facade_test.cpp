@@ -125,7 +125,7 @@ TEST_F(ClientFacade, OperatorCallsOnOneNode) {
   ASSERT_TRUE(tree.ok()) << tree.error;
   EXPECT_EQ(tree.value->root().path(), "/n3");
   admin::FaultRequest req;
-  req.set_crash_path("/n1/storage");
+  req.set_crash_path("/n1/shards/shard-0/storage");
   auto fault = s.fault(0, req);
   ASSERT_TRUE(fault.ok());
   EXPECT_FALSE(fault.value->ok());

@@ -82,8 +82,8 @@ TEST_F(PbCodec, RoundTripsEveryRegisteredType) {
   EXPECT_TRUE(round_trip(make_pb(snap)) == make_pb(snap));
 
   admin::ActorInfo info;
-  info.set_path("/n1/storage");
-  info.add_children()->set_path("/n1/storage/shard-0");
+  info.set_path("/n1/shards/shard-0");
+  info.add_children()->set_path("/n1/shards/shard-0/storage");
   EXPECT_TRUE(round_trip(make_pb(info)) == make_pb(info));
   admin::NodeTree tree;
   *tree.mutable_root() = info;
@@ -93,7 +93,7 @@ TEST_F(PbCodec, RoundTripsEveryRegisteredType) {
   EXPECT_TRUE(round_trip(make_pb(st)) == make_pb(st));
   EXPECT_TRUE(round_trip(make_pb(st.shards(0))) == make_pb(st.shards(0)));
   admin::FaultRequest fr;
-  fr.set_crash_path("/n1/storage/shard-0");
+  fr.set_crash_path("/n1/shards/shard-0/storage");
   EXPECT_TRUE(round_trip(make_pb(fr)) == make_pb(fr));
   admin::FaultResponse fresp;
   fresp.set_error("refused");

@@ -97,7 +97,7 @@ TEST(SingleNode, StorageCrashUnderWritesLosesNothing) {
         writer.join();
     }};
   client::session admin{rt, options_for(cluster)};
-  const std::string path = "/n1/storage/shard-0";
+  const std::string path = "/n1/shards/shard-0/storage";
   for (int crash = 1; crash <= 3; ++crash) {
     ASSERT_TRUE(test::eventually([&] { return acked_count >= crash * 50u; }, 20s));
     auto r = cluster.keelctl({"fault", "crash", "n1", path});

@@ -156,7 +156,7 @@ TEST(TransportFaults, PercentageAboveHundredIsRefused) {
 TEST(TransportFaults, CrashIsNotATransportFault) {
   auto rules = make_rules();
   admin::FaultRequest r;
-  r.set_crash_path("/n1/storage");
+  r.set_crash_path("/n1/shards/shard-0/storage");
   auto resp = rules.apply(r);
   EXPECT_FALSE(resp.ok());
   EXPECT_FALSE(resp.error().empty());
