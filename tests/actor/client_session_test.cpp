@@ -5,6 +5,7 @@
 #include "caf_gtest_dsl.hpp"
 
 #include "actors/client/client.hpp"
+#include "actors/client/session_actor.hpp"
 #include "client_fake_node.hpp"
 #include "keel_test_config.hpp"
 

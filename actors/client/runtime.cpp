@@ -1,0 +1,64 @@
+#include "actors/client/runtime.hpp"
+
+#include <optional>
+#include <stdexcept>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+#include "caf/openssl/manager.hpp"
+
+#include "messages/type_ids.hpp"
+
+namespace keel::client {
+
+struct runtime::impl {
+  caf::actor_system_config cfg; // declared first: it must outlive the system
+  std::optional<caf::actor_system> sys;
+
+  explicit impl(const transport_options& t) {
+    using std::chrono::milliseconds;
+    cfg.load<caf::io::middleman>();
+    register_message_types(cfg);
+    // Field guide §5: 'sharing' plus no extra middleman workers halves the
+    // loopback round trip. Heartbeats: see transport_options.
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+    if (t.threads > 0)
+      cfg.set("scheduler.max-threads", size_t{t.threads});
+    cfg.set("middleman.workers", size_t{0});
+    cfg.set("middleman.heartbeat-interval", caf::timespan{milliseconds(t.heartbeat_ms)});
+    cfg.set("middleman.connection-timeout",
+            caf::timespan{milliseconds(t.connection_timeout_ms)});
+    if (t.tls.enabled())
+      load_tls(t.tls);
+    sys.emplace(cfg);
+  }
+
+  // Setting any openssl.* option turns on peer verification both ways
+  // (field guide §7), so a TLS runtime always authenticates the node.
+  void load_tls(const tls_settings& tls) {
+    if (tls.cert_file.empty() || tls.key_file.empty())
+      throw std::invalid_argument("client::runtime: TLS needs a certificate and its key, not "
+                                  "only a CA file");
+    cfg.load<caf::openssl::manager>();
+    cfg.set("openssl.cafile", tls.ca_file);
+    cfg.set("openssl.certificate", tls.cert_file);
+    cfg.set("openssl.key", tls.key_file);
+    if (!tls.passphrase.empty())
+      cfg.set("openssl.passphrase", tls.passphrase);
+  }
+};
+
+runtime::runtime(transport_options opts) : impl_(std::make_shared<impl>(opts)) {
+}
+
+runtime::~runtime() = default;
+
+caf::actor_system& runtime::system() {
+  return *impl_->sys;
+}
+
+std::shared_ptr<caf::actor_system> runtime::shared_system() const {
+  return {impl_, &*impl_->sys};
+}
+
+} // namespace keel::client
