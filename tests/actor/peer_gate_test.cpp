@@ -18,11 +18,13 @@
 #include "actors/security/core/peer_handshake.hpp"
 #include "actors/security/core/trust.hpp"
 #include "keel_test_config.hpp"
+#include "poses_as_peer.hpp"
 #include "supervisors/directory.hpp"
 
 namespace {
 
 using namespace keel;
+using keel::test::wall_seconds;
 
 struct forwarded {
   std::vector<std::string> from;
@@ -50,12 +52,6 @@ caf::behavior transport_recorder(caf::event_based_actor* self, std::shared_ptr<f
   };
 }
 
-int64_t wall_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 raft::MessageBatch append(uint64_t index) {
   raft::MessageBatch b;
   auto* m = b.add_messages();
@@ -67,7 +63,9 @@ raft::MessageBatch append(uint64_t index) {
   return b;
 }
 
-struct PeerGateTest : ::testing::Test, test_coordinator_fixture<keel::test::keel_config> {
+struct PeerGateTest : ::testing::Test,
+                      test_coordinator_fixture<keel::test::keel_config>,
+                      keel::test::poses_as_peer<PeerGateTest> {
   std::shared_ptr<const security::trust> trust;
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
   std::shared_ptr<forwarded> out = std::make_shared<forwarded>();
@@ -96,41 +94,10 @@ struct PeerGateTest : ::testing::Test, test_coordinator_fixture<keel::test::keel
     sched.run();
   }
 
-  peer::PeerChallenge hello(const peer::PeerHello& h) {
-    peer::PeerChallenge c;
-    auto r = self->request(gate, caf::infinite, peer_atom_v, make_pb(h));
-    sched.run();
-    r.receive([&](pb<peer::PeerChallenge>& x) { c = x.msg; },
-              [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
-    return c;
-  }
-
-  peer::PeerAccepted confirm(const peer::PeerConfirm& c) {
-    peer::PeerAccepted a;
-    auto r = self->request(gate, caf::infinite, peer_atom_v, make_pb(c));
-    sched.run();
-    r.receive([&](pb<peer::PeerAccepted>& x) { a = x.msg; },
-              [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
-    return a;
-  }
-
-  // A complete handshake as n2 from `hs`.
+  // A complete handshake as n2 from `hs`; on failure (recorded), a sealer
+  // whose frames no gate accepts.
   security::frame_sealer open_session(security::dialer_handshake& hs) {
-    auto c = hello(hs.hello());
-    auto outcome = hs.on_challenge(c, wall_seconds());
-    if (outcome.index() != 0) {
-      ADD_FAILURE() << std::get<std::string>(outcome);
-      return security::frame_sealer{{}};
-    }
-    auto& [conf, keys] = std::get<0>(outcome);
-    auto a = confirm(conf);
-    EXPECT_TRUE(a.error().empty()) << a.error();
-    return security::frame_sealer{keys};
-  }
-
-  void send_frame(const peer::PeerFrame& f) {
-    self->send(gate, raft_atom_v, make_pb(f));
-    sched.run();
+    return handshake(hs).value_or(security::frame_sealer{{}});
   }
 };
 

@@ -35,11 +35,13 @@
 #include "actors/security/core/trust.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "keel_test_config.hpp"
+#include "poses_as_peer.hpp"
 #include "supervisors/directory.hpp"
 
 namespace {
 
 using namespace keel;
+using keel::test::wall_seconds;
 using namespace std::chrono_literals;
 using transport::transport_config;
 
@@ -136,12 +138,6 @@ std::vector<uint64_t> indexes(const raft::MessageBatch& b) {
   return out;
 }
 
-int64_t wall_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 std::shared_ptr<const security::trust> secret_trust(char fill) {
   auto t = security::trust::with_secret(std::string(32, fill));
   return std::make_shared<security::trust>(std::move(std::get<security::trust>(t)));
@@ -158,7 +154,9 @@ struct fake_peer {
   caf::actor gate;
 };
 
-struct TransportTest : ::testing::Test, test_coordinator_fixture<keel::test::keel_config> {
+struct TransportTest : ::testing::Test,
+                       test_coordinator_fixture<keel::test::keel_config>,
+                       keel::test::poses_as_peer<TransportTest> {
   std::shared_ptr<const security::trust> trust = secret_trust('s');
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>(); // n1's
   std::shared_ptr<published_map> published = std::make_shared<published_map>();
@@ -276,41 +274,12 @@ struct TransportTest : ::testing::Test, test_coordinator_fixture<keel::test::kee
 
   // -- posing as a peer towards n1's gate --------------------------------------
 
-  peer::PeerChallenge hello(const peer::PeerHello& h) {
-    peer::PeerChallenge out;
-    auto r = self->request(gate, caf::infinite, peer_atom_v, make_pb(h));
-    sched.run();
-    r.receive([&](pb<peer::PeerChallenge>& c) { out = c.msg; },
-              [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
-    return out;
-  }
-
-  peer::PeerAccepted confirm(const peer::PeerConfirm& c) {
-    peer::PeerAccepted out;
-    auto r = self->request(gate, caf::infinite, peer_atom_v, make_pb(c));
-    sched.run();
-    r.receive([&](pb<peer::PeerAccepted>& a) { out = a.msg; },
-              [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
-    return out;
-  }
-
   // The whole handshake as node `as`, trusting `t`; the sealer on success.
   std::optional<security::frame_sealer> handshake(const std::string& as,
                                                   const security::trust& t) {
     security::dialer_handshake hs(t, as, "n1");
-    auto c = hello(hs.hello());
-    auto outcome = hs.on_challenge(c, wall_seconds());
-    if (auto* err = std::get_if<std::string>(&outcome)) {
-      ADD_FAILURE() << "handshake as " << as << ": " << *err;
-      return std::nullopt;
-    }
-    auto& [conf, keys] = std::get<0>(outcome);
-    auto accepted = confirm(conf);
-    if (!accepted.error().empty()) {
-      ADD_FAILURE() << "n1's gate refused " << as << ": " << accepted.error();
-      return std::nullopt;
-    }
-    return security::frame_sealer{keys};
+    SCOPED_TRACE("handshake with n1's gate as " + as);
+    return poses_as_peer::handshake(hs);
   }
 
   // The sealer of the test's session as `peer_id` (opened on first use).
@@ -321,11 +290,6 @@ struct TransportTest : ::testing::Test, test_coordinator_fixture<keel::test::kee
     if (!s)
       throw std::runtime_error("no session as " + peer_id);
     return sessions.emplace(peer_id, std::move(*s)).first->second;
-  }
-
-  void send_frame(const peer::PeerFrame& f) {
-    self->send(gate, raft_atom_v, make_pb(f));
-    sched.run();
   }
 
   // What peer `peer_id`'s transport does: one authenticated frame to n1's gate.
