@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hand-run self-check of `keelctl cluster` (apps/keelctl/cluster_launcher.cpp).
+# Hand-run self-check of `keelctl cluster` (apps/launcher/).
 #
 # Runs every verb against FAKE keel-node processes: a few lines of Python that
 # write the PID file, listen on the node's port and exit on SIGTERM, or crash

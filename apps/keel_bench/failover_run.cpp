@@ -21,7 +21,7 @@
 #include "apps/keel_bench/cluster_view.hpp"
 #include "apps/keel_bench/machine_load.hpp"
 #include "apps/keel_bench/monotonic_clock.hpp"
-#include "apps/keelctl/cluster_launcher.hpp"
+#include "apps/launcher/cluster_command.hpp"
 
 namespace keel::bench {
 namespace {

@@ -14,7 +14,7 @@
 #include "apps/common/executable_dir.hpp"
 #include "apps/common/target_flags.hpp"
 #include "apps/keelctl/admin_commands.hpp"
-#include "apps/keelctl/cluster_launcher.hpp"
+#include "apps/launcher/cluster_command.hpp"
 #include "apps/keelctl/kv_commands.hpp"
 #include "apps/keelctl/report.hpp"
 #include "apps/keelctl/target.hpp"

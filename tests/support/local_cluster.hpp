@@ -2,7 +2,9 @@
 //
 // It writes a cluster.conf with client and peer ports it checked free into a
 // fresh temporary directory, starts and signals only the processes it started (by PID), bounds
-// every wait by a deadline, and SIGKILLs whatever is left when it goes away.
+// every wait by a deadline, and SIGKILLs whatever is left when it goes away. It starts
+// and waits for processes with the launcher's primitives (apps/launcher/), the ones
+// `keelctl cluster` uses.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "actors/client/client.hpp"
+#include "apps/launcher/process.hpp"
 
 namespace keel::test {
 
@@ -104,18 +107,11 @@ private:
 run_result run_program(const std::string& path, const std::vector<std::string>& args,
                        std::chrono::milliseconds deadline);
 
-/// Polls `pred` every few milliseconds until it holds or the deadline passes.
+/// Polls `pred` every 20 ms until it holds or the deadline passes.
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (pred())
-      return true;
-    if (std::chrono::steady_clock::now() >= until)
-      return false;
-    struct timespec ts{0, 20'000'000};
-    nanosleep(&ts, nullptr);
-  }
+  return launcher::poll_until(launcher::steady::now() + deadline, std::move(pred),
+                              std::chrono::milliseconds{20});
 }
 
 } // namespace keel::test

@@ -1,15 +1,15 @@
 #include "local_cluster.hpp"
 
 #include "apps/common/client_target.hpp"
+#include "apps/launcher/node_process.hpp"
+#include "apps/launcher/port_probe.hpp"
+#include "apps/launcher/process.hpp"
 #include "test_certs.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -27,11 +27,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-void nap_ms(long ms) {
-  struct timespec ts{ms / 1000, (ms % 1000) * 1'000'000};
-  nanosleep(&ts, nullptr);
-}
+using launcher::wait_exit;
 
 // A port on 127.0.0.1 that nobody listens on right now; it is bound once (so
 // the kernel picks it) and released. `taken` avoids handing out one twice.
@@ -56,52 +52,6 @@ uint16_t free_port(std::set<uint16_t>& taken) {
   throw std::runtime_error("no free port on 127.0.0.1");
 }
 
-bool port_accepts(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// Waits for `pid` to exit; returns its exit code (128+signal if killed), or
-// -1 if it is still running at the deadline.
-int wait_exit(pid_t pid, std::chrono::milliseconds deadline) {
-  auto until = clock::now() + deadline;
-  for (;;) {
-    int status = 0;
-    auto r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r < 0)
-      return -2; // not our child any more
-    if (clock::now() >= until)
-      return -1;
-    nap_ms(10);
-  }
-}
-
-pid_t spawn(const std::string& path, const std::vector<std::string>& args,
-            int out_fd, int err_fd) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(path.c_str()));
-  for (auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    ::setpgid(0, 0);
-    ::execv(path.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -118,12 +68,13 @@ run_result run_program(const std::string& path, const std::vector<std::string>& 
                 + std::to_string(clock::now().time_since_epoch().count()));
   auto out_path = tmp.string() + ".out";
   auto err_path = tmp.string() + ".err";
-  int out_fd = ::open(out_path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
-  int err_fd = ::open(err_path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
-  auto pid = spawn(path, args, out_fd, err_fd);
-  ::close(out_fd);
-  ::close(err_fd);
   run_result r;
+  auto spawned = launcher::spawn_process(path, args, {out_path, err_path});
+  if (auto* why = std::get_if<std::string>(&spawned)) {
+    r.err = *why;
+    return r;
+  }
+  auto pid = std::get<pid_t>(spawned);
   r.code = wait_exit(pid, deadline);
   if (r.code == -1) {
     ::kill(pid, SIGKILL);
@@ -221,21 +172,22 @@ std::string local_cluster::node_dir(const std::string& node) const {
 
 bool local_cluster::start(const std::string& node, std::chrono::milliseconds deadline) {
   fs::create_directories(node_dir(node));
-  auto out = node_dir(node) + "/keel-node.out";
-  int fd = ::open(out.c_str(), O_CREAT | O_APPEND | O_WRONLY, 0600);
-  auto pid = spawn(std::string(KEEL_BIN_DIR) + "/keel-node",
-                   {"--config", config_path_, "--node", node}, fd, fd);
-  ::close(fd);
+  auto spawned = launcher::spawn_keel_node(std::string(KEEL_BIN_DIR) + "/keel-node", config_path_,
+                                           node, node_dir(node) + "/keel-node.out");
+  if (std::holds_alternative<std::string>(spawned)) {
+    pids_[node] = 0;
+    return false;
+  }
+  auto pid = std::get<pid_t>(spawned);
   pids_[node] = pid;
   auto port = ports_.at(node);
   return eventually(
     [&] {
-      int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
+      if (launcher::reap(pid)) {
         pids_[node] = 0;
         return true; // exited: stop waiting, report below
       }
-      return port_accepts(port);
+      return launcher::port_open("127.0.0.1", port);
     },
     deadline)
          && pids_[node] != 0;

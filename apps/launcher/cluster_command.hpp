@@ -1,10 +1,11 @@
-// cluster_launcher: `keelctl cluster up|down|status|kill|pause|resume|restart`,
+// cluster_command: `keelctl cluster up|down|status|kill|pause|resume|restart`,
 // which runs the local cluster that cluster.conf describes as keel-node
-// processes on this machine. Called by keelctl's main only.
+// processes on this machine. Called by keelctl's main and by keel-bench
+// failover (kill, up).
 //
 // Processes are found through their PID files alone, and a pid is signalled only
 // while /proc shows a live keel-node started for that node id: after a crash
-// the kernel may hand the pid to an unrelated process.
+// the kernel may hand the pid to an unrelated process (node_process.hpp).
 #pragma once
 
 #include <iosfwd>
