@@ -372,7 +372,11 @@ private:
     }
     auto keep = rng_.between(0, 5);
     if (r.applied > keep && r.applied - keep >= first) {
-      (void) r.storage->compact(r.applied - keep);
+      if (auto compacted = r.storage->compact(r.applied - keep); !compacted.ok()) {
+        result_.failure = "shell: " + r.id + " could not compact its log: "
+                          + raft::to_string(compacted.code());
+        return;
+      }
       ++result_.stats.compactions;
     }
   }
@@ -517,12 +521,16 @@ private:
     if (chaos && rng_.chance(400)) {
       auto n = rng_.between(1, 3);
       for (uint64_t i = 0; i < n; ++i)
-        (void) r.raft->propose(next_proposal());
+        if (!r.raft->propose(next_proposal()).ok())
+          break; // a leader stepping down or handing over refuses: its client tries later
     }
     if (rng_.chance(50)) {
       auto context = numbered("r", next_read_++);
       checker_.on_read_started(context);
-      (void) r.raft->read_index(context);
+      if (!r.raft->read_index(context).ok()) {
+        // Refused (no longer leader): the read is never served, and the
+        // checker checks only the reads that are.
+      }
     }
     if (chaos && rng_.chance(5)) {
       auto& to = r.cfg.voters[rng_.pick(r.cfg.voters.size())];
