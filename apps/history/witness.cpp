@@ -69,16 +69,23 @@ std::vector<reg_op> keep_explained(std::vector<reg_op> kept, const std::vector<r
   return kept;
 }
 
+/// The first `n` operations by invoke time, plus the later writes they rely
+/// on: a read may return a value whose write was invoked after it.
+std::vector<reg_op> prefix(const std::vector<reg_op>& ops, size_t n) {
+  auto cut = ops.begin() + static_cast<std::ptrdiff_t>(n);
+  return keep_explained({ops.begin(), cut}, {cut, ops.end()});
+}
+
 std::vector<reg_op> shortest_failing_prefix(const std::vector<reg_op>& ops, shrinker& s) {
-  size_t lo = 0, hi = ops.size(); // invariant: the first `hi` fail
+  size_t lo = 0, hi = ops.size(); // invariant: prefix(hi) fails
   while (hi - lo > 1 && s.budget_left()) {
     size_t mid = lo + (hi - lo) / 2;
-    if (s.fails({ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(mid)}))
+    if (s.fails(prefix(ops, mid)))
       hi = mid;
     else
       lo = mid;
   }
-  return {ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(hi)};
+  return prefix(ops, hi);
 }
 
 } // namespace

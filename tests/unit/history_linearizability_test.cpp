@@ -104,6 +104,21 @@ TEST(HistoryLinearizability, ACompareAndSwapAppliedTwiceIsAViolation) {
   EXPECT_TRUE(pending.ok()) << explain(pending);
 }
 
+TEST(HistoryLinearizability, AWitnessKeepsTheWriteOfAValueReadConcurrently) {
+  // From the whole-node simulation: the read of c3 overlaps the cas that
+  // wrote c3 and was invoked before it; the violation is elsewhere (the
+  // acknowledged write c4 is lost). Shrinking must not cut the history
+  // between the read and its cas and call the read "a value never written".
+  auto r = check({op::write(1, "k", "c1", 0, 1), op::read(2, "k", "c3", 2, 6),
+                  op::cas(3, "k", "c1", "c3", 3, 4), op::write(4, "k", "c4", 7, 8),
+                  op::read(2, "k", "c3", 9, 10)});
+  ASSERT_EQ(r.v, verdict::violation);
+  auto w = witness_of(r);
+  ASSERT_GE(w.size(), 2u) << explain(r);
+  EXPECT_EQ(w.back(), "p2 read k -> \"c3\" ok [9, 10]") << explain(r);
+  EXPECT_NE(explain(r).find("write k \"c4\""), std::string::npos) << explain(r);
+}
+
 TEST(HistoryLinearizability, ACasThatSucceededOnTheWrongValueIsAViolation) {
   auto r = check({op::write(1, "k", "a", 0, 1), op::cas(2, "k", "x", "b", 2, 3)});
   EXPECT_EQ(r.v, verdict::violation);
