@@ -152,6 +152,7 @@ sup::child_spec service_child(const config::cluster_config& cfg,
   svc.host = self.host;
   svc.port = self.port;
   svc.publish = opts.publish;
+  svc.planted_early_write_ack = opts.planted_early_write_ack;
   svc.shards = cfg.shards;
   svc.local_shards = cfg.shards_on(self.id);
   svc.limits = limits_of(cfg);

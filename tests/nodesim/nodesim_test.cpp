@@ -1,0 +1,140 @@
+// The whole-node deterministic simulation (sim_run.hpp) over many seeds.
+//
+//   KEEL_NODESIM_SEED=1234        replays one seed, printing its faults as they happen
+//   KEEL_NODESIM_SEEDS=5000       runs seeds 1..5000 (CI runs the default, below)
+//   KEEL_NODESIM_FIRST=10001      ... starting from another seed
+//   KEEL_NODESIM_PLANTED=1        ... with the planted bug switched on
+//
+// A failing seed prints itself, its faults and the checker's witness.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "actors/log/logger.hpp"
+#include "sim_run.hpp"
+
+namespace {
+
+using namespace keel::nodesim;
+
+constexpr uint64_t ci_seeds = 300;
+
+uint64_t env_or(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v)
+    return fallback;
+  char* end = nullptr;
+  uint64_t x = std::strtoull(v, &end, 10);
+  if (*end != '\0') {
+    ADD_FAILURE() << name << "=" << v << " is not a number";
+    return fallback;
+  }
+  return x;
+}
+
+// The nodes log like real ones; hundreds of runs would drown a failure. A
+// replayed seed logs everything.
+struct quiet_logs : ::testing::Environment {
+  void SetUp() override {
+    keel::logger_recipe r;
+    r.level = std::getenv("KEEL_NODESIM_SEED") ? spdlog::level::info : spdlog::level::off;
+    keel::install_component_loggers(r);
+  }
+};
+const auto* const quiet = ::testing::AddGlobalTestEnvironment(new quiet_logs);
+
+std::string report(uint64_t seed, const sim_result& r) {
+  return "seed " + std::to_string(seed) + " failed (replay: KEEL_NODESIM_SEED=" +
+         std::to_string(seed) + " keel_nodesim_tests):\n" + r.failure + "\nfaults:\n" + r.faults;
+}
+
+TEST(NodeSim, EverySeedIsLinearizableAndConverges) {
+  uint64_t first = env_or("KEEL_NODESIM_FIRST", 1);
+  uint64_t count = env_or("KEEL_NODESIM_SEEDS", ci_seeds);
+  bool replay = std::getenv("KEEL_NODESIM_SEED") != nullptr;
+  bool planted = std::getenv("KEEL_NODESIM_PLANTED") != nullptr;
+  if (replay) {
+    first = env_or("KEEL_NODESIM_SEED", 1);
+    count = 1;
+  }
+  size_t operations = 0, unknown = 0, failed = 0;
+  uint64_t dropped = 0;
+  for (uint64_t seed = first; seed < first + count; ++seed) {
+    sim_options o;
+    o.seed = seed;
+    o.verbose = replay;
+    o.planted_early_write_ack = planted;
+    sim_result r = run_simulation(o);
+    operations += r.operations;
+    unknown += r.unknown;
+    dropped += r.messages_dropped;
+    if (!r.ok) {
+      ++failed;
+      ADD_FAILURE() << report(seed, r);
+    }
+    if (replay && !r.ok) // the whole history, to read the witness in context
+      for (auto& op : r.history)
+        std::cout << "  " << keel::history::describe(op) << "\n";
+    if (replay)
+      std::cout << "seed " << seed << ": " << r.operations << " operations (" << r.unknown
+                << " unknown), " << r.virtual_ms << " virtual ms, messages dropped "
+                << r.messages_dropped << ", duplicated " << r.messages_duplicated
+                << ", delayed " << r.messages_delayed << "\n";
+  }
+  std::cout << count << " seeds from " << first << ": " << operations << " operations checked ("
+            << unknown << " of unknown outcome), " << dropped << " messages dropped, " << failed
+            << " seeds failed\n";
+}
+
+TEST(NodeSim, ASeedReplaysExactly) {
+  sim_options o;
+  o.seed = 7;
+  sim_result a = run_simulation(o);
+  sim_result b = run_simulation(o);
+  EXPECT_EQ(a.history_hash, b.history_hash);
+  EXPECT_EQ(a.faults, b.faults);
+  EXPECT_EQ(a.virtual_ms, b.virtual_ms);
+  EXPECT_GT(a.operations, 0u);
+}
+
+TEST(NodeSim, CatchesAWriteAnsweredBeforeItIsApplied) {
+  // The planted bug answers a put as soon as the service sees it. Some seed
+  // of the CI set must expose it, with a witness from the checker.
+  uint64_t caught_at = 0;
+  std::string failure;
+  for (uint64_t seed = 1; seed <= ci_seeds && !caught_at; ++seed) {
+    sim_options o;
+    o.seed = seed;
+    o.planted_early_write_ack = true;
+    sim_result r = run_simulation(o);
+    if (!r.ok) {
+      caught_at = seed;
+      failure = r.failure;
+    }
+  }
+  ASSERT_NE(caught_at, 0u) << "no seed of the CI set caught the planted bug";
+  EXPECT_NE(failure.find("cannot be linearized together"), std::string::npos) << failure;
+  std::cout << "the planted bug is caught by seed " << caught_at << ":\n" << failure;
+}
+
+// Found by this simulation, not fixed yet (outside this test's files): when
+// the peer gate of the node that dials (the smaller id) restarts, the front
+// door it offered dies with the old gate, so the nodes it dialed lose their
+// way back to it; it never dials again, since its own connections look fine,
+// and they retry the dead offer forever. Its replicas then stop hearing from
+// the leader: the replicas differ after healing (seed 5 of this test, among
+// others). Run with --gtest_also_run_disabled_tests to see it.
+TEST(NodeSim, DISABLED_AGateRestartHealsBothDirections) {
+  for (uint64_t seed = 1; seed <= ci_seeds; ++seed) {
+    sim_options o;
+    o.seed = seed;
+    o.crash_gates = true;
+    sim_result r = run_simulation(o);
+    if (!r.ok)
+      ADD_FAILURE() << report(seed, r);
+  }
+}
+
+} // namespace
