@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "actors/client/client.hpp"
+#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 
 namespace {

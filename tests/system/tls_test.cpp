@@ -14,6 +14,7 @@
 #include "caf/openssl/all.hpp"
 
 #include "actors/client/client.hpp"
+#include "apps/common/cluster_config.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "local_cluster.hpp"
 #include "messages/type_ids.hpp"

@@ -17,6 +17,7 @@
 #include "caf/io/all.hpp"
 
 #include "actors/client/client.hpp"
+#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 #include "messages/type_ids.hpp"
 
