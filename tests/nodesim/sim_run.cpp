@@ -123,7 +123,8 @@ private:
     n.up = true;
   }
 
-  /// The machine dies: the tree is killed, unsynced writes are lost.
+  /// The machine dies: the tree is killed, and of the writes not synced yet
+  /// the store keeps the first few or none (the seed decides how many).
   void kill(size_t i, uint64_t back_at_ms) {
     sim_node& n = nodes_[i];
     caf::anon_send_exit(n.root, caf::exit_reason::kill);
@@ -132,7 +133,11 @@ private:
     n.up = false;
     n.root = nullptr;
     n.engine.reset();
-    n.store->crash();
+    size_t unsynced = n.store->unsynced_commits();
+    size_t kept = unsynced ? rng_.pick(unsynced + 1) : 0;
+    n.store->crash(kept);
+    note("  its store keeps " + std::to_string(kept) + " of " + std::to_string(unsynced) +
+         " unsynced commits");
     n.down_until_ms = back_at_ms;
   }
 
@@ -221,7 +226,7 @@ void simulation::inject_fault() {
       uint32_t shard = shards.empty() ? 0 : shards[rng_.pick(shards.size())];
       std::vector<std::string> victims{paths::storage(root, shard), paths::replica(root, shard),
                                        paths::transport(root), paths::membership(root),
-                                       paths::service(root)};
+                                       paths::service(root), paths::shard(root, shard)};
       if (opts_.crash_gates)
         victims.push_back(paths::peer_gate(root));
       std::string path = victims[rng_.pick(victims.size())];
@@ -236,8 +241,7 @@ void simulation::inject_fault() {
         return;
       size_t i = pick_node();
       uint64_t back = now_ms_ + rng_.between(100, 1500);
-      note("node " + nodes_[i].self.id + " dies (unsynced writes lost) until t=" +
-           std::to_string(back));
+      note("node " + nodes_[i].self.id + " dies until t=" + std::to_string(back));
       kill(i, back);
       break;
     }
