@@ -11,7 +11,7 @@
 #                                         `fuzz` ctest entries: ctest --test-dir build-fuzz/fuzz)
 #
 # Harnesses: pb_parse caf_message raft_step cluster_config client_request.
-# Exits non-zero if any harness crashes (ASan/UBSan report, KEEL_RAFT_INVARIANT,
+# Exits non-zero if any harness crashes (ASan/UBSan report, KEEL_ASSERT,
 # a failed harness check, leak, timeout, OOM) and prints the reproducer's path
 # (build-fuzz/fuzz-artifacts/<harness>/crash-...). Replay one with
 #   build-fuzz/bin/fuzz_<harness> <reproducer>

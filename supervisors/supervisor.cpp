@@ -43,8 +43,8 @@ void validate(const supervisor_spec& spec) {
     if (!cs.start)
       throw std::invalid_argument("child '" + cs.id + "' has no start function");
   }
-  if (auto err = check_spec(spec.f, ids))
-    throw std::invalid_argument(*err);
+  if (auto checked = check_spec(spec.f, ids); !checked.ok())
+    throw std::invalid_argument(checked.error().detail);
 }
 
 } // namespace

@@ -355,8 +355,8 @@ caf::expected<caf::actor> supervisor_state::start_dynamic(const std::string& id)
                            "start_atom needs a simple_one_for_one supervisor");
   if (quitting_)
     return caf::make_error(caf::sec::runtime_error, "supervisor is shutting down");
-  if (auto err = check_child_id(id))
-    return caf::make_error(caf::sec::invalid_argument, *err);
+  if (auto checked = check_child_id(id); !checked.ok())
+    return caf::make_error(caf::sec::invalid_argument, checked.error().detail);
   if (find(id) != nullptr)
     return caf::make_error(caf::sec::invalid_argument,
                            "child id '" + id + "' already present");

@@ -234,7 +234,12 @@ void maybe_snapshot(replica_actor* self) {
                      applied, upto);
         if (upto < st.mirror->first_index())
           return;
-        (void) st.mirror->compact(upto);
+        if (auto compacted = st.mirror->compact(upto); !compacted.ok()) {
+          // The storage actor is not asked to compact past what the mirror kept.
+          st.log->warn("shard={} log not compacted up to {}: {}", st.cfg.shard, upto,
+                       raft::to_string(compacted.code()));
+          return;
+        }
         self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), compact_atom_v, upto)
           .then([](caf::ok_atom) {},
                 [self](caf::error& err) { self->quit(std::move(err)); });
@@ -438,7 +443,9 @@ void balance(replica_actor* self) {
     return;
   st.log->info("shard={} handing leadership to its preferred leader {}", st.cfg.shard,
                preferred);
-  (void) st.raft->transfer_leadership(preferred);
+  if (auto moved = st.raft->transfer_leadership(preferred); !moved.ok())
+    st.log->info("shard={} cannot hand leadership to {}: {}", st.cfg.shard, preferred,
+                 raft::to_string(moved.code()));
 }
 
 void tick(replica_actor* self) {

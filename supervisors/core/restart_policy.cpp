@@ -34,9 +34,11 @@ restart_policy::restart_policy(flags f)
 
 plan restart_policy::stop_all(const std::vector<child_view>& children) {
   plan p;
-  for (auto i = children.rbegin(); i != children.rend(); ++i)
-    if (i->running)
-      p.stop.push_back(i->id);
+  // Reverse start order, as OTP stops children: dependents go first.
+  // (An index, not std::views::reverse: clang 14 cannot parse libstdc++ 12's <ranges>.)
+  for (auto i = children.size(); i-- > 0;)
+    if (children[i].running)
+      p.stop.push_back(children[i].id);
   return p;
 }
 

@@ -120,7 +120,7 @@ TEST(RaftElection, CandidateStepsDownOnHigherTerm) {
   lone_replica r;
   r.raft->campaign();
   ASSERT_EQ(r.raft->status().node_role, role::pre_candidate);
-  (void) r.step(make_message(MSG_HEARTBEAT, "b", "a", 5));
+  r.step(make_message(MSG_HEARTBEAT, "b", "a", 5));
   auto s = r.raft->status();
   EXPECT_EQ(s.node_role, role::follower);
   EXPECT_EQ(s.term, 5u);
@@ -334,7 +334,7 @@ TEST(RaftLeaderLease, FollowerIgnoresVoteRequestWhileLeaderIsAlive) {
   // Thesis §4.2.3: a follower that heard from the leader within the minimum
   // election timeout ignores RequestVote, without even adopting its term.
   lone_replica r(std::make_unique<memory_storage>(), /*check_quorum=*/true);
-  (void) r.step(make_message(MSG_HEARTBEAT, "b", "a", 2));
+  r.step(make_message(MSG_HEARTBEAT, "b", "a", 2));
   ASSERT_EQ(r.raft->status().leader_id, "b");
   auto rd = r.step(vote_request("c", 3, 0, 0));
   EXPECT_TRUE(rd.messages.empty());
@@ -351,7 +351,7 @@ TEST(RaftLeaderLease, StaleLeaderLearnsTheNewTermFromItsFollowers) {
   // With pre-vote and the lease a higher term never spreads by elections, so
   // a follower answers a stale leader's append with its own term.
   lone_replica r(std::make_unique<memory_storage>(), true);
-  (void) r.step(make_message(MSG_HEARTBEAT, "b", "a", 5));
+  r.step(make_message(MSG_HEARTBEAT, "b", "a", 5));
   auto rd = r.step(make_message(MSG_APPEND, "c", "a", 4));
   ASSERT_EQ(rd.messages.size(), 1u);
   EXPECT_EQ(rd.messages[0].type(), MSG_APPEND_RESP);

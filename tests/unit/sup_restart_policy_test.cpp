@@ -304,19 +304,27 @@ TEST(SupRestartWindow, AdmitsUpToIntensityWithinPeriod) {
 }
 
 TEST(SupSpecCheck, AcceptsValidSpecs) {
-  EXPECT_FALSE(check_spec(make_flags(strategy::one_for_one), {"a", "b"}));
-  EXPECT_FALSE(check_spec(make_flags(strategy::rest_for_one), {}));
-  EXPECT_FALSE(check_spec(make_flags(strategy::simple_one_for_one), {"template"}));
+  EXPECT_TRUE(check_spec(make_flags(strategy::one_for_one), {"a", "b"}).ok());
+  EXPECT_TRUE(check_spec(make_flags(strategy::rest_for_one), {}).ok());
+  EXPECT_TRUE(check_spec(make_flags(strategy::simple_one_for_one), {"template"}).ok());
+  EXPECT_TRUE(check_child_id("shard-2").ok());
 }
 
 TEST(SupSpecCheck, RefusesBadIdsAndTemplates) {
-  EXPECT_TRUE(check_spec(make_flags(strategy::one_for_one), {"a", "a"}));
-  EXPECT_TRUE(check_spec(make_flags(strategy::one_for_one), {""}));
-  EXPECT_TRUE(check_spec(make_flags(strategy::one_for_all), {"a/b"}));
-  EXPECT_TRUE(check_spec(make_flags(strategy::simple_one_for_one), {}));
-  EXPECT_TRUE(check_spec(make_flags(strategy::simple_one_for_one), {"a", "b"}));
-  EXPECT_TRUE(check_child_id("x/y"));
-  EXPECT_FALSE(check_child_id("shard-2"));
+  auto code_of = [](const keel::result<void, spec_error>& r) {
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string{"ok"} : std::string{to_string(r.error().code)};
+  };
+  EXPECT_EQ(code_of(check_spec(make_flags(strategy::one_for_one), {"a", "a"})),
+            "duplicate_child_id");
+  EXPECT_EQ(code_of(check_spec(make_flags(strategy::one_for_one), {""})), "empty_child_id");
+  EXPECT_EQ(code_of(check_spec(make_flags(strategy::one_for_all), {"a/b"})), "slash_in_child_id");
+  EXPECT_EQ(code_of(check_spec(make_flags(strategy::simple_one_for_one), {})), "template_count");
+  EXPECT_EQ(code_of(check_spec(make_flags(strategy::simple_one_for_one), {"a", "b"})),
+            "template_count");
+  EXPECT_EQ(code_of(check_child_id("x/y")), "slash_in_child_id");
+  EXPECT_EQ(check_spec(make_flags(strategy::one_for_one), {"a", "a"}).error().detail,
+            "duplicate child id 'a'");
 }
 
 TEST(SupChildSpec, NamesMatchOtp) {

@@ -1,15 +1,16 @@
 #include "actors/client/core/retry_policy.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <utility>
+
+#include "actors/base/core/errors.hpp"
 
 namespace keel::client {
 
 retry_policy::retry_policy(std::vector<std::string> endpoint_ids,
                            retry_settings settings, uint64_t seed)
   : ids_(std::move(endpoint_ids)), settings_(settings), prng_(seed) {
-  assert(!ids_.empty());
+  KEEL_ASSERT(!ids_.empty(), "a retry policy rotates over at least one endpoint");
   // A zero bound would let an operation spin through instant redirects until
   // its deadline; a cap below the first bound would shrink the waits.
   settings_.initial_backoff_ms = std::max(settings_.initial_backoff_ms, 1u);

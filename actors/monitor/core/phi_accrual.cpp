@@ -1,14 +1,15 @@
 #include "actors/monitor/core/phi_accrual.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
+
+#include "actors/base/core/errors.hpp"
 
 namespace keel::monitor {
 
 phi_accrual::phi_accrual(phi_accrual_config cfg) : cfg_(cfg) {
-  assert(cfg_.window >= 2);
-  assert(cfg_.threshold > 0);
+  KEEL_ASSERT(cfg_.window >= 2, "phi needs at least two intervals to estimate a spread");
+  KEEL_ASSERT(cfg_.threshold > 0, "a threshold of 0 suspects every node at once");
 }
 
 void phi_accrual::heartbeat(uint64_t now_ms) {
@@ -22,7 +23,7 @@ void phi_accrual::heartbeat(uint64_t now_ms) {
     last_ms_ = now_ms;
     return;
   }
-  assert(now_ms >= *last_ms_);
+  KEEL_ASSERT(now_ms >= *last_ms_, "heartbeat times must come from a monotonic clock");
   if (available(now_ms))
     add_interval(now_ms - *last_ms_);
   last_ms_ = now_ms;
@@ -75,7 +76,7 @@ void phi_accrual::add_interval(uint64_t interval_ms) {
 }
 
 double phi_of(double elapsed_ms, double mean_ms, double std_dev_ms) {
-  assert(std_dev_ms > 0);
+  KEEL_ASSERT(std_dev_ms > 0, "phi of a zero spread divides by zero");
   // Logistic approximation of the normal CDF (Bowling et al. 2009), as in
   // Akka's PhiAccrualFailureDetector: F(y) ~ 1 / (1 + exp(-y (1.5976 + 0.070566 y^2))).
   auto y = (elapsed_ms - mean_ms) / std_dev_ms;

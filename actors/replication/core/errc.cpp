@@ -1,8 +1,5 @@
-// Names of the Raft core's error codes, and the invariant-failure crash.
+// Names of the Raft core's error codes.
 #include "actors/replication/core/errc.hpp"
-
-#include <cstdio>
-#include <cstdlib>
 
 namespace keel::raft {
 
@@ -27,15 +24,5 @@ const char* to_string(errc code) {
   }
   return "unknown";
 }
-
-namespace detail {
-
-void invariant_failed(const char* file, int line, const char* condition, const char* what) {
-  std::fprintf(stderr, "raft invariant broken at %s:%d: %s (%s)\n", file, line, what, condition);
-  std::fflush(stderr);
-  std::abort();
-}
-
-} // namespace detail
 
 } // namespace keel::raft

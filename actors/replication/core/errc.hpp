@@ -1,14 +1,13 @@
 // Errors as values for the Raft core (style guide §8): every expected failure
 // of a call into raft::node or raft::log_storage comes back as a result<T>
 // carrying an errc, never as an exception. Broken invariants are not errors:
-// they crash (see invariant.hpp).
+// they crash (KEEL_ASSERT).
 #pragma once
 
 #include <string>
 #include <utility>
-#include <variant>
 
-#include "actors/replication/core/invariant.hpp"
+#include "actors/base/core/errors.hpp"
 
 namespace keel::raft {
 
@@ -37,70 +36,38 @@ struct error {
   std::string detail;       // errc::invalid_message only: the broken rule, e.g. "term_overflow"
 };
 
-/// Either a T or an error. Reading the value of an error crashes.
+/// Either a T or an error: keel::result (actors/base/core/errors.hpp) with the
+/// Raft core's error, plus the names its callers use (err(), code()) and a
+/// bare errc as an error. Reading the missing side aborts.
 template <class T>
-class [[nodiscard]] result {
+class [[nodiscard]] result : public keel::result<T, raft::error> {
+  using base = keel::result<T, raft::error>;
+
 public:
-  result(T value) : v_(std::move(value)) {}
-  result(error err) : v_(std::move(err)) {}
-  result(errc code) : v_(error{code}) {}
-
-  bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-
-  const T& value() const& {
-    check_ok();
-    return std::get<0>(v_);
-  }
-  T& value() & {
-    check_ok();
-    return std::get<0>(v_);
-  }
-  T&& value() && {
-    check_ok();
-    return std::get<0>(std::move(v_));
-  }
-  const T& operator*() const& { return value(); }
-  T& operator*() & { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
-  const T* operator->() const { return &value(); }
-  T* operator->() { return &value(); }
+  result(T value) : base(std::move(value)) {}
+  result(raft::error err) : base(keel::fail(std::move(err))) {}
+  result(errc code) : base(keel::fail(raft::error{code})) {}
 
   /// REQUIRES: !ok().
-  const error& err() const {
-    KEEL_RAFT_INVARIANT(!ok(), "result holds a value, not an error");
-    return std::get<1>(v_);
-  }
+  const raft::error& err() const { return base::error(); }
   /// REQUIRES: !ok().
   errc code() const { return err().code; }
-
-private:
-  void check_ok() const { KEEL_RAFT_INVARIANT(ok(), "reading the value of an error result"); }
-
-  std::variant<T, error> v_;
 };
 
 /// A result that carries no value: success or an error.
 template <>
-class [[nodiscard]] result<void> {
+class [[nodiscard]] result<void> : public keel::result<void, raft::error> {
+  using base = keel::result<void, raft::error>;
+
 public:
   result() = default;
-  result(error err) : err_(std::move(err)), ok_(false) {}
-  result(errc code) : err_{code}, ok_(false) {}
+  result(raft::error err) : base(keel::fail(std::move(err))) {}
+  result(errc code) : base(keel::fail(raft::error{code})) {}
 
-  bool ok() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
   /// REQUIRES: !ok().
-  const error& err() const {
-    KEEL_RAFT_INVARIANT(!ok_, "result holds success, not an error");
-    return err_;
-  }
+  const raft::error& err() const { return base::error(); }
   /// REQUIRES: !ok().
   errc code() const { return err().code; }
-
-private:
-  error err_{errc::not_leader};  // meaningful only when !ok_
-  bool ok_ = true;
 };
 
 } // namespace keel::raft

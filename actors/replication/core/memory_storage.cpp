@@ -46,7 +46,7 @@ result<std::vector<Entry>> memory_storage::entries(uint64_t lo, uint64_t hi,
   auto offset = ents_.front().index();
   if (lo <= offset)
     return errc::compacted;
-  KEEL_RAFT_INVARIANT(lo <= hi && hi <= last_index() + 1, "entries() range out of bounds");
+  KEEL_ASSERT(lo <= hi && hi <= last_index() + 1, "entries() range out of bounds");
   std::vector<Entry> out;
   uint64_t bytes = 0;
   for (auto i = lo; i < hi; ++i) {
@@ -76,7 +76,7 @@ void memory_storage::append(const std::vector<Entry>& ents) {
   // Skip the prefix that lies inside the compacted part.
   auto skip = first > ents.front().index() ? first - ents.front().index() : 0;
   auto start = ents.front().index() + skip;
-  KEEL_RAFT_INVARIANT(start <= last_index() + 1, "append would leave a gap in the log");
+  KEEL_ASSERT(start <= last_index() + 1, "append would leave a gap in the log");
   // §5.3: an appended entry replaces the stored one at its index and every one after it.
   ents_.resize(start - ents_.front().index());
   ents_.insert(ents_.end(), ents.begin() + static_cast<std::ptrdiff_t>(skip), ents.end());
@@ -94,9 +94,9 @@ result<Snapshot> memory_storage::create_snapshot(uint64_t index, std::vector<std
                                                  std::string data) {
   if (index <= snapshot_.metadata().index())
     return errc::snapshot_out_of_date;
-  KEEL_RAFT_INVARIANT(index <= last_index(), "snapshot beyond the last log entry");
+  KEEL_ASSERT(index <= last_index(), "snapshot beyond the last log entry");
   auto t = term(index);
-  KEEL_RAFT_INVARIANT(t.ok(), "snapshot of a compacted index");
+  KEEL_ASSERT(t.ok(), "snapshot of a compacted index");
   Snapshot snap;
   snap.mutable_metadata()->set_index(index);
   snap.mutable_metadata()->set_term(*t);
@@ -111,9 +111,9 @@ result<void> memory_storage::compact(uint64_t index) {
   auto offset = ents_.front().index();
   if (index <= offset)
     return errc::compacted;
-  KEEL_RAFT_INVARIANT(index <= last_index(), "compaction beyond the last log entry");
-  KEEL_RAFT_INVARIANT(index <= snapshot_.metadata().index(),
-                      "compaction beyond the stored snapshot would lose entries (§7)");
+  KEEL_ASSERT(index <= last_index(), "compaction beyond the last log entry");
+  KEEL_ASSERT(index <= snapshot_.metadata().index(),
+              "compaction beyond the stored snapshot would lose entries (§7)");
   auto keep_from = index - offset;  // position of the new dummy
   ents_.erase(ents_.begin(), ents_.begin() + static_cast<std::ptrdiff_t>(keep_from));
   ents_.front().clear_data();

@@ -1,6 +1,6 @@
 // The structural checks of an inbound Raft message, before it reaches a
 // replica: everything that can be refused without Raft state. A message from
-// the network is untrusted input; raft::node's invariants (invariant.hpp) guard
+// the network is untrusted input; raft::node's invariants (KEEL_ASSERT) guard
 // the node's own state and must never be reachable from a peer's bytes. The
 // network boundary calls check_inbound on every message and drops (and counts)
 // what it refuses; raft::node::step re-checks what depends on its state.

@@ -18,7 +18,7 @@ bool same_hard_state(const HardState& a, const HardState& b) {
 
 const config& checked(const config& cfg) {
   auto problem = validate(cfg);
-  KEEL_RAFT_INVARIANT(!problem, problem ? problem->c_str() : "");
+  KEEL_ASSERT(!problem, problem ? problem->c_str() : "");
   return cfg;
 }
 
@@ -38,7 +38,7 @@ const char* to_string(role r) {
   return "unknown";
 }
 
-node::node(config cfg)
+node::node(const config& cfg)
   : cfg_(checked(cfg)),
     rng_(cfg_.seed),
     log_(*cfg_.storage, cfg_.max_apply_bytes) {
@@ -47,14 +47,14 @@ node::node(config cfg)
   // §5.1: restart from what the last run persisted.
   auto hs = cfg_.storage->hard_state();
   if (hs.term() != 0 || !hs.vote().empty() || hs.commit() != 0) {
-    KEEL_RAFT_INVARIANT(hs.commit() >= log_.committed() && hs.commit() <= log_.last_index(),
-                        "stored commit index lies outside the stored log");
+    KEEL_ASSERT(hs.commit() >= log_.committed() && hs.commit() <= log_.last_index(),
+                "stored commit index lies outside the stored log");
     log_.commit_to(hs.commit());
     term_ = hs.term();
     vote_ = hs.vote();
   }
   if (cfg_.applied > 0) {
-    KEEL_RAFT_INVARIANT(cfg_.applied <= log_.committed(), "applied index beyond the commit index");
+    KEEL_ASSERT(cfg_.applied <= log_.committed(), "applied index beyond the commit index");
     if (cfg_.applied > log_.applied())
       log_.applied_to(cfg_.applied);
   }
@@ -446,7 +446,7 @@ void node::send(Message m) {
       // future term, and a granted pre-vote answers in it.
       // step() refuses terms of 0 and above max_term, and start_campaign
       // never goes past max_term, so only our own bug can break this.
-      KEEL_RAFT_INVARIANT(m.term() != 0 && m.term() <= max_term, "campaign message without a term");
+      KEEL_ASSERT(m.term() != 0 && m.term() <= max_term, "campaign message without a term");
       break;
     default:
       m.set_term(term_);

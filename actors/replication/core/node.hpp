@@ -44,7 +44,7 @@ public:
   /// Starts (or restarts, §5.1) as a follower from the hard state, snapshot
   /// and log in cfg.storage. Crashes if the config is invalid (validate())
   /// or the stored state is inconsistent.
-  explicit node(config cfg);
+  explicit node(const config& cfg);
 
   node(const node&) = delete;
   node& operator=(const node&) = delete;

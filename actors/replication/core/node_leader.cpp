@@ -124,7 +124,7 @@ bool node::send_snapshot(const std::string& to, progress& pr) {
     write_log(log_level::debug, "snapshot not available for to=" + to);
     return false;
   }
-  KEEL_RAFT_INVARIANT(snap->metadata().index() != 0, "entries compacted without a snapshot");
+  KEEL_ASSERT(snap->metadata().index() != 0, "entries compacted without a snapshot");
   if (snap->metadata().index() == pr.refused_snapshot) {
     // The follower cannot use this snapshot and would refuse it again: wait
     // a snapshot timeout (for a newer one, or for it to catch up otherwise).

@@ -15,7 +15,7 @@ void node::become_follower(uint64_t term, std::string leader) {
 
 void node::become_pre_candidate() {
   // Thesis §9.6: a pre-candidate keeps its term and vote; it only polls.
-  KEEL_RAFT_INVARIANT(role_ != role::leader, "a leader cannot become pre-candidate");
+  KEEL_ASSERT(role_ != role::leader, "a leader cannot become pre-candidate");
   role_ = role::pre_candidate;
   votes_.clear();
   leader_id_.clear();
@@ -24,7 +24,7 @@ void node::become_pre_candidate() {
 
 void node::become_candidate() {
   // §5.2: increment currentTerm and vote for self.
-  KEEL_RAFT_INVARIANT(role_ != role::leader, "a leader cannot become candidate");
+  KEEL_ASSERT(role_ != role::leader, "a leader cannot become candidate");
   reset(term_ + 1);
   vote_ = cfg_.id;
   role_ = role::candidate;
@@ -32,7 +32,7 @@ void node::become_candidate() {
 }
 
 void node::become_leader() {
-  KEEL_RAFT_INVARIANT(role_ == role::candidate, "only a candidate can become leader");
+  KEEL_ASSERT(role_ == role::candidate, "only a candidate can become leader");
   reset(term_);
   role_ = role::leader;
   leader_id_ = cfg_.id;

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "actors/replication/core/invariant.hpp"
+#include "actors/base/core/errors.hpp"
 
 namespace keel::raft {
 
@@ -20,7 +20,7 @@ const char* to_string(progress_state s) {
 }
 
 void inflight_window::add(uint64_t last_index) {
-  KEEL_RAFT_INVARIANT(!full(), "more appends in flight than the window allows");
+  KEEL_ASSERT(!full(), "more appends in flight than the window allows");
   last_indexes_.push_back(last_index);
 }
 
@@ -85,7 +85,7 @@ void progress::on_append_sent(uint64_t last_index, bool carried_entries) {
       probe_sent = true;
       break;
     case progress_state::snapshot:
-      KEEL_RAFT_INVARIANT(false, "append sent to a follower waiting for a snapshot");
+      KEEL_ASSERT(false, "append sent to a follower waiting for a snapshot");
   }
 }
 

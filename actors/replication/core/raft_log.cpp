@@ -43,7 +43,7 @@ uint64_t raft_log::last_index() const {
 
 uint64_t raft_log::last_term() const {
   auto t = term(last_index());
-  KEEL_RAFT_INVARIANT(t.ok(), "the term of the last entry must be known");
+  KEEL_ASSERT(t.ok(), "the term of the last entry must be known");
   return *t;
 }
 
@@ -76,7 +76,7 @@ std::optional<uint64_t> raft_log::maybe_append(uint64_t index, uint64_t log_term
   auto last_new = index + ents.size();
   if (auto conflict = find_conflict(ents); conflict != 0) {
     // Leader Completeness (§5.4) guarantees committed entries never conflict.
-    KEEL_RAFT_INVARIANT(conflict > committed_, "a committed entry conflicts with the leader's log");
+    KEEL_ASSERT(conflict > committed_, "a committed entry conflicts with the leader's log");
     append(ents.subspan(conflict - (index + 1)));
   }
   // Figure 2: commitIndex = min(leaderCommit, index of last new entry).
@@ -87,7 +87,7 @@ std::optional<uint64_t> raft_log::maybe_append(uint64_t index, uint64_t log_term
 uint64_t raft_log::append(std::span<const Entry> ents) {
   if (ents.empty())
     return last_index();
-  KEEL_RAFT_INVARIANT(ents.front().index() > committed_, "overwriting a committed entry");
+  KEEL_ASSERT(ents.front().index() > committed_, "overwriting a committed entry");
   unstable_.truncate_and_append(ents);
   return last_index();
 }
@@ -121,7 +121,7 @@ result<std::vector<Entry>> raft_log::slice(uint64_t lo, uint64_t hi, uint64_t ma
                                            uint64_t max_bytes) const {
   if (lo < first_index())
     return errc::compacted;
-  KEEL_RAFT_INVARIANT(lo <= hi && hi <= last_index() + 1, "log slice out of bounds");
+  KEEL_ASSERT(lo <= hi && hi <= last_index() + 1, "log slice out of bounds");
   std::vector<Entry> out;
   if (lo == hi)
     return out;
@@ -130,7 +130,7 @@ result<std::vector<Entry>> raft_log::slice(uint64_t lo, uint64_t hi, uint64_t ma
     auto stored_hi = std::min(hi, offset);
     auto stored = storage_.entries(lo, stored_hi, max_bytes);
     if (!stored.ok()) {
-      KEEL_RAFT_INVARIANT(stored.code() == errc::compacted, "stored entries are missing");
+      KEEL_ASSERT(stored.code() == errc::compacted, "stored entries are missing");
       return errc::compacted;
     }
     out = std::move(*stored);
@@ -166,15 +166,15 @@ bool raft_log::maybe_commit(uint64_t max_index, uint64_t term) {
 void raft_log::commit_to(uint64_t index) {
   if (index <= committed_)
     return;
-  KEEL_RAFT_INVARIANT(index <= last_index(),
-                      "commit index beyond the log: was the log truncated or lost?");
+  KEEL_ASSERT(index <= last_index(),
+              "commit index beyond the log: was the log truncated or lost?");
   committed_ = index;
 }
 
 void raft_log::applied_to(uint64_t index) {
   if (index == 0)
     return;
-  KEEL_RAFT_INVARIANT(applied_ <= index && index <= committed_, "applied index out of range");
+  KEEL_ASSERT(applied_ <= index && index <= committed_, "applied index out of range");
   applied_ = index;
 }
 
@@ -188,7 +188,7 @@ std::vector<Entry> raft_log::next_committed_entries() const {
     return {};
   auto from = std::max(applied_ + 1, first_index());
   auto ents = slice(from, committed_ + 1, UINT64_MAX, max_apply_bytes_);
-  KEEL_RAFT_INVARIANT(ents.ok(), "committed entries were compacted before they were applied");
+  KEEL_ASSERT(ents.ok(), "committed entries were compacted before they were applied");
   return std::move(*ents);
 }
 

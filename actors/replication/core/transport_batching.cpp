@@ -1,11 +1,11 @@
 #include "actors/replication/core/transport_batching.hpp"
 
-#include <cassert>
+#include "actors/base/core/errors.hpp"
 
 namespace keel::transport {
 
 outbox::outbox(std::size_t max_pending_per_peer) : max_pending_(max_pending_per_peer) {
-  assert(max_pending_ >= 1);
+  KEEL_ASSERT(max_pending_ >= 1, "an outbox of 0 would drop every message");
 }
 
 bool outbox::push(raft::Message m) {

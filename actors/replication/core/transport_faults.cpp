@@ -1,7 +1,8 @@
 #include "actors/replication/core/transport_faults.hpp"
 
-#include <cassert>
 #include <utility>
+
+#include "actors/base/core/errors.hpp"
 
 namespace keel::transport {
 
@@ -68,19 +69,19 @@ admin::FaultResponse fault_rules::apply(const admin::FaultRequest& req) {
 }
 
 void fault_rules::partition(const std::string& peer) {
-  assert(peers_.count(peer));
+  KEEL_ASSERT(peers_.count(peer), "apply() refuses unknown peers first");
   rules_[peer].partitioned = true;
 }
 
 void fault_rules::set_drop_percent(const std::string& peer, uint32_t percent) {
-  assert(peers_.count(peer));
-  assert(percent <= 100);
+  KEEL_ASSERT(peers_.count(peer), "apply() refuses unknown peers first");
+  KEEL_ASSERT(percent <= 100, "apply() refuses a drop above 100%");
   rules_[peer].drop_percent = percent;
   prune(peer);
 }
 
 void fault_rules::set_delay_ms(const std::string& peer, uint32_t ms) {
-  assert(peers_.count(peer));
+  KEEL_ASSERT(peers_.count(peer), "apply() refuses unknown peers first");
   rules_[peer].delay_ms = ms;
   prune(peer);
 }
@@ -119,7 +120,7 @@ std::vector<std::string> fault_rules::describe(const std::string& peer) const {
   if (i == rules_.end())
     return out;
   if (i->second.partitioned)
-    out.push_back("partition");
+    out.emplace_back("partition");
   if (i->second.drop_percent > 0)
     out.push_back("drop " + std::to_string(i->second.drop_percent) + "%");
   if (i->second.delay_ms > 0)

@@ -1,7 +1,7 @@
 // unstable_log: entries and snapshot awaiting persistence.
 #include "actors/replication/core/unstable_log.hpp"
 
-#include "actors/replication/core/invariant.hpp"
+#include "actors/base/core/errors.hpp"
 
 namespace keel::raft {
 
@@ -51,7 +51,7 @@ void unstable_log::restore(const Snapshot& snap) {
 }
 
 void unstable_log::truncate_and_append(std::span<const Entry> ents) {
-  KEEL_RAFT_INVARIANT(!ents.empty(), "appending no entries");
+  KEEL_ASSERT(!ents.empty(), "appending no entries");
   auto after = ents.front().index();
   if (after == offset_ + entries_.size()) {
     // The common case: the new entries directly follow the unstable ones.
@@ -62,15 +62,15 @@ void unstable_log::truncate_and_append(std::span<const Entry> ents) {
     entries_.clear();
   } else {
     // Keep the unstable entries before `after`, drop the rest.
-    KEEL_RAFT_INVARIANT(after < offset_ + entries_.size(), "gap in the unstable log");
+    KEEL_ASSERT(after < offset_ + entries_.size(), "gap in the unstable log");
     entries_.resize(after - offset_);
   }
   entries_.insert(entries_.end(), ents.begin(), ents.end());
 }
 
 std::vector<Entry> unstable_log::slice(uint64_t lo, uint64_t hi) const {
-  KEEL_RAFT_INVARIANT(offset_ <= lo && lo <= hi && hi <= offset_ + entries_.size(),
-                      "unstable slice out of bounds");
+  KEEL_ASSERT(offset_ <= lo && lo <= hi && hi <= offset_ + entries_.size(),
+              "unstable slice out of bounds");
   return {entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_),
           entries_.begin() + static_cast<std::ptrdiff_t>(hi - offset_)};
 }
