@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Configures and builds Keel into build/ (binaries in build/bin/).
+# Configures (the release preset, CMakePresets.json) and builds Keel into
+# build/ (binaries in build/bin/).
 # Usage: scripts/build.sh [extra cmake -D options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${KEEL_BUILD_JOBS:-$(nproc)}
-cmake -S . -B build -G Ninja "$@" >/dev/null
+cmake --preset release "$@" >/dev/null
 cmake --build build -j "$jobs"
