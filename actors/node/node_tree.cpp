@@ -38,7 +38,8 @@ sup::child_spec replica_child(replication::replica_config rc) {
   child.start = [rc = std::move(rc)](const sup::start_context& ctx)
     -> caf::expected<caf::actor> {
     auto cfg = rc;
-    cfg.storage = ctx.dir->get(paths::storage(cfg.root_path, cfg.shard));
+    cfg.storage = caf::actor_cast<storage::storage_api>(
+      ctx.dir->get(paths::storage(cfg.root_path, cfg.shard)));
     if (!cfg.storage)
       return caf::make_error(caf::sec::runtime_error,
                              "storage actor of shard " + std::to_string(cfg.shard)
@@ -61,7 +62,8 @@ sup::supervisor_spec shard_tree(const config::cluster_config& cfg,
   storage.start = [engine = std::move(engine), shard, lim = limits_of(cfg),
                    mode = opts.storage_mode](const sup::start_context& ctx)
     -> caf::expected<caf::actor> {
-    return storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode);
+    return caf::actor_cast<caf::actor>(
+      storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode));
   };
   storage.shutdown = sup::shutdown_spec::after_ms(5000);
   spec.children.push_back(std::move(storage));

@@ -34,7 +34,7 @@ struct replica_state {
 
   replica_config cfg;
   std::shared_ptr<spdlog::logger> log = component_logger("raft");
-  caf::actor storage;
+  ::keel::storage::storage_api storage;
 
   // The Raft core and the in-memory mirror of what storage made durable,
   // which the core reads (log_storage). Built once the durable state loaded.

@@ -31,6 +31,8 @@
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
+#include "actors/storage/storage_actor.hpp"
+
 namespace keel::config {
 struct cluster_config;
 }
@@ -56,7 +58,7 @@ struct replica_config {
   uint32_t storage_timeout_ms = 30000; // a persist or apply slower than this crashes the replica
   uint64_t seed = 0;
   std::shared_ptr<sup::directory> dir; // finds the transport
-  caf::actor storage;                  // the shard's storage actor; set at each start
+  ::keel::storage::storage_api storage; // the shard's storage actor; set at each start
 };
 
 replica_config make_replica_config(const config::cluster_config& cfg,

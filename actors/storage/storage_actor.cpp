@@ -25,7 +25,7 @@ struct storage_state {
   std::shared_ptr<spdlog::logger> log;
 };
 
-using storage_actor_type = caf::stateful_actor<storage_state>;
+using storage_actor_type = storage_api::stateful_base<storage_state>;
 
 /// The exit reason of a storage failure: the actor exits with it so that its
 /// supervisor restarts it (and the shard's replica) from durable state.
@@ -126,8 +126,8 @@ admin::ShardStatus status_of(const storage_state& st) {
   return status;
 }
 
-caf::behavior storage_actor(storage_actor_type* self, std::shared_ptr<engine> db,
-                            uint32_t shard, limits lim) {
+storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_ptr<engine> db,
+                                         uint32_t shard, limits lim) {
   auto& st = self->state;
   st.db = std::move(db);
   st.shard = shard;
@@ -172,8 +172,8 @@ caf::behavior storage_actor(storage_actor_type* self, std::shared_ptr<engine> db
 
 } // namespace
 
-caf::actor spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
-                               uint32_t shard, limits lim, spawn_mode mode) {
+storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
+                                uint32_t shard, limits lim, spawn_mode mode) {
   if (mode == spawn_mode::detached)
     return sys.spawn<caf::detached>(storage_actor, std::move(db), shard, lim);
   return sys.spawn(storage_actor, std::move(db), shard, lim);

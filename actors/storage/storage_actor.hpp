@@ -10,36 +10,28 @@
 // holds (all entries proposed meanwhile, hard state) with ONE persist, so one
 // fsync covers them all. This actor commits each request as it comes.
 //
-// Messages (atoms from messages/type_ids.hpp):
-//   (load_atom) -> pb<storage::ReplicaState>
-//       What a (re)starting replica needs: hard state, log state, applied
+// storage_api below is the protocol; what its messages mean:
+//   load: what a (re)starting replica needs: hard state, log state, applied
 //       state, the stored entries after the compaction point and, only if
 //       log_state.snapshot_index > 0, the shard's data at the applied index
 //       (present only then: has_snapshot()). See replica_storage::load.
-//   (persist_atom, pb<storage::PersistRequest>) -> caf::ok_atom
-//       One ready's durable part (snapshot if present, then entries, then
-//       hard state if present) in ONE synced commit; answered only once it is
-//       on disk (Figure 2).
-//   (apply_atom, pb<storage::ApplyRequest>) -> pb<storage::ApplyResult>
-//       Committed entries in ONE batch, committed WITHOUT fsync: they are
+//   persist: one ready's durable part (snapshot if present, then entries,
+//       then hard state if present) in ONE synced commit; answered only once
+//       it is on disk (Figure 2).
+//   apply: committed entries in ONE batch, committed WITHOUT fsync: they are
 //       already durable in the synced log, and the applied index is in the
 //       same atomic batch as the data, so after a crash the replica re-applies
 //       exactly what was lost (entries at or below the applied index are
 //       skipped, never applied twice).
-//   (compact_atom, uint64_t index) -> caf::ok_atom
-//       Drops the stored log up to `index` (REQUIRES index <= applied index),
-//       without fsync: a crash loses at most a suffix of the unsynced commits
-//       (RocksDB replays its write-ahead log in order), so a compaction that
-//       survives implies that the applies before it did.
-//   (kv_atom, pb<kv::Request>) -> pb<kv::Response>
-//       Reads only: a get is answered from the committed data; invalid input
+//   compact: drops the stored log up to the index (REQUIRES index <= applied
+//       index), without fsync: a crash loses at most a suffix of the unsynced
+//       commits (RocksDB replays its write-ahead log in order), so a
+//       compaction that survives implies that the applies before it did.
+//   kv: reads only. A get is answered from the committed data; invalid input
 //       and every write (which must go through the shard's replica and its
 //       log) answer STATUS_INVALID_ARGUMENT.
-//   (snap_atom) -> pb<storage::ShardSnapshot>              export this shard
-//   (snap_atom, pb<storage::ShardSnapshot>) -> caf::ok_atom  import (synced);
-//       an error if the snapshot is for another shard
-//   (status_atom) -> pb<admin::ShardStatus>  with shard, applied_index,
-//       last_index and snapshot_index
+//   snap: without a snapshot exports this shard; with one imports it
+//       (synced), an error if it is for another shard.
 // A request that breaks an invariant (malformed entry data, a gap, a snapshot
 // of another shard in persist, compaction beyond the applied index) makes the
 // actor exit with the error, like a failed commit: it is a bug, not input.
@@ -49,12 +41,26 @@
 #include <memory>
 
 #include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
 
 #include "actors/storage/core/client_request.hpp"
+#include "messages/type_ids.hpp"
 
 namespace keel::storage {
 
 class engine;
+
+/// The storage actor's protocol, checked by the compiler at both ends.
+using storage_api = caf::typed_actor<
+  caf::replies_to<load_atom>::with<pb<ReplicaState>>,
+  caf::replies_to<persist_atom, pb<PersistRequest>>::with<caf::ok_atom>,
+  caf::replies_to<apply_atom, pb<ApplyRequest>>::with<pb<ApplyResult>>,
+  caf::replies_to<compact_atom, uint64_t>::with<caf::ok_atom>,
+  caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+  caf::replies_to<snap_atom>::with<pb<ShardSnapshot>>,
+  caf::replies_to<snap_atom, pb<ShardSnapshot>>::with<caf::ok_atom>,
+  caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>>;
 
 /// Where the actor runs.
 enum class spawn_mode {
@@ -63,11 +69,11 @@ enum class spawn_mode {
 };
 
 /// Spawns the storage actor of `shard` over `db` (which it co-owns); `lim`
-/// bounds the keys of reads. From a supervisor's start function:
-/// spawn_storage_actor(ctx.supervisor->system(), ...).
+/// bounds the keys of reads. A supervisor's start function, which hands its
+/// supervisor a caf::actor, converts with caf::actor_cast<caf::actor>.
 /// REQUIRES: shard < db->shards().
-caf::actor spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
-                               uint32_t shard, limits lim,
-                               spawn_mode mode = spawn_mode::detached);
+storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
+                                uint32_t shard, limits lim,
+                                spawn_mode mode = spawn_mode::detached);
 
 } // namespace keel::storage

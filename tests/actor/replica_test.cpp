@@ -25,13 +25,13 @@ struct dir_holder {
 struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::keel_config> {
   std::shared_ptr<storage::engine> db{storage::test::open_ok(tmp.path().string(), "n1", 1)};
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
-  caf::actor storage_actor;
+  storage::storage_api storage_actor;
   caf::actor replica;
 
   Replica() { start(); }
 
   ~Replica() override {
-    for (auto& a : {replica, storage_actor})
+    for (auto& a : {replica, caf::actor_cast<caf::actor>(storage_actor)})
       if (a)
         anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched.run();
@@ -49,7 +49,7 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
     ASSERT_TRUE(leads());
   }
 
-  replication::replica_config config(caf::actor storage) {
+  replication::replica_config config(storage::storage_api storage) {
     replication::replica_config cfg;
     cfg.storage = std::move(storage);
     cfg.node_id = "n1";
@@ -159,7 +159,7 @@ TEST_F(Replica, ARestartedReplicaServesWhatWasAcknowledged) {
 // The replica is handed its storage actor by its supervisor (rest_for_one
 // starts the storage actor first); it never looks for one on its own.
 TEST_F(Replica, RefusesToStartWithoutItsStorageActor) {
-  auto started = replication::spawn_replica(sys, config(caf::actor{}));
+  auto started = replication::spawn_replica(sys, config(storage::storage_api{}));
   ASSERT_FALSE(started);
   EXPECT_NE(sys.render(started.error()).find("without its storage actor"), std::string::npos)
     << sys.render(started.error());

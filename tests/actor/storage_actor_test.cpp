@@ -63,32 +63,32 @@ struct StorageActor : dir_holder,
   std::shared_ptr<engine> db = open_shared(tmp.sub("n1"));
   static constexpr limits lim{16, 64};
 
-  caf::actor spawn(uint32_t shard = 1) {
+  storage_api spawn(uint32_t shard = 1) {
     return spawn_storage_actor(sys, db, shard, lim, spawn_mode::scheduled);
   }
 
-  ReplicaState load(const caf::actor& a) {
+  ReplicaState load(const storage_api& a) {
     return request<pb<ReplicaState>>(a, load_atom_v).msg;
   }
 
-  void persist(const caf::actor& a, const PersistRequest& r) {
+  void persist(const storage_api& a, const PersistRequest& r) {
     EXPECT_EQ(request<caf::ok_atom>(a, persist_atom_v, make_pb(r)), caf::ok_atom_v);
   }
 
-  ApplyResult apply(const caf::actor& a, std::vector<raft::Entry> entries) {
+  ApplyResult apply(const storage_api& a, std::vector<raft::Entry> entries) {
     return request<pb<ApplyResult>>(a, apply_atom_v, make_pb(apply_of(std::move(entries))))
       .msg;
   }
 
-  void compact(const caf::actor& a, uint64_t index) {
+  void compact(const storage_api& a, uint64_t index) {
     EXPECT_EQ(request<caf::ok_atom>(a, compact_atom_v, index), caf::ok_atom_v);
   }
 
-  kv::Response call(const caf::actor& a, const kv::Request& r) {
+  kv::Response call(const storage_api& a, const kv::Request& r) {
     return request<pb<kv::Response>>(a, kv_atom_v, make_pb(r)).msg;
   }
 
-  admin::ShardStatus status(const caf::actor& a) {
+  admin::ShardStatus status(const storage_api& a) {
     return request<pb<admin::ShardStatus>>(a, status_atom_v).msg;
   }
 };
