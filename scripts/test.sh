@@ -10,8 +10,13 @@ werror=OFF
 if [ -n "${CI:-}" ] || [ "${KEEL_WERROR:-OFF}" = ON ]; then werror=ON; fi
 step() { echo "test: $1 took $(( $(date +%s) - $2 )) s"; }
 
+# The unit, sim and actor tiers run in the sanitizer build below; the release
+# build compiles and runs them only when that step is skipped (or when tests
+# are selected by arguments), so that no CAF-heavy test binary is built twice.
+tiers="system"
+if [ "${KEEL_TEST_SANITIZE:-1}" = 0 ] || [ $# -gt 0 ]; then tiers="unit;sim;actor;system"; fi
 scripts/install-deps.sh
-scripts/build.sh -DKEEL_WERROR=$werror
+scripts/build.sh -DKEEL_WERROR=$werror "-DKEEL_TEST_TIERS=$tiers"
 step "release build (install included)" "$start"
 tests_start=$(date +%s)
 (cd build && ctest --output-on-failure --timeout 600 -j "${KEEL_TEST_JOBS:-2}" "$@")
@@ -30,7 +35,8 @@ if [ $# -eq 0 ]; then
   fi
 
   # Sanitizer step: the asan preset (ASan + UBSan, CMakePresets.json) builds
-  # only the unit, sim and actor test binaries into build-asan and runs them;
+  # only the unit, sim (Raft and whole-node) and actor test binaries into
+  # build-asan and runs them;
   # the first report fails the run. The system tests stay on the release build
   # (a second keel-node build under ASan would double the CI time).
   # KEEL_TEST_SANITIZE=0 skips it.
@@ -46,8 +52,13 @@ if [ $# -eq 0 ]; then
     export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1:strict_string_checks=1
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     export LSAN_OPTIONS=suppressions=$PWD/scripts/sanitizers/lsan.supp
-    for t in keel_unit_tests keel_sim_tests keel_actor_tests; do
+    # The Raft simulation runs 100 seeds per group size here (200 in a
+    # release build): ASan makes each seed about four times slower.
+    export KEEL_SIM_SEEDS=${KEEL_SIM_SEEDS:-100}
+    for t in keel_unit_tests keel_sim_tests keel_nodesim_tests keel_actor_tests; do
+      t_start=$(date +%s)
       build-asan/bin/$t --gtest_brief=1
+      step "asan $t" "$t_start"
     done
     step "asan tests" "$san_tests"
   fi
