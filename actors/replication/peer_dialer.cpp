@@ -58,13 +58,19 @@ void confirm(dialer_actor* self, const peer::PeerChallenge& c) {
       [self](caf::error& err) { fail(self, "handshake: " + self->system().render(err)); });
 }
 
+// The node that dials is the one whose gate the peer sends back to; a
+// dialer that answers an offer rides the peer's connection and offers nothing.
+bool dials(const dialer_actor* self) {
+  return !self->state.cfg.gate;
+}
+
 void hello(dialer_actor* self) {
   auto& st = self->state;
   // The offer goes out before the peer proved anything: offer a front door,
   // never the gate itself, so that whoever answers at that address cannot
   // kill the gate with an exit message (see front_door.hpp).
-  auto offer = st.cfg.own_gate ? network::make_front_door(self->system(), st.cfg.own_gate)
-                               : caf::actor{};
+  auto offer = dials(self) ? network::make_front_door(self->system(), st.cfg.own_gate)
+                           : caf::actor{};
   self
     ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()), offer)
     .then([self](pb<peer::PeerChallenge>& c) { confirm(self, c.msg); },
@@ -83,8 +89,21 @@ caf::behavior dialer(dialer_actor* self, dialer_config cfg) {
     if (dm.source == st.cfg.transport.address())
       return self->quit(); // nobody left to report to
     if (dm.source == st.gate.address())
-      fail(self, "connection lost: " + self->system().render(dm.reason));
+      return fail(self, "connection lost: " + self->system().render(dm.reason));
+    // The front door we offered closed with our gate, and the peer's way back
+    // with it: only a new handshake carries an offer of the gate's successor.
+    if (st.cfg.own_gate && dm.source == st.cfg.own_gate.address())
+      fail(self, "our gate restarted: redial to offer its successor");
   });
+  if (dials(self)) {
+    // Without an offer the peer could never send back over this connection
+    // (and would wait for one forever): wait for the gate, through a retry.
+    if (!st.cfg.own_gate) {
+      fail(self, "no gate of our own to offer yet");
+      return {}; // no behavior: the dialer ends here
+    }
+    self->monitor(st.cfg.own_gate);
+  }
   if (st.cfg.gate) { // offered over an existing connection
     st.gate = st.cfg.gate;
     hello(self);

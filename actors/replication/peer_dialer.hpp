@@ -7,7 +7,11 @@
 // One connection per pair of nodes: the node with the smaller id dials, and
 // offers its own gate with the hello; the other node's dialer then runs its
 // handshake against that gate over the same connection (CAF's TLS layer does
-// not keep two connections between the same two nodes apart).
+// not keep two connections between the same two nodes apart). The offer is a
+// front door, which closes with the gate behind it: when this node's gate
+// restarts, the dialer that offered it reports the connection lost, so that
+// the transport dials again and offers the new gate (a dialer with no gate to
+// offer fails at once, for the same retry).
 //
 // Why a separate actor: whatever the transport sent or monitored over the
 // network would reveal its address to the other side, and the transport takes
@@ -46,8 +50,9 @@ struct dialer_config {
   uint32_t timeout_ms = 2000; // per step
   caf::actor gate;       // set: the peer's gate is already known (it offered it over
                          // the connection it dialed), so no new connection is made
-  caf::actor own_gate;   // set: offered to the peer with the hello, so that it can
-                         // send its traffic back over this same connection
+  caf::actor own_gate;   // this node's gate, offered to the peer with the hello when
+                         // dialing (gate unset), so that it can send its traffic
+                         // back over this same connection; its exit ends the dialer
 };
 
 caf::actor spawn_dialer(caf::actor_system& sys, dialer_config cfg);

@@ -36,10 +36,9 @@ struct sim_options {
   /// (client::service_config::planted_early_write_ack). For the test that
   /// proves the simulation catches it.
   bool planted_early_write_ack = false;
-  /// Whether a peer gate is among the actors crashed. Off by default: a
-  /// restarted gate on the node that dials never gets traffic from the nodes
-  /// it dialed again (see NodeSim.DISABLED_AGateRestartHealsBothDirections).
-  bool crash_gates = false;
+  /// Whether a peer gate is among the actors crashed (the dialing node's
+  /// gate restart once cut the way back to it: NodeSim.AGateRestartHealsBothDirections).
+  bool crash_gates = true;
   bool verbose = false; // print the fault schedule as it happens
 };
 
