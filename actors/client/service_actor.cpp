@@ -8,6 +8,7 @@
 #include "caf/io/all.hpp"
 
 #include "actors/network/endpoint.hpp"
+#include "actors/network/publish_self.hpp"
 #include "actors/network/wall_clock.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/operator_proof.hpp"
@@ -29,7 +30,7 @@ struct service_state {
   uint64_t unexpected = 0; // messages no handler matches (dropped)
 };
 
-using service_actor = caf::stateful_actor<service_state>;
+using service_actor = service_api::stateful_base<service_state>;
 
 pb<kv::Response> answer(kv::Status status, std::string error) {
   kv::Response r;
@@ -210,13 +211,13 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
   return rp;
 }
 
-caf::behavior service(service_actor* self, service_config cfg) {
+service_api::behavior_type service(service_actor* self, service_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& st = self->state;
   st.operators = std::make_unique<security::operator_gate>(*st.cfg.trust, st.cfg.node_id);
   network::drop_unexpected(self, &st.unexpected);
   if (st.cfg.publish)
-    network::publish_self(self, st.cfg.host, st.cfg.port, "client service");
+    network::publish_any(self, st.cfg.host, st.cfg.port, "client service");
   return {
     [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
     [self](tree_atom) { return tree(self); },
@@ -239,7 +240,7 @@ caf::behavior service(service_actor* self, service_config cfg) {
 
 
 
-caf::actor spawn_service(caf::actor_system& sys, service_config cfg) {
+service_api spawn_service(caf::actor_system& sys, service_config cfg) {
   return sys.spawn(service, std::move(cfg));
 }
 

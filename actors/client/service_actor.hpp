@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
 
 #include "actors/storage/core/client_request.hpp"
+#include "messages/type_ids.hpp"
 
 namespace keel::sup {
 class directory;
@@ -24,6 +27,20 @@ class trust;
 }
 
 namespace keel::client {
+
+/// What clients may send the service. kv: a request for one key, routed to
+/// its shard's replica on this node. tree, status, members: the operator's
+/// views. fault: fault injection, refused unless enabled and proven by an
+/// operator (FaultResponse::error says why). The compiler checks the
+/// service's handlers against it. It is published with an empty interface (a
+/// front door, actors/network/front_door.hpp) because CAF 0.17 refuses a typed
+/// actor to a client that connects for a caf::actor, as every client does.
+using service_api = caf::typed_actor<
+  caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+  caf::replies_to<tree_atom>::with<pb<admin::NodeTree>>,
+  caf::replies_to<status_atom>::with<pb<admin::NodeStatus>>,
+  caf::replies_to<members_atom>::with<pb<admin::Members>>,
+  caf::replies_to<fault_atom, pb<admin::FaultRequest>>::with<pb<admin::FaultResponse>>>;
 
 /// What the service needs to know; built by keel-node from cluster.conf.
 struct service_config {
@@ -50,6 +67,6 @@ struct service_config {
 /// Spawns the service and publishes it on `cfg.port` (if `cfg.publish`). If the publication
 /// fails (port taken) the service exits with an error, so that its supervisor
 /// retries and, if it keeps failing, the node stops.
-caf::actor spawn_service(caf::actor_system& sys, service_config cfg);
+service_api spawn_service(caf::actor_system& sys, service_config cfg);
 
 } // namespace keel::client

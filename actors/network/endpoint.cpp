@@ -7,7 +7,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
-#include "actors/network/front_door.hpp"
+#include "actors/network/publish_self.hpp"
 #include "actors/log/logger.hpp"
 
 namespace keel::network {
@@ -20,34 +20,14 @@ caf::actor endpoint(caf::actor_system& sys) {
 
 void publish_self(caf::event_based_actor* self, const std::string& host, uint16_t port,
                   const std::string& what) {
-  // Through the endpoint actor rather than io::publish(), which would block
-  // this scheduler thread. The close comes first in the same mailbox, so a
-  // port a previous incarnation held is free again when publish runs.
-  auto ep = endpoint(self->system());
-  self->request(ep, std::chrono::seconds(10), caf::close_atom::value, port)
-    .then([] {}, [](caf::error&) { /* nothing was published there: fine */ });
-  // Published: a front door, never `self` (see front_door.hpp).
-  auto door = make_front_door(self->system(), caf::actor_cast<caf::actor>(self));
-  // No unrequested error may end `self` either (a front door lets responses
-  // through, and a forged one must not be fatal).
-  self->set_error_handler([](caf::error&) {});
-  self
-    ->request(ep, std::chrono::seconds(10), caf::publish_atom::value, port,
-              caf::actor_cast<caf::strong_actor_ptr>(door), std::set<std::string>{}, host,
-              true)
-    .then(
-      [what, tls = self->system().has_openssl_manager()](uint16_t p) {
-        component_logger("node")->info("{} published on port {}{}", what, p,
-                                       tls ? " (TLS)" : "");
-      },
-      [self, what, port](caf::error& err) {
-        component_logger("node")->error("cannot publish the {} on port {}: {}", what, port,
-                                        self->system().render(err));
-        self->quit(err);
-      });
+  publish_any(self, host, port, what);
 }
 
 void drop_unexpected(caf::event_based_actor* self, uint64_t* counter) {
+  drop_unexpected(static_cast<caf::scheduled_actor*>(self), counter);
+}
+
+void drop_unexpected(caf::scheduled_actor* self, uint64_t* counter) {
   self->set_default_handler(
     [counter](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
       if (counter)

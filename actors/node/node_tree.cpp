@@ -164,7 +164,7 @@ sup::child_spec service_child(const config::cluster_config& cfg,
   sup::child_spec service;
   service.id = paths::service_id;
   service.start = [svc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return client::spawn_service(ctx.supervisor->system(), svc);
+    return caf::actor_cast<caf::actor>(client::spawn_service(ctx.supervisor->system(), svc));
   };
   service.shutdown = sup::shutdown_spec::after_ms(2000);
   return service;
