@@ -3,7 +3,7 @@
 // transport and a recording replica, authenticating with a cluster secret.
 // Proves delivery in both directions through CAF's middleman, the reconnect
 // after the peer's actor system goes away and a new one is published on the
-// same port (and after the gate alone restarts), that a node with the wrong
+// same port (and after the gate alone restarts, on either side), that a node with the wrong
 // secret never delivers anything either way, and that a remote actor holding
 // the transport's handle cannot give it orders. Ports are picked by the OS;
 // every wait is bounded by a deadline (no sleeps).
@@ -251,6 +251,23 @@ TEST(TransportOverTcp, ReconnectsToARestartedGateOfALiveNode) {
   b.restart_gate();
   EXPECT_TRUE(deliver(a, b, 2, 10s));
   EXPECT_TRUE(peer_info(a, "n2").connected());
+}
+
+TEST(TransportOverTcp, ReachesTheDialingNodeAgainAfterItsGateRestarts) {
+  auto secret = secret_trust('s');
+  node a("n1", "n2", 0, secret); // the smaller id: it dials and offers its gate
+  node b("n2", "n1", 0, secret);
+  a.start_transport(b.port);
+  b.start_transport(a.port);
+  ASSERT_TRUE(deliver(a, b, 1, 10s));
+  ASSERT_TRUE(deliver(b, a, 2, 10s));
+  // n2 sends back through the front door n1 offered, which closes with the
+  // old gate; only a new dial from n1 offers the new one.
+  a.restart_gate();
+  EXPECT_TRUE(deliver(b, a, 3, 10s));
+  EXPECT_TRUE(deliver(a, b, 4, 10s));
+  for (node* n : {&a, &b})
+    EXPECT_EQ(members(*n).refused_handshakes(), 0u) << n->id;
 }
 
 TEST(TransportOverTcp, PeerWithTheWrongSecretNeverDeliversAnything) {
