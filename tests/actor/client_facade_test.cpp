@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "actors/client/client.hpp"
 #include "client_fake_node.hpp"
@@ -191,7 +192,13 @@ TEST(ClientEndpoints, RejectsMalformedLists) {
 TEST(ClientEndpoints, OptionsFromAClusterConfigKeepNodeIdsAndShards) {
   config::cluster_config cfg;
   cfg.shards = 8;
-  cfg.nodes = {{"n1", "127.0.0.1", 7101}, {"n2", "10.0.0.2", 7102}};
+  for (auto [id, host, port] : {std::tuple{"n1", "127.0.0.1", 7101}, {"n2", "10.0.0.2", 7102}}) {
+    config::node_config n;
+    n.id = id;
+    n.host = host;
+    n.port = static_cast<uint16_t>(port);
+    cfg.nodes.push_back(n);
+  }
   auto opts = client::options_from(cfg);
   ASSERT_EQ(opts.endpoints.size(), 2u);
   EXPECT_EQ(opts.endpoints[1].node_id, "n2");
