@@ -50,7 +50,7 @@ if [ $# -eq 0 ]; then
     # (about 2 s with RocksDB and protobuf loaded) times 550 tests would cost
     # minutes. `ctest --preset asan` runs them one by one, with the same options.
     export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1:strict_string_checks=1
-    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$PWD/scripts/sanitizers/ubsan.supp
     export LSAN_OPTIONS=suppressions=$PWD/scripts/sanitizers/lsan.supp
     # The Raft simulation runs 100 seeds per group size here (200 in a
     # release build): ASan makes each seed about four times slower.
