@@ -6,6 +6,8 @@
 // the restarted shard serves again through the node's service.
 #include "caf_gtest_dsl.hpp"
 
+#include "ask_kv.hpp"
+
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/trust.hpp"
@@ -97,18 +99,7 @@ struct NodeTree : dir_holder, ::testing::Test, test_coordinator_fixture<test::ke
   kv::Response ask(kv::Request req) {
     auto service = dir->get(paths::service(root_path));
     EXPECT_TRUE(service);
-    self->send(service, kv_atom_v, make_pb(std::move(req)));
-    kv::Response out;
-    bool answered = false;
-    for (int i = 0; i < 100 && !answered; ++i) {
-      sched.run();
-      self->receive([&](pb<kv::Response>& r) { out = r.msg, answered = true; },
-                    caf::after(std::chrono::seconds(0)) >> [] {});
-      if (!answered)
-        sched.advance_time(10ms);
-    }
-    EXPECT_TRUE(answered);
-    return out;
+    return keel::testing::ask_kv(self, sched, service, std::move(req), 100);
   }
 
   // A key of each shard, and a write then a read of it through the service.

@@ -5,6 +5,8 @@
 // a restarted replica serves what its predecessor acknowledged.
 #include "caf_gtest_dsl.hpp"
 
+#include "ask_kv.hpp"
+
 #include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
 #include "actors/storage/engine/engine.hpp"
@@ -80,18 +82,7 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
   }
 
   kv::Response ask(const kv::Request& req) {
-    self->send(replica, kv_atom_v, make_pb(req));
-    kv::Response out;
-    bool answered = false;
-    for (int i = 0; i < 20 && !answered; ++i) {
-      sched.run();
-      self->receive([&](pb<kv::Response>& r) { out = r.msg, answered = true; },
-                    caf::after(std::chrono::seconds(0)) >> [] {});
-      if (!answered)
-        sched.advance_time(10ms);
-    }
-    EXPECT_TRUE(answered);
-    return out;
+    return keel::testing::ask_kv(self, sched, replica, req, 20);
   }
 };
 
