@@ -63,6 +63,7 @@ struct replica_state {
   uint64_t applied_since_snapshot = 0;
   bool snapshotting = false;
   int ticks = 0;           // counts ticks for balancing
+  bool storage_gone = false; // waiting for the shard supervisor (storage_failed)
   std::string leader_id;  // as last reported by the core
 };
 
@@ -86,6 +87,65 @@ pb<kv::Response> not_leader(replica_actor* self, const std::string& hint) {
                   shard_name(self->state.cfg) + ": node " + self->state.cfg.node_id
                     + " is not its leader",
                   hint);
+}
+
+// -- when the storage actor is gone --------------------------------------------
+
+// A replica whose storage actor has ended waits for its supervisor instead of
+// ending too. The shard supervisor monitors the storage actor, so its down
+// message is on the way, and rest_for_one then restarts the storage actor and
+// this replica after it. Ending here would race that message: a supervisor
+// that has not seen it yet restarts the replica alone, on the same dead
+// handle, and under load that loop spent the shard's whole restart intensity
+// in a millisecond, so the shard was given up. Every client waiting here is
+// answered now, so that it retries at once rather than at its timeout.
+caf::behavior waiting_for_supervisor(replica_actor* self) {
+  auto& st = self->state;
+  auto gone = [&st] {
+    return response(kv::STATUS_UNAVAILABLE,
+                    shard_name(st.cfg) + ": its storage actor is restarting; retry");
+  };
+  for (auto& [ticket, clients] : st.proposal_clients)
+    for (auto& c : clients)
+      c.deliver(response(kv::STATUS_TIMEOUT,
+                         shard_name(st.cfg)
+                           + ": its storage actor ended before the write was answered; "
+                             "outcome unknown, retry"));
+  st.proposal_clients.clear();
+  for (auto& w : st.queued_writers)
+    w.deliver(gone());
+  st.queued_writers.clear();
+  st.queued_commands.Clear();
+  for (auto& [req, rp] : st.queued_reads)
+    rp.deliver(gone());
+  st.queued_reads.clear();
+  for (auto& [ctx, batch] : st.reads)
+    for (auto& [req, rp] : batch.reads)
+      rp.deliver(gone());
+  st.reads.clear();
+  // Timers, peer traffic and status queries are dropped from now on.
+  self->set_default_handler(caf::drop);
+  return {
+    [gone](kv_atom, const pb<kv::Request>&) -> pb<kv::Response> { return gone(); },
+  };
+}
+
+// Every failed request to the storage actor ends here. A storage actor that is
+// gone is its supervisor's to restart (above); any other failure (a timeout,
+// an I/O error reported by the engine) ends this incarnation with that error.
+void storage_failed(replica_actor* self, caf::error err) {
+  auto& st = self->state;
+  if (err != caf::sec::request_receiver_down) {
+    self->quit(std::move(err));
+    return;
+  }
+  if (st.storage_gone)
+    return;
+  st.storage_gone = true;
+  st.log->warn("shard={} its storage actor is gone; waiting for the shard supervisor "
+               "to restart both",
+               st.cfg.shard);
+  self->become(waiting_for_supervisor(self));
 }
 
 // -- the ready loop (ready.hpp: persist, send, apply, serve reads, advance) --
@@ -242,9 +302,9 @@ void maybe_snapshot(replica_actor* self) {
         }
         self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), compact_atom_v, upto)
           .then([](caf::ok_atom) {},
-                [self](caf::error& err) { self->quit(std::move(err)); });
+                [self](caf::error& err) { storage_failed(self, std::move(err)); });
       },
-      [self](caf::error& err) { self->quit(std::move(err)); });
+      [self](caf::error& err) { storage_failed(self, std::move(err)); });
 }
 
 void finish_ready(replica_actor* self, const raft::ready& rd,
@@ -293,7 +353,7 @@ void after_persist(replica_actor* self, std::shared_ptr<raft::ready> rd) {
     ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
               make_pb(std::move(req)))
     .then([self, rd](pb<storage::ApplyResult>& res) { finish_ready(self, *rd, res.msg); },
-          [self](caf::error& err) { self->quit(std::move(err)); });
+          [self](caf::error& err) { storage_failed(self, std::move(err)); });
 }
 
 void note_leader_change(replica_actor* self, const raft::ready& rd) {
@@ -331,7 +391,7 @@ void process_ready(replica_actor* self) {
     ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), persist_atom_v,
               make_pb(std::move(req)))
     .then([self, rd](caf::ok_atom) { after_persist(self, rd); },
-          [self](caf::error& err) { self->quit(std::move(err)); });
+          [self](caf::error& err) { storage_failed(self, std::move(err)); });
 }
 
 // -- client requests ----------------------------------------------------------
@@ -574,7 +634,8 @@ caf::behavior running(replica_actor* self) {
 // Start-up: load the durable state through the storage actor, then run.
 // Until then every other message stays in the mailbox (skip), in order. No
 // retry here: a load that fails ends this incarnation, and the shard's
-// supervisor restarts it (and its storage actor, if that one died).
+// supervisor restarts it; if the storage actor died, the replica waits for
+// the supervisor to restart both (storage_failed).
 caf::behavior replica(replica_actor* self, replica_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.storage = self->state.cfg.storage;
@@ -595,7 +656,7 @@ caf::behavior replica(replica_actor* self, replica_config cfg) {
             auto& st = self->state;
             st.log->error("shard={} cannot load its durable state: {}", st.cfg.shard,
                           self->system().render(err));
-            self->quit(std::move(err));
+            storage_failed(self, std::move(err));
           });
     },
   };

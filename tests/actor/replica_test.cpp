@@ -156,9 +156,13 @@ TEST_F(Replica, RefusesToStartWithoutItsStorageActor) {
     << sys.render(started.error());
 }
 
-// A replica whose storage actor is gone ends at once with an error, so that
-// its supervisor restarts the shard: no polling, no waiting for a successor.
-TEST_F(Replica, EndsWithAnErrorWhenItsStorageActorIsGone) {
+// A replica whose storage actor is gone does not end on its own: its shard
+// supervisor has the storage actor's down message and restarts both
+// (rest_for_one). Ending at once raced that message: the supervisor restarted
+// the replica alone on the same dead handle until its intensity ran out (seen
+// in CI under load). The replica answers every client at once, so clients
+// retry without waiting for their timeout, and ends when told to.
+TEST_F(Replica, WaitsForItsSupervisorWhenItsStorageActorIsGone) {
   auto gone = storage::spawn_storage_actor(sys, db, 0, storage::limits{},
                                            storage::spawn_mode::scheduled);
   anon_send_exit(gone, caf::exit_reason::kill);
@@ -166,15 +170,31 @@ TEST_F(Replica, EndsWithAnErrorWhenItsStorageActorIsGone) {
   auto orphan = *replication::spawn_replica(sys, config(gone));
   self->monitor(orphan);
   sched.run();
-  caf::error reason;
   bool down = false;
+  self->receive([&](caf::down_msg&) { down = true; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  ASSERT_FALSE(down) << "the replica ended instead of waiting for its supervisor";
+  auto answer = keel::testing::ask_kv(self, sched, orphan, put(9, 1, "k", "v"), 1);
+  EXPECT_EQ(answer.status(), kv::STATUS_UNAVAILABLE) << answer.error();
+  anon_send_exit(orphan, caf::exit_reason::user_shutdown);
+  sched.run();
+  caf::error reason;
   self->receive([&](caf::down_msg& dm) { reason = dm.reason, down = true; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
-  ASSERT_TRUE(down) << "the replica waited for a storage actor instead of ending";
-  EXPECT_TRUE(reason);
-  EXPECT_NE(reason, caf::exit_reason::normal);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(reason, caf::exit_reason::user_shutdown);
   // The running replica of the fixture is not affected.
   EXPECT_TRUE(leads());
+}
+
+// A write that reaches the replica after its storage actor ended is proposed,
+// fails to persist, and its client hears "outcome unknown" at once.
+TEST_F(Replica, AnswersItsWaitingClientsWhenItsStorageActorEnds) {
+  anon_send_exit(storage_actor, caf::exit_reason::kill);
+  sched.run();
+  auto answer = keel::testing::ask_kv(self, sched, replica, put(7, 1, "a", "1"), 1);
+  EXPECT_EQ(answer.status(), kv::STATUS_TIMEOUT) << answer.error();
+  EXPECT_NE(answer.error().find("outcome unknown"), std::string::npos) << answer.error();
 }
 
 } // namespace
