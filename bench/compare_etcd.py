@@ -166,18 +166,19 @@ class Etcd:
     def failover(self, sig):
         times = []
         for _ in range(self.a.failover_runs):
-            m = self.leader()
-            cmd = [self.a.etcd_load, "failover", "--endpoints", self.endpoints,
-                   "--pid", str(self.procs[m].pid), "--signal", sig]
+            pids = ",".join(f"{self.client[m]}={p.pid}" for m, p in self.procs.items())
+            cmd = [self.a.etcd_load, "failover", "--endpoints", self.endpoints, "--pids", pids,
+                   "--signal", sig]
             try:
                 out, _, _ = run_child(cmd, 60, self.log)
-            finally:
-                if sig == "KILL":
-                    self.procs[m].wait()
-                    self._start(m)
-                else:
-                    self.procs[m].send_signal(signal.SIGCONT)
+            finally:  # whichever member it signalled: restart the dead, resume the stopped
+                for m, p in list(self.procs.items()):
+                    if p.poll() is not None:
+                        self._start(m)
+                    else:
+                        p.send_signal(signal.SIGCONT)
             times.append(float(kv_line(out, "result")["failover_ms"]))
+            time.sleep(2)  # past an election timeout: a resumed member's disruption is over
             self.settle()
         return times
 

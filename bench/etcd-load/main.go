@@ -275,13 +275,22 @@ func runLeader(args []string) {
 func runFailover(args []string) {
 	fs := flag.NewFlagSet("failover", flag.ExitOnError)
 	endpoints := fs.String("endpoints", "", "every member's client URL")
-	pid := fs.Int("pid", 0, "the process to signal (the leader)")
+	pids := fs.String("pids", "", "URL=PID of every member: the leader's is signalled")
 	sig := fs.String("signal", "KILL", "KILL or STOP")
 	attempt := fs.Duration("op-timeout", 250*time.Millisecond, "deadline of one probe put")
 	ackTimeout := fs.Duration("ack-timeout", 30*time.Second, "give up this long after the signal")
 	fs.Parse(args)
-	if *pid <= 0 {
-		die(2, "failover: --pid is required")
+	pidOf := map[string]int{}
+	for _, kv := range strings.Split(*pids, ",") {
+		var pid int
+		i := strings.LastIndex(kv, "=")
+		if i < 0 {
+			die(2, "failover: --pids wants URL=PID,... (got %q)", *pids)
+		}
+		if _, err := fmt.Sscan(kv[i+1:], &pid); err != nil || pid <= 0 {
+			die(2, "failover: --pids: %q is not URL=PID", kv)
+		}
+		pidOf[kv[:i]] = pid
 	}
 	signals := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "STOP": syscall.SIGSTOP}
 	s, ok := signals[*sig]
@@ -303,15 +312,26 @@ func runFailover(args []string) {
 	if !warm {
 		die(3, "failover: no write was acknowledged before the signal")
 	}
+	// The leader is looked up right before the signal: etcd has no pre-vote by
+	// default, so a member resumed after an earlier SIGSTOP may have taken the
+	// leadership since the caller last looked.
+	leader, err := leaderOf(c, strings.Split(*endpoints, ","), true)
+	if err != nil {
+		die(3, "failover: %v", err)
+	}
+	pid, ok := pidOf[leader]
+	if !ok {
+		die(2, "failover: --pids names no PID for the leader %s", leader)
+	}
 	t0 := time.Now()
-	if err := syscall.Kill(*pid, s); err != nil {
-		die(3, "failover: cannot send SIG%s to %d: %v", *sig, *pid, err)
+	if err := syscall.Kill(pid, s); err != nil {
+		die(3, "failover: cannot send SIG%s to %d: %v", *sig, pid, err)
 	}
 	for tried := 1; ; tried++ {
 		err := put(tried)
 		if err == nil {
-			fmt.Printf("result system=etcd signal=%s failover_ms=%.1f writes_tried=%d\n",
-				*sig, float64(time.Since(t0))/1e6, tried)
+			fmt.Printf("result system=etcd signal=%s signalled=%s failover_ms=%.1f writes_tried=%d\n",
+				*sig, leader, float64(time.Since(t0))/1e6, tried)
 			return
 		}
 		if time.Since(t0) > *ackTimeout {
