@@ -25,7 +25,7 @@ namespace keel::network {
 
 /// A new front door for `target`. `dropped`, if given, counts the system
 /// messages it threw away.
-caf::actor make_front_door(caf::actor_system& sys, caf::actor target,
+caf::actor make_front_door(caf::actor_system& sys, const caf::actor& target,
                            std::shared_ptr<std::atomic<uint64_t>> dropped = nullptr);
 
 } // namespace keel::network

@@ -34,7 +34,7 @@ constexpr auto poll_interval = std::chrono::milliseconds{100};
 class write_probe {
 public:
   write_probe(client::runtime& rt, client::options opts, std::string key)
-    : key_(std::move(key)), thread_([this, &rt, opts] { loop(rt, opts); }) {
+    : key_(std::move(key)), thread_([this, &rt, opts = std::move(opts)] { loop(rt, opts); }) {
   }
 
   ~write_probe() {
@@ -183,7 +183,7 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
       sample.loadavg = load_average_1min();
       uint64_t killed_at = monotonic_ns();
       probe.arm(killed_at);
-      if (auto why = launch(cfg, s, "kill", sample.killed))
+      if (auto why = launch(cfg, s, s.pause ? "pause" : "kill", sample.killed))
         return fail(*why);
       auto ack = probe.wait_ack(std::chrono::seconds{s.ack_timeout_s});
       if (!ack)
@@ -194,7 +194,7 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
     } // stops the probe
 
     uint64_t restarted_at = monotonic_ns();
-    if (auto why = launch(cfg, s, "up", sample.killed))
+    if (auto why = launch(cfg, s, s.pause ? "resume" : "up", sample.killed))
       return fail(*why);
     settled = await_settled(status, cfg, s.settle_timeout_s);
     if (!settled)
