@@ -13,8 +13,6 @@ set(layer_of_path
   "^actors/[^/]+/core/ => core"
   "^supervisors/core/ => core"
   "^actors/storage/engine/ => storage"
-  # The node's client service is a shell that happens to live by the client.
-  "^actors/client/service_actor\\. => shells"
   "^actors/client/ => client"
   "^actors/ => shells"
   "^supervisors/ => shells"

@@ -5,10 +5,9 @@
 
 #include "caf/all.hpp"
 
-#include "actors/paths.hpp"
+#include "actors/lookup.hpp"
 #include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
-#include "supervisors/directory.hpp"
 
 namespace keel::monitor {
 
@@ -32,7 +31,11 @@ struct membership_state {
   bool sampled = false;
 };
 
-using membership_actor = caf::stateful_actor<membership_state>;
+// Its sampling timer is not part of membership_api: spawned with this private
+// extension and handed out as membership_api, so no other actor can hurry it.
+using membership_impl = membership_api::extend<caf::reacts_to<tick_atom>>;
+
+using membership_actor = membership_impl::stateful_base<membership_state>;
 
 // Folds one sample of the transport's view into the history, logging every
 // change of verdict.
@@ -69,7 +72,7 @@ void observe(membership_actor* self, admin::Members view) {
 void sample(membership_actor* self) {
   auto& st = self->state;
   self->delayed_send(self, milliseconds(st.cfg.sample_interval_ms), tick_atom_v);
-  auto transport = st.cfg.dir->get(paths::transport(st.cfg.root_path));
+  auto transport = lookup::transport(*st.cfg.dir, st.cfg.root_path);
   if (!transport)
     return; // restarting: the next sample will see it again
   self->request(transport, milliseconds(st.cfg.sample_interval_ms), members_atom_v)
@@ -77,7 +80,7 @@ void sample(membership_actor* self) {
           [](caf::error&) { /* a late or lost sample: the next one replaces it */ });
 }
 
-caf::behavior membership(membership_actor* self, membership_config cfg) {
+membership_impl::behavior_type membership(membership_actor* self, membership_config cfg) {
   self->state.cfg = std::move(cfg);
   self->send(self, tick_atom_v);
   return {
@@ -93,7 +96,7 @@ caf::behavior membership(membership_actor* self, membership_config cfg) {
 
 } // namespace
 
-caf::actor spawn_membership(caf::actor_system& sys, membership_config cfg) {
+membership_api spawn_membership(caf::actor_system& sys, membership_config cfg) {
   return sys.spawn(membership, std::move(cfg));
 }
 

@@ -5,9 +5,8 @@
 // suspicions, and answers `keelctl members` with the transport's view plus
 // that history.
 //
-// Messages:
-//   (members_atom) -> pb<admin::Members>   the latest view (at most one interval old)
-//   (tick_atom)                            its own sampling timer
+// membership_api below is its protocol: the latest view, at most one
+// interval old. Its sampling timer is not in it (membership_actor.cpp).
 #pragma once
 
 #include <cstdint>
@@ -15,12 +14,18 @@
 #include <string>
 
 #include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/type_ids.hpp"
 
 namespace keel::sup {
 class directory;
 }
 
 namespace keel::monitor {
+
+using membership_api = caf::typed_actor<caf::replies_to<members_atom>::with<pb<admin::Members>>>;
 
 struct membership_config {
   std::string node_id;
@@ -29,6 +34,6 @@ struct membership_config {
   std::shared_ptr<sup::directory> dir;
 };
 
-caf::actor spawn_membership(caf::actor_system& sys, membership_config cfg);
+membership_api spawn_membership(caf::actor_system& sys, membership_config cfg);
 
 } // namespace keel::monitor

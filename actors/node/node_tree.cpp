@@ -2,16 +2,27 @@
 
 #include "caf/all.hpp"
 
-#include "actors/client/service_actor.hpp"
-#include "actors/monitor/membership_actor.hpp"
-#include "actors/paths.hpp"
-#include "actors/replication/peer_gate_actor.hpp"
-#include "actors/replication/replica_actor.hpp"
-#include "actors/replication/transport_actor.hpp"
+#include "actors/lookup.hpp"
+#include "actors/service/service_actor.hpp"
 
 namespace keel::node {
 
 namespace {
+
+// Supervisors hold their children as caf::actor, whatever their protocol: each
+// start function below hands its typed handle over with as_child, and the
+// actors that look a sibling up get it typed again from actors/lookup.hpp.
+template <class Handle>
+caf::expected<caf::actor> as_child(caf::expected<Handle> started) {
+  if (!started)
+    return std::move(started.error());
+  return caf::actor_cast<caf::actor>(std::move(*started));
+}
+
+template <class Handle>
+caf::expected<caf::actor> as_child(Handle started) {
+  return caf::actor_cast<caf::actor>(std::move(started));
+}
 
 // Restart intensities (docs/supervision.md explains each). A shard restarts
 // on its own a few times; past that its supervisor gives up and the shards
@@ -38,13 +49,12 @@ sup::child_spec replica_child(replication::replica_config rc) {
   child.start = [rc = std::move(rc)](const sup::start_context& ctx)
     -> caf::expected<caf::actor> {
     auto cfg = rc;
-    cfg.storage = caf::actor_cast<storage::storage_api>(
-      ctx.dir->get(paths::storage(cfg.root_path, cfg.shard)));
+    cfg.storage = lookup::storage(*ctx.dir, cfg.root_path, cfg.shard);
     if (!cfg.storage)
       return caf::make_error(caf::sec::runtime_error,
                              "storage actor of shard " + std::to_string(cfg.shard)
                                + " is not running");
-    return replication::spawn_replica(ctx.supervisor->system(), std::move(cfg));
+    return as_child(replication::spawn_replica(ctx.supervisor->system(), std::move(cfg)));
   };
   child.shutdown = sup::shutdown_spec::after_ms(3000);
   return child;
@@ -62,7 +72,7 @@ sup::supervisor_spec shard_tree(const config::cluster_config& cfg,
   storage.start = [engine = std::move(engine), shard, lim = limits_of(cfg),
                    mode = opts.storage_mode](const sup::start_context& ctx)
     -> caf::expected<caf::actor> {
-    return caf::actor_cast<caf::actor>(
+    return as_child(
       storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode));
   };
   storage.shutdown = sup::shutdown_spec::after_ms(5000);
@@ -101,7 +111,7 @@ sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
   tc.trust = trust;
   tc.connector = opts.connector;
   transport.start = [tc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return transport::spawn_transport(ctx.supervisor->system(), tc);
+    return as_child(transport::spawn_transport(ctx.supervisor->system(), tc));
   };
   transport.shutdown = sup::shutdown_spec::after_ms(2000);
   spec.children.push_back(std::move(transport));
@@ -119,7 +129,7 @@ sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
   sup::child_spec gate;
   gate.id = paths::gate_id;
   gate.start = [gc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return transport::spawn_peer_gate(ctx.supervisor->system(), gc);
+    return as_child(transport::spawn_peer_gate(ctx.supervisor->system(), gc));
   };
   gate.shutdown = sup::shutdown_spec::after_ms(2000);
   spec.children.push_back(std::move(gate));
@@ -136,7 +146,7 @@ sup::supervisor_spec monitor_tree(const config::cluster_config& cfg,
   membership.start = [mc = monitor::membership_config{self.id, paths::root(self.id),
                                                       cfg.timing.transport_heartbeat_ms, dir}](
                        const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return monitor::spawn_membership(ctx.supervisor->system(), mc);
+    return as_child(monitor::spawn_membership(ctx.supervisor->system(), mc));
   };
   membership.shutdown = sup::shutdown_spec::after_ms(1000);
   spec.children.push_back(std::move(membership));
@@ -148,7 +158,7 @@ sup::child_spec service_child(const config::cluster_config& cfg,
                               const std::shared_ptr<sup::directory>& dir,
                               const std::shared_ptr<const security::trust>& trust,
                               const node_tree_options& opts) {
-  client::service_config svc;
+  service::service_config svc;
   svc.node_id = self.id;
   svc.root_path = paths::root(self.id);
   svc.host = self.host;
@@ -164,7 +174,7 @@ sup::child_spec service_child(const config::cluster_config& cfg,
   sup::child_spec service;
   service.id = paths::service_id;
   service.start = [svc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return caf::actor_cast<caf::actor>(client::spawn_service(ctx.supervisor->system(), svc));
+    return as_child(service::spawn_service(ctx.supervisor->system(), svc));
   };
   service.shutdown = sup::shutdown_spec::after_ms(2000);
   return service;

@@ -62,7 +62,7 @@ struct node_tree_options {
   /// False: no port is opened (gate and service are reached in-process).
   bool publish = true;
   /// TEST ONLY: the whole-node simulation's planted bug (tests/nodesim), see
-  /// client::service_config::planted_early_write_ack. No config file sets it.
+  /// service::service_config::planted_early_write_ack. No config file sets it.
   bool planted_early_write_ack = false;
 };
 

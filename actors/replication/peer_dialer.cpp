@@ -21,7 +21,7 @@ struct dialer_state {
   static inline const char* name = "keel.peer_dialer";
   dialer_config cfg;
   std::unique_ptr<security::dialer_handshake> handshake;
-  caf::actor gate;
+  peer_gate_api gate;
   bool up = false;
 };
 
@@ -37,7 +37,7 @@ std::chrono::milliseconds step_timeout(dialer_actor* self) {
   return std::chrono::milliseconds(self->state.cfg.timeout_ms);
 }
 
-void confirm(dialer_actor* self, const peer::PeerChallenge& c) {
+void confirm(dialer_actor* self, const ::keel::peer::PeerChallenge& c) {
   auto& st = self->state;
   auto outcome = st.handshake->on_challenge(c, wall_seconds());
   if (auto* err = std::get_if<std::string>(&outcome))
@@ -46,7 +46,7 @@ void confirm(dialer_actor* self, const peer::PeerChallenge& c) {
   security::session_keys keys = std::move(k);
   self->request(st.gate, step_timeout(self), peer_atom_v, make_pb(std::move(msg)))
     .then(
-      [self, keys = std::move(keys)](pb<peer::PeerAccepted>& a) mutable {
+      [self, keys = std::move(keys)](pb<::keel::peer::PeerAccepted>& a) mutable {
         auto& st = self->state;
         if (!a->error().empty() || a->session() != keys.session)
           return fail(self, "the peer refused our proof: " + a->error().substr(0, 200));
@@ -69,11 +69,12 @@ void hello(dialer_actor* self) {
   // The offer goes out before the peer proved anything: offer a front door,
   // never the gate itself, so that whoever answers at that address cannot
   // kill the gate with an exit message (see front_door.hpp).
-  auto offer = dials(self) ? network::make_front_door(self->system(), st.cfg.own_gate)
+  auto offer = dials(self) ? network::make_front_door(self->system(),
+                                                    caf::actor_cast<caf::actor>(st.cfg.own_gate))
                            : caf::actor{};
   self
     ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()), offer)
-    .then([self](pb<peer::PeerChallenge>& c) { confirm(self, c.msg); },
+    .then([self](pb<::keel::peer::PeerChallenge>& c) { confirm(self, c.msg); },
           [self](caf::error& err) { fail(self, "handshake: " + self->system().render(err)); });
 }
 
@@ -118,7 +119,9 @@ caf::behavior dialer(dialer_actor* self, dialer_config cfg) {
       [self](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
         if (!ptr)
           return fail(self, "no actor is published on that port");
-        self->state.gate = caf::actor_cast<caf::actor>(std::move(ptr));
+        // The one cast of the peer's gate: CAF hands back an untyped
+        // pointer, whatever was published (it is a front door, untyped).
+        self->state.gate = caf::actor_cast<peer_gate_api>(std::move(ptr));
         hello(self);
       },
       [self](caf::error& err) { fail(self, self->system().render(err)); });

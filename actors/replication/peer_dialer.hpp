@@ -19,19 +19,24 @@
 // monitors; the transport itself only sends frames anonymously.
 //
 // To the transport (the one that spawned it; it monitors the transport and
-// exits with it):
-//   (peer_atom, std::string peer, caf::actor gate, uint64_t session, std::string key)
-//        connected and authenticated;
-//   (peer_atom, std::string peer, std::string why)
-//        the attempt failed, or the connection was lost; the dialer then exits.
+// exits with it), two messages of transport_api: connected and authenticated
+// (with the gate's handle and the session keys), or failed / lost (why; the
+// dialer then exits).
+//
+// The gate it dials comes back from the connector as an untyped pointer
+// (CAF's middleman answers connect_atom so); the dialer makes it a
+// peer_gate_api once, there, and holds nothing untyped after.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include "caf/fwd.hpp"
 #include "caf/actor.hpp"
+#include "caf/fwd.hpp"
+
+#include "actors/replication/peer_gate_actor.hpp"
+#include "actors/replication/transport_actor.hpp"
 
 namespace keel::security {
 class trust;
@@ -40,7 +45,7 @@ class trust;
 namespace keel::transport {
 
 struct dialer_config {
-  caf::actor transport;  // gets the outcome
+  transport_api transport; // gets the outcome
   caf::actor connector;  // answers (connect_atom, host, port) like CAF's middleman actor
   std::shared_ptr<const security::trust> trust;
   std::string self;      // this node's id
@@ -48,9 +53,9 @@ struct dialer_config {
   std::string host;
   uint16_t port = 0;     // the peer's peer_port
   uint32_t timeout_ms = 2000; // per step
-  caf::actor gate;       // set: the peer's gate is already known (it offered it over
+  peer_gate_api gate;    // set: the peer's gate is already known (it offered it over
                          // the connection it dialed), so no new connection is made
-  caf::actor own_gate;   // this node's gate, offered to the peer with the hello when
+  peer_gate_api own_gate; // this node's gate, offered to the peer with the hello when
                          // dialing (gate unset), so that it can send its traffic
                          // back over this same connection; its exit ends the dialer
 };

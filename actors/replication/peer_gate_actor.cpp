@@ -6,15 +6,14 @@
 
 #include "caf/all.hpp"
 
-#include "actors/network/endpoint.hpp"
+#include "actors/lookup.hpp"
+#include "actors/network/publish_self.hpp"
 #include "actors/network/log_rate.hpp"
 #include "actors/network/wall_clock.hpp"
-#include "actors/paths.hpp"
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
-#include "supervisors/directory.hpp"
 
 namespace keel::transport {
 
@@ -32,21 +31,21 @@ struct gate_state {
   uint64_t unauthenticated = 0; // frames refused (no session, bad MAC, replayed, malformed)
   uint64_t refused = 0;         // handshakes refused
   uint64_t unexpected = 0;      // messages no handler matches
-  std::map<uint64_t, caf::actor> offered_by_session; // gates offered with open hellos
-  std::map<std::string, caf::actor> offers; // by authenticated peer: its gate
+  std::map<uint64_t, peer_gate_api> offered_by_session; // gates offered with open hellos
+  std::map<std::string, peer_gate_api> offers; // by authenticated peer: its gate
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
 };
 
-using gate_actor = caf::stateful_actor<gate_state>;
+using gate_actor = peer_gate_api::stateful_base<gate_state>;
 
 void report_drops(gate_actor* self, uint64_t unauthenticated, uint64_t refused) {
   auto& st = self->state;
-  if (auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path)))
+  if (auto t = lookup::transport(*st.cfg.dir, st.cfg.root_path))
     self->send(t, peer_atom_v, unauthenticated, refused);
 }
 
-pb<peer::PeerChallenge> on_hello(gate_actor* self, const peer::PeerHello& h,
-                                 caf::actor offer) {
+pb<::keel::peer::PeerChallenge> on_hello(gate_actor* self, const ::keel::peer::PeerHello& h,
+                                 peer_gate_api offer) {
   auto& st = self->state;
   auto c = st.handshakes->on_hello(h, wall_seconds());
   // The offer counts only once the dialer proved its id (on_confirm).
@@ -64,12 +63,12 @@ pb<peer::PeerChallenge> on_hello(gate_actor* self, const peer::PeerHello& h,
   return make_pb(std::move(c));
 }
 
-pb<peer::PeerAccepted> on_confirm(gate_actor* self, const peer::PeerConfirm& c) {
+pb<::keel::peer::PeerAccepted> on_confirm(gate_actor* self, const ::keel::peer::PeerConfirm& c) {
   auto& st = self->state;
-  peer::PeerAccepted out;
+  ::keel::peer::PeerAccepted out;
   out.set_session(c.session());
   auto keys = st.handshakes->on_confirm(c, wall_seconds());
-  caf::actor offer;
+  peer_gate_api offer;
   if (auto o = st.offered_by_session.find(c.session()); o != st.offered_by_session.end()) {
     offer = std::move(o->second);
     st.offered_by_session.erase(o);
@@ -94,13 +93,13 @@ pb<peer::PeerAccepted> on_confirm(gate_actor* self, const peer::PeerConfirm& c) 
   st.log->info("peer {} authenticated (session {:016x})", peer, c.session());
   if (offer) {
     st.offers[peer] = offer;
-    if (auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path)))
+    if (auto t = lookup::transport(*st.cfg.dir, st.cfg.root_path))
       self->send(t, connect_atom_v, peer, offer);
   }
   return make_pb(std::move(out));
 }
 
-void on_frame(gate_actor* self, const peer::PeerFrame& f) {
+void on_frame(gate_actor* self, const ::keel::peer::PeerFrame& f) {
   auto& st = self->state;
   auto refuse = [&](const std::string& why) {
     if (time_to_log(++st.unauthenticated))
@@ -117,13 +116,13 @@ void on_frame(gate_actor* self, const peer::PeerFrame& f) {
   raft::MessageBatch batch;
   if (!batch.ParseFromString(f.batch()))
     return refuse("an authenticated frame of " + s->second + " is not a MessageBatch");
-  auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
+  auto t = lookup::transport(*st.cfg.dir, st.cfg.root_path);
   if (!t)
     return; // the transport is restarting; Raft retries
   self->send(t, raft_atom_v, s->second, make_pb(std::move(batch)));
 }
 
-caf::behavior gate(gate_actor* self, peer_gate_config cfg) {
+peer_gate_api::behavior_type gate(gate_actor* self, peer_gate_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   auto members = st.cfg.members;
@@ -133,11 +132,13 @@ caf::behavior gate(gate_actor* self, peer_gate_config cfg) {
     });
   network::drop_unexpected(self, &st.unexpected);
   if (st.cfg.publish)
-    network::publish_self(self, st.cfg.host, st.cfg.peer_port, "peer gate");
+    network::publish_any(self, st.cfg.host, st.cfg.peer_port, "peer gate");
   return {
-    [self](peer_atom, pb<peer::PeerHello>& h) { return on_hello(self, h.msg, {}); },
-    [self](peer_atom, pb<peer::PeerHello>& h, caf::actor& offer) {
-      return on_hello(self, h.msg, std::move(offer));
+    [self](peer_atom, pb<::keel::peer::PeerHello>& h) { return on_hello(self, h.msg, {}); },
+    [self](peer_atom, pb<::keel::peer::PeerHello>& h, caf::actor& offer) {
+      // An offer is a remote front door whose type nothing proves: it becomes
+      // typed here, once, and is used only if the hello's sender proves its id.
+      return on_hello(self, h.msg, caf::actor_cast<peer_gate_api>(std::move(offer)));
     },
     // A (re)started transport asks for the gates that peers offered.
     [self](connect_atom) {
@@ -146,16 +147,17 @@ caf::behavior gate(gate_actor* self, peer_gate_config cfg) {
       if (!sender || sender->node() != self->node())
         return;
       for (auto& [peer, gate] : st.offers)
-        self->send(caf::actor_cast<caf::actor>(sender), connect_atom_v, peer, gate);
+      auto transport = caf::actor_cast<transport_api>(sender);
+        self->send(transport, connect_atom_v, peer, gate);
     },
-    [self](peer_atom, pb<peer::PeerConfirm>& c) { return on_confirm(self, c.msg); },
-    [self](raft_atom, pb<peer::PeerFrame>& f) { on_frame(self, f.msg); },
+    [self](peer_atom, pb<::keel::peer::PeerConfirm>& c) { return on_confirm(self, c.msg); },
+    [self](raft_atom, pb<::keel::peer::PeerFrame>& f) { on_frame(self, f.msg); },
   };
 }
 
 } // namespace
 
-caf::actor spawn_peer_gate(caf::actor_system& sys, peer_gate_config cfg) {
+peer_gate_api spawn_peer_gate(caf::actor_system& sys, peer_gate_config cfg) {
   return sys.spawn(gate, std::move(cfg));
 }
 

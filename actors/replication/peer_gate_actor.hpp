@@ -6,13 +6,15 @@
 // transport together with the sender's PROVEN node id; the transport checks
 // every message against it (raft::check_inbound) before any replica sees it.
 //
-// Messages:
-//   (peer_atom, pb<peer::PeerHello>)   -> pb<peer::PeerChallenge>
-//   (peer_atom, pb<peer::PeerConfirm>) -> pb<peer::PeerAccepted>
-//   (raft_atom, pb<peer::PeerFrame>)       one-way, from another node's transport
-// Sends to the local transport (found by path):
+// peer_gate_api below is its protocol: the handshake and frames, which other
+// nodes send through its front door, and one local order (connect_atom: a
+// (re)started transport asks for the gates peers offered; from a local sender
+// only).
+// Sends to the local transport (transport_api, found by path):
 //   (raft_atom, std::string from, pb<raft::MessageBatch>)  authenticated traffic
 //   (peer_atom, uint64_t unauthenticated, uint64_t refused) counts of what it threw away
+//   (connect_atom, std::string peer, peer_gate_api gate)   a gate peer offered, once
+//        the peer proved its id
 // Anything else is dropped without an answer or a log line per message.
 #pragma once
 
@@ -21,7 +23,12 @@
 #include <string>
 #include <vector>
 
+#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/type_ids.hpp"
 
 namespace keel::sup {
 class directory;
@@ -31,6 +38,17 @@ class trust;
 }
 
 namespace keel::transport {
+
+/// The gate's protocol. On the wire it is what the gate answers, not what a
+/// peer may send: its front door is published untyped (publish_self.hpp), and
+/// the offer in a hello stays a caf::actor there, since it is a remote handle
+/// whose type no peer proves; the gate makes it a peer_gate_api once it keeps it.
+using peer_gate_api = caf::typed_actor<
+  caf::replies_to<peer_atom, pb<::keel::peer::PeerHello>>::with<pb<::keel::peer::PeerChallenge>>,
+  caf::replies_to<peer_atom, pb<::keel::peer::PeerHello>, caf::actor>::with<pb<::keel::peer::PeerChallenge>>,
+  caf::replies_to<peer_atom, pb<::keel::peer::PeerConfirm>>::with<pb<::keel::peer::PeerAccepted>>,
+  caf::reacts_to<raft_atom, pb<::keel::peer::PeerFrame>>,
+  caf::reacts_to<connect_atom>>;
 
 struct peer_gate_config {
   std::string node_id;                 // this node
@@ -43,6 +61,6 @@ struct peer_gate_config {
   bool publish = true;                 // false in tests that talk to it in-process
 };
 
-caf::actor spawn_peer_gate(caf::actor_system& sys, peer_gate_config cfg);
+peer_gate_api spawn_peer_gate(caf::actor_system& sys, peer_gate_config cfg);
 
 } // namespace keel::transport

@@ -14,13 +14,11 @@
 // flight). A failed load or storage request ends the replica with the error:
 // its supervisor decides what follows.
 //
-// Messages:
-//   (kv_atom, pb<kv::Request>) -> pb<kv::Response>   validated client request
-//   (raft_atom, pb<raft::MessageBatch>)             peer traffic, from the transport
-//   (status_atom) -> pb<admin::ShardStatus>
-//   (transfer_atom, std::string node) -> caf::ok_atom or an error; leaders only.
-//        An empty node means the best caught-up follower (graceful shutdown).
-//   (tick_atom), (flush_atom)                       its own timers
+// replica_api below is what the rest of the node may send it: client requests
+// from the service, peer traffic from the transport (messages of its shard
+// only), status, and leadership transfer (leaders only; an empty node means
+// the best caught-up follower, for a graceful shutdown). Its timers (tick,
+// flush) are not in it: see replica_actor.cpp.
 #pragma once
 
 #include <cstdint>
@@ -28,10 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
 
 #include "actors/storage/storage_actor.hpp"
+#include "messages/type_ids.hpp"
 
 namespace keel::config {
 struct cluster_config;
@@ -41,6 +41,13 @@ class directory;
 }
 
 namespace keel::replication {
+
+/// The replica's protocol, checked by the compiler at both ends.
+using replica_api = caf::typed_actor<
+  caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+  caf::reacts_to<raft_atom, pb<raft::MessageBatch>>,
+  caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,
+  caf::replies_to<transfer_atom, std::string>::with<caf::ok_atom>>;
 
 /// What one replica needs; make_replica_config() builds it from cluster.conf.
 struct replica_config {
@@ -66,7 +73,8 @@ replica_config make_replica_config(const config::cluster_config& cfg,
                                    std::shared_ptr<sup::directory> dir);
 
 /// Spawns the replica, which loads its durable state through cfg.storage
-/// before it handles anything else. An error if cfg.storage is invalid.
-caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg);
+/// before it handles anything else. An error if cfg.storage is invalid. A
+/// supervisor's start function converts with caf::actor_cast<caf::actor>.
+caf::expected<replica_api> spawn_replica(caf::actor_system& sys, replica_config cfg);
 
 } // namespace keel::replication

@@ -1,7 +1,5 @@
 #include "actors/replication/transport_actor.hpp"
 
-#include "actors/paths.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -11,7 +9,9 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/lookup.hpp"
 #include "actors/network/endpoint.hpp"
+#include "actors/network/publish_self.hpp"
 #include "actors/network/log_rate.hpp"
 #include "actors/replication/core/message_check.hpp"
 #include "actors/replication/core/transport_batching.hpp"
@@ -20,7 +20,6 @@
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
-#include "supervisors/directory.hpp"
 
 namespace keel::transport {
 
@@ -56,7 +55,15 @@ struct transport_state {
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
 };
 
-using transport_actor = caf::stateful_actor<transport_state>;
+// Its timers (flush, tick) and reconnects are not part of transport_api: the
+// actor is spawned with this private extension and handed out as
+// transport_api, so no other actor holds a handle through which the compiler
+// would let it drive them.
+using transport_impl = transport_api::extend<caf::reacts_to<flush_atom>,
+                                             caf::reacts_to<tick_atom>,
+                                             caf::reacts_to<connect_atom, std::string>>;
+
+using transport_actor = transport_impl::stateful_base<transport_state>;
 
 uint64_t now_ms(transport_actor* self) {
   // The actor clock: virtual under the test coordinator, steady otherwise.
@@ -147,14 +154,13 @@ void flush(transport_actor* self) {
 void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t delay_ms) {
   auto& st = self->state;
   for (auto& [shard, part] : split_by_shard(std::move(batch))) {
-    auto path = paths::replica(st.cfg.root_path, shard);
-    auto replica = st.cfg.dir->get(path);
+    auto replica = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
     if (!replica) {
       st.drops.no_replica += static_cast<uint64_t>(part.messages_size());
       if (time_to_log(st.drops.no_replica))
         st.log->warn("dropping messages for shard={}: no replica at {} ({} such "
                      "drops so far)",
-                     shard, path, st.drops.no_replica);
+                     shard, paths::replica(st.cfg.root_path, shard), st.drops.no_replica);
       continue;
     }
     if (delay_ms > 0)
@@ -258,7 +264,7 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   bool was_up = p.connected();
   p.connecting = false;
   p.dialer = caf::actor{};
-  p.handle = caf::actor{};
+  p.handle = peer_gate_api{};
   p.sealer.reset();
   p.messages_dropped += st.out.discard(p.addr.id);
   if (was_up) {
@@ -276,7 +282,7 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   schedule_reconnect(self, p);
 }
 
-void on_authenticated(transport_actor* self, peer& p, caf::actor gate, uint64_t session,
+void on_authenticated(transport_actor* self, peer& p, peer_gate_api gate, uint64_t session,
                       std::string key) {
   auto& st = self->state;
   p.connecting = false;
@@ -304,8 +310,8 @@ void connect(transport_actor* self, peer& p) {
     return; // the peer dials us; its offer starts the handshake
   p.connecting = true;
   dialer_config dc;
-  dc.gate = dials(self, p) ? caf::actor{} : p.offered_gate;
-  dc.own_gate = st.cfg.dir->get(paths::peer_gate(st.cfg.root_path));
+  dc.gate = dials(self, p) ? peer_gate_api{} : p.offered_gate;
+  dc.own_gate = lookup::peer_gate(*st.cfg.dir, st.cfg.root_path);
   dc.transport = self;
   dc.connector = st.connector;
   dc.trust = st.cfg.trust;
@@ -416,7 +422,7 @@ pb<admin::FaultResponse> fault(transport_actor* self, const admin::FaultRequest&
   return make_pb(std::move(resp));
 }
 
-caf::behavior transport(transport_actor* self, transport_config cfg) {
+transport_impl::behavior_type transport(transport_actor* self, transport_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.connector = st.cfg.connector
@@ -436,7 +442,7 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
     connect(self, p);
   }
   // Offers the gate kept while this transport was away (a restart).
-  if (auto g = st.cfg.dir->get(paths::peer_gate(st.cfg.root_path)))
+  if (auto g = lookup::peer_gate(*st.cfg.dir, st.cfg.root_path))
     self->send(g, connect_atom_v);
   if (st.cfg.idle_heartbeat_ms > 0)
     self->delayed_send(self, milliseconds(st.cfg.idle_heartbeat_ms), tick_atom_v);
@@ -456,7 +462,7 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
       self->state.drops.unauthenticated += unauthenticated;
       self->state.drops.refused_handshakes += refused;
     },
-    [self](peer_atom, const std::string& id, caf::actor& gate, uint64_t session,
+    [self](peer_atom, const std::string& id, peer_gate_api& gate, uint64_t session,
            std::string& key) {
       if (!from_local(self))
         return;
@@ -475,7 +481,7 @@ caf::behavior transport(transport_actor* self, transport_config cfg) {
       if (from_local(self))
         flush(self);
     },
-    [self](connect_atom, const std::string& id, caf::actor& gate) {
+    [self](connect_atom, const std::string& id, peer_gate_api& gate) {
       if (!from_local(self))
         return;
       auto* p = self->state.peers.find(id);
@@ -546,7 +552,7 @@ transport_config make_transport_config(const config::cluster_config& cfg,
   return t;
 }
 
-caf::actor spawn_transport(caf::actor_system& sys, transport_config cfg) {
+transport_api spawn_transport(caf::actor_system& sys, transport_config cfg) {
   return sys.spawn(transport, std::move(cfg));
 }
 

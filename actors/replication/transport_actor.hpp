@@ -17,17 +17,10 @@
 // anonymous or remote is dropped. Its address never leaves the node (frames
 // are sent anonymously; the dialers request and monitor).
 //
-// Messages (all asynchronous unless an answer is listed):
-//   (raft_atom, pb<raft::MessageBatch>)  from local replicas: their own messages
-//        (from == node_id), to peers or, when to == node_id, delivered locally.
-//   (raft_atom, std::string from, pb<raft::MessageBatch>)  from the local gate:
-//        authenticated traffic of node `from`.
-//   (peer_atom, ...)  from the gate (drop counts) and the dialers (see there).
-//   (fault_atom, pb<admin::FaultRequest>) -> pb<admin::FaultResponse>
-//        partition, heal, drop, delay (the service checks fault_injection).
-//   (members_atom) -> pb<admin::Members>
-// Replicas receive (raft_atom, pb<raft::MessageBatch>) with messages of their
-// shard only.
+// transport_api below is its protocol: what local replicas, the gate, the
+// dialers and the service may send it. Replicas receive (raft_atom,
+// pb<raft::MessageBatch>) with messages of their shard only. Its own timers
+// and reconnects are not in it (transport_actor.cpp).
 #pragma once
 
 #include <cstddef>
@@ -36,12 +29,16 @@
 #include <string>
 #include <vector>
 
-#include "caf/fwd.hpp"
 #include "caf/actor.hpp"
+#include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
 
 #include "actors/monitor/core/phi_accrual.hpp"
 #include "actors/replication/core/transport_backoff.hpp"
+#include "actors/replication/peer_gate_actor.hpp"
 #include "actors/replication/transport_peers.hpp"
+#include "messages/type_ids.hpp"
 
 namespace keel::config {
 struct cluster_config;
@@ -54,6 +51,25 @@ class directory;
 }
 
 namespace keel::transport {
+
+/// The transport's protocol, checked by the compiler at both ends. Every
+/// message is refused unless its sender is an actor of this node.
+using transport_api = caf::typed_actor<
+  // From local replicas: their own messages (from == node_id), to peers or,
+  // when to == node_id, delivered locally.
+  caf::reacts_to<raft_atom, pb<raft::MessageBatch>>,
+  // From the gate: authenticated traffic of node `from`; counts of frames and
+  // handshakes it refused; a gate the peer offered with its proven hello.
+  caf::reacts_to<raft_atom, std::string, pb<raft::MessageBatch>>,
+  caf::reacts_to<peer_atom, uint64_t, uint64_t>,
+  caf::reacts_to<connect_atom, std::string, peer_gate_api>,
+  // From the dialers (peer_dialer.hpp): connected, or failed / lost.
+  caf::reacts_to<peer_atom, std::string, peer_gate_api, uint64_t, std::string>,
+  caf::reacts_to<peer_atom, std::string, std::string>,
+  // From the service: partition, heal, drop, delay (it checks fault_injection).
+  caf::replies_to<fault_atom, pb<admin::FaultRequest>>::with<pb<admin::FaultResponse>>,
+  // From the membership monitor.
+  caf::replies_to<members_atom>::with<pb<admin::Members>>>;
 
 /// Everything the transport needs; make_transport_config() builds it from
 /// cluster.conf.
@@ -90,6 +106,6 @@ transport_config make_transport_config(const config::cluster_config& cfg,
 
 /// Spawns the transport; it starts connecting to every peer at once, without
 /// blocking. Put it under paths::transport(root_path) (its supervisor does).
-caf::actor spawn_transport(caf::actor_system& sys, transport_config cfg);
+transport_api spawn_transport(caf::actor_system& sys, transport_config cfg);
 
 } // namespace keel::transport

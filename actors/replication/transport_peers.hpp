@@ -14,6 +14,7 @@
 #include "caf/actor_addr.hpp"
 
 #include "actors/monitor/core/phi_accrual.hpp"
+#include "actors/replication/peer_gate_actor.hpp"
 #include "actors/security/core/frame_seal.hpp"
 
 namespace keel::transport {
@@ -31,13 +32,13 @@ struct peer {
     : addr(std::move(a)), detector(fd) {}
 
   peer_address addr;
-  caf::actor handle;             // the peer's gate; invalid while down. A reconnect
+  peer_gate_api handle;          // the peer's gate; invalid while down. A reconnect
                                  // stores a new handle: never compare it with an
                                  // old one (field guide, "Reconnecting").
   caf::actor dialer;             // the local actor that owns the connection
                                  // (connects, authenticates, watches it)
   std::optional<security::frame_sealer> sealer; // the session's keys, once authenticated
-  caf::actor offered_gate;       // peers with a larger id: the gate it offered over
+  peer_gate_api offered_gate;    // peers with a larger id: the gate it offered over
                                  // the connection it dialed (none yet: wait)
   bool connecting = false;       // a dialer is at work
   uint64_t state_since_ms = 0;   // when it last became connected or disconnected

@@ -8,6 +8,7 @@
 
 #include "ask_kv.hpp"
 
+#include "actors/lookup.hpp"
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/trust.hpp"
@@ -97,7 +98,7 @@ struct NodeTree : dir_holder, ::testing::Test, test_coordinator_fixture<test::ke
   }
 
   kv::Response ask(kv::Request req) {
-    auto service = dir->get(paths::service(root_path));
+    auto service = lookup::service(*dir, root_path);
     EXPECT_TRUE(service);
     return keel::testing::ask_kv(self, sched, service, std::move(req), 100);
   }

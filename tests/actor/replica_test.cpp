@@ -28,12 +28,12 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
   std::shared_ptr<storage::engine> db{storage::test::open_ok(tmp.path().string(), "n1", 1)};
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
   storage::storage_api storage_actor;
-  caf::actor replica;
+  replication::replica_api replica;
 
   Replica() { start(); }
 
   ~Replica() override {
-    for (auto& a : {replica, caf::actor_cast<caf::actor>(storage_actor)})
+    for (auto& a : {caf::actor_cast<caf::actor>(replica), caf::actor_cast<caf::actor>(storage_actor)})
       if (a)
         anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched.run();

@@ -151,7 +151,7 @@ constexpr uint16_t n3_port = 7103;
 struct fake_peer {
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
   std::shared_ptr<peer_inbox> in = std::make_shared<peer_inbox>();
-  caf::actor gate;
+  transport::peer_gate_api gate;
 };
 
 struct TransportTest : ::testing::Test,
@@ -163,8 +163,8 @@ struct TransportTest : ::testing::Test,
   std::map<std::string, fake_peer> peers; // the current incarnation of n2 and n3
   std::vector<fake_peer> retired;         // earlier incarnations, shut down at the end
   caf::actor connector;
-  caf::actor gate; // n1's own
-  caf::actor transport;
+  transport::peer_gate_api gate; // n1's own
+  transport::transport_api transport;
   // Sessions the test opened with n1's gate, posing as a peer.
   std::map<std::string, security::frame_sealer> sessions;
 
@@ -180,7 +180,7 @@ struct TransportTest : ::testing::Test,
     gc.dir = dir;
     gc.publish = false;
     gate = transport::spawn_peer_gate(sys, gc);
-    dir->put(paths::peer_gate("/n1"), gate);
+    dir->put(paths::peer_gate("/n1"), caf::actor_cast<caf::actor>(gate));
   }
 
   ~TransportTest() override {
@@ -227,7 +227,7 @@ struct TransportTest : ::testing::Test,
     gc.dir = p.dir;
     gc.publish = false;
     p.gate = transport::spawn_peer_gate(sys, gc);
-    (*published)[port] = p.gate;
+    (*published)[port] = caf::actor_cast<caf::actor>(p.gate);
     return peers[id] = p;
   }
 
@@ -263,7 +263,7 @@ struct TransportTest : ::testing::Test,
 
   void start(transport_config cfg) {
     transport = transport::spawn_transport(sys, std::move(cfg));
-    dir->put(paths::transport("/n1"), transport);
+    dir->put(paths::transport("/n1"), caf::actor_cast<caf::actor>(transport));
     sched.run(); // connects to and authenticates with every peer that is published
   }
 
@@ -879,7 +879,8 @@ TEST_F(TransportTest, AnonymousOrdersAreIgnored) {
   start();
   // Outbound in n1's name, inbound in n2's name, forged drop counts, a fake
   // "authenticated" report that would redirect n2's traffic, a fault.
-  auto hijack = sys.spawn(peer_transport_recorder, std::make_shared<peer_inbox>());
+  auto hijack_actor = sys.spawn(peer_transport_recorder, std::make_shared<peer_inbox>());
+  auto hijack = caf::actor_cast<transport::peer_gate_api>(hijack_actor);
   anon_send(transport, raft_atom_v, frame({msg(0, "n1", "n2", 1)}));
   anon_send(transport, raft_atom_v, std::string{"n2"}, frame({msg(0, "n2", "n1", 2)}));
   anon_send(transport, peer_atom_v, uint64_t{5}, uint64_t{7});
@@ -907,7 +908,7 @@ TEST_F(TransportTest, AnonymousOrdersAreIgnored) {
   EXPECT_EQ(indexes(received_by("n2").at(0)), (std::vector<uint64_t>{3}));
   ASSERT_EQ(shard0->size(), 1u);
   EXPECT_EQ(indexes(shard0->at(0)), (std::vector<uint64_t>{4}));
-  anon_send_exit(hijack, caf::exit_reason::user_shutdown);
+  anon_send_exit(hijack_actor, caf::exit_reason::user_shutdown);
 }
 
 // -- the trust boundary: a peer with the wrong secret -----------------------------
@@ -957,7 +958,7 @@ TEST_F(TransportTest, GateThatProvesAnotherIdIsRefused) {
   gc.dir = wrong.dir;
   gc.publish = false;
   auto n3_gate = transport::spawn_peer_gate(sys, gc);
-  (*published)[n2_port] = n3_gate;
+  (*published)[n2_port] = caf::actor_cast<caf::actor>(n3_gate);
   start();
   EXPECT_FALSE(member("n2").connected());
   EXPECT_EQ(member("n2").reconnect_attempts(), 1u);
@@ -995,7 +996,7 @@ caf::behavior sniffer(caf::event_based_actor* self, caf::actor gate,
 
 TEST_F(TransportTest, TheTransportNeverShowsItsAddressToAPeer) {
   auto seen = std::make_shared<sniffed>();
-  auto tap = sys.spawn(sniffer, peers.at("n2").gate, seen);
+  auto tap = sys.spawn(sniffer, caf::actor_cast<caf::actor>(peers.at("n2").gate), seen);
   (*published)[n2_port] = tap;
   start();
   send(frame({msg(0, "n1", "n2", 1)}));

@@ -16,6 +16,7 @@
 #include "caf/fwd.hpp"
 
 #include "apps/history/operation.hpp"
+#include "messages/service_api.hpp"
 
 namespace keel::nodesim {
 
@@ -37,7 +38,7 @@ struct client_config {
   std::vector<std::string> keys;
   std::vector<std::string> nodes; // node ids, in order
   /// The node's client service now (invalid while the node is down).
-  std::function<caf::actor(const std::string& node)> service_of;
+  std::function<service_api(const std::string& node)> service_of;
   std::shared_ptr<sim_history> history;
   uint32_t attempt_timeout_ms = 1000;
   uint32_t max_attempts = 12;

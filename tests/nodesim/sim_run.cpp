@@ -263,7 +263,9 @@ void simulation::spawn_clients(uint32_t count, uint32_t first_id, bool reads_onl
     cc.keys = keys;
     cc.nodes = ids;
     cc.history = history_;
-    cc.service_of = [this](const std::string& id) { return live(id, paths::service); };
+    cc.service_of = [this](const std::string& id) {
+      return caf::actor_cast<service_api>(live(id, paths::service));
+    };
     clients_.push_back(spawn_client(fx_.sys, std::move(cc)));
   }
 }

@@ -33,7 +33,7 @@ struct sim_options {
   uint32_t chaos_ms = 3000; // faults start (and the clients run) in this window
   bool faults = true;
   /// The planted bug: the client service answers a put before it is applied
-  /// (client::service_config::planted_early_write_ack). For the test that
+  /// (service::service_config::planted_early_write_ack). For the test that
   /// proves the simulation catches it.
   bool planted_early_write_ack = false;
   /// Whether a peer gate is among the actors crashed (the dialing node's

@@ -1,4 +1,4 @@
-#include "actors/client/service_actor.hpp"
+#include "actors/service/service_actor.hpp"
 
 #include <chrono>
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include "actors/network/endpoint.hpp"
 #include "actors/network/publish_self.hpp"
 #include "actors/network/wall_clock.hpp"
-#include "actors/paths.hpp"
+#include "actors/lookup.hpp"
 #include "actors/security/core/operator_proof.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/log/logger.hpp"
@@ -18,7 +18,7 @@
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 
-namespace keel::client {
+namespace keel::service {
 
 namespace {
 
@@ -65,7 +65,7 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
     return answer(kv::STATUS_INVALID_ARGUMENT, *err);
   auto shard = config::shard_of(key_of(req.msg), st.cfg.shards);
   auto path = paths::replica(st.cfg.root_path, shard);
-  auto target = st.cfg.dir->get(path);
+  auto target = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
   if (!target)
     return answer(kv::STATUS_UNAVAILABLE,
                   "shard " + std::to_string(shard) + " is not served on node "
@@ -134,7 +134,7 @@ caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
   };
   g->pending = st.cfg.local_shards.size() + 1;
   for (auto shard : st.cfg.local_shards) {
-    auto target = st.cfg.dir->get(paths::replica(st.cfg.root_path, shard));
+    auto target = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
     auto unavailable = [g, shard] {
       auto* s = g->status.add_shards();
       s->set_shard(shard);
@@ -198,7 +198,7 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
   }
   if (req->fault_case() == admin::FaultRequest::kCrashPath)
     return crash(self, req->crash_path());
-  auto t = st.cfg.dir->get(paths::transport(st.cfg.root_path));
+  auto t = lookup::transport(*st.cfg.dir, st.cfg.root_path);
   if (!t)
     return refused("the transport of node " + st.cfg.node_id + " is restarting; retry");
   // A request, not a delegation: the transport takes orders from local
@@ -224,7 +224,7 @@ service_api::behavior_type service(service_actor* self, service_config cfg) {
     [self](status_atom) { return status(self); },
     [self](members_atom) -> caf::result<pb<admin::Members>> {
       auto& st = self->state;
-      auto m = st.cfg.dir->get(paths::membership(st.cfg.root_path));
+      auto m = lookup::membership(*st.cfg.dir, st.cfg.root_path);
       if (!m)
         return caf::make_error(caf::sec::invalid_argument,
                                "the membership monitor of node " + st.cfg.node_id
@@ -244,4 +244,4 @@ service_api spawn_service(caf::actor_system& sys, service_config cfg) {
   return sys.spawn(service, std::move(cfg));
 }
 
-} // namespace keel::client
+} // namespace keel::service

@@ -4,7 +4,9 @@
 // serves the key's shard on this node, and answers the operator protocol
 // (tree, status, fault injection: the last only for operators). It never
 // carries Raft traffic: peers talk to the peer gate on the peer port. Owned by
-// the node's root supervisor.
+// the node's root supervisor. A shell of the node like the replica, which is
+// why it is here and not in the client library (actors/client/), which shares
+// only its protocol (messages/service_api.hpp).
 #pragma once
 
 #include <cstdint>
@@ -13,11 +15,9 @@
 #include <vector>
 
 #include "caf/fwd.hpp"
-#include "caf/replies_to.hpp"
-#include "caf/typed_actor.hpp"
 
 #include "actors/storage/core/client_request.hpp"
-#include "messages/type_ids.hpp"
+#include "messages/service_api.hpp"
 
 namespace keel::sup {
 class directory;
@@ -26,21 +26,7 @@ namespace keel::security {
 class trust;
 }
 
-namespace keel::client {
-
-/// What clients may send the service. kv: a request for one key, routed to
-/// its shard's replica on this node. tree, status, members: the operator's
-/// views. fault: fault injection, refused unless enabled and proven by an
-/// operator (FaultResponse::error says why). The compiler checks the
-/// service's handlers against it. It is published with an empty interface (a
-/// front door, actors/network/front_door.hpp) because CAF 0.17 refuses a typed
-/// actor to a client that connects for a caf::actor, as every client does.
-using service_api = caf::typed_actor<
-  caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
-  caf::replies_to<tree_atom>::with<pb<admin::NodeTree>>,
-  caf::replies_to<status_atom>::with<pb<admin::NodeStatus>>,
-  caf::replies_to<members_atom>::with<pb<admin::Members>>,
-  caf::replies_to<fault_atom, pb<admin::FaultRequest>>::with<pb<admin::FaultResponse>>>;
+namespace keel::service {
 
 /// What the service needs to know; built by keel-node from cluster.conf.
 struct service_config {
@@ -64,9 +50,10 @@ struct service_config {
   std::shared_ptr<sup::directory> dir;
 };
 
-/// Spawns the service and publishes it on `cfg.port` (if `cfg.publish`). If the publication
+/// Spawns the service (its protocol: messages/service_api.hpp) and publishes
+/// it on `cfg.port` (if `cfg.publish`). If the publication
 /// fails (port taken) the service exits with an error, so that its supervisor
 /// retries and, if it keeps failing, the node stops.
 service_api spawn_service(caf::actor_system& sys, service_config cfg);
 
-} // namespace keel::client
+} // namespace keel::service
