@@ -1,7 +1,7 @@
 // failover_run: `keel-bench failover`. Against a local cluster started from
-// the same cluster.conf, each run SIGKILLs the leader of one shard and
+// the same cluster.conf, each run SIGKILLs (or SIGSTOPs) the leader of one shard and
 // measures the time from the kill to the first write of a key in that shard
-// that the cluster acknowledges, then restarts the node and waits until every
+// that the cluster acknowledges, then restarts (or SIGCONTs) the node and waits until every
 // replica of every shard has caught up before the next run. Called by
 // keel-bench's main.
 #pragma once
@@ -25,6 +25,7 @@ struct failover_settings {
   uint32_t settle_timeout_s = 60; // for the cluster to settle before a run and after a restart
   std::string config_path;        // passed to the launcher, as `keelctl cluster` does
   std::string bin_dir;            // where keel-node is
+  bool pause = false;             // SIGSTOP the leader (then SIGCONT) instead of SIGKILL (then restart)
 };
 
 /// One run.

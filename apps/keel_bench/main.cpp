@@ -229,6 +229,8 @@ void define(CLI::App& app, command_line& cl) {
                        "seconds for the cluster to settle before a run and after a restart")
     ->capture_default_str()
     ->check(CLI::Range(1u, 3600u));
+  failover->add_flag("--pause", cl.failover.pause,
+                     "SIGSTOP the leader and SIGCONT it after the run, instead of SIGKILL and restart");
   failover->add_option("--bin-dir", cl.failover.bin_dir,
                        "where keel-node is (default: next to keel-bench)");
 
