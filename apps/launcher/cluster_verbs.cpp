@@ -8,7 +8,7 @@
 #include <ostream>
 #include <sstream>
 
-#include <signal.h>
+#include <signal.h> // NOLINT(modernize-deprecated-headers): POSIX kill(), not in <csignal>
 #include <unistd.h>
 
 #include "apps/common/pid_file.hpp"

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <vector>
 
-#include <signal.h>
+#include <signal.h> // NOLINT(modernize-deprecated-headers): POSIX kill(), not in <csignal>
 #include <sys/wait.h>
 
 #include "apps/common/pid_file.hpp"
