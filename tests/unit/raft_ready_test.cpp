@@ -118,25 +118,36 @@ TEST(RaftReady, RestartEmitsNoHardStateUntilSomethingChanges) {
   c.process_ready("n2", std::move(rd));
 }
 
+// The detail names the setting at fault, and a refusal is invalid_config.
+void expect_refused(const config& cfg, std::string_view detail) {
+  auto checked = validate(cfg);
+  ASSERT_FALSE(checked.ok()) << detail;
+  EXPECT_EQ(checked.code(), errc::invalid_config);
+  EXPECT_EQ(checked.err().detail, detail);
+}
+
 TEST(RaftConfig, ValidateNamesTheProblem) {
   memory_storage storage;
   config cfg;
   cfg.id = "a";
   cfg.voters = {"a", "b"};
   cfg.storage = &storage;
-  EXPECT_FALSE(validate(cfg));
+  EXPECT_TRUE(validate(cfg).ok());
   auto bad = cfg;
   bad.voters = {"b", "c"};
-  EXPECT_TRUE(validate(bad));
+  expect_refused(bad, "voters must include the node's own id a");
   bad = cfg;
   bad.voters = {"a", "a"};
-  EXPECT_TRUE(validate(bad));
+  expect_refused(bad, "voters must not repeat an id");
   bad = cfg;
   bad.election_ticks = 1;
-  EXPECT_TRUE(validate(bad));
+  expect_refused(bad, "election_ticks must be greater than heartbeat_ticks");
+  bad = cfg;
+  bad.snapshot_timeout_ticks = 0;
+  expect_refused(bad, "snapshot_timeout_ticks must be at least 1");
   bad = cfg;
   bad.storage = nullptr;
-  EXPECT_TRUE(validate(bad));
+  expect_refused(bad, "storage must be set");
 }
 
 } // namespace

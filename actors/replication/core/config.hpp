@@ -4,9 +4,10 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "actors/replication/core/errc.hpp"
 
 namespace keel::raft {
 
@@ -58,7 +59,8 @@ struct config {
   logger* log = nullptr;          // optional; not owned
 };
 
-/// What is wrong with `cfg`, or nothing if it is usable.
-std::optional<std::string> validate(const config& cfg);
+/// Success if `cfg` can run a node; otherwise errc::invalid_config with the
+/// setting and what it must be in error::detail.
+result<void> validate(const config& cfg);
 
 } // namespace keel::raft

@@ -21,6 +21,8 @@ const char* to_string(errc code) {
       return "snapshot_temporarily_unavailable";
     case errc::invalid_message:
       return "invalid_message";
+    case errc::invalid_config:
+      return "invalid_config";
   }
   return "unknown";
 }

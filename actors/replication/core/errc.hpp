@@ -21,6 +21,7 @@ enum class errc {
   snapshot_out_of_date,              ///< log_storage: a newer snapshot is already stored
   snapshot_temporarily_unavailable,  ///< log_storage: no snapshot can be had now; retry later
   invalid_message,   ///< node::step: a peer's message no correct node sends; error::detail says why
+  invalid_config,    ///< validate(config): the settings cannot run a node; error::detail says why
 };
 
 /// A short stable name for `code`, for logs and error messages.
@@ -33,7 +34,8 @@ struct error {
 
   errc code;
   std::string leader_hint;  // errc::not_leader only: the leader's id, empty if unknown
-  std::string detail;       // errc::invalid_message only: the broken rule, e.g. "term_overflow"
+  std::string detail;       // errc::invalid_message: the broken rule, e.g. "term_overflow";
+                            // errc::invalid_config: the setting and what it must be
 };
 
 /// Either a T or an error: keel::result (actors/base/core/errors.hpp) with the

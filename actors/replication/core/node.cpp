@@ -17,8 +17,8 @@ bool same_hard_state(const HardState& a, const HardState& b) {
 }
 
 const config& checked(const config& cfg) {
-  auto problem = validate(cfg);
-  KEEL_ASSERT(!problem, problem ? problem->c_str() : "");
+  auto valid = validate(cfg);
+  KEEL_ASSERT(valid.ok(), valid.ok() ? "" : valid.err().detail.c_str());
   return cfg;
 }
 
