@@ -40,9 +40,9 @@ std::chrono::milliseconds step_timeout(dialer_actor* self) {
 void confirm(dialer_actor* self, const ::keel::peer::PeerChallenge& c) {
   auto& st = self->state;
   auto outcome = st.handshake->on_challenge(c, wall_seconds());
-  if (auto* err = std::get_if<std::string>(&outcome))
-    return fail(self, *err);
-  auto& [msg, k] = std::get<0>(outcome);
+  if (!outcome)
+    return fail(self, outcome.error().detail);
+  auto& [msg, k] = *outcome;
   security::session_keys keys = std::move(k);
   self->request(st.gate, step_timeout(self), peer_atom_v, make_pb(std::move(msg)))
     .then(

@@ -73,14 +73,15 @@ pb<::keel::peer::PeerAccepted> on_confirm(gate_actor* self, const ::keel::peer::
     offer = std::move(o->second);
     st.offered_by_session.erase(o);
   }
-  if (auto* err = std::get_if<std::string>(&keys)) {
+  if (!keys) {
+    const auto& why = keys.error().detail;
     if (time_to_log(++st.refused))
-      st.log->warn("peer handshake refused: {} ({} refused so far)", *err, st.refused);
+      st.log->warn("peer handshake refused: {} ({} refused so far)", why, st.refused);
     report_drops(self, 0, 1);
-    out.set_error(*err);
+    out.set_error(why);
     return make_pb(std::move(out));
   }
-  auto& k = std::get<security::session_keys>(keys);
+  auto& k = *keys;
   auto peer = k.peer;
   // A node that reconnects replaces its old session: frames still in flight
   // on the old one are lost, which Raft tolerates.
@@ -146,8 +147,8 @@ peer_gate_api::behavior_type gate(gate_actor* self, peer_gate_config cfg) {
       auto& sender = self->current_sender();
       if (!sender || sender->node() != self->node())
         return;
-      for (auto& [peer, gate] : st.offers)
       auto transport = caf::actor_cast<transport_api>(sender);
+      for (auto& [peer, gate] : st.offers)
         self->send(transport, connect_atom_v, peer, gate);
     },
     [self](peer_atom, pb<::keel::peer::PeerConfirm>& c) { return on_confirm(self, c.msg); },

@@ -192,9 +192,10 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
   if (!st.cfg.fault_injection)
     return refused("fault injection is disabled on node " + st.cfg.node_id
                    + ": set [cluster] fault_injection = true in cluster.conf");
-  if (auto why = st.operators->check(req.msg, network::wall_ms())) {
-    component_logger("node")->warn("fault request refused: {}", *why);
-    return refused("node " + st.cfg.node_id + " refused: " + *why);
+  if (auto checked = st.operators->check(req.msg, network::wall_ms()); !checked) {
+    const auto& why = checked.error().detail;
+    component_logger("node")->warn("fault request refused: {}", why);
+    return refused("node " + st.cfg.node_id + " refused: " + why);
   }
   if (req->fault_case() == admin::FaultRequest::kCrashPath)
     return crash(self, req->crash_path());

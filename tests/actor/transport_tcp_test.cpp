@@ -39,7 +39,7 @@ struct node_config : keel::test::keel_config {
 
 std::shared_ptr<const security::trust> secret_trust(char fill) {
   auto t = security::trust::with_secret(std::string(32, fill));
-  return std::make_shared<security::trust>(std::move(std::get<security::trust>(t)));
+  return std::make_shared<security::trust>(*std::move(t));
 }
 
 // A replica that passes every frame on to the test's probe.

@@ -49,11 +49,11 @@ public:
   std::optional<security::frame_sealer> handshake(security::dialer_handshake& hs) {
     auto c = hello(hs.hello());
     auto outcome = hs.on_challenge(c, wall_seconds());
-    if (auto* err = std::get_if<std::string>(&outcome)) {
-      ADD_FAILURE() << "the gate's challenge does not check out: " << *err;
+    if (!outcome) {
+      ADD_FAILURE() << "the gate's challenge does not check out: " << outcome.error().detail;
       return std::nullopt;
     }
-    auto& [conf, keys] = std::get<0>(outcome);
+    auto& [conf, keys] = *outcome;
     auto accepted = confirm(conf);
     if (!accepted.error().empty()) {
       ADD_FAILURE() << "the gate refused the handshake: " << accepted.error();

@@ -1,19 +1,21 @@
 // The peer handshake and its frames: both ends derive the same key only when
 // each proved its id; forged, replayed, relayed or tampered steps get nothing.
 #include <ctime>
-#include <variant>
 
 #include <gtest/gtest.h>
 
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "tests/support/test_certs.hpp"
+#include "tests/unit/security_results.hpp"
 #include "tests/unit/storage_test_dir.hpp"
 
 namespace keel::security {
 namespace {
 
 using storage::test::temp_dir;
+using test::ok;
+using test::refusal;
 
 const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
 
@@ -22,14 +24,7 @@ bool members(std::string_view id) {
 }
 
 trust secret(char c = 's') {
-  return std::get<trust>(trust::with_secret(std::string(32, c)));
-}
-
-template <class T>
-T ok(or_error<T> v) {
-  if (auto* err = std::get_if<std::string>(&v))
-    throw std::runtime_error(*err);
-  return std::move(std::get<T>(v));
+  return ok(trust::with_secret(std::string(32, c)));
 }
 
 // Runs a whole handshake n1 -> n2; returns both ends' keys.
@@ -58,12 +53,12 @@ TEST(peer_handshake, a_dialer_without_the_secret_is_refused) {
   gate_handshakes g{good, "n2", members};
   auto challenge = g.on_hello(d.hello(), now_s);
   // The dialer already sees that the gate does not share its secret...
-  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(challenge, now_s)));
+  EXPECT_EQ(refusal(d.on_challenge(challenge, now_s)), errc::bad_proof);
   // ...and a confirm it makes up does not open a session.
   peer::PeerConfirm forged;
   forged.set_session(challenge.session());
   forged.set_proof(std::string(32, 'z'));
-  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(forged, now_s)));
+  EXPECT_EQ(refusal(g.on_confirm(forged, now_s)), errc::bad_proof);
 }
 
 TEST(peer_handshake, a_confirm_is_good_once) {
@@ -72,8 +67,8 @@ TEST(peer_handshake, a_confirm_is_good_once) {
   gate_handshakes g{t, "n2", members};
   auto challenge = g.on_hello(d.hello(), now_s);
   auto [confirm, keys] = ok(d.on_challenge(challenge, now_s));
-  EXPECT_TRUE(std::holds_alternative<session_keys>(g.on_confirm(confirm, now_s)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(confirm, now_s)));
+  EXPECT_TRUE(g.on_confirm(confirm, now_s).ok());
+  EXPECT_EQ(refusal(g.on_confirm(confirm, now_s)), errc::unknown_session);
 }
 
 TEST(peer_handshake, a_replayed_hello_and_confirm_open_no_session) {
@@ -82,14 +77,14 @@ TEST(peer_handshake, a_replayed_hello_and_confirm_open_no_session) {
   gate_handshakes g{t, "n2", members};
   auto c1 = g.on_hello(d.hello(), now_s);
   auto [confirm, keys] = ok(d.on_challenge(c1, now_s));
-  ASSERT_TRUE(std::holds_alternative<session_keys>(g.on_confirm(confirm, now_s)));
+  ASSERT_TRUE(g.on_confirm(confirm, now_s).ok());
   // An eavesdropper replays both recorded messages: the gate's new challenge
   // has a new session and nonce, which the old confirm does not cover.
   auto c2 = g.on_hello(d.hello(), now_s);
   EXPECT_NE(c2.session(), c1.session());
   auto replay = confirm;
   replay.set_session(c2.session());
-  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(replay, now_s)));
+  EXPECT_EQ(refusal(g.on_confirm(replay, now_s)), errc::bad_proof);
 }
 
 TEST(peer_handshake, hellos_from_non_members_to_other_nodes_or_malformed_are_refused) {
@@ -131,7 +126,7 @@ TEST(peer_handshake, open_challenges_are_bounded) {
   EXPECT_EQ(g.open_challenges(), 4u);
   // The oldest challenge was dropped: its confirm finds nothing.
   auto [confirm, keys] = ok(first.on_challenge(c, now_s));
-  EXPECT_TRUE(std::holds_alternative<std::string>(g.on_confirm(confirm, now_s)));
+  EXPECT_EQ(refusal(g.on_confirm(confirm, now_s)), errc::unknown_session);
 }
 
 TEST(peer_handshake, a_challenge_for_someone_else_or_tampered_is_refused) {
@@ -141,13 +136,22 @@ TEST(peer_handshake, a_challenge_for_someone_else_or_tampered_is_refused) {
   auto c = g.on_hello(d.hello(), now_s);
   auto bad = c;
   bad.set_from("n3");
-  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(bad, now_s)));
+  EXPECT_EQ(refusal(d.on_challenge(bad, now_s)), errc::wrong_identity);
   bad = c;
   bad.set_ephemeral_key(std::string(32, '\x01')); // the proof covers the key
-  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(bad, now_s)));
+  EXPECT_EQ(refusal(d.on_challenge(bad, now_s)), errc::bad_proof);
   bad = c;
   bad.set_error("go away");
-  EXPECT_TRUE(std::holds_alternative<std::string>(d.on_challenge(bad, now_s)));
+  EXPECT_EQ(refusal(d.on_challenge(bad, now_s)), errc::refused);
+}
+
+TEST(x25519, both_ends_agree_and_a_bad_public_key_is_refused) {
+  auto a = x25519_key::generate();
+  auto b = x25519_key::generate();
+  EXPECT_EQ(ok(a.agree(b.public_key())), ok(b.agree(a.public_key())));
+  EXPECT_EQ(refusal(a.agree(std::string(31, 'k'))), errc::bad_key_share);
+  // A low-order point (here 0) would give an all-zero secret (RFC 7748 §6.1).
+  EXPECT_EQ(refusal(a.agree(std::string(32, '\0'))), errc::bad_key_share);
 }
 
 struct cert_handshake : ::testing::Test {

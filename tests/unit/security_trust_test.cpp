@@ -1,26 +1,25 @@
 // trust: certificates bind roles and node ids; proofs are checked against the
 // CA, the role, the name, the time and the key; a secret cluster checks HMACs.
 #include <ctime>
-#include <variant>
 
 #include <gtest/gtest.h>
 
 #include "actors/security/core/trust.hpp"
 #include "tests/support/test_certs.hpp"
+#include "tests/unit/security_results.hpp"
 #include "tests/unit/storage_test_dir.hpp"
 
 namespace keel::security {
 namespace {
 
 using storage::test::temp_dir;
+using test::ok;
+using test::refusal;
 
 const int64_t now_s = static_cast<int64_t>(std::time(nullptr)); // cert validity only
 
 trust load(const testing::test_ca& ca, const testing::test_ca::files& f) {
-  auto t = trust::with_certificates(ca.ca_file(), f.cert, f.key);
-  if (auto* err = std::get_if<std::string>(&t))
-    throw std::runtime_error(*err);
-  return std::move(std::get<trust>(t));
+  return ok(trust::with_certificates(ca.ca_file(), f.cert, f.key));
 }
 
 struct trust_test : ::testing::Test {
@@ -33,26 +32,27 @@ TEST_F(trust_test, a_node_proves_its_id_with_its_certificate) {
   auto n2 = load(ca, ca.issue("n2", "keel-node"));
   auto proof = n1.prove("label", "message");
   auto who = n2.check("label", "message", proof, n1.certificate(), role::node, "n1", now_s);
-  ASSERT_TRUE(std::holds_alternative<identity>(who)) << std::get<std::string>(who);
-  EXPECT_EQ(std::get<identity>(who).name, "n1");
+  ASSERT_TRUE(who.ok()) << who.error().detail;
+  EXPECT_EQ(who->name, "n1");
 }
 
 TEST_F(trust_test, the_certificate_of_another_node_id_is_refused) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
   auto proof = n1.prove("label", "message");
   auto who = n1.check("label", "message", proof, n1.certificate(), role::node, "n2", now_s);
-  ASSERT_TRUE(std::holds_alternative<std::string>(who));
-  EXPECT_NE(std::get<std::string>(who).find("CN=n1, not CN=n2"), std::string::npos);
+  ASSERT_EQ(refusal(who), errc::wrong_identity);
+  EXPECT_NE(who.error().detail.find("CN=n1, not CN=n2"), std::string::npos);
 }
 
 TEST_F(trust_test, a_client_certificate_cannot_act_as_a_node_or_operator) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
   auto client = load(ca, ca.issue("n2", "keel-client"));
   auto proof = client.prove("label", "m");
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-    n1.check("label", "m", proof, client.certificate(), role::node, "n2", now_s)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-    n1.check("label", "m", proof, client.certificate(), role::operator_, "", now_s)));
+  EXPECT_EQ(refusal(n1.check("label", "m", proof, client.certificate(), role::node, "n2", now_s)),
+            errc::wrong_identity);
+  EXPECT_EQ(
+    refusal(n1.check("label", "m", proof, client.certificate(), role::operator_, "", now_s)),
+    errc::wrong_identity);
 }
 
 TEST_F(trust_test, a_certificate_from_another_ca_is_refused) {
@@ -62,29 +62,31 @@ TEST_F(trust_test, a_certificate_from_another_ca_is_refused) {
   auto rogue = load(other, other.issue("n2", "keel-node"));
   auto proof = rogue.prove("label", "m");
   auto who = n1.check("label", "m", proof, rogue.certificate(), role::node, "n2", now_s);
-  ASSERT_TRUE(std::holds_alternative<std::string>(who));
-  EXPECT_NE(std::get<std::string>(who).find("not trusted"), std::string::npos);
+  ASSERT_EQ(refusal(who), errc::untrusted);
+  EXPECT_NE(who.error().detail.find("not trusted"), std::string::npos);
 }
 
 TEST_F(trust_test, an_expired_certificate_is_refused_at_the_given_time) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
   auto old = load(ca, ca.issue("n2", "keel-node", /*days=*/5, /*valid_from_days=*/-10));
   auto proof = old.prove("label", "m");
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-    n1.check("label", "m", proof, old.certificate(), role::node, "n2", now_s)));
+  EXPECT_EQ(refusal(n1.check("label", "m", proof, old.certificate(), role::node, "n2", now_s)),
+            errc::untrusted);
   // The same certificate at a time when it was valid passes: time is an input.
-  EXPECT_TRUE(std::holds_alternative<identity>(
-    n1.check("label", "m", proof, old.certificate(), role::node, "n2", now_s - 7 * 86400)));
+  EXPECT_TRUE(
+    n1.check("label", "m", proof, old.certificate(), role::node, "n2", now_s - 7 * 86400).ok());
 }
 
 TEST_F(trust_test, a_signature_over_another_message_or_label_is_refused) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
   auto n2 = load(ca, ca.issue("n2", "keel-node"));
   auto proof = n2.prove("label", "message");
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-    n1.check("label", "messagE", proof, n2.certificate(), role::node, "n2", now_s)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-    n1.check("other", "message", proof, n2.certificate(), role::node, "n2", now_s)));
+  EXPECT_EQ(
+    refusal(n1.check("label", "messagE", proof, n2.certificate(), role::node, "n2", now_s)),
+    errc::bad_proof);
+  EXPECT_EQ(
+    refusal(n1.check("other", "message", proof, n2.certificate(), role::node, "n2", now_s)),
+    errc::bad_proof);
 }
 
 TEST_F(trust_test, someone_elses_certificate_without_its_key_proves_nothing) {
@@ -93,43 +95,46 @@ TEST_F(trust_test, someone_elses_certificate_without_its_key_proves_nothing) {
   auto thief = load(ca, ca.issue("client", "keel-client"));
   // The thief presents n2's (public) certificate but can only sign with its own key.
   auto proof = thief.prove("label", "m");
-  EXPECT_TRUE(std::holds_alternative<std::string>(
-    n1.check("label", "m", proof, n2.certificate(), role::node, "n2", now_s)));
+  EXPECT_EQ(refusal(n1.check("label", "m", proof, n2.certificate(), role::node, "n2", now_s)),
+            errc::bad_proof);
 }
 
 TEST_F(trust_test, garbage_and_oversized_certificates_are_refused) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
-  for (std::string bad : {std::string{}, std::string{"not a certificate"},
+  EXPECT_EQ(refusal(n1.check_certificate("", role::node, "n2", now_s)), errc::no_certificate);
+  for (std::string bad : {std::string{"not a certificate"},
                           std::string(max_certificate_bytes + 1, 'A'),
                           std::string{"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}})
-    EXPECT_TRUE(std::holds_alternative<std::string>(
-      n1.check_certificate(bad, role::node, "n2", now_s)));
+    EXPECT_EQ(refusal(n1.check_certificate(bad, role::node, "n2", now_s)), errc::malformed)
+      << bad.substr(0, 40);
 }
 
 TEST_F(trust_test, loading_names_the_file_that_is_wrong) {
   auto f = ca.issue("n1", "keel-node");
   auto other = ca.issue("n2", "keel-node");
   auto missing = trust::with_certificates(ca.ca_file(), dir.sub("nope.pem"), f.key);
-  ASSERT_TRUE(std::holds_alternative<std::string>(missing));
-  EXPECT_NE(std::get<std::string>(missing).find("nope.pem"), std::string::npos);
+  ASSERT_EQ(refusal(missing), errc::bad_files);
+  EXPECT_NE(missing.error().detail.find("nope.pem"), std::string::npos);
   auto mismatch = trust::with_certificates(ca.ca_file(), f.cert, other.key);
-  ASSERT_TRUE(std::holds_alternative<std::string>(mismatch));
-  EXPECT_NE(std::get<std::string>(mismatch).find("does not belong"), std::string::npos);
+  ASSERT_EQ(refusal(mismatch), errc::bad_files);
+  EXPECT_NE(mismatch.error().detail.find("does not belong"), std::string::npos);
   auto bad_ca = trust::with_certificates(f.key, f.cert, f.key);
-  EXPECT_TRUE(std::holds_alternative<std::string>(bad_ca));
+  EXPECT_EQ(refusal(bad_ca), errc::bad_files);
 }
 
 TEST(trust_secret, proofs_need_the_same_secret) {
-  auto a = std::get<trust>(trust::with_secret(std::string(32, 'a')));
-  auto b = std::get<trust>(trust::with_secret(std::string(32, 'b')));
+  auto a = ok(trust::with_secret(std::string(32, 'a')));
+  auto b = ok(trust::with_secret(std::string(32, 'b')));
   auto proof = a.prove("label", "m");
-  EXPECT_TRUE(std::holds_alternative<identity>(a.check("label", "m", proof, "", role::node, "n1", 0)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(b.check("label", "m", proof, "", role::node, "n1", 0)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(a.check("label", "m2", proof, "", role::node, "n1", 0)));
+  EXPECT_TRUE(a.check("label", "m", proof, "", role::node, "n1", 0).ok());
+  EXPECT_EQ(refusal(b.check("label", "m", proof, "", role::node, "n1", 0)), errc::bad_proof);
+  EXPECT_EQ(refusal(a.check("label", "m2", proof, "", role::node, "n1", 0)), errc::bad_proof);
+  EXPECT_EQ(refusal(a.check("label", "m", proof, "PEM", role::node, "n1", 0)), errc::wrong_mode);
+  EXPECT_EQ(refusal(a.check_certificate("PEM", role::node, "n1", 0)), errc::wrong_mode);
 }
 
 TEST(trust_secret, a_short_secret_is_refused) {
-  EXPECT_TRUE(std::holds_alternative<std::string>(trust::with_secret("short")));
+  EXPECT_EQ(refusal(trust::with_secret("short")), errc::short_secret);
 }
 
 } // namespace

@@ -119,13 +119,14 @@ std::string x25519_key::public_key() const {
   return out;
 }
 
-std::optional<std::string> x25519_key::agree(std::string_view peer_public) const {
+result<std::string> x25519_key::agree(std::string_view peer_public) const {
+  const error bad_key{errc::bad_key_share, "not a valid X25519 public key"};
   if (peer_public.size() != public_size)
-    return std::nullopt;
+    return bad_key;
   pkey_ptr peer{EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, u8(peer_public),
                                             peer_public.size())};
   if (!peer)
-    return std::nullopt;
+    return bad_key;
   pkey_ctx_ptr ctx{EVP_PKEY_CTX_new(impl_->key.get(), nullptr)};
   std::string secret(32, '\0');
   std::size_t len = secret.size();
@@ -135,7 +136,7 @@ std::optional<std::string> x25519_key::agree(std::string_view peer_public) const
       || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) <= 0
       || EVP_PKEY_derive(ctx.get(), reinterpret_cast<unsigned char*>(secret.data()), &len) <= 0
       || len != 32)
-    return std::nullopt;
+    return bad_key;
   return secret;
 }
 

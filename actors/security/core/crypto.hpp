@@ -7,9 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "actors/security/core/errc.hpp"
 
 namespace keel::security {
 
@@ -51,10 +52,10 @@ public:
 
   std::string public_key() const;
 
-  /// The shared secret with the holder of `peer_public`, or nullopt if that is
-  /// not a valid X25519 public key (wrong size, or a low-order point that
-  /// would give an all-zero secret).
-  std::optional<std::string> agree(std::string_view peer_public) const;
+  /// The shared secret with the holder of `peer_public`, or errc::bad_key_share
+  /// if that is not a valid X25519 public key (wrong size, or a low-order
+  /// point that would give an all-zero secret).
+  result<std::string> agree(std::string_view peer_public) const;
 
 private:
   struct impl;

@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -30,9 +29,9 @@ public:
   operator_gate(const trust& t, std::string node_id, uint64_t window_ms = 60'000,
                 std::size_t max_nonces = 100'000);
 
-  /// nullopt if `req` carries a valid, fresh, unused proof; otherwise why not
-  /// (a sentence for the operator).
-  std::optional<std::string> check(const admin::FaultRequest& req, uint64_t now_ms);
+  /// Success if `req` carries a valid, fresh, unused proof; otherwise why not
+  /// (the detail is a sentence for the operator).
+  result<void> check(const admin::FaultRequest& req, uint64_t now_ms);
 
 private:
   const trust* trust_;

@@ -35,12 +35,11 @@ std::string transcript(const peer::PeerHello& h, const peer::PeerChallenge& c) {
 
 // The secret goes into the key too: with a cluster secret, a party that
 // broke the X25519 exchange would still lack it.
-std::optional<std::string> session_key(const trust& t, const x25519_key& mine,
-                                       std::string_view theirs, const peer::PeerHello& h,
-                                       const peer::PeerChallenge& c) {
+result<std::string> session_key(const trust& t, const x25519_key& mine, std::string_view theirs,
+                                const peer::PeerHello& h, const peer::PeerChallenge& c) {
   auto shared = mine.agree(theirs);
   if (!shared)
-    return std::nullopt;
+    return shared;
   std::string ikm = *shared + t.shared_secret();
   std::string salt = h.nonce() + c.nonce();
   std::string info{key_label};
@@ -50,6 +49,11 @@ std::optional<std::string> session_key(const trust& t, const x25519_key& mine,
 
 bool valid_id(std::string_view id) {
   return !id.empty() && id.size() <= max_id_size;
+}
+
+// A failed check of a node's proof, in words that name the node.
+error not_proven(const std::string& node, const error& why) {
+  return {why.code, "node " + node + " did not prove its id: " + why.detail};
 }
 
 peer::PeerChallenge refusal(std::string why) {
@@ -71,22 +75,23 @@ dialer_handshake::dialer_handshake(const trust& t, std::string self, std::string
   hello_.set_certificate(t.certificate());
 }
 
-or_error<std::pair<peer::PeerConfirm, session_keys>>
+result<std::pair<peer::PeerConfirm, session_keys>>
 dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) const {
   if (!c.error().empty())
-    return "the peer refused the handshake: " + c.error().substr(0, 200);
+    return error{errc::refused, "the peer refused the handshake: " + c.error().substr(0, 200)};
   if (c.from() != peer_ || c.to() != self_)
-    return "the challenge is for " + c.to().substr(0, max_id_size) + " from "
-           + c.from().substr(0, max_id_size) + ", not for " + self_ + " from " + peer_;
+    return error{errc::wrong_identity, "the challenge is for " + c.to().substr(0, max_id_size)
+                                         + " from " + c.from().substr(0, max_id_size)
+                                         + ", not for " + self_ + " from " + peer_};
   if (c.session() == 0 || c.nonce().size() != nonce_size)
-    return std::string{"the challenge is malformed"};
+    return error{errc::malformed, "the challenge is malformed"};
   auto t = transcript(hello_, c);
   auto who = trust_->check(gate_label, t, c.proof(), c.certificate(), role::node, peer_, now_s);
-  if (auto* err = std::get_if<std::string>(&who))
-    return "node " + peer_ + " did not prove its id: " + *err;
+  if (!who)
+    return not_proven(peer_, who.error());
   auto key = session_key(*trust_, ephemeral_, c.ephemeral_key(), hello_, c);
   if (!key)
-    return std::string{"the challenge carries no valid X25519 key"};
+    return error{key.error().code, "the challenge carries no valid X25519 key"};
   peer::PeerConfirm confirm;
   confirm.set_session(c.session());
   confirm.set_proof(trust_->prove(dialer_label, t));
@@ -112,8 +117,8 @@ peer::PeerChallenge gate_handshakes::on_hello(const peer::PeerHello& h, int64_t 
   // Refuse a foreign or wrong certificate before spending a key pair on it.
   if (trust_->uses_certificates()) {
     auto who = trust_->check_certificate(h.certificate(), role::node, h.from(), now_s);
-    if (auto* err = std::get_if<std::string>(&who))
-      return refusal(*err);
+    if (!who)
+      return refusal(who.error().detail);
   } else if (!h.certificate().empty()) {
     return refusal("a certificate was presented to a cluster without TLS");
   }
@@ -133,22 +138,23 @@ peer::PeerChallenge gate_handshakes::on_hello(const peer::PeerHello& h, int64_t 
   return answer;
 }
 
-or_error<session_keys> gate_handshakes::on_confirm(const peer::PeerConfirm& c, int64_t now_s) {
+result<session_keys> gate_handshakes::on_confirm(const peer::PeerConfirm& c, int64_t now_s) {
   auto it = std::find_if(open_.begin(), open_.end(), [&](const open_challenge& o) {
     return o.challenge.session() == c.session();
   });
   if (it == open_.end())
-    return std::string{"no open challenge for this session (expired, replayed or forged)"};
+    return error{errc::unknown_session,
+                 "no open challenge for this session (expired, replayed or forged)"};
   auto o = std::move(*it);
   open_.erase(it);
   auto t = transcript(o.hello, o.challenge);
   auto who = trust_->check(dialer_label, t, c.proof(), o.hello.certificate(), role::node,
                            o.hello.from(), now_s);
-  if (auto* err = std::get_if<std::string>(&who))
-    return "node " + o.hello.from() + " did not prove its id: " + *err;
+  if (!who)
+    return not_proven(o.hello.from(), who.error());
   auto key = session_key(*trust_, o.ephemeral, o.hello.ephemeral_key(), o.hello, o.challenge);
   if (!key)
-    return std::string{"the hello carries no valid X25519 key"};
+    return error{key.error().code, "the hello carries no valid X25519 key"};
   return session_keys{c.session(), std::move(*key), o.hello.from()};
 }
 

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,7 +46,7 @@ public:
 
   /// Checks the gate's challenge. On success: the confirm to send, and the
   /// keys to seal frames with once the gate accepted it.
-  or_error<std::pair<peer::PeerConfirm, session_keys>>
+  result<std::pair<peer::PeerConfirm, session_keys>>
   on_challenge(const peer::PeerChallenge& c, int64_t now_s) const;
 
 private:
@@ -73,7 +72,7 @@ public:
 
   /// Completes a handshake: the new session's keys, or why not. A confirm is
   /// good once: the challenge is forgotten whatever the outcome.
-  or_error<session_keys> on_confirm(const peer::PeerConfirm& c, int64_t now_s);
+  result<session_keys> on_confirm(const peer::PeerConfirm& c, int64_t now_s);
 
   std::size_t open_challenges() const { return open_.size(); }
 

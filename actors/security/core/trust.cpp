@@ -135,39 +135,40 @@ trust::trust(trust&&) noexcept = default;
 trust& trust::operator=(trust&&) noexcept = default;
 trust::~trust() = default;
 
-or_error<trust> trust::with_certificates(const std::string& ca_file,
-                                         const std::string& cert_file,
-                                         const std::string& key_file) {
+result<trust> trust::with_certificates(const std::string& ca_file,
+                                       const std::string& cert_file,
+                                       const std::string& key_file) {
+  auto bad = [](std::string why) { return error{errc::bad_files, std::move(why)}; };
   auto p = std::make_unique<impl>();
   p->store.reset(X509_STORE_new());
   if (!p->store || X509_STORE_load_file(p->store.get(), ca_file.c_str()) != 1)
-    return "cannot load the CA certificate " + ca_file + ": " + openssl_error();
+    return bad("cannot load the CA certificate " + ca_file + ": " + openssl_error());
   auto pem = read_file(cert_file);
   if (!pem)
-    return "cannot read the certificate " + cert_file;
+    return bad("cannot read the certificate " + cert_file);
   if (parse_chain(*pem).empty())
-    return "no PEM certificate in " + cert_file;
+    return bad("no PEM certificate in " + cert_file);
   p->certificate = std::move(*pem);
   auto key_pem = read_file(key_file);
   if (!key_pem)
-    return "cannot read the private key " + key_file;
+    return bad("cannot read the private key " + key_file);
   bio_ptr bio{BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()))};
   p->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!p->key)
-    return "no usable private key in " + key_file + " (encrypted keys are not supported): "
-           + openssl_error();
+    return bad("no usable private key in " + key_file + " (encrypted keys are not supported): "
+               + openssl_error());
   auto chain = parse_chain(p->certificate);
   if (X509_check_private_key(chain.front().get(), p->key.get()) != 1) {
     ERR_clear_error();
-    return "the private key " + key_file + " does not belong to the certificate " + cert_file;
+    return bad("the private key " + key_file + " does not belong to the certificate " + cert_file);
   }
   return trust{std::move(p)};
 }
 
-or_error<trust> trust::with_secret(std::string secret) {
+result<trust> trust::with_secret(std::string secret) {
   if (secret.size() < 32)
-    return "the cluster secret must be at least 32 bytes (got "
-           + std::to_string(secret.size()) + ")";
+    return error{errc::short_secret, "the cluster secret must be at least 32 bytes (got "
+                                       + std::to_string(secret.size()) + ")"};
   auto p = std::make_unique<impl>();
   p->secret = std::move(secret);
   return trust{std::move(p)};
@@ -205,26 +206,27 @@ std::string trust::prove(std::string_view label, std::string_view message) const
   return sig;
 }
 
-or_error<identity> trust::check_certificate(std::string_view certificate, role expected,
-                                            std::string_view expected_name,
-                                            int64_t now_s) const {
+result<identity> trust::check_certificate(std::string_view certificate, role expected,
+                                          std::string_view expected_name,
+                                          int64_t now_s) const {
   if (!uses_certificates())
-    return std::string{"this cluster uses no certificates"};
+    return error{errc::wrong_mode, "this cluster uses no certificates"};
   if (certificate.empty())
-    return std::string{"no certificate was presented"};
+    return error{errc::no_certificate, "no certificate was presented"};
   if (certificate.size() > max_certificate_bytes)
-    return "the certificate chain is " + std::to_string(certificate.size())
-           + " bytes; the limit is " + std::to_string(max_certificate_bytes);
+    return error{errc::malformed, "the certificate chain is " + std::to_string(certificate.size())
+                                    + " bytes; the limit is "
+                                    + std::to_string(max_certificate_bytes)};
   auto chain = parse_chain(certificate);
   if (chain.empty())
-    return std::string{"the certificate is not PEM"};
+    return error{errc::malformed, "the certificate is not PEM"};
   chain_ptr untrusted{sk_X509_new_null()};
   for (std::size_t i = 1; i < chain.size(); ++i)
     sk_X509_push(untrusted.get(), chain[i].get());
   store_ctx_ptr ctx{X509_STORE_CTX_new()};
   if (!ctx || X509_STORE_CTX_init(ctx.get(), impl_->store.get(), chain.front().get(),
                                   untrusted.get()) != 1)
-    return "cannot check the certificate: " + openssl_error();
+    return error{errc::untrusted, "cannot check the certificate: " + openssl_error()};
   X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(now_s));
   int ok = X509_verify_cert(ctx.get());
   // The stack holds borrowed pointers: empty it before chain_free runs.
@@ -233,36 +235,38 @@ or_error<identity> trust::check_certificate(std::string_view certificate, role e
   if (ok != 1) {
     auto why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
     ERR_clear_error();
-    return std::string{"the certificate is not trusted: "} + why;
+    return error{errc::untrusted, std::string{"the certificate is not trusted: "} + why};
   }
   identity who;
   who.name = subject_field(chain.front().get(), NID_commonName);
   auto ou = subject_field(chain.front().get(), NID_organizationalUnitName);
   if (ou != ou_of(expected))
-    return "the certificate is for OU=" + (ou.empty() ? std::string{"(none)"} : ou)
-           + ", not OU=" + std::string{ou_of(expected)};
+    return error{errc::wrong_identity, "the certificate is for OU="
+                                         + (ou.empty() ? std::string{"(none)"} : ou) + ", not OU="
+                                         + std::string{ou_of(expected)}};
   who.what = expected;
   if (who.name.empty())
-    return std::string{"the certificate has no single subject CN"};
+    return error{errc::wrong_identity, "the certificate has no single subject CN"};
   if (!expected_name.empty() && who.name != expected_name)
-    return "the certificate is for CN=" + who.name + ", not CN=" + std::string{expected_name};
+    return error{errc::wrong_identity, "the certificate is for CN=" + who.name
+                                         + ", not CN=" + std::string{expected_name}};
   return who;
 }
 
-or_error<identity> trust::check(std::string_view label, std::string_view message,
-                                std::string_view proof, std::string_view certificate,
-                                role expected, std::string_view expected_name,
-                                int64_t now_s) const {
+result<identity> trust::check(std::string_view label, std::string_view message,
+                              std::string_view proof, std::string_view certificate,
+                              role expected, std::string_view expected_name,
+                              int64_t now_s) const {
   auto m = labelled(label, message);
   if (!uses_certificates()) {
     if (!certificate.empty())
-      return std::string{"a certificate was presented to a cluster without TLS"};
+      return error{errc::wrong_mode, "a certificate was presented to a cluster without TLS"};
     if (!equal_constant_time(proof, hmac_sha256(impl_->secret, m)))
-      return std::string{"the proof does not match the cluster secret"};
+      return error{errc::bad_proof, "the proof does not match the cluster secret"};
     return identity{std::string{expected_name}, expected};
   }
   auto who = check_certificate(certificate, expected, expected_name, now_s);
-  if (std::holds_alternative<std::string>(who))
+  if (!who)
     return who;
   auto chain = parse_chain(certificate);
   pkey_ptr key{X509_get_pubkey(chain.front().get())};
@@ -273,7 +277,7 @@ or_error<identity> trust::check(std::string_view label, std::string_view message
                           proof.size(), reinterpret_cast<const unsigned char*>(m.data()),
                           m.size()) != 1) {
     ERR_clear_error();
-    return std::string{"the signature does not match the certificate's key"};
+    return error{errc::bad_proof, "the signature does not match the certificate's key"};
   }
   return who;
 }

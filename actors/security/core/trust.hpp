@@ -16,10 +16,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
+
+#include "actors/security/core/errc.hpp"
 
 namespace keel::security {
 
@@ -35,21 +35,18 @@ struct identity {
   role what = role::client;
 };
 
-template <class T>
-using or_error = std::variant<T, std::string>;
-
 class trust {
 public:
   /// Trust the CA in `ca_file`; prove with the certificate chain in
-  /// `cert_file` and its private key `key_file` (PEM). The error names the
-  /// file and what is wrong with it; a key that does not match the
-  /// certificate is an error.
-  static or_error<trust> with_certificates(const std::string& ca_file,
-                                           const std::string& cert_file,
-                                           const std::string& key_file);
+  /// `cert_file` and its private key `key_file` (PEM). The error
+  /// (errc::bad_files) names the file and what is wrong with it; a key that
+  /// does not match the certificate is an error.
+  static result<trust> with_certificates(const std::string& ca_file,
+                                         const std::string& cert_file,
+                                         const std::string& key_file);
 
-  /// Trust whoever knows `secret` (at least 32 bytes).
-  static or_error<trust> with_secret(std::string secret);
+  /// Trust whoever knows `secret` (at least 32 bytes, else errc::short_secret).
+  static result<trust> with_secret(std::string secret);
 
   trust(trust&&) noexcept;
   trust& operator=(trust&&) noexcept;
@@ -76,15 +73,15 @@ public:
   /// if `expected_name` is not empty, that CN; the proof must be its key's
   /// signature. With a secret, `certificate` must be empty and the proof the
   /// HMAC. Returns who it is, or why not.
-  or_error<identity> check(std::string_view label, std::string_view message,
-                           std::string_view proof, std::string_view certificate,
-                           role expected, std::string_view expected_name,
-                           int64_t now_s) const;
+  result<identity> check(std::string_view label, std::string_view message,
+                         std::string_view proof, std::string_view certificate,
+                         role expected, std::string_view expected_name,
+                         int64_t now_s) const;
 
   /// Checks only the certificate (as check() does), for refusing a hello
   /// before any work is spent on it.
-  or_error<identity> check_certificate(std::string_view certificate, role expected,
-                                       std::string_view expected_name, int64_t now_s) const;
+  result<identity> check_certificate(std::string_view certificate, role expected,
+                                     std::string_view expected_name, int64_t now_s) const;
 
 private:
   struct impl;
