@@ -53,14 +53,22 @@ public:
 
 private:
   void take(engine::open_result opened) {
-    if (auto* error = std::get_if<std::string>(&opened))
-      throw std::runtime_error(*error);
-    db_ = std::move(std::get<std::unique_ptr<engine>>(opened));
+    if (!opened)
+      throw std::runtime_error(opened.error().detail);
+    db_ = std::move(opened).value();
   }
 
   fs::path dir_;
   std::unique_ptr<engine> db_;
 };
+
+/// Whether `r` succeeded; if not, the benchmark stops with its error.
+template <class T>
+bool succeeded(benchmark::State& state, const storage::result<T>& r) {
+  if (!r.ok())
+    state.SkipWithError(r.error().detail.c_str());
+  return r.ok();
+}
 
 /// `n` log entries from index `first` on, each one put of 100 bytes.
 std::vector<raft::Entry> entries(size_t n, uint64_t first) {
@@ -99,10 +107,8 @@ void persist(benchmark::State& state, on store) {
     state.ResumeTiming();
     auto batch = bench.db().make_batch();
     replica.persist(request, batch);
-    if (auto error = bench.db().commit(batch, true)) {
-      state.SkipWithError(error->c_str());
+    if (!succeeded(state, bench.db().commit(batch, true)))
       break;
-    }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
   state.counters["entries_per_fsync"] = static_cast<double>(n);
@@ -128,10 +134,8 @@ void apply(benchmark::State& state, on store) {
     auto batch = bench.db().make_batch();
     auto result = replica.apply(request, batch);
     benchmark::DoNotOptimize(result);
-    if (auto error = bench.db().commit(batch, false)) {
-      state.SkipWithError(error->c_str());
+    if (!succeeded(state, result) || !succeeded(state, bench.db().commit(batch, false)))
       break;
-    }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
@@ -146,10 +150,8 @@ void get(benchmark::State& state, on store) {
   auto batch = bench.db().make_batch();
   for (int i = 0; i < 10000; ++i)
     batch.put(0, "key-" + std::to_string(i), std::string(100, 'v'));
-  if (auto error = bench.db().commit(batch, true)) {
-    state.SkipWithError(error->c_str());
+  if (!succeeded(state, bench.db().commit(batch, true)))
     return;
-  }
   std::mt19937 prng{42};
   int64_t found = 0;
   for (auto _ : state) {

@@ -56,9 +56,9 @@ void open_engine() {
   db_dir = tmpl;
   std::atexit(remove_db_dir);
   auto opened = storage::open_rocks_engine(db_dir, "n1", 1);
-  if (auto* err = std::get_if<std::string>(&opened))
-    fail("open_rocks_engine: " + *err);
-  db = std::get<std::unique_ptr<storage::engine>>(opened).release(); // lives until exit
+  if (!opened)
+    fail("open_rocks_engine: " + opened.error().detail);
+  db = std::move(opened).value().release(); // lives until exit
 }
 
 /// What the state machine must answer, per kv_state_machine.hpp.
@@ -161,8 +161,8 @@ void apply_entry(storage::kv_state_machine& sm, model& m,
     expect_same(want, got[static_cast<size_t>(i)],
                 "apply of " + batch.commands(i).ShortDebugString(), fresh || cached);
   }
-  if (auto err = db->commit(wb, false))
-    fail("commit: " + *err);
+  if (auto committed = db->commit(wb, false); !committed)
+    fail("commit: " + committed.error().detail);
 }
 
 // Input format (byte_stream.hpp), repeated until the input ends:
@@ -173,8 +173,8 @@ void run(byte_reader& in) {
   storage::ShardSnapshot empty;
   empty.set_shard(shard);
   reset.replace_shard(empty);
-  if (auto err = db->commit(reset, false))
-    fail("reset: " + *err);
+  if (auto committed = db->commit(reset, false); !committed)
+    fail("reset: " + committed.error().detail);
 
   storage::kv_state_machine sm{*db, shard};
   model m;

@@ -29,21 +29,27 @@ using storage_actor_type = storage_api::stateful_base<storage_state>;
 
 /// The exit reason of a storage failure: the actor exits with it so that its
 /// supervisor restarts it (and the shard's replica) from durable state.
-caf::error storage_failure(const storage_state& st, const std::string& what) {
-  st.log->error("storage failed shard={} error={}", st.shard, what);
-  return caf::make_error(caf::sec::runtime_error, "storage failed: " + what);
+caf::error storage_failure(const storage_state& st, const storage_error& error) {
+  st.log->error("storage failed shard={} errc={} error={}", st.shard, to_string(error.code),
+                error.detail);
+  return caf::make_error(caf::sec::runtime_error, "storage failed: " + error.detail);
 }
 
-/// Commits `batch`; on failure the actor exits and the error is the answer,
-/// so nothing unconfirmed is ever acknowledged.
-std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch& batch,
-                                          bool sync) {
-  auto problem = self->state.db->commit(batch, sync);
-  if (!problem)
-    return std::nullopt;
-  auto reason = storage_failure(self->state, *problem);
+/// Ends the actor with `error`, which is also the answer: nothing unconfirmed
+/// is ever acknowledged.
+caf::error crash(storage_actor_type* self, const storage_error& error) {
+  auto reason = storage_failure(self->state, error);
   self->quit(reason);
   return reason;
+}
+
+/// Commits `batch`; on failure the actor ends (crash above).
+std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch& batch,
+                                          bool sync) {
+  auto committed = self->state.db->commit(batch, sync);
+  if (committed)
+    return std::nullopt;
+  return crash(self, committed.error());
 }
 
 kv::Response invalid_argument(std::string error) {
@@ -80,12 +86,14 @@ caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self,
                                           const ApplyRequest& request) {
   auto& st = self->state;
   auto batch = st.db->make_batch();
-  auto result = st.replica->apply(request, batch);
+  auto applied = st.replica->apply(request, batch);
+  if (!applied) // the batch and the replica's session order go with the actor
+    return crash(self, applied.error());
   if (auto failed = commit_or_crash(self, batch, false))
     return *failed;
   st.log->debug("applied shard={} entries={} results={}", st.shard, request.entries_size(),
-                result.results_size());
-  return make_pb(std::move(result));
+                applied->results_size());
+  return make_pb(std::move(applied).value());
 }
 
 caf::result<caf::ok_atom> handle_compact(storage_actor_type* self, uint64_t index) {
@@ -133,18 +141,17 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
   st.shard = shard;
   st.lim = lim;
   st.log = component_logger("storage");
-  // A RocksDB read error (engine_error) or a broken invariant thrown by the
-  // replica storage ends the actor like a failed commit does; no handler
-  // catches and continues.
+  // The one place that catches a failed read (storage_error.hpp): it ends
+  // the actor like a failed commit does, and its supervisor restarts it from
+  // durable state. Anything else thrown is CAF's to report.
   self->set_exception_handler([self](std::exception_ptr& thrown) -> caf::error {
-    std::string what = "unknown exception";
     try {
       std::rethrow_exception(thrown);
-    } catch (const std::exception& e) {
-      what = e.what();
+    } catch (const engine_error& e) {
+      return storage_failure(self->state, e.error());
     } catch (...) {
+      return caf::scheduled_actor::default_exception_handler(self, thrown);
     }
-    return storage_failure(self->state, what);
   });
   st.replica.emplace(*st.db, shard);
   auto applied = st.db->applied(shard);

@@ -32,9 +32,11 @@
 //       log) answer STATUS_INVALID_ARGUMENT.
 //   snap: without a snapshot exports this shard; with one imports it
 //       (synced), an error if it is for another shard.
-// A request that breaks an invariant (malformed entry data, a gap, a snapshot
-// of another shard in persist, compaction beyond the applied index) makes the
-// actor exit with the error, like a failed commit: it is a bug, not input.
+// Failures (storage_error.hpp): a failed commit, a failed read and a committed
+// entry whose data is not a CommandBatch make the actor exit with the error, so
+// that its supervisor restarts it from disk. A request that breaks an invariant
+// (a gap, a snapshot of another shard in persist, compaction beyond the applied
+// index) is a bug, not input: a KEEL_ASSERT stops the node.
 #pragma once
 
 #include <cstdint>

@@ -143,14 +143,14 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
   log->info("starting node {} on {}:{} (config {})", me.id, me.host, me.port, cc.source);
 
   auto opened = storage::open_rocks_engine((fs::path(dir) / "db").string(), me.id, cc.shards);
-  if (auto* err = std::get_if<std::string>(&opened)) {
-    log->critical("cannot open the storage engine: {}", *err);
-    std::cerr << "keel-node: cannot open the storage engine: " << *err << "\n";
+  if (!opened) {
+    const auto& err = opened.error().detail;
+    log->critical("cannot open the storage engine: {}", err);
+    std::cerr << "keel-node: cannot open the storage engine: " << err << "\n";
     remove_pid_file(pid_path);
     return exit_failure;
   }
-  std::shared_ptr<storage::engine> engine =
-    std::move(std::get<std::unique_ptr<storage::engine>>(opened));
+  std::shared_ptr<storage::engine> engine = std::move(opened).value();
 
   auto trust = load_trust(cc, me);
   if (auto* err = std::get_if<std::string>(&trust)) {

@@ -54,7 +54,7 @@ config::cluster_config make_config(const sim_options& o) {
 
 std::shared_ptr<const security::trust> secret_trust() {
   auto t = security::trust::with_secret(std::string(32, 's'));
-  return std::make_shared<security::trust>(std::move(std::get<security::trust>(t)));
+  return std::make_shared<security::trust>(*std::move(t));
 }
 
 struct sim_node {
@@ -109,9 +109,10 @@ private:
   void start(size_t i) {
     sim_node& n = nodes_[i];
     auto opened = storage::engine::open(n.store, n.self.id, cfg_.shards);
-    if (auto* err = std::get_if<std::string>(&opened))
-      throw std::runtime_error("node " + n.self.id + " cannot open its store: " + *err);
-    n.engine = std::move(std::get<0>(opened));
+    if (!opened)
+      throw std::runtime_error("node " + n.self.id + " cannot open its store: "
+                               + opened.error().detail);
+    n.engine = std::move(opened).value();
     n.dir = std::make_shared<sup::directory>();
     n.connector = spawn_connector(fx_.sys, net_, n.self.id);
     node::node_tree_options to;

@@ -78,9 +78,9 @@ constexpr storage::session_limits sim_sessions{.max_sessions = 2, .session_timeo
 struct kv_state {
   kv_state() {
     auto opened = storage::engine::open(std::make_shared<storage::memory_store>(), "sim", 1);
-    if (auto* error = std::get_if<std::string>(&opened))
-      throw std::runtime_error("memory engine: " + *error);
-    db = std::move(std::get<std::unique_ptr<storage::engine>>(opened));
+    if (!opened)
+      throw std::runtime_error("memory engine: " + opened.error().detail);
+    db = std::move(opened).value();
     sm = std::make_unique<storage::kv_state_machine>(*db, 0, sim_sessions);
   }
 
@@ -94,8 +94,8 @@ struct kv_state {
     sm->apply(commands, e.index(), e.term(), batch);
     // Synced: this store lives as long as the replica's process and is never
     // crashed, so a sync only spares it a list of commits it could lose.
-    if (auto error = db->commit(batch, true))
-      return *error;
+    if (auto committed = db->commit(batch, true); !committed)
+      return committed.error().detail;
     return std::nullopt;
   }
 
@@ -104,8 +104,8 @@ struct kv_state {
     storage::ShardSnapshot snap;
     if (!snap.ParseFromString(shard_snapshot))
       return "snapshot data is not a ShardSnapshot";
-    if (auto error = db->import_shard(snap))
-      return *error;
+    if (auto imported = db->import_shard(snap); !imported)
+      return imported.error().detail;
     sm = std::make_unique<storage::kv_state_machine>(*db, 0, sim_sessions);
     return std::nullopt;
   }

@@ -19,6 +19,7 @@ using namespace keel::storage;
 using namespace keel::storage::test::raft_entries;
 using keel::storage::test::store_kind;
 using keel::storage::test::test_stores;
+using keel::storage::test::succeeded;
 
 struct StorageCrash : ::testing::TestWithParam<store_kind> {
   test_stores stores{GetParam()};
@@ -26,8 +27,7 @@ struct StorageCrash : ::testing::TestWithParam<store_kind> {
   static void commit_put(engine& db, const std::string& key, bool sync) {
     auto batch = db.make_batch();
     batch.put(0, key, "v-" + key);
-    auto error = db.commit(batch, sync);
-    ASSERT_FALSE(error) << *error;
+    ASSERT_TRUE(succeeded(db.commit(batch, sync)));
   }
 
   /// Which of k1..k5 the engine holds, e.g. "k1 k2".
@@ -75,13 +75,14 @@ TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
         persist_of({put(1, 1, "a", "1", 7, 1), put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")},
                    hard_state(1, "n1", 3)),
         batch);
-    ASSERT_FALSE(db->commit(batch, true)); // the log is synced before anything is sent
+    ASSERT_TRUE(succeeded(db->commit(batch, true))); // the log is synced before anything is sent
     auto first = db->make_batch();
-    replica.apply(apply_of({put(1, 1, "a", "1", 7, 1)}), first);
-    ASSERT_FALSE(db->commit(first, true));
+    ASSERT_TRUE(succeeded(replica.apply(apply_of({put(1, 1, "a", "1", 7, 1)}), first)));
+    ASSERT_TRUE(succeeded(db->commit(first, true)));
     auto rest = db->make_batch(); // applies are not synced: the log has them
-    replica.apply(apply_of({put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")}), rest);
-    ASSERT_FALSE(db->commit(rest, false));
+    ASSERT_TRUE(
+        succeeded(replica.apply(apply_of({put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")}), rest)));
+    ASSERT_TRUE(succeeded(db->commit(rest, false)));
   }
   stores.crash("n1");
   auto db = stores.open_ok("n1");
@@ -103,8 +104,9 @@ TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
   auto batch = db->make_batch();
   std::vector<raft::Entry> committed{state.entries().begin(), state.entries().end()};
   auto result = replica.apply(apply_of(committed), batch);
-  ASSERT_FALSE(db->commit(batch, false));
-  EXPECT_EQ(result.results_size(), static_cast<int>(3 - applied));
+  ASSERT_TRUE(succeeded(result));
+  ASSERT_TRUE(succeeded(db->commit(batch, false)));
+  EXPECT_EQ(result->results_size(), static_cast<int>(3 - applied));
   EXPECT_EQ(db->get(1, "a"), "2");
   EXPECT_EQ(db->get(1, "b"), "3");
   EXPECT_EQ(db->applied(1).applied_index(), 3u);
@@ -122,7 +124,7 @@ TEST_P(StorageCrash, DamagedRecordIsRefusedNamingItsType) {
     }
     auto batch = store->make_batch();
     batch->put(family::meta, key_layout::applied_key(1), "\xff\xff not a record");
-    ASSERT_FALSE(store->commit(*batch, true));
+    ASSERT_TRUE(succeeded(store->commit(*batch, true)));
   }
   auto db = stores.open_ok("n1");
   ASSERT_TRUE(db);
@@ -130,6 +132,7 @@ TEST_P(StorageCrash, DamagedRecordIsRefusedNamingItsType) {
     auto applied = db->applied(1);
     ADD_FAILURE() << "a damaged applied state was read as index " << applied.applied_index();
   } catch (const engine_error& e) {
+    EXPECT_EQ(e.error().code, errc::corrupt);
     EXPECT_NE(std::string{e.what()}.find("keel.storage.AppliedState record does not parse"),
               std::string::npos)
         << e.what();
@@ -144,7 +147,7 @@ TEST_P(StorageCrash, DamagedIdentityRefusesToOpen) {
     ASSERT_TRUE(store);
     auto batch = store->make_batch();
     batch->put(family::identity, key_layout::identity_key, "\xff\xff not a record");
-    ASSERT_FALSE(store->commit(*batch, true));
+    ASSERT_TRUE(succeeded(store->commit(*batch, true)));
   }
   auto error = stores.open_error("n1");
   EXPECT_NE(error.find("cannot read the node identity of"), std::string::npos) << error;
@@ -157,7 +160,7 @@ TEST_P(StorageCrash, DataWithoutIdentityIsNotAFreshStart) {
     ASSERT_TRUE(store);
     auto batch = store->make_batch();
     batch->put(family::data, key_layout::data_key(0, "k"), "v");
-    ASSERT_FALSE(store->commit(*batch, true));
+    ASSERT_TRUE(succeeded(store->commit(*batch, true)));
   }
   auto error = stores.open_error("n1");
   EXPECT_NE(error.find("not a keel data directory"), std::string::npos) << error;
@@ -198,12 +201,14 @@ TEST(MemoryStoreCrash, FailedCommitChangesNothingAndSaysWhy) {
   store->fail_next_commit("I/O error: no space left on device");
   auto batch = db->make_batch();
   batch.put(0, "k1", "v-k1");
-  auto error = db->commit(batch, true);
-  ASSERT_TRUE(error);
-  EXPECT_NE(error->find("commit to disk-7 failed: I/O error"), std::string::npos) << *error;
+  auto failed = db->commit(batch, true);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, errc::io);
+  const auto& detail = failed.error().detail;
+  EXPECT_NE(detail.find("commit to disk-7 failed: I/O error"), std::string::npos) << detail;
   EXPECT_EQ(db->get(0, "k1"), std::nullopt);
   EXPECT_EQ(db->commit_count(), 0u);
-  ASSERT_FALSE(db->commit(batch, true)); // the batch is intact: a retry can succeed
+  ASSERT_TRUE(succeeded(db->commit(batch, true))); // the batch is intact: a retry can succeed
   EXPECT_EQ(db->get(0, "k1"), "v-k1");
 }
 

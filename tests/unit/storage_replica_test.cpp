@@ -17,6 +17,7 @@ using namespace keel::storage::test::raft_entries;
 using keel::storage::test::store_kind;
 using keel::storage::test::temp_dir;
 using keel::storage::test::test_stores;
+using keel::storage::test::succeeded;
 
 /// One engine and the replica storage of shard 1; each call commits its batch.
 struct StorageReplica : ::testing::TestWithParam<store_kind> {
@@ -25,8 +26,7 @@ struct StorageReplica : ::testing::TestWithParam<store_kind> {
   replica_storage replica{*db, 1};
 
   void commit(write_batch& batch, bool sync) {
-    auto error = db->commit(batch, sync);
-    ASSERT_FALSE(error) << *error;
+    ASSERT_TRUE(succeeded(db->commit(batch, sync)));
   }
   void persist(const PersistRequest& request) {
     auto batch = db->make_batch();
@@ -36,8 +36,9 @@ struct StorageReplica : ::testing::TestWithParam<store_kind> {
   ApplyResult apply(std::vector<raft::Entry> entries) {
     auto batch = db->make_batch();
     auto result = replica.apply(apply_of(std::move(entries)), batch);
+    EXPECT_TRUE(succeeded(result));
     commit(batch, false);
-    return result;
+    return result.value_or(ApplyResult{});
   }
   void compact(uint64_t index) {
     auto batch = db->make_batch();
@@ -110,34 +111,41 @@ TEST_P(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
   EXPECT_EQ(indexes_of(replica.load()), (std::vector<uint64_t>{11}));
 }
 
-TEST_P(StorageReplica, PersistRefusesABrokenSnapshot) {
-  auto refused = [&](const raft::Snapshot& snapshot) {
+/// Broken invariants of the replica's requests: KEEL_ASSERT stops the process.
+using StorageReplicaDeathTest = StorageReplica;
+
+TEST_P(StorageReplicaDeathTest, PersistOfABrokenSnapshotIsABug) {
+  // The replica refuses these before the Raft core sees them (check_snapshot_data).
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto refused = [&](const raft::Snapshot& snapshot, const char* why) {
     PersistRequest request;
     *request.mutable_snapshot() = snapshot;
     auto batch = db->make_batch();
-    EXPECT_THROW(replica.persist(request, batch), std::invalid_argument);
+    EXPECT_DEATH(replica.persist(request, batch), why);
   };
-  refused(snapshot_at(2, 10, 3, "k", "v")); // another shard
+  auto unchecked = "a snapshot check_snapshot_data refuses";
+  refused(snapshot_at(2, 10, 3, "k", "v"), unchecked); // another shard
   auto mislabeled = snapshot_at(1, 10, 3, "k", "v");
   mislabeled.mutable_metadata()->set_index(11);
-  refused(mislabeled);
+  refused(mislabeled, unchecked);
   auto garbage = snapshot_at(1, 10, 3, "k", "v");
   garbage.set_data("\xff\xff\xff");
-  refused(garbage);
+  refused(garbage, unchecked);
   // Behind the compaction point: Raft never installs a snapshot older than
   // what it committed.
   PersistRequest newer;
   *newer.mutable_snapshot() = snapshot_at(1, 20, 4, "k", "v");
   persist(newer);
-  refused(snapshot_at(1, 10, 3, "k", "v"));
+  refused(snapshot_at(1, 10, 3, "k", "v"), "compaction point going backwards");
   EXPECT_EQ(replica.load().log_state().snapshot_index(), 20u);
 }
 
-TEST_P(StorageReplica, PersistRefusesAGapInTheLog) {
+TEST_P(StorageReplicaDeathTest, PersistOfAGapInTheLogIsABug) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   persist(persist_of({noop(1, 1)}));
   auto batch = db->make_batch();
-  EXPECT_THROW(replica.persist(persist_of({put(3, 1, "a", "1")}), batch),
-               std::invalid_argument);
+  EXPECT_DEATH(replica.persist(persist_of({put(3, 1, "a", "1")}), batch),
+               "gap after the last index");
 }
 
 TEST_P(StorageReplica, ApplyRunsNormalEntriesAndAdvancesOverNoops) {
@@ -174,19 +182,31 @@ TEST_P(StorageReplica, RepeatedCommandIsAnsweredFromItsSession) {
   EXPECT_EQ(db->get(1, "k"), "other");                  // not applied again
 }
 
-TEST_P(StorageReplica, ApplyRefusesBrokenEntriesAndWritesNothing) {
-  auto refused = [&](raft::Entry entry) {
-    auto batch = db->make_batch();
-    EXPECT_THROW(replica.apply(apply_of({noop(1, 1), std::move(entry)}), batch),
-                 std::invalid_argument);
-  };
+TEST_P(StorageReplica, AnEntryThatIsNotACommandBatchIsCorrupt) {
+  // A peer's bytes can put it into a committed log: an error, not an assertion.
   auto garbage = put(2, 1, "k", "v");
   garbage.set_data("\xff\xff\xff");
-  refused(garbage);
+  auto batch = db->make_batch();
+  auto applied = replica.apply(apply_of({noop(1, 1), garbage}), batch);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_EQ(applied.error().code, errc::corrupt);
+  EXPECT_NE(applied.error().detail.find("index 2 of shard 1 is not a CommandBatch"),
+            std::string::npos)
+      << applied.error().detail;
+  EXPECT_EQ(db->applied(1).applied_index(), 0u);
+}
+
+TEST_P(StorageReplicaDeathTest, ApplyOfAnUntypedEntryOrAGapIsABug) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto refused = [&](raft::Entry entry, const char* why) {
+    auto batch = db->make_batch();
+    EXPECT_DEATH(EXPECT_TRUE(replica.apply(apply_of({noop(1, 1), std::move(entry)}), batch).ok()),
+                 why);
+  };
   auto untyped = put(2, 1, "k", "v");
   untyped.set_type(raft::ENTRY_TYPE_UNSPECIFIED);
-  refused(untyped);
-  refused(put(3, 1, "k", "v")); // skips index 2
+  refused(untyped, "neither NORMAL nor NOOP");
+  refused(put(3, 1, "k", "v"), "would skip entries"); // skips index 2
   EXPECT_EQ(db->applied(1).applied_index(), 0u);
 }
 
@@ -205,11 +225,12 @@ TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   EXPECT_EQ(state.snapshot().data_size(), 2);
 }
 
-TEST_P(StorageReplica, CompactionBeyondTheAppliedIndexIsRefused) {
+TEST_P(StorageReplicaDeathTest, CompactionBeyondTheAppliedIndexIsABug) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1")}));
   apply({noop(1, 1)});
   auto batch = db->make_batch();
-  EXPECT_THROW(replica.compact(2, batch), std::invalid_argument);
+  EXPECT_DEATH(replica.compact(2, batch), "compaction beyond the applied index");
   EXPECT_TRUE(batch.empty());
 }
 
@@ -225,6 +246,9 @@ TEST_P(StorageReplica, CompactionAtOrBeforeTheCompactionPointChangesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StorageReplica,
+                         ::testing::ValuesIn(keel::storage::test::store_kinds),
+                         keel::storage::test::store_name);
+INSTANTIATE_TEST_SUITE_P(Stores, StorageReplicaDeathTest,
                          ::testing::ValuesIn(keel::storage::test::store_kinds),
                          keel::storage::test::store_name);
 

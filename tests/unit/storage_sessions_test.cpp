@@ -15,6 +15,7 @@ using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::store_kind;
 using keel::storage::test::test_stores;
+using keel::storage::test::succeeded;
 
 constexpr uint32_t shard = 1;
 constexpr session_limits small{3, 1000}; // 3 records, 1 s of log time
@@ -48,8 +49,7 @@ struct replica {
       *commands.add_commands() = std::move(c);
     auto batch = db->make_batch();
     auto responses = sm.apply(commands, next_index++, 1, batch);
-    auto error = db->commit(batch, false);
-    EXPECT_FALSE(error) << *error;
+    EXPECT_TRUE(succeeded(db->commit(batch, false)));
     return responses;
   }
 
@@ -224,7 +224,7 @@ TEST_P(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
   *install.mutable_snapshot() = snapshot;
   auto batch = target.db->make_batch();
   rs.persist(install, batch);
-  ASSERT_FALSE(target.db->commit(batch, true));
+  ASSERT_TRUE(succeeded(target.db->commit(batch, true)));
   EXPECT_EQ(target.db->applied(shard).log_time_ms(), 2050u);
   EXPECT_EQ(target.db->export_shard(shard).SerializeAsString(), exported.SerializeAsString());
 
@@ -243,9 +243,10 @@ TEST_P(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
     *req.add_entries() = e;
     auto tb = target.db->make_batch();
     auto result = rs.apply(req, tb);
-    EXPECT_FALSE(target.db->commit(tb, false));
+    EXPECT_TRUE(succeeded(result));
+    EXPECT_TRUE(succeeded(target.db->commit(tb, false)));
     auto expected = source.apply_one(stamp, cmd);
-    EXPECT_EQ(result.results(0).responses(0).SerializeAsString(), expected.SerializeAsString());
+    EXPECT_EQ(result->results(0).responses(0).SerializeAsString(), expected.SerializeAsString());
     return expected;
   };
   EXPECT_EQ(feed(2060, put(2, 4, "k", "v2")).index(), 2u);     // cached, on both
@@ -275,7 +276,7 @@ TEST_P(StorageSessions, RestartKeepsTheOrderOfSessions) {
   *commands.add_commands() = put(4, 1, "k", "v"); // the fourth record: client 2 goes
   auto batch = db->make_batch();
   sm.apply(commands, 4, 1, batch);
-  ASSERT_FALSE(db->commit(batch, false));
+  ASSERT_TRUE(succeeded(db->commit(batch, false)));
   EXPECT_FALSE(db->session(shard, 2));
   EXPECT_TRUE(db->session(shard, 1));
 }
@@ -293,7 +294,7 @@ TEST_P(StorageSessions, RecordWrittenBeforeDigestsAndTimesStillLoads) {
   applied.set_applied_index(1);
   applied.set_applied_term(1);
   seed.set_applied(shard, applied);
-  ASSERT_FALSE(db->commit(seed, true));
+  ASSERT_TRUE(succeeded(db->commit(seed, true)));
 
   kv_state_machine sm{*db, shard, small};
   EXPECT_EQ(sm.session_count(), 1u);
@@ -303,7 +304,7 @@ TEST_P(StorageSessions, RecordWrittenBeforeDigestsAndTimesStillLoads) {
     *commands.add_commands() = std::move(cmd);
     auto batch = db->make_batch();
     auto responses = sm.apply(commands, index, 1, batch);
-    EXPECT_FALSE(db->commit(batch, false));
+    EXPECT_TRUE(succeeded(db->commit(batch, false)));
     return responses.at(0);
   };
   // No digest to compare: the cached answer, as before the upgrade.

@@ -25,32 +25,34 @@ raft::Snapshot snapshot_of(uint32_t shard, uint64_t index, uint64_t term) {
 }
 
 TEST(StorageSnapshotCheck, AcceptsASnapshotOfThisShardAtItsMetadata) {
-  EXPECT_EQ(check_snapshot_data(snapshot_of(2, 40, 3), 2), std::nullopt);
+  EXPECT_TRUE(check_snapshot_data(snapshot_of(2, 40, 3), 2).ok());
 }
 
 TEST(StorageSnapshotCheck, RefusesDataThatIsNotAShardSnapshot) {
   auto snap = snapshot_of(2, 40, 3);
   snap.set_data("\xff\xff\xff garbage");
-  auto problem = check_snapshot_data(snap, 2);
-  ASSERT_TRUE(problem.has_value());
-  EXPECT_NE(problem->find("is not a ShardSnapshot"), std::string::npos) << *problem;
+  auto checked = check_snapshot_data(snap, 2);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().code, errc::invalid);
+  const auto& problem = checked.error().detail;
+  EXPECT_NE(problem.find("is not a ShardSnapshot"), std::string::npos) << problem;
   snap.set_data("");
-  EXPECT_TRUE(check_snapshot_data(snap, 2).has_value());
+  EXPECT_FALSE(check_snapshot_data(snap, 2).ok());
 }
 
 TEST(StorageSnapshotCheck, RefusesAnotherShardsSnapshot) {
-  auto problem = check_snapshot_data(snapshot_of(1, 40, 3), 2);
-  ASSERT_TRUE(problem.has_value());
-  EXPECT_NE(problem->find("shard 1"), std::string::npos) << *problem;
+  auto checked = check_snapshot_data(snapshot_of(1, 40, 3), 2);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.error().detail.find("shard 1"), std::string::npos) << checked.error().detail;
 }
 
 TEST(StorageSnapshotCheck, RefusesDataTakenElsewhereThanTheMetadataSays) {
   auto wrong_index = snapshot_of(2, 40, 3);
   wrong_index.mutable_metadata()->set_index(41);
-  EXPECT_TRUE(check_snapshot_data(wrong_index, 2).has_value());
+  EXPECT_FALSE(check_snapshot_data(wrong_index, 2).ok());
   auto wrong_term = snapshot_of(2, 40, 3);
   wrong_term.mutable_metadata()->set_term(4);
-  EXPECT_TRUE(check_snapshot_data(wrong_term, 2).has_value());
+  EXPECT_FALSE(check_snapshot_data(wrong_term, 2).ok());
 }
 
 } // namespace

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include <variant>
 
 #include <gtest/gtest.h>
 
@@ -42,19 +42,42 @@ private:
   std::filesystem::path path_;
 };
 
+/// For ASSERT_TRUE / EXPECT_TRUE on a storage result that must succeed: a
+/// failure names the error.
+template <class T>
+::testing::AssertionResult succeeded(const result<T>& r) {
+  if (r.ok())
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << to_string(r.error().code) << ": " << r.error().detail;
+}
+
+/// The value of a result that must succeed; the test fails with the error
+/// otherwise and gets `fallback`.
+template <class T>
+T ok_or(result<T> r, T fallback = T{}) {
+  if (r.ok())
+    return std::move(r).value();
+  ADD_FAILURE() << to_string(r.error().code) << ": " << r.error().detail;
+  return fallback;
+}
+
+/// The code of a failed result; nullopt if it succeeded.
+template <class T>
+std::optional<errc> code_of(const result<T>& r) {
+  if (r.ok())
+    return std::nullopt;
+  return r.error().code;
+}
+
 /// The engine of an open that must succeed; the test fails with the error otherwise.
 inline std::unique_ptr<engine> opened_ok(engine::open_result result) {
-  if (auto* error = std::get_if<std::string>(&result)) {
-    ADD_FAILURE() << "open failed: " << *error;
-    return nullptr;
-  }
-  return std::move(std::get<std::unique_ptr<engine>>(result));
+  return ok_or(std::move(result));
 }
 
 /// The error of an open that must fail ("" and a test failure if it opened).
 inline std::string open_failed(engine::open_result result, const std::string& where) {
-  if (auto* error = std::get_if<std::string>(&result))
-    return *error;
+  if (!result)
+    return result.error().detail;
   ADD_FAILURE() << "open of " << where << " succeeded but should have failed";
   return "";
 }
@@ -138,12 +161,7 @@ public:
   std::shared_ptr<kv_store> raw_store(const std::string& name) {
     if (kind_ == store_kind::memory)
       return memory(name);
-    auto opened = open_rocks_store(tmp_.sub(name));
-    if (auto* error = std::get_if<std::string>(&opened)) {
-      ADD_FAILURE() << "open failed: " << *error;
-      return nullptr;
-    }
-    return std::get<std::shared_ptr<kv_store>>(opened);
+    return ok_or(open_rocks_store(tmp_.sub(name)));
   }
 
   /// Where `name` lives on disk. REQUIRES: kind rocks.

@@ -13,6 +13,7 @@ namespace {
 using namespace keel::storage;
 using keel::storage::test::files_ending;
 using keel::storage::test::open_ok;
+using keel::storage::test::succeeded;
 using keel::storage::test::temp_dir;
 namespace fs = std::filesystem;
 
@@ -23,7 +24,7 @@ fs::path make_wal(const temp_dir& tmp, int n, size_t value_bytes) {
   for (int i = 0; i < n; ++i) {
     auto batch = db->make_batch();
     batch.put(0, "k" + std::to_string(i), std::string(value_bytes, 'v'));
-    EXPECT_FALSE(db->commit(batch, true));
+    EXPECT_TRUE(succeeded(db->commit(batch, true)));
   }
   db.reset();
   return files_ending(dir, ".log").front();
@@ -47,7 +48,7 @@ TEST(StorageWalCheck, IntactLogSpanningBlocksPasses) {
   temp_dir tmp;
   auto wal = make_wal(tmp, 30, 5000); // ~150 KB: records cross 32 KiB blocks
   ASSERT_GT(fs::file_size(wal), 4u * 32768u);
-  EXPECT_EQ(check_wal_file(wal.string()), std::nullopt);
+  EXPECT_TRUE(succeeded(check_wal_file(wal.string())));
 }
 
 TEST(StorageWalCheck, TornTailPasses) {
@@ -55,7 +56,7 @@ TEST(StorageWalCheck, TornTailPasses) {
   auto wal = make_wal(tmp, 30, 5000);
   for (std::uintmax_t cut : {1, 5, 100, 3000}) {
     fs::resize_file(wal, fs::file_size(wal) - cut);
-    EXPECT_EQ(check_wal_file(wal.string()), std::nullopt) << "cut " << cut;
+    EXPECT_TRUE(succeeded(check_wal_file(wal.string()))) << "cut " << cut;
   }
 }
 
@@ -63,10 +64,12 @@ TEST(StorageWalCheck, FlippedByteInsideIsNamedWithItsOffset) {
   temp_dir tmp;
   auto wal = make_wal(tmp, 30, 5000);
   flip_byte(wal, fs::file_size(wal) / 2);
-  auto problem = check_wal_file(wal.string());
-  ASSERT_TRUE(problem);
-  EXPECT_NE(problem->find(wal.string()), std::string::npos) << *problem;
-  EXPECT_NE(problem->find("checksum mismatch"), std::string::npos) << *problem;
+  auto checked = check_wal_file(wal.string());
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().code, errc::corrupt);
+  const auto& problem = checked.error().detail;
+  EXPECT_NE(problem.find(wal.string()), std::string::npos) << problem;
+  EXPECT_NE(problem.find("checksum mismatch"), std::string::npos) << problem;
 }
 
 TEST(StorageWalCheck, ImplausibleRecordLengthIsNotATornTail) {
@@ -79,9 +82,10 @@ TEST(StorageWalCheck, ImplausibleRecordLengthIsNotATornTail) {
   f.put(static_cast<char>(40000 >> 8));
   f.put(1);
   f.close();
-  auto problem = check_wal_file(wal.string());
-  ASSERT_TRUE(problem);
-  EXPECT_NE(problem->find("32 KiB block"), std::string::npos) << *problem;
+  auto checked = check_wal_file(wal.string());
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.error().detail.find("32 KiB block"), std::string::npos)
+      << checked.error().detail;
 }
 
 } // namespace

@@ -1,7 +1,5 @@
 #include "actors/storage/core/engine.hpp"
 
-#include <stdexcept>
-
 #include "actors/storage/core/key_layout.hpp"
 #include "actors/storage/core/store_records.hpp"
 
@@ -23,53 +21,61 @@ bool holds_any_record(const kv_store& store) {
 
 /// Writes the identity of a new store, or checks the one found (§ the
 /// NodeIdentity comment in storage.proto).
-std::optional<std::string> check_identity(kv_store& store, const std::string& node_id,
-                                          uint32_t shards) {
+result<void> check_identity(kv_store& store, const std::string& node_id, uint32_t shards) {
   const auto& dir = store.name();
   auto found
       = records::find<NodeIdentity>(store, family::identity, key_layout::identity_key, nullptr);
+  auto foreign = [](std::string why) { return storage_error{errc::foreign, std::move(why)}; };
   if (!found) {
     // A crash between creating the database and writing its identity leaves
     // an empty database: finish creating it. Data without identity is foreign.
     if (holds_any_record(store))
-      return "not a keel data directory: " + dir
-             + " holds a database with data but no node identity record";
+      return foreign("not a keel data directory: " + dir
+                     + " holds a database with data but no node identity record");
     NodeIdentity identity;
     identity.set_node_id(node_id);
     identity.set_shards(shards);
     identity.set_format(key_layout::format_version);
     auto batch = store.make_batch();
     batch->put(family::identity, key_layout::identity_key, identity.SerializeAsString());
-    if (auto error = store.commit(*batch, true))
-      return "cannot write the node identity to " + dir + ": " + *error;
-    return std::nullopt;
+    auto written = store.commit(*batch, true);
+    if (!written)
+      return storage_error{written.error().code, "cannot write the node identity to " + dir
+                                                     + ": " + written.error().detail};
+    return {};
   }
   if (found->format() != key_layout::format_version)
-    return "data directory " + dir + " has on-disk format " + std::to_string(found->format())
-           + "; this keel-node reads format " + std::to_string(key_layout::format_version);
+    return foreign("data directory " + dir + " has on-disk format "
+                   + std::to_string(found->format()) + "; this keel-node reads format "
+                   + std::to_string(key_layout::format_version));
   if (found->node_id() != node_id)
-    return "data directory " + dir + " belongs to node '" + found->node_id() + "', not to node '"
-           + node_id + "' (check --node and data_dir)";
+    return foreign("data directory " + dir + " belongs to node '" + found->node_id()
+                   + "', not to node '" + node_id + "' (check --node and data_dir)");
   if (found->shards() != shards)
-    return "data directory " + dir + " was created with " + std::to_string(found->shards())
-           + " shards, but the configuration says " + std::to_string(shards)
-           + " (the shard count of a cluster cannot change)";
-  return std::nullopt;
+    return foreign("data directory " + dir + " was created with "
+                   + std::to_string(found->shards()) + " shards, but the configuration says "
+                   + std::to_string(shards) + " (the shard count of a cluster cannot change)");
+  return {};
 }
 
 } // namespace
 
 engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::string& node_id,
                                  uint32_t shards) {
-  if (!store)
-    throw std::invalid_argument("engine::open without a store");
+  KEEL_ASSERT(store, "engine::open without a store");
   if (shards == 0)
-    return "cannot open data directory " + store->name() + ": shards must be at least 1";
+    return storage_error{errc::invalid, "cannot open data directory " + store->name()
+                                            + ": shards must be at least 1"};
+  // The one place besides the storage actor that catches a read's failure
+  // (storage_error.hpp): no actor runs yet to end, and the node must say why
+  // it cannot start.
   try {
-    if (auto problem = check_identity(*store, node_id, shards))
-      return *problem;
+    auto checked = check_identity(*store, node_id, shards);
+    if (!checked)
+      return std::move(checked).error();
   } catch (const engine_error& e) {
-    return "cannot read the node identity of " + store->name() + ": " + e.what();
+    return storage_error{e.error().code, "cannot read the node identity of " + store->name()
+                                             + ": " + e.error().detail};
   }
   return std::unique_ptr<engine>{new engine(std::move(store), node_id, shards)};
 }
@@ -118,16 +124,14 @@ uint64_t engine::last_index(uint32_t shard) const {
   return records::last_index(*store_, shard, nullptr);
 }
 
-std::variant<std::vector<raft::Entry>, log_errc>
-engine::entries(uint32_t shard, uint64_t lo, uint64_t hi, uint64_t max_bytes) const {
+result<std::vector<raft::Entry>> engine::entries(uint32_t shard, uint64_t lo, uint64_t hi,
+                                                 uint64_t max_bytes) const {
   check_shard(shard);
-  if (lo > hi)
-    throw std::invalid_argument("entries: lo " + std::to_string(lo) + " > hi "
-                                + std::to_string(hi));
+  KEEL_ASSERT(lo <= hi, "entries of an empty-or-reversed range: lo > hi");
   if (lo < first_index(shard))
-    return log_errc::compacted;
+    return log_error(errc::compacted, shard, lo);
   if (hi > last_index(shard) + 1)
-    return log_errc::unavailable;
+    return log_error(errc::unavailable, shard, hi - 1);
   std::vector<raft::Entry> out;
   if (lo == hi)
     return out;
@@ -144,20 +148,19 @@ engine::entries(uint32_t shard, uint64_t lo, uint64_t hi, uint64_t max_bytes) co
                  out.push_back(std::move(entry));
                  return true;
                });
+  // A hole inside [first_index, last_index] is damage found by a read.
   for (size_t i = 0; i < out.size(); ++i)
     if (out[i].index() != lo + i)
-      throw engine_error("the log of shard " + std::to_string(shard) + " in " + dir()
-                         + " has no entry at index " + std::to_string(lo + i));
+      throw engine_error(log_error(errc::corrupt, shard, lo + i));
   if (out.empty())
-    throw engine_error("the log of shard " + std::to_string(shard) + " in " + dir()
-                       + " has no entry at index " + std::to_string(lo));
+    throw engine_error(log_error(errc::corrupt, shard, lo));
   return out;
 }
 
-std::variant<uint64_t, log_errc> engine::term(uint32_t shard, uint64_t index) const {
+result<uint64_t> engine::term(uint32_t shard, uint64_t index) const {
   auto compaction = log_state(shard);
   if (index < compaction.snapshot_index())
-    return log_errc::compacted;
+    return log_error(errc::compacted, shard, index);
   if (index == compaction.snapshot_index())
     return compaction.snapshot_term();
   auto entry = records::find<raft::Entry>(*store_, family::log, key_layout::log_key(shard, index),
@@ -165,24 +168,32 @@ std::variant<uint64_t, log_errc> engine::term(uint32_t shard, uint64_t index) co
   if (entry)
     return entry->term();
   if (index > last_index(shard))
-    return log_errc::unavailable;
-  throw engine_error("the log of shard " + std::to_string(shard) + " in " + dir()
-                     + " has no entry at index " + std::to_string(index));
+    return log_error(errc::unavailable, shard, index);
+  throw engine_error(log_error(errc::corrupt, shard, index));
+}
+
+storage_error engine::log_error(errc code, uint32_t shard, uint64_t index) const {
+  std::string what = code == errc::compacted     ? " compacted away"
+                     : code == errc::unavailable ? " has not yet reached"
+                                                 : " has no entry at";
+  return {code, "the log of shard " + std::to_string(shard) + " in " + dir() + what + " index "
+                    + std::to_string(index)};
 }
 
 write_batch engine::make_batch() const { return write_batch{*store_, shards_}; }
 
-std::optional<std::string> engine::commit(write_batch& batch, bool sync) {
-  if (batch.store_ != store_.get())
-    throw std::logic_error("commit of a batch made by another engine");
+result<void> engine::commit(write_batch& batch, bool sync) {
+  KEEL_ASSERT(batch.store_ == store_.get(), "commit of a batch made by another engine");
   if (batch.empty())
-    return std::nullopt;
-  if (auto error = store_->commit(*batch.pending_, sync))
-    return "commit to " + dir() + " failed: " + *error;
+    return {};
+  auto written = store_->commit(*batch.pending_, sync);
+  if (!written)
+    return storage_error{written.error().code,
+                         "commit to " + dir() + " failed: " + written.error().detail};
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (sync)
     synced_commits_.fetch_add(1, std::memory_order_relaxed);
-  return std::nullopt;
+  return {};
 }
 
 ShardSnapshot engine::export_shard(uint32_t shard) const {
@@ -225,7 +236,7 @@ std::vector<SessionEntry> engine::sessions(uint32_t shard) const {
   return out;
 }
 
-std::optional<std::string> engine::import_shard(const ShardSnapshot& snapshot) {
+result<void> engine::import_shard(const ShardSnapshot& snapshot) {
   auto batch = make_batch();
   batch.replace_shard(snapshot);
   return commit(batch, true);

@@ -15,36 +15,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "actors/storage/core/kv_store.hpp"
+#include "actors/storage/core/storage_error.hpp"
 #include "actors/storage/core/write_batch.hpp"
 #include "messages/raft.pb.h"
 #include "messages/storage.pb.h"
 
 namespace keel::storage {
 
-/// Why a log read cannot be served (etcd raft's ErrCompacted / ErrUnavailable).
-enum class log_errc {
-  compacted,   // the index lies before the first index: only a snapshot has it
-  unavailable, // the index lies after the last index
-};
-
 /// The node's storage engine. All reads see committed state only; writes go
 /// through a write_batch and engine::commit. Reads throw engine_error when
-/// the store fails (the calling actor crashes and is restarted), and
-/// std::out_of_range for a shard the node does not have.
+/// the store fails (storage_error.hpp: the storage actor ends and is
+/// restarted); a shard the node does not have is a broken invariant.
 class engine {
 public:
-  using open_result = std::variant<std::unique_ptr<engine>, std::string>;
+  using open_result = result<std::unique_ptr<engine>>;
 
   /// The engine of node `node_id` split into `shards` shards over `store`,
   /// which it co-owns. An empty store becomes this node's (its identity
   /// record is written, synced); a store with an identity must be this
-  /// node's, with this shard count and on-disk format. Returns an error
-  /// message, never an engine, for a store of another node, another shard
-  /// count or format, data without an identity record, or shards == 0.
+  /// node's, with this shard count and on-disk format. An error, never an
+  /// engine, for a store of another node, another shard count or format, or
+  /// data without an identity record (errc::foreign), shards == 0
+  /// (errc::invalid), or a store that cannot be read or written.
   static open_result open(std::shared_ptr<kv_store> store, const std::string& node_id,
                           uint32_t shards);
 
@@ -86,14 +81,15 @@ public:
   /// The entries of `shard` with lo <= index < hi, stopping before the total
   /// of their serialized sizes exceeds max_bytes, but always at least one
   /// entry if lo < hi (etcd raft's Storage.Entries).
-  /// compacted if lo < first_index; unavailable if hi > last_index + 1.
-  std::variant<std::vector<raft::Entry>, log_errc> entries(uint32_t shard, uint64_t lo, uint64_t hi,
-                                                           uint64_t max_bytes) const;
+  /// errc::compacted if lo < first_index; errc::unavailable if
+  /// hi > last_index + 1. REQUIRES: lo <= hi.
+  result<std::vector<raft::Entry>> entries(uint32_t shard, uint64_t lo, uint64_t hi,
+                                           uint64_t max_bytes) const;
 
   /// The term of the entry at `index`; the compaction point answers with its
-  /// snapshot_term (index 0 with 0). compacted if index < snapshot_index;
-  /// unavailable if index > last_index.
-  std::variant<uint64_t, log_errc> term(uint32_t shard, uint64_t index) const;
+  /// snapshot_term (index 0 with 0). errc::compacted if index <
+  /// snapshot_index; errc::unavailable if index > last_index.
+  result<uint64_t> term(uint32_t shard, uint64_t index) const;
 
   // --- writes ---------------------------------------------------------------
 
@@ -103,9 +99,9 @@ public:
   /// Writes `batch` atomically: all of it or (on error) none of it. With
   /// sync, it is durable before commit returns (RocksDB: the write-ahead log
   /// is fsynced), so the batch survives a crash of the machine. On success
-  /// the batch is emptied. Returns the store's error, if any: then nothing
-  /// may be acknowledged.
-  [[nodiscard]] std::optional<std::string> commit(write_batch& batch, bool sync);
+  /// the batch is emptied. On the store's error (errc::io) nothing may be
+  /// acknowledged. REQUIRES: `batch` was made by this engine.
+  result<void> commit(write_batch& batch, bool sync);
 
   /// The number of successful commits since open (for tests and metrics).
   uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
@@ -122,12 +118,14 @@ public:
   /// Replaces the data, sessions and applied index/term of
   /// `snapshot.shard()` by the snapshot's, atomically and synced. Other
   /// shards, and this shard's log and hard state, are untouched.
-  [[nodiscard]] std::optional<std::string> import_shard(const ShardSnapshot& snapshot);
+  result<void> import_shard(const ShardSnapshot& snapshot);
 
 private:
   engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards);
 
   void check_shard(uint32_t shard) const;
+  /// "the log of shard 2 in DIR compacted away index 7", and so on.
+  storage_error log_error(errc code, uint32_t shard, uint64_t index) const;
 
   std::shared_ptr<kv_store> store_;
   std::string node_id_;

@@ -1,7 +1,6 @@
 #include "actors/storage/core/kv_state_machine.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -90,11 +89,8 @@ uint64_t command_digest(const command::Command& cmd) {
 
 kv_state_machine::kv_state_machine(const engine& db, uint32_t shard, session_limits lim)
   : db_(&db), shard_(shard), lim_(lim) {
-  if (shard >= db.shards())
-    throw std::out_of_range("kv_state_machine: shard " + std::to_string(shard)
-                            + " out of range");
-  if (lim.max_sessions == 0)
-    throw std::invalid_argument("kv_state_machine: max_sessions must be at least 1");
+  KEEL_ASSERT(shard < db.shards(), "kv_state_machine of a shard this node does not have");
+  KEEL_ASSERT(lim.max_sessions > 0, "kv_state_machine: max_sessions must be at least 1");
   for (const auto& entry : db.sessions(shard))
     sessions_.put(entry.client_id(), entry.session().last_used_ms(), entry.session().expired());
 }
@@ -109,10 +105,7 @@ std::vector<kv::Response> kv_state_machine::apply(const command::CommandBatch& c
                                                   uint64_t index, uint64_t term,
                                                   write_batch& batch) {
   auto applied = batch.applied(shard_);
-  if (index <= applied.applied_index())
-    throw std::invalid_argument("apply of index " + std::to_string(index) + " to shard "
-                                + std::to_string(shard_) + ", already applied up to "
-                                + std::to_string(applied.applied_index()));
+  KEEL_ASSERT(index > applied.applied_index(), "apply of an index already applied");
   // A new leader whose clock is behind its predecessor's must not move time
   // back: sessions would live longer on replicas that saw the later stamp.
   auto now = std::max(applied.log_time_ms(), commands.leader_time_ms());

@@ -75,7 +75,7 @@ public:
   /// Every write response carries `index`. Nothing is durable until the
   /// caller commits the batch; a batch that is not committed leaves this
   /// object ahead of the engine, so the caller must then discard it.
-  /// REQUIRES: index > the applied index (throws std::invalid_argument).
+  /// REQUIRES: index > the applied index (KEEL_ASSERT).
   std::vector<kv::Response> apply(const command::CommandBatch& commands, uint64_t index,
                                   uint64_t term, write_batch& batch);
 

@@ -12,9 +12,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "actors/storage/core/storage_error.hpp"
 
 namespace keel::storage {
 
@@ -22,15 +23,6 @@ namespace keel::storage {
 /// key_layout.hpp for what lives in each.
 enum class family : uint8_t { identity = 0, data = 1, log = 2, meta = 3 };
 inline constexpr size_t family_count = 4;
-
-/// A read or write of the store failed (I/O error, corruption) or a stored
-/// record does not parse. The storage actor lets it crash the actor: its
-/// supervisor restarts it from durable state, and nothing unconfirmed is
-/// acknowledged.
-class engine_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 /// An ordered key-value store with atomic batches. Thread-safe: one store is
 /// shared by every shard of a node.
@@ -77,15 +69,16 @@ public:
   /// Writes `pending` atomically: all of it or (on error) none of it. With
   /// sync, it is durable (survives a crash of the machine) before commit
   /// returns, and so is every commit before it. On success the batch is
-  /// emptied. Returns the error, if any: then nothing may be acknowledged.
-  /// Throws std::logic_error for a batch of another store.
-  [[nodiscard]] virtual std::optional<std::string> commit(batch& pending, bool sync) = 0;
+  /// emptied. On an errc::io error nothing may be acknowledged. A batch of
+  /// another store is a broken invariant (KEEL_ASSERT).
+  virtual result<void> commit(batch& pending, bool sync) = 0;
 
   virtual std::unique_ptr<view> snapshot() const = 0;
 
   // Reads: `through` (may be null) adds a pending batch of this store on top
   // of the committed state; `at` (may be null) reads a view instead of the
-  // latest committed state. At most one of them. Errors throw engine_error.
+  // latest committed state. At most one of them. A failure throws
+  // engine_error (storage_error.hpp: reads let the storage actor crash).
 
   /// The value at `key` in `f`, or nullopt.
   virtual std::optional<std::string> get(family f, std::string_view key, const batch* through,

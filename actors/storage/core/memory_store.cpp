@@ -1,6 +1,5 @@
 #include "actors/storage/core/memory_store.hpp"
 
-#include <stdexcept>
 #include <utility>
 
 namespace keel::storage {
@@ -53,14 +52,12 @@ public:
 };
 
 const memory_batch* own(const kv_store& store, const kv_store::batch* b) {
-  if (b && b->owner() != &store)
-    throw std::logic_error("a batch of another store used with " + store.name());
+  KEEL_ASSERT(!b || b->owner() == &store, "a batch of another store used with this store");
   return static_cast<const memory_batch*>(b);
 }
 
 void check_one(const kv_store::batch* through, const kv_store::view* at) {
-  if (through && at)
-    throw std::logic_error("a read through a batch and at a view at once");
+  KEEL_ASSERT(!(through && at), "a read through a batch and at a view at once");
 }
 
 } // namespace
@@ -83,11 +80,11 @@ void memory_store::apply(const writes& w, tables& t) {
     }
 }
 
-std::optional<std::string> memory_store::commit(batch& pending, bool sync) {
+result<void> memory_store::commit(batch& pending, bool sync) {
   const auto& mine = *own(*this, &pending);
   std::lock_guard lock{mu_};
   if (fail_next_) {
-    auto error = std::move(*fail_next_);
+    storage_error error{errc::io, std::move(*fail_next_)};
     fail_next_.reset();
     return error;
   }
@@ -103,7 +100,7 @@ std::optional<std::string> memory_store::commit(batch& pending, bool sync) {
     unsynced_.push_back(mine.writes());
   }
   pending.clear();
-  return std::nullopt;
+  return {};
 }
 
 std::unique_ptr<kv_store::view> memory_store::snapshot() const {

@@ -1,9 +1,10 @@
 #include "actors/storage/core/replica_storage.hpp"
 
 #include <limits>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "actors/storage/core/snapshot_check.hpp"
 
 namespace keel::storage {
 
@@ -27,15 +28,17 @@ ReplicaState replica_storage::load() const {
   *state.mutable_log_state() = db_->log_state(shard_);
   *state.mutable_applied() = db_->applied(shard_);
   auto compacted = state.log_state().snapshot_index();
+  // Both records were committed in one batch by compact(): disagreeing, they
+  // are damage found by a read.
   if (state.applied().applied_index() < compacted)
-    throw std::invalid_argument(shard_name(shard_) + " applied up to "
-                                + std::to_string(state.applied().applied_index())
-                                + " but its log is compacted up to "
-                                + std::to_string(compacted));
+    throw engine_error({errc::corrupt, shard_name(shard_) + " applied up to "
+                                           + std::to_string(state.applied().applied_index())
+                                           + " but its log is compacted up to "
+                                           + std::to_string(compacted)});
   // The bounds are [first_index, last_index + 1): never compacted nor unavailable.
   auto stored = db_->entries(shard_, compacted + 1, db_->last_index(shard_) + 1,
                              std::numeric_limits<uint64_t>::max());
-  for (auto& entry : std::get<std::vector<raft::Entry>>(stored))
+  for (auto& entry : *stored)
     *state.add_entries() = std::move(entry);
   if (compacted > 0) {
     *state.mutable_snapshot() = db_->export_shard(shard_);
@@ -59,20 +62,12 @@ void replica_storage::persist(const PersistRequest& request, write_batch& batch)
 
 void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
                                        write_batch& batch) {
+  // The replica refuses such a snapshot before it reaches the Raft core.
+  KEEL_ASSERT(check_snapshot_data(snapshot, shard_).ok(),
+              "persist of a snapshot check_snapshot_data refuses");
   const auto& meta = snapshot.metadata();
   ShardSnapshot data;
-  if (!data.ParseFromString(snapshot.data()))
-    throw std::invalid_argument("the data of the snapshot at index "
-                                + std::to_string(meta.index())
-                                + " is not a ShardSnapshot");
-  if (data.shard() != shard_)
-    throw std::invalid_argument("a snapshot of " + shard_name(data.shard())
-                                + " cannot be installed into " + shard_name(shard_));
-  if (data.applied_index() != meta.index() || data.applied_term() != meta.term())
-    throw std::invalid_argument(
-      "snapshot metadata says index " + std::to_string(meta.index()) + " term "
-      + std::to_string(meta.term()) + ", its data was taken at index "
-      + std::to_string(data.applied_index()) + " term " + std::to_string(data.applied_term()));
+  KEEL_ASSERT(data.ParseFromString(snapshot.data()), "a checked snapshot does not parse");
   batch.replace_shard(data);
   machine_.reset_sessions(data);
   // §7: the snapshot replaces the whole log. Entries after it are dropped too
@@ -80,22 +75,19 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
   LogState point;
   point.set_snapshot_index(meta.index());
   point.set_snapshot_term(meta.term());
-  batch.compact(shard_, point); // throws if the snapshot lies before the compaction point
+  batch.compact(shard_, point); // asserts that the snapshot is not behind the compaction point
   if (meta.index() < std::numeric_limits<uint64_t>::max())
     batch.truncate_suffix(shard_, meta.index() + 1);
 }
 
-ApplyResult replica_storage::apply(const ApplyRequest& request, write_batch& batch) {
+result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_batch& batch) {
   ApplyResult out;
   for (const auto& entry : request.entries()) {
     auto applied = batch.applied(shard_);
     if (entry.index() <= applied.applied_index())
       continue;
-    if (entry.index() != applied.applied_index() + 1)
-      throw std::invalid_argument("apply of index " + std::to_string(entry.index()) + " to "
-                                  + shard_name(shard_) + " applied up to "
-                                  + std::to_string(applied.applied_index())
-                                  + " would skip entries");
+    KEEL_ASSERT(entry.index() == applied.applied_index() + 1,
+                "an apply that would skip entries (a gap loses a command)");
     switch (entry.type()) {
       case raft::ENTRY_NOOP:
         applied.set_applied_index(entry.index());
@@ -105,9 +97,10 @@ ApplyResult replica_storage::apply(const ApplyRequest& request, write_batch& bat
       case raft::ENTRY_NORMAL: {
         command::CommandBatch commands;
         if (!commands.ParseFromString(entry.data()))
-          throw std::invalid_argument("the entry at index " + std::to_string(entry.index())
-                                      + " of " + shard_name(shard_)
-                                      + " is not a CommandBatch");
+          return storage_error{errc::corrupt, "the entry at index "
+                                                  + std::to_string(entry.index()) + " of "
+                                                  + shard_name(shard_)
+                                                  + " is not a CommandBatch"};
         auto* result = out.add_results();
         result->set_index(entry.index());
         result->set_term(entry.term());
@@ -116,29 +109,24 @@ ApplyResult replica_storage::apply(const ApplyRequest& request, write_batch& bat
         break;
       }
       default:
-        throw std::invalid_argument("the entry at index " + std::to_string(entry.index())
-                                    + " of " + shard_name(shard_) + " has entry type "
-                                    + std::to_string(entry.type()));
+        // raft::check_message refuses other types before they reach a log.
+        KEEL_ASSERT(false, "apply of an entry that is neither NORMAL nor NOOP");
     }
   }
   return out;
 }
 
 void replica_storage::compact(uint64_t index, write_batch& batch) const {
-  auto applied = batch.applied(shard_).applied_index();
-  if (index > applied)
-    throw std::invalid_argument("compaction of " + shard_name(shard_) + " up to "
-                                + std::to_string(index) + ", beyond its applied index "
-                                + std::to_string(applied));
+  KEEL_ASSERT(index <= batch.applied(shard_).applied_index(),
+              "compaction beyond the applied index");
   if (index <= batch.log_state(shard_).snapshot_index())
     return;
+  // Applied entries after the compaction point are stored: a persist came first.
   auto term = db_->term(shard_, index);
-  if (std::holds_alternative<log_errc>(term))
-    throw std::invalid_argument("compaction of " + shard_name(shard_) + " up to "
-                                + std::to_string(index) + ": no stored entry there");
+  KEEL_ASSERT(term.ok(), "compaction up to an index with no stored entry");
   LogState point;
   point.set_snapshot_index(index);
-  point.set_snapshot_term(std::get<uint64_t>(term));
+  point.set_snapshot_term(*term);
   batch.compact(shard_, point);
 }
 

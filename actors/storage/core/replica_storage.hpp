@@ -7,7 +7,8 @@
 // that is safe). The state machine orders the session records in memory, so a
 // staged persist or apply whose batch is not committed, or a write to the
 // shard that bypasses this object (engine::import_shard), requires a new
-// replica_storage. Pure: no CAF, no logging, no clock. Broken invariants throw.
+// replica_storage. Pure: no CAF, no logging, no clock. Broken invariants are
+// KEEL_ASSERTs; reads of a failing store throw engine_error (storage_error.hpp).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,9 @@ public:
   /// after the compaction point in index order and, only if the log was
   /// compacted (snapshot_index > 0), the shard's data at the applied index as
   /// `snapshot` (present only then: has_snapshot()); followers behind the
-  /// compaction point can only be caught up with it (§7).
+  /// compaction point can only be caught up with it (§7). Stored state that
+  /// disagrees with itself (applied before the compaction point, a hole in
+  /// the log) throws engine_error (errc::corrupt), like any damaged read.
   ReplicaState load() const;
 
   /// Stages one Raft ready's durable part into `batch`, in the order ready.hpp
@@ -44,10 +47,10 @@ public:
   ///    Entries at or before the compaction point are already covered by it
   ///    and skipped (as raft::memory_storage does).
   /// 3. hard_state, if present.
-  /// Throws std::invalid_argument (a broken invariant of the replica) if the
-  /// snapshot data does not parse, names another shard, disagrees with its
-  /// metadata about index or term, or lies before the compaction point; or if
-  /// the entries are not consecutive or leave a gap after the last index.
+  /// KEEL_ASSERTs (the replica and the Raft core check these first) that the
+  /// snapshot passes check_snapshot_data and does not lie before the
+  /// compaction point, and that the entries are consecutive and leave no gap
+  /// after the last index.
   void persist(const PersistRequest& request, write_batch& batch);
 
   /// Stages the application of committed entries into `batch`, in order, and
@@ -59,17 +62,19 @@ public:
   /// - ENTRY_NORMAL: its data, a serialized command::CommandBatch, goes
   ///   through the kv_state_machine (sessions deduplicate retries, thesis
   ///   §6.3): one EntryResult{index, term, responses}.
-  /// Throws std::invalid_argument (a broken invariant, not a client error) for
-  /// data that does not parse, an entry of another type, or an entry that is
-  /// not the next one after the applied index (a gap would lose a command).
-  ApplyResult apply(const ApplyRequest& request, write_batch& batch);
+  /// errc::corrupt for an entry whose data does not parse (a committed log
+  /// entry that a peer's bytes put there; the batch must then be discarded).
+  /// KEEL_ASSERTs that no entry has another type (raft::check_message refuses
+  /// it) and that none skips past the applied index (a gap would lose a
+  /// command).
+  result<ApplyResult> apply(const ApplyRequest& request, write_batch& batch);
 
   /// Stages the compaction of the stored log up to and including `index`
   /// (§7): the entries are discarded and the compaction point becomes
   /// (index, term of the entry at index). An index at or before the current
   /// compaction point changes nothing.
-  /// Throws std::invalid_argument if index > the applied index (only applied
-  /// entries are in the data a snapshot is exported from).
+  /// REQUIRES (KEEL_ASSERT): index <= the applied index (only applied entries
+  /// are in the data a snapshot is exported from).
   /// REQUIRES: `batch` holds no log writes (the term is read from committed state).
   void compact(uint64_t index, write_batch& batch) const;
 

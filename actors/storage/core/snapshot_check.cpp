@@ -6,20 +6,22 @@
 
 namespace keel::storage {
 
-std::optional<std::string> check_snapshot_data(const raft::Snapshot& snap, uint32_t shard) {
+result<void> check_snapshot_data(const raft::Snapshot& snap, uint32_t shard) {
   const auto& meta = snap.metadata();
+  auto refuse = [](std::string why) { return storage_error{errc::invalid, std::move(why)}; };
   ShardSnapshot data;
   if (snap.data().empty() || !data.ParseFromString(snap.data()))
-    return "the data of the snapshot at index " + std::to_string(meta.index())
-           + " is not a ShardSnapshot";
+    return refuse("the data of the snapshot at index " + std::to_string(meta.index())
+           + " is not a ShardSnapshot");
   if (data.shard() != shard)
-    return "a snapshot of shard " + std::to_string(data.shard()) + " cannot be installed into shard "
-           + std::to_string(shard);
+    return refuse("a snapshot of shard " + std::to_string(data.shard())
+                  + " cannot be installed into shard " + std::to_string(shard));
   if (data.applied_index() != meta.index() || data.applied_term() != meta.term())
-    return "snapshot metadata says index " + std::to_string(meta.index()) + " term "
-           + std::to_string(meta.term()) + ", its data was taken at index "
-           + std::to_string(data.applied_index()) + " term " + std::to_string(data.applied_term());
-  return std::nullopt;
+    return refuse("snapshot metadata says index " + std::to_string(meta.index()) + " term "
+                  + std::to_string(meta.term()) + ", its data was taken at index "
+                  + std::to_string(data.applied_index()) + " term "
+                  + std::to_string(data.applied_term()));
+  return {};
 }
 
 } // namespace keel::storage

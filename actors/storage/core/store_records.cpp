@@ -1,20 +1,16 @@
 #include "actors/storage/core/store_records.hpp"
 
-#include <stdexcept>
-
 #include "actors/storage/core/key_layout.hpp"
 
 namespace keel::storage::records {
 
 void check_shard(uint32_t shard, uint32_t shards) {
-  if (shard >= shards)
-    throw std::out_of_range("shard " + std::to_string(shard) + " out of range: this node has "
-                            + std::to_string(shards) + " shards");
+  KEEL_ASSERT(shard < shards, "a shard this node does not have");
 }
 
 void parse(std::string_view bytes, google::protobuf::MessageLite& record) {
   if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-    throw engine_error("a stored " + record.GetTypeName() + " record does not parse");
+    throw engine_error({errc::corrupt, "a stored " + record.GetTypeName() + " record does not parse"});
 }
 
 LogState log_state(const kv_store& store, uint32_t shard, const kv_store::batch* through) {

@@ -15,11 +15,12 @@
 
 namespace keel::storage::records {
 
-/// Throws std::out_of_range unless shard < shards: a caller naming a shard
-/// the node does not have is a bug.
+/// KEEL_ASSERTs shard < shards: a caller naming a shard the node does not
+/// have is a bug.
 void check_shard(uint32_t shard, uint32_t shards);
 
-/// Parses a stored record; throws engine_error if it does not parse.
+/// Parses a stored record; throws engine_error (errc::corrupt) if it does not
+/// parse: a read's failure (storage_error.hpp).
 void parse(std::string_view bytes, google::protobuf::MessageLite& record);
 
 /// The record at `key` in `f`, or nullopt if there is none. Throws

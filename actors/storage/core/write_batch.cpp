@@ -1,7 +1,5 @@
 #include "actors/storage/core/write_batch.hpp"
 
-#include <stdexcept>
-
 #include "actors/storage/core/key_layout.hpp"
 #include "actors/storage/core/store_records.hpp"
 
@@ -88,18 +86,13 @@ void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries
   if (entries.empty())
     return;
   for (size_t i = 1; i < entries.size(); ++i)
-    if (entries[i].index() != entries[i - 1].index() + 1)
-      throw std::invalid_argument("append: entry indexes not consecutive at "
-                                  + std::to_string(entries[i].index()));
+    KEEL_ASSERT(entries[i].index() == entries[i - 1].index() + 1,
+                "append: entry indexes not consecutive");
   auto first = entries.front().index();
   auto snapshot_index = records::log_state(*store_, shard, pending_.get()).snapshot_index();
   auto last = records::last_index(*store_, shard, pending_.get());
-  if (first <= snapshot_index)
-    throw std::invalid_argument("append at index " + std::to_string(first)
-                                + ": the log is compacted up to " + std::to_string(snapshot_index));
-  if (first > last + 1)
-    throw std::invalid_argument("append at index " + std::to_string(first)
-                                + " leaves a gap after the last index " + std::to_string(last));
+  KEEL_ASSERT(first > snapshot_index, "append at or before the compaction point");
+  KEEL_ASSERT(first <= last + 1, "append leaves a gap after the last index");
   truncate_suffix(shard, entries.back().index() + 1);
   for (const auto& entry : entries)
     pending_->put(family::log, key_layout::log_key(shard, entry.index()),
@@ -127,10 +120,8 @@ LogState write_batch::log_state(uint32_t shard) const {
 void write_batch::compact(uint32_t shard, const LogState& state) {
   check_shard(shard);
   auto current = records::log_state(*store_, shard, pending_.get());
-  if (state.snapshot_index() < current.snapshot_index())
-    throw std::invalid_argument("compact to index " + std::to_string(state.snapshot_index())
-                                + ": already compacted up to "
-                                + std::to_string(current.snapshot_index()));
+  KEEL_ASSERT(state.snapshot_index() >= current.snapshot_index(),
+              "the compaction point going backwards");
   auto end = state.snapshot_index() == UINT64_MAX
                  ? key_layout::shard_end(shard)
                  : key_layout::log_key(shard, state.snapshot_index() + 1);

@@ -68,7 +68,7 @@ public:
   /// an existing entry conflicts with a new one, delete the existing entry and
   /// all that follow it").
   /// REQUIRES: indexes consecutive; snapshot_index < entries[0].index <=
-  /// last_index + 1 (no gap). Throws std::invalid_argument otherwise.
+  /// last_index + 1 (no gap); KEEL_ASSERTed: the Raft core hands out only such.
   void append(uint32_t shard, const std::vector<raft::Entry>& entries);
 
   /// Deletes every entry of `shard` with index >= from_index.
@@ -81,8 +81,7 @@ public:
 
   /// Discards every entry with index <= state.snapshot_index (now covered by
   /// a snapshot, §7) and records the new compaction point.
-  /// REQUIRES: state.snapshot_index >= the current one (throws
-  /// std::invalid_argument otherwise).
+  /// REQUIRES: state.snapshot_index >= the current one (KEEL_ASSERT).
   void compact(uint32_t shard, const LogState& state);
 
   // --- the batch itself -----------------------------------------------------

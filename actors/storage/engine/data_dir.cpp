@@ -62,7 +62,8 @@ std::optional<std::string> find_damaged_table(const std::vector<fs::path>& files
 
 } // namespace
 
-std::variant<kind, std::string> classify(const std::string& dir) {
+result<kind> classify(const std::string& dir) {
+  auto refuse = [](errc code, std::string why) { return storage_error{code, std::move(why)}; };
   try {
     fs::path path{dir};
     if (!fs::exists(path)) {
@@ -70,47 +71,48 @@ std::variant<kind, std::string> classify(const std::string& dir) {
       return kind::fresh;
     }
     if (!fs::is_directory(path))
-      return "data directory " + dir + " is not a directory";
+      return refuse(errc::io, "data directory " + dir + " is not a directory");
     auto files = files_in(path);
     if (files.empty())
       return kind::fresh;
     if (fs::exists(path / "CURRENT"))
       return kind::existing;
-    return "not a keel data directory: " + dir + " holds " + std::to_string(files.size())
-           + " files (" + listing(files)
-           + ") but no RocksDB CURRENT file; refusing to start on it (restore the "
-             "directory, or move it away to start this node empty)";
+    return refuse(errc::foreign,
+                  "not a keel data directory: " + dir + " holds " + std::to_string(files.size())
+                      + " files (" + listing(files)
+                      + ") but no RocksDB CURRENT file; refusing to start on it (restore the "
+                        "directory, or move it away to start this node empty)");
   } catch (const fs::filesystem_error& e) {
-    return "cannot use data directory " + dir + ": " + e.what();
+    return refuse(errc::io, "cannot use data directory " + dir + ": " + e.what());
   }
 }
 
-std::optional<std::string> check_write_ahead_logs(const std::string& dir) {
+result<void> check_write_ahead_logs(const std::string& dir) {
   try {
     for (const auto& file : files_in(dir))
       if (file.extension() == ".log")
-        if (auto problem = check_wal_file(file.string()))
-          return problem;
-    return std::nullopt;
+        if (auto checked = check_wal_file(file.string()); !checked)
+          return checked;
+    return {};
   } catch (const fs::filesystem_error& e) {
-    return "cannot read data directory " + dir + ": " + e.what();
+    return storage_error{errc::io, "cannot read data directory " + dir + ": " + e.what()};
   }
 }
 
-std::string explain_open_failure(const std::string& dir, const std::string& rocksdb_error) {
+storage_error explain_open_failure(const std::string& dir, errc code,
+                                   const std::string& rocksdb_error) {
+  auto cannot_open = "cannot open data directory " + dir + ": " + rocksdb_error;
   std::vector<fs::path> files;
   try {
     files = files_in(dir);
   } catch (const fs::filesystem_error& e) {
-    return "cannot open data directory " + dir + ": " + rocksdb_error + " (" + e.what()
-           + ")";
+    return {code, cannot_open + " (" + e.what() + ")"};
   }
   if (auto damaged = find_damaged_table(files))
-    return *damaged + " (RocksDB reported: " + rocksdb_error + ")";
+    return {errc::corrupt, *damaged + " (RocksDB reported: " + rocksdb_error + ")"};
   if (rocksdb_error.find(dir) != std::string::npos)
-    return "cannot open data directory " + dir + ": " + rocksdb_error;
-  return "cannot open data directory " + dir + ": " + rocksdb_error
-         + "; the directory holds: " + listing(files);
+    return {code, cannot_open};
+  return {code, cannot_open + "; the directory holds: " + listing(files)};
 }
 
 } // namespace keel::storage::data_dir

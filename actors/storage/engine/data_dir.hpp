@@ -4,9 +4,9 @@
 // Used by engine.cpp only.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <variant>
+
+#include "actors/storage/core/storage_error.hpp"
 
 namespace keel::storage::data_dir {
 
@@ -16,20 +16,21 @@ enum class kind {
   existing, // a RocksDB database (it has a CURRENT file)
 };
 
-/// Classifies `dir`, creating it if absent. An error (as a message naming the
-/// directory and what was found) if it is not a directory, cannot be read or
-/// created, or holds files but no RocksDB CURRENT file.
-std::variant<kind, std::string> classify(const std::string& dir);
+/// Classifies `dir`, creating it if absent. An error naming the directory and
+/// what was found if it is not a directory or cannot be read or created
+/// (errc::io), or holds files but no RocksDB CURRENT file (errc::foreign).
+result<kind> classify(const std::string& dir);
 
 /// Checks every write-ahead log file (*.log) of an existing database; the
-/// first damaged one is returned as a message naming it.
-std::optional<std::string> check_write_ahead_logs(const std::string& dir);
+/// error of the first damaged one names it.
+result<void> check_write_ahead_logs(const std::string& dir);
 
-/// Turns RocksDB's failure to open `dir` into a message that names the
-/// damaged file: a table file (*.sst) that fails its checksum if there is one
-/// (RocksDB may blame the MANIFEST for it), else RocksDB's own message, with
-/// the directory and a listing of its files added when that message names no
-/// file.
-std::string explain_open_failure(const std::string& dir, const std::string& rocksdb_error);
+/// Turns RocksDB's failure to open `dir` (`code` and its message) into an
+/// error that names the damaged file: a table file (*.sst) that fails its
+/// checksum if there is one (errc::corrupt; RocksDB may blame the MANIFEST for
+/// it), else RocksDB's own message, with the directory and a listing of its
+/// files added when that message names no file.
+storage_error explain_open_failure(const std::string& dir, errc code,
+                                   const std::string& rocksdb_error);
 
 } // namespace keel::storage::data_dir

@@ -43,30 +43,32 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
 
 } // namespace
 
-std::variant<std::shared_ptr<kv_store>, std::string> open_rocks_store(const std::string& dir) {
+result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir) {
   auto classified = data_dir::classify(dir);
-  if (auto* error = std::get_if<std::string>(&classified))
-    return *error;
-  auto kind = std::get<data_dir::kind>(classified);
+  if (!classified)
+    return std::move(classified).error();
+  auto kind = *classified;
   if (kind == data_dir::kind::existing)
-    if (auto problem = data_dir::check_write_ahead_logs(dir))
-      return *problem;
+    if (auto checked = data_dir::check_write_ahead_logs(dir); !checked)
+      return checked.error();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   auto status = rocksdb::DB::Open(db_options(kind), dir, families(), &handles, &db);
   if (!status.ok())
-    return data_dir::explain_open_failure(dir, status.ToString());
-  return std::make_shared<rocks_store>(db, std::move(handles), dir);
+    return data_dir::explain_open_failure(dir, status.IsCorruption() ? errc::corrupt : errc::io,
+                                          status.ToString());
+  return std::shared_ptr<kv_store>{std::make_shared<rocks_store>(db, std::move(handles), dir)};
 }
 
 engine::open_result open_rocks_engine(const std::string& dir, const std::string& node_id,
                                       uint32_t shards) {
   if (shards == 0)
-    return std::string{"cannot open data directory " + dir + ": shards must be at least 1"};
+    return storage_error{errc::invalid,
+                         "cannot open data directory " + dir + ": shards must be at least 1"};
   auto store = open_rocks_store(dir);
-  if (auto* error = std::get_if<std::string>(&store))
-    return *error;
-  return engine::open(std::move(std::get<std::shared_ptr<kv_store>>(store)), node_id, shards);
+  if (!store)
+    return std::move(store).error();
+  return engine::open(std::move(store).value(), node_id, shards);
 }
 
 } // namespace keel::storage

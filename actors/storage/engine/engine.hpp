@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <variant>
 
 #include "actors/storage/core/engine.hpp"
 
@@ -15,14 +14,14 @@ namespace keel::storage {
 /// Opens (or creates, if absent or empty) the RocksDB store in `dir`, or says
 /// why not, naming the damaged file of a corrupt directory. The engine
 /// (open_rocks_engine) is the only user outside tests.
-std::variant<std::shared_ptr<kv_store>, std::string> open_rocks_store(const std::string& dir);
+result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir);
 
 /// Opens the data directory `dir` of node `node_id` split into `shards`
 /// shards, creating it (and the node identity record) if it is absent or
-/// empty. Returns an error message, never a fresh empty database, when the
-/// directory is corrupt (the message names the damaged file), has files but
-/// no RocksDB CURRENT file ("not a keel data directory"), or belongs to
-/// another node or another shard count (engine::open).
+/// empty. An error, never a fresh empty database, when the directory is
+/// corrupt (errc::corrupt; the detail names the damaged file), has files but
+/// no RocksDB CURRENT file ("not a keel data directory", errc::foreign), or
+/// belongs to another node or another shard count (engine::open).
 engine::open_result open_rocks_engine(const std::string& dir, const std::string& node_id,
                                       uint32_t shards);
 

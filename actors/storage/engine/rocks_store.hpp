@@ -18,7 +18,6 @@ class ColumnFamilyHandle;
 class DB;
 class Iterator;
 class Snapshot;
-class Status;
 class Slice;
 } // namespace rocksdb
 
@@ -36,7 +35,7 @@ public:
 
   const std::string& name() const override { return dir_; }
   std::unique_ptr<batch> make_batch() const override;
-  [[nodiscard]] std::optional<std::string> commit(batch& pending, bool sync) override;
+  result<void> commit(batch& pending, bool sync) override;
   std::unique_ptr<view> snapshot() const override;
   std::optional<std::string> get(family f, std::string_view key, const batch* through,
                                  const view* at) const override;
@@ -55,8 +54,5 @@ private:
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   std::string dir_;
 };
-
-/// Throws engine_error unless `status` is OK; `what` names the operation.
-void check(const rocksdb::Status& status, std::string_view what);
 
 } // namespace keel::storage

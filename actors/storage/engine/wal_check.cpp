@@ -118,10 +118,10 @@ uint32_t crc32c_extend(uint32_t crc, std::string_view bytes) {
   return ~crc;
 }
 
-std::optional<std::string> check_wal_file(const std::string& path) {
+result<void> check_wal_file(const std::string& path) {
   std::ifstream in{path, std::ios::binary};
   if (!in)
-    return "cannot read write-ahead log " + path;
+    return storage_error{errc::io, "cannot read write-ahead log " + path};
   std::vector<char> block(block_bytes);
   uint64_t block_start = 0;
   for (;;) {
@@ -132,10 +132,10 @@ std::optional<std::string> check_wal_file(const std::string& path) {
     std::string error;
     switch (check_block(path, block.data(), n, block_start, error)) {
       case block_verdict::corrupt:
-        return error;
+        return storage_error{errc::corrupt, std::move(error)};
       case block_verdict::torn_tail:
         // Only a short (hence the last) block can end inside a record.
-        return std::nullopt;
+        return {};
       case block_verdict::intact:
         break;
     }
@@ -144,8 +144,8 @@ std::optional<std::string> check_wal_file(const std::string& path) {
     block_start += n;
   }
   if (in.bad())
-    return "cannot read write-ahead log " + path;
-  return std::nullopt;
+    return storage_error{errc::io, "cannot read write-ahead log " + path};
+  return {};
 }
 
 } // namespace keel::storage

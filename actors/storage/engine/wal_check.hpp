@@ -14,9 +14,10 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "actors/storage/core/storage_error.hpp"
 
 namespace keel::storage {
 
@@ -25,8 +26,9 @@ uint32_t crc32c_extend(uint32_t crc, std::string_view bytes);
 
 /// Checks one write-ahead log file (RocksDB/LevelDB log format: 32 KiB blocks
 /// of records, each `masked crc32c(4) | length(2) | type(1) | payload`).
-/// Returns nullopt if the file is intact or ends in a plausibly torn record;
-/// otherwise a message that names the file, the byte offset and what is wrong.
-std::optional<std::string> check_wal_file(const std::string& path);
+/// Success if the file is intact or ends in a plausibly torn record;
+/// otherwise errc::corrupt (errc::io if it cannot be read) with a message that
+/// names the file, the byte offset and what is wrong.
+result<void> check_wal_file(const std::string& path);
 
 } // namespace keel::storage
