@@ -7,7 +7,7 @@
 
 #include "caf/all.hpp"
 
-#include "actors/paths.hpp"
+#include "actors/lookup.hpp"
 #include "actors/replication/core/memory_storage.hpp"
 #include "actors/replication/core/node.hpp"
 #include "actors/replication/core/proposal_tracker.hpp"
@@ -67,7 +67,13 @@ struct replica_state {
   std::string leader_id;  // as last reported by the core
 };
 
-using replica_actor = caf::stateful_actor<replica_state>;
+// Its own timers are not part of replica_api: the actor is spawned with this
+// private extension and handed out as replica_api, so no other actor can
+// hold a handle that lets it drive the replica's clock (a stray tick shortens
+// election timeouts) or its flushes through the compiler.
+using replica_impl = replica_api::extend<caf::reacts_to<tick_atom>, caf::reacts_to<flush_atom>>;
+
+using replica_actor = replica_impl::stateful_base<replica_state>;
 
 pb<kv::Response> response(kv::Status status, std::string error = {},
                           std::string leader_hint = {}) {
@@ -99,7 +105,7 @@ pb<kv::Response> not_leader(replica_actor* self, const std::string& hint) {
 // handle, and under load that loop spent the shard's whole restart intensity
 // in a millisecond, so the shard was given up. Every client waiting here is
 // answered now, so that it retries at once rather than at its timeout.
-caf::behavior waiting_for_supervisor(replica_actor* self) {
+replica_impl::behavior_type waiting_for_supervisor(replica_actor* self) {
   auto& st = self->state;
   auto gone = [&st] {
     return response(kv::STATUS_UNAVAILABLE,
@@ -123,10 +129,18 @@ caf::behavior waiting_for_supervisor(replica_actor* self) {
     for (auto& [req, rp] : batch.reads)
       rp.deliver(gone());
   st.reads.clear();
-  // Timers, peer traffic and status queries are dropped from now on.
-  self->set_default_handler(caf::drop);
+  // Timers and peer traffic are dropped from now on; status and transfer are
+  // refused as an unknown message was before the protocol was typed.
+  auto refused = [] { return caf::make_error(caf::sec::unexpected_message); };
   return {
     [gone](kv_atom, const pb<kv::Request>&) -> pb<kv::Response> { return gone(); },
+    [](raft_atom, const pb<raft::MessageBatch>&) {},
+    [refused](status_atom) -> caf::result<pb<admin::ShardStatus>> { return refused(); },
+    [refused](transfer_atom, const std::string&) -> caf::result<caf::ok_atom> {
+      return refused();
+    },
+    [](tick_atom) {},
+    [](flush_atom) {},
   };
 }
 
@@ -156,7 +170,7 @@ void send_messages(replica_actor* self, std::vector<raft::Message> messages) {
   if (messages.empty())
     return;
   auto& st = self->state;
-  auto transport = st.cfg.dir->get(paths::transport(st.cfg.root_path));
+  auto transport = lookup::transport(*st.cfg.dir, st.cfg.root_path);
   if (!transport) {
     // Raft tolerates lost messages; the transport's supervisor restarts it.
     for (auto& m : messages)
@@ -519,9 +533,9 @@ void tick(replica_actor* self) {
 
 // -- start-up -----------------------------------------------------------------
 
-// False (and the actor quits) if the durable state cannot be restored: Raft
-// must not start on a log without the snapshot the disk holds.
-bool restore(replica_actor* self, const storage::ReplicaState& durable) {
+// Quits the actor if the durable state cannot be restored: Raft must not
+// start on a log without the snapshot the disk holds.
+void restore(replica_actor* self, const storage::ReplicaState& durable) {
   auto& st = self->state;
   st.mirror = std::make_unique<raft::memory_storage>();
   uint64_t applied = durable.applied().applied_index();
@@ -538,7 +552,7 @@ bool restore(replica_actor* self, const storage::ReplicaState& durable) {
                  + std::to_string(applied) + " cannot be restored: " + raft::to_string(mirrored.code());
       st.log->error("{}", why);
       self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
-      return false;
+      return;
     }
     from = applied + 1;
   }
@@ -564,7 +578,6 @@ bool restore(replica_actor* self, const storage::ReplicaState& durable) {
                durable.hard_state().term(), applied, st.mirror->first_index(),
                st.mirror->last_index());
   self->send(self, tick_atom_v);
-  return true;
 }
 
 // A peer's message into the core. A snapshot whose data could not be
@@ -603,9 +616,11 @@ std::string best_successor(replica_actor* self) {
   return best;
 }
 
-caf::behavior running(replica_actor* self) {
+replica_impl::behavior_type running(replica_actor* self) {
   return {
-    [self](kv_atom, pb<kv::Request>& req) { return handle_request(self, req); },
+    [self](kv_atom, pb<kv::Request>& req) -> caf::result<pb<kv::Response>> {
+      return handle_request(self, req);
+    },
     [self](raft_atom, pb<raft::MessageBatch>& batch) {
       for (auto& m : batch->messages())
         step_peer_message(self, m);
@@ -633,34 +648,24 @@ caf::behavior running(replica_actor* self) {
 }
 
 // Start-up: load the durable state through the storage actor, then run.
-// Until then every other message stays in the mailbox (skip), in order. No
-// retry here: a load that fails ends this incarnation, and the shard's
-// supervisor restarts it; if the storage actor died, the replica waits for
-// the supervisor to restart both (storage_failed).
-caf::behavior replica(replica_actor* self, replica_config cfg) {
-  self->state.cfg = std::move(cfg);
-  self->state.storage = self->state.cfg.storage;
-  self->set_default_handler(caf::skip);
-  self->send(self, load_atom_v);
-  return {
-    [self](load_atom) {
-      auto& st = self->state;
-      self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
-        .await(
-          [self](pb<storage::ReplicaState>& durable) {
-            if (!restore(self, durable.msg))
-              return;
-            self->set_default_handler(caf::print_and_drop);
-            self->become(running(self));
-          },
-          [self](caf::error& err) {
-            auto& st = self->state;
-            st.log->error("shard={} cannot load its durable state: {}", st.cfg.shard,
-                          self->system().render(err));
-            storage_failed(self, std::move(err));
-          });
-    },
-  };
+// The load is awaited, so every other message stays in the mailbox, in order,
+// until the state is restored. No retry here: a load that fails ends this
+// incarnation, and the shard's supervisor restarts it; if the storage actor
+// died, the replica waits for the supervisor to restart both (storage_failed).
+replica_impl::behavior_type replica(replica_actor* self, replica_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.storage = st.cfg.storage;
+  self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
+    .await(
+      [self](pb<storage::ReplicaState>& durable) { restore(self, durable.msg); },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        st.log->error("shard={} cannot load its durable state: {}", st.cfg.shard,
+                      self->system().render(err));
+        storage_failed(self, std::move(err));
+      });
+  return running(self);
 }
 
 uint64_t seed_of(const std::string& node, uint32_t shard) {
@@ -686,12 +691,12 @@ replica_config make_replica_config(const config::cluster_config& cfg,
   return rc;
 }
 
-caf::expected<caf::actor> spawn_replica(caf::actor_system& sys, replica_config cfg) {
+caf::expected<replica_api> spawn_replica(caf::actor_system& sys, replica_config cfg) {
   if (!cfg.storage)
     return caf::make_error(caf::sec::invalid_argument,
                            "replica of shard " + std::to_string(cfg.shard)
                              + " started without its storage actor");
-  return sys.spawn(replica, std::move(cfg));
+  return replica_api{sys.spawn(replica, std::move(cfg))};
 }
 
 } // namespace keel::replication
