@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/history/event.hpp"
+
 namespace keel::history {
 
 namespace {
@@ -20,15 +22,15 @@ struct bad_line : std::runtime_error {
 };
 
 op_kind kind_of(const std::string& f) {
-  if (f == "read")
-    return op_kind::read;
-  if (f == "write")
-    return op_kind::write;
-  if (f == "cas")
-    return op_kind::cas;
-  if (f == "delete")
-    return op_kind::del;
+  if (auto kind = op_kind_named(f))
+    return *kind;
   throw bad_line{"unknown \"f\" \"" + f + "\" (read, write, cas or delete)"};
+}
+
+event_type type_of(const std::string& t) {
+  if (auto type = event_type_named(t))
+    return *type;
+  throw bad_line{"unknown \"type\" \"" + t + "\" (invoke, ok, fail or info)"};
 }
 
 const json& field(const json& j, const char* name) {
@@ -92,8 +94,8 @@ read_result read_history(std::istream& in) {
       auto time = t.get<uint64_t>();
       op_kind f = kind_of(field(j, "f").get<std::string>());
       const json value = j.value("value", json{});
-      std::string ty = type.get<std::string>();
-      if (ty == "invoke") {
+      event_type ty = type_of(type.get<std::string>());
+      if (ty == event_type::invoke) {
         if (open.count(process))
           throw bad_line{"process " + std::to_string(process) +
                          " invokes again before its last operation completed"};
@@ -115,19 +117,10 @@ read_result read_history(std::istream& in) {
         throw bad_line{"the completion's f or key differs from its invoke's"};
       if (time < op.invoke)
         throw bad_line{"completes before its invoke"};
-      op.complete = time;
-      if (ty == "ok") {
-        op.result = op_result::ok;
-        if (f == op_kind::read)
-          op.value = string_or_null(value, "a read's value");
-      } else if (ty == "fail") {
-        op.result = op_result::fail;
-      } else if (ty == "info") {
-        op.result = op_result::info;
-        op.complete = never;
-      } else {
-        throw bad_line{"unknown \"type\" \"" + ty + "\" (invoke, ok, fail or info)"};
-      }
+      op.result = *result_of(ty);
+      op.complete = op.result == op_result::info ? never : time;
+      if (op.result == op_result::ok && f == op_kind::read)
+        op.value = string_or_null(value, "a read's value");
       out.ops.push_back(std::move(op));
     }
   } catch (const bad_line& e) {

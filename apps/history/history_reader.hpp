@@ -1,5 +1,5 @@
 // history_reader: reads the JSON-lines operation history of docs/contract.md
-// (what keel-bench --history writes and keel-jepsen will record) into
+// (what history_writer writes: keel-bench --history, keel-jepsen later) into
 // operations: each invoke is paired with the next completion of the same
 // process; an invoke still open at the end becomes info (may have taken
 // effect). Every malformed line is refused with its line number and reason.

@@ -1,8 +1,11 @@
-// operation: builders and the one-line rendering used in witnesses.
+// operation: builders, the names of kinds and results, and the one-line
+// rendering used in witnesses.
 
 #include "apps/history/operation.hpp"
 
 #include <utility>
+
+#include "apps/history/enum_names.hpp"
 
 namespace keel::history {
 
@@ -42,6 +45,11 @@ const char* to_string(op_result r) {
     case op_result::info: break;
   }
   return "info";
+}
+
+std::optional<op_kind> op_kind_named(std::string_view name) {
+  constexpr op_kind all[] = {op_kind::read, op_kind::write, op_kind::cas, op_kind::del};
+  return named(name, all);
 }
 
 namespace {

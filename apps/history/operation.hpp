@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace keel::history {
 
@@ -52,6 +53,9 @@ struct operation {
 const char* to_string(op_kind f);
 /// "ok", "fail", "info".
 const char* to_string(op_result r);
+
+/// The kind to_string names `name`, or nullopt.
+std::optional<op_kind> op_kind_named(std::string_view name);
 
 /// One line for a witness: `p3 write k7 "v12" ok [1200, 1987]`.
 std::string describe(const operation& op);

@@ -1,5 +1,5 @@
 // Reading the JSON-lines history of docs/contract.md into operations: what
-// keel-bench writes reads back, open operations become info, bad lines are
+// the writer formats reads back, open operations become info, bad lines are
 // refused with their number.
 
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <string>
 
 #include "apps/history/history_reader.hpp"
+#include "apps/history/history_writer.hpp"
 #include "apps/history/linearizability.hpp"
-#include "apps/keel_bench/history.hpp"
 
 namespace {
 
@@ -20,21 +20,20 @@ read_result read(const std::string& text) {
   return read_history(in);
 }
 
-TEST(HistoryReader, ReadsWhatKeelBenchWrites) {
-  namespace b = keel::bench;
+TEST(HistoryReader, ReadsWhatTheWriterFormats) {
   std::string text;
-  b::append_json_line(text, {3, b::event_type::invoke, b::op_kind::write, "k7",
-                             b::history_value::of("v12")}, 100);
-  b::append_json_line(text, {4, b::event_type::invoke, b::op_kind::cas, "k7",
-                             b::history_value::cas(std::nullopt, "v1")}, 110);
-  b::append_json_line(text, {3, b::event_type::ok, b::op_kind::write, "k7",
-                             b::history_value::of("v12")}, 200);
-  b::append_json_line(text, {4, b::event_type::fail, b::op_kind::cas, "k7",
-                             b::history_value::cas(std::nullopt, "v1")}, 210);
-  b::append_json_line(text, {3, b::event_type::invoke, b::op_kind::read, "k7",
-                             b::history_value::none()}, 300);
-  b::append_json_line(text, {3, b::event_type::ok, b::op_kind::read, "k7",
-                             b::history_value::of("v12")}, 400);
+  append_json_line(text, {3, event_type::invoke, op_kind::write, "k7",
+                         history_value::of("v12")}, 100);
+  append_json_line(text, {4, event_type::invoke, op_kind::cas, "k7",
+                         history_value::cas(std::nullopt, "v1")}, 110);
+  append_json_line(text, {3, event_type::ok, op_kind::write, "k7",
+                         history_value::of("v12")}, 200);
+  append_json_line(text, {4, event_type::fail, op_kind::cas, "k7",
+                         history_value::cas(std::nullopt, "v1")}, 210);
+  append_json_line(text, {3, event_type::invoke, op_kind::read, "k7",
+                         history_value::none()}, 300);
+  append_json_line(text, {3, event_type::ok, op_kind::read, "k7",
+                         history_value::of("v12")}, 400);
   auto r = read(text);
   ASSERT_TRUE(r.ok()) << r.error;
   ASSERT_EQ(r.ops.size(), 3u);
