@@ -13,11 +13,14 @@
 
 #include "apps/common/executable_dir.hpp"
 #include "apps/common/target_flags.hpp"
-#include "apps/keelctl/admin_commands.hpp"
 #include "apps/launcher/cluster_command.hpp"
+#include "apps/keelctl/fault_command.hpp"
 #include "apps/keelctl/kv_commands.hpp"
+#include "apps/keelctl/members_command.hpp"
 #include "apps/keelctl/report.hpp"
+#include "apps/keelctl/status_command.hpp"
 #include "apps/keelctl/target.hpp"
+#include "apps/keelctl/tree_command.hpp"
 
 namespace {
 

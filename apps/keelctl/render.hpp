@@ -1,6 +1,7 @@
 // Text and JSON views of what nodes report to keelctl: aligned tables,
 // durations, the supervision tree as an indented tree, and the admin protobuf
-// messages as JSON. Pure formatting; used by admin_commands.cpp.
+// messages as JSON. Pure formatting; used by the operator commands
+// (status, members, tree, fault).
 #pragma once
 
 #include <cstdint>
