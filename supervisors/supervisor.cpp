@@ -4,6 +4,9 @@
 
 #include <stdexcept>
 
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/core/spec_check.hpp"
 #include "supervisors/supervisor_state.hpp"

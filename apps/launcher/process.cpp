@@ -18,6 +18,7 @@ std::variant<pid_t, std::string> spawn_process(const std::string& path,
   std::vector<std::string> all{path};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(all.size() + 1);
   for (auto& a : all)
     argv.push_back(a.data());
   argv.push_back(nullptr);
