@@ -4,33 +4,31 @@
 
 namespace keel::client {
 
-std::variant<target, std::string> resolve_target(const std::string& config_path,
-                                                 const std::string& endpoints,
-                                                 uint32_t timeout_ms,
-                                                 const tls_flags& tls) {
+setup_result<target> resolve_target(const std::string& config_path, const std::string& endpoints,
+                                    uint32_t timeout_ms, const tls_flags& tls) {
   target t;
   // The flags' own errors first: they are what the user just typed.
   if (tls.any())
-    if (auto checked = resolve_tls(tls, nullptr, ""); std::holds_alternative<std::string>(checked))
-      return std::get<std::string>(checked);
+    if (auto checked = resolve_tls(tls, nullptr, ""); !checked)
+      return checked.error();
   if (!endpoints.empty()) {
     auto parsed = parse_endpoints(endpoints);
     if (auto* why = std::get_if<std::string>(&parsed))
-      return "--endpoints: " + *why;
+      return setup_error{errc::bad_endpoints, "--endpoints: " + *why};
     t.options.endpoints = std::get<std::vector<endpoint>>(std::move(parsed));
   } else {
     auto loaded = config::load_cluster_config(config_path);
-    if (auto* e = std::get_if<config::config_error>(&loaded))
-      return e->to_string();
-    t.cluster = std::get<config::cluster_config>(std::move(loaded));
+    if (!loaded)
+      return setup_error{errc::bad_config, loaded.error().to_string()};
+    t.cluster = *std::move(loaded);
     t.config_path = config_path;
     t.options = options_from(*t.cluster);
     t.transport = transport_from(t.cluster->timing);
   }
   auto files = resolve_tls(tls, t.cluster ? &t.cluster->security : nullptr, config_path);
-  if (auto* why = std::get_if<std::string>(&files))
-    return *why;
-  t.transport.tls = std::get<tls_settings>(std::move(files));
+  if (!files)
+    return files.error();
+  t.transport.tls = *std::move(files);
   t.options.timeout_ms = timeout_ms;
   t.options.request_timeout_ms = std::min(t.options.request_timeout_ms, timeout_ms);
   return t;

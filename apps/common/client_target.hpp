@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "actors/client/client.hpp"
 #include "apps/common/cluster_config.hpp"
@@ -28,11 +27,10 @@ struct target {
 /// Resolves the shared flags; a non-empty `endpoints` wins over the file.
 /// `timeout_ms` becomes the whole-operation deadline, and caps each request.
 /// `tls`: the TLS flags, resolved against the file by resolve_tls
-/// (core/tls_files.hpp). Returns the target, or the one-line reason it cannot
-/// be used (a malformed list, the config_error of a bad file, or a TLS error).
-std::variant<target, std::string> resolve_target(const std::string& config_path,
-                                                 const std::string& endpoints,
-                                                 uint32_t timeout_ms,
-                                                 const tls_flags& tls = {});
+/// (core/tls_files.hpp). Returns the target, or why it cannot be used: a
+/// malformed list (errc::bad_endpoints), the config_error of a bad file
+/// (errc::bad_config, its to_string() as the message), or a TLS error.
+setup_result<target> resolve_target(const std::string& config_path, const std::string& endpoints,
+                                    uint32_t timeout_ms, const tls_flags& tls = {});
 
 } // namespace keel::client

@@ -5,7 +5,8 @@
 // back silently to a default, the trap of CAF's ini reader), then reads its
 // settings with type and range checks (cluster_config_toml); the rules that
 // relate several settings run last (cluster_config_security). The first
-// problem ends the parse.
+// problem ends the parse and is returned; toml++'s syntax exception is turned
+// into a config_error here, where it is thrown.
 
 #include "apps/common/cluster_config.hpp"
 
@@ -41,19 +42,17 @@ parse_result parse_cluster_config(std::string_view text, std::string source,
   toml::table root;
   try {
     root = toml::parse(text, std::string_view{source});
-  } catch (const toml::parse_error& e) {
+  } catch (const toml::parse_error& e) { // toml++ reports syntax errors only by throwing
     return config_error{source, static_cast<uint32_t>(e.source().begin.line), "",
                         concat("TOML syntax error at column ", e.source().begin.column, ": ",
                                e.description())};
   }
   cluster_config cfg;
   cfg.source = std::move(source);
-  try {
-    parsing::read_settings(root, base_dir, cfg);
-    parsing::check_security(root, cfg);
-  } catch (config_error& e) {
-    return std::move(e);
-  }
+  if (auto r = parsing::read_settings(root, base_dir, cfg); !r)
+    return r.error();
+  if (auto r = parsing::check_security(root, cfg); !r)
+    return r.error();
   return cfg;
 }
 

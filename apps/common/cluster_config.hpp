@@ -10,14 +10,15 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "actors/base/core/errors.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/config/core/placement.hpp"
 
 namespace keel::config {
 
-/// A configuration error: where it is and what is wrong.
+/// A configuration error: where it is and what is wrong. The one error of
+/// cluster.conf parsing: users act on the file, line and setting, not a code.
 struct config_error {
   std::string source;  // file name
   uint32_t line = 0;   // 1-based; 0 when the error is not tied to a line
@@ -31,7 +32,7 @@ struct config_error {
   std::string to_string() const;
 };
 
-using parse_result = std::variant<cluster_config, config_error>;
+using parse_result = result<cluster_config, config_error>;
 
 /// Parses and validates TOML text. `source` names it in errors;
 /// `base_dir` resolves a relative data_dir (normally the file's directory).

@@ -40,57 +40,77 @@ struct port_owner {
 
 } // namespace
 
-void read_nodes(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
+checked read_nodes(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
   auto* array = root.get_as<toml::array>("node");
   if (!array || array->empty())
-    throw config_error{cfg.source, array ? line_of(*array) : 0, "node",
-                       "no nodes: add one [[node]] table (id, host, port) per node"};
+    return config_error{cfg.source, array ? line_of(*array) : 0, "node",
+                        "no nodes: add one [[node]] table (id, host, port) per node"};
   std::map<std::string, size_t> ids;           // id -> index into cfg.nodes
   std::map<std::string, port_owner> endpoints; // "host:port" -> who listens there
   for (size_t i = 0; i < array->size(); ++i) {
     section s{array->get(i)->as_table(), concat("node[", i + 1, "]"), cfg.source};
-    s.reject_unknown_keys(node_keys);
+    if (auto r = s.reject_unknown_keys(node_keys); !r)
+      return r;
     node_config node;
-    node.id = s.required("id", s.string("id"));
+    auto id = s.required("id", s.string("id"));
+    if (!id)
+      return id.error();
+    node.id = *std::move(id);
     if (!valid_node_id(node.id))
-      s.fail("id", concat("must be 1 to ", max_node_id_chars,
-                          " characters from A-Z a-z 0-9 _ - (got '", node.id, "')"));
-    node.host = s.required("host", s.string("host"));
+      return s.error("id", concat("must be 1 to ", max_node_id_chars,
+                                  " characters from A-Z a-z 0-9 _ - (got '", node.id, "')"));
+    auto host = s.required("host", s.string("host"));
+    if (!host)
+      return host.error();
+    node.host = *std::move(host);
     if (!valid_host(node.host))
-      s.fail("host", "must be a host name or IP address (got '" + node.host + "')");
-    node.port = static_cast<uint16_t>(s.required("port", s.integer("port", 1, 65535)));
+      return s.error("host", "must be a host name or IP address (got '" + node.host + "')");
+    auto port = s.required("port", s.integer("port", 1, 65535));
+    if (!port)
+      return port.error();
+    node.port = static_cast<uint16_t>(*port);
     auto peer_port = s.integer("peer_port", 1, 65535);
-    if (!peer_port && node.port + default_peer_port_offset > 65535)
-      throw config_error{cfg.source, s.line("port"), s.setting("peer_port"),
-                         concat("defaults to port + 1000 = ", node.port + default_peer_port_offset,
-                                ", above 65535: set peer_port explicitly")};
-    node.peer_port = static_cast<uint16_t>(peer_port.value_or(node.port + default_peer_port_offset));
+    if (!peer_port)
+      return peer_port.error();
+    if (!*peer_port && node.port + default_peer_port_offset > 65535)
+      return config_error{cfg.source, s.line("port"), s.setting("peer_port"),
+                          concat("defaults to port + 1000 = ",
+                                 node.port + default_peer_port_offset,
+                                 ", above 65535: set peer_port explicitly")};
+    node.peer_port =
+      static_cast<uint16_t>(peer_port->value_or(node.port + default_peer_port_offset));
     // Clients and peers are told apart by the port they dial; one listener
     // cannot be both the client service and the peer gate.
     if (node.peer_port == node.port)
-      s.fail("peer_port", concat("must differ from port (both are ", node.port, ")"));
+      return s.error("peer_port", concat("must differ from port (both are ", node.port, ")"));
     if (auto [it, added] = ids.emplace(node.id, i); !added)
-      s.fail("id", concat("duplicate node id '", node.id, "' (also node[", it->second + 1, "])"));
-    auto claim = [&](std::string_view setting, uint16_t port, bool defaulted) {
+      return s.error("id", concat("duplicate node id '", node.id, "' (also node[",
+                                  it->second + 1, "])"));
+    auto claim = [&](std::string_view setting, uint16_t port, bool defaulted) -> checked {
       auto endpoint = concat(node.host, ":", port);
       auto [it, added] = endpoints.emplace(endpoint, port_owner{i, setting, defaulted});
       if (added)
-        return;
+        return {};
       const auto& other = it->second;
       auto message = concat("duplicate address ", endpoint, " (also node[", other.node + 1, "].",
                             other.setting, other.defaulted ? ", port + 1000 by default" : "",
                             ", id '", cfg.nodes[other.node].id, "')");
       if (defaulted)
         message += "; peer_port defaults to port + 1000: set it explicitly";
-      throw config_error{cfg.source, s.line(defaulted ? "port" : setting), s.setting(setting),
-                         message};
+      return config_error{cfg.source, s.line(defaulted ? "port" : setting), s.setting(setting),
+                          message};
     };
-    claim("port", node.port, false);
-    claim("peer_port", node.peer_port, !peer_port);
-    node.cert_file = s.path("cert", base_dir).value_or("");
-    node.key_file = s.path("key", base_dir).value_or("");
+    if (auto r = claim("port", node.port, false); !r)
+      return r;
+    if (auto r = claim("peer_port", node.peer_port, !*peer_port); !r)
+      return r;
+    if (auto r = assign(s.path("cert", base_dir), node.cert_file); !r)
+      return r;
+    if (auto r = assign(s.path("key", base_dir), node.key_file); !r)
+      return r;
     cfg.nodes.push_back(std::move(node));
   }
+  return {};
 }
 
 } // namespace keel::config::parsing

@@ -7,12 +7,12 @@
 
 #include <toml++/toml.h>
 
-#include "apps/common/cluster_config.hpp"
+#include "apps/common/cluster_config_toml.hpp"
 
 namespace keel::config::parsing {
 
 /// Appends the nodes of `root` to cfg.nodes, in file order; cert and key made
-/// absolute against `base_dir`. Throws config_error on the first problem.
-void read_nodes(const toml::table& root, const std::string& base_dir, cluster_config& cfg);
+/// absolute against `base_dir`. Returns the first problem.
+checked read_nodes(const toml::table& root, const std::string& base_dir, cluster_config& cfg);
 
 } // namespace keel::config::parsing

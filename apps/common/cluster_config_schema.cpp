@@ -38,7 +38,7 @@ constexpr int64_t max_key_bytes_ceiling = int64_t{64} << 10;   // 64 KiB
 
 /// The top level holds sections only; a section must be a table, and node an
 /// array of tables.
-void check_top_level(const toml::table& root, const std::string& source) {
+checked check_top_level(const toml::table& root, const std::string& source) {
   const toml::key* first = nullptr;
   for (auto&& [key, value] : root) {
     bool known = std::find(std::begin(section_names), std::end(section_names), key.str())
@@ -53,131 +53,168 @@ void check_top_level(const toml::table& root, const std::string& source) {
                          + hint(first->str(), section_names, "sections")
                      : "setting outside any section; settings belong in [cluster], [timing], "
                        "[raft], [limits], [log], [tls] or [[node]]";
-    throw config_error{source, static_cast<uint32_t>(first->source().begin.line),
-                       std::string{first->str()}, message};
+    return config_error{source, static_cast<uint32_t>(first->source().begin.line),
+                        std::string{first->str()}, message};
   }
   for (auto name : section_names) {
     auto* n = root.get(name);
     if (!n)
       continue;
     if (name == "node" && !n->is_array_of_tables())
-      throw config_error{source, line_of(*n), "node",
-                         concat("must be an array of tables: write one [[node]] table per node "
-                                "(got ",
-                                type_name(*n), ")")};
+      return config_error{source, line_of(*n), "node",
+                          concat("must be an array of tables: write one [[node]] table per "
+                                 "node (got ",
+                                 type_name(*n), ")")};
     if (name != "node" && !n->is_table())
-      throw config_error{source, line_of(*n), std::string{name},
-                         concat("must be a section [", name, "] (got ", type_name(*n), ")")};
+      return config_error{source, line_of(*n), std::string{name},
+                          concat("must be a section [", name, "] (got ", type_name(*n), ")")};
   }
+  return {};
 }
 
-section open_section(const toml::table& root, std::string_view name,
-                     std::span<const std::string_view> keys, const std::string& source) {
+parsed<section> open_section(const toml::table& root, std::string_view name,
+                             std::span<const std::string_view> keys, const std::string& source) {
   auto* n = root.get(name);
   section s{n ? n->as_table() : nullptr, std::string{name}, source};
-  s.reject_unknown_keys(keys);
+  if (auto known = s.reject_unknown_keys(keys); !known)
+    return known.error();
   return s;
 }
 
-void read_cluster(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
-  auto s = open_section(root, "cluster", cluster_keys, cfg.source);
-  cfg.data_dir = s.path("data_dir", base_dir).value_or(absolute_path(base_dir, "data"));
-  cfg.shards = s.u32("shards", 1, 1024).value_or(cfg.shards);
+checked read_cluster(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
+  auto opened = open_section(root, "cluster", cluster_keys, cfg.source);
+  if (!opened)
+    return opened.error();
+  const auto& s = *opened;
+  auto& sec = cfg.security;
+  cfg.data_dir = absolute_path(base_dir, "data");
+  if (auto r = assign(s.path("data_dir", base_dir), cfg.data_dir); !r)
+    return r;
+  if (auto r = assign(s.u32("shards", 1, 1024), cfg.shards); !r)
+    return r;
   // The upper bound (the number of nodes) is checked once the nodes are read.
-  cfg.replication_factor = s.u32("replication_factor", 1, 1024).value_or(cfg.replication_factor);
-  cfg.fault_injection = s.boolean("fault_injection").value_or(cfg.fault_injection);
-  auto& sec = cfg.security;
-  sec.insecure_plaintext = s.boolean("insecure_plaintext").value_or(sec.insecure_plaintext);
-  sec.secret_file = s.path("secret_file", base_dir)
-                      .value_or((fs::path{cfg.data_dir} / "cluster.secret").string());
+  if (auto r = assign(s.u32("replication_factor", 1, 1024), cfg.replication_factor); !r)
+    return r;
+  if (auto r = assign(s.boolean("fault_injection"), cfg.fault_injection); !r)
+    return r;
+  if (auto r = assign(s.boolean("insecure_plaintext"), sec.insecure_plaintext); !r)
+    return r;
+  sec.secret_file = (fs::path{cfg.data_dir} / "cluster.secret").string();
+  return assign(s.path("secret_file", base_dir), sec.secret_file);
 }
 
-void read_tls(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
-  auto s = open_section(root, "tls", tls_keys, cfg.source);
+checked read_tls(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
+  auto opened = open_section(root, "tls", tls_keys, cfg.source);
+  if (!opened)
+    return opened.error();
+  const auto& s = *opened;
   auto& sec = cfg.security;
-  sec.ca_file = s.path("ca_file", base_dir).value_or("");
-  sec.client_cert_file = s.path("client_cert", base_dir).value_or("");
-  sec.client_key_file = s.path("client_key", base_dir).value_or("");
+  if (auto r = assign(s.path("ca_file", base_dir), sec.ca_file); !r)
+    return r;
+  if (auto r = assign(s.path("client_cert", base_dir), sec.client_cert_file); !r)
+    return r;
+  return assign(s.path("client_key", base_dir), sec.client_key_file);
 }
 
-void read_timing(const toml::table& root, cluster_config& cfg) {
-  auto s = open_section(root, "timing", timing_keys, cfg.source);
+checked read_timing(const toml::table& root, cluster_config& cfg) {
+  auto opened = open_section(root, "timing", timing_keys, cfg.source);
+  if (!opened)
+    return opened.error();
+  const auto& s = *opened;
   auto& t = cfg.timing;
-  t.tick_ms = s.u32("tick_ms", 1, 1000).value_or(t.tick_ms);
-  t.heartbeat_ticks = s.u32("heartbeat_ticks", 1, 1000).value_or(t.heartbeat_ticks);
-  t.election_ticks = s.u32("election_ticks", 2, 10000).value_or(t.election_ticks);
-  t.transport_heartbeat_ms
-    = s.u32("transport_heartbeat_ms", 10, 60000).value_or(t.transport_heartbeat_ms);
-  t.connection_timeout_ms
-    = s.u32("connection_timeout_ms", 20, 600000).value_or(t.connection_timeout_ms);
-  t.failure_detector_phi
-    = s.number("failure_detector_phi", 1.0, 32.0).value_or(t.failure_detector_phi);
+  for (auto r : {assign(s.u32("tick_ms", 1, 1000), t.tick_ms),
+                 assign(s.u32("heartbeat_ticks", 1, 1000), t.heartbeat_ticks),
+                 assign(s.u32("election_ticks", 2, 10000), t.election_ticks),
+                 assign(s.u32("transport_heartbeat_ms", 10, 60000), t.transport_heartbeat_ms),
+                 assign(s.u32("connection_timeout_ms", 20, 600000), t.connection_timeout_ms),
+                 assign(s.number("failure_detector_phi", 1.0, 32.0), t.failure_detector_phi)})
+    if (!r)
+      return r;
   // Raft §5.2/§9.3: followers must hear several heartbeats within one election
   // timeout, or a healthy leader is deposed by ordinary jitter.
   if (t.election_ticks < 2 * t.heartbeat_ticks) {
     auto key = s.has("election_ticks") ? "election_ticks" : "heartbeat_ticks";
-    throw config_error{cfg.source, s.line(key), s.setting("election_ticks"),
-                       concat("must be at least 2 * heartbeat_ticks = ", 2 * t.heartbeat_ticks,
-                              " (got ", t.election_ticks, ")")};
+    return config_error{cfg.source, s.line(key), s.setting("election_ticks"),
+                        concat("must be at least 2 * heartbeat_ticks = ", 2 * t.heartbeat_ticks,
+                               " (got ", t.election_ticks, ")")};
   }
   // A peer connection must survive at least one lost transport heartbeat.
   if (t.connection_timeout_ms < 2 * t.transport_heartbeat_ms) {
     auto key = s.has("connection_timeout_ms") ? "connection_timeout_ms" : "transport_heartbeat_ms";
-    throw config_error{cfg.source, s.line(key), s.setting("connection_timeout_ms"),
-                       concat("must be at least 2 * transport_heartbeat_ms = ",
-                              2 * t.transport_heartbeat_ms, " (got ", t.connection_timeout_ms,
-                              ")")};
+    return config_error{cfg.source, s.line(key), s.setting("connection_timeout_ms"),
+                        concat("must be at least 2 * transport_heartbeat_ms = ",
+                               2 * t.transport_heartbeat_ms, " (got ", t.connection_timeout_ms,
+                               ")")};
   }
+  return {};
 }
 
-void read_raft(const toml::table& root, cluster_config& cfg) {
-  auto s = open_section(root, "raft", raft_keys, cfg.source);
-  cfg.raft.snapshot_entries
-    = s.u32("snapshot_entries", 10, 10'000'000).value_or(cfg.raft.snapshot_entries);
+checked read_raft(const toml::table& root, cluster_config& cfg) {
+  auto opened = open_section(root, "raft", raft_keys, cfg.source);
+  if (!opened)
+    return opened.error();
+  return assign(opened->u32("snapshot_entries", 10, 10'000'000), cfg.raft.snapshot_entries);
 }
 
-void read_limits(const toml::table& root, cluster_config& cfg) {
-  auto s = open_section(root, "limits", limits_keys, cfg.source);
+checked read_limits(const toml::table& root, cluster_config& cfg) {
+  auto opened = open_section(root, "limits", limits_keys, cfg.source);
+  if (!opened)
+    return opened.error();
   auto& l = cfg.limits;
-  l.max_key_bytes = s.u32("max_key_bytes", 1, max_key_bytes_ceiling).value_or(l.max_key_bytes);
-  l.max_value_bytes
-    = s.u32("max_value_bytes", 1, max_value_bytes_ceiling).value_or(l.max_value_bytes);
+  if (auto r = assign(opened->u32("max_key_bytes", 1, max_key_bytes_ceiling), l.max_key_bytes); !r)
+    return r;
+  return assign(opened->u32("max_value_bytes", 1, max_value_bytes_ceiling), l.max_value_bytes);
 }
 
-void read_log(const toml::table& root, cluster_config& cfg) {
-  auto s = open_section(root, "log", log_keys, cfg.source);
-  if (auto level = s.string("level")) {
-    if (std::find(std::begin(log_levels), std::end(log_levels), *level) == std::end(log_levels))
-      s.fail("level", "unknown level '" + *level + "'; use one of " + join(log_levels));
-    cfg.log.level = *level;
+checked read_log(const toml::table& root, cluster_config& cfg) {
+  auto opened = open_section(root, "log", log_keys, cfg.source);
+  if (!opened)
+    return opened.error();
+  const auto& s = *opened;
+  auto level = s.string("level");
+  if (!level)
+    return level.error();
+  if (auto& name = *level) {
+    if (std::find(std::begin(log_levels), std::end(log_levels), *name) == std::end(log_levels))
+      return s.error("level", "unknown level '" + *name + "'; use one of " + join(log_levels));
+    cfg.log.level = *name;
   }
-  cfg.log.to_stderr = s.boolean("stderr").value_or(cfg.log.to_stderr);
+  return assign(s.boolean("stderr"), cfg.log.to_stderr);
 }
 
-void check_replication(const toml::table& root, cluster_config& cfg) {
+checked check_replication(const toml::table& root, cluster_config& cfg) {
   // Even factors are allowed (4 replicas survive 1 failure, like 3, but a
   // 2+2 partition then stops the shard); cluster.conf says odd is better.
   if (cfg.replication_factor > cfg.nodes.size()) {
     section s{root.get_as<toml::table>("cluster"), "cluster", cfg.source};
     auto given = s.has("replication_factor") ? "" : ", the default";
-    s.fail("replication_factor",
-           concat("must be at most the number of nodes, ", cfg.nodes.size(), " (got ",
-                  cfg.replication_factor, given, ")"));
+    return s.error("replication_factor",
+                   concat("must be at most the number of nodes, ", cfg.nodes.size(), " (got ",
+                          cfg.replication_factor, given, ")"));
   }
+  return {};
 }
 
 } // namespace
 
-void read_settings(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
-  check_top_level(root, cfg.source);
-  read_cluster(root, base_dir, cfg);
-  read_tls(root, base_dir, cfg);
-  read_timing(root, cfg);
-  read_raft(root, cfg);
-  read_limits(root, cfg);
-  read_log(root, cfg);
-  read_nodes(root, base_dir, cfg);
-  check_replication(root, cfg);
+checked read_settings(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
+  if (auto r = check_top_level(root, cfg.source); !r)
+    return r;
+  if (auto r = read_cluster(root, base_dir, cfg); !r)
+    return r;
+  if (auto r = read_tls(root, base_dir, cfg); !r)
+    return r;
+  if (auto r = read_timing(root, cfg); !r)
+    return r;
+  if (auto r = read_raft(root, cfg); !r)
+    return r;
+  if (auto r = read_limits(root, cfg); !r)
+    return r;
+  if (auto r = read_log(root, cfg); !r)
+    return r;
+  if (auto r = read_nodes(root, base_dir, cfg); !r)
+    return r;
+  return check_replication(root, cfg);
 }
 
 } // namespace keel::config::parsing

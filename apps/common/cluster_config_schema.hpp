@@ -10,14 +10,14 @@
 
 #include <toml++/toml.h>
 
-#include "apps/common/cluster_config.hpp"
+#include "apps/common/cluster_config_toml.hpp"
 
 namespace keel::config::parsing {
 
 /// Reads every section of `root` into `cfg` (whose source is set), in the
 /// order the checks need: the top level, [cluster], [tls], [timing], [raft],
 /// [limits], [log], the nodes, then replication_factor against the nodes.
-/// Throws config_error on the first problem.
-void read_settings(const toml::table& root, const std::string& base_dir, cluster_config& cfg);
+/// Returns the first problem.
+checked read_settings(const toml::table& root, const std::string& base_dir, cluster_config& cfg);
 
 } // namespace keel::config::parsing

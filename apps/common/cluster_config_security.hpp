@@ -5,11 +5,11 @@
 
 #include <toml++/toml.h>
 
-#include "apps/common/cluster_config.hpp"
+#include "apps/common/cluster_config_toml.hpp"
 
 namespace keel::config::parsing {
 
-/// Runs after everything has been read; throws config_error on the first problem.
-void check_security(const toml::table& root, const cluster_config& cfg);
+/// Runs after everything has been read; returns the first problem.
+checked check_security(const toml::table& root, const cluster_config& cfg);
 
 } // namespace keel::config::parsing

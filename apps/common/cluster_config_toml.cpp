@@ -63,14 +63,14 @@ std::string section::setting(std::string_view key) const {
   return name_ + "." + std::string{key};
 }
 
-void section::fail(std::string_view key, std::string message) const {
+config_error section::error(std::string_view key, std::string message) const {
   auto at = line(key);
-  throw config_error{source_, at ? at : line(), setting(key), std::move(message)};
+  return config_error{source_, at ? at : line(), setting(key), std::move(message)};
 }
 
-void section::reject_unknown_keys(std::span<const std::string_view> known) const {
+checked section::reject_unknown_keys(std::span<const std::string_view> known) const {
   if (!table_)
-    return;
+    return {};
   const toml::key* first = nullptr;
   for (auto&& [key, value] : *table_) {
     bool is_known = std::find(known.begin(), known.end(), key.str()) != known.end();
@@ -78,81 +78,89 @@ void section::reject_unknown_keys(std::span<const std::string_view> known) const
       first = &key;
   }
   if (first)
-    throw config_error{source_, static_cast<uint32_t>(first->source().begin.line),
-                       setting(first->str()),
-                       "unknown setting; " + hint(first->str(), known, "settings")};
+    return config_error{source_, static_cast<uint32_t>(first->source().begin.line),
+                        setting(first->str()),
+                        "unknown setting; " + hint(first->str(), known, "settings")};
+  return {};
 }
 
-std::optional<int64_t> section::integer(std::string_view key, int64_t min, int64_t max) const {
+parsed<std::optional<int64_t>> section::integer(std::string_view key, int64_t min,
+                                                int64_t max) const {
   auto* n = find(key);
   if (!n)
-    return std::nullopt;
+    return std::optional<int64_t>{};
   auto* v = n->as_integer();
   if (!v)
-    fail(key, concat("must be an integer (got ", type_name(*n), ")"));
+    return error(key, concat("must be an integer (got ", type_name(*n), ")"));
   auto x = v->get();
   if (x < min || x > max)
-    fail(key, concat("must be between ", min, " and ", max, " (got ", x, ")"));
-  return x;
+    return error(key, concat("must be between ", min, " and ", max, " (got ", x, ")"));
+  return std::optional{x};
 }
 
-std::optional<uint32_t> section::u32(std::string_view key, uint32_t min, uint32_t max) const {
+parsed<std::optional<uint32_t>> section::u32(std::string_view key, uint32_t min,
+                                             uint32_t max) const {
   auto x = integer(key, min, max);
-  return x ? std::optional{static_cast<uint32_t>(*x)} : std::nullopt;
+  if (!x)
+    return std::move(x).error();
+  return *x ? std::optional{static_cast<uint32_t>(**x)} : std::nullopt;
 }
 
-std::optional<double> section::number(std::string_view key, double min, double max) const {
+parsed<std::optional<double>> section::number(std::string_view key, double min,
+                                              double max) const {
   auto* n = find(key);
   if (!n)
-    return std::nullopt;
+    return std::optional<double>{};
   double x;
   if (auto* f = n->as_floating_point())
     x = f->get();
   else if (auto* i = n->as_integer())
     x = static_cast<double>(i->get());
   else
-    fail(key, concat("must be a number (got ", type_name(*n), ")"));
+    return error(key, concat("must be a number (got ", type_name(*n), ")"));
   if (!(x >= min && x <= max)) // also rejects nan
-    fail(key, concat("must be between ", min, " and ", max, " (got ", x, ")"));
-  return x;
+    return error(key, concat("must be between ", min, " and ", max, " (got ", x, ")"));
+  return std::optional{x};
 }
 
-std::optional<bool> section::boolean(std::string_view key) const {
+parsed<std::optional<bool>> section::boolean(std::string_view key) const {
   auto* n = find(key);
   if (!n)
-    return std::nullopt;
+    return std::optional<bool>{};
   auto* v = n->as_boolean();
   if (!v)
-    fail(key, concat("must be true or false (got ", type_name(*n), ")"));
-  return v->get();
+    return error(key, concat("must be true or false (got ", type_name(*n), ")"));
+  return std::optional{v->get()};
 }
 
-std::optional<std::string> section::string(std::string_view key) const {
+parsed<std::optional<std::string>> section::string(std::string_view key) const {
   auto* n = find(key);
   if (!n)
-    return std::nullopt;
+    return std::optional<std::string>{};
   auto* v = n->as_string();
   if (!v)
-    fail(key, concat("must be a string (got ", type_name(*n), ")"));
-  return v->get();
+    return error(key, concat("must be a string (got ", type_name(*n), ")"));
+  return std::optional{v->get()};
 }
 
-std::optional<std::string> section::path(std::string_view key, const std::string& base_dir) const {
+parsed<std::optional<std::string>> section::path(std::string_view key,
+                                                 const std::string& base_dir) const {
   auto text = string(key);
-  if (!text)
-    return std::nullopt;
-  if (text->empty())
-    fail(key, "must not be empty");
-  return absolute_path(base_dir, *text);
+  if (!text || !*text)
+    return text;
+  if ((*text)->empty())
+    return error(key, "must not be empty");
+  return std::optional{absolute_path(base_dir, **text)};
 }
 
-void section::require_readable(std::string_view key, const std::string& path) const {
+checked section::require_readable(std::string_view key, const std::string& path) const {
   std::error_code ec;
   if (fs::is_directory(path, ec))
-    fail(key, "'" + path + "' is a directory, not a file");
+    return error(key, "'" + path + "' is a directory, not a file");
   std::ifstream in{path, std::ios::binary};
   if (!in)
-    fail(key, concat("cannot read '", path, "': ", std::strerror(errno)));
+    return error(key, concat("cannot read '", path, "': ", std::strerror(errno)));
+  return {};
 }
 
 const toml::node* section::find(std::string_view key) const {

@@ -28,49 +28,54 @@ std::string hex(const std::string& bytes) {
 // Writes a fresh secret to a temporary file and links it into place: link()
 // fails if the file exists, so a concurrent creator's secret wins and both
 // read the same one.
-std::string create(const std::string& path) {
+result<void, secret_error> create(const std::string& path) {
+  auto failed = [](std::string why) {
+    return secret_error{secret_errc::cannot_create, std::move(why)};
+  };
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   auto tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0)
-    return "cannot create the cluster secret " + tmp + ": " + std::strerror(errno);
+    return failed("cannot create the cluster secret " + tmp + ": " + std::strerror(errno));
   auto text = hex(security::random_bytes(32)) + "\n";
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())
                  && ::fsync(fd) == 0;
   ::close(fd);
   if (!written) {
     ::unlink(tmp.c_str());
-    return "cannot write the cluster secret " + tmp;
+    return failed("cannot write the cluster secret " + tmp);
   }
   int rc = ::link(tmp.c_str(), path.c_str());
   int err = errno;
   ::unlink(tmp.c_str());
   if (rc != 0 && err != EEXIST)
-    return "cannot create the cluster secret " + path + ": " + std::strerror(err);
+    return failed("cannot create the cluster secret " + path + ": " + std::strerror(err));
   return {};
 }
 
 } // namespace
 
-std::variant<std::string, std::string> load_cluster_secret(const std::string& path,
-                                                           bool create_missing) {
-  using result = std::variant<std::string, std::string>;
-  auto error = [](std::string e) { return result{std::in_place_index<1>, std::move(e)}; };
+result<std::string, secret_error> load_cluster_secret(const std::string& path,
+                                                      bool create_missing) {
+  auto unreadable = [](std::string why) {
+    return secret_error{secret_errc::unreadable, std::move(why)};
+  };
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT || !create_missing)
-      return error("cannot read the cluster secret " + path + ": " + std::strerror(errno)
-                   + " (set [cluster] secret_file, or start a node once to create it)");
-    if (auto err = create(path); !err.empty())
-      return error(err);
+      return unreadable("cannot read the cluster secret " + path + ": " + std::strerror(errno)
+                        + " (set [cluster] secret_file, or start a node once to create it)");
+    if (auto created = create(path); !created)
+      return created.error();
     if (::stat(path.c_str(), &st) != 0)
-      return error("cannot read the cluster secret " + path + ": " + std::strerror(errno));
+      return unreadable("cannot read the cluster secret " + path + ": " + std::strerror(errno));
   }
   if (st.st_mode & 077)
-    return error("the cluster secret " + path + " can be read by other users: chmod 600 "
-                 + path);
+    return secret_error{secret_errc::readable_by_others,
+                        "the cluster secret " + path + " can be read by other users: chmod 600 "
+                          + path};
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
@@ -78,9 +83,11 @@ std::variant<std::string, std::string> load_cluster_secret(const std::string& pa
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
     text.pop_back();
   if (text.size() < 32)
-    return error("the cluster secret " + path + " holds " + std::to_string(text.size())
-                 + " bytes; at least 32 are needed (openssl rand -hex 32 > " + path + ")");
-  return result{std::in_place_index<0>, std::move(text)};
+    return secret_error{secret_errc::too_short,
+                        "the cluster secret " + path + " holds " + std::to_string(text.size())
+                          + " bytes; at least 32 are needed (openssl rand -hex 32 > " + path
+                          + ")"};
+  return text;
 }
 
 } // namespace keel::config

@@ -248,9 +248,9 @@ int dispatch(CLI::App& app, command_line& cl) {
   if (!cl.endpoints.empty() && app.get_option("--config")->count() > 0)
     return fail(exit_usage, "--config and --endpoints exclude each other");
   auto resolved = client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms, cl.tls);
-  if (auto* why = std::get_if<std::string>(&resolved))
-    return fail(exit_usage, *why);
-  const auto& t = std::get<target>(resolved);
+  if (!resolved)
+    return fail(exit_usage, resolved.error().detail);
+  const auto& t = *resolved;
   if (app.got_subcommand("load"))
     return run_load_command(cl, t);
   if (app.got_subcommand("sweep"))

@@ -77,8 +77,8 @@ nlohmann::json to_json(const kv_command& cmd, const client::result& r) {
 int run_kv(const target& t, const kv_command& cmd, bool json, std::ostream& out,
            std::ostream& err) {
   bool has_value = cmd.op == "put" || cmd.op == "cas";
-  if (auto bad = check_input(t, cmd.key, has_value ? &cmd.value : nullptr))
-    return fail(err, exit_usage, cmd.op + ": " + *bad);
+  if (auto checked = check_input(t, cmd.key, has_value ? &cmd.value : nullptr); !checked)
+    return fail(err, exit_usage, cmd.op + ": " + checked.error().detail);
   client::result r;
   {
     client::runtime rt{t.transport};

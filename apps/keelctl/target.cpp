@@ -4,7 +4,7 @@
 
 namespace keel::keelctl {
 
-std::variant<size_t, std::string> find_node(const target& t, const std::string& node) {
+result<size_t, input_error> find_node(const target& t, const std::string& node) {
   std::string known;
   const auto& eps = t.options.endpoints;
   for (size_t i = 0; i < eps.size(); ++i) {
@@ -12,23 +12,25 @@ std::variant<size_t, std::string> find_node(const target& t, const std::string& 
       return i;
     known += (known.empty() ? "" : ", ") + eps[i].name();
   }
-  return "unknown node '" + node + "' (known: " + known + ")";
+  return input_error{errc::unknown_node, "unknown node '" + node + "' (known: " + known + ")"};
 }
 
-std::optional<std::string> check_input(const target& t, const std::string& key,
-                                       const std::string* value) {
+result<void, input_error> check_input(const target& t, const std::string& key,
+                                      const std::string* value) {
   if (key.empty())
-    return std::string{"KEY must not be empty"};
+    return input_error{errc::empty_key, "KEY must not be empty"};
   if (!t.cluster)
-    return std::nullopt; // the node checks its limits itself
+    return {}; // the node checks its limits itself
   const auto& lim = t.cluster->limits;
   if (key.size() > lim.max_key_bytes)
-    return "KEY is " + std::to_string(key.size()) + " bytes; limits.max_key_bytes is "
-           + std::to_string(lim.max_key_bytes);
+    return input_error{errc::key_too_long, "KEY is " + std::to_string(key.size())
+                                             + " bytes; limits.max_key_bytes is "
+                                             + std::to_string(lim.max_key_bytes)};
   if (value != nullptr && value->size() > lim.max_value_bytes)
-    return "VALUE is " + std::to_string(value->size()) + " bytes; limits.max_value_bytes is "
-           + std::to_string(lim.max_value_bytes);
-  return std::nullopt;
+    return input_error{errc::value_too_long, "VALUE is " + std::to_string(value->size())
+                                               + " bytes; limits.max_value_bytes is "
+                                               + std::to_string(lim.max_value_bytes)};
+  return {};
 }
 
 } // namespace keel::keelctl

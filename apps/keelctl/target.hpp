@@ -4,23 +4,36 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <variant>
 
+#include "actors/base/core/errors.hpp"
 #include "apps/common/client_target.hpp"
 
 namespace keel::keelctl {
 
 using client::target;
 
-/// The endpoint a NODE argument names (a node id, or host:port), or the
-/// one-line usage error that lists the known nodes.
-std::variant<size_t, std::string> find_node(const target& t, const std::string& node);
+/// Why an argument is refused before anything is sent.
+enum class errc {
+  unknown_node,    ///< NODE is neither a node id nor a host:port of the target
+  empty_key,
+  key_too_long,    ///< above cluster.conf's limits.max_key_bytes
+  value_too_long,  ///< above cluster.conf's limits.max_value_bytes
+};
+
+/// The code, and the one line the user sees after "<command>: ".
+struct input_error {
+  errc code;
+  std::string detail;
+};
+
+/// The index of the endpoint a NODE argument names (a node id, or host:port);
+/// the error lists the known nodes.
+result<size_t, input_error> find_node(const target& t, const std::string& node);
 
 /// Checks a key and a value against cluster.conf's [limits] (or, without a
-/// file, only that the key is not empty). Returns the problem, if any.
-std::optional<std::string> check_input(const target& t, const std::string& key,
-                                       const std::string* value);
+/// file, only that the key is not empty).
+result<void, input_error> check_input(const target& t, const std::string& key,
+                                      const std::string* value);
 
 } // namespace keel::keelctl

@@ -37,20 +37,20 @@ peer_port = 7201
 
 config::cluster_config parse_ok() {
   auto parsed = config::parse_cluster_config(one_node, "test.conf", "/tmp");
-  if (auto* err = std::get_if<config::config_error>(&parsed)) {
-    ADD_FAILURE() << err->to_string();
+  if (!parsed) {
+    ADD_FAILURE() << parsed.error().to_string();
     return {};
   }
-  return std::get<config::cluster_config>(parsed);
+  return *parsed;
 }
 
 std::shared_ptr<const security::trust> secret_trust() {
   auto t = security::trust::with_secret(std::string(32, 's'));
-  if (!std::holds_alternative<security::trust>(t)) {
+  if (!t) {
     ADD_FAILURE() << "no trust";
     return nullptr;
   }
-  return std::make_shared<security::trust>(std::move(std::get<security::trust>(t)));
+  return std::make_shared<security::trust>(*std::move(t));
 }
 
 // A network with no other node: every connection attempt stays unanswered.

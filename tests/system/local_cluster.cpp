@@ -154,9 +154,9 @@ local_cluster::~local_cluster() {
 
 client::transport_options local_cluster::transport() const {
   auto t = client::resolve_target(config_path_, "", 10000);
-  if (auto* err = std::get_if<std::string>(&t))
-    throw std::runtime_error("local_cluster: " + *err);
-  return std::get<client::target>(t).transport;
+  if (!t)
+    throw std::runtime_error("local_cluster: " + t.error().detail);
+  return t->transport;
 }
 
 std::vector<std::string> local_cluster::node_ids() const {

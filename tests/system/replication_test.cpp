@@ -29,7 +29,7 @@ constexpr int shards = 3;
 
 client::options options_for(const test::local_cluster& c, uint32_t timeout_ms = 10000) {
   auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(std::get<config::cluster_config>(parsed));
+  auto opts = client::options_from(*parsed);
   opts.timeout_ms = timeout_ms;
   return opts;
 }

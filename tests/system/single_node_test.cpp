@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 client::options options_for(const test::local_cluster& c) {
   auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(std::get<config::cluster_config>(parsed));
+  auto opts = client::options_from(*parsed);
   opts.timeout_ms = 10000;
   return opts;
 }

@@ -24,7 +24,7 @@ config::cluster_config three_nodes_two_shards() {
     "[[node]]\nid = \"n2\"\nhost = \"127.0.0.1\"\nport = 17102\n"
     "[[node]]\nid = \"n3\"\nhost = \"127.0.0.1\"\nport = 17103\n",
     "test.conf", "/tmp");
-  return std::get<config::cluster_config>(parsed);
+  return *parsed;
 }
 
 void add_shard(admin::NodeStatus& n, uint32_t shard, const std::string& role, uint64_t term,

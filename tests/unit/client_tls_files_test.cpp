@@ -16,6 +16,7 @@ using namespace keel;
 using client::resolve_tls;
 using client::tls_flags;
 using client::tls_settings;
+using client::errc;
 
 struct ClientTlsFiles : ::testing::Test {
   std::filesystem::path dir;
@@ -52,20 +53,22 @@ struct ClientTlsFiles : ::testing::Test {
     return {file("ca.pem"), file("operator.pem"), file("operator.key")};
   }
 
-  static tls_settings ok(const std::variant<tls_settings, std::string>& r) {
-    if (auto* why = std::get_if<std::string>(&r)) {
-      ADD_FAILURE() << "unexpected error: " << *why;
+  static tls_settings ok(const client::setup_result<tls_settings>& r) {
+    if (!r) {
+      ADD_FAILURE() << "unexpected error: " << r.error().detail;
       return {};
     }
-    return std::get<tls_settings>(r);
+    return *r;
   }
 
-  static std::string error(const std::variant<tls_settings, std::string>& r) {
-    if (std::holds_alternative<tls_settings>(r)) {
+  /// The detail of the refusal, which must carry `code`.
+  static std::string error(const client::setup_result<tls_settings>& r, errc code) {
+    if (r) {
       ADD_FAILURE() << "resolved, but should have failed";
       return {};
     }
-    return std::get<std::string>(r);
+    EXPECT_EQ(r.error().code, code) << r.error().detail;
+    return r.error().detail;
   }
 };
 
@@ -90,7 +93,8 @@ TEST_F(ClientTlsFiles, TlsConfigWithoutFlagsPresentsTheConfigsClientCertificate)
 
 TEST_F(ClientTlsFiles, TlsConfigWithoutClientCertificateNeedsFlags) {
   auto cluster = tls_cluster(false);
-  EXPECT_EQ(error(resolve_tls({}, &cluster, "/etc/keel/cluster.conf")),
+  EXPECT_EQ(error(resolve_tls({}, &cluster, "/etc/keel/cluster.conf"),
+                  errc::no_client_certificate),
             "/etc/keel/cluster.conf: the cluster uses TLS, and [tls] names no client_cert and "
             "client_key: pass --cacert FILE --cert FILE --key FILE, or set them");
 }
@@ -115,7 +119,7 @@ TEST_F(ClientTlsFiles, TheThreeFlagsGoTogether) {
     f.*a = "";
     if (b)
       f.*b = "";
-    return error(resolve_tls(f, nullptr, ""));
+    return error(resolve_tls(f, nullptr, ""), errc::tls_flags);
   };
   EXPECT_EQ(without(&tls_flags::key_file), "--cacert, --cert and --key go together: --key missing");
   EXPECT_EQ(without(&tls_flags::ca_file),
@@ -126,7 +130,7 @@ TEST_F(ClientTlsFiles, TheThreeFlagsGoTogether) {
 
 TEST_F(ClientTlsFiles, FlagsWithAPlaintextConfigAreAnError) {
   config::security_config plain;
-  EXPECT_EQ(error(resolve_tls(operator_flags(), &plain, "cluster.conf")),
+  EXPECT_EQ(error(resolve_tls(operator_flags(), &plain, "cluster.conf"), errc::tls_flags),
             "--cacert, --cert and --key given, but cluster.conf has no [tls] ca_file: its nodes "
             "speak plaintext");
 }
@@ -134,11 +138,11 @@ TEST_F(ClientTlsFiles, FlagsWithAPlaintextConfigAreAnError) {
 TEST_F(ClientTlsFiles, AMissingFileNamesTheFlagAndThePath) {
   auto f = operator_flags();
   f.key_file = file("nope.key");
-  EXPECT_EQ(error(resolve_tls(f, nullptr, "")),
+  EXPECT_EQ(error(resolve_tls(f, nullptr, ""), errc::unreadable_file),
             "--key: cannot read '" + file("nope.key") + "': No such file or directory");
   f = operator_flags();
   f.ca_file = dir.string();
-  EXPECT_EQ(error(resolve_tls(f, nullptr, "")),
+  EXPECT_EQ(error(resolve_tls(f, nullptr, ""), errc::unreadable_file),
             "--cacert: '" + dir.string() + "' is a directory, not a file");
 }
 

@@ -43,24 +43,28 @@ parse_result parse(std::string_view text) {
   return parse_cluster_config(text, "test.conf", "/base");
 }
 
-/// The error for `text`, which must not parse.
-config_error error_of(std::string_view text) {
-  auto result = parse(text);
-  if (std::holds_alternative<cluster_config>(result)) {
+/// The error of `parsed` (from `text`), which must not have parsed.
+config_error refusal(const parse_result& parsed, std::string_view text) {
+  if (parsed) {
     ADD_FAILURE() << "parsed, but should have failed:\n" << text;
     return {};
   }
-  return std::get<config_error>(result);
+  return parsed.error();
+}
+
+/// The error for `text`, which must not parse.
+config_error error_of(std::string_view text) {
+  return refusal(parse(text), text);
 }
 
 /// The config for `text`, which must parse.
 cluster_config config_of(std::string_view text) {
   auto result = parse(text);
-  if (auto* error = std::get_if<config_error>(&result)) {
-    ADD_FAILURE() << "unexpected error: " << error->to_string();
+  if (!result) {
+    ADD_FAILURE() << "unexpected error: " << result.error().to_string();
     return {};
   }
-  return std::get<cluster_config>(result);
+  return *std::move(result);
 }
 
 std::string with_nodes(std::string_view text) {
@@ -122,12 +126,7 @@ parse_result parse_in(const temp_dir& dir, std::string_view text) {
 }
 
 config_error error_in(const temp_dir& dir, std::string_view text) {
-  auto result = parse_in(dir, text);
-  if (std::holds_alternative<cluster_config>(result)) {
-    ADD_FAILURE() << "parsed, but should have failed:\n" << text;
-    return {};
-  }
-  return std::get<config_error>(result);
+  return refusal(parse_in(dir, text), text);
 }
 
 } // namespace
@@ -137,9 +136,8 @@ config_error error_in(const temp_dir& dir, std::string_view text) {
 TEST(ClusterConfigParse, RepositoryDefaultFileIsAThreeNodeLocalDevCluster) {
   auto path = std::string{KEEL_SOURCE_DIR} + "/cluster.conf";
   auto result = load_cluster_config(path);
-  ASSERT_TRUE(std::holds_alternative<cluster_config>(result))
-    << std::get<config_error>(result).to_string();
-  auto& cfg = std::get<cluster_config>(result);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  auto& cfg = *result;
   ASSERT_EQ(cfg.nodes.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(cfg.nodes[i].id, node_name(i + 1));
@@ -552,8 +550,8 @@ TEST(ClusterConfigError, ReplicationFactorAboveNodeCount) {
 
 TEST(ClusterConfigError, MissingFileIsAnErrorWithoutLine) {
   auto result = load_cluster_config("/nonexistent/keel/cluster.conf");
-  ASSERT_TRUE(std::holds_alternative<config_error>(result));
-  auto& e = std::get<config_error>(result);
+  ASSERT_FALSE(result.ok());
+  auto& e = result.error();
   EXPECT_EQ(e.source, "/nonexistent/keel/cluster.conf");
   EXPECT_EQ(e.line, 0u);
   EXPECT_NE(e.message.find("cannot open"), std::string::npos) << e.message;
@@ -561,8 +559,8 @@ TEST(ClusterConfigError, MissingFileIsAnErrorWithoutLine) {
 
 TEST(ClusterConfigError, DirectoryIsNotAConfigFile) {
   auto result = load_cluster_config(KEEL_SOURCE_DIR);
-  ASSERT_TRUE(std::holds_alternative<config_error>(result));
-  EXPECT_EQ(std::get<config_error>(result).line, 0u);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().line, 0u);
 }
 
 // --- ports: the client port and the peer port -----------------------------------
@@ -764,9 +762,8 @@ TEST(ClusterConfigTls, RelativePathsBecomeAbsoluteAgainstTheFileDirectory) {
   auto result = parse_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
                                         "client_cert = \"./certs/client.pem\"\n"
                                         "client_key = \"certs/../certs/client.key\"\n"));
-  ASSERT_TRUE(std::holds_alternative<cluster_config>(result))
-    << std::get<config_error>(result).to_string();
-  auto& cfg = std::get<cluster_config>(result);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  auto& cfg = *result;
   EXPECT_TRUE(cfg.security.tls());
   EXPECT_EQ(cfg.security.ca_file, dir.path() + "/certs/ca.pem");
   EXPECT_EQ(cfg.security.client_cert_file, dir.path() + "/certs/client.pem");
@@ -781,8 +778,7 @@ TEST(ClusterConfigTls, TlsAllowsNonLoopbackHostsWithoutInsecurePlaintext) {
   auto result = parse_in(dir, "[cluster]\nreplication_factor = 1\n[tls]\nca_file = "
                               "\"certs/ca.pem\"\n[[node]]\nid = \"n1\"\nhost = \"10.0.0.1\"\n"
                               "port = 7101\ncert = \"certs/n1.pem\"\nkey = \"certs/n1.key\"\n");
-  ASSERT_TRUE(std::holds_alternative<cluster_config>(result))
-    << std::get<config_error>(result).to_string();
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
 }
 
 TEST(ClusterConfigTls, UnknownTlsSettingSuggestsTheClosestOne) {

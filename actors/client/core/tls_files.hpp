@@ -6,8 +6,8 @@
 #pragma once
 
 #include <string>
-#include <variant>
 
+#include "actors/client/core/errc.hpp"
 #include "actors/config/core/cluster_config.hpp"
 
 namespace keel::client {
@@ -49,8 +49,8 @@ struct tls_flags {
 ///  - Every file taken from the flags must be a readable file (the config's
 ///    own files were checked when it was loaded).
 /// Returns the settings, or the one-line reason they cannot be used.
-std::variant<tls_settings, std::string> resolve_tls(const tls_flags& flags,
-                                                     const config::security_config* cluster,
-                                                     const std::string& config_path);
+setup_result<tls_settings> resolve_tls(const tls_flags& flags,
+                                       const config::security_config* cluster,
+                                       const std::string& config_path);
 
 } // namespace keel::client
