@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "caf/event_based_actor.hpp"
+#include "caf/send.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/core/spec_check.hpp"
 #include "supervisors/exit_reason.hpp"

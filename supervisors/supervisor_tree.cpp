@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "caf/event_based_actor.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/supervisor_state.hpp"
 
