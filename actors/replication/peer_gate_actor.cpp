@@ -111,8 +111,8 @@ void on_frame(gate_actor* self, const ::keel::peer::PeerFrame& f) {
   if (s == st.peer_of_session.end())
     return refuse("no session " + std::to_string(f.session()));
   auto& opener = st.sessions.at(s->second);
-  if (auto fault = opener.open(f))
-    return refuse(std::string{security::to_string(*fault)} + " on the session of "
+  if (auto opened = opener.open(f); !opened)
+    return refuse(std::string{security::to_string(opened.error())} + " on the session of "
                   + s->second);
   raft::MessageBatch batch;
   if (!batch.ParseFromString(f.batch()))

@@ -35,7 +35,7 @@ peer::PeerFrame frame_sealer::seal(std::string batch) {
   return f;
 }
 
-std::optional<frame_fault> frame_opener::open(const peer::PeerFrame& f) {
+keel::result<void, frame_fault> frame_opener::open(const peer::PeerFrame& f) {
   // The MAC first: an unauthenticated frame must not move last_seq_.
   if (f.session() != keys_.session
       || !equal_constant_time(f.mac(), mac_of(keys_.key, keys_.session, f.seq(), f.batch())))
@@ -43,7 +43,7 @@ std::optional<frame_fault> frame_opener::open(const peer::PeerFrame& f) {
   if (f.seq() <= last_seq_)
     return frame_fault::replayed;
   last_seq_ = f.seq();
-  return std::nullopt;
+  return {};
 }
 
 } // namespace keel::security

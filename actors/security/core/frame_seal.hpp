@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,7 +16,8 @@
 
 namespace keel::security {
 
-/// Why a frame was refused.
+/// Why a frame was refused: the frame check's own errors, with no sentence (it
+/// runs for every frame, and the gate logs the name).
 enum class frame_fault { bad_mac, replayed };
 
 std::string_view to_string(frame_fault f);
@@ -43,7 +43,7 @@ public:
   explicit frame_opener(session_keys keys) : keys_(std::move(keys)) {}
 
   /// Accepts `f` (whose session the caller matched to this one) or says why not.
-  std::optional<frame_fault> open(const peer::PeerFrame& f);
+  keel::result<void, frame_fault> open(const peer::PeerFrame& f);
 
   const std::string& peer() const { return keys_.peer; }
   uint64_t session() const { return keys_.session; }
