@@ -100,12 +100,12 @@ sigset_t handled_signals() {
 // What the node proves its id with: its certificate (TLS), or the cluster
 // secret (plaintext; created on first start). The config was validated, so
 // a plaintext cluster here is on loopback or explicitly insecure.
-security::or_error<security::trust> load_trust(const config::cluster_config& cc,
-                                               const config::node_config& me) {
+security::result<security::trust> load_trust(const config::cluster_config& cc,
+                                             const config::node_config& me) {
   auto log = component_logger("node");
   if (cc.security.tls()) {
     auto t = security::trust::with_certificates(cc.security.ca_file, me.cert_file, me.key_file);
-    if (std::holds_alternative<security::trust>(t))
+    if (t)
       log->info("TLS: CA {}, certificate {}", cc.security.ca_file, me.cert_file);
     return t;
   }
@@ -114,9 +114,9 @@ security::or_error<security::trust> load_trust(const config::cluster_config& cc,
               "neither encrypted nor are clients authenticated; peers prove membership with "
               "the cluster secret only (docs/security.md)");
   auto secret = config::load_cluster_secret(cc.security.secret_file, /*create=*/true);
-  if (secret.index() == 1)
-    return std::get<1>(secret);
-  return security::trust::with_secret(std::move(std::get<0>(secret)));
+  if (!secret) // the node's own secret file: as unusable as a bad certificate file
+    return security::error{security::errc::bad_files, std::move(secret).error().detail};
+  return security::trust::with_secret(*std::move(secret));
 }
 
 int run(const config::cluster_config& cc, const config::node_config& me) {
@@ -153,14 +153,14 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
   std::shared_ptr<storage::engine> engine = std::move(opened).value();
 
   auto trust = load_trust(cc, me);
-  if (auto* err = std::get_if<std::string>(&trust)) {
-    log->critical("{}", *err);
-    std::cerr << "keel-node: " << *err << "\n";
+  if (!trust) {
+    log->critical("{}", trust.error().detail);
+    std::cerr << "keel-node: " << trust.error().detail << "\n";
     remove_pid_file(pid_path);
     return exit_failure;
   }
   std::shared_ptr<const security::trust> shared_trust =
-    std::make_shared<security::trust>(std::move(std::get<security::trust>(trust)));
+    std::make_shared<security::trust>(*std::move(trust));
 
   int code = 0;
   {
@@ -221,11 +221,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : exit_usage;
   }
   auto parsed = config::load_cluster_config(config_path);
-  if (auto* err = std::get_if<config::config_error>(&parsed)) {
-    std::cerr << "keel-node: " << err->to_string() << "\n";
+  if (!parsed) {
+    std::cerr << "keel-node: " << parsed.error().to_string() << "\n";
     return exit_usage;
   }
-  const auto& cc = std::get<config::cluster_config>(parsed);
+  const auto& cc = *parsed;
   auto* me = cc.find_node(node_id);
   if (!me) {
     std::string known;

@@ -53,9 +53,9 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
   std::vector<size_t> targets;
   if (!cmd.node.empty()) {
     auto found = find_node(t, cmd.node);
-    if (auto* why = std::get_if<std::string>(&found))
-      return fail(io.err, exit_usage, what + ": " + *why);
-    targets.push_back(std::get<size_t>(found));
+    if (!found)
+      return fail(io.err, exit_usage, what + ": " + found.error().detail);
+    targets.push_back(*found);
   }
   auto built = fault_request(t, cmd);
   if (auto* why = std::get_if<std::string>(&built))

@@ -120,17 +120,17 @@ int dispatch(CLI::App& app, command_line& cl) {
       return fail(std::cerr, exit_usage,
                   "cluster: needs a cluster.conf (--config FILE), not --endpoints");
     auto loaded = keel::config::load_cluster_config(cl.config_path);
-    if (auto* e = std::get_if<keel::config::config_error>(&loaded))
-      return fail(std::cerr, exit_usage, e->to_string());
-    return keel::run_cluster_command(std::get<keel::config::cluster_config>(loaded),
+    if (!loaded)
+      return fail(std::cerr, exit_usage, loaded.error().to_string());
+    return keel::run_cluster_command(*loaded,
                                      cl.config_path, cl.verb, cl.node, keel::executable_directory(),
                                      cl.json, std::cout, std::cerr);
   }
   auto resolved =
     keel::client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms, cl.tls);
-  if (auto* why = std::get_if<std::string>(&resolved))
-    return fail(std::cerr, exit_usage, *why);
-  auto& t = std::get<target>(resolved);
+  if (!resolved)
+    return fail(std::cerr, exit_usage, resolved.error().detail);
+  auto& t = *resolved;
   t.transport.threads = 2; // one operation at a time: two threads are plenty
   if (app.got_subcommand("status"))
     return run_status(t, io);

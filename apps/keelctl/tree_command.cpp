@@ -11,9 +11,9 @@ int run_tree(const target& t, const std::string& node, const admin_io& io) {
   std::vector<size_t> targets;
   if (!node.empty()) {
     auto found = find_node(t, node);
-    if (auto* why = std::get_if<std::string>(&found))
-      return fail(io.err, exit_usage, "tree: " + *why);
-    targets.push_back(std::get<size_t>(found));
+    if (!found)
+      return fail(io.err, exit_usage, "tree: " + found.error().detail);
+    targets.push_back(*found);
   }
   client::runtime rt{t.transport};
   client::session s{rt, t.options};
