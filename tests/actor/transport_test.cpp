@@ -75,7 +75,7 @@ caf::behavior peer_transport_recorder(caf::event_based_actor*,
       in->refused += refused;
     },
     // n1 dials (smaller id) and offers its gate; this fake node never dials back.
-    [](connect_atom, const std::string&, caf::actor&) {},
+    [](connect_atom, const std::string&, transport::peer_gate_api&) {},
   };
 }
 
