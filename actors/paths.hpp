@@ -30,14 +30,10 @@ inline constexpr const char* replica_id = "replica";
 inline constexpr const char* membership_id = "membership";
 
 /// The child id of shard s's supervisor under <root>/shards.
-inline std::string shard_id(uint32_t shard) {
-  return "shard-" + std::to_string(shard);
-}
+inline std::string shard_id(uint32_t shard) { return "shard-" + std::to_string(shard); }
 
 /// "/<node>"
-inline std::string root(const std::string& node_id) {
-  return "/" + node_id;
-}
+inline std::string root(const std::string& node_id) { return "/" + node_id; }
 
 /// "<root>/shards/shard-<s>": the supervisor of shard s.
 inline std::string shard(const std::string& root_path, uint32_t shard) {
@@ -65,9 +61,7 @@ inline std::string peer_gate(const std::string& root_path) {
 }
 
 /// "<root>/service"
-inline std::string service(const std::string& root_path) {
-  return root_path + "/" + service_id;
-}
+inline std::string service(const std::string& root_path) { return root_path + "/" + service_id; }
 
 /// "<root>/monitor/membership"
 inline std::string membership(const std::string& root_path) {

@@ -97,12 +97,8 @@ void run(benchmark::State& st, const shape& s) {
   st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * h.size()));
 }
 
-void BM_Check20k_100Keys_8Clients(benchmark::State& st) {
-  run(st, {8, 100, 20000, 0.0});
-}
-void BM_Check20k_OneKey_8Clients(benchmark::State& st) {
-  run(st, {8, 1, 20000, 0.0});
-}
+void BM_Check20k_100Keys_8Clients(benchmark::State& st) { run(st, {8, 100, 20000, 0.0}); }
+void BM_Check20k_OneKey_8Clients(benchmark::State& st) { run(st, {8, 1, 20000, 0.0}); }
 void BM_Check20k_OneKey_12Clients_1pcUnknown(benchmark::State& st) {
   run(st, {12, 1, 20000, 0.01});
 }

@@ -160,8 +160,8 @@ void get(benchmark::State& state, on store) {
     benchmark::DoNotOptimize(value);
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["hit_ratio"] =
-    static_cast<double>(found) / static_cast<double>(std::max<int64_t>(1, state.iterations()));
+  state.counters["hit_ratio"]
+    = static_cast<double>(found) / static_cast<double>(std::max<int64_t>(1, state.iterations()));
 }
 void BM_Get(benchmark::State& state) { get(state, on::rocks); }
 void BM_GetMemory(benchmark::State& state) { get(state, on::memory); }

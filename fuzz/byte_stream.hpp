@@ -15,7 +15,9 @@ namespace keel::fuzz {
 
 class byte_reader {
 public:
-  byte_reader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  byte_reader(const uint8_t* data, size_t size)
+    : data_(data),
+      size_(size) {}
 
   bool empty() const { return pos_ >= size_; }
 
@@ -87,8 +89,12 @@ public:
     out_ += s;
     return *this;
   }
-  byte_writer& short_string(const std::string& s) { return u8(static_cast<uint8_t>(s.size())).raw(s); }
-  byte_writer& long_string(const std::string& s) { return u16(static_cast<uint16_t>(s.size())).raw(s); }
+  byte_writer& short_string(const std::string& s) {
+    return u8(static_cast<uint8_t>(s.size())).raw(s);
+  }
+  byte_writer& long_string(const std::string& s) {
+    return u16(static_cast<uint16_t>(s.size())).raw(s);
+  }
   /// base + delta (delta < 64), as near() reads it.
   byte_writer& plus(uint8_t delta) { return u8(static_cast<uint8_t>(delta << 2)); }
   /// base - delta (delta < 64).

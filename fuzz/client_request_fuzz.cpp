@@ -65,7 +65,7 @@ void open_engine() {
 struct model {
   struct session {
     uint64_t last_seq;
-    std::string last_op;  // the command without its session: a retry must match it
+    std::string last_op; // the command without its session: a retry must match it
     kv::Response last_response;
   };
   std::map<std::string, std::string> data;
@@ -126,8 +126,7 @@ struct model {
         }
         break;
       }
-      case command::Command::OP_NOT_SET:
-        fail("to_command produced a command without an operation");
+      case command::Command::OP_NOT_SET: fail("to_command produced a command without an operation");
     }
     if (cmd.client_id() != 0)
       sessions[cmd.client_id()] = {cmd.seq(), op_of(cmd), r};
@@ -146,8 +145,8 @@ void expect_same(const kv::Response& want, const kv::Response& got, const std::s
 }
 
 /// Applies `batch` as the log entry at `index` and checks every answer.
-void apply_entry(storage::kv_state_machine& sm, model& m,
-                 const command::CommandBatch& batch, uint64_t index) {
+void apply_entry(storage::kv_state_machine& sm, model& m, const command::CommandBatch& batch,
+                 uint64_t index) {
   auto wb = db->make_batch();
   auto got = sm.apply(batch, index, 1, wb);
   if (got.size() != static_cast<size_t>(batch.commands_size()))
@@ -264,9 +263,11 @@ seed_list make_seeds() {
   seeds.emplace_back("retry-and-stale", request(5, 1, put("a", "x")) + request(5, 2, put("a", "y"))
                                           + request(5, 2, put("a", "y"))
                                           + request(5, 1, put("a", "x")) + request(5, 0, get("a")));
-  seeds.emplace_back("same-seq-other-command",
-                     request(6, 4, put("s", "1")) + request(6, 4, put("s", "2")) + request(6, 0, get("s")));
-  seeds.emplace_back("one-entry", request(0, 0, put("p", "1")) + request(0, 0, cas("p", "1", "2"), true)
+  seeds.emplace_back("same-seq-other-command", request(6, 4, put("s", "1"))
+                                                 + request(6, 4, put("s", "2"))
+                                                 + request(6, 0, get("s")));
+  seeds.emplace_back("one-entry", request(0, 0, put("p", "1"))
+                                    + request(0, 0, cas("p", "1", "2"), true)
                                     + request(0, 0, del("p"), true) + request(0, 0, get("p")));
   seeds.emplace_back("too-large", request(1, 1, put(std::string(17, 'k'), "v"))
                                     + request(1, 2, put("k", std::string(65, 'v')))

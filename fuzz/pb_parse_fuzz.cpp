@@ -35,7 +35,8 @@ seed_list make_seeds() {
     },
     registered_pb_types{});
   seeds.emplace_back("0-Request-put", std::string(1, '\0') + sample_put().SerializeAsString());
-  seeds.emplace_back("4-Message-append", std::string(1, '\4') + sample_append().SerializeAsString());
+  seeds.emplace_back("4-Message-append",
+                     std::string(1, '\4') + sample_append().SerializeAsString());
   return seeds;
 }
 

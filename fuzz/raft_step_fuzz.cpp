@@ -47,20 +47,20 @@ const std::string self = "n1";
 }
 
 enum op : uint8_t {
-  op_tick,             // u8: 1 + n % 16 ticks
-  op_step,             // a message built field by field (read_message)
-  op_step_raw,         // u16-prefixed protobuf bytes of a Message, as from the wire
-  op_ready,            // take a ready and persist it (advancing a held one first)
-  op_advance,          // apply the held ready and advance()
-  op_propose,          // short_string data
-  op_read_index,       // a fresh context
+  op_tick,       // u8: 1 + n % 16 ticks
+  op_step,       // a message built field by field (read_message)
+  op_step_raw,   // u16-prefixed protobuf bytes of a Message, as from the wire
+  op_ready,      // take a ready and persist it (advancing a held one first)
+  op_advance,    // apply the held ready and advance()
+  op_propose,    // short_string data
+  op_read_index, // a fresh context
   op_campaign,
-  op_transfer,         // u8: peer
-  op_report_unreachable,  // u8: peer
-  op_report_snapshot,  // u8: peer, flag: delivered
-  op_compact,          // u8: how far behind the applied index to compact
-  op_answer,           // u8: peer | (reject << 1): that peer answers, correctly,
-                       // every message the node sent it since its last answer
+  op_transfer,           // u8: peer
+  op_report_unreachable, // u8: peer
+  op_report_snapshot,    // u8: peer, flag: delivered
+  op_compact,            // u8: how far behind the applied index to compact
+  op_answer,             // u8: peer | (reject << 1): that peer answers, correctly,
+                         // every message the node sent it since its last answer
   op_count
 };
 
@@ -77,7 +77,7 @@ Message read_message(byte_reader& in, const status& st, uint64_t last_term,
   uint8_t who = in.u8();
   connection = peer(who);
   switch ((who >> 1) & 7) {
-    case 6: m.set_from(peer(who + 1)); break;  // claims to be the other peer
+    case 6: m.set_from(peer(who + 1)); break; // claims to be the other peer
     case 7: m.set_from((who & 0x10) ? self : "x"); break;
     default: m.set_from(connection);
   }
@@ -108,7 +108,7 @@ Message read_message(byte_reader& in, const status& st, uint64_t last_term,
     md->set_term(in.near(m.term()));
     uint8_t mask = in.u8();
     for (size_t v = 0; v < voters.size(); ++v)
-      if ((mask & (1 << v)) == 0)  // all three by default
+      if ((mask & (1 << v)) == 0) // all three by default
         md->add_voters(voters[v]);
     if (mask & 8)
       md->add_voters("x");
@@ -150,8 +150,7 @@ std::optional<Message> answer(const Message& m, bool reject) {
       r.set_type(MSG_HEARTBEAT_RESP);
       r.set_context(m.context());
       return r;
-    default:
-      return std::nullopt;  // responses and MSG_TIMEOUT_NOW need no answer
+    default: return std::nullopt; // responses and MSG_TIMEOUT_NOW need no answer
   }
 }
 
@@ -229,9 +228,7 @@ public:
           finish_held();
           take_ready();
           break;
-        case op_advance:
-          finish_held();
-          break;
+        case op_advance: finish_held(); break;
         case op_propose:
           expect_refusal(node_->propose(in.short_string()), "propose",
                          {errc::not_leader, errc::proposal_dropped});
@@ -240,24 +237,18 @@ public:
           expect_refusal(node_->read_index(self + "/" + std::to_string(++reads_)), "read_index",
                          {errc::not_leader});
           break;
-        case op_campaign:
-          node_->campaign();
-          break;
+        case op_campaign: node_->campaign(); break;
         case op_transfer:
           expect_refusal(node_->transfer_leadership(peer(in.u8())), "transfer_leadership",
                          {errc::not_leader, errc::unknown_peer});
           break;
-        case op_report_unreachable:
-          node_->report_unreachable(peer(in.u8()));
-          break;
+        case op_report_unreachable: node_->report_unreachable(peer(in.u8())); break;
         case op_report_snapshot: {
           const auto& p = peer(in.u8());
           node_->report_snapshot(p, in.flag());
           break;
         }
-        case op_compact:
-          compact(in.u8());
-          break;
+        case op_compact: compact(in.u8()); break;
         case op_answer: {
           uint8_t b = in.u8();
           answer_all(peer(b), (b & 2) != 0);
@@ -308,7 +299,7 @@ private:
   void deliver(const Message& m, const std::string& connection) {
     inbound_context ctx{self, connection, [](uint32_t shard) { return shard == 0; }};
     if (check_inbound(m, ctx))
-      return;  // refused at the boundary, as the transport does
+      return; // refused at the boundary, as the transport does
     step_or_refuse(*node_, m);
   }
 
@@ -370,7 +361,7 @@ private:
     }
     uint64_t first = storage_.first_index();
     if (snap_index < first)
-      return;  // nothing to compact
+      return; // nothing to compact
     uint64_t to = snap_index - behind % (snap_index - first + 1);
     if (to >= first && !storage_.compact(to).ok())
       fail("compact refused an index within the snapshot");
@@ -410,12 +401,12 @@ private:
   memory_storage storage_;
   std::unique_ptr<node> node_;
   std::optional<ready> held_;
-  std::deque<Message> sent_;  // not yet answered, oldest first
+  std::deque<Message> sent_; // not yet answered, oldest first
   uint64_t reads_ = 0;
   uint64_t last_term_ = 0;
   uint64_t last_commit_ = 0;
   uint64_t last_applied_ = 0;
-  uint64_t applied_index_ = 0;  // what the "state machine" reflects
+  uint64_t applied_index_ = 0; // what the "state machine" reflects
 };
 
 // -- seeds ---------------------------------------------------------------------
@@ -423,12 +414,14 @@ private:
 /// A follower's view of leader n2's append at term 1, field by field as read_message reads it.
 void write_append(byte_writer& w, uint64_t prev_index, uint64_t prev_term, int n, uint64_t commit) {
   w.u8(op_step).u8(MSG_APPEND).u8(0 /* n2, from = connection */).u8(0 /* n1, shard 0 */);
-  w.small(1).small(static_cast<uint8_t>(prev_term)).small(static_cast<uint8_t>(prev_index))
+  w.small(1)
+    .small(static_cast<uint8_t>(prev_term))
+    .small(static_cast<uint8_t>(prev_index))
     .small(static_cast<uint8_t>(commit));
   w.u8(static_cast<uint8_t>(n));
   for (int i = 0; i < n; ++i)
     w.flag(false).small(1).u8(ENTRY_NORMAL).short_string("cmd" + std::to_string(i));
-  w.u8(0);  // no reject, snapshot or context
+  w.u8(0); // no reject, snapshot or context
 }
 
 void write_cycle(byte_writer& w, int rounds) {
@@ -438,9 +431,9 @@ void write_cycle(byte_writer& w, int rounds) {
 
 seed_list make_seeds() {
   seed_list seeds;
-  {  // elected after an election timeout (pre-vote, vote), then replicates and reads
+  { // elected after an election timeout (pre-vote, vote), then replicates and reads
     byte_writer w;
-    w.u8(0).u8(1);                       // defaults, seed 1
+    w.u8(0).u8(1); // defaults, seed 1
     w.u8(op_tick).u8(15).u8(op_tick).u8(15);
     write_cycle(w, 4);
     w.u8(op_propose).short_string("put k v").u8(op_read_index);
@@ -449,7 +442,7 @@ seed_list make_seeds() {
     write_cycle(w, 3);
     seeds.emplace_back("leader-elect-replicate-read", w.str());
   }
-  {  // a follower of n2: appends, a heartbeat with commit, a snapshot
+  { // a follower of n2: appends, a heartbeat with commit, a snapshot
     byte_writer w;
     w.u8(0).u8(2);
     write_append(w, 0, 0, 3, 0);
@@ -457,20 +450,53 @@ seed_list make_seeds() {
     write_append(w, 3, 1, 1, 3);
     w.u8(op_ready).u8(op_advance);
     // heartbeat from n2, commit 4, with a read context
-    w.u8(op_step).u8(MSG_HEARTBEAT).u8(0).u8(0).small(1).small(0).small(0).small(4).u8(0)
-      .u8(8).short_string("n2/1");
+    w.u8(op_step)
+      .u8(MSG_HEARTBEAT)
+      .u8(0)
+      .u8(0)
+      .small(1)
+      .small(0)
+      .small(0)
+      .small(4)
+      .u8(0)
+      .u8(8)
+      .short_string("n2/1");
     w.u8(op_ready).u8(op_advance);
     // snapshot from n2 at index 9, term 1
-    w.u8(op_step).u8(MSG_SNAPSHOT).u8(0).u8(0).small(1).small(0).small(0).small(0).u8(0)
-      .u8(4).small(9).small(1).u8(0).short_string("snapshot data");
+    w.u8(op_step)
+      .u8(MSG_SNAPSHOT)
+      .u8(0)
+      .u8(0)
+      .small(1)
+      .small(0)
+      .small(0)
+      .small(0)
+      .u8(0)
+      .u8(4)
+      .small(9)
+      .small(1)
+      .u8(0)
+      .short_string("snapshot data");
     w.u8(op_ready).u8(op_advance).u8(op_tick).u8(3);
     // a snapshot the shell cannot use, at a later index
-    w.u8(op_step).u8(MSG_SNAPSHOT).u8(0).u8(0).small(1).small(0).small(0).small(0).u8(0)
-      .u8(4).small(20).small(1).u8(0).short_string("!garbage");
+    w.u8(op_step)
+      .u8(MSG_SNAPSHOT)
+      .u8(0)
+      .u8(0)
+      .small(1)
+      .small(0)
+      .small(0)
+      .small(0)
+      .u8(0)
+      .u8(4)
+      .small(20)
+      .small(1)
+      .u8(0)
+      .short_string("!garbage");
     w.u8(op_ready).u8(op_advance);
     seeds.emplace_back("follower-append-heartbeat-snapshot", w.str());
   }
-  {  // restart from a durable log and hard state, then campaign at once
+  { // restart from a durable log and hard state, then campaign at once
     byte_writer w;
     w.u8(0x40).u8(3).u8(5).u8(1).u8(0).u8(1).u8(1).u8(0).u8(1).u8(1).u8(2);
     w.u8(op_campaign);
@@ -479,7 +505,7 @@ seed_list make_seeds() {
     write_cycle(w, 3);
     seeds.emplace_back("restart-campaign", w.str());
   }
-  {  // a peer frame off the wire: n2's append, as protobuf bytes
+  { // a peer frame off the wire: n2's append, as protobuf bytes
     Message m;
     m.set_type(MSG_APPEND);
     m.set_from("n2");
@@ -491,20 +517,29 @@ seed_list make_seeds() {
     e->set_type(ENTRY_NORMAL);
     e->set_data("raw");
     byte_writer w;
-    w.u8(1).u8(4);  // no pre-vote
+    w.u8(1).u8(4); // no pre-vote
     w.u8(op_step_raw).u8(0).long_string(m.SerializeAsString());
     w.u8(op_ready).u8(op_advance);
     w.u8(op_tick).u8(15).u8(op_tick).u8(15).u8(op_tick).u8(15);
     write_cycle(w, 3);
     seeds.emplace_back("raw-append-then-elect", w.str());
   }
-  {  // a leader with a held ready while input keeps arriving (asynchronous persist)
+  { // a leader with a held ready while input keeps arriving (asynchronous persist)
     byte_writer w;
     w.u8(0).u8(5);
     w.u8(op_campaign);
     write_cycle(w, 4);
-    w.u8(op_propose).short_string("a").u8(op_ready).u8(op_propose).short_string("b")
-      .u8(op_answer).u8(0).u8(op_read_index).u8(op_tick).u8(2).u8(op_advance);
+    w.u8(op_propose)
+      .short_string("a")
+      .u8(op_ready)
+      .u8(op_propose)
+      .short_string("b")
+      .u8(op_answer)
+      .u8(0)
+      .u8(op_read_index)
+      .u8(op_tick)
+      .u8(2)
+      .u8(op_advance);
     write_cycle(w, 4);
     w.u8(op_report_unreachable).u8(1).u8(op_report_snapshot).u8(1).u8(1);
     seeds.emplace_back("leader-held-ready", w.str());
@@ -516,7 +551,7 @@ seed_list make_seeds() {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   write_seeds_if_asked(make_seeds);
-  google::protobuf::SetLogHandler(nullptr);  // invalid UTF-8 fails the parse; don't log each one
+  google::protobuf::SetLogHandler(nullptr); // invalid UTF-8 fails the parse; don't log each one
   return 0;
 }
 

@@ -24,7 +24,8 @@ struct pb {
   T msg;
 
   pb() = default;
-  explicit pb(T m) : msg(std::move(m)) {}
+  explicit pb(T m)
+    : msg(std::move(m)) {}
 
   T* operator->() { return &msg; }
   const T* operator->() const { return &msg; }
@@ -52,8 +53,7 @@ typename Inspector::result_type inspect(Inspector& f, pb<T>& x) {
   });
   auto load = caf::meta::load_callback([&]() -> caf::error {
     if (!x.msg.ParseFromString(wire))
-      return caf::make_error(caf::sec::invalid_argument,
-                             "malformed protobuf bytes");
+      return caf::make_error(caf::sec::invalid_argument, "malformed protobuf bytes");
     return caf::none;
   });
   return f(caf::meta::type_name("pb"), save, wire, load);

@@ -15,6 +15,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev     # the fuzz harnesses: libFuzzer, ASan, UBSan (scripts/fuzz.sh)
+  clang-format-14                 # ctest format (.clang-format)
 )
 
 missing=()

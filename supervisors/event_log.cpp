@@ -20,15 +20,16 @@ std::string join(const std::vector<std::string>& xs) {
 } // namespace
 
 event_log::event_log(std::string supervisor_path)
-  : path_(std::move(supervisor_path)), log_(spdlog::get("sup")) {
+  : path_(std::move(supervisor_path)),
+    log_(spdlog::get("sup")) {
   if (!log_)
     log_ = spdlog::default_logger();
 }
 
 void event_log::child_started(const std::string& child_path, uint64_t actor_id,
                               uint32_t restart_count) {
-  log_->info("event=child_started supervisor={} child={} actor_id={} restart_count={}",
-             path_, child_path, actor_id, restart_count);
+  log_->info("event=child_started supervisor={} child={} actor_id={} restart_count={}", path_,
+             child_path, actor_id, restart_count);
 }
 
 void event_log::child_exited(const std::string& child_path, uint64_t actor_id,
@@ -40,26 +41,26 @@ void event_log::child_exited(const std::string& child_path, uint64_t actor_id,
 
 void event_log::start_failed(const std::string& child_path, const std::string& reason,
                              bool will_retry) {
-  log_->warn("event=start_failed supervisor={} child={} retry={} reason=\"{}\"", path_,
-             child_path, will_retry, reason);
+  log_->warn("event=start_failed supervisor={} child={} retry={} reason=\"{}\"", path_, child_path,
+             will_retry, reason);
 }
 
 void event_log::restarting(const std::string& failed_path, strategy strat,
                            const std::vector<std::string>& stop,
                            const std::vector<std::string>& start) {
-  log_->info("event=restarting supervisor={} failed={} strategy={} stop={} start={}",
-             path_, failed_path, to_string(strat), join(stop), join(start));
+  log_->info("event=restarting supervisor={} failed={} strategy={} stop={} start={}", path_,
+             failed_path, to_string(strat), join(stop), join(start));
 }
 
 void event_log::intensity_exceeded(const std::string& failed_path, uint32_t intensity,
                                    uint32_t period_ms) {
-  log_->error("event=intensity_exceeded supervisor={} failed={} intensity={} period_ms={}",
-              path_, failed_path, intensity, period_ms);
+  log_->error("event=intensity_exceeded supervisor={} failed={} intensity={} period_ms={}", path_,
+              failed_path, intensity, period_ms);
 }
 
 void event_log::shutdown_timeout(const std::string& child_path, uint32_t timeout_ms) {
-  log_->warn("event=shutdown_timeout supervisor={} child={} timeout_ms={} action=kill",
-             path_, child_path, timeout_ms);
+  log_->warn("event=shutdown_timeout supervisor={} child={} timeout_ms={} action=kill", path_,
+             child_path, timeout_ms);
 }
 
 void event_log::supervisor_stopping(const std::string& reason) {

@@ -24,17 +24,13 @@ class event_log {
 public:
   explicit event_log(std::string supervisor_path);
 
-  void child_started(const std::string& child_path, uint64_t actor_id,
-                     uint32_t restart_count);
-  void child_exited(const std::string& child_path, uint64_t actor_id,
-                    const std::string& reason, exit_class why);
-  void start_failed(const std::string& child_path, const std::string& reason,
-                    bool will_retry);
+  void child_started(const std::string& child_path, uint64_t actor_id, uint32_t restart_count);
+  void child_exited(const std::string& child_path, uint64_t actor_id, const std::string& reason,
+                    exit_class why);
+  void start_failed(const std::string& child_path, const std::string& reason, bool will_retry);
   void restarting(const std::string& failed_path, strategy strat,
-                  const std::vector<std::string>& stop,
-                  const std::vector<std::string>& start);
-  void intensity_exceeded(const std::string& failed_path, uint32_t intensity,
-                          uint32_t period_ms);
+                  const std::vector<std::string>& stop, const std::vector<std::string>& start);
+  void intensity_exceeded(const std::string& failed_path, uint32_t intensity, uint32_t period_ms);
   void shutdown_timeout(const std::string& child_path, uint32_t timeout_ms);
   void supervisor_stopping(const std::string& reason);
 

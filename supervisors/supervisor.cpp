@@ -7,6 +7,7 @@
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
+
 #include "messages/type_ids.hpp"
 #include "supervisors/core/spec_check.hpp"
 #include "supervisors/supervisor_state.hpp"
@@ -17,8 +18,8 @@ namespace {
 
 using supervisor_actor_t = caf::stateful_actor<supervisor_state>;
 
-caf::behavior supervisor_actor(supervisor_actor_t* self, std::string path,
-                               supervisor_spec spec, std::shared_ptr<directory> dir) {
+caf::behavior supervisor_actor(supervisor_actor_t* self, std::string path, supervisor_spec spec,
+                               std::shared_ptr<directory> dir) {
   // Trap exits (OTP: process_flag(trap_exit, true)): a stop request from the
   // parent becomes an orderly shutdown of the children.
   self->set_exit_handler([self](caf::exit_msg& msg) { self->state.on_exit(msg); });
@@ -59,15 +60,14 @@ child_spec supervisor_child(std::string id, supervisor_spec spec, restart_type r
   result.restart = restart;
   result.kind = child_kind::supervisor;
   result.shutdown = shutdown_spec::infinity();
-  result.start = [spec = std::move(spec)](const start_context& ctx)
-    -> caf::expected<caf::actor> {
+  result.start = [spec = std::move(spec)](const start_context& ctx) -> caf::expected<caf::actor> {
     return ctx.supervisor->spawn(supervisor_actor, ctx.path, spec, ctx.dir);
   };
   return result;
 }
 
-caf::actor spawn_supervisor(caf::actor_system& sys, std::string path,
-                            supervisor_spec spec, std::shared_ptr<directory> dir) {
+caf::actor spawn_supervisor(caf::actor_system& sys, std::string path, supervisor_spec spec,
+                            std::shared_ptr<directory> dir) {
   validate(spec);
   auto hdl = sys.spawn(supervisor_actor, path, std::move(spec), dir);
   dir->put(path, hdl);

@@ -41,8 +41,8 @@ struct start_context {
   /// `supervisor->spawn(f)`, or `supervisor->system().spawn<caf::detached>(f)`
   /// for blocking actors). The supervisor monitors and links the result.
   caf::local_actor* supervisor = nullptr;
-  std::string path; ///< the child's stable path: <supervisor path>/<id>
-  std::string id;   ///< the child's id
+  std::string path;               ///< the child's stable path: <supervisor path>/<id>
+  std::string id;                 ///< the child's id
   std::shared_ptr<directory> dir; ///< where the child finds its siblings
 };
 
@@ -86,7 +86,7 @@ child_spec supervisor_child(std::string id, supervisor_spec spec,
 /// dies (exit_reason::unreachable). Stop it with
 /// `anon_send_exit(h, caf::exit_reason::user_shutdown)`.
 /// Throws std::invalid_argument if `spec` is not valid.
-caf::actor spawn_supervisor(caf::actor_system& sys, std::string path,
-                            supervisor_spec spec, std::shared_ptr<directory> dir);
+caf::actor spawn_supervisor(caf::actor_system& sys, std::string path, supervisor_spec spec,
+                            std::shared_ptr<directory> dir);
 
 } // namespace keel::sup

@@ -5,6 +5,7 @@
 
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
+
 #include "messages/type_ids.hpp"
 #include "supervisors/core/spec_check.hpp"
 #include "supervisors/exit_reason.hpp"
@@ -13,8 +14,7 @@ namespace keel::sup {
 
 supervisor_state::supervisor_state(caf::event_based_actor* self)
   : self_(self),
-    published_(std::make_shared<std::map<std::string, caf::actor_addr>>()) {
-}
+    published_(std::make_shared<std::map<std::string, caf::actor_addr>>()) {}
 
 void supervisor_state::init(std::string path, supervisor_spec spec,
                             std::shared_ptr<directory> dir) {
@@ -29,15 +29,15 @@ void supervisor_state::init(std::string path, supervisor_spec spec,
   // where kill cannot be trapped, so a killed child would take its supervisor
   // down. Hence monitors one way and this termination hook the other way.
   // After an orderly stop nothing is left to kill.
-  self_->attach_functor([dir = dir_, published = published_, path = path_,
-                         me = self_->address()](const caf::error&) {
-    // Kill first: erasing may drop a child's last strong reference.
-    for (const auto& [child_path, addr] : *published) {
-      caf::anon_send_exit(addr, caf::exit_reason::kill);
-      dir->erase(child_path, addr);
-    }
-    dir->erase(path, me);
-  });
+  self_->attach_functor(
+    [dir = dir_, published = published_, path = path_, me = self_->address()](const caf::error&) {
+      // Kill first: erasing may drop a child's last strong reference.
+      for (const auto& [child_path, addr] : *published) {
+        caf::anon_send_exit(addr, caf::exit_reason::kill);
+        dir->erase(child_path, addr);
+      }
+      dir->erase(path, me);
+    });
   if (spec.f.strat == strategy::simple_one_for_one) {
     template_ = std::move(spec.children.front());
     return;
@@ -81,8 +81,7 @@ void supervisor_state::remove_stopped(const std::vector<std::string>& ids) {
   auto doomed = [&](const child_record& rec) {
     return !rec.handle && std::find(ids.begin(), ids.end(), rec.spec.id) != ids.end();
   };
-  children_.erase(std::remove_if(children_.begin(), children_.end(), doomed),
-                  children_.end());
+  children_.erase(std::remove_if(children_.begin(), children_.end(), doomed), children_.end());
 }
 
 uint64_t supervisor_state::now_ms() const {
@@ -110,8 +109,7 @@ caf::error supervisor_state::try_start(child_record& rec) {
   if (!started)
     return started.error();
   if (!*started)
-    return caf::make_error(caf::sec::invalid_argument,
-                           "start function returned an invalid actor");
+    return caf::make_error(caf::sec::invalid_argument, "start function returned an invalid actor");
   rec.handle = std::move(*started);
   // The down_msg drives restarts; a child that is already dead still gets one.
   self_->monitor(rec.handle);
@@ -214,17 +212,14 @@ void supervisor_state::decide(const std::string& id, exit_class why) {
   auto* rec = find(id);
   auto failed_path = rec != nullptr ? rec->path : path_ + "/" + id;
   switch (p.what) {
-    case plan::verdict::none:
-      remove_stopped(p.remove);
-      return;
+    case plan::verdict::none: remove_stopped(p.remove); return;
     case plan::verdict::give_up: {
       const auto& f = policy_.config();
       log_->intensity_exceeded(failed_path, f.intensity, f.period_ms);
       stop_job job;
       job.queue.assign(p.stop.begin(), p.stop.end());
       job.then_quit = true;
-      job.quit_reason = caf::make_error(caf::sec::runtime_error,
-                                        "reached_max_restart_intensity");
+      job.quit_reason = caf::make_error(caf::sec::runtime_error, "reached_max_restart_intensity");
       begin_job(std::move(job));
       return;
     }
@@ -270,8 +265,8 @@ void supervisor_state::stop_child(child_record& rec) {
       break;
     case shutdown_spec::kind::timeout:
       self_->send_exit(rec.handle, caf::exit_reason::user_shutdown);
-      self_->delayed_send(self_, std::chrono::milliseconds(sd.timeout_ms),
-                          shutdown_atom_v, job_->ticket);
+      self_->delayed_send(self_, std::chrono::milliseconds(sd.timeout_ms), shutdown_atom_v,
+                          job_->ticket);
       break;
     case shutdown_spec::kind::infinity:
       self_->send_exit(rec.handle, caf::exit_reason::user_shutdown);
@@ -360,8 +355,7 @@ caf::expected<caf::actor> supervisor_state::start_dynamic(const std::string& id)
   if (auto checked = check_child_id(id); !checked.ok())
     return caf::make_error(caf::sec::invalid_argument, checked.error().detail);
   if (find(id) != nullptr)
-    return caf::make_error(caf::sec::invalid_argument,
-                           "child id '" + id + "' already present");
+    return caf::make_error(caf::sec::invalid_argument, "child id '" + id + "' already present");
   child_record rec;
   rec.spec = *template_;
   rec.spec.id = id;

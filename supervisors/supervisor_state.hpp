@@ -34,12 +34,12 @@ namespace keel::sup {
 struct child_record {
   child_spec spec;
   std::string path;
-  caf::actor handle;             // invariant: valid iff the child is running
-  uint64_t incarnation = 0;      // successful starts so far
-  uint32_t restart_count = 0;    // successful starts after the first
-  bool retry_pending = false;    // a restart_atom for this child is on its way
-  std::string last_exit_reason;  // empty until the first exit
-  uint64_t started_at_ms = 0;    // clock time of the current incarnation's start
+  caf::actor handle;            // invariant: valid iff the child is running
+  uint64_t incarnation = 0;     // successful starts so far
+  uint32_t restart_count = 0;   // successful starts after the first
+  bool retry_pending = false;   // a restart_atom for this child is on its way
+  std::string last_exit_reason; // empty until the first exit
+  uint64_t started_at_ms = 0;   // clock time of the current incarnation's start
 };
 
 /// A plan being executed: children stopped one by one, then a continuation.
@@ -127,7 +127,7 @@ private:
   std::optional<stop_job> job_;
   std::deque<deferred_event> deferred_;
   bool draining_ = false;
-  bool quitting_ = false;      // a job ending in quit is running
+  bool quitting_ = false; // a job ending in quit is running
   uint64_t next_ticket_ = 0;
   uint64_t started_at_ms_ = 0;
   // The running children by path, as published in the directory. Shared with

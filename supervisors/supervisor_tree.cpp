@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "caf/event_based_actor.hpp"
+
 #include "messages/type_ids.hpp"
 #include "supervisors/supervisor_state.hpp"
 
@@ -15,8 +16,7 @@ namespace keel::sup {
 namespace {
 
 admin::ActorKind to_proto(child_kind k) {
-  return k == child_kind::supervisor ? admin::ACTOR_KIND_SUPERVISOR
-                                     : admin::ACTOR_KIND_WORKER;
+  return k == child_kind::supervisor ? admin::ACTOR_KIND_SUPERVISOR : admin::ACTOR_KIND_WORKER;
 }
 
 // The answer under construction, shared by the response callbacks.
@@ -57,8 +57,7 @@ admin::ActorInfo supervisor_state::describe_child(const child_record& rec, uint6
   return info;
 }
 
-caf::typed_response_promise<pb<admin::ActorInfo>>
-supervisor_state::query_tree(uint32_t budget_ms) {
+caf::typed_response_promise<pb<admin::ActorInfo>> supervisor_state::query_tree(uint32_t budget_ms) {
   auto g = std::make_shared<tree_gather>();
   g->promise = self_->make_response_promise<pb<admin::ActorInfo>>();
   g->info = describe_self();

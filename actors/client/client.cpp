@@ -51,7 +51,8 @@ struct session::impl {
   std::unique_ptr<caf::scoped_actor> self;
 
   impl(std::shared_ptr<caf::actor_system> s, options o, const caf::actor& connector)
-    : sys(std::move(s)), opts(with_random_ids(std::move(o))) {
+    : sys(std::move(s)),
+      opts(with_random_ids(std::move(o))) {
     actor = spawn_session_actor(*sys, opts, connector);
     self = std::make_unique<caf::scoped_actor>(*sys);
   }
@@ -69,14 +70,12 @@ struct session::impl {
     result out;
     (*self)
       ->request(actor, wait_bound(), kv_atom_v, make_pb(std::move(req)), opts.timeout_ms)
-      .receive(
-        [&](pb<kv::Response>& r, std::string& node, bool contacted) {
-          out = to_result(r.msg, node, contacted);
-        },
-        [&](caf::error& e) {
-          out.outcome = outcome::unknown;
-          out.error = "the client session did not answer: " + caf::to_string(e);
-        });
+      .receive([&](pb<kv::Response>& r, std::string& node,
+                   bool contacted) { out = to_result(r.msg, node, contacted); },
+               [&](caf::error& e) {
+                 out.outcome = outcome::unknown;
+                 out.error = "the client session did not answer: " + caf::to_string(e);
+               });
     return out;
   }
 
@@ -86,12 +85,12 @@ struct session::impl {
   std::vector<admin_result<decltype(Reply::msg)>> admin(const std::vector<size_t>& targets,
                                                         Atom atom, const Ts&... xs) {
     using value_type = decltype(Reply::msg);
-    using handle = decltype((*self)->request(actor, wait_bound(), atom, uint32_t{0}, xs...,
-                                             opts.timeout_ms));
+    using handle
+      = decltype((*self)->request(actor, wait_bound(), atom, uint32_t{0}, xs..., opts.timeout_ms));
     std::vector<handle> pending;
     for (auto i : targets)
-      pending.push_back((*self)->request(actor, wait_bound(), atom, static_cast<uint32_t>(i),
-                                         xs..., opts.timeout_ms));
+      pending.push_back((*self)->request(actor, wait_bound(), atom, static_cast<uint32_t>(i), xs...,
+                                         opts.timeout_ms));
     std::vector<admin_result<value_type>> out;
     for (auto& h : pending) {
       admin_result<value_type> r;
@@ -116,13 +115,11 @@ struct session::impl {
 };
 
 session::session(runtime& rt, options opts)
-  : impl_(std::make_unique<impl>(rt.shared_system(), std::move(opts),
-                                 network_connector(rt.system()))) {
-}
+  : impl_(
+    std::make_unique<impl>(rt.shared_system(), std::move(opts), network_connector(rt.system()))) {}
 
 session::session(runtime& rt, options opts, const caf::actor& connector)
-  : impl_(std::make_unique<impl>(rt.shared_system(), std::move(opts), connector)) {
-}
+  : impl_(std::make_unique<impl>(rt.shared_system(), std::move(opts), connector)) {}
 
 session::~session() = default;
 session::session(session&&) noexcept = default;
@@ -193,8 +190,7 @@ std::vector<admin_result<admin::Members>> session::members_all() {
   return impl_->admin<pb<admin::Members>>(impl_->all(), members_atom_v);
 }
 
-std::vector<admin_result<admin::FaultResponse>>
-session::fault_all(const admin::FaultRequest& req) {
+std::vector<admin_result<admin::FaultResponse>> session::fault_all(const admin::FaultRequest& req) {
   return impl_->admin<pb<admin::FaultResponse>>(impl_->all(), fault_atom_v, make_pb(req));
 }
 
@@ -209,16 +205,10 @@ std::optional<size_t> session::find_endpoint(std::string_view name) const {
   return std::nullopt;
 }
 
-const std::vector<endpoint>& session::endpoints() const {
-  return impl_->opts.endpoints;
-}
+const std::vector<endpoint>& session::endpoints() const { return impl_->opts.endpoints; }
 
-const options& session::settings() const {
-  return impl_->opts;
-}
+const options& session::settings() const { return impl_->opts; }
 
-uint64_t session::client_id() const {
-  return impl_->opts.client_id;
-}
+uint64_t session::client_id() const { return impl_->opts.client_id; }
 
 } // namespace keel::client

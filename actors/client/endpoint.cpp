@@ -4,13 +4,9 @@
 
 namespace keel::client {
 
-std::string endpoint::address() const {
-  return host + ":" + std::to_string(port);
-}
+std::string endpoint::address() const { return host + ":" + std::to_string(port); }
 
-std::string endpoint::name() const {
-  return node_id.empty() ? address() : node_id;
-}
+std::string endpoint::name() const { return node_id.empty() ? address() : node_id; }
 
 std::variant<std::vector<endpoint>, std::string> parse_endpoints(std::string_view list) {
   std::vector<endpoint> out;

@@ -58,14 +58,9 @@ std::string describe_answer(const kv::Response& r) {
     case kv::STATUS_NOT_LEADER:
       s = r.leader_hint().empty() ? "not leader" : "not leader (leader: " + r.leader_hint() + ")";
       break;
-    case kv::STATUS_UNAVAILABLE:
-      s = "unavailable";
-      break;
-    case kv::STATUS_TIMEOUT:
-      s = "timed out";
-      break;
-    default:
-      s = kv::Status_Name(r.status());
+    case kv::STATUS_UNAVAILABLE: s = "unavailable"; break;
+    case kv::STATUS_TIMEOUT: s = "timed out"; break;
+    default: s = kv::Status_Name(r.status());
   }
   if (!r.error().empty())
     s += ": " + r.error();

@@ -24,9 +24,7 @@ struct result {
   std::string unknown_leader;       // when not ok: a node named as the leader that is
                                     // not among the endpoints (too few endpoints given)
 
-  bool ok() const {
-    return outcome == client::outcome::ok;
-  }
+  bool ok() const { return outcome == client::outcome::ok; }
 };
 
 /// The result of one operator call on one node. `outcome` is ok, unavailable
@@ -39,9 +37,7 @@ struct admin_result {
   std::string error;      // why not, in one line
   bool contacted = false; // the request reached the node (false: no connection)
 
-  bool ok() const {
-    return outcome == client::outcome::ok;
-  }
+  bool ok() const { return outcome == client::outcome::ok; }
 };
 
 } // namespace keel::client

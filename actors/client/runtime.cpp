@@ -26,8 +26,7 @@ struct runtime::impl {
       cfg.set("scheduler.max-threads", size_t{t.threads});
     cfg.set("middleman.workers", size_t{0});
     cfg.set("middleman.heartbeat-interval", caf::timespan{milliseconds(t.heartbeat_ms)});
-    cfg.set("middleman.connection-timeout",
-            caf::timespan{milliseconds(t.connection_timeout_ms)});
+    cfg.set("middleman.connection-timeout", caf::timespan{milliseconds(t.connection_timeout_ms)});
     if (t.tls.enabled())
       load_tls(t.tls);
     sys.emplace(cfg);
@@ -48,17 +47,13 @@ struct runtime::impl {
   }
 };
 
-runtime::runtime(transport_options opts) : impl_(std::make_shared<impl>(opts)) {
-}
+runtime::runtime(transport_options opts)
+  : impl_(std::make_shared<impl>(opts)) {}
 
 runtime::~runtime() = default;
 
-caf::actor_system& runtime::system() {
-  return *impl_->sys;
-}
+caf::actor_system& runtime::system() { return *impl_->sys; }
 
-std::shared_ptr<caf::actor_system> runtime::shared_system() const {
-  return {impl_, &*impl_->sys};
-}
+std::shared_ptr<caf::actor_system> runtime::shared_system() const { return {impl_, &*impl_->sys}; }
 
 } // namespace keel::client

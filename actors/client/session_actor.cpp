@@ -21,9 +21,7 @@ namespace {
 
 using caf::actor_clock;
 
-std::chrono::milliseconds ms(uint64_t x) {
-  return std::chrono::milliseconds(x);
-}
+std::chrono::milliseconds ms(uint64_t x) { return std::chrono::milliseconds(x); }
 
 uint64_t to_ms(actor_clock::duration_type d) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
@@ -58,7 +56,7 @@ struct session_state {
   options opts;
   caf::actor connector;
   std::optional<retry_policy> policy;
-  uint64_t last_seq = 0;               // invariant: the seq of the newest write
+  uint64_t last_seq = 0;                // invariant: the seq of the newest write
   std::vector<service_api> connections; // per endpoint; null until connected, and after down
   std::map<uint64_t, kv_operation> ops;
   std::map<uint64_t, in_flight> calls;
@@ -69,15 +67,13 @@ using session_actor = caf::stateful_actor<session_state>;
 
 // -- connections --------------------------------------------------------------------
 
-std::string label(session_actor* self, size_t i) {
-  return self->state.opts.endpoints[i].name();
-}
+std::string label(session_actor* self, size_t i) { return self->state.opts.endpoints[i].name(); }
 
 // Calls then(handle) with a live connection to endpoint i, connecting first if
 // there is none; calls fail(note) when none can be made within `timeout`.
 template <class Then, class Fail>
-void with_connection(session_actor* self, size_t i, actor_clock::duration_type timeout,
-                     Then then, Fail fail) {
+void with_connection(session_actor* self, size_t i, actor_clock::duration_type timeout, Then then,
+                     Fail fail) {
   auto& st = self->state;
   if (st.connections[i]) {
     then(st.connections[i]);
@@ -123,9 +119,7 @@ uint64_t begin_call(session_actor* self, size_t endpoint, std::function<void()> 
   return id;
 }
 
-void end_call(session_actor* self, uint64_t id) {
-  self->state.calls.erase(id);
-}
+void end_call(session_actor* self, uint64_t id) { self->state.calls.erase(id); }
 
 void on_down(session_actor* self, const caf::down_msg& m) {
   auto& st = self->state;
@@ -160,8 +154,7 @@ actor_clock::duration_type remaining(session_actor* self, const kv_operation& op
   return op.start + ms(op.timeout_ms) - self->clock().now();
 }
 
-void finish(session_actor* self, uint64_t op_id, kv::Response r, std::string node,
-            bool contacted) {
+void finish(session_actor* self, uint64_t op_id, kv::Response r, std::string node, bool contacted) {
   auto i = self->state.ops.find(op_id);
   i->second.promise.deliver(make_pb(std::move(r)), std::move(node), contacted);
   self->state.ops.erase(i);
@@ -235,8 +228,8 @@ void attempt_answered(session_actor* self, uint64_t op_id, uint64_t token, kv::R
       || *v.final == outcome::cas_mismatch)
     self->state.policy->leader_answered(op->route);
   if (*v.final == outcome::unknown && r.error().empty())
-    r.set_error("the node cannot tell whether the write was applied ("
-                + kv::Status_Name(r.status()) + ")");
+    r.set_error("the node cannot tell whether the write was applied (" + kv::Status_Name(r.status())
+                + ")");
   r.set_status(status_of(*v.final));
   finish(self, op_id, std::move(r), label(self, op->route.endpoint), true);
 }
@@ -251,7 +244,8 @@ void send_attempt(session_actor* self, uint64_t op_id, uint64_t token, size_t i,
     attempt_failed(self, op_id, token, failure::not_sent, "", "deadline reached while connecting");
     return;
   }
-  auto timeout = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
+  auto timeout
+    = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
   auto budget_ms = to_ms(timeout);
   auto call = begin_call(self, i, [self, op_id, token] {
     attempt_failed(self, op_id, token, failure::lost, "", "connection lost after sending");
@@ -279,13 +273,12 @@ void start_attempt(session_actor* self, uint64_t op_id) {
     give_up(self, op_id);
     return;
   }
-  auto timeout = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
+  auto timeout
+    = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
   auto i = op.route.endpoint;
   with_connection(
     self, i, timeout,
-    [self, op_id, token, i](const service_api& node) {
-      send_attempt(self, op_id, token, i, node);
-    },
+    [self, op_id, token, i](const service_api& node) { send_attempt(self, op_id, token, i, node); },
     [self, op_id, token](const std::string& note) {
       attempt_failed(self, op_id, token, failure::not_sent, "", note);
     });
@@ -293,16 +286,11 @@ void start_attempt(session_actor* self, uint64_t op_id) {
 
 std::string_view key_of(const kv::Request& r) {
   switch (r.op_case()) {
-    case kv::Request::kGet:
-      return r.get().key();
-    case kv::Request::kPut:
-      return r.put().key();
-    case kv::Request::kDel:
-      return r.del().key();
-    case kv::Request::kCas:
-      return r.cas().key();
-    default:
-      return {};
+    case kv::Request::kGet: return r.get().key();
+    case kv::Request::kPut: return r.put().key();
+    case kv::Request::kDel: return r.del().key();
+    case kv::Request::kCas: return r.cas().key();
+    default: return {};
   }
 }
 
@@ -332,8 +320,7 @@ caf::error admin_error(caf::sec code, const std::string& text) {
 // One operator call on endpoint i, bounded by timeout_ms (connect included):
 // the request (xs...) and its Reply are checked against service_api.
 template <class Reply, class... Ts>
-caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeout_ms,
-                                 Ts... xs) {
+caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeout_ms, Ts... xs) {
   auto rp = std::make_shared<caf::response_promise>(self->make_response_promise());
   if (i >= self->state.opts.endpoints.size()) {
     rp->deliver(admin_error(caf::sec::invalid_argument, "no endpoint #" + std::to_string(i)));
@@ -353,27 +340,28 @@ caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeo
         rp->deliver(admin_error(caf::sec::request_timeout, name + ": connection lost"));
     });
     auto budget_ms = to_ms(left);
-    self->request(node, left, xs...).then(
-      [self, rp, call](Reply& r) {
-        end_call(self, call);
-        if (rp->pending())
-          rp->deliver(std::move(r));
-      },
-      [self, rp, call, name, budget_ms](caf::error& e) {
-        end_call(self, call);
-        if (!rp->pending())
-          return;
-        if (is_lost(e)) {
-          rp->deliver(admin_error(caf::sec::request_timeout,
-                                  name + ": " + describe_request_error(e, budget_ms)));
-          return;
-        }
-        // The node itself refused: keep its code and its words.
-        auto words = first_string(e);
-        rp->deliver(caf::make_error(
-          static_cast<caf::sec>(e.code()),
-          name + ": " + (words.empty() ? describe_request_error(e, budget_ms) : words)));
-      });
+    self->request(node, left, xs...)
+      .then(
+        [self, rp, call](Reply& r) {
+          end_call(self, call);
+          if (rp->pending())
+            rp->deliver(std::move(r));
+        },
+        [self, rp, call, name, budget_ms](caf::error& e) {
+          end_call(self, call);
+          if (!rp->pending())
+            return;
+          if (is_lost(e)) {
+            rp->deliver(admin_error(caf::sec::request_timeout,
+                                    name + ": " + describe_request_error(e, budget_ms)));
+            return;
+          }
+          // The node itself refused: keep its code and its words.
+          auto words = first_string(e);
+          rp->deliver(caf::make_error(
+            static_cast<caf::sec>(e.code()),
+            name + ": " + (words.empty() ? describe_request_error(e, budget_ms) : words)));
+        });
   };
   auto on_refused = [rp, name, ep = self->state.opts.endpoints[i]](const std::string& note) {
     auto who = ep.node_id.empty() ? name : name + " " + ep.address();

@@ -29,8 +29,7 @@ namespace keel::client {
 /// caf::io::middleman_actor: network_connector() in production, a fake in
 /// tests that serve endpoints from local actors.
 // REQUIRES: !opts.endpoints.empty()
-caf::actor spawn_session_actor(caf::actor_system& sys, options opts,
-                               const caf::actor& connector);
+caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector);
 
 /// The connector for spawn_session_actor: the openssl manager of `sys` when
 /// the system loaded it (a TLS runtime: it never dials in plaintext), else the

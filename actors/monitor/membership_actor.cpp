@@ -5,8 +5,8 @@
 
 #include "caf/all.hpp"
 
-#include "actors/lookup.hpp"
 #include "actors/log/logger.hpp"
+#include "actors/lookup.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::monitor {
@@ -62,8 +62,8 @@ void observe(membership_actor* self, admin::Members view) {
       h.since = now;
     }
     p.set_times_suspected(h.times_suspected);
-    p.set_verdict_age_ms(static_cast<uint64_t>(
-      std::chrono::duration_cast<milliseconds>(now - h.since).count()));
+    p.set_verdict_age_ms(
+      static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(now - h.since).count()));
   }
   st.latest = std::move(view);
   st.sampled = true;

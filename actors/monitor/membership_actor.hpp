@@ -29,7 +29,7 @@ using membership_api = caf::typed_actor<caf::replies_to<members_atom>::with<pb<a
 
 struct membership_config {
   std::string node_id;
-  std::string root_path;         // e.g. "/n1"
+  std::string root_path; // e.g. "/n1"
   uint32_t sample_interval_ms = 100;
   std::shared_ptr<sup::directory> dir;
 };

@@ -7,8 +7,8 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
-#include "actors/network/publish_self.hpp"
 #include "actors/log/logger.hpp"
+#include "actors/network/publish_self.hpp"
 
 namespace keel::network {
 

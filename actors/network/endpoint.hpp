@@ -16,10 +16,10 @@ namespace keel::network {
 /// loaded that module, else the middleman's.
 caf::actor endpoint(caf::actor_system& sys);
 
-/// Publishes a front door to `self` (front_door.hpp) on host:port without blocking (closing first whatever a
-/// previous incarnation left published there). Logs success as "<what>
-/// published on port N"; on failure logs and quits `self` with the error, so
-/// that its supervisor retries and, if it keeps failing, the node stops.
+/// Publishes a front door to `self` (front_door.hpp) on host:port without blocking (closing first
+/// whatever a previous incarnation left published there). Logs success as "<what> published on port
+/// N"; on failure logs and quits `self` with the error, so that its supervisor retries and, if it
+/// keeps failing, the node stops.
 void publish_self(caf::event_based_actor* self, const std::string& host, uint16_t port,
                   const std::string& what);
 

@@ -42,7 +42,7 @@ caf::actor make_front_door(caf::actor_system& sys, const caf::actor& target,
                            std::shared_ptr<std::atomic<uint64_t>> dropped) {
   caf::actor_config cfg;
   auto ptr = caf::make_actor<front_door, caf::strong_actor_ptr>(
-      sys.next_actor_id(), sys.node(), &sys, cfg, target, std::move(dropped));
+    sys.next_actor_id(), sys.node(), &sys, cfg, target, std::move(dropped));
   auto door = caf::actor_cast<caf::actor>(ptr);
   // The door closes with the actor behind it: its remote monitors (peers'
   // dialers, clients) then learn that the actor is gone.
@@ -50,7 +50,7 @@ caf::actor make_front_door(caf::actor_system& sys, const caf::actor& target,
   caf::actor_cast<caf::abstract_actor*>(target)->attach_functor([weak](const caf::error& reason) {
     if (auto door = caf::actor_cast<caf::strong_actor_ptr>(weak))
       static_cast<front_door*>(caf::actor_cast<caf::abstract_actor*>(door))
-          ->cleanup(caf::error{reason}, nullptr);
+        ->cleanup(caf::error{reason}, nullptr);
   });
   return door;
 }

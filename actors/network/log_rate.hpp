@@ -7,8 +7,6 @@
 
 namespace keel::network {
 
-inline bool time_to_log(uint64_t count) {
-  return count == 1 || count % 1000 == 0;
-}
+inline bool time_to_log(uint64_t count) { return count == 1 || count % 1000 == 0; }
 
 } // namespace keel::network

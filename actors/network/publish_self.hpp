@@ -38,12 +38,10 @@ void publish_any(Self* self, const std::string& host, uint16_t port, const std::
   self->set_error_handler([](caf::error&) {});
   self
     ->request(ep, std::chrono::seconds(10), caf::publish_atom::value, port,
-              caf::actor_cast<caf::strong_actor_ptr>(door), std::set<std::string>{}, host,
-              true)
+              caf::actor_cast<caf::strong_actor_ptr>(door), std::set<std::string>{}, host, true)
     .then(
       [what, tls = self->system().has_openssl_manager()](uint16_t p) {
-        component_logger("node")->info("{} published on port {}{}", what, p,
-                                       tls ? " (TLS)" : "");
+        component_logger("node")->info("{} published on port {}{}", what, p, tls ? " (TLS)" : "");
       },
       [self, what, port](caf::error& err) {
         component_logger("node")->error("cannot publish the {} on port {}: {}", what, port,

@@ -14,8 +14,6 @@ inline uint64_t wall_ms() {
                                  .count());
 }
 
-inline int64_t wall_seconds() {
-  return static_cast<int64_t>(wall_ms() / 1000);
-}
+inline int64_t wall_seconds() { return static_cast<int64_t>(wall_ms() / 1000); }
 
 } // namespace keel::network

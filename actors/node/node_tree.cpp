@@ -46,32 +46,30 @@ storage::limits limits_of(const config::cluster_config& cfg) {
 sup::child_spec replica_child(replication::replica_config rc) {
   sup::child_spec child;
   child.id = paths::replica_id;
-  child.start = [rc = std::move(rc)](const sup::start_context& ctx)
-    -> caf::expected<caf::actor> {
+  child.start = [rc = std::move(rc)](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     auto cfg = rc;
     cfg.storage = lookup::storage(*ctx.dir, cfg.root_path, cfg.shard);
     if (!cfg.storage)
-      return caf::make_error(caf::sec::runtime_error,
-                             "storage actor of shard " + std::to_string(cfg.shard)
-                               + " is not running");
+      return caf::make_error(caf::sec::runtime_error, "storage actor of shard "
+                                                        + std::to_string(cfg.shard)
+                                                        + " is not running");
     return as_child(replication::spawn_replica(ctx.supervisor->system(), std::move(cfg)));
   };
   child.shutdown = sup::shutdown_spec::after_ms(3000);
   return child;
 }
 
-sup::supervisor_spec shard_tree(const config::cluster_config& cfg,
-                                const config::node_config& self, uint32_t shard,
-                                std::shared_ptr<storage::engine> engine,
+sup::supervisor_spec shard_tree(const config::cluster_config& cfg, const config::node_config& self,
+                                uint32_t shard, std::shared_ptr<storage::engine> engine,
                                 std::shared_ptr<sup::directory> dir,
                                 const node_tree_options& opts) {
   sup::supervisor_spec spec;
   spec.f = shard_flags;
   sup::child_spec storage;
   storage.id = paths::storage_id;
-  storage.start = [engine = std::move(engine), shard, lim = limits_of(cfg),
-                   mode = opts.storage_mode](const sup::start_context& ctx)
-    -> caf::expected<caf::actor> {
+  storage.start
+    = [engine = std::move(engine), shard, lim = limits_of(cfg),
+       mode = opts.storage_mode](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return as_child(
       storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode));
   };
@@ -82,8 +80,7 @@ sup::supervisor_spec shard_tree(const config::cluster_config& cfg,
   return spec;
 }
 
-sup::supervisor_spec shards_tree(const config::cluster_config& cfg,
-                                 const config::node_config& self,
+sup::supervisor_spec shards_tree(const config::cluster_config& cfg, const config::node_config& self,
                                  const std::shared_ptr<storage::engine>& engine,
                                  const std::shared_ptr<sup::directory>& dir,
                                  const node_tree_options& opts) {
@@ -153,8 +150,7 @@ sup::supervisor_spec monitor_tree(const config::cluster_config& cfg,
   return spec;
 }
 
-sup::child_spec service_child(const config::cluster_config& cfg,
-                              const config::node_config& self,
+sup::child_spec service_child(const config::cluster_config& cfg, const config::node_config& self,
                               const std::shared_ptr<sup::directory>& dir,
                               const std::shared_ptr<const security::trust>& trust,
                               const node_tree_options& opts) {
@@ -182,12 +178,10 @@ sup::child_spec service_child(const config::cluster_config& cfg,
 
 } // namespace
 
-sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
-                                    const config::node_config& self,
-                                    std::shared_ptr<storage::engine> engine,
-                                    std::shared_ptr<sup::directory> dir,
-                                    std::shared_ptr<const security::trust> trust,
-                                    const node_tree_options& opts) {
+sup::supervisor_spec
+node_tree_spec(const config::cluster_config& cfg, const config::node_config& self,
+               std::shared_ptr<storage::engine> engine, std::shared_ptr<sup::directory> dir,
+               std::shared_ptr<const security::trust> trust, const node_tree_options& opts) {
   // Start order is dependency order, and rest_for_one restarts everything
   // after a child that gave up: replicas send through the transport, the
   // service routes to the replicas and asks the transport and the monitor.
@@ -195,8 +189,8 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
   // its giving up must not cost every replica a reload.
   sup::supervisor_spec root;
   root.f = root_flags;
-  root.children.push_back(sup::supervisor_child(
-    paths::replication_id, replication_tree(cfg, self, dir, trust, opts)));
+  root.children.push_back(
+    sup::supervisor_child(paths::replication_id, replication_tree(cfg, self, dir, trust, opts)));
   root.children.push_back(
     sup::supervisor_child(paths::shards_id, shards_tree(cfg, self, engine, dir, opts)));
   root.children.push_back(sup::supervisor_child(paths::monitor_id, monitor_tree(cfg, self, dir)));
@@ -205,8 +199,7 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
 }
 
 caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
-                           const config::node_config& self,
-                           std::shared_ptr<storage::engine> engine,
+                           const config::node_config& self, std::shared_ptr<storage::engine> engine,
                            std::shared_ptr<sup::directory> dir,
                            std::shared_ptr<const security::trust> trust,
                            const node_tree_options& opts) {

@@ -60,9 +60,7 @@ void confirm(dialer_actor* self, const ::keel::peer::PeerChallenge& c) {
 
 // The node that dials is the one whose gate the peer sends back to; a
 // dialer that answers an offer rides the peer's connection and offers nothing.
-bool dials(const dialer_actor* self) {
-  return !self->state.cfg.gate;
-}
+bool dials(const dialer_actor* self) { return !self->state.cfg.gate; }
 
 void hello(dialer_actor* self) {
   auto& st = self->state;
@@ -70,10 +68,9 @@ void hello(dialer_actor* self) {
   // never the gate itself, so that whoever answers at that address cannot
   // kill the gate with an exit message (see front_door.hpp).
   auto offer = dials(self) ? network::make_front_door(self->system(),
-                                                    caf::actor_cast<caf::actor>(st.cfg.own_gate))
+                                                      caf::actor_cast<caf::actor>(st.cfg.own_gate))
                            : caf::actor{};
-  self
-    ->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()), offer)
+  self->request(st.gate, step_timeout(self), peer_atom_v, make_pb(st.handshake->hello()), offer)
     .then([self](pb<::keel::peer::PeerChallenge>& c) { confirm(self, c.msg); },
           [self](caf::error& err) { fail(self, "handshake: " + self->system().render(err)); });
 }
@@ -81,8 +78,8 @@ void hello(dialer_actor* self) {
 caf::behavior dialer(dialer_actor* self, dialer_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  st.handshake = std::make_unique<security::dialer_handshake>(*st.cfg.trust, st.cfg.self,
-                                                              st.cfg.peer);
+  st.handshake
+    = std::make_unique<security::dialer_handshake>(*st.cfg.trust, st.cfg.self, st.cfg.peer);
   network::drop_unexpected(self);
   self->monitor(st.cfg.transport);
   self->set_down_handler([self](caf::down_msg& dm) {

@@ -46,18 +46,18 @@ namespace keel::transport {
 
 struct dialer_config {
   transport_api transport; // gets the outcome
-  caf::actor connector;  // answers (connect_atom, host, port) like CAF's middleman actor
+  caf::actor connector;    // answers (connect_atom, host, port) like CAF's middleman actor
   std::shared_ptr<const security::trust> trust;
-  std::string self;      // this node's id
-  std::string peer;      // the node it dials
+  std::string self; // this node's id
+  std::string peer; // the node it dials
   std::string host;
-  uint16_t port = 0;     // the peer's peer_port
+  uint16_t port = 0;          // the peer's peer_port
   uint32_t timeout_ms = 2000; // per step
-  peer_gate_api gate;    // set: the peer's gate is already known (it offered it over
-                         // the connection it dialed), so no new connection is made
-  peer_gate_api own_gate; // this node's gate, offered to the peer with the hello when
-                         // dialing (gate unset), so that it can send its traffic
-                         // back over this same connection; its exit ends the dialer
+  peer_gate_api gate;         // set: the peer's gate is already known (it offered it over
+                              // the connection it dialed), so no new connection is made
+  peer_gate_api own_gate;     // this node's gate, offered to the peer with the hello when
+                              // dialing (gate unset), so that it can send its traffic
+                              // back over this same connection; its exit ends the dialer
 };
 
 caf::actor spawn_dialer(caf::actor_system& sys, dialer_config cfg);

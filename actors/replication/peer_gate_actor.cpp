@@ -6,13 +6,13 @@
 
 #include "caf/all.hpp"
 
+#include "actors/log/logger.hpp"
 #include "actors/lookup.hpp"
-#include "actors/network/publish_self.hpp"
 #include "actors/network/log_rate.hpp"
+#include "actors/network/publish_self.hpp"
 #include "actors/network/wall_clock.hpp"
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
-#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::transport {
@@ -32,7 +32,7 @@ struct gate_state {
   uint64_t refused = 0;         // handshakes refused
   uint64_t unexpected = 0;      // messages no handler matches
   std::map<uint64_t, peer_gate_api> offered_by_session; // gates offered with open hellos
-  std::map<std::string, peer_gate_api> offers; // by authenticated peer: its gate
+  std::map<std::string, peer_gate_api> offers;          // by authenticated peer: its gate
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
 };
 
@@ -45,7 +45,7 @@ void report_drops(gate_actor* self, uint64_t unauthenticated, uint64_t refused) 
 }
 
 pb<::keel::peer::PeerChallenge> on_hello(gate_actor* self, const ::keel::peer::PeerHello& h,
-                                 peer_gate_api offer) {
+                                         peer_gate_api offer) {
   auto& st = self->state;
   auto c = st.handshakes->on_hello(h, wall_seconds());
   // The offer counts only once the dialer proved its id (on_confirm).

@@ -45,20 +45,20 @@ namespace keel::transport {
 /// whose type no peer proves; the gate makes it a peer_gate_api once it keeps it.
 using peer_gate_api = caf::typed_actor<
   caf::replies_to<peer_atom, pb<::keel::peer::PeerHello>>::with<pb<::keel::peer::PeerChallenge>>,
-  caf::replies_to<peer_atom, pb<::keel::peer::PeerHello>, caf::actor>::with<pb<::keel::peer::PeerChallenge>>,
+  caf::replies_to<peer_atom, pb<::keel::peer::PeerHello>,
+                  caf::actor>::with<pb<::keel::peer::PeerChallenge>>,
   caf::replies_to<peer_atom, pb<::keel::peer::PeerConfirm>>::with<pb<::keel::peer::PeerAccepted>>,
-  caf::reacts_to<raft_atom, pb<::keel::peer::PeerFrame>>,
-  caf::reacts_to<connect_atom>>;
+  caf::reacts_to<raft_atom, pb<::keel::peer::PeerFrame>>, caf::reacts_to<connect_atom>>;
 
 struct peer_gate_config {
-  std::string node_id;                 // this node
-  std::string root_path;               // e.g. "/n1": finds the transport
-  std::string host;                    // bind address
-  uint16_t peer_port = 0;              // published here
-  std::vector<std::string> members;    // the other nodes of cluster.conf
+  std::string node_id;              // this node
+  std::string root_path;            // e.g. "/n1": finds the transport
+  std::string host;                 // bind address
+  uint16_t peer_port = 0;           // published here
+  std::vector<std::string> members; // the other nodes of cluster.conf
   std::shared_ptr<const security::trust> trust;
   std::shared_ptr<sup::directory> dir;
-  bool publish = true;                 // false in tests that talk to it in-process
+  bool publish = true; // false in tests that talk to it in-process
 };
 
 peer_gate_api spawn_peer_gate(caf::actor_system& sys, peer_gate_config cfg);

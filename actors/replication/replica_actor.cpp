@@ -7,14 +7,14 @@
 
 #include "caf/all.hpp"
 
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/log/logger.hpp"
 #include "actors/lookup.hpp"
 #include "actors/replication/core/memory_storage.hpp"
 #include "actors/replication/core/node.hpp"
 #include "actors/replication/core/proposal_tracker.hpp"
 #include "actors/storage/core/client_request.hpp"
 #include "actors/storage/core/snapshot_check.hpp"
-#include "actors/config/core/cluster_config.hpp"
-#include "actors/log/logger.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 
@@ -57,14 +57,14 @@ struct replica_state {
   raft::proposal_tracker proposals;
   std::map<uint64_t, std::vector<caf::response_promise>> proposal_clients; // by ticket
   uint64_t next_ticket = 1;
-  std::map<std::string, read_batch> reads;    // by ReadIndex context
+  std::map<std::string, read_batch> reads; // by ReadIndex context
   uint64_t next_read_context = 1;
 
   uint64_t applied_since_snapshot = 0;
   bool snapshotting = false;
-  int ticks = 0;           // counts ticks for balancing
+  int ticks = 0;             // counts ticks for balancing
   bool storage_gone = false; // waiting for the shard supervisor (storage_failed)
-  std::string leader_id;  // as last reported by the core
+  std::string leader_id;     // as last reported by the core
 };
 
 // Its own timers are not part of replica_api: the actor is spawned with this
@@ -75,8 +75,7 @@ using replica_impl = replica_api::extend<caf::reacts_to<tick_atom>, caf::reacts_
 
 using replica_actor = replica_impl::stateful_base<replica_state>;
 
-pb<kv::Response> response(kv::Status status, std::string error = {},
-                          std::string leader_hint = {}) {
+pb<kv::Response> response(kv::Status status, std::string error = {}, std::string leader_hint = {}) {
   kv::Response r;
   r.set_status(status);
   r.set_error(std::move(error));
@@ -84,15 +83,12 @@ pb<kv::Response> response(kv::Status status, std::string error = {},
   return make_pb(std::move(r));
 }
 
-std::string shard_name(const replica_config& cfg) {
-  return "shard " + std::to_string(cfg.shard);
-}
+std::string shard_name(const replica_config& cfg) { return "shard " + std::to_string(cfg.shard); }
 
 pb<kv::Response> not_leader(replica_actor* self, const std::string& hint) {
-  return response(kv::STATUS_NOT_LEADER,
-                  shard_name(self->state.cfg) + ": node " + self->state.cfg.node_id
-                    + " is not its leader",
-                  hint);
+  return response(
+    kv::STATUS_NOT_LEADER,
+    shard_name(self->state.cfg) + ": node " + self->state.cfg.node_id + " is not its leader", hint);
 }
 
 // -- when the storage actor is gone --------------------------------------------
@@ -113,10 +109,10 @@ replica_impl::behavior_type waiting_for_supervisor(replica_actor* self) {
   };
   for (auto& [ticket, clients] : st.proposal_clients)
     for (auto& c : clients)
-      c.deliver(response(kv::STATUS_TIMEOUT,
-                         shard_name(st.cfg)
-                           + ": its storage actor ended before the write was answered; "
-                             "outcome unknown, retry"));
+      c.deliver(
+        response(kv::STATUS_TIMEOUT, shard_name(st.cfg)
+                                       + ": its storage actor ended before the write was answered; "
+                                         "outcome unknown, retry"));
   st.proposal_clients.clear();
   for (auto& w : st.queued_writers)
     w.deliver(gone());
@@ -136,9 +132,7 @@ replica_impl::behavior_type waiting_for_supervisor(replica_actor* self) {
     [gone](kv_atom, const pb<kv::Request>&) -> pb<kv::Response> { return gone(); },
     [](raft_atom, const pb<raft::MessageBatch>&) {},
     [refused](status_atom) -> caf::result<pb<admin::ShardStatus>> { return refused(); },
-    [refused](transfer_atom, const std::string&) -> caf::result<caf::ok_atom> {
-      return refused();
-    },
+    [refused](transfer_atom, const std::string&) -> caf::result<caf::ok_atom> { return refused(); },
     [](tick_atom) {},
     [](flush_atom) {},
   };
@@ -245,8 +239,7 @@ void serve_reads(replica_actor* self, const raft::ready& rd) {
     // The storage actor handles these after the apply above (mailbox order),
     // so each read sees every entry up to rs.index.
     for (auto& [req, rp] : i->second.reads) {
-      self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v,
-                    make_pb(req))
+      self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v, make_pb(req))
         .then([rp](pb<kv::Response>& r) mutable { rp.deliver(std::move(r)); },
               [rp](caf::error& err) mutable {
                 rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
@@ -298,14 +291,13 @@ void maybe_snapshot(replica_actor* self) {
         st.snapshotting = false;
         if (snap->applied_index() != applied)
           return; // raced with an apply; the next turn tries again
-        auto made = st.mirror->create_snapshot(applied, st.cfg.voters,
-                                               snap->SerializeAsString());
+        auto made = st.mirror->create_snapshot(applied, st.cfg.voters, snap->SerializeAsString());
         if (!made.ok())
           return;
         st.applied_since_snapshot = 0;
         auto upto = compaction_point(self, applied);
-        st.log->info("shard={} snapshot at index {}; log compacted up to {}", st.cfg.shard,
-                     applied, upto);
+        st.log->info("shard={} snapshot at index {}; log compacted up to {}", st.cfg.shard, applied,
+                     upto);
         if (upto < st.mirror->first_index())
           return;
         if (auto compacted = st.mirror->compact(upto); !compacted.ok()) {
@@ -321,8 +313,7 @@ void maybe_snapshot(replica_actor* self) {
       [self](caf::error& err) { storage_failed(self, std::move(err)); });
 }
 
-void finish_ready(replica_actor* self, const raft::ready& rd,
-                  const storage::ApplyResult& applied) {
+void finish_ready(replica_actor* self, const raft::ready& rd, const storage::ApplyResult& applied) {
   auto& st = self->state;
   answer_writes(self, rd, applied);
   auto s = st.raft->status();
@@ -515,8 +506,7 @@ void balance(replica_actor* self) {
   auto p = s.progress.find(preferred);
   if (p == s.progress.end() || !p->second.recent_active || p->second.match != s.last_index)
     return;
-  st.log->info("shard={} handing leadership to its preferred leader {}", st.cfg.shard,
-               preferred);
+  st.log->info("shard={} handing leadership to its preferred leader {}", st.cfg.shard, preferred);
   if (auto moved = st.raft->transfer_leadership(preferred); !moved.ok())
     st.log->info("shard={} cannot hand leadership to {}: {}", st.cfg.shard, preferred,
                  raft::to_string(moved.code()));
@@ -549,7 +539,8 @@ void restore(replica_actor* self, const storage::ReplicaState& durable) {
     snap.set_data(durable.snapshot().SerializeAsString());
     if (auto mirrored = st.mirror->apply_snapshot(snap); !mirrored.ok()) {
       auto why = "shard=" + std::to_string(st.cfg.shard) + " stored snapshot at applied index "
-                 + std::to_string(applied) + " cannot be restored: " + raft::to_string(mirrored.code());
+                 + std::to_string(applied)
+                 + " cannot be restored: " + raft::to_string(mirrored.code());
       st.log->error("{}", why);
       self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
       return;
@@ -657,14 +648,13 @@ replica_impl::behavior_type replica(replica_actor* self, replica_config cfg) {
   st.cfg = std::move(cfg);
   st.storage = st.cfg.storage;
   self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
-    .await(
-      [self](pb<storage::ReplicaState>& durable) { restore(self, durable.msg); },
-      [self](caf::error& err) {
-        auto& st = self->state;
-        st.log->error("shard={} cannot load its durable state: {}", st.cfg.shard,
-                      self->system().render(err));
-        storage_failed(self, std::move(err));
-      });
+    .await([self](pb<storage::ReplicaState>& durable) { restore(self, durable.msg); },
+           [self](caf::error& err) {
+             auto& st = self->state;
+             st.log->error("shard={} cannot load its durable state: {}", st.cfg.shard,
+                           self->system().render(err));
+             storage_failed(self, std::move(err));
+           });
   return running(self);
 }
 
@@ -674,9 +664,8 @@ uint64_t seed_of(const std::string& node, uint32_t shard) {
 
 } // namespace
 
-replica_config make_replica_config(const config::cluster_config& cfg,
-                                   const std::string& node_id, uint32_t shard,
-                                   std::shared_ptr<sup::directory> dir) {
+replica_config make_replica_config(const config::cluster_config& cfg, const std::string& node_id,
+                                   uint32_t shard, std::shared_ptr<sup::directory> dir) {
   replica_config rc;
   rc.node_id = node_id;
   rc.root_path = paths::root(node_id);
@@ -693,9 +682,9 @@ replica_config make_replica_config(const config::cluster_config& cfg,
 
 caf::expected<replica_api> spawn_replica(caf::actor_system& sys, replica_config cfg) {
   if (!cfg.storage)
-    return caf::make_error(caf::sec::invalid_argument,
-                           "replica of shard " + std::to_string(cfg.shard)
-                             + " started without its storage actor");
+    return caf::make_error(caf::sec::invalid_argument, "replica of shard "
+                                                         + std::to_string(cfg.shard)
+                                                         + " started without its storage actor");
   return replica_api{sys.spawn(replica, std::move(cfg))};
 }
 

@@ -43,18 +43,18 @@ class directory;
 namespace keel::replication {
 
 /// The replica's protocol, checked by the compiler at both ends.
-using replica_api = caf::typed_actor<
-  caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
-  caf::reacts_to<raft_atom, pb<raft::MessageBatch>>,
-  caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,
-  caf::replies_to<transfer_atom, std::string>::with<caf::ok_atom>>;
+using replica_api
+  = caf::typed_actor<caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+                     caf::reacts_to<raft_atom, pb<raft::MessageBatch>>,
+                     caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,
+                     caf::replies_to<transfer_atom, std::string>::with<caf::ok_atom>>;
 
 /// What one replica needs; make_replica_config() builds it from cluster.conf.
 struct replica_config {
-  std::string node_id;              // this node
-  std::string root_path;            // this node's supervision root, e.g. "/n1"
+  std::string node_id;   // this node
+  std::string root_path; // this node's supervision root, e.g. "/n1"
   uint32_t shard = 0;
-  std::vector<std::string> voters;  // the shard's replicas; voters[0] is the preferred leader
+  std::vector<std::string> voters; // the shard's replicas; voters[0] is the preferred leader
   uint32_t tick_ms = 10;
   int heartbeat_ticks = 5;
   int election_ticks = 30;
@@ -64,13 +64,12 @@ struct replica_config {
   int balance_ticks = 200;
   uint32_t storage_timeout_ms = 30000; // a persist or apply slower than this crashes the replica
   uint64_t seed = 0;
-  std::shared_ptr<sup::directory> dir; // finds the transport
+  std::shared_ptr<sup::directory> dir;  // finds the transport
   ::keel::storage::storage_api storage; // the shard's storage actor; set at each start
 };
 
-replica_config make_replica_config(const config::cluster_config& cfg,
-                                   const std::string& node_id, uint32_t shard,
-                                   std::shared_ptr<sup::directory> dir);
+replica_config make_replica_config(const config::cluster_config& cfg, const std::string& node_id,
+                                   uint32_t shard, std::shared_ptr<sup::directory> dir);
 
 /// Spawns the replica, which loads its durable state through cfg.storage
 /// before it handles anything else. An error if cfg.storage is invalid. A

@@ -9,16 +9,16 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
-#include "actors/lookup.hpp"
-#include "actors/network/endpoint.hpp"
-#include "actors/network/publish_self.hpp"
-#include "actors/network/log_rate.hpp"
-#include "actors/replication/core/message_check.hpp"
-#include "actors/replication/core/transport_batching.hpp"
-#include "actors/replication/peer_dialer.hpp"
-#include "actors/replication/core/transport_faults.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/log/logger.hpp"
+#include "actors/lookup.hpp"
+#include "actors/network/endpoint.hpp"
+#include "actors/network/log_rate.hpp"
+#include "actors/network/publish_self.hpp"
+#include "actors/replication/core/message_check.hpp"
+#include "actors/replication/core/transport_batching.hpp"
+#include "actors/replication/core/transport_faults.hpp"
+#include "actors/replication/peer_dialer.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::transport {
@@ -31,22 +31,22 @@ using network::time_to_log;
 
 // Inbound messages dropped before they reached any peer's account.
 struct drop_counters {
-  uint64_t unknown_peer = 0;      // from or to a node that is not configured
-  uint64_t wrong_destination = 0; // inbound, `to` is another node
-  uint64_t no_replica = 0;        // no local replica of the shard right now
-  uint64_t unauthenticated = 0;   // reported by the gate: frames of no session, bad MAC
-  uint64_t refused_handshakes = 0;// reported by the gate
-  uint64_t not_local = 0;         // orders from an anonymous or remote sender
-  uint64_t invalid = 0;           // authenticated messages refused by check_inbound
+  uint64_t unknown_peer = 0;       // from or to a node that is not configured
+  uint64_t wrong_destination = 0;  // inbound, `to` is another node
+  uint64_t no_replica = 0;         // no local replica of the shard right now
+  uint64_t unauthenticated = 0;    // reported by the gate: frames of no session, bad MAC
+  uint64_t refused_handshakes = 0; // reported by the gate
+  uint64_t not_local = 0;          // orders from an anonymous or remote sender
+  uint64_t invalid = 0;            // authenticated messages refused by check_inbound
 };
 
 struct transport_state {
   static inline const char* name = "keel.transport";
 
   transport_config cfg;
-  caf::actor connector;  // the middleman actor, or the test's stand-in
+  caf::actor connector; // the middleman actor, or the test's stand-in
   peer_set peers;
-  outbox out{1};         // replaced in init(); outbox has no default size
+  outbox out{1}; // replaced in init(); outbox has no default size
   fault_rules faults{{}, 0};
   reconnect_backoff backoff{{}, 0};
   drop_counters drops;
@@ -59,8 +59,7 @@ struct transport_state {
 // actor is spawned with this private extension and handed out as
 // transport_api, so no other actor holds a handle through which the compiler
 // would let it drive them.
-using transport_impl = transport_api::extend<caf::reacts_to<flush_atom>,
-                                             caf::reacts_to<tick_atom>,
+using transport_impl = transport_api::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>,
                                              caf::reacts_to<connect_atom, std::string>>;
 
 using transport_actor = transport_impl::stateful_base<transport_state>;
@@ -68,8 +67,7 @@ using transport_actor = transport_impl::stateful_base<transport_state>;
 uint64_t now_ms(transport_actor* self) {
   // The actor clock: virtual under the test coordinator, steady otherwise.
   auto since_epoch = self->clock().now().time_since_epoch();
-  return static_cast<uint64_t>(
-    std::chrono::duration_cast<milliseconds>(since_epoch).count());
+  return static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(since_epoch).count());
 }
 
 std::set<std::string> peer_ids(const std::vector<peer_address>& peers) {
@@ -164,16 +162,14 @@ void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t del
       continue;
     }
     if (delay_ms > 0)
-      self->delayed_send(replica, milliseconds(delay_ms), raft_atom_v,
-                         make_pb(std::move(part)));
+      self->delayed_send(replica, milliseconds(delay_ms), raft_atom_v, make_pb(std::move(part)));
     else
       self->send(replica, raft_atom_v, make_pb(std::move(part)));
   }
 }
 
 // Accepts the messages that arrived from node `from` in one frame.
-void receive_from(transport_actor* self, const std::string& from,
-                  raft::MessageBatch batch) {
+void receive_from(transport_actor* self, const std::string& from, raft::MessageBatch batch) {
   auto& st = self->state;
   auto* p = st.peers.find(from);
   if (!p) {
@@ -186,8 +182,9 @@ void receive_from(transport_actor* self, const std::string& from,
   }
   raft::MessageBatch accepted;
   bool heard = false;
-  raft::inbound_context ctx{st.cfg.node_id, from,
-                            [self](uint32_t shard) { return self->state.local_shards.count(shard) > 0; }};
+  raft::inbound_context ctx{st.cfg.node_id, from, [self](uint32_t shard) {
+                              return self->state.local_shards.count(shard) > 0;
+                            }};
   for (auto& m : *batch.mutable_messages()) {
     auto fault = raft::check_inbound(m, ctx);
     if (fault && *fault != raft::message_fault::transport_only) {
@@ -276,8 +273,8 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
     // away for minutes costs a dozen lines, not thousands.
     auto n = p.reconnect_attempts;
     if ((n & (n - 1)) == 0)
-      st.log->warn("cannot connect to peer={} address={}: {} (attempt {})", p.addr.id,
-                   p.address(), why, n);
+      st.log->warn("cannot connect to peer={} address={}: {} (attempt {})", p.addr.id, p.address(),
+                   why, n);
   }
   schedule_reconnect(self, p);
 }
@@ -425,9 +422,8 @@ pb<admin::FaultResponse> fault(transport_actor* self, const admin::FaultRequest&
 transport_impl::behavior_type transport(transport_actor* self, transport_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  st.connector = st.cfg.connector
-                   ? st.cfg.connector
-                   : network::endpoint(self->system()); // TLS when the node has it
+  st.connector = st.cfg.connector ? st.cfg.connector
+                                  : network::endpoint(self->system()); // TLS when the node has it
   st.peers = peer_set(st.cfg.peers, st.cfg.failure_detector);
   st.out = outbox(st.cfg.max_pending_per_peer);
   st.faults = fault_rules(peer_ids(st.cfg.peers), st.cfg.seed);
@@ -555,7 +551,5 @@ transport_config make_transport_config(const config::cluster_config& cfg,
 transport_api spawn_transport(caf::actor_system& sys, transport_config cfg) {
   return sys.spawn(transport, std::move(cfg));
 }
-
-
 
 } // namespace keel::transport

@@ -74,25 +74,25 @@ using transport_api = caf::typed_actor<
 /// Everything the transport needs; make_transport_config() builds it from
 /// cluster.conf.
 struct transport_config {
-  std::string node_id;              // this node, e.g. "n1"
-  std::string address;              // this node's host:port (shown by members)
-  std::vector<peer_address> peers;  // every other node of cluster.conf, in file order
-                                    // (at its peer_port)
-  std::vector<uint32_t> local_shards; // shards with a replica on this node
+  std::string node_id;                          // this node, e.g. "n1"
+  std::string address;                          // this node's host:port (shown by members)
+  std::vector<peer_address> peers;              // every other node of cluster.conf, in file order
+                                                // (at its peer_port)
+  std::vector<uint32_t> local_shards;           // shards with a replica on this node
   std::shared_ptr<const security::trust> trust; // proves this node's id to peers
-  std::string root_path;            // this node's supervision root, e.g. "/n1"
-  std::shared_ptr<sup::directory> dir; // finds local replicas by path
-  backoff_bounds reconnect{50, 2000}; // delay bounds between connection attempts
-  uint32_t connect_timeout_ms = 2000; // one connection attempt gives up after this
-  std::size_t max_pending_per_peer = 4096; // outbound messages held per peer between flushes
+  std::string root_path;                        // this node's supervision root, e.g. "/n1"
+  std::shared_ptr<sup::directory> dir;          // finds local replicas by path
+  backoff_bounds reconnect{50, 2000};           // delay bounds between connection attempts
+  uint32_t connect_timeout_ms = 2000;           // one connection attempt gives up after this
+  std::size_t max_pending_per_peer = 4096;      // outbound messages held per peer between flushes
   monitor::phi_accrual_config failure_detector; // per peer
-  uint32_t idle_heartbeat_ms = 100; // send MSG_TRANSPORT_HEARTBEAT to a peer that got
-                                    // no frame for this long; 0 = never
-  uint64_t seed = 1;                // seeds reconnect jitter and fault drop decisions
-  caf::actor connector;             // answers (connect_atom, host, port) with
-                                    // (node_id, strong_actor_ptr, set<string>) like
-                                    // CAF's middleman actor, which is used when this
-                                    // is invalid (tests substitute a fake network)
+  uint32_t idle_heartbeat_ms = 100;             // send MSG_TRANSPORT_HEARTBEAT to a peer that got
+                                                // no frame for this long; 0 = never
+  uint64_t seed = 1;                            // seeds reconnect jitter and fault drop decisions
+  caf::actor connector;                         // answers (connect_atom, host, port) with
+                                                // (node_id, strong_actor_ptr, set<string>) like
+                                                // CAF's middleman actor, which is used when this
+                                                // is invalid (tests substitute a fake network)
 };
 
 /// The transport settings of node `node_id` in a validated cluster.conf

@@ -1,20 +1,20 @@
 #include "actors/service/service_actor.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/config/core/placement.hpp"
+#include "actors/log/logger.hpp"
+#include "actors/lookup.hpp"
 #include "actors/network/endpoint.hpp"
 #include "actors/network/publish_self.hpp"
 #include "actors/network/wall_clock.hpp"
-#include "actors/lookup.hpp"
 #include "actors/security/core/operator_proof.hpp"
-#include "actors/config/core/cluster_config.hpp"
-#include "actors/log/logger.hpp"
-#include "actors/config/core/placement.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 
@@ -27,7 +27,7 @@ struct service_state {
   service_config cfg;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<security::operator_gate> operators; // remembers used proofs
-  uint64_t unexpected = 0; // messages no handler matches (dropped)
+  uint64_t unexpected = 0;                            // messages no handler matches (dropped)
 };
 
 using service_actor = service_api::stateful_base<service_state>;
@@ -51,9 +51,7 @@ const std::string& key_of(const kv::Request& req) {
   return none;
 }
 
-bool is_read(const kv::Request& req) {
-  return req.op_case() == kv::Request::kGet;
-}
+bool is_read(const kv::Request& req) { return req.op_case() == kv::Request::kGet; }
 
 // Routes one client request to the actor serving its shard. An error after the
 // request was handed over means the outcome is unknown (the write may have been
@@ -67,9 +65,9 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
   auto path = paths::replica(st.cfg.root_path, shard);
   auto target = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
   if (!target)
-    return answer(kv::STATUS_UNAVAILABLE,
-                  "shard " + std::to_string(shard) + " is not served on node "
-                    + st.cfg.node_id + " right now (" + path + " not running)");
+    return answer(kv::STATUS_UNAVAILABLE, "shard " + std::to_string(shard)
+                                            + " is not served on node " + st.cfg.node_id
+                                            + " right now (" + path + " not running)");
   if (st.cfg.planted_early_write_ack && req.msg.has_put()) {
     caf::anon_send(target, kv_atom_v, std::move(req));
     return answer(kv::STATUS_OK, "");
@@ -77,14 +75,13 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
   auto rp = self->make_response_promise<pb<kv::Response>>();
   bool read = is_read(req.msg);
   self
-    ->request(target, std::chrono::milliseconds(st.cfg.request_timeout_ms),
-              kv_atom_v, std::move(req))
+    ->request(target, std::chrono::milliseconds(st.cfg.request_timeout_ms), kv_atom_v,
+              std::move(req))
     .then([rp](pb<kv::Response>& resp) mutable { rp.deliver(std::move(resp)); },
           [rp, read, path, self](caf::error& err) mutable {
             auto why = path + ": " + self->system().render(err);
             // A read changes nothing, so its failure is a definite "not served".
-            rp.deliver(answer(read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT,
-                              why));
+            rp.deliver(answer(read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, why));
           });
   return rp;
 }
@@ -119,10 +116,10 @@ caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
   };
   auto g = std::make_shared<gather>();
   g->status.set_node_id(st.cfg.node_id);
-  g->status.set_uptime_ms(static_cast<uint64_t>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - st.started)
-      .count()));
+  g->status.set_uptime_ms(
+    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - st.started)
+                            .count()));
   auto rp = self->make_response_promise<pb<admin::NodeStatus>>();
   auto finish = [g, rp]() mutable {
     if (--g->pending == 0) {
@@ -186,8 +183,7 @@ pb<admin::FaultResponse> crash(service_actor* self, const std::string& path) {
 
 // Crashes are carried out here; network faults (partition, drop, delay, heal)
 // belong to the transport, through which all peer traffic flows.
-caf::result<pb<admin::FaultResponse>> fault(service_actor* self,
-                                            pb<admin::FaultRequest>& req) {
+caf::result<pb<admin::FaultResponse>> fault(service_actor* self, pb<admin::FaultRequest>& req) {
   auto& st = self->state;
   if (!st.cfg.fault_injection)
     return refused("fault injection is disabled on node " + st.cfg.node_id
@@ -227,9 +223,8 @@ service_api::behavior_type service(service_actor* self, service_config cfg) {
       auto& st = self->state;
       auto m = lookup::membership(*st.cfg.dir, st.cfg.root_path);
       if (!m)
-        return caf::make_error(caf::sec::invalid_argument,
-                               "the membership monitor of node " + st.cfg.node_id
-                                 + " is restarting");
+        return caf::make_error(caf::sec::invalid_argument, "the membership monitor of node "
+                                                             + st.cfg.node_id + " is restarting");
       self->delegate(m, members_atom_v);
       return caf::delegated<pb<admin::Members>>{};
     },
@@ -238,8 +233,6 @@ service_api::behavior_type service(service_actor* self, service_config cfg) {
 }
 
 } // namespace
-
-
 
 service_api spawn_service(caf::actor_system& sys, service_config cfg) {
   return sys.spawn(service, std::move(cfg));

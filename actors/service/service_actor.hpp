@@ -30,23 +30,23 @@ namespace keel::service {
 
 /// What the service needs to know; built by keel-node from cluster.conf.
 struct service_config {
-  std::string node_id;               // e.g. "n1"
-  std::string root_path;             // the node's supervision root, e.g. "/n1"
-  std::string host;                  // the address to bind, from cluster.conf
-  uint16_t port = 0;                 // published here (with SO_REUSEADDR)
-  bool publish = true;               // false: reached in-process only (simulation)
+  std::string node_id;   // e.g. "n1"
+  std::string root_path; // the node's supervision root, e.g. "/n1"
+  std::string host;      // the address to bind, from cluster.conf
+  uint16_t port = 0;     // published here (with SO_REUSEADDR)
+  bool publish = true;   // false: reached in-process only (simulation)
   /// TEST ONLY, the bug the whole-node simulation must catch (tests/nodesim):
   /// a put is answered OK as soon as it is handed to the replica, before it
   /// is committed or applied. Only node_tree_options reaches it, never a
   /// config file: a runtime switch rather than a second build of the shells.
   bool planted_early_write_ack = false;
-  uint32_t shards = 1;               // keyspace split
-  std::vector<uint32_t> local_shards;// shards with a replica on this node
-  storage::limits limits;            // key and value size limits
-  bool fault_injection = false;      // whether fault requests are honoured (and then
-                                     // only with an operator proof checked against trust)
+  uint32_t shards = 1;                // keyspace split
+  std::vector<uint32_t> local_shards; // shards with a replica on this node
+  storage::limits limits;             // key and value size limits
+  bool fault_injection = false;       // whether fault requests are honoured (and then
+                                      // only with an operator proof checked against trust)
   std::shared_ptr<const security::trust> trust;
-  uint32_t request_timeout_ms = 4000;// how long to wait for the shard's actor
+  uint32_t request_timeout_ms = 4000; // how long to wait for the shard's actor
   std::shared_ptr<sup::directory> dir;
 };
 

@@ -3,12 +3,13 @@
 #include <optional>
 #include <string>
 
-#include "caf/all.hpp"
 #include <spdlog/spdlog.h>
 
-#include "actors/storage/core/replica_storage.hpp"
-#include "actors/storage/core/engine.hpp"
+#include "caf/all.hpp"
+
 #include "actors/log/logger.hpp"
+#include "actors/storage/core/engine.hpp"
+#include "actors/storage/core/replica_storage.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::storage {
@@ -44,8 +45,7 @@ caf::error crash(storage_actor_type* self, const storage_error& error) {
 }
 
 /// Commits `batch`; on failure the actor ends (crash above).
-std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch& batch,
-                                          bool sync) {
+std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch& batch, bool sync) {
   auto committed = self->state.db->commit(batch, sync);
   if (committed)
     return std::nullopt;
@@ -67,8 +67,7 @@ kv::Response handle_request(const storage_state& st, const kv::Request& request)
   return st.replica->read(request.get());
 }
 
-caf::result<caf::ok_atom> handle_persist(storage_actor_type* self,
-                                         const PersistRequest& request) {
+caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const PersistRequest& request) {
   auto& st = self->state;
   auto batch = st.db->make_batch();
   st.replica->persist(request, batch);
@@ -77,13 +76,12 @@ caf::result<caf::ok_atom> handle_persist(storage_actor_type* self,
   if (request.has_snapshot())
     st.log->info("installed snapshot shard={} index={} term={}", st.shard,
                  request.snapshot().metadata().index(), request.snapshot().metadata().term());
-  st.log->debug("persisted shard={} entries={} hard_state={}", st.shard,
-                request.entries_size(), request.has_hard_state());
+  st.log->debug("persisted shard={} entries={} hard_state={}", st.shard, request.entries_size(),
+                request.has_hard_state());
   return caf::ok_atom_v;
 }
 
-caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self,
-                                          const ApplyRequest& request) {
+caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self, const ApplyRequest& request) {
   auto& st = self->state;
   auto batch = st.db->make_batch();
   auto applied = st.replica->apply(request, batch);
@@ -107,14 +105,12 @@ caf::result<caf::ok_atom> handle_compact(storage_actor_type* self, uint64_t inde
   return caf::ok_atom_v;
 }
 
-caf::result<caf::ok_atom> handle_import(storage_actor_type* self,
-                                        const ShardSnapshot& snapshot) {
+caf::result<caf::ok_atom> handle_import(storage_actor_type* self, const ShardSnapshot& snapshot) {
   auto& st = self->state;
   if (snapshot.shard() != st.shard)
     return caf::make_error(caf::sec::invalid_argument,
                            "snapshot of shard " + std::to_string(snapshot.shard())
-                             + " sent to the storage actor of shard "
-                             + std::to_string(st.shard));
+                             + " sent to the storage actor of shard " + std::to_string(st.shard));
   auto batch = st.db->make_batch();
   batch.replace_shard(snapshot);
   if (auto failed = commit_or_crash(self, batch, true))
@@ -155,16 +151,14 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
   });
   st.replica.emplace(*st.db, shard);
   auto applied = st.db->applied(shard);
-  st.log->info("started shard={} applied_index={} applied_term={}", shard,
-               applied.applied_index(), applied.applied_term());
+  st.log->info("started shard={} applied_index={} applied_term={}", shard, applied.applied_index(),
+               applied.applied_term());
   return {
     [self](load_atom) { return make_pb(self->state.replica->load()); },
     [self](persist_atom, const pb<PersistRequest>& request) {
       return handle_persist(self, request.msg);
     },
-    [self](apply_atom, const pb<ApplyRequest>& request) {
-      return handle_apply(self, request.msg);
-    },
+    [self](apply_atom, const pb<ApplyRequest>& request) { return handle_apply(self, request.msg); },
     [self](compact_atom, uint64_t index) { return handle_compact(self, index); },
     [self](kv_atom, const pb<kv::Request>& request) {
       return make_pb(handle_request(self->state, request.msg));
@@ -179,8 +173,8 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
 
 } // namespace
 
-storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
-                                uint32_t shard, limits lim, spawn_mode mode) {
+storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db, uint32_t shard,
+                                limits lim, spawn_mode mode) {
   if (mode == spawn_mode::detached)
     return sys.spawn<caf::detached>(storage_actor, std::move(db), shard, lim);
   return sys.spawn(storage_actor, std::move(db), shard, lim);

@@ -54,15 +54,15 @@ namespace keel::storage {
 class engine;
 
 /// The storage actor's protocol, checked by the compiler at both ends.
-using storage_api = caf::typed_actor<
-  caf::replies_to<load_atom>::with<pb<ReplicaState>>,
-  caf::replies_to<persist_atom, pb<PersistRequest>>::with<caf::ok_atom>,
-  caf::replies_to<apply_atom, pb<ApplyRequest>>::with<pb<ApplyResult>>,
-  caf::replies_to<compact_atom, uint64_t>::with<caf::ok_atom>,
-  caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
-  caf::replies_to<snap_atom>::with<pb<ShardSnapshot>>,
-  caf::replies_to<snap_atom, pb<ShardSnapshot>>::with<caf::ok_atom>,
-  caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>>;
+using storage_api
+  = caf::typed_actor<caf::replies_to<load_atom>::with<pb<ReplicaState>>,
+                     caf::replies_to<persist_atom, pb<PersistRequest>>::with<caf::ok_atom>,
+                     caf::replies_to<apply_atom, pb<ApplyRequest>>::with<pb<ApplyResult>>,
+                     caf::replies_to<compact_atom, uint64_t>::with<caf::ok_atom>,
+                     caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+                     caf::replies_to<snap_atom>::with<pb<ShardSnapshot>>,
+                     caf::replies_to<snap_atom, pb<ShardSnapshot>>::with<caf::ok_atom>,
+                     caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>>;
 
 /// Where the actor runs.
 enum class spawn_mode {
@@ -74,8 +74,7 @@ enum class spawn_mode {
 /// bounds the keys of reads. A supervisor's start function, which hands its
 /// supervisor a caf::actor, converts with caf::actor_cast<caf::actor>.
 /// REQUIRES: shard < db->shards().
-storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
-                                uint32_t shard, limits lim,
-                                spawn_mode mode = spawn_mode::detached);
+storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db, uint32_t shard,
+                                limits lim, spawn_mode mode = spawn_mode::detached);
 
 } // namespace keel::storage

@@ -37,15 +37,14 @@ std::string config_error::to_string() const {
   return out.append(message);
 }
 
-parse_result parse_cluster_config(std::string_view text, std::string source,
-                                  std::string base_dir) {
+parse_result parse_cluster_config(std::string_view text, std::string source, std::string base_dir) {
   toml::table root;
   try {
     root = toml::parse(text, std::string_view{source});
   } catch (const toml::parse_error& e) { // toml++ reports syntax errors only by throwing
-    return config_error{source, static_cast<uint32_t>(e.source().begin.line), "",
-                        concat("TOML syntax error at column ", e.source().begin.column, ": ",
-                               e.description())};
+    return config_error{
+      source, static_cast<uint32_t>(e.source().begin.line), "",
+      concat("TOML syntax error at column ", e.source().begin.column, ": ", e.description())};
   }
   cluster_config cfg;
   cfg.source = std::move(source);
@@ -62,9 +61,9 @@ parse_result load_cluster_config(const std::string& path) {
     return config_error{path, 0, "", "is a directory, not a cluster.conf file"};
   std::ifstream in{path, std::ios::binary};
   if (!in)
-    return config_error{path, 0, "",
-                        concat("cannot open: ", std::strerror(errno),
-                               " (pass --config FILE to name another file)")};
+    return config_error{
+      path, 0, "",
+      concat("cannot open: ", std::strerror(errno), " (pass --config FILE to name another file)")};
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad())

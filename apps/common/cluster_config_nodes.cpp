@@ -21,11 +21,10 @@ bool valid_node_id(std::string_view id) {
 
 // Names and IPv4/IPv6 literals; no spaces, schemes or ports.
 bool valid_host(std::string_view host) {
-  return !host.empty() && host.size() <= 253
-         && std::all_of(host.begin(), host.end(), [](char c) {
-              return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                     || c == '.' || c == '-' || c == ':' || c == '_';
-            });
+  return !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+           || c == '-' || c == ':' || c == '_';
+  });
 }
 
 // Distance of the default peer port from the client port.
@@ -33,9 +32,9 @@ constexpr int64_t default_peer_port_offset = 1000;
 
 // Who listens on a host:port: a node's client port or its peer port.
 struct port_owner {
-  size_t node = 0;             // index into cfg.nodes
-  std::string_view setting;    // "port" or "peer_port"
-  bool defaulted = false;      // peer_port taken from port + 1000
+  size_t node = 0;          // index into cfg.nodes
+  std::string_view setting; // "port" or "peer_port"
+  bool defaulted = false;   // peer_port taken from port + 1000
 };
 
 } // namespace
@@ -74,18 +73,17 @@ checked read_nodes(const toml::table& root, const std::string& base_dir, cluster
       return peer_port.error();
     if (!*peer_port && node.port + default_peer_port_offset > 65535)
       return config_error{cfg.source, s.line("port"), s.setting("peer_port"),
-                          concat("defaults to port + 1000 = ",
-                                 node.port + default_peer_port_offset,
+                          concat("defaults to port + 1000 = ", node.port + default_peer_port_offset,
                                  ", above 65535: set peer_port explicitly")};
-    node.peer_port =
-      static_cast<uint16_t>(peer_port->value_or(node.port + default_peer_port_offset));
+    node.peer_port
+      = static_cast<uint16_t>(peer_port->value_or(node.port + default_peer_port_offset));
     // Clients and peers are told apart by the port they dial; one listener
     // cannot be both the client service and the peer gate.
     if (node.peer_port == node.port)
       return s.error("peer_port", concat("must differ from port (both are ", node.port, ")"));
     if (auto [it, added] = ids.emplace(node.id, i); !added)
-      return s.error("id", concat("duplicate node id '", node.id, "' (also node[",
-                                  it->second + 1, "])"));
+      return s.error("id",
+                     concat("duplicate node id '", node.id, "' (also node[", it->second + 1, "])"));
     auto claim = [&](std::string_view setting, uint16_t port, bool defaulted) -> checked {
       auto endpoint = concat(node.host, ":", port);
       auto [it, added] = endpoints.emplace(endpoint, port_owner{i, setting, defaulted});

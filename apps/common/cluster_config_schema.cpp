@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <span>
 
-#include "apps/common/cluster_config_nodes.hpp"
 #include "apps/common/cluster_config_hint.hpp"
+#include "apps/common/cluster_config_nodes.hpp"
 #include "apps/common/cluster_config_toml.hpp"
 
 namespace keel::config::parsing {
@@ -13,11 +13,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view section_names[] = {"cluster", "timing", "raft", "limits", "log",
-                                              "tls",     "node"};
-constexpr std::string_view cluster_keys[] = {"data_dir",        "shards",
-                                             "replication_factor", "fault_injection",
-                                             "insecure_plaintext", "secret_file"};
+constexpr std::string_view section_names[]
+  = {"cluster", "timing", "raft", "limits", "log", "tls", "node"};
+constexpr std::string_view cluster_keys[]
+  = {"data_dir",           "shards",     "replication_factor", "fault_injection",
+     "insecure_plaintext", "secret_file"};
 constexpr std::string_view timing_keys[] = {"tick_ms",
                                             "heartbeat_ticks",
                                             "election_ticks",
@@ -28,8 +28,8 @@ constexpr std::string_view raft_keys[] = {"snapshot_entries"};
 constexpr std::string_view limits_keys[] = {"max_key_bytes", "max_value_bytes"};
 constexpr std::string_view log_keys[] = {"level", "stderr"};
 constexpr std::string_view tls_keys[] = {"ca_file", "client_cert", "client_key"};
-constexpr std::string_view log_levels[] = {"trace", "debug", "info",    "warn",
-                                           "error", "critical", "off"};
+constexpr std::string_view log_levels[]
+  = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // A value travels whole in one Raft entry, one CAF message and one RocksDB
 // write, so it must stay far below what any of them can hold.
@@ -141,10 +141,10 @@ checked read_timing(const toml::table& root, cluster_config& cfg) {
   // A peer connection must survive at least one lost transport heartbeat.
   if (t.connection_timeout_ms < 2 * t.transport_heartbeat_ms) {
     auto key = s.has("connection_timeout_ms") ? "connection_timeout_ms" : "transport_heartbeat_ms";
-    return config_error{cfg.source, s.line(key), s.setting("connection_timeout_ms"),
-                        concat("must be at least 2 * transport_heartbeat_ms = ",
-                               2 * t.transport_heartbeat_ms, " (got ", t.connection_timeout_ms,
-                               ")")};
+    return config_error{
+      cfg.source, s.line(key), s.setting("connection_timeout_ms"),
+      concat("must be at least 2 * transport_heartbeat_ms = ", 2 * t.transport_heartbeat_ms,
+             " (got ", t.connection_timeout_ms, ")")};
   }
   return {};
 }

@@ -84,7 +84,9 @@ checked check_security(const toml::table& root, const cluster_config& cfg) {
          {std::pair{"cert", &node.cert_file}, std::pair{"key", &node.key_file}}) {
       if (file->empty())
         return s.error(key, concat("is required with [tls] ca_file: every node presents its own "
-                                   "certificate (CN = ", node.id, ", OU = keel-node) and key; "
+                                   "certificate (CN = ",
+                                   node.id,
+                                   ", OU = keel-node) and key; "
                                    "scripts/gen-certs.sh makes them"));
       if (auto r = s.require_readable(key, *file); !r)
         return r;

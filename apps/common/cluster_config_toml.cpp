@@ -12,9 +12,7 @@ namespace keel::config::parsing {
 
 namespace fs = std::filesystem;
 
-uint32_t line_of(const toml::node& n) {
-  return static_cast<uint32_t>(n.source().begin.line);
-}
+uint32_t line_of(const toml::node& n) { return static_cast<uint32_t>(n.source().begin.line); }
 
 std::string_view type_name(const toml::node& n) {
   switch (n.type()) {
@@ -43,25 +41,20 @@ std::string absolute_path(const std::string& base_dir, const std::string& text) 
 }
 
 section::section(const toml::table* table, std::string name, const std::string& source)
-  : table_(table), name_(std::move(name)), source_(source) {
-}
+  : table_(table),
+    name_(std::move(name)),
+    source_(source) {}
 
-uint32_t section::line() const {
-  return table_ ? line_of(*table_) : 0;
-}
+uint32_t section::line() const { return table_ ? line_of(*table_) : 0; }
 
 uint32_t section::line(std::string_view key) const {
   auto* n = find(key);
   return n ? line_of(*n) : 0;
 }
 
-bool section::has(std::string_view key) const {
-  return find(key) != nullptr;
-}
+bool section::has(std::string_view key) const { return find(key) != nullptr; }
 
-std::string section::setting(std::string_view key) const {
-  return name_ + "." + std::string{key};
-}
+std::string section::setting(std::string_view key) const { return name_ + "." + std::string{key}; }
 
 config_error section::error(std::string_view key, std::string message) const {
   auto at = line(key);
@@ -106,8 +99,7 @@ parsed<std::optional<uint32_t>> section::u32(std::string_view key, uint32_t min,
   return *x ? std::optional{static_cast<uint32_t>(**x)} : std::nullopt;
 }
 
-parsed<std::optional<double>> section::number(std::string_view key, double min,
-                                              double max) const {
+parsed<std::optional<double>> section::number(std::string_view key, double min, double max) const {
   auto* n = find(key);
   if (!n)
     return std::optional<double>{};

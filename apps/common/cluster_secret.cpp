@@ -2,10 +2,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,8 +86,7 @@ result<std::string, secret_error> load_cluster_secret(const std::string& path,
   if (text.size() < 32)
     return secret_error{secret_errc::too_short,
                         "the cluster secret " + path + " holds " + std::to_string(text.size())
-                          + " bytes; at least 32 are needed (openssl rand -hex 32 > " + path
-                          + ")"};
+                          + " bytes; at least 32 are needed (openssl rand -hex 32 > " + path + ")"};
   return text;
 }
 

@@ -13,10 +13,10 @@ namespace keel::config {
 
 /// Why the cluster secret cannot be had.
 enum class secret_errc {
-  unreadable,          ///< missing (and not to be created) or cannot be read
-  cannot_create,       ///< missing, and writing a fresh one failed
-  readable_by_others,  ///< the file's mode lets others read it
-  too_short,           ///< fewer than 32 bytes
+  unreadable,         ///< missing (and not to be created) or cannot be read
+  cannot_create,      ///< missing, and writing a fresh one failed
+  readable_by_others, ///< the file's mode lets others read it
+  too_short,          ///< fewer than 32 bytes
 };
 
 /// The code, and the sentence that names the file and the fix.

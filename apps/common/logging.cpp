@@ -14,8 +14,7 @@
 
 namespace keel {
 
-std::optional<std::string> setup_logging(const config::log_config& log,
-                                         const std::string& node_id,
+std::optional<std::string> setup_logging(const config::log_config& log, const std::string& node_id,
                                          const std::string& log_file_path) {
   logger_recipe r;
   std::optional<std::string> error;
@@ -26,8 +25,7 @@ std::optional<std::string> setup_logging(const config::log_config& log,
       auto dir = std::filesystem::path{log_file_path}.parent_path();
       if (!dir.empty())
         std::filesystem::create_directories(dir);
-      r.sinks.push_back(
-        std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file_path, false));
+      r.sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file_path, false));
     } catch (const std::exception& e) {
       error = "cannot open log file " + log_file_path + ": " + e.what();
       if (!log.to_stderr)

@@ -23,9 +23,9 @@ namespace keel {
 /// write to stderr only, so the caller can still report the error. Call it
 /// before fetching loggers: a logger fetched earlier keeps its old sinks.
 // REQUIRES: log.level is one that parse_cluster_config accepts.
-[[nodiscard]] std::optional<std::string>
-setup_logging(const config::log_config& log, const std::string& node_id,
-              const std::string& log_file_path);
+[[nodiscard]] std::optional<std::string> setup_logging(const config::log_config& log,
+                                                       const std::string& node_id,
+                                                       const std::string& log_file_path);
 
 /// For client tools (keelctl, keel-bench): every component logger writes only
 /// warnings and errors, to stderr, as "<tool_name>: [warning] msg".

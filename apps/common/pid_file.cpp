@@ -7,8 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <signal.h>
 #include <sstream>
+
+#include <signal.h>
 
 namespace keel {
 namespace {
@@ -80,9 +81,7 @@ bool process_alive(pid_t pid) {
   return state && *state != 'Z' && *state != 'X';
 }
 
-bool process_stopped(pid_t pid) {
-  return pid > 0 && process_state(pid) == 'T';
-}
+bool process_stopped(pid_t pid) { return pid > 0 && process_state(pid) == 'T'; }
 
 std::vector<std::string> process_cmdline(pid_t pid) {
   std::vector<std::string> args;

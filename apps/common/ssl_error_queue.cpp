@@ -15,7 +15,6 @@
 // Compiled into the long-lived executables (keel-node, keel-bench, the
 // system tests) only.
 #include <dlfcn.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 

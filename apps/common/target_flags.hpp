@@ -21,19 +21,20 @@ inline void add_target_flags(CLI::App& app, std::string& config_path, std::strin
                              const std::string& timeout_help, const std::string& json_help) {
   app.add_option("--config", config_path, "cluster.conf to read the nodes from")
     ->capture_default_str();
-  app.add_option("--endpoints", endpoints,
-                 "talk to these nodes instead: host:port,host:port,...");
+  app.add_option("--endpoints", endpoints, "talk to these nodes instead: host:port,host:port,...");
   app.add_option("--timeout", timeout_ms, timeout_help)
     ->capture_default_str()
     ->check(CLI::Range(1u, 3'600'000u));
   app.add_flag("--json", json, json_help);
   // Checked together (all three or none, readable) by client::resolve_target,
   // which also falls back to cluster.conf's [tls] when they are absent.
-  app.add_option("--cacert", tls.ca_file,
-                 "TLS: the CA that signed the nodes' certificates (default: [tls] ca_file)")
+  app
+    .add_option("--cacert", tls.ca_file,
+                "TLS: the CA that signed the nodes' certificates (default: [tls] ca_file)")
     ->type_name("FILE");
-  app.add_option("--cert", tls.cert_file,
-                 "TLS: this client's certificate (default: [tls] client_cert)")
+  app
+    .add_option("--cert", tls.cert_file,
+                "TLS: this client's certificate (default: [tls] client_cert)")
     ->type_name("FILE");
   app.add_option("--key", tls.key_file, "TLS: its private key (default: [tls] client_key)")
     ->type_name("FILE");

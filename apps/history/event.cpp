@@ -13,8 +13,8 @@ const char* to_string(event_type t) {
 }
 
 std::optional<event_type> event_type_named(std::string_view name) {
-  constexpr event_type all[] = {event_type::invoke, event_type::ok, event_type::fail,
-                                event_type::info};
+  constexpr event_type all[]
+    = {event_type::invoke, event_type::ok, event_type::fail, event_type::info};
   return named(name, all);
 }
 

@@ -38,12 +38,8 @@ struct history_value {
   std::optional<std::string_view> first; // single: the value; pair: expected
   std::string_view second;               // pair: the new value
 
-  static history_value none() {
-    return {};
-  }
-  static history_value of(std::string_view v) {
-    return {shape::single, v, {}};
-  }
+  static history_value none() { return {}; }
+  static history_value of(std::string_view v) { return {shape::single, v, {}}; }
   static history_value maybe(const std::optional<std::string>& v) {
     return v ? of(std::string_view{*v}) : none();
   }

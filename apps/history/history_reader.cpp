@@ -97,8 +97,8 @@ read_result read_history(std::istream& in) {
       event_type ty = type_of(type.get<std::string>());
       if (ty == event_type::invoke) {
         if (open.count(process))
-          throw bad_line{"process " + std::to_string(process) +
-                         " invokes again before its last operation completed"};
+          throw bad_line{"process " + std::to_string(process)
+                         + " invokes again before its last operation completed"};
         operation op;
         op.process = process;
         op.f = f;

@@ -17,9 +17,7 @@ struct read_result {
   std::vector<operation> ops; // in completion order
   std::string error;          // empty when the whole history was read
 
-  bool ok() const {
-    return error.empty();
-  }
+  bool ok() const { return error.empty(); }
 };
 
 read_result read_history(std::istream& in);

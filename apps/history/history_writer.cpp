@@ -75,13 +75,13 @@ void append_json_line(std::string& out, const history_event& e, uint64_t time_ns
 
 history_writer::history_writer(std::ostream& out, std::function<uint64_t()> clock,
                                size_t flush_bytes)
-  : out_(out), clock_(std::move(clock)), flush_bytes_(flush_bytes) {
+  : out_(out),
+    clock_(std::move(clock)),
+    flush_bytes_(flush_bytes) {
   buffer_.reserve(flush_bytes_ + 512);
 }
 
-history_writer::~history_writer() {
-  flush();
-}
+history_writer::~history_writer() { flush(); }
 
 uint64_t history_writer::record(const history_event& e) {
   std::lock_guard<std::mutex> guard{mu_};

@@ -53,7 +53,7 @@ private:
   std::ostream& out_;
   std::function<uint64_t()> clock_;
   size_t flush_bytes_;
-  std::string buffer_; // guarded by mu_
+  std::string buffer_;  // guarded by mu_
   uint64_t events_ = 0; // guarded by mu_
 };
 

@@ -55,8 +55,8 @@ key_verdict check_key(std::span<const operation> ops, const check_options& opts)
   out.states = r.states;
   if (r.v != verdict::violation)
     return out;
-  std::vector<detail::reg_op> witness =
-      opts.minimize_witness ? detail::shrink(std::move(prepared), opts) : std::move(prepared);
+  std::vector<detail::reg_op> witness
+    = opts.minimize_witness ? detail::shrink(std::move(prepared), opts) : std::move(prepared);
   for (const detail::reg_op& o : witness)
     out.witness.push_back(ops[o.source]);
   return out;
@@ -87,9 +87,9 @@ check_result check_history(std::span<const operation> ops, const check_options& 
 }
 
 std::string explain(const check_result& r) {
-  std::string out = std::string{to_string(r.v)} + ": " + std::to_string(r.keys) + " keys, " +
-                    std::to_string(r.operations) + " operations, " + std::to_string(r.states) +
-                    " search steps\n";
+  std::string out = std::string{to_string(r.v)} + ": " + std::to_string(r.keys) + " keys, "
+                    + std::to_string(r.operations) + " operations, " + std::to_string(r.states)
+                    + " search steps\n";
   if (r.v == verdict::invalid)
     return out + r.error + "\n";
   for (const key_verdict& k : r.bad_keys) {
@@ -98,8 +98,8 @@ std::string explain(const check_result& r) {
       out += " (search gave up after " + std::to_string(k.states) + " steps)\n";
       continue;
     }
-    out += "; these " + std::to_string(k.witness.size()) +
-           " operations cannot be linearized together:\n";
+    out += "; these " + std::to_string(k.witness.size())
+           + " operations cannot be linearized together:\n";
     for (const operation& op : k.witness)
       out += "  " + describe(op) + "\n";
   }

@@ -63,9 +63,7 @@ struct check_result {
   /// The keys whose verdict is not linearizable, in key order.
   std::vector<key_verdict> bad_keys;
 
-  bool ok() const {
-    return v == verdict::linearizable;
-  }
+  bool ok() const { return v == verdict::linearizable; }
 };
 
 /// Checks the operations of ONE key (their `key` fields are not compared).

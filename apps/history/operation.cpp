@@ -9,8 +9,8 @@
 
 namespace keel::history {
 
-operation operation::read(uint32_t p, std::string k, std::optional<std::string> seen,
-                          uint64_t t0, uint64_t t1) {
+operation operation::read(uint32_t p, std::string k, std::optional<std::string> seen, uint64_t t0,
+                          uint64_t t1) {
   return {p, op_kind::read, std::move(k), std::move(seen), std::nullopt, op_result::ok, t0, t1};
 }
 
@@ -68,8 +68,8 @@ std::string describe(const operation& op) {
     case op_kind::cas: out += " " + quoted(op.expected) + " -> " + quoted(op.value); break;
     case op_kind::del: break;
   }
-  out += std::string{" "} + to_string(op.result) + " [" + std::to_string(op.invoke) + ", " +
-         (op.complete == never ? std::string{"never"} : std::to_string(op.complete)) + "]";
+  out += std::string{" "} + to_string(op.result) + " [" + std::to_string(op.invoke) + ", "
+         + (op.complete == never ? std::string{"never"} : std::to_string(op.complete)) + "]";
   return out;
 }
 

@@ -39,8 +39,8 @@ struct operation {
   uint64_t complete = 0; // time of the completion event (`never` for info)
 
   /// Builders for tests and recorders.
-  static operation read(uint32_t p, std::string k, std::optional<std::string> seen,
-                        uint64_t t0, uint64_t t1);
+  static operation read(uint32_t p, std::string k, std::optional<std::string> seen, uint64_t t0,
+                        uint64_t t1);
   static operation write(uint32_t p, std::string k, std::string v, uint64_t t0, uint64_t t1,
                          op_result r = op_result::ok);
   static operation del(uint32_t p, std::string k, uint64_t t0, uint64_t t1,

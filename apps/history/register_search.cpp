@@ -100,7 +100,8 @@ uint64_t splitmix(uint64_t x) {
 /// as bits change so that remembering a set costs its tail, not its length.
 class op_set {
 public:
-  explicit op_set(size_t n) : words_((n + 63) / 64, 0) {}
+  explicit op_set(size_t n)
+    : words_((n + 63) / 64, 0) {}
 
   void set(int32_t i) {
     size_t w = static_cast<size_t>(i) / 64;
@@ -118,9 +119,7 @@ public:
       --end_;
   }
 
-  size_t lead() const {
-    return lead_;
-  }
+  size_t lead() const { return lead_; }
   std::span<const uint64_t> tail() const {
     return {words_.data() + lead_, end_ > lead_ ? end_ - lead_ : 0};
   }
@@ -135,7 +134,8 @@ private:
 /// pool of tails, so that millions of states cost no allocation each.
 class memo {
 public:
-  memo() : slots_(1024, 0) {}
+  memo()
+    : slots_(1024, 0) {}
 
   /// False if (set, state) was seen before; otherwise remembers it.
   bool insert(uint64_t set_hash, const op_set& set, int32_t state) {
@@ -147,8 +147,9 @@ public:
       if (slot == 0)
         break;
       const entry& e = entries_[slot - 1];
-      if (e.hash == h && e.state == state && e.lead == set.lead() && e.tail_len == tail.size() &&
-          std::equal(tail.begin(), tail.end(), pool_.begin() + static_cast<std::ptrdiff_t>(e.tail_at)))
+      if (e.hash == h && e.state == state && e.lead == set.lead() && e.tail_len == tail.size()
+          && std::equal(tail.begin(), tail.end(),
+                        pool_.begin() + static_cast<std::ptrdiff_t>(e.tail_at)))
         return false;
     }
     entries_.push_back({h, pool_.size(), static_cast<uint32_t>(tail.size()),

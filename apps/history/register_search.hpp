@@ -21,8 +21,8 @@ struct reg_op {
   int32_t expected = absent; // cas: the value required
   bool info = false;         // outcome unknown: may apply any time after invoke, or never
   uint64_t invoke = 0;
-  uint64_t complete = 0;     // `never` for info
-  size_t source = 0;         // index into the caller's operations
+  uint64_t complete = 0; // `never` for info
+  size_t source = 0;     // index into the caller's operations
 };
 
 /// A key's operations, ready to search: sorted by invoke time.

@@ -15,7 +15,8 @@ namespace {
 
 class shrinker {
 public:
-  shrinker(const check_options& opts) : opts_(opts) {}
+  shrinker(const check_options& opts)
+    : opts_(opts) {}
 
   bool fails(const std::vector<reg_op>& ops) {
     if (searches_ >= opts_.witness_searches)
@@ -24,9 +25,7 @@ public:
     return search(ops, opts_.witness_max_states).v == verdict::violation;
   }
 
-  bool budget_left() const {
-    return searches_ < opts_.witness_searches;
-  }
+  bool budget_left() const { return searches_ < opts_.witness_searches; }
 
 private:
   const check_options& opts_;

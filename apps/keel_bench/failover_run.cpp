@@ -34,8 +34,8 @@ constexpr auto poll_interval = std::chrono::milliseconds{100};
 class write_probe {
 public:
   write_probe(client::runtime& rt, client::options opts, std::string key)
-    : key_(std::move(key)), thread_([this, &rt, opts = std::move(opts)] { loop(rt, opts); }) {
-  }
+    : key_(std::move(key)),
+      thread_([this, &rt, opts = std::move(opts)] { loop(rt, opts); }) {}
 
   ~write_probe() {
     {
@@ -94,12 +94,12 @@ private:
   std::string key_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;               // guarded by mu_
-  bool warm_ = false;               // guarded by mu_
+  bool stop_ = false;                // guarded by mu_
+  bool warm_ = false;                // guarded by mu_
   std::optional<uint64_t> armed_at_; // guarded by mu_
   std::optional<uint64_t> ack_;      // guarded by mu_
   uint64_t tried_ = 0;               // guarded by mu_
-  std::thread thread_;              // last: starts once the fields above exist
+  std::thread thread_;               // last: starts once the fields above exist
 };
 
 // The status of every node that answered.
@@ -137,9 +137,8 @@ client::options probe_options(const config::cluster_config& cfg, uint32_t op_tim
 }
 
 // Runs one launcher verb; on failure, returns its words.
-std::optional<std::string> launch(const config::cluster_config& cfg,
-                                  const failover_settings& s, const std::string& verb,
-                                  const std::string& node) {
+std::optional<std::string> launch(const config::cluster_config& cfg, const failover_settings& s,
+                                  const std::string& verb, const std::string& node) {
   std::ostringstream out;
   std::ostringstream err;
   int rc = run_cluster_command(cfg, s.config_path, verb, node, s.bin_dir, false, out, err);
@@ -179,7 +178,8 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
     {
       write_probe probe{rt, probe_options(cfg, s.op_timeout_ms), key};
       if (!probe.wait_warm(std::chrono::seconds{s.ack_timeout_s}))
-        return fail("no write to shard " + std::to_string(s.shard) + " was acknowledged before the kill");
+        return fail("no write to shard " + std::to_string(s.shard)
+                    + " was acknowledged before the kill");
       sample.loadavg = load_average_1min();
       uint64_t killed_at = monotonic_ns();
       probe.arm(killed_at);
@@ -204,9 +204,9 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
     sample.new_leader = leader_of(s.shard, *settled).value_or("");
     progress << "run " << run << ": killed " << sample.killed << ", first acknowledged write after "
              << static_cast<double>(sample.failover_ns) / 1e6 << " ms (" << sample.writes_tried
-             << (sample.writes_tried == 1 ? " put" : " puts") << "), leader now " << sample.new_leader << ", caught up "
-             << static_cast<double>(sample.catch_up_ns) / 1e6 << " ms after restart (loadavg "
-             << sample.loadavg << ")\n"
+             << (sample.writes_tried == 1 ? " put" : " puts") << "), leader now "
+             << sample.new_leader << ", caught up " << static_cast<double>(sample.catch_up_ns) / 1e6
+             << " ms after restart (loadavg " << sample.loadavg << ")\n"
              << std::flush;
     res.samples.push_back(std::move(sample));
   }

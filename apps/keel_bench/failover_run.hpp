@@ -20,12 +20,12 @@ namespace keel::bench {
 struct failover_settings {
   uint32_t runs = 5;
   uint32_t shard = 0;
-  uint32_t op_timeout_ms = 1000;  // deadline of one put of the probe
-  uint32_t ack_timeout_s = 30;    // a run fails when no write is acknowledged this long after the kill
+  uint32_t op_timeout_ms = 1000; // deadline of one put of the probe
+  uint32_t ack_timeout_s = 30; // a run fails when no write is acknowledged this long after the kill
   uint32_t settle_timeout_s = 60; // for the cluster to settle before a run and after a restart
   std::string config_path;        // passed to the launcher, as `keelctl cluster` does
   std::string bin_dir;            // where keel-node is
-  bool pause = false;             // SIGSTOP the leader (then SIGCONT) instead of SIGKILL (then restart)
+  bool pause = false; // SIGSTOP the leader (then SIGCONT) instead of SIGKILL (then restart)
 };
 
 /// One run.

@@ -11,8 +11,8 @@
 
 namespace keel::bench {
 
-latency_histogram::latency_histogram() : counts_(bucket_count, 0) {
-}
+latency_histogram::latency_histogram()
+  : counts_(bucket_count, 0) {}
 
 size_t latency_histogram::bucket_of(uint64_t value) {
   if (value < sub_bucket_count)
@@ -65,9 +65,7 @@ void latency_histogram::reset() {
   sum_ = 0;
 }
 
-uint64_t latency_histogram::min() const {
-  return count_ == 0 ? 0 : min_;
-}
+uint64_t latency_histogram::min() const { return count_ == 0 ? 0 : min_; }
 
 double latency_histogram::mean() const {
   return count_ == 0 ? 0.0 : static_cast<double>(sum_ / static_cast<long double>(count_));

@@ -40,15 +40,11 @@ public:
   /// Forgets every sample.
   void reset();
 
-  uint64_t count() const {
-    return count_;
-  }
+  uint64_t count() const { return count_; }
 
   /// The smallest and largest samples, exact; 0 when empty.
   uint64_t min() const;
-  uint64_t max() const {
-    return max_;
-  }
+  uint64_t max() const { return max_; }
 
   /// The exact arithmetic mean of the samples; 0 when empty.
   double mean() const;
@@ -69,7 +65,7 @@ private:
   uint64_t count_ = 0;           // invariant: the sum of counts_
   uint64_t min_ = UINT64_MAX;    // UINT64_MAX while empty
   uint64_t max_ = 0;
-  long double sum_ = 0;          // for mean(); long double keeps ns sums exact to 2^64
+  long double sum_ = 0; // for mean(); long double keeps ns sums exact to 2^64
 };
 
 } // namespace keel::bench

@@ -48,8 +48,7 @@ public:
       process_(process),
       history_(history),
       session_(rt, opts),
-      workload_(s.mix, s.keys, s.seed + process) {
-  }
+      workload_(s.mix, s.keys, s.seed + process) {}
 
   // Writes keys process, process + clients, ... once each.
   void preload() {
@@ -78,9 +77,7 @@ public:
     }
   }
 
-  const thread_tally& tally() const {
-    return tally_;
-  }
+  const thread_tally& tally() const { return tally_; }
 
 private:
   client::result run(op_kind f, const std::string& key, uint64_t key_index,
@@ -116,8 +113,7 @@ private:
 
   static history_value cas_value(const std::optional<std::string>& expected,
                                  const std::string& value) {
-    return history_value::cas(expected ? std::optional<std::string_view>{*expected}
-                                       : std::nullopt,
+    return history_value::cas(expected ? std::optional<std::string_view>{*expected} : std::nullopt,
                               value);
   }
 
@@ -160,9 +156,7 @@ private:
   thread_tally tally_;
 };
 
-uint64_t seconds_to_ns(double s) {
-  return static_cast<uint64_t>(s * 1e9);
-}
+uint64_t seconds_to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
 } // namespace
 
@@ -216,10 +210,10 @@ load_result run_load(client::runtime& rt, const client::options& opts,
   res.ops_per_s = res.measured_s > 0 ? static_cast<double>(res.ops) / res.measured_s : 0;
   if (history) {
     res.history_events = history->events();
-    res.history_ns_per_event = res.history_events == 0
-                                 ? 0
-                                 : static_cast<double>(history_ns)
-                                     / static_cast<double>(res.history_events);
+    res.history_ns_per_event
+      = res.history_events == 0
+          ? 0
+          : static_cast<double>(history_ns) / static_cast<double>(res.history_events);
     auto total = history_ns + operation_ns;
     res.history_share = total == 0 ? 0 : static_cast<double>(history_ns) / total;
   }

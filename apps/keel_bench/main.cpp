@@ -57,7 +57,6 @@ int fail(int code, const std::string& what) {
   return code;
 }
 
-
 // Whether any node answers a status request; otherwise says so and how to
 // start the cluster.
 std::optional<std::string> check_reachable(client::runtime& rt, const target& t) {
@@ -203,7 +202,8 @@ void define(CLI::App& app, command_line& cl) {
   load->add_option("--clients", cl.load.clients, "concurrent clients (threads, one session each)")
     ->capture_default_str()
     ->check(CLI::Range(1u, 4096u));
-  load->add_option("--mix", cl.mix_name, "write, read, mixed (50/50) or cas")->capture_default_str();
+  load->add_option("--mix", cl.mix_name, "write, read, mixed (50/50) or cas")
+    ->capture_default_str();
   load->add_option("--history", cl.history_path,
                    "write every operation to FILE as Jepsen-style JSON lines");
   add_load_options(*load, cl);
@@ -217,20 +217,23 @@ void define(CLI::App& app, command_line& cl) {
     ->check(CLI::Range(1u, 1000u));
   failover->add_option("--shard", cl.failover.shard, "the shard whose leader is killed")
     ->capture_default_str();
-  failover->add_option("--op-timeout", cl.failover.op_timeout_ms,
-                       "deadline of one probe write, in ms")
+  failover
+    ->add_option("--op-timeout", cl.failover.op_timeout_ms, "deadline of one probe write, in ms")
     ->capture_default_str()
     ->check(CLI::Range(10u, 60'000u));
-  failover->add_option("--ack-timeout", cl.failover.ack_timeout_s,
-                       "a run fails without an acknowledged write this many seconds after the kill")
+  failover
+    ->add_option("--ack-timeout", cl.failover.ack_timeout_s,
+                 "a run fails without an acknowledged write this many seconds after the kill")
     ->capture_default_str()
     ->check(CLI::Range(1u, 3600u));
-  failover->add_option("--settle-timeout", cl.failover.settle_timeout_s,
-                       "seconds for the cluster to settle before a run and after a restart")
+  failover
+    ->add_option("--settle-timeout", cl.failover.settle_timeout_s,
+                 "seconds for the cluster to settle before a run and after a restart")
     ->capture_default_str()
     ->check(CLI::Range(1u, 3600u));
-  failover->add_flag("--pause", cl.failover.pause,
-                     "SIGSTOP the leader and SIGCONT it after the run, instead of SIGKILL and restart");
+  failover->add_flag(
+    "--pause", cl.failover.pause,
+    "SIGSTOP the leader and SIGCONT it after the run, instead of SIGKILL and restart");
   failover->add_option("--bin-dir", cl.failover.bin_dir,
                        "where keel-node is (default: next to keel-bench)");
 

@@ -13,8 +13,8 @@ namespace keel::bench {
 namespace {
 
 constexpr client::outcome all_outcomes[] = {
-  client::outcome::ok,          client::outcome::not_found,   client::outcome::cas_mismatch,
-  client::outcome::invalid,     client::outcome::unavailable, client::outcome::unknown,
+  client::outcome::ok,      client::outcome::not_found,   client::outcome::cas_mismatch,
+  client::outcome::invalid, client::outcome::unavailable, client::outcome::unknown,
 };
 
 constexpr op_kind all_kinds[] = {op_kind::read, op_kind::write, op_kind::cas, op_kind::del};
@@ -26,9 +26,7 @@ struct percentile_point {
 };
 constexpr percentile_point points[] = {{"p50", 50}, {"p90", 90}, {"p99", 99}, {"p99.9", 99.9}};
 
-double ms(double ns) {
-  return ns / 1e6;
-}
+double ms(double ns) { return ns / 1e6; }
 
 // "12.345": milliseconds with three decimals (microsecond resolution).
 std::string ms_text(double ns) {
@@ -107,8 +105,7 @@ void print_load(std::ostream& out, const load_result& r) {
   const auto& s = r.settings;
   out << "load: mix " << to_string(s.mix) << ", " << s.clients << " client"
       << (s.clients == 1 ? "" : "s") << ", " << s.keys << " keys, " << s.value_bytes
-      << "-byte values, " << r.measured_s << " s measured after a " << s.warmup_s
-      << " s warm-up\n";
+      << "-byte values, " << r.measured_s << " s measured after a " << s.warmup_s << " s warm-up\n";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f", r.ops_per_s);
   out << "throughput: " << buf << " ops/s (" << r.ops << " operations)\n";
@@ -130,8 +127,8 @@ void print_load(std::ostream& out, const load_result& r) {
                 r.loadavg_end);
   out << "machine load (1-minute average): " << buf << '\n';
   if (r.preload_writes > 0)
-    out << "preload: " << r.preload_writes << " writes before the warm-up, "
-        << r.preload_failures << " not ok\n";
+    out << "preload: " << r.preload_writes << " writes before the warm-up, " << r.preload_failures
+        << " not ok\n";
   if (r.history_events > 0) {
     std::snprintf(buf, sizeof buf, "%.2f us per event, %.2f %%", r.history_ns_per_event / 1e3,
                   r.history_share * 100);
@@ -178,17 +175,15 @@ void print_failover_summary(std::ostream& out, const failover_result& r, uint32_
 
 void print_sweep(std::ostream& out, const std::vector<load_result>& runs) {
   char line[160];
-  std::snprintf(line, sizeof line, "%-6s %7s %10s %9s %9s %9s %9s %9s %8s  %s\n", "mix",
-                "clients", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "not ok",
-                "loadavg");
+  std::snprintf(line, sizeof line, "%-6s %7s %10s %9s %9s %9s %9s %9s %8s  %s\n", "mix", "clients",
+                "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "not ok", "loadavg");
   out << line;
   for (const auto& r : runs) {
     auto pct = [&r](double p) { return ms(static_cast<double>(r.latency.percentile(p))); };
     std::snprintf(line, sizeof line,
                   "%-6s %7u %10.1f %9.3f %9.3f %9.3f %9.3f %9.3f %8llu  %.2f-%.2f\n",
-                  std::string{to_string(r.settings.mix)}.c_str(), r.settings.clients,
-                  r.ops_per_s, pct(50), pct(90), pct(99), pct(99.9),
-                  ms(static_cast<double>(r.latency.max())),
+                  std::string{to_string(r.settings.mix)}.c_str(), r.settings.clients, r.ops_per_s,
+                  pct(50), pct(90), pct(99), pct(99.9), ms(static_cast<double>(r.latency.max())),
                   static_cast<unsigned long long>(not_ok(r)), r.loadavg_start, r.loadavg_end);
     out << line;
   }

@@ -37,8 +37,9 @@ std::string make_value(uint32_t process, uint64_t seq, size_t bytes) {
 }
 
 workload::workload(mix m, uint64_t keys, uint64_t seed)
-  : mix_(m), key_dist_(0, keys - 1), rng_(seed) {
-}
+  : mix_(m),
+    key_dist_(0, keys - 1),
+    rng_(seed) {}
 
 planned_op workload::next() {
   planned_op op;

@@ -14,23 +14,23 @@
 #include <iostream>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
+#include "actors/log/logger.hpp"
+#include "actors/node/node_tree.hpp"
+#include "actors/paths.hpp"
 #include "actors/security/core/trust.hpp"
 #include "actors/storage/engine/engine.hpp"
-#include "apps/common/cluster_secret.hpp"
 #include "apps/common/cluster_config.hpp"
+#include "apps/common/cluster_secret.hpp"
 #include "apps/common/logging.hpp"
-#include "actors/log/logger.hpp"
 #include "apps/common/pid_file.hpp"
-#include "actors/paths.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
-#include "actors/node/node_tree.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 
@@ -126,8 +126,7 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    std::cerr << "keel-node: cannot create data directory " << dir << ": "
-              << ec.message() << "\n";
+    std::cerr << "keel-node: cannot create data directory " << dir << ": " << ec.message() << "\n";
     return exit_failure;
   }
   if (auto err = setup_logging(cc.log, me.id, cc.log_file_path(me.id)))
@@ -136,8 +135,8 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
   auto pid_path = cc.pid_file_path(me.id);
   if (auto ec = write_pid_file(pid_path)) {
     log->critical("cannot write the PID file {}: {}", pid_path, ec.message());
-    std::cerr << "keel-node: cannot write the PID file " << pid_path << ": "
-              << ec.message() << "\n";
+    std::cerr << "keel-node: cannot write the PID file " << pid_path << ": " << ec.message()
+              << "\n";
     return exit_failure;
   }
   log->info("starting node {} on {}:{} (config {})", me.id, me.host, me.port, cc.source);
@@ -159,8 +158,8 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     remove_pid_file(pid_path);
     return exit_failure;
   }
-  std::shared_ptr<const security::trust> shared_trust =
-    std::make_shared<security::trust>(*std::move(trust));
+  std::shared_ptr<const security::trust> shared_trust
+    = std::make_shared<security::trust>(*std::move(trust));
 
   int code = 0;
   {
@@ -185,8 +184,7 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     if (reason == caf::exit_reason::user_shutdown) {
       log->info("supervision tree stopped; node {} exits", me.id);
     } else {
-      log->critical("root supervisor gave up ({}); node {} exits",
-                    sys.render(reason), me.id);
+      log->critical("root supervisor gave up ({}); node {} exits", sys.render(reason), me.id);
       code = exit_failure;
     }
     pthread_kill(signals.native_handle(), SIGUSR1);
@@ -212,8 +210,7 @@ int main(int argc, char** argv) {
   CLI::App app{"keel-node: one node of a Keel replicated key-value cluster"};
   std::string config_path = "cluster.conf";
   std::string node_id;
-  app.add_option("--config", config_path, "the cluster description (TOML)")
-    ->capture_default_str();
+  app.add_option("--config", config_path, "the cluster description (TOML)")->capture_default_str();
   app.add_option("--node", node_id, "the id of this node in the config")->required();
   try {
     app.parse(argc, argv);

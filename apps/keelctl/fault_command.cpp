@@ -16,11 +16,12 @@ using client::outcome;
 
 // The request for `cmd`, or a usage error.
 std::variant<admin::FaultRequest, std::string> fault_request(const target& t,
-                                                            const fault_command& cmd) {
+                                                             const fault_command& cmd) {
   admin::FaultRequest req;
   if (cmd.kind == "crash") {
     if (cmd.path.empty() || cmd.path.front() != '/')
-      return "PATH must be a supervision path such as /n1/shards/shard-0/storage (see 'keelctl tree')";
+      return "PATH must be a supervision path such as /n1/shards/shard-0/storage (see 'keelctl "
+             "tree')";
     req.set_crash_path(cmd.path);
     return req;
   }
@@ -74,8 +75,9 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
   for (auto i : targets)
     if (eps[i].node_id.empty())
       return fail(io.err, exit_usage,
-                  what + ": a fault is signed for a named node: use --config (with "
-                         "--endpoints the nodes have no names)");
+                  what
+                    + ": a fault is signed for a named node: use --config (with "
+                      "--endpoints the nodes have no names)");
   std::vector<client::admin_result<admin::FaultResponse>> results;
   for (auto i : targets) {
     auto signed_req = req;
@@ -119,8 +121,8 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
   io.out.flush();
   if (code == exit_done)
     return exit_done;
-  bool none_reached =
-    std::none_of(results.begin(), results.end(), [](const auto& r) { return r.contacted; });
+  bool none_reached
+    = std::none_of(results.begin(), results.end(), [](const auto& r) { return r.contacted; });
   return fail(io.err, code,
               what + ": " + failures
                 + (none_reached ? ": is the cluster up? see 'keelctl cluster status'" : ""));

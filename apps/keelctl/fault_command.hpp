@@ -12,12 +12,12 @@ namespace keel::keelctl {
 
 /// One `keelctl fault` command line.
 struct fault_command {
-  std::string kind;           // crash, partition, drop, delay or heal
-  std::string node;           // crash/partition/drop/delay: where it is applied;
-                              // heal: the node to heal, empty for every node
-  std::string path;           // crash: the supervision path to crash
-  std::string peer;           // partition/drop/delay: the other node
-  uint32_t amount = 0;        // drop: percent; delay: milliseconds
+  std::string kind;    // crash, partition, drop, delay or heal
+  std::string node;    // crash/partition/drop/delay: where it is applied;
+                       // heal: the node to heal, empty for every node
+  std::string path;    // crash: the supervision path to crash
+  std::string peer;    // partition/drop/delay: the other node
+  uint32_t amount = 0; // drop: percent; delay: milliseconds
 };
 
 /// Sends the fault request(s); exit 0 only if every addressed node applied it.

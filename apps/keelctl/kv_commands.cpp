@@ -25,10 +25,8 @@ std::string explain(const kv_command& cmd, const client::result& r) {
   using client::outcome;
   auto what = cmd.op + " " + printable(cmd.key) + ": ";
   switch (r.outcome) {
-    case outcome::ok:
-      return {};
-    case outcome::not_found:
-      return what + "no such key";
+    case outcome::ok: return {};
+    case outcome::not_found: return what + "no such key";
     case outcome::cas_mismatch:
       if (cmd.absent)
         return what + "the key exists" + (r.value ? " (value " + printable(*r.value) + ")" : "");

@@ -12,7 +12,7 @@ namespace keel::keelctl {
 
 /// One key-value command line.
 struct kv_command {
-  std::string op;       // "put", "get", "del" or "cas"
+  std::string op; // "put", "get", "del" or "cas"
   std::string key;
   std::string value;    // put, cas: the new value
   std::string expected; // cas: the value the key must hold
@@ -20,7 +20,6 @@ struct kv_command {
 };
 
 /// Runs `cmd` against `t`; returns keelctl's exit code.
-int run_kv(const target& t, const kv_command& cmd, bool json, std::ostream& out,
-           std::ostream& err);
+int run_kv(const target& t, const kv_command& cmd, bool json, std::ostream& out, std::ostream& err);
 
 } // namespace keel::keelctl

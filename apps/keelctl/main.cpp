@@ -13,7 +13,6 @@
 
 #include "apps/common/executable_dir.hpp"
 #include "apps/common/target_flags.hpp"
-#include "apps/launcher/cluster_command.hpp"
 #include "apps/keelctl/fault_command.hpp"
 #include "apps/keelctl/kv_commands.hpp"
 #include "apps/keelctl/members_command.hpp"
@@ -21,6 +20,7 @@
 #include "apps/keelctl/status_command.hpp"
 #include "apps/keelctl/target.hpp"
 #include "apps/keelctl/tree_command.hpp"
+#include "apps/launcher/cluster_command.hpp"
 
 namespace {
 
@@ -40,7 +40,6 @@ struct command_line {
   fault_command fault;
 };
 
-
 CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const std::string& help) {
   auto* sub = app.add_subcommand(op, help);
   sub->fallthrough();
@@ -56,7 +55,8 @@ void define(CLI::App& app, command_line& cl) {
   auto* put = add_kv(app, cl, "put", "set KEY to VALUE (linearizable write)");
   put->add_option("KEY", cl.kv.key)->required();
   put->add_option("VALUE", cl.kv.value)->required();
-  auto* get = add_kv(app, cl, "get", "print the value of KEY (linearizable read); exit 1 if absent");
+  auto* get
+    = add_kv(app, cl, "get", "print the value of KEY (linearizable read); exit 1 if absent");
   get->add_option("KEY", cl.kv.key)->required();
   auto* del = add_kv(app, cl, "del", "delete KEY; exit 1 if it was absent");
   del->add_option("KEY", cl.kv.key)->required();
@@ -68,11 +68,13 @@ void define(CLI::App& app, command_line& cl) {
     ->required()
     ->expected(2, 3);
 
-  app.add_subcommand("status", "per node: reachable or not; per shard: role, term, "
-                               "commit and applied index, leader")
+  app
+    .add_subcommand("status", "per node: reachable or not; per shard: role, term, "
+                              "commit and applied index, leader")
     ->fallthrough();
-  app.add_subcommand("members", "the nodes and what each node's failure detector "
-                                "thinks of the others")
+  app
+    .add_subcommand("members", "the nodes and what each node's failure detector "
+                               "thinks of the others")
     ->fallthrough();
   auto* tree = app.add_subcommand("tree", "the live supervision tree of one node or of all");
   tree->fallthrough();
@@ -84,7 +86,8 @@ void define(CLI::App& app, command_line& cl) {
   fault->require_subcommand(1);
   auto* crash = fault->add_subcommand("crash", "crash the actor at PATH on NODE");
   crash->add_option("NODE", cl.fault.node)->required();
-  crash->add_option("PATH", cl.fault.path, "supervision path, e.g. /n1/shards/shard-0/storage")->required();
+  crash->add_option("PATH", cl.fault.path, "supervision path, e.g. /n1/shards/shard-0/storage")
+    ->required();
   auto* partition = fault->add_subcommand("partition", "drop all traffic between A and B");
   partition->add_option("A", cl.fault.node)->required();
   partition->add_option("B", cl.fault.peer)->required();
@@ -104,7 +107,8 @@ void define(CLI::App& app, command_line& cl) {
   }
 
   auto* cluster = app.add_subcommand(
-    "cluster", "run the local cluster of cluster.conf: up|down|status|kill|pause|resume|restart [NODE]");
+    "cluster",
+    "run the local cluster of cluster.conf: up|down|status|kill|pause|resume|restart [NODE]");
   cluster->fallthrough();
   cluster->add_option("VERB", cl.verb, "up, down, status, kill, pause, resume or restart")
     ->required();
@@ -122,12 +126,10 @@ int dispatch(CLI::App& app, command_line& cl) {
     auto loaded = keel::config::load_cluster_config(cl.config_path);
     if (!loaded)
       return fail(std::cerr, exit_usage, loaded.error().to_string());
-    return keel::run_cluster_command(*loaded,
-                                     cl.config_path, cl.verb, cl.node, keel::executable_directory(),
-                                     cl.json, std::cout, std::cerr);
+    return keel::run_cluster_command(*loaded, cl.config_path, cl.verb, cl.node,
+                                     keel::executable_directory(), cl.json, std::cout, std::cerr);
   }
-  auto resolved =
-    keel::client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms, cl.tls);
+  auto resolved = keel::client::resolve_target(cl.config_path, cl.endpoints, cl.timeout_ms, cl.tls);
   if (!resolved)
     return fail(std::cerr, exit_usage, resolved.error().detail);
   auto& t = *resolved;

@@ -17,8 +17,8 @@ int run_members(const target& t, const admin_io& io) {
     nlohmann::json nodes = nlohmann::json::array();
     for (size_t i = 0; i < all.size(); ++i) {
       const auto& r = all[i];
-      nlohmann::json n{{"id", eps[i].node_id}, {"address", eps[i].address()},
-                       {"reachable", r.contacted}};
+      nlohmann::json n{
+        {"id", eps[i].node_id}, {"address", eps[i].address()}, {"reachable", r.contacted}};
       if (r.ok()) {
         nlohmann::json peers = nlohmann::json::array();
         for (const auto& p : r.value->nodes())
@@ -51,9 +51,9 @@ int run_members(const target& t, const admin_io& io) {
       }
       io.out << heading(eps[i]) << " sees (suspect at phi >= " << r.value->phi_threshold()
              << "):\n";
-      std::vector<std::vector<std::string>> rows{
-        {"  NODE", "ADDRESS", "CONNECTED", "SINCE", "PHI", "VERDICT", "SUSPECTED", "DROPPED",
-         "INVALID", "FAULTS"}};
+      std::vector<std::vector<std::string>> rows{{"  NODE", "ADDRESS", "CONNECTED", "SINCE", "PHI",
+                                                  "VERDICT", "SUSPECTED", "DROPPED", "INVALID",
+                                                  "FAULTS"}};
       for (const auto& p : r.value->nodes()) {
         char phi[16];
         std::snprintf(phi, sizeof phi, "%.1f", p.phi());
@@ -62,8 +62,7 @@ int run_members(const target& t, const admin_io& io) {
           faults += (faults.empty() ? "" : ", ") + f;
         rows.push_back({"  " + p.node_id() + (p.self() ? " (self)" : ""), p.address(),
                         p.self() ? "-" : (p.connected() ? "yes" : "no"),
-                        p.self() ? "-" : duration_text(p.state_age_ms()),
-                        p.self() ? "-" : phi,
+                        p.self() ? "-" : duration_text(p.state_age_ms()), p.self() ? "-" : phi,
                         p.self() ? "-" : p.verdict() + " " + duration_text(p.verdict_age_ms()),
                         p.self() ? "-" : std::to_string(p.times_suspected()) + "x",
                         std::to_string(p.messages_dropped()),
@@ -74,17 +73,15 @@ int run_members(const target& t, const admin_io& io) {
       // What the gate threw away before anyone was authenticated, and which
       // rules the invalid messages broke: signs of an attack or a bug.
       if (r.value->dropped_unauthenticated() > 0 || r.value->refused_handshakes() > 0)
-        io.out << "  refused at the peer gate: " << r.value->refused_handshakes()
-               << " handshakes, " << r.value->dropped_unauthenticated()
-               << " unauthenticated frames\n";
+        io.out << "  refused at the peer gate: " << r.value->refused_handshakes() << " handshakes, "
+               << r.value->dropped_unauthenticated() << " unauthenticated frames\n";
       for (const auto& p : r.value->nodes())
         for (const auto& [rule, n] : p.invalid_by_rule())
           io.out << "  invalid from " << p.node_id() << ": " << rule << " x" << n << "\n";
     }
     io.out.flush();
   }
-  bool any_reached =
-    std::any_of(all.begin(), all.end(), [](const auto& r) { return r.contacted; });
+  bool any_reached = std::any_of(all.begin(), all.end(), [](const auto& r) { return r.contacted; });
   return any_reached ? exit_done : none_answered(io, "members", all);
 }
 

@@ -8,8 +8,7 @@ namespace keel::keelctl {
 
 std::variant<security::trust, std::string> operator_trust(const target& t) {
   if (t.transport.tls.enabled()) {
-    auto tr = security::trust::with_certificates(t.transport.tls.ca_file,
-                                                 t.transport.tls.cert_file,
+    auto tr = security::trust::with_certificates(t.transport.tls.ca_file, t.transport.tls.cert_file,
                                                  t.transport.tls.key_file);
     if (!tr)
       return tr.error().detail;

@@ -1,9 +1,8 @@
 #include "apps/keelctl/render.hpp"
 
-#include <map>
-
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <ostream>
 
 namespace keel::keelctl {
@@ -38,12 +37,10 @@ std::string duration_text(uint64_t ms) {
     std::snprintf(buf, sizeof buf, "%llum%02llus", static_cast<unsigned long long>(ms / 60'000),
                   static_cast<unsigned long long>(ms / 1000 % 60));
   else if (ms < 86'400'000)
-    std::snprintf(buf, sizeof buf, "%lluh%02llum",
-                  static_cast<unsigned long long>(ms / 3'600'000),
+    std::snprintf(buf, sizeof buf, "%lluh%02llum", static_cast<unsigned long long>(ms / 3'600'000),
                   static_cast<unsigned long long>(ms / 60'000 % 60));
   else
-    std::snprintf(buf, sizeof buf, "%llud%02lluh",
-                  static_cast<unsigned long long>(ms / 86'400'000),
+    std::snprintf(buf, sizeof buf, "%llud%02lluh", static_cast<unsigned long long>(ms / 86'400'000),
                   static_cast<unsigned long long>(ms / 3'600'000 % 24));
   return buf;
 }
@@ -123,8 +120,8 @@ nlohmann::json to_json(const admin::PeerInfo& p) {
           {"messages_received", p.messages_received()},
           {"messages_dropped", p.messages_dropped()},
           {"messages_invalid", p.messages_invalid()},
-          {"invalid_by_rule", std::map<std::string, uint64_t>(p.invalid_by_rule().begin(),
-                                                              p.invalid_by_rule().end())},
+          {"invalid_by_rule",
+           std::map<std::string, uint64_t>(p.invalid_by_rule().begin(), p.invalid_by_rule().end())},
           {"phi", p.phi()},
           {"verdict", p.verdict()},
           {"verdict_age_ms", p.verdict_age_ms()},

@@ -7,17 +7,12 @@ namespace keel::keelctl {
 
 int exit_code_of(client::outcome x) {
   switch (x) {
-    case client::outcome::ok:
-      return exit_done;
+    case client::outcome::ok: return exit_done;
     case client::outcome::not_found:
-    case client::outcome::cas_mismatch:
-      return exit_negative;
-    case client::outcome::invalid:
-      return exit_usage;
-    case client::outcome::unavailable:
-      return exit_unavailable;
-    case client::outcome::unknown:
-      return exit_unknown;
+    case client::outcome::cas_mismatch: return exit_negative;
+    case client::outcome::invalid: return exit_usage;
+    case client::outcome::unavailable: return exit_unavailable;
+    case client::outcome::unknown: return exit_unknown;
   }
   return exit_unknown;
 }

@@ -17,8 +17,8 @@ void print_json(const status_results& all, const std::vector<client::endpoint>& 
                 std::ostream& out) {
   nlohmann::json nodes = nlohmann::json::array();
   for (size_t i = 0; i < all.size(); ++i) {
-    nlohmann::json n{{"id", eps[i].node_id}, {"address", eps[i].address()},
-                     {"reachable", all[i].ok()}};
+    nlohmann::json n{
+      {"id", eps[i].node_id}, {"address", eps[i].address()}, {"reachable", all[i].ok()}};
     if (all[i].ok()) {
       n["uptime_ms"] = all[i].value->uptime_ms();
       n["shards"] = nlohmann::json::array();
@@ -45,19 +45,23 @@ void print_tables(const status_results& all, const std::vector<client::endpoint>
       for (const auto& sh : r.value->shards())
         if (sh.role() == "leader")
           for (const auto& p : sh.progress())
-            lag[{sh.shard(), p.node_id()}] = sh.last_index() - std::min(sh.last_index(), p.match_index());
+            lag[{sh.shard(), p.node_id()}]
+              = sh.last_index() - std::min(sh.last_index(), p.match_index());
   auto lag_text = [&](uint32_t shard, const std::string& node) {
     auto i = lag.find({shard, node});
     return i == lag.end() ? std::string{"-"} : std::to_string(i->second);
   };
   for (size_t i = 0; i < all.size(); ++i) {
     const auto& r = all[i];
-    node_rows.push_back({eps[i].name(), eps[i].address(), r.ok() ? "up" : "unreachable",
-                         r.ok() ? duration_text(r.value->uptime_ms()) : detail_of(r.error, eps[i])});
+    node_rows.push_back(
+      {eps[i].name(), eps[i].address(), r.ok() ? "up" : "unreachable",
+       r.ok() ? duration_text(r.value->uptime_ms()) : detail_of(r.error, eps[i])});
     if (!r.ok())
       continue;
     for (const auto& sh : r.value->shards())
-      shard_rows[{sh.shard(), i}] = {std::to_string(sh.shard()), eps[i].name(), sh.role(),
+      shard_rows[{sh.shard(), i}] = {std::to_string(sh.shard()),
+                                     eps[i].name(),
+                                     sh.role(),
                                      std::to_string(sh.term()),
                                      std::to_string(sh.commit_index()),
                                      std::to_string(sh.applied_index()),

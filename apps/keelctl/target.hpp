@@ -15,10 +15,10 @@ using client::target;
 
 /// Why an argument is refused before anything is sent.
 enum class errc {
-  unknown_node,    ///< NODE is neither a node id nor a host:port of the target
+  unknown_node, ///< NODE is neither a node id nor a host:port of the target
   empty_key,
-  key_too_long,    ///< above cluster.conf's limits.max_key_bytes
-  value_too_long,  ///< above cluster.conf's limits.max_value_bytes
+  key_too_long,   ///< above cluster.conf's limits.max_key_bytes
+  value_too_long, ///< above cluster.conf's limits.max_value_bytes
 };
 
 /// The code, and the one line the user sees after "<command>: ".

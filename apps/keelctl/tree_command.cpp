@@ -17,9 +17,9 @@ int run_tree(const target& t, const std::string& node, const admin_io& io) {
   }
   client::runtime rt{t.transport};
   client::session s{rt, t.options};
-  auto results = node.empty() ? s.tree_all()
-                              : std::vector<client::admin_result<admin::NodeTree>>{
-                                  s.tree(targets.front())};
+  auto results = node.empty()
+                   ? s.tree_all()
+                   : std::vector<client::admin_result<admin::NodeTree>>{s.tree(targets.front())};
   if (node.empty())
     for (size_t i = 0; i < results.size(); ++i)
       targets.push_back(i);
@@ -28,8 +28,8 @@ int run_tree(const target& t, const std::string& node, const admin_io& io) {
     nlohmann::json nodes = nlohmann::json::array();
     for (size_t k = 0; k < results.size(); ++k) {
       const auto& ep = eps[targets[k]];
-      nlohmann::json n{{"id", ep.node_id}, {"address", ep.address()},
-                       {"reachable", results[k].ok()}};
+      nlohmann::json n{
+        {"id", ep.node_id}, {"address", ep.address()}, {"reachable", results[k].ok()}};
       if (results[k].ok())
         n["root"] = to_json(results[k].value->root());
       else

@@ -39,7 +39,7 @@ void print_table(const cluster_report& report, std::ostream& out) {
   row("NODE", "ADDRESS", "STATE", "PID", "PORT", "PEER PORT");
   for (auto& [index, r] : report)
     row(r.node->id, client_address(*r.node), to_string(r.process.state),
-        r.process.pid             ? std::to_string(*r.process.pid)
+        r.process.pid              ? std::to_string(*r.process.pid)
         : r.process.stale_pid_file ? "stale"
                                    : "-",
         r.port_open ? "open" : "closed",

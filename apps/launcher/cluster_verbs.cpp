@@ -37,13 +37,9 @@ std::string peer_address(const node_config& node) {
 }
 
 /// The node's client port: a node is up once its client service accepts.
-bool client_port_open(const node_config& node) {
-  return port_open(node.host, node.port);
-}
+bool client_port_open(const node_config& node) { return port_open(node.host, node.port); }
 
-bool peer_port_open(const node_config& node) {
-  return port_open(node.host, node.peer_port);
-}
+bool peer_port_open(const node_config& node) { return port_open(node.host, node.peer_port); }
 
 std::string local_time_now() {
   auto now = std::time(nullptr);
@@ -57,14 +53,12 @@ std::string local_time_now() {
 } // namespace
 
 cluster_verbs::cluster_verbs(const config::cluster_config& cfg, const std::string& config_path,
-                             const std::string& verb, const std::string& bin_dir,
-                             std::ostream& err)
+                             const std::string& verb, const std::string& bin_dir, std::ostream& err)
   : cfg_(cfg),
     config_path_(fs::absolute(config_path).lexically_normal().string()),
     verb_(verb),
     binary_(fs::absolute(fs::path{bin_dir} / "keel-node").lexically_normal().string()),
-    err_(err) {
-}
+    err_(err) {}
 
 int cluster_verbs::up(const std::vector<const node_config*>& targets) {
   if (!binary_exists())
@@ -152,9 +146,7 @@ std::string cluster_verbs::output_path(const node_config& node) const {
   return (fs::path{cfg_.node_dir(node.id)} / "keel-node.out").string();
 }
 
-std::ostream& cluster_verbs::error() const {
-  return err_ << "keelctl cluster " << verb_ << ": ";
-}
+std::ostream& cluster_verbs::error() const { return err_ << "keelctl cluster " << verb_ << ": "; }
 
 bool cluster_verbs::binary_exists() const {
   if (fs::is_regular_file(binary_) && ::access(binary_.c_str(), X_OK) == 0)
@@ -168,8 +160,8 @@ bool cluster_verbs::binary_exists() const {
 void cluster_verbs::record(const node_config& node, std::string action) {
   auto p = inspect(cfg_.pid_file_path(node.id), node.id);
   auto index = static_cast<size_t>(&node - cfg_.nodes.data());
-  reports_[index] =
-    node_report{&node, std::move(action), p, client_port_open(node), peer_port_open(node)};
+  reports_[index]
+    = node_report{&node, std::move(action), p, client_port_open(node), peer_port_open(node)};
 }
 
 int cluster_verbs::not_running(const node_config& node, const node_process& p) {
@@ -211,8 +203,8 @@ std::optional<cluster_verbs::starting> cluster_verbs::start(const node_config& n
     if (l.open) {
       error() << node.id << ": " << l.address << " (its " << l.setting
               << ") already accepts connections, but keel-node " << node.id
-              << " is not running; stop what listens there or change the " << l.setting
-              << " in " << config_path_ << "\n";
+              << " is not running; stop what listens there or change the " << l.setting << " in "
+              << config_path_ << "\n";
       record(node, "not started");
       return std::nullopt;
     }
@@ -223,11 +215,10 @@ std::optional<cluster_verbs::starting> cluster_verbs::start(const node_config& n
   auto out_path = output_path(node);
   {
     std::ofstream marker{out_path, std::ios::app};
-    marker << "--- " << local_time_now() << " keelctl cluster " << verb_
-           << ": starting keel-node " << node.id << " ---\n";
+    marker << "--- " << local_time_now() << " keelctl cluster " << verb_ << ": starting keel-node "
+           << node.id << " ---\n";
     if (ec || !marker.flush()) {
-      error() << "cannot write " << out_path << ": "
-              << (ec ? ec.message() : std::strerror(errno))
+      error() << "cannot write " << out_path << ": " << (ec ? ec.message() : std::strerror(errno))
               << "; check that the data directory is writable\n";
       record(node, "not started");
       return std::nullopt;

@@ -35,9 +35,7 @@ public:
   int signal(const config::node_config& node);
   int restart(const config::node_config& node);
 
-  const cluster_report& report() const {
-    return reports_;
-  }
+  const cluster_report& report() const { return reports_; }
 
 private:
   struct starting {

@@ -19,7 +19,7 @@ std::string_view to_string(run_state s);
 
 /// One node's process as its PID file and /proc show it.
 struct node_process {
-  std::optional<pid_t> pid;    // set iff state != down
+  std::optional<pid_t> pid; // set iff state != down
   run_state state = run_state::down;
   bool stale_pid_file = false; // a PID file exists but names no live keel-node for the node
 };

@@ -40,8 +40,8 @@ std::variant<pid_t, std::string> spawn_process(const std::string& path,
   sigfillset(&all_signals);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all_signals);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK
-                                    | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, path.c_str(), &files, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
@@ -83,7 +83,8 @@ std::string describe_exit(int status) {
   if (WIFEXITED(status))
     return "exit code " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status))
-    return std::string{"killed by signal "}.append(std::to_string(WTERMSIG(status)))
+    return std::string{"killed by signal "}
+      .append(std::to_string(WTERMSIG(status)))
       .append(" (")
       .append(::strsignal(WTERMSIG(status)))
       .append(")");

@@ -6,31 +6,25 @@ namespace keel::sup {
 
 std::string to_string(exit_class x) {
   switch (x) {
-    case exit_class::normal:
-      return "normal";
-    case exit_class::shutdown:
-      return "shutdown";
-    case exit_class::abnormal:
-      return "abnormal";
+    case exit_class::normal: return "normal";
+    case exit_class::shutdown: return "shutdown";
+    case exit_class::abnormal: return "abnormal";
   }
   return "unknown";
 }
 
 bool should_restart(restart_type type, exit_class why) {
   switch (type) {
-    case restart_type::permanent:
-      return true;
-    case restart_type::transient:
-      return why == exit_class::abnormal;
-    case restart_type::temporary:
-      return false;
+    case restart_type::permanent: return true;
+    case restart_type::transient: return why == exit_class::abnormal;
+    case restart_type::temporary: return false;
   }
   return false;
 }
 
 restart_policy::restart_policy(flags f)
-  : flags_(f), window_(f.intensity, f.period_ms) {
-}
+  : flags_(f),
+    window_(f.intensity, f.period_ms) {}
 
 plan restart_policy::stop_all(const std::vector<child_view>& children) {
   plan p;
@@ -43,8 +37,7 @@ plan restart_policy::stop_all(const std::vector<child_view>& children) {
 }
 
 plan restart_policy::on_child_exit(const std::vector<child_view>& children,
-                                   const std::string& failed, exit_class why,
-                                   uint64_t now_ms) {
+                                   const std::string& failed, exit_class why, uint64_t now_ms) {
   auto is_failed = [&](const child_view& c) { return c.id == failed; };
   auto it = std::find_if(children.begin(), children.end(), is_failed);
   if (it == children.end())
@@ -54,8 +47,7 @@ plan restart_policy::on_child_exit(const std::vector<child_view>& children,
     // OTP del_child: a temporary child is forgotten; a dynamic child of a
     // simple_one_for_one supervisor too. A static transient child stays in
     // the list, not running, and may come back with a one_for_all restart.
-    if (it->restart == restart_type::temporary
-        || flags_.strat == strategy::simple_one_for_one)
+    if (it->restart == restart_type::temporary || flags_.strat == strategy::simple_one_for_one)
       p.remove.push_back(failed);
     return p;
   }
@@ -70,11 +62,8 @@ plan restart_policy::on_child_exit(const std::vector<child_view>& children,
   auto first = children.begin();
   switch (flags_.strat) {
     case strategy::one_for_one:
-    case strategy::simple_one_for_one:
-      p.start.push_back(failed);
-      return p;
-    case strategy::one_for_all:
-      break;
+    case strategy::simple_one_for_one: p.start.push_back(failed); return p;
+    case strategy::one_for_all: break;
     case strategy::rest_for_one:
       first = it; // the children started after the failed one depend on it
       break;

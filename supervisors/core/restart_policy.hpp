@@ -55,8 +55,7 @@ public:
   /// `children` lists every child in start order; `failed` is not running.
   /// An unknown `failed` yields verdict::none with no action.
   [[nodiscard]] plan on_child_exit(const std::vector<child_view>& children,
-                                   const std::string& failed, exit_class why,
-                                   uint64_t now_ms);
+                                   const std::string& failed, exit_class why, uint64_t now_ms);
 
   /// Stops every running child in reverse start order (orderly shutdown).
   [[nodiscard]] static plan stop_all(const std::vector<child_view>& children);

@@ -3,8 +3,8 @@
 namespace keel::sup {
 
 restart_window::restart_window(uint32_t intensity, uint32_t period_ms)
-  : intensity_(intensity), period_ms_(period_ms) {
-}
+  : intensity_(intensity),
+    period_ms_(period_ms) {}
 
 bool restart_window::admit(uint64_t now_ms) {
   stamps_.push_back(now_ms);

@@ -6,14 +6,10 @@ namespace keel::sup {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::empty_child_id:
-      return "empty_child_id";
-    case errc::slash_in_child_id:
-      return "slash_in_child_id";
-    case errc::duplicate_child_id:
-      return "duplicate_child_id";
-    case errc::template_count:
-      return "template_count";
+    case errc::empty_child_id: return "empty_child_id";
+    case errc::slash_in_child_id: return "slash_in_child_id";
+    case errc::duplicate_child_id: return "duplicate_child_id";
+    case errc::template_count: return "template_count";
   }
   return "unknown";
 }
@@ -28,9 +24,8 @@ result<void, spec_error> check_child_id(const std::string& id) {
 
 result<void, spec_error> check_spec(const flags& f, const std::vector<std::string>& ids) {
   if (f.strat == strategy::simple_one_for_one && ids.size() != 1)
-    return spec_error{errc::template_count,
-                      "simple_one_for_one needs exactly one child spec, got "
-                          + std::to_string(ids.size())};
+    return spec_error{errc::template_count, "simple_one_for_one needs exactly one child spec, got "
+                                              + std::to_string(ids.size())};
   std::set<std::string> seen;
   for (const auto& id : ids) {
     if (auto checked = check_child_id(id); !checked.ok())

@@ -13,9 +13,9 @@ namespace keel::sup {
 /// Why a supervisor definition is refused (the supervision layer's errors).
 enum class errc {
   empty_child_id,
-  slash_in_child_id,   ///< ids become path segments
+  slash_in_child_id, ///< ids become path segments
   duplicate_child_id,
-  template_count,      ///< simple_one_for_one needs exactly one child spec
+  template_count, ///< simple_one_for_one needs exactly one child spec
 };
 
 /// A short stable name for `code`.

@@ -3,10 +3,10 @@
 // operator calls in parallel, endpoint parsing, and the lifetime rules. Fake
 // nodes answer at once, so nothing here waits for a timer except the one test
 // of the deadline with every node refusing.
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <tuple>
+
+#include <gtest/gtest.h>
 
 #include "actors/client/client.hpp"
 #include "client_fake_node.hpp"
@@ -40,9 +40,7 @@ struct ClientFacade : ::testing::Test {
     }
   }
 
-  ~ClientFacade() override {
-    stop_fakes();
-  }
+  ~ClientFacade() override { stop_fakes(); }
 
   // The actor system waits for every actor before it goes away.
   void stop_fakes() {
@@ -51,9 +49,7 @@ struct ClientFacade : ::testing::Test {
     caf::anon_send_exit(connector, caf::exit_reason::user_shutdown);
   }
 
-  client::session make_session() {
-    return client::session(*rt, opts, connector);
-  }
+  client::session make_session() { return client::session(*rt, opts, connector); }
 };
 
 TEST_F(ClientFacade, OperationsReportTheirOutcomes) {
@@ -182,8 +178,8 @@ TEST(ClientEndpoints, ParsesHostPortLists) {
 }
 
 TEST(ClientEndpoints, RejectsMalformedLists) {
-  for (auto bad : {"", "host", "host:", ":7101", "host:0", "host:65536", "host:12x",
-                   "a:1,,b:2", "a:1,"}) {
+  for (auto bad :
+       {"", "host", "host:", ":7101", "host:0", "host:65536", "host:12x", "a:1,,b:2", "a:1,"}) {
     auto r = client::parse_endpoints(bad);
     EXPECT_TRUE(std::holds_alternative<std::string>(r)) << "'" << bad << "'";
   }

@@ -66,15 +66,13 @@ private:
         data[req.put().key()] = req.put().value();
         return status(kv::STATUS_OK);
       case kv::Request::kDel:
-        return data.erase(req.del().key()) ? status(kv::STATUS_OK)
-                                            : status(kv::STATUS_NOT_FOUND);
-      default:
-        break;
+        return data.erase(req.del().key()) ? status(kv::STATUS_OK) : status(kv::STATUS_NOT_FOUND);
+      default: break;
     }
     const auto& c = req.cas();
     auto i = data.find(c.key());
-    bool matches = c.expect_absent() ? i == data.end()
-                                     : i != data.end() && i->second == c.expected();
+    bool matches
+      = c.expect_absent() ? i == data.end() : i != data.end() && i->second == c.expected();
     if (!matches) {
       if (i == data.end())
         return status(kv::STATUS_NOT_FOUND);
@@ -103,12 +101,12 @@ enum class act {
 struct fake_node {
   std::string id;
   std::shared_ptr<fake_store> store;
-  std::string hint;                  // leader named by not_leader answers
-  std::deque<act> script;            // the next requests, front first
-  act otherwise = act::not_leader;   // once the script is used up
-  std::vector<kv::Request> received; // every key-value request, in order
+  std::string hint;                        // leader named by not_leader answers
+  std::deque<act> script;                  // the next requests, front first
+  act otherwise = act::not_leader;         // once the script is used up
+  std::vector<kv::Request> received;       // every key-value request, in order
   std::vector<caf::response_promise> held; // answers never given (kept, not dropped)
-  bool tree_fails = false;           // answer tree requests with an error
+  bool tree_fails = false;                 // answer tree requests with an error
 
   act next() {
     if (script.empty())
@@ -124,25 +122,20 @@ inline caf::behavior fake_service(caf::event_based_actor* self, std::shared_ptr<
     [self, node](kv_atom, pb<kv::Request>& req) -> caf::result<pb<kv::Response>> {
       node->received.push_back(req.msg);
       switch (node->next()) {
-        case act::serve:
-          return make_pb(node->store->apply(req.msg));
+        case act::serve: return make_pb(node->store->apply(req.msg));
         case act::not_leader: {
           auto r = fake_store::status(kv::STATUS_NOT_LEADER);
           r.set_leader_hint(node->hint);
           return make_pb(r);
         }
-        case act::unavailable:
-          return make_pb(fake_store::status(kv::STATUS_UNAVAILABLE));
-        case act::node_timeout:
-          return make_pb(fake_store::status(kv::STATUS_TIMEOUT));
+        case act::unavailable: return make_pb(fake_store::status(kv::STATUS_UNAVAILABLE));
+        case act::node_timeout: return make_pb(fake_store::status(kv::STATUS_TIMEOUT));
         case act::invalid: {
           auto r = fake_store::status(kv::STATUS_INVALID_ARGUMENT);
           r.set_error("key too long");
           return make_pb(r);
         }
-        case act::swallow:
-          node->store->apply(req.msg);
-          break;
+        case act::swallow: node->store->apply(req.msg); break;
         case act::apply_then_crash:
           node->store->apply(req.msg);
           self->quit(caf::sec::runtime_error);

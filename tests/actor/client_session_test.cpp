@@ -2,10 +2,9 @@
 // coordinator (virtual time): outcome mapping, seq reuse on retry (Raft thesis
 // §6.3), leader-hint following, rotation on refusal, fast failure when a node
 // goes down, and the operation deadline.
-#include "caf_gtest_dsl.hpp"
-
 #include "actors/client/client.hpp"
 #include "actors/client/session_actor.hpp"
+#include "caf_gtest_dsl.hpp"
 #include "client_fake_node.hpp"
 #include "keel_test_config.hpp"
 
@@ -349,14 +348,15 @@ struct ClientSessionAdmin : ClientSession {
     while (self->mailbox().empty() && sched.trigger_timeout())
       sched.run();
     caf::expected<Reply> out = caf::make_error(caf::sec::runtime_error, "no answer");
-    self->receive([&](Reply& r) { out = std::move(r); },
-                  [&](caf::error& e) { out = std::move(e); }, caf::after(0s) >> [] {});
+    self->receive([&](Reply& r) { out = std::move(r); }, [&](caf::error& e) { out = std::move(e); },
+                  caf::after(0s) >> [] {});
     return out;
   }
 };
 
 TEST_F(ClientSessionAdmin, StatusOfALiveNode) {
-  auto r = call<pb<admin::NodeStatus>>(caf::make_message(status_atom_v, uint32_t{1}, uint32_t{1000}));
+  auto r
+    = call<pb<admin::NodeStatus>>(caf::make_message(status_atom_v, uint32_t{1}, uint32_t{1000}));
   ASSERT_TRUE(r) << to_string(r.error());
   EXPECT_EQ(r->msg.node_id(), "n2");
 }
@@ -387,9 +387,11 @@ TEST_F(ClientSessionAdmin, FaultRefusalComesBackAsAnAnswer) {
 TEST_F(ClientSessionAdmin, FrozenNodeTimesOutWithinTheBudget) {
   net->frozen = {7101};
   auto start = sched.clock().now();
-  auto r = call<pb<admin::NodeStatus>>(caf::make_message(status_atom_v, uint32_t{0}, uint32_t{800}));
+  auto r
+    = call<pb<admin::NodeStatus>>(caf::make_message(status_atom_v, uint32_t{0}, uint32_t{800}));
   ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error() == caf::sec::cannot_connect_to_node) << to_string(r.error()); // the request never left
+  EXPECT_TRUE(r.error() == caf::sec::cannot_connect_to_node)
+    << to_string(r.error()); // the request never left
   EXPECT_LE((sched.clock().now() - start) / 1ms, 800);
 }
 

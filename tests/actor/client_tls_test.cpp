@@ -7,12 +7,12 @@
 // OpenSSL API): nothing secret is committed, nothing expires in the
 // repository, and the test needs no openssl command line. scripts/gen-certs.sh
 // makes the same kind of set for users and has its own test (gen_certs).
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -20,8 +20,8 @@
 
 #include "actors/client/client.hpp"
 #include "client_fake_node.hpp"
-#include "tests/unit/storage_test_dir.hpp"
 #include "test_certs.hpp"
+#include "tests/unit/storage_test_dir.hpp"
 
 namespace {
 
@@ -72,8 +72,9 @@ struct tls_node {
     // Field guide §8: unpublish and stop the actor, or the system never exits.
     // (caf/openssl/unpublish.hpp of 0.17.6 does not compile: ask the manager.)
     caf::scoped_actor self{*sys};
-    self->request(sys->openssl_manager().actor_handle(), std::chrono::seconds(5),
-                  caf::unpublish_atom::value, service.address(), port)
+    self
+      ->request(sys->openssl_manager().actor_handle(), std::chrono::seconds(5),
+                caf::unpublish_atom::value, service.address(), port)
       .receive([] {}, [](caf::error&) {});
     caf::anon_send_exit(service, caf::exit_reason::user_shutdown);
   }
@@ -90,9 +91,7 @@ struct ClientTls : ::testing::Test {
   keel::testing::test_ca other_ca{made(dir.path + "/other"), "other"}; // its own ca.pem
   std::optional<tls_node> node;
 
-  ClientTls() {
-    node.emplace(ca.issue("n1", "keel-node"), ca.ca_file());
-  }
+  ClientTls() { node.emplace(ca.issue("n1", "keel-node"), ca.ca_file()); }
 
   client::options options() const {
     client::options o;

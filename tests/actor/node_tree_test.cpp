@@ -4,18 +4,16 @@
 // per shard restarts the replica with its storage actor (rest_for_one) and
 // the replica alone when only it fails; the other shard never notices, and
 // the restarted shard serves again through the node's service.
-#include "caf_gtest_dsl.hpp"
-
-#include "ask_kv.hpp"
-
+#include "../unit/storage_test_dir.hpp"
 #include "actors/lookup.hpp"
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
 #include "actors/security/core/trust.hpp"
 #include "apps/common/cluster_config.hpp"
+#include "ask_kv.hpp"
+#include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
-#include "../unit/storage_test_dir.hpp"
 
 namespace {
 

@@ -1,11 +1,10 @@
 // pb<T> through CAF's serializer: every message type that crosses a node
 // boundary round-trips byte for byte, and malformed bytes give an error.
-#include "caf_gtest_dsl.hpp"
-
 #include "caf/binary_deserializer.hpp"
 #include "caf/binary_serializer.hpp"
 #include "caf/message.hpp"
 
+#include "caf_gtest_dsl.hpp"
 #include "every_field.hpp"
 #include "keel_test_config.hpp"
 
@@ -106,14 +105,15 @@ struct type_list {};
 
 // Every pb<T> in the type-ID block of messages/type_ids.hpp. The static_assert
 // below fails to compile when a type is registered there but not listed here.
-using registered = type_list<
-  pb<kv::Request>, pb<kv::Response>, pb<command::Command>, pb<command::CommandBatch>,
-  pb<raft::Message>, pb<raft::MessageBatch>, pb<raft::Entry>, pb<raft::HardState>,
-  pb<raft::Snapshot>, pb<peer::PeerHello>, pb<peer::PeerChallenge>, pb<peer::PeerConfirm>,
-  pb<peer::PeerAccepted>, pb<peer::PeerFrame>, pb<storage::ShardSnapshot>, pb<storage::ReplicaState>,
-  pb<storage::PersistRequest>, pb<storage::ApplyRequest>, pb<storage::ApplyResult>,
-  pb<admin::ActorInfo>, pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
-  pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>>;
+using registered
+  = type_list<pb<kv::Request>, pb<kv::Response>, pb<command::Command>, pb<command::CommandBatch>,
+              pb<raft::Message>, pb<raft::MessageBatch>, pb<raft::Entry>, pb<raft::HardState>,
+              pb<raft::Snapshot>, pb<peer::PeerHello>, pb<peer::PeerChallenge>,
+              pb<peer::PeerConfirm>, pb<peer::PeerAccepted>, pb<peer::PeerFrame>,
+              pb<storage::ShardSnapshot>, pb<storage::ReplicaState>, pb<storage::PersistRequest>,
+              pb<storage::ApplyRequest>, pb<storage::ApplyResult>, pb<admin::ActorInfo>,
+              pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
+              pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>>;
 
 template <class... Ts>
 constexpr size_t count(type_list<Ts...>) {
@@ -129,8 +129,8 @@ TEST_F(PbCodec, EveryRegisteredTypeRoundTripsWithEveryFieldSet) {
     T in;
     // Binary text (NUL inside) and a uint64 past 32 bits: values a codec
     // could mangle.
-    keel::test::fill_every_field(in.msg, {.text = std::string("v\0x", 3), .u64 = 1ull << 40,
-                                          .u32 = 7});
+    keel::test::fill_every_field(in.msg,
+                                 {.text = std::string("v\0x", 3), .u64 = 1ull << 40, .u32 = 7});
     ASSERT_GT(in.msg.ByteSizeLong(), 0u) << in.msg.GetTypeName();
     auto out = round_trip(in);
     EXPECT_TRUE(out == in) << in.msg.GetTypeName() << ": " << out.msg.ShortDebugString();

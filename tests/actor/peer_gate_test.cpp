@@ -4,8 +4,6 @@
 // gate's output is in transport_test.cpp; this covers what only the gate
 // decides: what it forwards at all, what an unauthenticated party can make
 // it keep, and a transport that is away.
-#include "caf_gtest_dsl.hpp"
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -17,6 +15,7 @@
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "actors/security/core/trust.hpp"
+#include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "poses_as_peer.hpp"
 #include "supervisors/directory.hpp"

@@ -3,17 +3,15 @@
 // coordinator: a retried write is applied exactly once (Raft thesis §6.3), a
 // retried compare-and-swap gets its original answer instead of a mismatch, and
 // a restarted replica serves what its predecessor acknowledged.
-#include "caf_gtest_dsl.hpp"
-
-#include "ask_kv.hpp"
-
+#include "../unit/storage_test_dir.hpp"
 #include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
 #include "actors/storage/engine/engine.hpp"
 #include "actors/storage/storage_actor.hpp"
+#include "ask_kv.hpp"
+#include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
-#include "../unit/storage_test_dir.hpp"
 
 namespace {
 
@@ -33,15 +31,16 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
   Replica() { start(); }
 
   ~Replica() override {
-    for (auto& a : {caf::actor_cast<caf::actor>(replica), caf::actor_cast<caf::actor>(storage_actor)})
+    for (auto& a :
+         {caf::actor_cast<caf::actor>(replica), caf::actor_cast<caf::actor>(storage_actor)})
       if (a)
         anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched.run();
   }
 
   void start() {
-    storage_actor = storage::spawn_storage_actor(sys, db, 0, storage::limits{},
-                                                 storage::spawn_mode::scheduled);
+    storage_actor
+      = storage::spawn_storage_actor(sys, db, 0, storage::limits{}, storage::spawn_mode::scheduled);
     replica = *replication::spawn_replica(sys, config(storage_actor));
     // Let it load, then tick until the one-node group elected itself.
     for (int i = 0; i < 50 && !leads(); ++i) {
@@ -163,16 +162,15 @@ TEST_F(Replica, RefusesToStartWithoutItsStorageActor) {
 // in CI under load). The replica answers every client at once, so clients
 // retry without waiting for their timeout, and ends when told to.
 TEST_F(Replica, WaitsForItsSupervisorWhenItsStorageActorIsGone) {
-  auto gone = storage::spawn_storage_actor(sys, db, 0, storage::limits{},
-                                           storage::spawn_mode::scheduled);
+  auto gone
+    = storage::spawn_storage_actor(sys, db, 0, storage::limits{}, storage::spawn_mode::scheduled);
   anon_send_exit(gone, caf::exit_reason::kill);
   sched.run();
   auto orphan = *replication::spawn_replica(sys, config(gone));
   self->monitor(orphan);
   sched.run();
   bool down = false;
-  self->receive([&](caf::down_msg&) { down = true; },
-                caf::after(std::chrono::seconds(0)) >> [] {});
+  self->receive([&](caf::down_msg&) { down = true; }, caf::after(std::chrono::seconds(0)) >> [] {});
   ASSERT_FALSE(down) << "the replica ended instead of waiting for its supervisor";
   auto answer = keel::testing::ask_kv(self, sched, orphan, put(9, 1, "k", "v"), 1);
   EXPECT_EQ(answer.status(), kv::STATUS_UNAVAILABLE) << answer.error();

@@ -4,13 +4,12 @@
 // installed snapshot), apply (unsynced: normal, no-op, already applied,
 // session dedup), compact, a restarted incarnation continuing from durable
 // state, reads served and writes refused on kv_atom, snapshot export/import.
-#include "caf_gtest_dsl.hpp"
-
-#include "actors/storage/engine/engine.hpp"
-#include "actors/storage/storage_actor.hpp"
-#include "keel_test_config.hpp"
 #include "../unit/storage_test_dir.hpp"
 #include "../unit/storage_test_entries.hpp"
+#include "actors/storage/engine/engine.hpp"
+#include "actors/storage/storage_actor.hpp"
+#include "caf_gtest_dsl.hpp"
+#include "keel_test_config.hpp"
 
 namespace {
 
@@ -67,17 +66,14 @@ struct StorageActor : dir_holder,
     return spawn_storage_actor(sys, db, shard, lim, spawn_mode::scheduled);
   }
 
-  ReplicaState load(const storage_api& a) {
-    return request<pb<ReplicaState>>(a, load_atom_v).msg;
-  }
+  ReplicaState load(const storage_api& a) { return request<pb<ReplicaState>>(a, load_atom_v).msg; }
 
   void persist(const storage_api& a, const PersistRequest& r) {
     EXPECT_EQ(request<caf::ok_atom>(a, persist_atom_v, make_pb(r)), caf::ok_atom_v);
   }
 
   ApplyResult apply(const storage_api& a, std::vector<raft::Entry> entries) {
-    return request<pb<ApplyResult>>(a, apply_atom_v, make_pb(apply_of(std::move(entries))))
-      .msg;
+    return request<pb<ApplyResult>>(a, apply_atom_v, make_pb(apply_of(std::move(entries)))).msg;
   }
 
   void compact(const storage_api& a, uint64_t index) {
@@ -161,12 +157,12 @@ TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
 
 TEST_F(StorageActor, ApplyIsOneUnsyncedCommitAndSkipsWhatWasApplied) {
   auto a = spawn();
-  persist(a, persist_of({noop(1, 1), put(2, 1, "k", "first", 7, 1),
-                         put(3, 1, "k", "first", 7, 1), put(4, 2, "z", "1")}));
+  persist(a, persist_of({noop(1, 1), put(2, 1, "k", "first", 7, 1), put(3, 1, "k", "first", 7, 1),
+                         put(4, 2, "z", "1")}));
   auto commits = db->commit_count();
   auto synced = db->synced_commit_count();
-  auto result = apply(a, {noop(1, 1), put(2, 1, "k", "first", 7, 1),
-                          put(3, 1, "k", "first", 7, 1)});
+  auto result
+    = apply(a, {noop(1, 1), put(2, 1, "k", "first", 7, 1), put(3, 1, "k", "first", 7, 1)});
   EXPECT_EQ(db->commit_count(), commits + 1);
   EXPECT_EQ(db->synced_commit_count(), synced); // the synced log already holds them
   ASSERT_EQ(result.results_size(), 2);          // none for the no-op
@@ -193,8 +189,7 @@ TEST_F(StorageActor, ApplyIsOneUnsyncedCommitAndSkipsWhatWasApplied) {
 
 TEST_F(StorageActor, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   auto a = spawn();
-  persist(a, persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"),
-                         put(4, 2, "c", "3")},
+  persist(a, persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")},
                         hard_state(2, "n1", 3)));
   apply(a, {noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
   auto synced = db->synced_commit_count();
@@ -272,8 +267,7 @@ TEST_F(StorageActor, InvalidReadIsRefused) {
   auto a = spawn();
   auto too_long = call(a, get_request(std::string(17, 'k')));
   EXPECT_EQ(too_long.status(), kv::STATUS_INVALID_ARGUMENT);
-  EXPECT_NE(too_long.error().find("max_key_bytes = 16"), std::string::npos)
-    << too_long.error();
+  EXPECT_NE(too_long.error().find("max_key_bytes = 16"), std::string::npos) << too_long.error();
   EXPECT_EQ(call(a, get_request("")).status(), kv::STATUS_INVALID_ARGUMENT);
   EXPECT_EQ(call(a, kv::Request{}).status(), kv::STATUS_INVALID_ARGUMENT);
 }
@@ -284,8 +278,8 @@ TEST_F(StorageActor, MalformedEntryStopsTheActorAndAppliesNothing) {
   self->monitor(a);
   auto garbage = put(2, 1, "k", "v");
   garbage.set_data("\xff\xff\xff");
-  auto bad = self->request(a, caf::infinite, apply_atom_v,
-                           make_pb(apply_of({noop(1, 1), garbage})));
+  auto bad
+    = self->request(a, caf::infinite, apply_atom_v, make_pb(apply_of({noop(1, 1), garbage})));
   run();
   bad.receive([&](pb<ApplyResult>&) { ADD_FAILURE() << "a broken entry was applied"; },
               [&](caf::error&) {});
@@ -345,11 +339,13 @@ TEST(StorageActorDetached, PersistsAndAppliesOnItsOwnThread) {
     auto a = spawn_storage_actor(sys, db, 0, limits{16, 64});
     caf::scoped_actor self{sys};
     auto fail = [](caf::error& e) { ADD_FAILURE() << to_string(e); };
-    self->request(a, std::chrono::seconds(30), persist_atom_v,
-                  make_pb(persist_of({noop(1, 1), put(2, 1, "k", "v")}, hard_state(1, "n1", 2))))
+    self
+      ->request(a, std::chrono::seconds(30), persist_atom_v,
+                make_pb(persist_of({noop(1, 1), put(2, 1, "k", "v")}, hard_state(1, "n1", 2))))
       .receive([](caf::ok_atom) {}, fail);
-    self->request(a, std::chrono::seconds(30), apply_atom_v,
-                  make_pb(apply_of({noop(1, 1), put(2, 1, "k", "v")})))
+    self
+      ->request(a, std::chrono::seconds(30), apply_atom_v,
+                make_pb(apply_of({noop(1, 1), put(2, 1, "k", "v")})))
       .receive([](pb<ApplyResult>& r) { EXPECT_EQ(r->results_size(), 1); }, fail);
     self->request(a, std::chrono::seconds(30), load_atom_v)
       .receive(

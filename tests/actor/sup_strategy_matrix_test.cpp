@@ -3,9 +3,9 @@
 // transient after abnormal exits, temporary never), which siblings restart
 // with it (one_for_one: none, one_for_all: all, rest_for_one: those after it),
 // and whether b is forgotten (temporary, or dynamic under simple_one_for_one).
-#include "sup_test_support.hpp"
-
 #include <tuple>
+
+#include "sup_test_support.hpp"
 
 namespace {
 
@@ -26,10 +26,9 @@ std::vector<matrix_case> all_cases() {
   std::vector<matrix_case> result;
   for (auto s : {strategy::one_for_one, strategy::one_for_all, strategy::rest_for_one,
                  strategy::simple_one_for_one})
-    for (auto r : {restart_type::permanent, restart_type::transient,
-                   restart_type::temporary})
-      for (auto e : {exit_kind::normal, exit_kind::shutdown, exit_kind::error,
-                     exit_kind::exception, exit_kind::kill})
+    for (auto r : {restart_type::permanent, restart_type::transient, restart_type::temporary})
+      for (auto e : {exit_kind::normal, exit_kind::shutdown, exit_kind::error, exit_kind::exception,
+                     exit_kind::kill})
         result.push_back({s, r, e});
   return result;
 }
@@ -50,23 +49,17 @@ std::string camel(const std::string& snake) {
 
 std::string to_string(exit_kind e) {
   switch (e) {
-    case exit_kind::normal:
-      return "normal";
-    case exit_kind::shutdown:
-      return "shutdown";
-    case exit_kind::error:
-      return "error";
-    case exit_kind::exception:
-      return "exception";
-    case exit_kind::kill:
-      return "kill";
+    case exit_kind::normal: return "normal";
+    case exit_kind::shutdown: return "shutdown";
+    case exit_kind::error: return "error";
+    case exit_kind::exception: return "exception";
+    case exit_kind::kill: return "kill";
   }
   return "unknown";
 }
 
 void PrintTo(const matrix_case& c, std::ostream* os) {
-  *os << sup::to_string(c.strat) << " " << sup::to_string(c.restart) << " "
-      << to_string(c.how);
+  *os << sup::to_string(c.strat) << " " << sup::to_string(c.restart) << " " << to_string(c.how);
 }
 
 std::string case_name(const ::testing::TestParamInfo<matrix_case>& info) {
@@ -96,16 +89,11 @@ struct SupStrategyMatrix : ::testing::TestWithParam<matrix_case>, sup_fixture {
 
   void end_b(exit_kind how) {
     switch (how) {
-      case exit_kind::normal:
-        return tell("/t/b", "normal");
-      case exit_kind::shutdown:
-        return tell("/t/b", "shutdown");
-      case exit_kind::error:
-        return tell("/t/b", "error");
-      case exit_kind::exception:
-        return tell("/t/b", "throw");
-      case exit_kind::kill:
-        return kill("/t/b");
+      case exit_kind::normal: return tell("/t/b", "normal");
+      case exit_kind::shutdown: return tell("/t/b", "shutdown");
+      case exit_kind::error: return tell("/t/b", "error");
+      case exit_kind::exception: return tell("/t/b", "throw");
+      case exit_kind::kill: return kill("/t/b");
     }
   }
 };
@@ -123,17 +111,14 @@ TEST_P(SupStrategyMatrix, ExitFollowsOtpRules) {
   auto expected_class = how == exit_kind::normal     ? exit_class::normal
                         : how == exit_kind::shutdown ? exit_class::shutdown
                                                      : exit_class::abnormal;
-  EXPECT_EQ(classify(log->last_reason["b"]), expected_class)
-    << to_string(log->last_reason["b"]);
+  EXPECT_EQ(classify(log->last_reason["b"]), expected_class) << to_string(log->last_reason["b"]);
   bool restarted = r == restart_type::permanent
-                   || (r == restart_type::transient
-                       && expected_class == exit_class::abnormal);
+                   || (r == restart_type::transient && expected_class == exit_class::abnormal);
   bool dynamic = s == strategy::simple_one_for_one;
   // Siblings (all permanent in static supervisors) restart with b only
   // under one_for_all (a and c) or rest_for_one (c, started after b).
   bool a_restarted = restarted && s == strategy::one_for_all;
-  bool c_restarted = restarted
-                     && (s == strategy::one_for_all || s == strategy::rest_for_one);
+  bool c_restarted = restarted && (s == strategy::one_for_all || s == strategy::rest_for_one);
 
   EXPECT_TRUE(downs->empty()) << "the supervisor itself stays up";
   EXPECT_EQ(dir->get("/t/a") != old_a, a_restarted);
@@ -173,7 +158,7 @@ TEST_P(SupStrategyMatrix, ExitFollowsOtpRules) {
   EXPECT_EQ(b_starts, restarted ? 2 : 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCombinations, SupStrategyMatrix,
-                         ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllCombinations, SupStrategyMatrix, ::testing::ValuesIn(all_cases()),
+                         case_name);
 
 } // namespace

@@ -70,8 +70,8 @@ TEST_F(SupSupervisor, OrderlyShutdownStopsChildrenInReverseOrder) {
 TEST_F(SupSupervisor, OneForAllStopsInReverseOrderThenStartsInOrder) {
   start_root("/t", abc(strategy::one_for_all));
   tell("/t/a", "error");
-  EXPECT_EQ(events_after(3), (strings{"stop:a", "stop:c", "stop:b", "start:a",
-                                      "start:b", "start:c"}));
+  EXPECT_EQ(events_after(3),
+            (strings{"stop:a", "stop:c", "stop:b", "start:a", "start:b", "start:c"}));
 }
 
 TEST_F(SupSupervisor, RestForOneRestartsTheFailedChildAndThoseAfterIt) {
@@ -120,8 +120,8 @@ TEST_F(SupSupervisor, BrutalKillStopsATrappingChildAtOnce) {
 TEST_F(SupSupervisor, InfinityShutdownWaitsAsLongAsTheChildNeeds) {
   supervisor_spec spec;
   spec.f = make_flags(strategy::one_for_one);
-  spec.children.push_back(worker("slow", log, restart_type::permanent,
-                                 shutdown_spec::infinity(), {.trap_exits = true}));
+  spec.children.push_back(
+    worker("slow", log, restart_type::permanent, shutdown_spec::infinity(), {.trap_exits = true}));
   auto sup = start_root("/t", spec);
   auto downs = watch(sup);
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
@@ -186,8 +186,7 @@ TEST_F(SupSupervisor, StartThatKeepsFailingEscalatesInsteadOfLooping) {
   // exceeds it.
   EXPECT_EQ(log->start_attempts["never"], 3);
   ASSERT_EQ(downs->size(), 1u);
-  EXPECT_NE(to_string(downs->front()).find("reached_max_restart_intensity"),
-            std::string::npos)
+  EXPECT_NE(to_string(downs->front()).find("reached_max_restart_intensity"), std::string::npos)
     << to_string(downs->front());
   EXPECT_EQ(log->events, (strings{"start:a", "stop:a"}));
   EXPECT_TRUE(dir->paths().empty());
@@ -197,8 +196,7 @@ TEST_F(SupSupervisor, ChildCrashingRightAfterEachStartIsRestartedUntilItHolds) {
   supervisor_spec spec;
   spec.f = make_flags(strategy::one_for_one, 5);
   spec.children.push_back(worker("shaky", log, restart_type::permanent,
-                                 shutdown_spec::after_ms(100),
-                                 {.crash_on_init_times = 2}));
+                                 shutdown_spec::after_ms(100), {.crash_on_init_times = 2}));
   auto sup = start_root("/t", spec);
   EXPECT_EQ(log->count("start:shaky"), 3);
   EXPECT_EQ(ping("/t/shaky"), "shaky");
@@ -213,8 +211,8 @@ TEST_F(SupSupervisor, ChildCrashingWhileSiblingsStopIsRestartedOnlyOnce) {
   supervisor_spec spec;
   spec.f = make_flags(strategy::one_for_all, 1);
   spec.children.push_back(worker("a", log));
-  spec.children.push_back(worker("b", log, restart_type::permanent,
-                                 shutdown_spec::after_ms(100), {.trap_exits = true}));
+  spec.children.push_back(
+    worker("b", log, restart_type::permanent, shutdown_spec::after_ms(100), {.trap_exits = true}));
   spec.children.push_back(worker("c", log));
   auto sup = start_root("/t", spec);
   auto downs = watch(sup);
@@ -347,9 +345,7 @@ TEST_F(SupSupervisor, TreeReportsRestartCountsReasonsUptimeAndSubtrees) {
 // A "supervisor" that never answers the tree query.
 caf::behavior mute_supervisor(caf::event_based_actor* self) {
   return {
-    [self](tree_atom, uint32_t) {
-      return self->make_response_promise<pb<admin::ActorInfo>>();
-    },
+    [self](tree_atom, uint32_t) { return self->make_response_promise<pb<admin::ActorInfo>>(); },
   };
 }
 
@@ -397,8 +393,7 @@ TEST_F(SupSupervisor, SimpleOneForOneStartsDynamicChildrenOnRequest) {
   ASSERT_EQ(running.size(), 2u);
   EXPECT_EQ(running[0], std::make_pair(std::string("x"), *x));
   EXPECT_EQ(running[1], std::make_pair(std::string("y"), *y));
-  EXPECT_FALSE(try_request<caf::actor>(sup, start_atom_v, std::string("x")))
-    << "ids are unique";
+  EXPECT_FALSE(try_request<caf::actor>(sup, start_atom_v, std::string("x"))) << "ids are unique";
   EXPECT_FALSE(try_request<caf::actor>(sup, start_atom_v, std::string("a/b")));
   tell("/t/x", "throw");
   ASSERT_TRUE(dir->get("/t/x"));

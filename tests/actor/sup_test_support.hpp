@@ -4,14 +4,13 @@
 // over CAF's deterministic test coordinator.
 #pragma once
 
-#include "caf_gtest_dsl.hpp"
-
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/exit_reason.hpp"
@@ -35,16 +34,15 @@ struct journal {
 
 /// How a test worker behaves.
 struct worker_mode {
-  bool trap_exits = false;       // ignore user_shutdown (only kill stops it)
-  int crash_on_init_times = 0;   // the first n incarnations exit at once with an error
+  bool trap_exits = false;     // ignore user_shutdown (only kill stops it)
+  int crash_on_init_times = 0; // the first n incarnations exit at once with an error
 };
 
 /// A worker obeying string commands: "ping" answers its id; "normal",
 /// "shutdown" and "error" make it exit with caf::none, user_shutdown or an
 /// error; "throw" throws out of the handler.
 inline caf::behavior test_worker(caf::event_based_actor* self, std::string id,
-                                 std::shared_ptr<journal> j, worker_mode mode,
-                                 int incarnation) {
+                                 std::shared_ptr<journal> j, worker_mode mode, int incarnation) {
   self->attach_functor([j, id](const caf::error& reason) {
     j->events.push_back("stop:" + id);
     j->last_reason[id] = reason;
@@ -71,8 +69,7 @@ inline caf::behavior test_worker(caf::event_based_actor* self, std::string id,
 }
 
 /// Starts test_worker children; `failures` first attempts per id return an error.
-inline start_fn worker_start(std::shared_ptr<journal> j, worker_mode mode = {},
-                             int failures = 0) {
+inline start_fn worker_start(std::shared_ptr<journal> j, worker_mode mode = {}, int failures = 0) {
   return [j, mode, failures](const start_context& ctx) -> caf::expected<caf::actor> {
     int attempt = ++j->start_attempts[ctx.id];
     if (attempt <= failures)
@@ -85,8 +82,7 @@ inline start_fn worker_start(std::shared_ptr<journal> j, worker_mode mode = {},
 
 inline child_spec worker(std::string id, std::shared_ptr<journal> j,
                          restart_type r = restart_type::permanent,
-                         shutdown_spec sd = shutdown_spec::after_ms(100),
-                         worker_mode mode = {}) {
+                         shutdown_spec sd = shutdown_spec::after_ms(100), worker_mode mode = {}) {
   child_spec cs;
   cs.id = std::move(id);
   cs.start = worker_start(j, mode);
@@ -112,8 +108,7 @@ inline caf::behavior observer(caf::event_based_actor* self, caf::actor target,
 }
 
 /// Finds the node at `path` in a tree answer, or nullptr.
-inline const admin::ActorInfo* find_node(const admin::ActorInfo& node,
-                                         const std::string& path) {
+inline const admin::ActorInfo* find_node(const admin::ActorInfo& node, const std::string& path) {
   if (node.path() == path)
     return &node;
   for (const auto& child : node.children())

@@ -7,14 +7,14 @@
 // secret never delivers anything either way, and that a remote actor holding
 // the transport's handle cannot give it orders. Ports are picked by the OS;
 // every wait is bounded by a deadline (no sleeps).
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include <gtest/gtest.h>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -69,7 +69,9 @@ struct node {
 
   node(std::string node_id, std::string peer, uint16_t wanted_port,
        std::shared_ptr<const security::trust> t)
-    : id(std::move(node_id)), peer_id(std::move(peer)), trust(std::move(t)) {
+    : id(std::move(node_id)),
+      peer_id(std::move(peer)),
+      trust(std::move(t)) {
     sys = std::make_unique<caf::actor_system>(cfg);
     probe.emplace(*sys);
     publish_gate(wanted_port);
@@ -92,8 +94,8 @@ struct node {
     dir->put(paths::peer_gate("/" + id), caf::actor_cast<caf::actor>(gate));
     // Untyped, as a node publishes its gate (publish_self.hpp): a typed
     // publish would refuse every peer that asks for a caf::actor.
-    auto published = caf::io::publish(caf::actor_cast<caf::actor>(gate), wanted_port,
-                                      "127.0.0.1", true);
+    auto published
+      = caf::io::publish(caf::actor_cast<caf::actor>(gate), wanted_port, "127.0.0.1", true);
     if (published)
       port = *published;
     else

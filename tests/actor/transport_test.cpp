@@ -14,8 +14,6 @@
 // sessionless frames, refused handshakes, authenticated peers that lie about
 // `from` or break check_inbound, orders from outside the node, and a peer
 // with the wrong secret. Virtual time only.
-#include "caf_gtest_dsl.hpp"
-
 #include <chrono>
 #include <limits>
 #include <map>
@@ -34,6 +32,7 @@
 #include "actors/security/core/peer_handshake.hpp"
 #include "actors/security/core/trust.hpp"
 #include "apps/common/cluster_config.hpp"
+#include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "poses_as_peer.hpp"
 #include "supervisors/directory.hpp"
@@ -63,8 +62,7 @@ struct peer_inbox {
 };
 
 // Stands in for a peer node's transport behind its (real) gate.
-caf::behavior peer_transport_recorder(caf::event_based_actor*,
-                                      std::shared_ptr<peer_inbox> in) {
+caf::behavior peer_transport_recorder(caf::event_based_actor*, std::shared_ptr<peer_inbox> in) {
   return {
     [in](raft_atom, const std::string& from, pb<raft::MessageBatch>& b) {
       in->batches.push_back(b.msg);
@@ -100,8 +98,8 @@ caf::behavior fake_connector(caf::event_based_actor* self,
 
 // A message that passes raft::check_inbound on n1 (for a shard n1 holds):
 // every type used here is valid with term 1 and nothing else but the index.
-raft::Message msg(uint32_t shard, const std::string& from, const std::string& to,
-                  uint64_t index, raft::MessageType type = raft::MSG_APPEND) {
+raft::Message msg(uint32_t shard, const std::string& from, const std::string& to, uint64_t index,
+                  raft::MessageType type = raft::MSG_APPEND) {
   raft::Message m;
   m.set_type(type);
   m.set_shard(shard);
@@ -275,8 +273,7 @@ struct TransportTest : ::testing::Test,
   // -- posing as a peer towards n1's gate --------------------------------------
 
   // The whole handshake as node `as`, trusting `t`; the sealer on success.
-  std::optional<security::frame_sealer> handshake(const std::string& as,
-                                                  const security::trust& t) {
+  std::optional<security::frame_sealer> handshake(const std::string& as, const security::trust& t) {
     security::dialer_handshake hs(t, as, "n1");
     SCOPED_TRACE("handshake with n1's gate as " + as);
     return poses_as_peer::handshake(hs);
@@ -630,9 +627,7 @@ TEST_F(TransportTest, IdlePeersGetHeartbeatsThatNeverReachReplicas) {
 
 TEST_F(TransportTest, SilentPeerBecomesSuspect) {
   start();
-  auto heartbeat_from = [this](const std::string& id) {
-    receive_from(id, {heartbeat(id, "n1")});
-  };
+  auto heartbeat_from = [this](const std::string& id) { receive_from(id, {heartbeat(id, "n1")}); };
   for (int i = 0; i < 30; ++i) {
     heartbeat_from("n2");
     heartbeat_from("n3");
@@ -824,8 +819,8 @@ TEST_F(TransportTest, AuthenticatedPeerCannotSpeakForAnotherNode) {
   start();
   // n2 is who it says it is, but claims n3's messages (a vote in n3's name
   // would count twice).
-  receive_from("n2", {msg(0, "n3", "n1", 1, raft::MSG_VOTE), msg(0, "n2", "n1", 2),
-                      msg(0, "", "n1", 3)});
+  receive_from("n2",
+               {msg(0, "n3", "n1", 1, raft::MSG_VOTE), msg(0, "n2", "n1", 2), msg(0, "", "n1", 3)});
   ASSERT_EQ(shard0->size(), 1u);
   EXPECT_EQ(indexes(shard0->at(0)), (std::vector<uint64_t>{2}));
   auto n2 = member("n2");
@@ -856,12 +851,11 @@ TEST_F(TransportTest, MessagesThatBreakTheInboundRulesNeverReachAReplica) {
   EXPECT_EQ(indexes(shard0->at(0)), (std::vector<uint64_t>{9}));
   auto n3 = member("n3");
   EXPECT_EQ(n3.messages_invalid(), 4u);
-  std::map<std::string, uint64_t> by_rule(n3.invalid_by_rule().begin(),
-                                          n3.invalid_by_rule().end());
-  EXPECT_EQ(by_rule, (std::map<std::string, uint64_t>{{"term_overflow", 1},
-                                                      {"missing_term", 1},
-                                                      {"entry_index_gap", 1},
-                                                      {"unknown_type", 1}}));
+  std::map<std::string, uint64_t> by_rule(n3.invalid_by_rule().begin(), n3.invalid_by_rule().end());
+  EXPECT_EQ(
+    by_rule,
+    (std::map<std::string, uint64_t>{
+      {"term_overflow", 1}, {"missing_term", 1}, {"entry_index_gap", 1}, {"unknown_type", 1}}));
   EXPECT_EQ(member("n2").messages_invalid(), 0u);
 }
 
@@ -886,8 +880,7 @@ TEST_F(TransportTest, AnonymousOrdersAreIgnored) {
   anon_send(transport, raft_atom_v, frame({msg(0, "n1", "n2", 1)}));
   anon_send(transport, raft_atom_v, std::string{"n2"}, frame({msg(0, "n2", "n1", 2)}));
   anon_send(transport, peer_atom_v, uint64_t{5}, uint64_t{7});
-  anon_send(transport, peer_atom_v, std::string{"n2"}, hijack, uint64_t{42},
-            std::string(32, 'k'));
+  anon_send(transport, peer_atom_v, std::string{"n2"}, hijack, uint64_t{42}, std::string(32, 'k'));
   admin::FaultRequest part;
   part.mutable_partition()->set_peer("n3");
   anon_send(transport, fault_atom_v, make_pb(part));
@@ -901,8 +894,7 @@ TEST_F(TransportTest, AnonymousOrdersAreIgnored) {
   // The same orders from a local actor work (so the ones above were refused
   // for their sender, not for their content), except the report, which only
   // n2's dialer may make.
-  self->send(transport, peer_atom_v, std::string{"n2"}, hijack, uint64_t{42},
-             std::string(32, 'k'));
+  self->send(transport, peer_atom_v, std::string{"n2"}, hijack, uint64_t{42}, std::string(32, 'k'));
   send(frame({msg(0, "n1", "n2", 3)}));
   self->send(transport, raft_atom_v, std::string{"n2"}, frame({msg(0, "n2", "n1", 4)}));
   sched.run();

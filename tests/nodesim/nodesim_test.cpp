@@ -7,11 +7,11 @@
 //   KEEL_NODESIM_CRASH_GATES=0    ... without peer gates among the crashed actors
 //
 // A failing seed prints itself, its faults and the checker's witness.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <iostream>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "actors/log/logger.hpp"
 #include "sim_run.hpp"
@@ -47,8 +47,8 @@ struct quiet_logs : ::testing::Environment {
 const auto* const quiet = ::testing::AddGlobalTestEnvironment(new quiet_logs);
 
 std::string report(uint64_t seed, const sim_result& r) {
-  return "seed " + std::to_string(seed) + " failed (replay: KEEL_NODESIM_SEED=" +
-         std::to_string(seed) + " keel_nodesim_tests):\n" + r.failure + "\nfaults:\n" + r.faults;
+  return "seed " + std::to_string(seed) + " failed (replay: KEEL_NODESIM_SEED="
+         + std::to_string(seed) + " keel_nodesim_tests):\n" + r.failure + "\nfaults:\n" + r.faults;
 }
 
 TEST(NodeSim, EverySeedIsLinearizableAndConverges) {
@@ -86,8 +86,8 @@ TEST(NodeSim, EverySeedIsLinearizableAndConverges) {
     if (replay)
       std::cout << "seed " << seed << ": " << r.operations << " operations (" << r.unknown
                 << " unknown), " << r.virtual_ms << " virtual ms, messages dropped "
-                << r.messages_dropped << ", duplicated " << r.messages_duplicated
-                << ", delayed " << r.messages_delayed << "\n";
+                << r.messages_dropped << ", duplicated " << r.messages_duplicated << ", delayed "
+                << r.messages_delayed << "\n";
   }
   std::cout << count << " seeds from " << first << ": " << operations << " operations checked ("
             << unknown << " of unknown outcome), " << dropped << " messages dropped, " << failed

@@ -95,8 +95,8 @@ void retry_later(client_actor* self, client::failure why, bool other_node) {
   }
   if (other_node)
     st.target = (st.target + 1 + st.rng->pick(st.cfg.nodes.size() - 1)) % st.cfg.nodes.size();
-  self->delayed_send(self, std::chrono::milliseconds(st.rng->between(20, 120)),
-                     attempt_atom::value, st.attempt_id);
+  self->delayed_send(self, std::chrono::milliseconds(st.rng->between(20, 120)), attempt_atom::value,
+                     st.attempt_id);
 }
 
 void attempt(client_actor* self) {
@@ -107,8 +107,9 @@ void attempt(client_actor* self) {
     return;
   }
   auto id = st.attempt_id;
-  self->request(service, std::chrono::milliseconds(st.cfg.attempt_timeout_ms), kv_atom_v,
-                make_pb(st.request))
+  self
+    ->request(service, std::chrono::milliseconds(st.cfg.attempt_timeout_ms), kv_atom_v,
+              make_pb(st.request))
     .then(
       [self, id](pb<kv::Response>& r) {
         auto& st = self->state;

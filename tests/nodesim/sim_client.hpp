@@ -31,10 +31,10 @@ struct sim_history {
 };
 
 struct client_config {
-  uint32_t id = 1;                // also the history's process
+  uint32_t id = 1; // also the history's process
   uint64_t seed = 1;
-  uint32_t operations = 20;       // how many before it stops
-  bool reads_only = false;        // the final check: read every key once, in order
+  uint32_t operations = 20; // how many before it stops
+  bool reads_only = false;  // the final check: read every key once, in order
   std::vector<std::string> keys;
   std::vector<std::string> nodes; // node ids, in order
   /// The node's client service now (invalid while the node is down).

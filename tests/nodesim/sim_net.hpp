@@ -37,7 +37,8 @@ struct link_faults {
 /// coordinator runs everything on the test's thread.
 class sim_net {
 public:
-  explicit sim_net(uint64_t seed) : rng(seed) {}
+  explicit sim_net(uint64_t seed)
+    : rng(seed) {}
 
   sim::sim_random rng;
   link_faults faults;
@@ -64,7 +65,6 @@ private:
 };
 
 /// The connector node `from` dials with.
-caf::actor spawn_connector(caf::actor_system& sys, std::shared_ptr<sim_net> net,
-                           std::string from);
+caf::actor spawn_connector(caf::actor_system& sys, std::shared_ptr<sim_net> net, std::string from);
 
 } // namespace keel::nodesim

@@ -3,8 +3,6 @@
 
 #include "sim_run.hpp"
 
-#include "caf_gtest_dsl.hpp"
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -21,6 +19,7 @@
 #include "actors/storage/core/engine.hpp"
 #include "actors/storage/core/memory_store.hpp"
 #include "apps/history/linearizability.hpp"
+#include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "sim_client.hpp"
 #include "sim_net.hpp"
@@ -71,8 +70,11 @@ struct sim_node {
 class simulation {
 public:
   explicit simulation(const sim_options& o)
-      : opts_(o), cfg_(make_config(o)), trust_(secret_trust()),
-        net_(std::make_shared<sim_net>(o.seed * 2654435761u + 17)), rng_(o.seed) {
+    : opts_(o),
+      cfg_(make_config(o)),
+      trust_(secret_trust()),
+      net_(std::make_shared<sim_net>(o.seed * 2654435761u + 17)),
+      rng_(o.seed) {
     for (auto& n : cfg_.nodes) {
       sim_node node;
       node.self = n;
@@ -110,8 +112,8 @@ private:
     sim_node& n = nodes_[i];
     auto opened = storage::engine::open(n.store, n.self.id, cfg_.shards);
     if (!opened)
-      throw std::runtime_error("node " + n.self.id + " cannot open its store: "
-                               + opened.error().detail);
+      throw std::runtime_error("node " + n.self.id
+                               + " cannot open its store: " + opened.error().detail);
     n.engine = std::move(opened).value();
     n.dir = std::make_shared<sup::directory>();
     n.connector = spawn_connector(fx_.sys, net_, n.self.id);
@@ -137,8 +139,8 @@ private:
     size_t unsynced = n.store->unsynced_commits();
     size_t kept = unsynced ? rng_.pick(unsynced + 1) : 0;
     n.store->crash(kept);
-    note("  its store keeps " + std::to_string(kept) + " of " + std::to_string(unsynced) +
-         " unsynced commits");
+    note("  its store keeps " + std::to_string(kept) + " of " + std::to_string(unsynced)
+         + " unsynced commits");
     n.down_until_ms = back_at_ms;
   }
 
@@ -202,19 +204,19 @@ void simulation::inject_fault() {
           b.insert(n.self.id);
       net_->partition(a, b);
       heal_at_ms_ = now_ms_ + rng_.between(200, 1500);
-      note("partition: " + nodes_[alone].self.id + " alone until t=" + std::to_string(*heal_at_ms_));
+      note("partition: " + nodes_[alone].self.id
+           + " alone until t=" + std::to_string(*heal_at_ms_));
       break;
     }
     case 1: { // lossy links
-      net_->faults = {static_cast<uint32_t>(rng_.between(10, 200)),
-                      static_cast<uint32_t>(rng_.between(0, 100)),
-                      static_cast<uint32_t>(rng_.between(0, 500)),
-                      static_cast<uint32_t>(rng_.between(5, 80))};
+      net_->faults = {
+        static_cast<uint32_t>(rng_.between(10, 200)), static_cast<uint32_t>(rng_.between(0, 100)),
+        static_cast<uint32_t>(rng_.between(0, 500)), static_cast<uint32_t>(rng_.between(5, 80))};
       heal_at_ms_ = now_ms_ + rng_.between(200, 1500);
-      note("lossy links: drop " + std::to_string(net_->faults.drop_permille) + "‰, duplicate " +
-           std::to_string(net_->faults.duplicate_permille) + "‰, delay up to " +
-           std::to_string(net_->faults.max_delay_ms) + " ms until t=" +
-           std::to_string(*heal_at_ms_));
+      note("lossy links: drop " + std::to_string(net_->faults.drop_permille) + "‰, duplicate "
+           + std::to_string(net_->faults.duplicate_permille) + "‰, delay up to "
+           + std::to_string(net_->faults.max_delay_ms)
+           + " ms until t=" + std::to_string(*heal_at_ms_));
       break;
     }
     case 2:
@@ -226,8 +228,8 @@ void simulation::inject_fault() {
       auto shards = cfg_.shards_on(nodes_[i].self.id);
       uint32_t shard = shards.empty() ? 0 : shards[rng_.pick(shards.size())];
       std::vector<std::string> victims{paths::storage(root, shard), paths::replica(root, shard),
-                                       paths::transport(root), paths::membership(root),
-                                       paths::service(root), paths::shard(root, shard)};
+                                       paths::transport(root),      paths::membership(root),
+                                       paths::service(root),        paths::shard(root, shard)};
       if (opts_.crash_gates)
         victims.push_back(paths::peer_gate(root));
       std::string path = victims[rng_.pick(victims.size())];
@@ -282,9 +284,9 @@ bool simulation::run_until_clients_done(uint32_t expected, uint64_t max_ms) {
 
 /// One replica's state in a line: applied index, log time, data, sessions.
 std::string render(const storage::ShardSnapshot& s) {
-  std::string out = "applied " + std::to_string(s.applied_index()) + "/" +
-                    std::to_string(s.applied_term()) + " log_time " +
-                    std::to_string(s.log_time_ms()) + " data {";
+  std::string out = "applied " + std::to_string(s.applied_index()) + "/"
+                    + std::to_string(s.applied_term()) + " log_time "
+                    + std::to_string(s.log_time_ms()) + " data {";
   for (auto& kv : s.data())
     out += " " + kv.key() + "=" + kv.value();
   out += " } sessions " + std::to_string(s.sessions_size());
@@ -304,8 +306,8 @@ std::string simulation::compare_replicas() {
           first = snap;
           first_node = id;
         } else if (snap.SerializeAsString() != first->SerializeAsString()) {
-          return "shard " + std::to_string(shard) + ": the replicas differ after healing\n  " +
-                 first_node + ": " + render(*first) + "\n  " + id + ": " + render(snap);
+          return "shard " + std::to_string(shard) + ": the replicas differ after healing\n  "
+                 + first_node + ": " + render(*first) + "\n  " + id + ": " + render(snap);
         }
       }
     }

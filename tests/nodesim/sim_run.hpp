@@ -44,12 +44,12 @@ struct sim_options {
 
 struct sim_result {
   bool ok = true;
-  std::string failure;    // what went wrong, with the checker's witness
-  std::string faults;     // the faults injected, one per line
-  size_t operations = 0;  // in the history
-  size_t unknown = 0;     // of them, info
+  std::string failure;   // what went wrong, with the checker's witness
+  std::string faults;    // the faults injected, one per line
+  size_t operations = 0; // in the history
+  size_t unknown = 0;    // of them, info
   uint64_t virtual_ms = 0;
-  std::vector<history::operation> history; // every operation, in completion order
+  std::vector<history::operation> history;         // every operation, in completion order
   uint64_t history_hash = 14695981039346656037ULL; // of every operation, to prove replays
   uint64_t messages_dropped = 0, messages_duplicated = 0, messages_delayed = 0;
 };

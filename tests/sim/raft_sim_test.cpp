@@ -60,26 +60,26 @@ void run_seeds(size_t nodes) {
       for (const auto& line : replay.trace)
         tail += "  " + line + "\n";
       FAIL() << *result.failure << " (nodes=" << nodes << ")\nreplay: KEEL_SIM_SEED=" << seed
-             << "\nlast events:\n" << tail;
+             << "\nlast events:\n"
+             << tail;
     }
   }
-  std::printf("simulated %llu seeds x %zu nodes: %llu commits, %llu leaderships, %llu crashes, "
-              "%llu partitions, %llu snapshots installed, %llu compactions, %llu reads, "
-              "%llu transfers, %llu messages (%llu dropped, %llu duplicated), "
-              "%llu states checked against the reference\n",
-              static_cast<unsigned long long>(count), nodes,
-              static_cast<unsigned long long>(total.commits),
-              static_cast<unsigned long long>(total.leaderships),
-              static_cast<unsigned long long>(total.crashes),
-              static_cast<unsigned long long>(total.partitions),
-              static_cast<unsigned long long>(total.snapshots_installed),
-              static_cast<unsigned long long>(total.compactions),
-              static_cast<unsigned long long>(total.reads_served),
-              static_cast<unsigned long long>(total.transfers),
-              static_cast<unsigned long long>(total.messages),
-              static_cast<unsigned long long>(total.dropped),
-              static_cast<unsigned long long>(total.duplicated),
-              static_cast<unsigned long long>(total.values_checked));
+  std::printf(
+    "simulated %llu seeds x %zu nodes: %llu commits, %llu leaderships, %llu crashes, "
+    "%llu partitions, %llu snapshots installed, %llu compactions, %llu reads, "
+    "%llu transfers, %llu messages (%llu dropped, %llu duplicated), "
+    "%llu states checked against the reference\n",
+    static_cast<unsigned long long>(count), nodes, static_cast<unsigned long long>(total.commits),
+    static_cast<unsigned long long>(total.leaderships),
+    static_cast<unsigned long long>(total.crashes),
+    static_cast<unsigned long long>(total.partitions),
+    static_cast<unsigned long long>(total.snapshots_installed),
+    static_cast<unsigned long long>(total.compactions),
+    static_cast<unsigned long long>(total.reads_served),
+    static_cast<unsigned long long>(total.transfers),
+    static_cast<unsigned long long>(total.messages), static_cast<unsigned long long>(total.dropped),
+    static_cast<unsigned long long>(total.duplicated),
+    static_cast<unsigned long long>(total.values_checked));
   // A simulation that stopped exercising the hard cases would pass vacuously.
   if (count >= 20) {
     EXPECT_GT(total.crashes, count / 2);
@@ -94,13 +94,9 @@ void run_seeds(size_t nodes) {
   }
 }
 
-TEST(RaftSimulation, ThreeReplicasStaySafeUnderFaultsAndConverge) {
-  run_seeds(3);
-}
+TEST(RaftSimulation, ThreeReplicasStaySafeUnderFaultsAndConverge) { run_seeds(3); }
 
-TEST(RaftSimulation, FiveReplicasStaySafeUnderFaultsAndConverge) {
-  run_seeds(5);
-}
+TEST(RaftSimulation, FiveReplicasStaySafeUnderFaultsAndConverge) { run_seeds(5); }
 
 TEST(RaftSimulation, SameSeedReplaysTheSameRun) {
   auto a = run_simulation({.seed = 42, .nodes = 5});

@@ -35,9 +35,7 @@ void safety_checker::on_state(const std::string& id, const raft::node& n) {
         check_leader_holds(id, n, i);
 }
 
-void safety_checker::on_crash(const std::string& id) {
-  leaders_.erase(id);
-}
+void safety_checker::on_crash(const std::string& id) { leaders_.erase(id); }
 
 void safety_checker::check_leader_holds(const std::string& id, const raft::node& n,
                                         uint64_t index) {
@@ -58,13 +56,14 @@ void safety_checker::on_persist(const std::string& id, const std::vector<raft::E
     std::optional<uint64_t> prev;
     if (auto t = storage.term(e.index() - 1); t.ok())
       prev = *t;
-    auto [it, fresh] = entries_.emplace(std::pair{e.index(), e.term()},
-                                        seen_entry{e.type(), e.data(), prev});
+    auto [it, fresh]
+      = entries_.emplace(std::pair{e.index(), e.term()}, seen_entry{e.type(), e.data(), prev});
     if (fresh)
       continue;
     auto& seen = it->second;
     if (seen.type != e.type() || seen.data != e.data())
-      fail("log matching: " + id + " stored a different command at " + describe(e.index(), e.term()));
+      fail("log matching: " + id + " stored a different command at "
+           + describe(e.index(), e.term()));
     if (seen.prev_term && prev && *seen.prev_term != *prev)
       fail("log matching: " + id + " stored " + describe(e.index(), e.term())
            + " after an entry of term " + std::to_string(*prev) + ", others after term "
@@ -97,8 +96,7 @@ void safety_checker::on_apply(const std::string& id, const raft::Entry& e, uint6
 void safety_checker::on_restore(const std::string& id, uint64_t index,
                                 const std::vector<std::string>& commands) {
   if (index > committed_.size()) {
-    fail("snapshot: " + id + " restored index " + std::to_string(index)
-         + " that no node applied");
+    fail("snapshot: " + id + " restored index " + std::to_string(index) + " that no node applied");
     return;
   }
   std::vector<std::string> expected;
@@ -122,9 +120,8 @@ void safety_checker::on_read_served(const std::string& id, const std::string& co
     return;
   }
   if (index < floor->second)
-    fail("linearizability: " + id + " served read " + context + " at index "
-         + std::to_string(index) + " but index " + std::to_string(floor->second)
-         + " was applied before it began");
+    fail("linearizability: " + id + " served read " + context + " at index " + std::to_string(index)
+         + " but index " + std::to_string(floor->second) + " was applied before it began");
   if (applied < index)
     fail("read: " + id + " served read " + context + " before applying its index");
   read_floor_.erase(floor);

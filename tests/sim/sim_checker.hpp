@@ -66,24 +66,24 @@ private:
   struct seen_entry {
     raft::EntryType type;
     std::string data;
-    std::optional<uint64_t> prev_term;  // unknown when the previous entry was compacted
+    std::optional<uint64_t> prev_term; // unknown when the previous entry was compacted
   };
   struct committed_entry {
     uint64_t term;
     raft::EntryType type;
     std::string data;
-    uint64_t term_bound;  // the reporter's term: every leader of a later term holds the entry
+    uint64_t term_bound; // the reporter's term: every leader of a later term holds the entry
   };
 
   void fail(std::string what);
   void check_leader_holds(const std::string& id, const raft::node& n, uint64_t index);
 
   std::map<uint64_t, std::string> leader_of_term_;
-  std::map<std::string, const raft::node*> leaders_;  // current leaders, by id
+  std::map<std::string, const raft::node*> leaders_; // current leaders, by id
   std::set<std::pair<std::string, uint64_t>> leaderships_checked_;
-  std::map<std::pair<uint64_t, uint64_t>, seen_entry> entries_;  // by (index, term)
-  std::vector<committed_entry> committed_;                       // committed_[i - 1] is index i
-  std::map<std::string, uint64_t> read_floor_;  // context -> highest index applied when it began
+  std::map<std::pair<uint64_t, uint64_t>, seen_entry> entries_; // by (index, term)
+  std::vector<committed_entry> committed_;                      // committed_[i - 1] is index i
+  std::map<std::string, uint64_t> read_floor_; // context -> highest index applied when it began
   std::optional<std::string> violation_;
 };
 

@@ -18,15 +18,16 @@ namespace keel::sim {
 
 /// How hostile the network is.
 struct network_faults {
-  uint32_t drop_permille = 0;       // chance a message is lost
-  uint32_t duplicate_permille = 0;  // chance a message is delivered twice
-  uint64_t max_delay_ticks = 0;     // delays are uniform in [0, max_delay_ticks]
+  uint32_t drop_permille = 0;      // chance a message is lost
+  uint32_t duplicate_permille = 0; // chance a message is delivered twice
+  uint64_t max_delay_ticks = 0;    // delays are uniform in [0, max_delay_ticks]
 };
 
 /// Messages in flight, with partitions.
 class sim_network {
 public:
-  explicit sim_network(sim_random& rng) : rng_(rng) {}
+  explicit sim_network(sim_random& rng)
+    : rng_(rng) {}
 
   void set_faults(network_faults f) { faults_ = f; }
 
@@ -55,7 +56,7 @@ public:
 private:
   struct envelope {
     uint64_t deliver_at;
-    uint64_t tie_break;  // random: equal delays deliver in random order
+    uint64_t tie_break; // random: equal delays deliver in random order
     raft::Message message;
   };
   struct later {
@@ -69,7 +70,7 @@ private:
   sim_random& rng_;
   network_faults faults_;
   std::priority_queue<envelope, std::vector<envelope>, later> queue_;
-  std::map<std::string, int> group_of_;  // empty: fully connected
+  std::map<std::string, int> group_of_; // empty: fully connected
 };
 
 } // namespace keel::sim

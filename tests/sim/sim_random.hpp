@@ -11,7 +11,8 @@ namespace keel::sim {
 /// A seeded pseudo-random source for one simulation run.
 class sim_random {
 public:
-  explicit sim_random(uint64_t seed) : gen_(seed) {}
+  explicit sim_random(uint64_t seed)
+    : gen_(seed) {}
 
   /// A raw 64-bit draw (for seeding nodes, ordering ties).
   uint64_t next() { return gen_(); }

@@ -127,14 +127,14 @@ std::string encode_snapshot(const std::vector<std::string>& commands, const kv_s
 struct replica {
   std::string id;
   raft::config cfg;
-  std::unique_ptr<raft::memory_storage> storage;  // survives crashes
-  std::unique_ptr<raft::node> raft;               // null while crashed
-  std::vector<std::string> commands;              // applied commands, for the checker
-  std::unique_ptr<kv_state> kv;                   // the state machine
-  uint64_t applied = 0;                           // index the state machine reflects
-  bool output_pending = false;                    // ready() work not yet done (slow shell)
-  std::optional<raft::ready> in_flight;           // taken from the node, not yet persisted
-  uint64_t restart_at = 0;                        // while crashed: when it comes back
+  std::unique_ptr<raft::memory_storage> storage; // survives crashes
+  std::unique_ptr<raft::node> raft;              // null while crashed
+  std::vector<std::string> commands;             // applied commands, for the checker
+  std::unique_ptr<kv_state> kv;                  // the state machine
+  uint64_t applied = 0;                          // index the state machine reflects
+  bool output_pending = false;                   // ready() work not yet done (slow shell)
+  std::optional<raft::ready> in_flight;          // taken from the node, not yet persisted
+  uint64_t restart_at = 0;                       // while crashed: when it comes back
 
   bool up() const { return raft != nullptr; }
 };
@@ -142,7 +142,9 @@ struct replica {
 /// Forwards a node's log lines into the trace.
 class trace_logger final : public raft::logger {
 public:
-  trace_logger(std::deque<std::string>& trace, const uint64_t& now) : trace_(trace), now_(now) {}
+  trace_logger(std::deque<std::string>& trace, const uint64_t& now)
+    : trace_(trace),
+      now_(now) {}
   void write(raft::log_level level, std::string_view line) override {
     if (level == raft::log_level::debug)
       return;
@@ -159,7 +161,10 @@ private:
 class world {
 public:
   explicit world(const sim_params& p)
-    : params_(p), rng_(p.seed), net_(rng_), tracer_(result_.trace, now_) {
+    : params_(p),
+      rng_(p.seed),
+      net_(rng_),
+      tracer_(result_.trace, now_) {
     std::vector<std::string> ids;
     for (size_t i = 1; i <= p.nodes; ++i)
       ids.push_back(numbered("n", i));
@@ -307,7 +312,8 @@ private:
     if (rd.snapshot) {
       auto stored = r.storage->apply_snapshot(*rd.snapshot);
       if (!stored.ok())
-        result_.failure = "shell: " + r.id + " could not store snapshot: " + raft::to_string(stored.code());
+        result_.failure
+          = "shell: " + r.id + " could not store snapshot: " + raft::to_string(stored.code());
     }
     r.storage->append(rd.entries);
     checker_.on_persist(r.id, rd.entries, *r.storage);
@@ -365,16 +371,16 @@ private:
     if (r.applied < first || r.applied - first < compact_threshold_)
       return;
     if (r.applied > r.storage->snapshot()->metadata().index()) {
-      auto snap = r.storage->create_snapshot(r.applied, r.cfg.voters,
-                                             encode_snapshot(r.commands, *r.kv));
+      auto snap
+        = r.storage->create_snapshot(r.applied, r.cfg.voters, encode_snapshot(r.commands, *r.kv));
       if (!snap.ok())
         return;
     }
     auto keep = rng_.between(0, 5);
     if (r.applied > keep && r.applied - keep >= first) {
       if (auto compacted = r.storage->compact(r.applied - keep); !compacted.ok()) {
-        result_.failure = "shell: " + r.id + " could not compact its log: "
-                          + raft::to_string(compacted.code());
+        result_.failure
+          = "shell: " + r.id + " could not compact its log: " + raft::to_string(compacted.code());
         return;
       }
       ++result_.stats.compactions;
@@ -389,8 +395,8 @@ private:
     auto parts = decode_strings(snap.data());
     auto index = snap.metadata().index();
     auto fail = [&](const std::string& what) {
-      result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id
-                        + " snapshot at index " + std::to_string(index) + ": " + what;
+      result_.failure = "seed " + std::to_string(params_.seed) + ": " + r.id + " snapshot at index "
+                        + std::to_string(index) + ": " + what;
       return false;
     };
     if (parts.size() != 2)
@@ -496,7 +502,9 @@ private:
       trace("partition healed");
     }
     if (rng_.chance(12)) {
-      auto& r = std::next(replicas_.begin(), static_cast<std::ptrdiff_t>(rng_.pick(replicas_.size())))->second;
+      auto& r
+        = std::next(replicas_.begin(), static_cast<std::ptrdiff_t>(rng_.pick(replicas_.size())))
+            ->second;
       if (r.up())
         crash(r);
     }
@@ -634,8 +642,8 @@ private:
     }
     for (auto& [id, r] : replicas_) {
       if (r.commands != checker_.committed_commands()) {
-        result_.failure = "seed " + std::to_string(params_.seed) + ": " + id
-                          + " converged to different commands";
+        result_.failure
+          = "seed " + std::to_string(params_.seed) + ": " + id + " converged to different commands";
         return false;
       }
       if (!same_as_reference(r, "converged"))
@@ -664,16 +672,16 @@ private:
   safety_checker checker_;
   trace_logger tracer_;
   std::map<std::string, replica> replicas_;
-  bool chaos_ = false;  // in the chaos phase: faults allowed
+  bool chaos_ = false; // in the chaos phase: faults allowed
   uint64_t partition_until_ = 0;
   uint64_t compact_threshold_ = 20;
   uint64_t next_command_ = 0;
   uint64_t next_read_ = 0;
   std::vector<command::Command> clients_ = std::vector<command::Command>(3); // last command each
-  kv_state reference_;                            // the committed log, applied once
+  kv_state reference_; // the committed log, applied once
   uint64_t reference_applied_ = 0;
-  std::map<uint64_t, raft::Entry> learned_;       // committed, not yet applied to the reference
-  std::map<uint64_t, std::string> reference_at_;  // its state after each index
+  std::map<uint64_t, raft::Entry> learned_;      // committed, not yet applied to the reference
+  std::map<uint64_t, std::string> reference_at_; // its state after each index
 };
 
 } // namespace

@@ -14,8 +14,7 @@ namespace keel::testing {
 
 /// The answer, or an empty response and a test failure if none came.
 template <class Self, class Coordinator, class Handle>
-kv::Response ask_kv(Self& self, Coordinator& sched, const Handle& to, kv::Request req,
-                    int rounds) {
+kv::Response ask_kv(Self& self, Coordinator& sched, const Handle& to, kv::Request req, int rounds) {
   self->send(to, kv_atom_v, make_pb(std::move(req)));
   kv::Response out;
   bool answered = false;

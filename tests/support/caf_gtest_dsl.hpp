@@ -9,8 +9,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "caf/test/unit_test.hpp"
 #include <gtest/gtest.h>
+
+#include "caf/test/unit_test.hpp"
 
 #undef CAF_MESSAGE
 #undef CAF_CHECK
@@ -19,33 +20,35 @@
 #undef CAF_FAIL
 #undef CAF_REQUIRE
 #undef CAF_REQUIRE_FUNC
-#define CAF_MESSAGE(msg) do { } while (false)
+#define CAF_MESSAGE(msg)                                                                           \
+  do {                                                                                             \
+  } while (false)
 #define CAF_CHECK(...) EXPECT_TRUE(static_cast<bool>(__VA_ARGS__)) << #__VA_ARGS__
 #define CAF_CHECK_FUNC(f, x, y) EXPECT_TRUE(f{}(x, y)) << #f "(" #x ", " #y ")"
-#define CAF_ERROR(msg)                                                         \
-  do {                                                                         \
-    std::ostringstream o_;                                                     \
-    o_ << msg;                                                                 \
-    ADD_FAILURE() << o_.str();                                                 \
+#define CAF_ERROR(msg)                                                                             \
+  do {                                                                                             \
+    std::ostringstream o_;                                                                         \
+    o_ << msg;                                                                                     \
+    ADD_FAILURE() << o_.str();                                                                     \
   } while (false)
 // Must not throw: expect_clause's destructor would then dereference null.
-#define CAF_FAIL(msg)                                                          \
-  do {                                                                         \
-    std::ostringstream o_;                                                     \
-    o_ << msg;                                                                 \
-    ADD_FAILURE() << o_.str();                                                 \
-    std::cerr << "CAF requirement failed: " << o_.str() << std::endl;          \
-    std::abort();                                                              \
+#define CAF_FAIL(msg)                                                                              \
+  do {                                                                                             \
+    std::ostringstream o_;                                                                         \
+    o_ << msg;                                                                                     \
+    ADD_FAILURE() << o_.str();                                                                     \
+    std::cerr << "CAF requirement failed: " << o_.str() << std::endl;                              \
+    std::abort();                                                                                  \
   } while (false)
-#define CAF_REQUIRE(...)                                                       \
-  do {                                                                         \
-    if (!static_cast<bool>(__VA_ARGS__))                                       \
-      CAF_FAIL("REQUIRE " #__VA_ARGS__);                                       \
+#define CAF_REQUIRE(...)                                                                           \
+  do {                                                                                             \
+    if (!static_cast<bool>(__VA_ARGS__))                                                           \
+      CAF_FAIL("REQUIRE " #__VA_ARGS__);                                                           \
   } while (false)
-#define CAF_REQUIRE_FUNC(f, x, y)                                              \
-  do {                                                                         \
-    if (!f{}(x, y))                                                            \
-      CAF_FAIL("REQUIRE " #f "(" #x ", " #y ")");                              \
+#define CAF_REQUIRE_FUNC(f, x, y)                                                                  \
+  do {                                                                                             \
+    if (!f{}(x, y))                                                                                \
+      CAF_FAIL("REQUIRE " #f "(" #x ", " #y ")");                                                  \
   } while (false)
 #undef FAIL
 #define FAIL(msg) CAF_FAIL(msg)

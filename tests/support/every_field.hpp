@@ -68,8 +68,7 @@ inline void fill_every_field(google::protobuf::Message& m, const field_values& v
       }
       case FieldDescriptor::CPPTYPE_MESSAGE:
         if (depth < 3)
-          fill_every_field(rep ? *r->AddMessage(&m, f) : *r->MutableMessage(&m, f), v,
-                           depth + 1);
+          fill_every_field(rep ? *r->AddMessage(&m, f) : *r->MutableMessage(&m, f), v, depth + 1);
         break;
     }
   }

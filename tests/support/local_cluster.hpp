@@ -7,12 +7,12 @@
 // `keelctl cluster` uses.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "actors/client/client.hpp"
 #include "apps/launcher/process.hpp"

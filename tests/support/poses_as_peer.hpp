@@ -35,14 +35,10 @@ class poses_as_peer {
 public:
   /// Sends a hello and runs the gate; its challenge (empty, with a failure
   /// recorded, when the gate answers with an error instead).
-  peer::PeerChallenge hello(const peer::PeerHello& h) {
-    return ask<peer::PeerChallenge>(h);
-  }
+  peer::PeerChallenge hello(const peer::PeerHello& h) { return ask<peer::PeerChallenge>(h); }
 
   /// Sends a confirm and runs the gate; its verdict.
-  peer::PeerAccepted confirm(const peer::PeerConfirm& c) {
-    return ask<peer::PeerAccepted>(c);
-  }
+  peer::PeerAccepted confirm(const peer::PeerConfirm& c) { return ask<peer::PeerAccepted>(c); }
 
   /// The whole handshake of `hs`: the sealer of the new session, or nullopt
   /// with a failure recorded that says which step went wrong.
@@ -79,9 +75,7 @@ private:
     return out;
   }
 
-  Fixture& fixture() {
-    return static_cast<Fixture&>(*this);
-  }
+  Fixture& fixture() { return static_cast<Fixture&>(*this); }
 };
 
 } // namespace keel::test

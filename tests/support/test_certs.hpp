@@ -21,7 +21,8 @@ namespace keel::testing {
 class test_ca {
 public:
   /// A CA "keel test CA <name>" valid from 30 days ago until `days` from now, its files in `dir`.
-  test_ca(std::string dir, std::string name = "main", int days = 30) : dir_(std::move(dir)) {
+  test_ca(std::string dir, std::string name = "main", int days = 30)
+    : dir_(std::move(dir)) {
     ca_key_ = new_key();
     // Valid from 30 days back, so that tests can check leaves at past times.
     ca_cert_ = make_cert("keel test CA " + name, "", ca_key_.get(), nullptr, nullptr, days + 30,
@@ -41,8 +42,8 @@ public:
   files issue(const std::string& cn, const std::string& ou, int days = 30,
               int valid_from_days = 0) {
     auto key = new_key();
-    auto cert = make_cert(cn, ou, key.get(), ca_cert_.get(), ca_key_.get(), days, false,
-                          valid_from_days);
+    auto cert
+      = make_cert(cn, ou, key.get(), ca_cert_.get(), ca_key_.get(), days, false, valid_from_days);
     files f{dir_ + "/" + cn + "-" + ou + ".pem", dir_ + "/" + cn + "-" + ou + ".key"};
     write_cert(f.cert, cert.get());
     FILE* out = std::fopen(f.key.c_str(), "w");

@@ -1,13 +1,12 @@
 // The launcher's process primitives (apps/launcher/process, port_probe) on
 // real processes and sockets: what `keelctl cluster`, keel-bench failover and
 // local_cluster rely on when they start, wait for and probe keel-node.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -70,8 +69,8 @@ TEST_F(LauncherProcess, OneFileTakesBothStreamsAndEarlierOutputStays) {
 }
 
 TEST_F(LauncherProcess, AProgramThatCannotStartIsAnErrorNamingIt) {
-  auto spawned = spawn_process("/nonexistent/keel-node", {}, {(dir / "o").string(),
-                                                              (dir / "o").string()});
+  auto spawned
+    = spawn_process("/nonexistent/keel-node", {}, {(dir / "o").string(), (dir / "o").string()});
   ASSERT_TRUE(std::holds_alternative<std::string>(spawned));
   EXPECT_NE(std::get<std::string>(spawned).find("cannot start /nonexistent/keel-node: "),
             std::string::npos)

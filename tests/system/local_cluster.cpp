@@ -1,17 +1,5 @@
 #include "local_cluster.hpp"
 
-#include "apps/common/client_target.hpp"
-#include "apps/launcher/node_process.hpp"
-#include "apps/launcher/port_probe.hpp"
-#include "apps/launcher/process.hpp"
-#include "test_certs.hpp"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +7,18 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "apps/common/client_target.hpp"
+#include "apps/launcher/node_process.hpp"
+#include "apps/launcher/port_probe.hpp"
+#include "apps/launcher/process.hpp"
+#include "test_certs.hpp"
 
 namespace keel::test {
 
@@ -92,8 +92,8 @@ bool tls_by_default() {
   return v && std::string(v) == "1";
 }
 
-local_cluster::local_cluster(int nodes, int shards, int replication_factor,
-                             std::string extra, bool tls)
+local_cluster::local_cluster(int nodes, int shards, int replication_factor, std::string extra,
+                             bool tls)
   : tls_(tls) {
   char templ[] = "/tmp/keel-system-XXXXXX";
   dir_ = ::mkdtemp(templ);
@@ -182,22 +182,22 @@ bool local_cluster::start(const std::string& node, std::chrono::milliseconds dea
   pids_[node] = pid;
   auto port = ports_.at(node);
   return eventually(
-    [&] {
-      if (launcher::reap(pid)) {
-        pids_[node] = 0;
-        return true; // exited: stop waiting, report below
-      }
-      return launcher::port_open("127.0.0.1", port);
-    },
-    deadline)
+           [&] {
+             if (launcher::reap(pid)) {
+               pids_[node] = 0;
+               return true; // exited: stop waiting, report below
+             }
+             return launcher::port_open("127.0.0.1", port);
+           },
+           deadline)
          && pids_[node] != 0;
 }
 
 void local_cluster::start_all() {
   for (auto& id : node_ids())
     if (!start(id))
-      throw std::runtime_error("node " + id + " did not start; see "
-                               + node_dir(id) + "/keel-node.out");
+      throw std::runtime_error("node " + id + " did not start; see " + node_dir(id)
+                               + "/keel-node.out");
 }
 
 run_result local_cluster::start_expecting_exit(const std::string& node,
@@ -226,22 +226,16 @@ int local_cluster::terminate(const std::string& node, std::chrono::milliseconds 
   return code;
 }
 
-void local_cluster::pause(const std::string& node) {
-  ::kill(pids_.at(node), SIGSTOP);
-}
+void local_cluster::pause(const std::string& node) { ::kill(pids_.at(node), SIGSTOP); }
 
-void local_cluster::resume(const std::string& node) {
-  ::kill(pids_.at(node), SIGCONT);
-}
+void local_cluster::resume(const std::string& node) { ::kill(pids_.at(node), SIGCONT); }
 
 bool local_cluster::running(const std::string& node) const {
   auto i = pids_.find(node);
   return i != pids_.end() && i->second > 0;
 }
 
-pid_t local_cluster::pid(const std::string& node) const {
-  return pids_.at(node);
-}
+pid_t local_cluster::pid(const std::string& node) const { return pids_.at(node); }
 
 run_result local_cluster::keelctl(const std::vector<std::string>& args,
                                   std::chrono::milliseconds deadline) const {

@@ -2,18 +2,18 @@
 // 127.0.0.1): leader failover after kill -9 without losing an acknowledged
 // write, catch-up of a restarted node (from a snapshot when the log it missed
 // was compacted), and leadership spread over the nodes.
-#include <gtest/gtest.h>
-
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "actors/client/client.hpp"
 #include "apps/common/cluster_config.hpp"
@@ -105,9 +105,8 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
     }
   }
   ASSERT_TRUE(resumed) << "no write to shard 0 was acknowledged within 20 s of kill -9";
-  auto failover_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       clock_type::now() - killed_at)
-                       .count();
+  auto failover_ms
+    = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - killed_at).count();
   std::cout << "[ FIGURE ] failover: kill -9 of leader " << *leader
             << " to first acknowledged write: " << failover_ms << " ms" << std::endl;
   acked[probe] = "after-failover";
@@ -277,8 +276,8 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
       }
       for (auto& p : m.value->nodes())
         if (p.node_id() == leader) {
-          last_view = m.value->node_id() + " sees " + leader + ": verdict " + p.verdict()
-                      + ", phi " + std::to_string(p.phi()) + ", suspected "
+          last_view = m.value->node_id() + " sees " + leader + ": verdict " + p.verdict() + ", phi "
+                      + std::to_string(p.phi()) + ", suspected "
                       + std::to_string(p.times_suspected()) + "x, connected "
                       + std::to_string(p.connected()) + ", received "
                       + std::to_string(p.messages_received());

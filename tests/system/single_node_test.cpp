@@ -1,13 +1,13 @@
 // System tests of one keel-node process (real binaries, 127.0.0.1): durability
 // across kill -9, supervision under injected crashes, start-up refusals, and
 // keelctl's exit codes.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "actors/client/client.hpp"
 #include "apps/common/cluster_config.hpp"
@@ -91,12 +91,11 @@ TEST(SingleNode, StorageCrashUnderWritesLosesNothing) {
     }
   }};
   // A failed ASSERT returns early: stop and join the writer on every path.
-  std::unique_ptr<void, std::function<void(void*)>> join_writer{
-    &writer, [&](void*) {
-      stop = true;
-      if (writer.joinable())
-        writer.join();
-    }};
+  std::unique_ptr<void, std::function<void(void*)>> join_writer{&writer, [&](void*) {
+                                                                  stop = true;
+                                                                  if (writer.joinable())
+                                                                    writer.join();
+                                                                }};
   client::session admin{rt, options_for(cluster)};
   const std::string path = "/n1/shards/shard-0/storage";
   for (int crash = 1; crash <= 3; ++crash) {
@@ -186,9 +185,9 @@ TEST(SingleNode, KeelctlExitCodesFollowTheContract) {
   EXPECT_EQ(cluster.keelctl({"cas", "--absent", "new", "v"}).code, 0);
   EXPECT_EQ(cluster.keelctl({"del", "new"}).code, 0);
   EXPECT_EQ(cluster.keelctl({"del", "new"}).code, 1);
-  EXPECT_EQ(cluster.keelctl({"put"}).code, 2);                         // usage
+  EXPECT_EQ(cluster.keelctl({"put"}).code, 2);                                // usage
   EXPECT_EQ(cluster.keelctl({"put", "big", std::string(2000, 'x')}).code, 2); // over the limit
-  EXPECT_EQ(cluster.keelctl({"tree", "--node", "n7"}).code, 2);         // unknown node
+  EXPECT_EQ(cluster.keelctl({"tree", "--node", "n7"}).code, 2);               // unknown node
   auto r = cluster.keelctl({"get", "k"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, "v2\n");

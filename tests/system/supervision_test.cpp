@@ -4,8 +4,6 @@
 // proof that the cluster kept serving (writes acknowledged after the fault)
 // and lost no acknowledged write (every one read back), plus the tree showing
 // that exactly what the strategy says was restarted.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -17,6 +15,8 @@
 #include <set>
 #include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "actors/client/client.hpp"
 #include "actors/paths.hpp"
@@ -52,7 +52,8 @@ const admin::ActorInfo* find(const admin::ActorInfo& a, const std::string& path)
 class writer {
 public:
   writer(client::runtime& rt, const test::local_cluster& c)
-    : session_(rt, options_for(c, 3000)), thread_([this] { run(); }) {}
+    : session_(rt, options_for(c, 3000)),
+      thread_([this] { run(); }) {}
 
   ~writer() { stop(); }
 

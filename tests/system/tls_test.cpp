@@ -3,19 +3,19 @@
 // and refuses a plaintext client, a certificate from another CA, a node
 // certificate that claims another node's id, and faults from a mere client.
 // (ctest's system_tls entry also runs every other system test on TLS.)
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <filesystem>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 #include "caf/openssl/all.hpp"
 
 #include "actors/client/client.hpp"
-#include "apps/common/cluster_config.hpp"
 #include "actors/security/core/peer_handshake.hpp"
+#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 #include "messages/type_ids.hpp"
 #include "test_certs.hpp"
@@ -33,9 +33,8 @@ client::options options_for(const test::local_cluster& c) {
 }
 
 // An actor system that dials with TLS, presenting `cert`/`key` and trusting `ca`.
-std::unique_ptr<caf::actor_system> tls_system(caf::actor_system_config& cfg,
-                                              const std::string& ca, const std::string& cert,
-                                              const std::string& key) {
+std::unique_ptr<caf::actor_system> tls_system(caf::actor_system_config& cfg, const std::string& ca,
+                                              const std::string& cert, const std::string& key) {
   cfg.load<caf::io::middleman>();
   cfg.load<caf::openssl::manager>();
   register_message_types(cfg);
@@ -98,8 +97,8 @@ TEST(Tls, ACertificateFromAnotherCaIsRefusedOnBothPorts) {
     EXPECT_FALSE(h) << "port " << port << " accepted a foreign CA";
   }
   // The same with keelctl and a client certificate of the rogue CA.
-  auto r = cluster.keelctl({"--cacert", cluster.certs_dir() + "/ca.pem", "--cert", f.cert,
-                            "--key", f.key, "get", "k"});
+  auto r = cluster.keelctl(
+    {"--cacert", cluster.certs_dir() + "/ca.pem", "--cert", f.cert, "--key", f.key, "get", "k"});
   EXPECT_NE(r.code, 0);
 }
 
@@ -139,14 +138,13 @@ TEST(Tls, OnlyAnOperatorMayInjectFaults) {
   test::local_cluster cluster{3, 1, 3, "", /*tls=*/true};
   cluster.start_all();
   auto ca = cluster.certs_dir() + "/ca.pem";
-  auto as_client = cluster.keelctl({"--cacert", ca, "--cert", cluster.client_cert().cert,
-                                    "--key", cluster.client_cert().key, "fault", "partition",
-                                    "n1", "n2"});
+  auto as_client = cluster.keelctl({"--cacert", ca, "--cert", cluster.client_cert().cert, "--key",
+                                    cluster.client_cert().key, "fault", "partition", "n1", "n2"});
   EXPECT_EQ(as_client.code, 3) << as_client.out << as_client.err;
   EXPECT_NE(as_client.err.find("not an operator"), std::string::npos) << as_client.err;
-  auto as_operator = cluster.keelctl({"--cacert", ca, "--cert", cluster.operator_cert().cert,
-                                      "--key", cluster.operator_cert().key, "fault",
-                                      "partition", "n1", "n2"});
+  auto as_operator
+    = cluster.keelctl({"--cacert", ca, "--cert", cluster.operator_cert().cert, "--key",
+                       cluster.operator_cert().key, "fault", "partition", "n1", "n2"});
   EXPECT_EQ(as_operator.code, 0) << as_operator.err;
 }
 

@@ -5,13 +5,13 @@
 // bare MessageBatch, inside a forged PeerFrame, and after a forged peer
 // handshake. No node may adopt the term, none may crash, and the cluster keeps
 // serving; the gates count what they refused.
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"

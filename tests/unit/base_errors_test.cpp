@@ -1,10 +1,10 @@
 // keel::result<T, E> and KEEL_ASSERT (actors/base/core/errors.hpp).
-#include "actors/base/core/errors.hpp"
-
 #include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "actors/base/core/errors.hpp"
 
 namespace keel {
 namespace {
@@ -72,8 +72,9 @@ TEST(BaseResultDeathTest, ReadingTheMissingSideAborts) {
 
 TEST(BaseAssertDeathTest, AbortsWithFileLineAndMessageEvenInRelease) {
   int broken = 2;
-  EXPECT_DEATH(KEEL_ASSERT(broken == 1, "the answer is one"),
-               "base_errors_test.cpp:[0-9]+: KEEL_ASSERT\\(broken == 1\\) failed: the answer is one");
+  EXPECT_DEATH(
+    KEEL_ASSERT(broken == 1, "the answer is one"),
+    "base_errors_test.cpp:[0-9]+: KEEL_ASSERT\\(broken == 1\\) failed: the answer is one");
   KEEL_ASSERT(broken == 2, "holds, so nothing happens");
 }
 

@@ -2,11 +2,11 @@
 // shard, when the cluster counts as settled, keys of one shard; and the
 // median / min / max summary of its runs.
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <variant>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "apps/common/cluster_config.hpp"
 #include "apps/keel_bench/cluster_view.hpp"
@@ -18,12 +18,12 @@ using namespace keel;
 using namespace keel::bench;
 
 config::cluster_config three_nodes_two_shards() {
-  auto parsed = config::parse_cluster_config(
-    "[cluster]\nshards = 2\nreplication_factor = 3\n"
-    "[[node]]\nid = \"n1\"\nhost = \"127.0.0.1\"\nport = 17101\n"
-    "[[node]]\nid = \"n2\"\nhost = \"127.0.0.1\"\nport = 17102\n"
-    "[[node]]\nid = \"n3\"\nhost = \"127.0.0.1\"\nport = 17103\n",
-    "test.conf", "/tmp");
+  auto parsed
+    = config::parse_cluster_config("[cluster]\nshards = 2\nreplication_factor = 3\n"
+                                   "[[node]]\nid = \"n1\"\nhost = \"127.0.0.1\"\nport = 17101\n"
+                                   "[[node]]\nid = \"n2\"\nhost = \"127.0.0.1\"\nport = 17102\n"
+                                   "[[node]]\nid = \"n3\"\nhost = \"127.0.0.1\"\nport = 17103\n",
+                                   "test.conf", "/tmp");
   return *parsed;
 }
 

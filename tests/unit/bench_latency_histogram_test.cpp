@@ -2,13 +2,13 @@
 // of the sorted samples: every reported value lies within one bucket (1/128)
 // above the exact one, and the bucket arithmetic covers all of uint64_t.
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "apps/keel_bench/latency_histogram.hpp"
 
@@ -25,8 +25,8 @@ uint64_t exact_percentile(const std::vector<uint64_t>& sorted, uint64_t p_milli)
   return sorted[rank - 1];
 }
 
-constexpr uint64_t percentiles_milli[] = {100, 1'000, 25'000, 50'000, 90'000,
-                                          99'000, 99'900, 99'990, 100'000};
+constexpr uint64_t percentiles_milli[]
+  = {100, 1'000, 25'000, 50'000, 90'000, 99'000, 99'900, 99'990, 100'000};
 
 TEST(BenchHistogram, EmptyReportsZero) {
   latency_histogram h;
@@ -47,7 +47,8 @@ TEST(BenchHistogram, BucketsTileTheWholeRange) {
 
 TEST(BenchHistogram, EveryValueFallsInItsBucketWithinOnePart128) {
   std::mt19937_64 rng{42};
-  std::vector<uint64_t> values{0, 1, 255, 256, 257, 511, 512, 1'000'000, UINT64_MAX - 1, UINT64_MAX};
+  std::vector<uint64_t> values{0,         1, 255, 256, 257, 511, 512, 1'000'000, UINT64_MAX - 1,
+                               UINT64_MAX};
   for (int i = 0; i < 100'000; ++i)
     values.push_back(rng() >> (rng() % 64));
   for (auto v : values) {

@@ -1,9 +1,9 @@
 // keel-bench's workload: mix names, unique fixed-size values, and the
 // operation stream of one thread (its mix, key range and determinism).
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "apps/keel_bench/workload.hpp"
 

@@ -55,8 +55,8 @@ TEST(ClientOutcome, ExpiredSessionEndsTheOperationAsUnknown) {
 }
 
 TEST(ClientOutcome, StatusEncodingRoundTripsEveryOutcome) {
-  for (auto x : {outcome::ok, outcome::not_found, outcome::cas_mismatch,
-                 outcome::invalid, outcome::unavailable, outcome::unknown})
+  for (auto x : {outcome::ok, outcome::not_found, outcome::cas_mismatch, outcome::invalid,
+                 outcome::unavailable, outcome::unknown})
     EXPECT_EQ(outcome_of(status_of(x)), x) << to_string(x);
 }
 

@@ -1,9 +1,9 @@
 // The client's retry policy: leader routing (cached leader, NOT_LEADER hints,
 // rotation) and pacing (full-jitter exponential backoff, capped, bounded by
 // the operation's deadline).
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "actors/client/core/retry_policy.hpp"
 

@@ -1,22 +1,22 @@
 // Which TLS files a client program uses (actors/client/core/tls_files): the
 // flags against the cluster.conf's [tls], and one error line for each
 // inconsistent or unreadable choice.
-#include "actors/client/core/tls_files.hpp"
-
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "actors/client/core/tls_files.hpp"
+
 namespace {
 
 using namespace keel;
+using client::errc;
 using client::resolve_tls;
 using client::tls_flags;
 using client::tls_settings;
-using client::errc;
 
 struct ClientTlsFiles : ::testing::Test {
   std::filesystem::path dir;
@@ -34,9 +34,7 @@ struct ClientTlsFiles : ::testing::Test {
     std::filesystem::remove_all(dir, ignored);
   }
 
-  std::string file(const std::string& name) const {
-    return (dir / name).string();
-  }
+  std::string file(const std::string& name) const { return (dir / name).string(); }
 
   /// A [tls] section as a loaded cluster.conf would have it.
   config::security_config tls_cluster(bool with_client_cert = true) const {
@@ -93,8 +91,7 @@ TEST_F(ClientTlsFiles, TlsConfigWithoutFlagsPresentsTheConfigsClientCertificate)
 
 TEST_F(ClientTlsFiles, TlsConfigWithoutClientCertificateNeedsFlags) {
   auto cluster = tls_cluster(false);
-  EXPECT_EQ(error(resolve_tls({}, &cluster, "/etc/keel/cluster.conf"),
-                  errc::no_client_certificate),
+  EXPECT_EQ(error(resolve_tls({}, &cluster, "/etc/keel/cluster.conf"), errc::no_client_certificate),
             "/etc/keel/cluster.conf: the cluster uses TLS, and [tls] names no client_cert and "
             "client_key: pass --cacert FILE --cert FILE --key FILE, or set them");
 }

@@ -1,17 +1,16 @@
 // Tests of the logging set-up (apps/common/logging): component loggers on
 // shared sinks, the line format with node id, levels and flush-on-warn.
 
-#include "apps/common/logging.hpp"
-#include "actors/log/logger.hpp"
-
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
 
+#include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
+
+#include "actors/log/logger.hpp"
+#include "apps/common/logging.hpp"
 
 using namespace keel;
 
@@ -31,9 +30,7 @@ protected:
     std::filesystem::remove_all(dir_);
   }
 
-  std::string log_file() const {
-    return (dir_ / "n1" / "keel-node.log").string();
-  }
+  std::string log_file() const { return (dir_ / "n1" / "keel-node.log").string(); }
 
   std::string read_log() const {
     std::ifstream in{log_file()};
@@ -91,8 +88,7 @@ TEST_F(LoggingTest, LevelFiltersAndWarningsFlushAtOnce) {
 
 TEST_F(LoggingTest, UnopenableLogFileIsReported) {
   std::ofstream{dir_ / "blocker"} << "a file where a directory should be";
-  auto error
-    = setup_logging(file_only("info"), "n1", (dir_ / "blocker" / "x.log").string());
+  auto error = setup_logging(file_only("info"), "n1", (dir_ / "blocker" / "x.log").string());
   ASSERT_TRUE(error.has_value());
   EXPECT_NE(error->find("cannot open log file"), std::string::npos) << *error;
   EXPECT_NE(component_logger("node"), nullptr);

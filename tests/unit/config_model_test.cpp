@@ -1,13 +1,13 @@
 // The config model and placement on their own (actors/config/core), without the
 // parser: what the node and the client library compute from a cluster_config.
 
-#include "actors/config/core/cluster_config.hpp"
-#include "actors/config/core/placement.hpp"
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
-#include <string>
-#include <vector>
+#include "actors/config/core/cluster_config.hpp"
+#include "actors/config/core/placement.hpp"
 
 namespace keel::config {
 namespace {

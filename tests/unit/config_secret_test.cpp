@@ -1,13 +1,12 @@
 // The cluster secret file (apps/common/cluster_secret): created once with a
 // fresh secret, then read; refused, with a code and a sentence naming the file,
 // when it is missing, readable by others or too short.
-#include "apps/common/cluster_secret.hpp"
+#include <fstream>
 
 #include <gtest/gtest.h>
-
-#include <fstream>
 #include <sys/stat.h>
 
+#include "apps/common/cluster_secret.hpp"
 #include "tests/unit/storage_test_dir.hpp"
 
 namespace keel::config {

@@ -2,12 +2,6 @@
 // the repository's default file, one test per kind of bad input (each asserts
 // the line and the setting the error names), shard placement and shard_of.
 
-#include "apps/common/cluster_config.hpp"
-
-#include <gtest/gtest.h>
-
-#include "tests/unit/storage_test_dir.hpp"
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +9,11 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
+
+#include "apps/common/cluster_config.hpp"
+#include "tests/unit/storage_test_dir.hpp"
 
 using namespace keel::config;
 
@@ -53,9 +52,7 @@ config_error refusal(const parse_result& parsed, std::string_view text) {
 }
 
 /// The error for `text`, which must not parse.
-config_error error_of(std::string_view text) {
-  return refusal(parse(text), text);
-}
+config_error error_of(std::string_view text) { return refusal(parse(text), text); }
 
 /// The config for `text`, which must parse.
 cluster_config config_of(std::string_view text) {
@@ -72,9 +69,7 @@ std::string with_nodes(std::string_view text) {
 }
 
 /// "n1", "n2", ...: built with append, as GCC 12 warns falsely on "n" + string.
-std::string node_name(size_t number) {
-  return std::string{"n"}.append(std::to_string(number));
-}
+std::string node_name(size_t number) { return std::string{"n"}.append(std::to_string(number)); }
 
 cluster_config nodes_config(size_t node_count, uint32_t replication_factor, uint32_t shards) {
   cluster_config cfg;
@@ -115,9 +110,9 @@ void touch_tls_files(const temp_dir& dir) {
 std::string tls_nodes(std::string_view text) {
   std::string out{text};
   for (int i = 1; i <= 3; ++i)
-    out += "\n[[node]]\nid = \"" + node_name(i) + "\"\nhost = \"127.0.0.1\"\nport = "
-           + std::to_string(7100 + i) + "\ncert = \"certs/" + node_name(i)
-           + ".pem\"\nkey = \"certs/" + node_name(i) + ".key\"\n";
+    out += "\n[[node]]\nid = \"" + node_name(i)
+           + "\"\nhost = \"127.0.0.1\"\nport = " + std::to_string(7100 + i) + "\ncert = \"certs/"
+           + node_name(i) + ".pem\"\nkey = \"certs/" + node_name(i) + ".key\"\n";
   return out;
 }
 
@@ -268,8 +263,7 @@ TEST(ClusterConfigError, UnknownSectionSuggestsTheClosestOne) {
   auto e = error_of(with_nodes("[cluster]\nshards = 4\n[timming]\ntick_ms = 10\n"));
   EXPECT_EQ(e.line, 3u);
   EXPECT_EQ(e.setting, "timming");
-  EXPECT_NE(e.message.find("unknown section [timming]; did you mean 'timing'?"),
-            std::string::npos)
+  EXPECT_NE(e.message.find("unknown section [timming]; did you mean 'timing'?"), std::string::npos)
     << e.message;
 }
 
@@ -375,8 +369,7 @@ TEST(ClusterConfigError, OutOfRangeNumbersNameTheirRange) {
      "must be between 1 and 32 (got 0.5)"},
     {"[timing]\nfailure_detector_phi = nan", "timing.failure_detector_phi",
      "must be between 1 and 32 (got nan)"},
-    {"[limits]\nmax_key_bytes = 0", "limits.max_key_bytes",
-     "must be between 1 and 65536 (got 0)"},
+    {"[limits]\nmax_key_bytes = 0", "limits.max_key_bytes", "must be between 1 and 65536 (got 0)"},
     {"[limits]\nmax_value_bytes = 0", "limits.max_value_bytes",
      "must be between 1 and 67108864 (got 0)"},
     {"[limits]\nmax_value_bytes = 67108865", "limits.max_value_bytes",
@@ -415,8 +408,8 @@ TEST(ClusterConfigError, HeartbeatAboveDefaultElectionTimeoutPointsAtHeartbeat) 
 }
 
 TEST(ClusterConfigError, ConnectionTimeoutMustCoverTwoTransportHeartbeats) {
-  auto e = error_of(
-    with_nodes("[timing]\ntransport_heartbeat_ms = 300\nconnection_timeout_ms = 500\n"));
+  auto e
+    = error_of(with_nodes("[timing]\ntransport_heartbeat_ms = 300\nconnection_timeout_ms = 500\n"));
   EXPECT_EQ(e.line, 3u);
   EXPECT_EQ(e.setting, "timing.connection_timeout_ms");
   EXPECT_EQ(e.message, "must be at least 2 * transport_heartbeat_ms = 600 (got 500)");
@@ -508,7 +501,7 @@ TEST(ClusterConfigError, NodeIdCharactersAndLength) {
   }
   auto ok = config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"" + std::string(32, 'Z')
                       + "\"\nhost = \"localhost\"\nport = 1\n[[node]]\nid = \"a_B-9\"\nhost = "
-                      "\"localhost\"\nport = 2");
+                        "\"localhost\"\nport = 2");
   EXPECT_EQ(ok.nodes[1].id, "a_B-9");
 }
 
@@ -575,8 +568,8 @@ TEST(ClusterConfigPorts, PeerPortIsReadWhenGiven) {
 TEST(ClusterConfigPorts, PeerPortOutOfRange) {
   for (auto port : {"0", "65536"}) {
     SCOPED_TRACE(port);
-    auto e = error_of(std::string{"[[node]]\nid = \"n1\"\nhost = \"h\"\nport = 1\npeer_port = "}
-                      + port);
+    auto e
+      = error_of(std::string{"[[node]]\nid = \"n1\"\nhost = \"h\"\nport = 1\npeer_port = "} + port);
     EXPECT_EQ(e.line, 5u);
     EXPECT_EQ(e.setting, "node[1].peer_port");
     EXPECT_EQ(e.message, std::string{"must be between 1 and 65535 (got "} + port + ")");
@@ -740,8 +733,8 @@ TEST(ClusterConfigSecurity, LookalikesOfLoopbackAreNotLoopback) {
   // A name is whatever DNS says it is; only literal loopback addresses count.
   for (std::string host : {"127.0.0.1.nip.io", "127.1", "128.0.0.1", "::2", "localhost2", "h"}) {
     SCOPED_TRACE(host);
-    auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\nhost = \""
-                      + host + "\"\nport = 7101\n");
+    auto e = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\nhost = \"" + host
+                      + "\"\nport = 7101\n");
     EXPECT_EQ(e.setting, "node[1].host");
     EXPECT_NE(e.message.find("insecure_plaintext = true"), std::string::npos) << e.message;
   }

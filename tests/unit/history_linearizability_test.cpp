@@ -1,10 +1,10 @@
 // The linearizability checker (apps/history): histories known linearizable
 // and known not, each violation with the small witness it must shrink to.
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "apps/history/linearizability.hpp"
 
@@ -16,9 +16,7 @@ using op = operation;
 constexpr auto info = op_result::info;
 constexpr auto fail = op_result::fail;
 
-check_result check(const std::vector<op>& h) {
-  return check_history(h);
-}
+check_result check(const std::vector<op>& h) { return check_history(h); }
 
 std::vector<std::string> witness_of(const check_result& r) {
   std::vector<std::string> out;
@@ -28,26 +26,24 @@ std::vector<std::string> witness_of(const check_result& r) {
   return out;
 }
 
-TEST(HistoryLinearizability, AnEmptyHistoryIsLinearizable) {
-  EXPECT_TRUE(check({}).ok());
-}
+TEST(HistoryLinearizability, AnEmptyHistoryIsLinearizable) { EXPECT_TRUE(check({}).ok()); }
 
 TEST(HistoryLinearizability, SequentialWritesAndReadsAreLinearizable) {
   auto r = check({op::read(1, "k", std::nullopt, 0, 1), op::write(1, "k", "a", 2, 3),
                   op::read(2, "k", "a", 4, 5), op::cas(2, "k", "a", "b", 6, 7),
                   op::read(1, "k", "b", 8, 9), op::del(1, "k", 10, 11),
-                  op::read(2, "k", std::nullopt, 12, 13), op::cas(1, "k", std::nullopt, "c", 14, 15),
-                  op::read(2, "k", "c", 16, 17)});
+                  op::read(2, "k", std::nullopt, 12, 13),
+                  op::cas(1, "k", std::nullopt, "c", 14, 15), op::read(2, "k", "c", 16, 17)});
   EXPECT_EQ(r.v, verdict::linearizable) << explain(r);
   EXPECT_EQ(r.operations, 9u);
 }
 
 TEST(HistoryLinearizability, ConcurrentWritesMayTakeEffectInEitherOrder) {
   // b is invoked after a but overlaps it: a read after both may see either.
-  auto seen_a = check({op::write(1, "k", "a", 0, 10), op::write(2, "k", "b", 1, 9),
-                       op::read(3, "k", "a", 11, 12)});
-  auto seen_b = check({op::write(1, "k", "a", 0, 10), op::write(2, "k", "b", 1, 9),
-                       op::read(3, "k", "b", 11, 12)});
+  auto seen_a = check(
+    {op::write(1, "k", "a", 0, 10), op::write(2, "k", "b", 1, 9), op::read(3, "k", "a", 11, 12)});
+  auto seen_b = check(
+    {op::write(1, "k", "a", 0, 10), op::write(2, "k", "b", 1, 9), op::read(3, "k", "b", 11, 12)});
   EXPECT_TRUE(seen_a.ok()) << explain(seen_a);
   EXPECT_TRUE(seen_b.ok()) << explain(seen_b);
 }
@@ -55,7 +51,7 @@ TEST(HistoryLinearizability, ConcurrentWritesMayTakeEffectInEitherOrder) {
 TEST(HistoryLinearizability, AReadConcurrentWithAWriteMaySeeEitherValue) {
   EXPECT_TRUE(check({op::write(1, "k", "a", 0, 1), op::write(1, "k", "b", 2, 10),
                      op::read(2, "k", "a", 3, 4), op::read(2, "k", "b", 5, 6)})
-                  .ok());
+                .ok());
   // ...but not go back once it saw the new value (another stale read).
   auto r = check({op::write(1, "k", "a", 0, 1), op::write(1, "k", "b", 2, 10),
                   op::read(2, "k", "b", 3, 4), op::read(2, "k", "a", 5, 6)});
@@ -69,21 +65,21 @@ TEST(HistoryLinearizability, AStaleReadIsAViolationWithBothWritesInItsWitness) {
   ASSERT_EQ(r.v, verdict::violation);
   ASSERT_EQ(r.bad_keys.size(), 1u);
   EXPECT_EQ(r.bad_keys[0].key, "k");
-  EXPECT_EQ(witness_of(r), (std::vector<std::string>{"p1 write k \"a\" ok [0, 1]",
-                                                      "p1 write k \"b\" ok [4, 5]",
-                                                      "p3 read k -> \"a\" ok [8, 9]"}));
+  EXPECT_EQ(witness_of(r),
+            (std::vector<std::string>{"p1 write k \"a\" ok [0, 1]", "p1 write k \"b\" ok [4, 5]",
+                                      "p3 read k -> \"a\" ok [8, 9]"}));
 }
 
 TEST(HistoryLinearizability, AReadOfAValueNeverWrittenIsAViolationOfOneOperation) {
-  auto r = check({op::write(1, "k", "a", 0, 1), op::read(2, "k", "a", 2, 3),
-                  op::read(2, "k", "ghost", 4, 5)});
+  auto r = check(
+    {op::write(1, "k", "a", 0, 1), op::read(2, "k", "a", 2, 3), op::read(2, "k", "ghost", 4, 5)});
   ASSERT_EQ(r.v, verdict::violation);
   EXPECT_EQ(witness_of(r), (std::vector<std::string>{"p2 read k -> \"ghost\" ok [4, 5]"}));
 }
 
 TEST(HistoryLinearizability, ALostAcknowledgedWriteIsAViolation) {
-  auto r = check({op::write(1, "k", "a", 0, 1), op::write(2, "k", "b", 2, 3),
-                  op::read(3, "k", "a", 4, 5)});
+  auto r = check(
+    {op::write(1, "k", "a", 0, 1), op::write(2, "k", "b", 2, 3), op::read(3, "k", "a", 4, 5)});
   ASSERT_EQ(r.v, verdict::violation);
   auto absent = check({op::write(1, "k", "a", 0, 1), op::read(3, "k", std::nullopt, 4, 5)});
   ASSERT_EQ(absent.v, verdict::violation);
@@ -140,7 +136,7 @@ TEST(HistoryLinearizability, AnUnknownWriteMayTakeEffectLateOrNever) {
 TEST(HistoryLinearizability, FailedOperationsConstrainNothing) {
   EXPECT_TRUE(check({op::write(1, "k", "a", 0, 1), op::write(2, "k", "b", 2, 3, fail),
                      op::read(3, "k", "a", 4, 5)})
-                  .ok());
+                .ok());
   // A failed write that shows up anyway is a violation.
   EXPECT_EQ(check({op::write(2, "k", "b", 2, 3, fail), op::read(3, "k", "b", 4, 5)}).v,
             verdict::violation);
@@ -158,18 +154,17 @@ TEST(HistoryLinearizability, KeysAreIndependentRegisters) {
 TEST(HistoryLinearizability, ADeleteMakesTheKeyAbsent) {
   EXPECT_TRUE(check({op::write(1, "k", "a", 0, 1), op::del(2, "k", 2, 3),
                      op::read(1, "k", std::nullopt, 4, 5)})
-                  .ok());
-  EXPECT_EQ(check({op::write(1, "k", "a", 0, 1), op::del(2, "k", 2, 3),
-                   op::read(1, "k", "a", 4, 5)})
-                .v,
-            verdict::violation);
+                .ok());
+  EXPECT_EQ(
+    check({op::write(1, "k", "a", 0, 1), op::del(2, "k", 2, 3), op::read(1, "k", "a", 4, 5)}).v,
+    verdict::violation);
 }
 
 TEST(HistoryLinearizability, TouchingIntervalsCountAsConcurrent) {
   // The write completes at 5 and the read is invoked at 5: either order.
   EXPECT_TRUE(
-      check({op::write(1, "k", "a", 0, 1), op::write(1, "k", "b", 2, 5), op::read(2, "k", "a", 5, 6)})
-          .ok());
+    check({op::write(1, "k", "a", 0, 1), op::write(1, "k", "b", 2, 5), op::read(2, "k", "a", 5, 6)})
+      .ok());
 }
 
 TEST(HistoryLinearizability, AMalformedOperationIsRefusedByName) {

@@ -2,12 +2,12 @@
 // history_writer reads back with history_reader field for field, and the
 // names of kinds and event types map both ways.
 
-#include <gtest/gtest.h>
-
 #include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "apps/history/history_reader.hpp"
 #include "apps/keel_bench/history.hpp"
@@ -30,8 +30,8 @@ auto fields(const h::operation& op) {
 // the completion whose type completion_of gives for the client's outcome.
 class bench_recorder {
 public:
-  explicit bench_recorder(std::ostream& out) : writer_{out, [this] { return epoch + ++tick_; }} {
-  }
+  explicit bench_recorder(std::ostream& out)
+    : writer_{out, [this] { return epoch + ++tick_; }} {}
 
   void invoke(uint32_t p, b::op_kind f, std::string_view key, b::history_value v) {
     writer_.record({p, b::event_type::invoke, f, key, v});
@@ -39,9 +39,7 @@ public:
   void complete(uint32_t p, b::op_kind f, std::string_view key, b::history_value v, outcome o) {
     writer_.record({p, b::completion_of(f, o), f, key, v});
   }
-  void flush() {
-    writer_.flush();
-  }
+  void flush() { writer_.flush(); }
 
 private:
   uint64_t tick_ = 0;
@@ -60,20 +58,20 @@ TEST(HistoryRoundTrip, WhatKeelBenchWritesReadsBackFieldForField) {
     bench_recorder r{text};
     r.invoke(1, b::op_kind::write, k1, b::history_value::of(v1));                  // 1
     r.invoke(2, b::op_kind::cas, "k2", b::history_value::cas(std::nullopt, "c1")); // 2
-    r.complete(1, b::op_kind::write, k1, b::history_value::of(v1), outcome::ok);  // 3
+    r.complete(1, b::op_kind::write, k1, b::history_value::of(v1), outcome::ok);   // 3
     r.invoke(big, b::op_kind::read, k1, b::history_value::none());                 // 4
     r.complete(2, b::op_kind::cas, "k2", b::history_value::cas(std::nullopt, "c1"),
-               outcome::cas_mismatch);                                             // 5
+               outcome::cas_mismatch);                                                    // 5
     r.complete(big, b::op_kind::read, k1, b::history_value::maybe(read_v1), outcome::ok); // 6
-    r.invoke(4, b::op_kind::cas, "k2", b::history_value::cas("old", "new"));       // 7
+    r.invoke(4, b::op_kind::cas, "k2", b::history_value::cas("old", "new"));              // 7
     r.complete(4, b::op_kind::cas, "k2", b::history_value::cas("old", "new"),
-               outcome::unknown);                                                  // 8
-    r.invoke(5, b::op_kind::del, "k3", b::history_value::none());                  // 9
+               outcome::unknown);                                                       // 8
+    r.invoke(5, b::op_kind::del, "k3", b::history_value::none());                       // 9
     r.complete(5, b::op_kind::del, "k3", b::history_value::none(), outcome::not_found); // 10
-    r.invoke(6, b::op_kind::read, "k3", b::history_value::none());                 // 11
+    r.invoke(6, b::op_kind::read, "k3", b::history_value::none());                      // 11
     r.complete(6, b::op_kind::read, "k3", b::history_value::maybe(absent),
-               outcome::not_found);                                                // 12
-    r.invoke(7, b::op_kind::write, "k4", b::history_value::of(""));                // 13, open
+               outcome::not_found);                                 // 12
+    r.invoke(7, b::op_kind::write, "k4", b::history_value::of("")); // 13, open
     r.flush();
   }
   std::istringstream in{text.str()};
@@ -102,8 +100,8 @@ TEST(HistoryRoundTrip, NamesMapBothWays) {
     EXPECT_EQ(h::op_kind_named(h::to_string(f)), f);
   EXPECT_EQ(h::op_kind_named("del"), std::nullopt); // the history says "delete"
   EXPECT_EQ(h::to_string(h::op_kind::del), std::string{"delete"});
-  for (auto t : {h::event_type::invoke, h::event_type::ok, h::event_type::fail,
-                 h::event_type::info})
+  for (auto t :
+       {h::event_type::invoke, h::event_type::ok, h::event_type::fail, h::event_type::info})
     EXPECT_EQ(h::event_type_named(h::to_string(t)), t);
   EXPECT_EQ(h::event_type_named("done"), std::nullopt);
   for (auto r : {h::op_result::ok, h::op_result::fail, h::op_result::info}) {

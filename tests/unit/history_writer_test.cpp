@@ -1,14 +1,13 @@
 // The history writer: the JSON lines of docs/contract.md (Jepsen style) and
 // the shared writer's ordering under concurrent threads.
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "apps/history/history_writer.hpp"

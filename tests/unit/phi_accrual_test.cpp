@@ -2,11 +2,11 @@
 // steady heartbeats keep phi low, silence drives it past the threshold at the
 // time the normal model predicts, jitter is tolerated, and outages are not
 // learned as normal. Time is an integer argument: no clock, no sleeps.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "actors/monitor/core/phi_accrual.hpp"
 
@@ -36,9 +36,7 @@ uint64_t steady(phi_accrual& fd, uint64_t start_ms, uint64_t interval_ms, int co
 }
 
 // The exact normal tail, -log10(1 - Phi(y)), for checking the approximation.
-double exact_phi(double y) {
-  return -std::log10(0.5 * std::erfc(y / std::sqrt(2.0)));
-}
+double exact_phi(double y) { return -std::log10(0.5 * std::erfc(y / std::sqrt(2.0))); }
 
 TEST(PhiAccrual, NothingIsSuspectedBeforeTheFirstHeartbeat) {
   phi_accrual fd(test_config());

@@ -2,16 +2,15 @@
 // cluster launcher relies on before it signals anything. Child processes are
 // synchronised with waitpid/waitid, never with sleeps.
 
-#include "apps/common/pid_file.hpp"
-
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+
+#include "apps/common/pid_file.hpp"
 
 using namespace keel;
 
@@ -25,13 +24,9 @@ protected:
     dir_ = pattern;
   }
 
-  void TearDown() override {
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::string path(const std::string& name) const {
-    return (dir_ / name).string();
-  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   void write_text(const std::string& name, const std::string& text) const {
     std::ofstream{path(name)} << text;
@@ -51,9 +46,7 @@ pid_t zombie_child() {
   return child;
 }
 
-void reap(pid_t child) {
-  ::waitpid(child, nullptr, 0);
-}
+void reap(pid_t child) { ::waitpid(child, nullptr, 0); }
 
 } // namespace
 

@@ -170,7 +170,8 @@ TEST(RaftVote, GrantingAVoteRestartsTheElectionTimer) {
     ASSERT_TRUE(n.step(make_message(MSG_VOTE_RESP, "c", "a", 1)).ok()); // reach term 1, no vote yet
     for (int i = 0; i < 9; ++i) // just below the shortest timeout
       n.tick();
-    ASSERT_TRUE(n.step(vote_request("b", 1, 0, 0)).ok()); // same term: only a grant restarts the timer
+    ASSERT_TRUE(
+      n.step(vote_request("b", 1, 0, 0)).ok()); // same term: only a grant restarts the timer
     ASSERT_EQ(n.status().vote, "b");
     for (int i = 0; i < 9; ++i)
       n.tick();

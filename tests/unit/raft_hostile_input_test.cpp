@@ -2,9 +2,9 @@
 // errc::invalid_message and changes nothing; none reaches an invariant (which
 // would abort this test binary). Also: a node at max_term stays put, and a
 // refused snapshot is not resent.
-#include <gtest/gtest.h>
-
 #include <limits>
+
+#include <gtest/gtest.h>
 
 #include "raft_test_cluster.hpp"
 
@@ -172,9 +172,8 @@ TEST(RaftHostileInput, RefusedSnapshotIsNotResentUntilANewerOne) {
   c.tick_all(40); // eight snapshot timeouts
   EXPECT_EQ(refused, std::vector<uint64_t>{first_snapshot});
   EXPECT_EQ(c.count_delivered([](const Message& m) {
-              return m.type() == MSG_APPEND_RESP && m.reject()
-                     && m.context() == snapshot_refused_context;
-            }),
+    return m.type() == MSG_APPEND_RESP && m.reject() && m.context() == snapshot_refused_context;
+  }),
             1u);
   EXPECT_EQ(c.get("n3").storage->snapshot()->metadata().index(), 0u); // nothing persisted
   // A newer snapshot is offered, and installed once n3 accepts it.

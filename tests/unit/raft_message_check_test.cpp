@@ -1,11 +1,11 @@
 // check_inbound: one test per rule with a message that breaks only that rule,
 // and a whole cluster's traffic (elections, appends with rejections,
 // snapshots, reads, transfers, restarts) that must pass untouched.
-#include <gtest/gtest.h>
-
 #include <limits>
 #include <map>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "actors/replication/core/message_check.hpp"
 #include "raft_test_cluster.hpp"
@@ -52,9 +52,7 @@ Message snapshot_message(uint64_t index, uint64_t snap_term, std::vector<std::st
   return m;
 }
 
-std::optional<message_fault> check(const Message& m) {
-  return check_inbound(m, ctx_n2());
-}
+std::optional<message_fault> check(const Message& m) { return check_inbound(m, ctx_n2()); }
 
 // -- what correct nodes send passes ------------------------------------------------
 
@@ -80,9 +78,10 @@ TEST(RaftMessageCheck, AcceptsEachKindOfCorrectMessage) {
   refusal.set_index(20);
   refusal.set_reject(true);
   refusal.set_context(std::string{snapshot_refused_context});
-  for (const auto& m : {vote, granted, refused, ack, nack, heartbeat, refusal, base(MSG_TIMEOUT_NOW),
-                        base(MSG_HEARTBEAT_RESP), append(0, 0, {1, 1, 3}), append(4, 3, {3, 5}),
-                        snapshot_message(20, 4, {"n1", "n2", "n3"}), base(MSG_HEARTBEAT, max_term)})
+  for (const auto& m :
+       {vote, granted, refused, ack, nack, heartbeat, refusal, base(MSG_TIMEOUT_NOW),
+        base(MSG_HEARTBEAT_RESP), append(0, 0, {1, 1, 3}), append(4, 3, {3, 5}),
+        snapshot_message(20, 4, {"n1", "n2", "n3"}), base(MSG_HEARTBEAT, max_term)})
     EXPECT_EQ(check(m), std::nullopt) << m.ShortDebugString();
 }
 
@@ -214,7 +213,8 @@ TEST(RaftMessageCheck, SnapshotMessageCarriesASnapshot) {
 }
 
 TEST(RaftMessageCheck, SnapshotTermNotAboveTheMessageTerm) {
-  EXPECT_EQ(check(snapshot_message(4, 6, {"n1", "n2"}, 5)), message_fault::snapshot_term_above_term);
+  EXPECT_EQ(check(snapshot_message(4, 6, {"n1", "n2"}, 5)),
+            message_fault::snapshot_term_above_term);
 }
 
 TEST(RaftMessageCheck, SnapshotVotersNameSenderAndReceiver) {
@@ -358,12 +358,13 @@ TEST(RaftMessageCheck, EveryMessageOfACorrectClusterPasses) {
     saw_rejected_append |= m.type() == MSG_APPEND_RESP && m.reject() && m.reject_hint() > 0;
     inbound_context ctx{m.to(), m.from(), [](uint32_t shard) { return shard == 0; }};
     auto fault = check_inbound(m, ctx);
-    EXPECT_EQ(fault, std::nullopt) << to_string(fault.value_or(message_fault::unknown_type)) << ": "
-                                   << m.ShortDebugString();
+    EXPECT_EQ(fault, std::nullopt)
+      << to_string(fault.value_or(message_fault::unknown_type)) << ": " << m.ShortDebugString();
   }
   // The run exercised every message type a replica sends.
-  for (auto type : {MSG_PRE_VOTE, MSG_PRE_VOTE_RESP, MSG_VOTE, MSG_VOTE_RESP, MSG_APPEND,
-                    MSG_APPEND_RESP, MSG_HEARTBEAT, MSG_HEARTBEAT_RESP, MSG_SNAPSHOT, MSG_TIMEOUT_NOW})
+  for (auto type :
+       {MSG_PRE_VOTE, MSG_PRE_VOTE_RESP, MSG_VOTE, MSG_VOTE_RESP, MSG_APPEND, MSG_APPEND_RESP,
+        MSG_HEARTBEAT, MSG_HEARTBEAT_RESP, MSG_SNAPSHOT, MSG_TIMEOUT_NOW})
     EXPECT_GT(seen[type], 0) << MessageType_Name(type);
   EXPECT_TRUE(saw_rejected_append);
 }

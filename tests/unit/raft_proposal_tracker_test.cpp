@@ -45,8 +45,7 @@ TEST(RaftProposalTracker, LosingLeadershipFailsEveryProposal) {
   t.add(6, 2, 101);
   EXPECT_EQ(t.observe(2, true), V{}); // still leader of term 2: keep waiting
   EXPECT_EQ(t.size(), 2u);
-  EXPECT_EQ(t.observe(2, false),
-            (V{{100, 5, proposal_fate::lost}, {101, 6, proposal_fate::lost}}));
+  EXPECT_EQ(t.observe(2, false), (V{{100, 5, proposal_fate::lost}, {101, 6, proposal_fate::lost}}));
   EXPECT_TRUE(t.empty());
 }
 

@@ -14,8 +14,8 @@ namespace {
 uint64_t naive_quorum_index(const std::vector<uint64_t>& matches) {
   uint64_t best = 0;
   for (auto candidate : matches) {
-    auto holders = std::count_if(matches.begin(), matches.end(),
-                                 [&](uint64_t m) { return m >= candidate; });
+    auto holders
+      = std::count_if(matches.begin(), matches.end(), [&](uint64_t m) { return m >= candidate; });
     if (static_cast<size_t>(holders) >= majority(matches.size()))
       best = std::max(best, candidate);
   }
@@ -64,7 +64,7 @@ TEST(RaftQuorum, VoteTallyMatchesNaiveDefinition) {
     for (size_t yes = 0; yes <= voters; ++yes) {
       for (size_t no = 0; yes + no <= voters; ++no) {
         auto undecided = voters - yes - no;
-        auto expected = yes * 2 > voters                 ? vote_result::won
+        auto expected = yes * 2 > voters                  ? vote_result::won
                         : (yes + undecided) * 2 <= voters ? vote_result::lost
                                                           : vote_result::pending;
         EXPECT_EQ(tally_votes(voters, yes, no), expected) << voters << " " << yes << " " << no;

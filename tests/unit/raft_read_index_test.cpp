@@ -23,7 +23,8 @@ TEST(RaftReadIndex, LeaderConfirmsLeadershipWithAHeartbeatQuorum) {
   EXPECT_EQ(c.get("n1").reads[0], (read_state{"r1", 2}));
   EXPECT_EQ(c.count_delivered([](const Message& m) {
     return m.type() == MSG_HEARTBEAT_RESP && m.context() == "r1";
-  }), 2u);
+  }),
+            2u);
 }
 
 TEST(RaftReadIndex, OneFollowerIsEnoughInAGroupOfThree) {

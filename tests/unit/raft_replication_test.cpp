@@ -71,10 +71,10 @@ TEST(RaftReplication, LogMatchingFollowerLogBecomesIdenticalToLeaders) {
   // leader's up to the last new entry, whatever it held before (Figure 7).
   std::map<std::string, std::unique_ptr<memory_storage>> storages;
   storages["n1"] = storage_with_terms({1, 1, 1, 4, 4, 5, 5, 6, 6, 6}, 6);
-  storages["n2"] = storage_with_terms({1, 1, 1, 4, 4, 5, 5, 6, 6}, 6);  // missing one (Figure 7a)
+  storages["n2"] = storage_with_terms({1, 1, 1, 4, 4, 5, 5, 6, 6}, 6); // missing one (Figure 7a)
   storages["n3"] = storage_with_terms({1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7}, 7); // extra (7d)
-  storages["n4"] = storage_with_terms({1, 1, 1, 4, 4, 4, 4}, 4);  // divergent (7e)
-  storages["n5"] = storage_with_terms({1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3}, 3); // divergent (7f)
+  storages["n4"] = storage_with_terms({1, 1, 1, 4, 4, 4, 4}, 4);                // divergent (7e)
+  storages["n5"] = storage_with_terms({1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3}, 3);    // divergent (7f)
   test_cluster c({"n1", "n2", "n3", "n4", "n5"}, std::move(storages),
                  [](config& cfg) { cfg.pre_vote = false; });
   // n1 wins with n2, n4, n5 (its log is more up-to-date than theirs).
@@ -119,8 +119,7 @@ protected:
         cfg.pre_vote = false;
         cfg.check_quorum = false;
         cfg.max_entries_per_append = 1; // so entries travel one by one
-      }) {
-  }
+      }) {}
 
   /// Steps (a) to (c): s1 leads in a later term and has replicated the old
   /// entry at index 2 to a majority (s1, s2, s3), while its own no-op has
@@ -246,15 +245,15 @@ TEST(RaftBacktracking, DivergentLogsOfFiftyEntriesRepairAfterOneRejection) {
   ASSERT_TRUE(c.elect("n1"));
   c.heal();
   c.tick_all(1);
-  auto rejections = c.count_delivered([](const Message& m) {
-    return m.from() == "n2" && m.type() == MSG_APPEND_RESP && m.reject();
-  });
+  auto rejections = c.count_delivered(
+    [](const Message& m) { return m.from() == "n2" && m.type() == MSG_APPEND_RESP && m.reject(); });
   // One round trip finds the agreement point, the next append carries all
   // 51 missing entries (50 of term 3 and the new leader's no-op).
   EXPECT_EQ(rejections, 1u);
   EXPECT_EQ(c.count_delivered([](const Message& m) {
     return m.to() == "n2" && m.type() == MSG_APPEND && m.entries_size() == 51;
-  }), 1u);
+  }),
+            1u);
   EXPECT_EQ(terms_of(c.at("n2")), terms_of(c.at("n1")));
   EXPECT_EQ(c.at("n2").status().commit, c.at("n1").status().commit);
 }
@@ -273,7 +272,8 @@ TEST(RaftBacktracking, FollowerWithShortLogIsProbedFromItsEnd) {
   c.tick_all(1);
   EXPECT_EQ(c.count_delivered([](const Message& m) {
     return m.from() == "n2" && m.type() == MSG_APPEND_RESP && m.reject();
-  }), 1u);
+  }),
+            1u);
   EXPECT_EQ(c.at("n2").log().last_index(), c.at("n1").log().last_index());
 }
 

@@ -32,10 +32,10 @@ inline std::string numbered(const char* prefix, uint64_t n) {
 /// One replica: durable storage plus the volatile node and state machine.
 struct replica {
   config cfg;
-  std::unique_ptr<memory_storage> storage;  // survives restarts
-  std::unique_ptr<node> raft;               // lost on a crash
-  std::vector<Entry> applied;               // entries applied (through snapshots: see snapshot_data)
-  std::vector<read_state> reads;            // read states served
+  std::unique_ptr<memory_storage> storage; // survives restarts
+  std::unique_ptr<node> raft;              // lost on a crash
+  std::vector<Entry> applied;              // entries applied (through snapshots: see snapshot_data)
+  std::vector<read_state> reads;           // read states served
   std::vector<std::string> aborted_reads;
 };
 
@@ -276,7 +276,8 @@ private:
     uint64_t seed = 1;
     for (const auto& id : ids) {
       replica r;
-      r.storage = storages.contains(id) ? std::move(storages[id]) : std::make_unique<memory_storage>();
+      r.storage
+        = storages.contains(id) ? std::move(storages[id]) : std::make_unique<memory_storage>();
       r.cfg.id = id;
       r.cfg.voters = ids;
       r.cfg.seed = seed++;

@@ -14,9 +14,8 @@ TEST(RaftTransfer, UpToDateFollowerTakesOverAtOnce) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
   auto term = c.at("n1").status().term;
-  auto pre_votes = [&] {
-    return c.count_delivered([](const Message& m) { return m.type() == MSG_PRE_VOTE; });
-  };
+  auto pre_votes
+    = [&] { return c.count_delivered([](const Message& m) { return m.type() == MSG_PRE_VOTE; }); };
   auto pre_votes_before = pre_votes();
   ASSERT_TRUE(c.at("n1").transfer_leadership("n2").ok());
   c.stabilize();

@@ -19,13 +19,9 @@ using test::refusal;
 
 const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
 
-bool members(std::string_view id) {
-  return id == "n1" || id == "n2" || id == "n3";
-}
+bool members(std::string_view id) { return id == "n1" || id == "n2" || id == "n3"; }
 
-trust secret(char c = 's') {
-  return ok(trust::with_secret(std::string(32, c)));
-}
+trust secret(char c = 's') { return ok(trust::with_secret(std::string(32, c))); }
 
 // Runs a whole handshake n1 -> n2; returns both ends' keys.
 std::pair<session_keys, session_keys> shake(const trust& dialer_trust, const trust& gate_trust) {

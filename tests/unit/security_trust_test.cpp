@@ -81,12 +81,10 @@ TEST_F(trust_test, a_signature_over_another_message_or_label_is_refused) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
   auto n2 = load(ca, ca.issue("n2", "keel-node"));
   auto proof = n2.prove("label", "message");
-  EXPECT_EQ(
-    refusal(n1.check("label", "messagE", proof, n2.certificate(), role::node, "n2", now_s)),
-    errc::bad_proof);
-  EXPECT_EQ(
-    refusal(n1.check("other", "message", proof, n2.certificate(), role::node, "n2", now_s)),
-    errc::bad_proof);
+  EXPECT_EQ(refusal(n1.check("label", "messagE", proof, n2.certificate(), role::node, "n2", now_s)),
+            errc::bad_proof);
+  EXPECT_EQ(refusal(n1.check("other", "message", proof, n2.certificate(), role::node, "n2", now_s)),
+            errc::bad_proof);
 }
 
 TEST_F(trust_test, someone_elses_certificate_without_its_key_proves_nothing) {
@@ -102,9 +100,9 @@ TEST_F(trust_test, someone_elses_certificate_without_its_key_proves_nothing) {
 TEST_F(trust_test, garbage_and_oversized_certificates_are_refused) {
   auto n1 = load(ca, ca.issue("n1", "keel-node"));
   EXPECT_EQ(refusal(n1.check_certificate("", role::node, "n2", now_s)), errc::no_certificate);
-  for (std::string bad : {std::string{"not a certificate"},
-                          std::string(max_certificate_bytes + 1, 'A'),
-                          std::string{"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}})
+  for (std::string bad :
+       {std::string{"not a certificate"}, std::string(max_certificate_bytes + 1, 'A'),
+        std::string{"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}})
     EXPECT_EQ(refusal(n1.check_certificate(bad, role::node, "n2", now_s)), errc::malformed)
       << bad.substr(0, 40);
 }

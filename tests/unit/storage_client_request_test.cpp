@@ -2,9 +2,8 @@
 // kv::Request is checked before anything is proposed or read, and each
 // refusal names the field (one test per rule; the limits are tested in
 // storage_state_machine_test.cpp).
-#include <gtest/gtest.h>
-
 #include <google/protobuf/unknown_field_set.h>
+#include <gtest/gtest.h>
 
 #include "actors/storage/core/client_request.hpp"
 
@@ -61,9 +60,7 @@ TEST(StorageClientRequest, SessionWriteWithSeqZeroIsRefused) {
   expect_refused(d, "seq is 0 on a write");
 }
 
-TEST(StorageClientRequest, ReadWithSeqIsRefused) {
-  expect_refused(get(7, 4), "seq is 4 on a get");
-}
+TEST(StorageClientRequest, ReadWithSeqIsRefused) { expect_refused(get(7, 4), "seq is 4 on a get"); }
 
 TEST(StorageClientRequest, CasExpectingAbsentAndAValueIsRefused) {
   kv::Request r;

@@ -18,8 +18,8 @@ using namespace keel;
 using namespace keel::storage;
 using namespace keel::storage::test::raft_entries;
 using keel::storage::test::store_kind;
-using keel::storage::test::test_stores;
 using keel::storage::test::succeeded;
+using keel::storage::test::test_stores;
 
 struct StorageCrash : ::testing::TestWithParam<store_kind> {
   test_stores stores{GetParam()};
@@ -72,16 +72,16 @@ TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
     replica_storage replica{*db, 1};
     auto batch = db->make_batch();
     replica.persist(
-        persist_of({put(1, 1, "a", "1", 7, 1), put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")},
-                   hard_state(1, "n1", 3)),
-        batch);
+      persist_of({put(1, 1, "a", "1", 7, 1), put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")},
+                 hard_state(1, "n1", 3)),
+      batch);
     ASSERT_TRUE(succeeded(db->commit(batch, true))); // the log is synced before anything is sent
     auto first = db->make_batch();
     ASSERT_TRUE(succeeded(replica.apply(apply_of({put(1, 1, "a", "1", 7, 1)}), first)));
     ASSERT_TRUE(succeeded(db->commit(first, true)));
     auto rest = db->make_batch(); // applies are not synced: the log has them
     ASSERT_TRUE(
-        succeeded(replica.apply(apply_of({put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")}), rest)));
+      succeeded(replica.apply(apply_of({put(2, 1, "a", "2", 7, 2), put(3, 1, "b", "3")}), rest)));
     ASSERT_TRUE(succeeded(db->commit(rest, false)));
   }
   stores.crash("n1");
@@ -135,7 +135,7 @@ TEST_P(StorageCrash, DamagedRecordIsRefusedNamingItsType) {
     EXPECT_EQ(e.error().code, errc::corrupt);
     EXPECT_NE(std::string{e.what()}.find("keel.storage.AppliedState record does not parse"),
               std::string::npos)
-        << e.what();
+      << e.what();
   }
   EXPECT_THROW(replica_storage(*db, 1).load(), engine_error);
   EXPECT_EQ(db->applied(0).applied_index(), 0u); // the other shards still read

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include "actors/storage/engine/engine.hpp"
 #include "actors/storage/core/key_layout.hpp"
+#include "actors/storage/engine/engine.hpp"
 #include "storage_test_dir.hpp"
 
 namespace {
@@ -18,9 +18,9 @@ using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::code_of;
 using keel::storage::test::files_ending;
+using keel::storage::test::ok_or;
 using keel::storage::test::open_error;
 using keel::storage::test::open_ok;
-using keel::storage::test::ok_or;
 using keel::storage::test::overwrite_with_garbage;
 using keel::storage::test::store_kind;
 using keel::storage::test::succeeded;
@@ -48,8 +48,8 @@ void commit_ok(engine& db, write_batch& batch, bool sync = true) {
   ASSERT_TRUE(succeeded(db.commit(batch, sync)));
 }
 
-std::vector<raft::Entry> read_entries(const engine& db, uint32_t shard, uint64_t lo,
-                                      uint64_t hi, uint64_t max_bytes = UINT64_MAX) {
+std::vector<raft::Entry> read_entries(const engine& db, uint32_t shard, uint64_t lo, uint64_t hi,
+                                      uint64_t max_bytes = UINT64_MAX) {
   return ok_or(db.entries(shard, lo, hi, max_bytes));
 }
 

@@ -14,8 +14,8 @@ namespace {
 
 using namespace keel::storage;
 using keel::storage::test::store_kind;
-using keel::storage::test::test_stores;
 using keel::storage::test::succeeded;
+using keel::storage::test::test_stores;
 
 using pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -114,8 +114,7 @@ TEST_P(KvStoreDeathTest, ABatchOfAnotherStoreIsABug) {
   auto other = std::make_shared<memory_store>("other");
   auto foreign = other->make_batch();
   foreign->put(family::data, "k", "v");
-  EXPECT_DEATH(EXPECT_TRUE(succeeded(store->commit(*foreign, true))),
-               "a batch of another store");
+  EXPECT_DEATH(EXPECT_TRUE(succeeded(store->commit(*foreign, true))), "a batch of another store");
   EXPECT_DEATH(EXPECT_EQ(store->get(family::data, "k", foreign.get(), nullptr), std::nullopt),
                "a batch of another store");
   EXPECT_EQ(store->get(family::data, "k", nullptr, nullptr), std::nullopt);

@@ -1,7 +1,7 @@
-// replica_storage over an engine on each store (RocksDB, memory): what a replica loads at restart, persist
-// (entries, a replacing suffix §5.3, an installed snapshot §7), apply (normal,
-// no-op, already applied, session dedup thesis §6.3), compaction, and the
-// broken invariants that must throw instead of writing.
+// replica_storage over an engine on each store (RocksDB, memory): what a replica loads at restart,
+// persist (entries, a replacing suffix §5.3, an installed snapshot §7), apply (normal, no-op,
+// already applied, session dedup thesis §6.3), compaction, and the broken invariants that must
+// throw instead of writing.
 #include <gtest/gtest.h>
 
 #include "actors/storage/core/replica_storage.hpp"
@@ -15,9 +15,9 @@ using namespace keel::storage;
 using keel::storage::test::open_ok;
 using namespace keel::storage::test::raft_entries;
 using keel::storage::test::store_kind;
+using keel::storage::test::succeeded;
 using keel::storage::test::temp_dir;
 using keel::storage::test::test_stores;
-using keel::storage::test::succeeded;
 
 /// One engine and the replica storage of shard 1; each call commits its batch.
 struct StorageReplica : ::testing::TestWithParam<store_kind> {
@@ -25,9 +25,7 @@ struct StorageReplica : ::testing::TestWithParam<store_kind> {
   std::unique_ptr<engine> db = stores.open_ok("n1");
   replica_storage replica{*db, 1};
 
-  void commit(write_batch& batch, bool sync) {
-    ASSERT_TRUE(succeeded(db->commit(batch, sync)));
-  }
+  void commit(write_batch& batch, bool sync) { ASSERT_TRUE(succeeded(db->commit(batch, sync))); }
   void persist(const PersistRequest& request) {
     auto batch = db->make_batch();
     replica.persist(request, batch);
@@ -71,8 +69,7 @@ TEST_P(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
 
 TEST_P(StorageReplica, PersistedSuffixReplacesTheConflictingOne) {
   // §5.3: a conflicting entry and all that follow it are deleted.
-  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1"),
-                      put(4, 1, "c", "1")}));
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1"), put(4, 1, "c", "1")}));
   persist(persist_of({put(3, 2, "x", "2")}, hard_state(2, "n2", 2)));
   auto state = replica.load();
   EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{1, 2, 3}));
@@ -104,8 +101,8 @@ TEST_P(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
 }
 
 TEST_P(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
-  PersistRequest request = persist_of({put(9, 3, "a", "1"), put(10, 3, "b", "1"),
-                                       put(11, 3, "c", "1")});
+  PersistRequest request
+    = persist_of({put(9, 3, "a", "1"), put(10, 3, "b", "1"), put(11, 3, "c", "1")});
   *request.mutable_snapshot() = snapshot_at(1, 10, 3, "k", "v");
   persist(request);
   EXPECT_EQ(indexes_of(replica.load()), (std::vector<uint64_t>{11}));
@@ -192,7 +189,7 @@ TEST_P(StorageReplica, AnEntryThatIsNotACommandBatchIsCorrupt) {
   EXPECT_EQ(applied.error().code, errc::corrupt);
   EXPECT_NE(applied.error().detail.find("index 2 of shard 1 is not a CommandBatch"),
             std::string::npos)
-      << applied.error().detail;
+    << applied.error().detail;
   EXPECT_EQ(db->applied(1).applied_index(), 0u);
 }
 
@@ -211,8 +208,7 @@ TEST_P(StorageReplicaDeathTest, ApplyOfAnUntypedEntryOrAGapIsABug) {
 }
 
 TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
-  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"),
-                      put(4, 2, "c", "3")}));
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")}));
   apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
   compact(2);
   auto state = replica.load();

@@ -14,8 +14,8 @@ namespace {
 using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::store_kind;
-using keel::storage::test::test_stores;
 using keel::storage::test::succeeded;
+using keel::storage::test::test_stores;
 
 constexpr uint32_t shard = 1;
 constexpr session_limits small{3, 1000}; // 3 records, 1 s of log time
@@ -39,8 +39,8 @@ struct StorageSessions : ::testing::TestWithParam<store_kind> {
 /// log order, each committed.
 struct replica {
   replica(test_stores& stores, const std::string& name, session_limits lim = small)
-    : db(stores.open_ok(name, name)), sm(*db, shard, lim) {
-  }
+    : db(stores.open_ok(name, name)),
+      sm(*db, shard, lim) {}
 
   std::vector<kv::Response> apply(uint64_t stamp, std::vector<command::Command> cmds) {
     command::CommandBatch commands;
@@ -75,7 +75,8 @@ TEST_P(StorageSessions, TwoReplicasExpireTheSameSessionAtTheSameIndex) {
     uint64_t stamp;
     command::Command cmd;
   };
-  std::vector<step> log{{1000, put(1, 1, "k", "a")}, {1500, put(2, 1, "k", "b")},
+  std::vector<step> log{{1000, put(1, 1, "k", "a")},
+                        {1500, put(2, 1, "k", "b")},
                         {2000, put(3, 1, "k", "c")}, // client 1 idle 1000 ms: not more
                         {2001, put(3, 2, "k", "d")}, // idle 1001 ms: expired here
                         {2600, put(3, 3, "k", "e")}};
@@ -101,8 +102,7 @@ TEST_P(StorageSessions, RetryAfterExpiryIsRefusedAndANewerSeqOpensASession) {
   EXPECT_FALSE(r.db->session(shard, 1)->has_last_response());
   auto retry = r.apply_one(2100, put(1, 5, "k", "v"));
   EXPECT_EQ(retry.status(), kv::STATUS_SESSION_EXPIRED);
-  EXPECT_NE(retry.error().find("session of client 1 expired"), std::string::npos)
-    << retry.error();
+  EXPECT_NE(retry.error().find("session of client 1 expired"), std::string::npos) << retry.error();
   EXPECT_EQ(r.apply_one(2100, put(1, 4, "k", "old")).status(), kv::STATUS_SESSION_EXPIRED);
   r.apply_one(2150, put(0, 0, "k", "changed"));
   EXPECT_EQ(r.db->get(shard, "k"), "changed"); // the refused retries applied nothing
@@ -249,7 +249,7 @@ TEST_P(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
     EXPECT_EQ(result->results(0).responses(0).SerializeAsString(), expected.SerializeAsString());
     return expected;
   };
-  EXPECT_EQ(feed(2060, put(2, 4, "k", "v2")).index(), 2u);     // cached, on both
+  EXPECT_EQ(feed(2060, put(2, 4, "k", "v2")).index(), 2u); // cached, on both
   EXPECT_EQ(feed(2070, put(2, 4, "k", "no")).status(), kv::STATUS_INVALID_ARGUMENT);
   EXPECT_EQ(feed(2080, put(1, 1, "k", "v1")).status(), kv::STATUS_SESSION_EXPIRED);
   feed(2090, put(4, 1, "k", "v4")); // full: the expired client 1 goes

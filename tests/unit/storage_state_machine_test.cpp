@@ -1,6 +1,6 @@
-// The key-value state machine over an engine on each store (RocksDB, memory): command semantics, exactly-
-// once sessions (Raft thesis §6.3), the applied index in the same batch as the
-// data, determinism across replicas, and request validation against limits.
+// The key-value state machine over an engine on each store (RocksDB, memory): command semantics,
+// exactly- once sessions (Raft thesis §6.3), the applied index in the same batch as the data,
+// determinism across replicas, and request validation against limits.
 #include <random>
 
 #include <gtest/gtest.h>
@@ -15,12 +15,12 @@ using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::open_ok;
 using keel::storage::test::store_kind;
+using keel::storage::test::succeeded;
 using keel::storage::test::temp_dir;
 using keel::storage::test::test_stores;
-using keel::storage::test::succeeded;
 
-command::Command put(const std::string& key, const std::string& value,
-                     uint64_t client = 0, uint64_t seq = 0) {
+command::Command put(const std::string& key, const std::string& value, uint64_t client = 0,
+                     uint64_t seq = 0) {
   command::Command cmd;
   cmd.set_client_id(client);
   cmd.set_seq(seq);
@@ -162,8 +162,8 @@ TEST_P(StorageStateMachine, RetriedCommandIsAppliedOnce) {
 
 TEST_P(StorageStateMachine, RetryInsideTheSameEntryIsAppliedOnce) {
   // Applied twice, the second cas would find the key and answer CAS_MISMATCH.
-  auto responses =
-    apply({cas("counter", std::nullopt, "1", 7, 4), cas("counter", std::nullopt, "1", 7, 4)});
+  auto responses
+    = apply({cas("counter", std::nullopt, "1", 7, 4), cas("counter", std::nullopt, "1", 7, 4)});
   ASSERT_EQ(responses.size(), 2u);
   EXPECT_EQ(responses[0].status(), kv::STATUS_OK);
   EXPECT_EQ(responses[1].SerializeAsString(), responses[0].SerializeAsString());
@@ -272,9 +272,9 @@ TEST(StorageDeterminism, TwoReplicasApplyingTheSameLogAgree) {
         case 0: *commands.add_commands() = put(key, value, client, seq); break;
         case 1: *commands.add_commands() = del(key, client, seq); break;
         default:
-          *commands.add_commands() =
-            cas(key, prng() % 2 ? std::optional<std::string>{value} : std::nullopt,
-                "w" + std::to_string(index), client, seq);
+          *commands.add_commands()
+            = cas(key, prng() % 2 ? std::optional<std::string>{value} : std::nullopt,
+                  "w" + std::to_string(index), client, seq);
       }
     }
     auto batch_a = a->make_batch();

@@ -23,7 +23,7 @@ inline raft::Entry noop(uint64_t index, uint64_t term) {
 
 /// An ENTRY_NORMAL carrying one put of the session (client, seq).
 inline raft::Entry put(uint64_t index, uint64_t term, const std::string& key,
-                const std::string& value, uint64_t client = 0, uint64_t seq = 0) {
+                       const std::string& value, uint64_t client = 0, uint64_t seq = 0) {
   command::CommandBatch commands;
   auto* cmd = commands.add_commands();
   cmd->set_client_id(client);
@@ -47,7 +47,7 @@ inline raft::HardState hard_state(uint64_t term, const std::string& vote, uint64
 }
 
 inline PersistRequest persist_of(std::vector<raft::Entry> entries,
-                          std::optional<raft::HardState> hs = std::nullopt) {
+                                 std::optional<raft::HardState> hs = std::nullopt) {
   PersistRequest request;
   for (auto& e : entries)
     *request.add_entries() = std::move(e);
@@ -66,7 +66,7 @@ inline ApplyRequest apply_of(std::vector<raft::Entry> entries) {
 
 /// A raft::Snapshot of `shard` at (index, term) holding one key.
 inline raft::Snapshot snapshot_at(uint32_t shard, uint64_t index, uint64_t term,
-                           const std::string& key, const std::string& value) {
+                                  const std::string& key, const std::string& value) {
   ShardSnapshot data;
   data.set_shard(shard);
   data.set_applied_index(index);

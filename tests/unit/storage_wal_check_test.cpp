@@ -85,7 +85,7 @@ TEST(StorageWalCheck, ImplausibleRecordLengthIsNotATornTail) {
   auto checked = check_wal_file(wal.string());
   ASSERT_FALSE(checked.ok());
   EXPECT_NE(checked.error().detail.find("32 KiB block"), std::string::npos)
-      << checked.error().detail;
+    << checked.error().detail;
 }
 
 } // namespace

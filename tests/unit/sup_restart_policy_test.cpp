@@ -1,10 +1,10 @@
 // The pure restart policy of supervisors/core against OTP supervisor.erl:
 // every strategy x restart type x exit class, the intensity window, and the
 // validation of child specs. Time is an integer argument: no clock, no sleeps.
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "supervisors/core/restart_policy.hpp"
 #include "supervisors/core/spec_check.hpp"
@@ -15,13 +15,11 @@ using namespace keel::sup;
 using ids = std::vector<std::string>;
 
 constexpr strategy all_strategies[] = {strategy::one_for_one, strategy::one_for_all,
-                                       strategy::rest_for_one,
-                                       strategy::simple_one_for_one};
-constexpr restart_type all_restart_types[] = {restart_type::permanent,
-                                              restart_type::transient,
-                                              restart_type::temporary};
-constexpr exit_class all_exit_classes[] = {exit_class::normal, exit_class::shutdown,
-                                           exit_class::abnormal};
+                                       strategy::rest_for_one, strategy::simple_one_for_one};
+constexpr restart_type all_restart_types[]
+  = {restart_type::permanent, restart_type::transient, restart_type::temporary};
+constexpr exit_class all_exit_classes[]
+  = {exit_class::normal, exit_class::shutdown, exit_class::abnormal};
 
 flags make_flags(strategy s, uint32_t intensity = 1000, uint32_t period_ms = 5000) {
   flags f;
@@ -71,8 +69,7 @@ TEST(SupRestartPolicy, EveryStrategyRestartTypeAndExitClass) {
           EXPECT_EQ(p.what, plan::verdict::none);
           EXPECT_EQ(p.stop, ids{});
           EXPECT_EQ(p.start, ids{});
-          bool forgotten = t == restart_type::temporary
-                           || s == strategy::simple_one_for_one;
+          bool forgotten = t == restart_type::temporary || s == strategy::simple_one_for_one;
           EXPECT_EQ(p.remove, forgotten ? ids{"b"} : ids{});
           continue;
         }
@@ -167,8 +164,8 @@ TEST(SupRestartPolicy, SimpleOneForOneForgetsDynamicChildrenThatAreNotRestarted)
 
 TEST(SupRestartPolicy, UnknownChildYieldsNoAction) {
   restart_policy policy{make_flags(strategy::one_for_all, 0)};
-  auto p = policy.on_child_exit(four_children(restart_type::permanent), "zz",
-                                exit_class::abnormal, 0);
+  auto p
+    = policy.on_child_exit(four_children(restart_type::permanent), "zz", exit_class::abnormal, 0);
   EXPECT_EQ(p.what, plan::verdict::none);
   EXPECT_TRUE(p.stop.empty() && p.start.empty() && p.remove.empty());
 }
@@ -177,8 +174,7 @@ TEST(SupRestartPolicy, MoreThanIntensityRestartsWithinPeriodGiveUp) {
   restart_policy policy{make_flags(strategy::one_for_one, 3, 5000)};
   auto cs = four_children(restart_type::permanent);
   for (uint64_t t = 0; t < 3; ++t)
-    EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, t).what,
-              plan::verdict::restart)
+    EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, t).what, plan::verdict::restart)
       << "restart " << t;
   auto p = policy.on_child_exit(cs, "b", exit_class::abnormal, 3);
   EXPECT_EQ(p.what, plan::verdict::give_up);
@@ -192,12 +188,10 @@ TEST(SupRestartPolicy, RestartsOfDifferentChildrenShareOneWindow) {
   auto cs = four_children(restart_type::permanent);
   cs[1].running = true;
   cs[0].running = false;
-  EXPECT_EQ(policy.on_child_exit(cs, "a", exit_class::abnormal, 0).what,
-            plan::verdict::restart);
+  EXPECT_EQ(policy.on_child_exit(cs, "a", exit_class::abnormal, 0).what, plan::verdict::restart);
   cs[0].running = true;
   cs[2].running = false;
-  EXPECT_EQ(policy.on_child_exit(cs, "c", exit_class::abnormal, 10).what,
-            plan::verdict::give_up);
+  EXPECT_EQ(policy.on_child_exit(cs, "c", exit_class::abnormal, 10).what, plan::verdict::give_up);
 }
 
 TEST(SupRestartPolicy, SlowerCrashesNeverEscalate) {
@@ -213,12 +207,9 @@ TEST(SupRestartPolicy, SlowerCrashesNeverEscalate) {
 TEST(SupRestartPolicy, FasterCrashesEscalateOnceTheWindowFills) {
   restart_policy policy{make_flags(strategy::one_for_one, 2, 5000)};
   auto cs = four_children(restart_type::permanent);
-  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 0).what,
-            plan::verdict::restart);
-  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 2400).what,
-            plan::verdict::restart);
-  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 4800).what,
-            plan::verdict::give_up);
+  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 0).what, plan::verdict::restart);
+  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 2400).what, plan::verdict::restart);
+  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 4800).what, plan::verdict::give_up);
 }
 
 TEST(SupRestartPolicy, WindowSlidesPastOldRestarts) {
@@ -227,31 +218,23 @@ TEST(SupRestartPolicy, WindowSlidesPastOldRestarts) {
   restart_policy policy{make_flags(strategy::one_for_one, 3, 1000)};
   auto cs = four_children(restart_type::permanent);
   for (uint64_t t : {0, 10, 20})
-    EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, t).what,
-              plan::verdict::restart);
+    EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, t).what, plan::verdict::restart);
   for (uint64_t t : {1030, 1040})
-    EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, t).what,
-              plan::verdict::restart);
+    EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, t).what, plan::verdict::restart);
   // 1050: window (50..1050] holds 1030, 1040, 1050 = 3: still allowed.
-  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 1050).what,
-            plan::verdict::restart);
-  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 1060).what,
-            plan::verdict::give_up);
+  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 1050).what, plan::verdict::restart);
+  EXPECT_EQ(policy.on_child_exit(cs, "b", exit_class::abnormal, 1060).what, plan::verdict::give_up);
 }
 
 TEST(SupRestartPolicy, RestartExactlyOnePeriodAgoStillCounts) {
   // OTP inPeriod: Now - Then =< Period.
   restart_policy tight{make_flags(strategy::one_for_one, 1, 1000)};
   auto cs = four_children(restart_type::permanent);
-  EXPECT_EQ(tight.on_child_exit(cs, "b", exit_class::abnormal, 0).what,
-            plan::verdict::restart);
-  EXPECT_EQ(tight.on_child_exit(cs, "b", exit_class::abnormal, 1000).what,
-            plan::verdict::give_up);
+  EXPECT_EQ(tight.on_child_exit(cs, "b", exit_class::abnormal, 0).what, plan::verdict::restart);
+  EXPECT_EQ(tight.on_child_exit(cs, "b", exit_class::abnormal, 1000).what, plan::verdict::give_up);
   restart_policy loose{make_flags(strategy::one_for_one, 1, 1000)};
-  EXPECT_EQ(loose.on_child_exit(cs, "b", exit_class::abnormal, 0).what,
-            plan::verdict::restart);
-  EXPECT_EQ(loose.on_child_exit(cs, "b", exit_class::abnormal, 1001).what,
-            plan::verdict::restart);
+  EXPECT_EQ(loose.on_child_exit(cs, "b", exit_class::abnormal, 0).what, plan::verdict::restart);
+  EXPECT_EQ(loose.on_child_exit(cs, "b", exit_class::abnormal, 1001).what, plan::verdict::restart);
 }
 
 TEST(SupRestartPolicy, IntensityZeroGivesUpOnFirstRestart) {
@@ -268,14 +251,13 @@ TEST(SupRestartPolicy, IntensityZeroGivesUpOnFirstRestart) {
 TEST(SupRestartPolicy, ExitsWithoutRestartDoNotCountAgainstIntensity) {
   restart_policy policy{make_flags(strategy::one_for_one, 0, 5000)};
   for (uint64_t t = 0; t < 10; ++t) {
-    EXPECT_EQ(policy.on_child_exit(four_children(restart_type::transient), "b",
-                                   exit_class::normal, t)
-                .what,
-              plan::verdict::none);
-    EXPECT_EQ(policy.on_child_exit(four_children(restart_type::temporary), "b",
-                                   exit_class::abnormal, t)
-                .what,
-              plan::verdict::none);
+    EXPECT_EQ(
+      policy.on_child_exit(four_children(restart_type::transient), "b", exit_class::normal, t).what,
+      plan::verdict::none);
+    EXPECT_EQ(
+      policy.on_child_exit(four_children(restart_type::temporary), "b", exit_class::abnormal, t)
+        .what,
+      plan::verdict::none);
   }
 }
 

@@ -1,9 +1,9 @@
 // Reconnect backoff of the transport: capped exponential growth with equal
 // jitter, reproducible for a seed.
-#include <gtest/gtest.h>
-
 #include <set>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "actors/replication/core/transport_backoff.hpp"
 

@@ -1,9 +1,9 @@
 // Batching in the transport: the outbox groups messages per destination into
 // one batch per flush, bounds each queue by dropping the oldest, and inbound
 // batches split per shard in order.
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "actors/replication/core/transport_batching.hpp"
 

@@ -1,9 +1,9 @@
 // Fault rules of the transport (keelctl fault): partition, drop rate, delay
 // and heal, their validation, and the reproducibility of seeded drops.
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "actors/replication/core/transport_faults.hpp"
 
@@ -12,9 +12,7 @@ namespace {
 using keel::transport::fault_rules;
 namespace admin = keel::admin;
 
-fault_rules make_rules(uint64_t seed = 7) {
-  return fault_rules({"n2", "n3"}, seed);
-}
+fault_rules make_rules(uint64_t seed = 7) { return fault_rules({"n2", "n3"}, seed); }
 
 admin::FaultRequest partition_req(const std::string& peer) {
   admin::FaultRequest r;
@@ -130,8 +128,7 @@ TEST(TransportFaults, RulesCombineOnOnePeer) {
   rules.apply(drop_req("n2", 10));
   rules.apply(delay_req("n2", 5));
   rules.apply(partition_req("n2"));
-  EXPECT_EQ(rules.describe("n2"),
-            (std::vector<std::string>{"partition", "drop 10%", "delay 5ms"}));
+  EXPECT_EQ(rules.describe("n2"), (std::vector<std::string>{"partition", "drop 10%", "delay 5ms"}));
   EXPECT_EQ(drops_out_of(rules, "n2", 100), 100); // the partition wins
 }
 

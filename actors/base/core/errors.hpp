@@ -34,10 +34,10 @@ namespace keel::detail {
 } // namespace keel::detail
 
 /// Aborts with `what` (a const char*) unless `condition` holds; always on.
-#define KEEL_ASSERT(condition, what)                                                     \
-  do {                                                                                   \
-    if (!(condition)) [[unlikely]]                                                       \
-      ::keel::detail::assert_failed(__FILE__, __LINE__, #condition, (what));             \
+#define KEEL_ASSERT(condition, what)                                                               \
+  do {                                                                                             \
+    if (!(condition)) [[unlikely]]                                                                 \
+      ::keel::detail::assert_failed(__FILE__, __LINE__, #condition, (what));                       \
   } while (false)
 
 namespace keel {
@@ -61,11 +61,12 @@ class [[nodiscard]] result {
   static_assert(!std::is_same_v<T, E>, "a result needs distinct value and error types");
 
 public:
-  result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  result(failure<E> f) : v_(std::in_place_index<1>, std::move(f.error)) {}
+  result(T value)
+    : v_(std::in_place_index<0>, std::move(value)) {}
+  result(failure<E> f)
+    : v_(std::in_place_index<1>, std::move(f.error)) {}
   /// An error is a result without fail() when it cannot be taken for a value.
-  result(E e)
-    requires(!std::is_convertible_v<E, T>)
+  result(E e) requires(!std::is_convertible_v<E, T>)
     : v_(std::in_place_index<1>, std::move(e)) {}
 
   bool ok() const noexcept { return v_.index() == 0; }
@@ -112,8 +113,10 @@ template <class E>
 class [[nodiscard]] result<void, E> {
 public:
   result() = default;
-  result(failure<E> f) : err_(std::move(f.error)) {}
-  result(E e) : err_(std::move(e)) {}
+  result(failure<E> f)
+    : err_(std::move(f.error)) {}
+  result(E e)
+    : err_(std::move(e)) {}
 
   bool ok() const noexcept { return !err_.has_value(); }
   explicit operator bool() const noexcept { return ok(); }

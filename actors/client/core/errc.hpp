@@ -11,11 +11,11 @@ namespace keel::client {
 
 /// Why a client cannot be set up as asked.
 enum class errc {
-  tls_flags,              ///< --cacert/--cert/--key incomplete, or given for a plaintext cluster
-  unreadable_file,        ///< a file named by a flag cannot be read
-  no_client_certificate,  ///< a TLS cluster.conf without client_cert, and no flags
-  bad_endpoints,          ///< a malformed --endpoints list
-  bad_config,             ///< cluster.conf cannot be loaded
+  tls_flags,             ///< --cacert/--cert/--key incomplete, or given for a plaintext cluster
+  unreadable_file,       ///< a file named by a flag cannot be read
+  no_client_certificate, ///< a TLS cluster.conf without client_cert, and no flags
+  bad_endpoints,         ///< a malformed --endpoints list
+  bad_config,            ///< cluster.conf cannot be loaded
 };
 
 /// The code, and the one line the user sees.

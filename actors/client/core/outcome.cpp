@@ -4,39 +4,26 @@ namespace keel::client {
 
 std::string_view to_string(outcome x) {
   switch (x) {
-    case outcome::ok:
-      return "ok";
-    case outcome::not_found:
-      return "not_found";
-    case outcome::cas_mismatch:
-      return "cas_mismatch";
-    case outcome::invalid:
-      return "invalid";
-    case outcome::unavailable:
-      return "unavailable";
-    case outcome::unknown:
-      return "unknown";
+    case outcome::ok: return "ok";
+    case outcome::not_found: return "not_found";
+    case outcome::cas_mismatch: return "cas_mismatch";
+    case outcome::invalid: return "invalid";
+    case outcome::unavailable: return "unavailable";
+    case outcome::unknown: return "unknown";
   }
   return "unknown";
 }
 
-bool may_apply(failure f) {
-  return f == failure::lost || f == failure::timed_out;
-}
+bool may_apply(failure f) { return f == failure::lost || f == failure::timed_out; }
 
 verdict judge(const kv::Response& r) {
   switch (r.status()) {
-    case kv::STATUS_OK:
-      return {outcome::ok};
-    case kv::STATUS_NOT_FOUND:
-      return {outcome::not_found};
-    case kv::STATUS_CAS_MISMATCH:
-      return {outcome::cas_mismatch};
-    case kv::STATUS_INVALID_ARGUMENT:
-      return {outcome::invalid};
+    case kv::STATUS_OK: return {outcome::ok};
+    case kv::STATUS_NOT_FOUND: return {outcome::not_found};
+    case kv::STATUS_CAS_MISMATCH: return {outcome::cas_mismatch};
+    case kv::STATUS_INVALID_ARGUMENT: return {outcome::invalid};
     case kv::STATUS_NOT_LEADER:
-    case kv::STATUS_UNAVAILABLE:
-      return {std::nullopt, failure::rejected};
+    case kv::STATUS_UNAVAILABLE: return {std::nullopt, failure::rejected};
     case kv::STATUS_TIMEOUT:
       // The entry may sit in a leader's log and commit later; a retry with
       // the same seq is deduplicated, so trying again is safe (§6.3).
@@ -58,37 +45,25 @@ verdict judge(const kv::Response& r) {
 
 kv::Status status_of(outcome x) {
   switch (x) {
-    case outcome::ok:
-      return kv::STATUS_OK;
-    case outcome::not_found:
-      return kv::STATUS_NOT_FOUND;
-    case outcome::cas_mismatch:
-      return kv::STATUS_CAS_MISMATCH;
-    case outcome::invalid:
-      return kv::STATUS_INVALID_ARGUMENT;
-    case outcome::unavailable:
-      return kv::STATUS_UNAVAILABLE;
-    case outcome::unknown:
-      return kv::STATUS_TIMEOUT;
+    case outcome::ok: return kv::STATUS_OK;
+    case outcome::not_found: return kv::STATUS_NOT_FOUND;
+    case outcome::cas_mismatch: return kv::STATUS_CAS_MISMATCH;
+    case outcome::invalid: return kv::STATUS_INVALID_ARGUMENT;
+    case outcome::unavailable: return kv::STATUS_UNAVAILABLE;
+    case outcome::unknown: return kv::STATUS_TIMEOUT;
   }
   return kv::STATUS_TIMEOUT;
 }
 
 outcome outcome_of(kv::Status s) {
   switch (s) {
-    case kv::STATUS_OK:
-      return outcome::ok;
-    case kv::STATUS_NOT_FOUND:
-      return outcome::not_found;
-    case kv::STATUS_CAS_MISMATCH:
-      return outcome::cas_mismatch;
-    case kv::STATUS_INVALID_ARGUMENT:
-      return outcome::invalid;
+    case kv::STATUS_OK: return outcome::ok;
+    case kv::STATUS_NOT_FOUND: return outcome::not_found;
+    case kv::STATUS_CAS_MISMATCH: return outcome::cas_mismatch;
+    case kv::STATUS_INVALID_ARGUMENT: return outcome::invalid;
     case kv::STATUS_NOT_LEADER:
-    case kv::STATUS_UNAVAILABLE:
-      return outcome::unavailable;
-    default:
-      return outcome::unknown;
+    case kv::STATUS_UNAVAILABLE: return outcome::unavailable;
+    default: return outcome::unknown;
   }
 }
 

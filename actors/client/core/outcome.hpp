@@ -69,9 +69,7 @@ public:
   outcome give_up() const;
 
   /// Whether any request of this operation reached a node (or may have).
-  bool contacted() const {
-    return contacted_;
-  }
+  bool contacted() const { return contacted_; }
 
 private:
   bool maybe_applied_ = false; // some attempt may still take effect

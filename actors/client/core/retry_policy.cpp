@@ -7,9 +7,11 @@
 
 namespace keel::client {
 
-retry_policy::retry_policy(std::vector<std::string> endpoint_ids,
-                           retry_settings settings, uint64_t seed)
-  : ids_(std::move(endpoint_ids)), settings_(settings), prng_(seed) {
+retry_policy::retry_policy(std::vector<std::string> endpoint_ids, retry_settings settings,
+                           uint64_t seed)
+  : ids_(std::move(endpoint_ids)),
+    settings_(settings),
+    prng_(seed) {
   KEEL_ASSERT(!ids_.empty(), "a retry policy rotates over at least one endpoint");
   // A zero bound would let an operation spin through instant redirects until
   // its deadline; a cap below the first bound would shrink the waits.
@@ -29,8 +31,7 @@ retry_state retry_policy::begin(uint32_t shard) {
 }
 
 std::optional<next_attempt> retry_policy::after(retry_state& s, failure why,
-                                                std::string_view leader_hint,
-                                                uint64_t elapsed_ms,
+                                                std::string_view leader_hint, uint64_t elapsed_ms,
                                                 uint64_t timeout_ms) {
   s.tried[s.endpoint] = true;
   auto cached = leaders_.find(s.shard);

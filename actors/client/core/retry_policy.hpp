@@ -57,8 +57,7 @@ public:
   /// `endpoint_ids[i]` is the node id of endpoint i ("" when unknown): hints
   /// name nodes, and only endpoints with an id can be hinted at.
   // REQUIRES: !endpoint_ids.empty()
-  retry_policy(std::vector<std::string> endpoint_ids, retry_settings settings,
-               uint64_t seed);
+  retry_policy(std::vector<std::string> endpoint_ids, retry_settings settings, uint64_t seed);
 
   /// Starts an operation on `shard`. Its first attempt goes to the shard's
   /// cached leader or, with none cached, to the endpoint the rotation is at.
@@ -68,8 +67,7 @@ public:
   /// it would reach the deadline (`elapsed_ms` since the operation began,
   /// `timeout_ms` its whole budget): the operation is then over.
   /// `leader_hint` is the node id a NOT_LEADER answer named ("" if none).
-  std::optional<next_attempt> after(retry_state& s, failure why,
-                                    std::string_view leader_hint,
+  std::optional<next_attempt> after(retry_state& s, failure why, std::string_view leader_hint,
                                     uint64_t elapsed_ms, uint64_t timeout_ms);
 
   /// Records that the shard's leader answered the attempt at s.endpoint:
@@ -82,9 +80,7 @@ public:
   /// The n-th backoff (n = 0 for the first), drawn with full jitter.
   uint32_t backoff_ms(uint32_t n);
 
-  size_t endpoint_count() const {
-    return ids_.size();
-  }
+  size_t endpoint_count() const { return ids_.size(); }
 
 private:
   std::optional<size_t> endpoint_of(std::string_view node_id) const;

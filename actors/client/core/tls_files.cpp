@@ -27,9 +27,9 @@ setup_result<tls_settings> resolve_tls(const tls_flags& flags,
                                        const std::string& config_path) {
   if (flags.any()) {
     std::string missing;
-    for (auto [flag, value] : {std::pair{"--cacert", &flags.ca_file},
-                               std::pair{"--cert", &flags.cert_file},
-                               std::pair{"--key", &flags.key_file}})
+    for (auto [flag, value] :
+         {std::pair{"--cacert", &flags.ca_file}, std::pair{"--cert", &flags.cert_file},
+          std::pair{"--key", &flags.key_file}})
       if (value->empty())
         missing += (missing.empty() ? "" : " and ") + std::string{flag};
     if (!missing.empty())
@@ -38,9 +38,9 @@ setup_result<tls_settings> resolve_tls(const tls_flags& flags,
     if (cluster != nullptr && !cluster->tls())
       return setup_error{errc::tls_flags, "--cacert, --cert and --key given, but " + config_path
                                             + " has no [tls] ca_file: its nodes speak plaintext"};
-    for (auto [flag, value] : {std::pair{"--cacert", &flags.ca_file},
-                               std::pair{"--cert", &flags.cert_file},
-                               std::pair{"--key", &flags.key_file}})
+    for (auto [flag, value] :
+         {std::pair{"--cacert", &flags.ca_file}, std::pair{"--cert", &flags.cert_file},
+          std::pair{"--key", &flags.key_file}})
       if (auto checked = readable(flag, *value); !checked)
         return checked.error();
     return tls_settings{flags.ca_file, flags.cert_file, flags.key_file, ""};
@@ -49,9 +49,10 @@ setup_result<tls_settings> resolve_tls(const tls_flags& flags,
     return tls_settings{};
   if (cluster->client_cert_file.empty())
     return setup_error{errc::no_client_certificate,
-                       config_path + ": the cluster uses TLS, and [tls] names no client_cert and "
-                                     "client_key: pass --cacert FILE --cert FILE --key FILE, or "
-                                     "set them"};
+                       config_path
+                         + ": the cluster uses TLS, and [tls] names no client_cert and "
+                           "client_key: pass --cacert FILE --cert FILE --key FILE, or "
+                           "set them"};
   return tls_settings{cluster->ca_file, cluster->client_cert_file, cluster->client_key_file, ""};
 }
 

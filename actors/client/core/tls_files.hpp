@@ -22,9 +22,7 @@ struct tls_settings {
   std::string key_file;   // PEM private key
   std::string passphrase; // of an encrypted key_file; empty: not encrypted
 
-  bool enabled() const {
-    return !ca_file.empty();
-  }
+  bool enabled() const { return !ca_file.empty(); }
 };
 
 /// The TLS flags of a command line; empty when absent.
@@ -33,9 +31,7 @@ struct tls_flags {
   std::string cert_file; // --cert
   std::string key_file;  // --key
 
-  bool any() const {
-    return !ca_file.empty() || !cert_file.empty() || !key_file.empty();
-  }
+  bool any() const { return !ca_file.empty() || !cert_file.empty() || !key_file.empty(); }
 };
 
 /// Decides the TLS settings. `cluster` is the security section of the

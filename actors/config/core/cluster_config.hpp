@@ -18,9 +18,9 @@ namespace keel::config {
 
 /// One keel-node process.
 struct node_config {
-  std::string id;    // unique, [A-Za-z0-9_-]{1,32}, e.g. "n1"
-  std::string host;  // address to bind and to dial, e.g. "127.0.0.1"
-  uint16_t port = 0; // the node's client port: the client service is published here
+  std::string id;         // unique, [A-Za-z0-9_-]{1,32}, e.g. "n1"
+  std::string host;       // address to bind and to dial, e.g. "127.0.0.1"
+  uint16_t port = 0;      // the node's client port: the client service is published here
   uint16_t peer_port = 0; // the node's peer port: only the peer gate is published here
                           // (Raft traffic after a peer handshake); default port + 1000
   std::string cert_file;  // [tls]: this node's certificate (PEM chain, CN = id,
@@ -33,13 +33,13 @@ struct node_config {
 /// its node id with the key of its certificate in the peer handshake. Without
 /// TLS, peers prove that they know the cluster secret (secret_file).
 struct security_config {
-  std::string ca_file;          // [tls] ca_file: absolute; empty = TLS off
-  std::string client_cert_file; // [tls] client_cert: what keelctl and keel-bench
-  std::string client_key_file;  // [tls] client_key:  present (optional; flags override)
+  std::string ca_file;             // [tls] ca_file: absolute; empty = TLS off
+  std::string client_cert_file;    // [tls] client_cert: what keelctl and keel-bench
+  std::string client_key_file;     // [tls] client_key:  present (optional; flags override)
   bool insecure_plaintext = false; // [cluster] insecure_plaintext: allow a plaintext
                                    // cluster on addresses outside 127.0.0.0/8
-  std::string secret_file;      // [cluster] secret_file: absolute; default
-                                // <data_dir>/cluster.secret (created by the first node)
+  std::string secret_file;         // [cluster] secret_file: absolute; default
+                                   // <data_dir>/cluster.secret (created by the first node)
 
   bool tls() const { return !ca_file.empty(); }
 };
@@ -76,19 +76,19 @@ struct log_config {
 
 /// The whole validated cluster.conf.
 struct cluster_config {
-  std::string source;          // the path it was read from (for messages)
-  std::string data_dir;        // absolute (a relative setting, default "data", is
-                               // resolved against the file's directory); node n
-                               // keeps its state in data_dir/<n>
+  std::string source;   // the path it was read from (for messages)
+  std::string data_dir; // absolute (a relative setting, default "data", is
+                        // resolved against the file's directory); node n
+                        // keeps its state in data_dir/<n>
   uint32_t shards = 4;
-  uint32_t replication_factor = 3;  // invariant: 1 <= replication_factor <= nodes.size()
+  uint32_t replication_factor = 3; // invariant: 1 <= replication_factor <= nodes.size()
   bool fault_injection = false;
   timing_config timing;
   raft_config raft;
   limits_config limits;
   log_config log;
   security_config security;
-  std::vector<node_config> nodes;   // in file order; invariant: unique ids and host:port
+  std::vector<node_config> nodes; // in file order; invariant: unique ids and host:port
 
   /// The node with this id, or nullptr.
   const node_config* find_node(std::string_view id) const;

@@ -7,7 +7,8 @@
 
 namespace keel::monitor {
 
-phi_accrual::phi_accrual(phi_accrual_config cfg) : cfg_(cfg) {
+phi_accrual::phi_accrual(phi_accrual_config cfg)
+  : cfg_(cfg) {
   KEEL_ASSERT(cfg_.window >= 2, "phi needs at least two intervals to estimate a spread");
   KEEL_ASSERT(cfg_.threshold > 0, "a threshold of 0 suspects every node at once");
 }
@@ -38,9 +39,7 @@ double phi_accrual::phi(uint64_t now_ms) const {
   return phi_of(elapsed, mean, std::max(sd, 1.0));
 }
 
-bool phi_accrual::available(uint64_t now_ms) const {
-  return phi(now_ms) < cfg_.threshold;
-}
+bool phi_accrual::available(uint64_t now_ms) const { return phi(now_ms) < cfg_.threshold; }
 
 void phi_accrual::reset() {
   last_ms_.reset();

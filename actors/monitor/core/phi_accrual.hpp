@@ -16,12 +16,12 @@ namespace keel::monitor {
 /// Settings of one detector. Defaults follow Akka's remote watch detector,
 /// scaled to Keel's 50-100 ms heartbeats.
 struct phi_accrual_config {
-  double threshold = 8.0;                // phi above this = suspect (cluster.conf: timing.failure_detector_phi)
-  std::size_t window = 1000;             // inter-arrival samples kept (Akka: max-sample-size)
-  uint64_t min_std_dev_ms = 50;          // floor of the standard deviation, so that
-                                         // perfectly regular heartbeats do not make
-                                         // the smallest delay look fatal
-  uint64_t acceptable_pause_ms = 0;      // added to the mean: pauses (GC, load) to tolerate
+  double threshold = 8.0;    // phi above this = suspect (cluster.conf: timing.failure_detector_phi)
+  std::size_t window = 1000; // inter-arrival samples kept (Akka: max-sample-size)
+  uint64_t min_std_dev_ms = 50;               // floor of the standard deviation, so that
+                                              // perfectly regular heartbeats do not make
+                                              // the smallest delay look fatal
+  uint64_t acceptable_pause_ms = 0;           // added to the mean: pauses (GC, load) to tolerate
   uint64_t first_heartbeat_estimate_ms = 100; // seeds the window before real samples exist
 };
 

@@ -8,9 +8,7 @@ namespace keel::raft {
 
 namespace {
 
-error invalid(std::string why) {
-  return error{errc::invalid_config, {}, std::move(why)};
-}
+error invalid(std::string why) { return error{errc::invalid_config, {}, std::move(why)}; }
 
 } // namespace
 

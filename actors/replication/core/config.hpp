@@ -16,9 +16,9 @@ class logger;
 
 /// Configuration of one replica of one Raft group.
 struct config {
-  std::string id;                   // this node's id
-  std::vector<std::string> voters;  // every node of the group, this one included; no duplicates
-  uint32_t shard = 0;               // stamped on every outgoing message
+  std::string id;                  // this node's id
+  std::vector<std::string> voters; // every node of the group, this one included; no duplicates
+  uint32_t shard = 0;              // stamped on every outgoing message
 
   /// A follower that hears no leader for a random number of ticks in
   /// [election_ticks, 2 * election_ticks) starts an election (§5.2: randomized

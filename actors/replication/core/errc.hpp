@@ -13,15 +13,15 @@ namespace keel::raft {
 
 /// Why a call into the Raft core did not do what was asked.
 enum class errc {
-  not_leader,        ///< only the leader may do this; error::leader_hint names it if known
-  proposal_dropped,  ///< the leader is handing over leadership (thesis §3.10); retry soon
-  unknown_peer,      ///< the node id is not a voter of this group
-  compacted,         ///< log_storage: the index lies before the first retained entry (§7)
-  unavailable,       ///< log_storage: the index lies after the last entry
-  snapshot_out_of_date,              ///< log_storage: a newer snapshot is already stored
-  snapshot_temporarily_unavailable,  ///< log_storage: no snapshot can be had now; retry later
-  invalid_message,   ///< node::step: a peer's message no correct node sends; error::detail says why
-  invalid_config,    ///< validate(config): the settings cannot run a node; error::detail says why
+  not_leader,           ///< only the leader may do this; error::leader_hint names it if known
+  proposal_dropped,     ///< the leader is handing over leadership (thesis §3.10); retry soon
+  unknown_peer,         ///< the node id is not a voter of this group
+  compacted,            ///< log_storage: the index lies before the first retained entry (§7)
+  unavailable,          ///< log_storage: the index lies after the last entry
+  snapshot_out_of_date, ///< log_storage: a newer snapshot is already stored
+  snapshot_temporarily_unavailable, ///< log_storage: no snapshot can be had now; retry later
+  invalid_message, ///< node::step: a peer's message no correct node sends; error::detail says why
+  invalid_config,  ///< validate(config): the settings cannot run a node; error::detail says why
 };
 
 /// A short stable name for `code`, for logs and error messages.
@@ -30,12 +30,14 @@ const char* to_string(errc code);
 /// An errc plus what the caller needs to act on it.
 struct error {
   error(errc c, std::string hint = {}, std::string why = {})
-    : code(c), leader_hint(std::move(hint)), detail(std::move(why)) {}
+    : code(c),
+      leader_hint(std::move(hint)),
+      detail(std::move(why)) {}
 
   errc code;
-  std::string leader_hint;  // errc::not_leader only: the leader's id, empty if unknown
-  std::string detail;       // errc::invalid_message: the broken rule, e.g. "term_overflow";
-                            // errc::invalid_config: the setting and what it must be
+  std::string leader_hint; // errc::not_leader only: the leader's id, empty if unknown
+  std::string detail;      // errc::invalid_message: the broken rule, e.g. "term_overflow";
+                           // errc::invalid_config: the setting and what it must be
 };
 
 /// Either a T or an error: keel::result (actors/base/core/errors.hpp) with the
@@ -46,9 +48,12 @@ class [[nodiscard]] result : public keel::result<T, raft::error> {
   using base = keel::result<T, raft::error>;
 
 public:
-  result(T value) : base(std::move(value)) {}
-  result(raft::error err) : base(keel::fail(std::move(err))) {}
-  result(errc code) : base(keel::fail(raft::error{code})) {}
+  result(T value)
+    : base(std::move(value)) {}
+  result(raft::error err)
+    : base(keel::fail(std::move(err))) {}
+  result(errc code)
+    : base(keel::fail(raft::error{code})) {}
 
   /// REQUIRES: !ok().
   const raft::error& err() const { return base::error(); }
@@ -63,8 +68,10 @@ class [[nodiscard]] result<void> : public keel::result<void, raft::error> {
 
 public:
   result() = default;
-  result(raft::error err) : base(keel::fail(std::move(err))) {}
-  result(errc code) : base(keel::fail(raft::error{code})) {}
+  result(raft::error err)
+    : base(keel::fail(std::move(err))) {}
+  result(errc code)
+    : base(keel::fail(raft::error{code})) {}
 
   /// REQUIRES: !ok().
   const raft::error& err() const { return base::error(); }

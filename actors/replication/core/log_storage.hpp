@@ -39,7 +39,8 @@ public:
   /// always returns at least one entry when lo < hi.
   /// Errors: errc::compacted if lo < first_index().
   /// REQUIRES: lo <= hi <= last_index() + 1.
-  virtual result<std::vector<Entry>> entries(uint64_t lo, uint64_t hi, uint64_t max_bytes) const = 0;
+  virtual result<std::vector<Entry>> entries(uint64_t lo, uint64_t hi,
+                                             uint64_t max_bytes) const = 0;
 
   /// The term of entry i. For i == first_index() - 1 this is the term of the
   /// last compacted entry (the snapshot's term, or 0 on a fresh log).

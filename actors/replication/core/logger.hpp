@@ -9,9 +9,9 @@ namespace keel::raft {
 
 /// How much an operator should care about a log line.
 enum class log_level {
-  debug,  ///< per-message detail
-  info,   ///< state transitions: elections, leadership changes, snapshots
-  warn,   ///< a handled surprise: a stale or misrouted message, a lost quorum
+  debug, ///< per-message detail
+  info,  ///< state transitions: elections, leadership changes, snapshots
+  warn,  ///< a handled surprise: a stale or misrouted message, a lost quorum
 };
 
 /// Where raft::node writes its log lines. Lines read "event key=value ...".

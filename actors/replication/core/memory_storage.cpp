@@ -16,21 +16,13 @@ Entry dummy_entry(uint64_t index, uint64_t term) {
 
 } // namespace
 
-memory_storage::memory_storage() {
-  ents_.push_back(dummy_entry(0, 0));
-}
+memory_storage::memory_storage() { ents_.push_back(dummy_entry(0, 0)); }
 
-HardState memory_storage::hard_state() const {
-  return hard_state_;
-}
+HardState memory_storage::hard_state() const { return hard_state_; }
 
-uint64_t memory_storage::first_index() const {
-  return ents_.front().index() + 1;
-}
+uint64_t memory_storage::first_index() const { return ents_.front().index() + 1; }
 
-uint64_t memory_storage::last_index() const {
-  return ents_.front().index() + ents_.size() - 1;
-}
+uint64_t memory_storage::last_index() const { return ents_.front().index() + ents_.size() - 1; }
 
 result<uint64_t> memory_storage::term(uint64_t i) const {
   auto offset = ents_.front().index();
@@ -59,13 +51,9 @@ result<std::vector<Entry>> memory_storage::entries(uint64_t lo, uint64_t hi,
   return out;
 }
 
-result<Snapshot> memory_storage::snapshot() const {
-  return snapshot_;
-}
+result<Snapshot> memory_storage::snapshot() const { return snapshot_; }
 
-void memory_storage::set_hard_state(const HardState& hs) {
-  hard_state_ = hs;
-}
+void memory_storage::set_hard_state(const HardState& hs) { hard_state_ = hs; }
 
 void memory_storage::append(const std::vector<Entry>& ents) {
   if (ents.empty())
@@ -114,7 +102,7 @@ result<void> memory_storage::compact(uint64_t index) {
   KEEL_ASSERT(index <= last_index(), "compaction beyond the last log entry");
   KEEL_ASSERT(index <= snapshot_.metadata().index(),
               "compaction beyond the stored snapshot would lose entries (§7)");
-  auto keep_from = index - offset;  // position of the new dummy
+  auto keep_from = index - offset; // position of the new dummy
   ents_.erase(ents_.begin(), ents_.begin() + static_cast<std::ptrdiff_t>(keep_from));
   ents_.front().clear_data();
   ents_.front().set_type(ENTRY_TYPE_UNSPECIFIED);

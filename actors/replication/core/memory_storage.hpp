@@ -60,7 +60,7 @@ private:
   /// invariant: ents_[k].index() == ents_[0].index() + k.
   std::vector<Entry> ents_;
   HardState hard_state_;
-  Snapshot snapshot_;  // invariant: snapshot_.metadata().index() >= ents_[0].index()
+  Snapshot snapshot_; // invariant: snapshot_.metadata().index() >= ents_[0].index()
 };
 
 } // namespace keel::raft

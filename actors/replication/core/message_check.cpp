@@ -32,8 +32,7 @@ std::optional<shape> shape_of(MessageType t) {
     case MSG_VOTE: // plus the transfer campaign's context
       return shape{.index = true, .log_term = true, .context = true};
     case MSG_PRE_VOTE_RESP: // node::handle_vote_request, node::admit_term
-    case MSG_VOTE_RESP:
-      return shape{.reject = true};
+    case MSG_VOTE_RESP: return shape{.reject = true};
     case MSG_APPEND: // node::send_append
       return shape{.index = true, .log_term = true, .commit = true, .entries = true};
     case MSG_APPEND_RESP: // node::handle_append, handle_snapshot, refuse_snapshot, admit_term
@@ -46,8 +45,7 @@ std::optional<shape> shape_of(MessageType t) {
       return shape{.snapshot = true};
     case MSG_TIMEOUT_NOW: // node::send_timeout_now
       return shape{};
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -107,54 +105,30 @@ std::optional<message_fault> check_snapshot(const Message& m, const inbound_cont
 
 std::string_view to_string(message_fault f) {
   switch (f) {
-    case message_fault::unknown_type:
-      return "unknown_type";
-    case message_fault::transport_only:
-      return "transport_only";
-    case message_fault::wrong_sender:
-      return "wrong_sender";
-    case message_fault::wrong_destination:
-      return "wrong_destination";
-    case message_fault::unknown_shard:
-      return "unknown_shard";
-    case message_fault::term_overflow:
-      return "term_overflow";
-    case message_fault::missing_term:
-      return "missing_term";
-    case message_fault::log_term_above_term:
-      return "log_term_above_term";
-    case message_fault::log_term_without_index:
-      return "log_term_without_index";
-    case message_fault::entries_not_allowed:
-      return "entries_not_allowed";
-    case message_fault::too_many_entries:
-      return "too_many_entries";
-    case message_fault::entry_index_gap:
-      return "entry_index_gap";
-    case message_fault::entry_term_missing:
-      return "entry_term_missing";
-    case message_fault::entry_term_decreasing:
-      return "entry_term_decreasing";
-    case message_fault::entry_term_above_term:
-      return "entry_term_above_term";
-    case message_fault::entry_type_unknown:
-      return "entry_type_unknown";
-    case message_fault::snapshot_not_allowed:
-      return "snapshot_not_allowed";
-    case message_fault::snapshot_missing:
-      return "snapshot_missing";
-    case message_fault::snapshot_term_above_term:
-      return "snapshot_term_above_term";
-    case message_fault::snapshot_voters_invalid:
-      return "snapshot_voters_invalid";
-    case message_fault::reject_not_allowed:
-      return "reject_not_allowed";
-    case message_fault::reject_hint_invalid:
-      return "reject_hint_invalid";
-    case message_fault::field_not_allowed:
-      return "field_not_allowed";
-    case message_fault::context_too_large:
-      return "context_too_large";
+    case message_fault::unknown_type: return "unknown_type";
+    case message_fault::transport_only: return "transport_only";
+    case message_fault::wrong_sender: return "wrong_sender";
+    case message_fault::wrong_destination: return "wrong_destination";
+    case message_fault::unknown_shard: return "unknown_shard";
+    case message_fault::term_overflow: return "term_overflow";
+    case message_fault::missing_term: return "missing_term";
+    case message_fault::log_term_above_term: return "log_term_above_term";
+    case message_fault::log_term_without_index: return "log_term_without_index";
+    case message_fault::entries_not_allowed: return "entries_not_allowed";
+    case message_fault::too_many_entries: return "too_many_entries";
+    case message_fault::entry_index_gap: return "entry_index_gap";
+    case message_fault::entry_term_missing: return "entry_term_missing";
+    case message_fault::entry_term_decreasing: return "entry_term_decreasing";
+    case message_fault::entry_term_above_term: return "entry_term_above_term";
+    case message_fault::entry_type_unknown: return "entry_type_unknown";
+    case message_fault::snapshot_not_allowed: return "snapshot_not_allowed";
+    case message_fault::snapshot_missing: return "snapshot_missing";
+    case message_fault::snapshot_term_above_term: return "snapshot_term_above_term";
+    case message_fault::snapshot_voters_invalid: return "snapshot_voters_invalid";
+    case message_fault::reject_not_allowed: return "reject_not_allowed";
+    case message_fault::reject_hint_invalid: return "reject_hint_invalid";
+    case message_fault::field_not_allowed: return "field_not_allowed";
+    case message_fault::context_too_large: return "context_too_large";
   }
   return "unknown_fault";
 }

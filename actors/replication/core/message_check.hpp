@@ -22,31 +22,31 @@ namespace keel::raft {
 
 /// Why an inbound message was refused; one value per rule.
 enum class message_fault {
-  unknown_type,              ///< type is MSG_UNSPECIFIED or not a MessageType at all
-  transport_only,            ///< MSG_TRANSPORT_HEARTBEAT: the transport's, never a replica's
-  wrong_sender,              ///< m.from differs from the connection's authenticated node
-  wrong_destination,         ///< m.to is not this node
-  unknown_shard,             ///< this node holds no replica of m.shard
-  term_overflow,             ///< a term (message, log_term, entry, snapshot) above max_term
-  missing_term,              ///< term 0: every replica message carries the sender's term >= 1
-  log_term_above_term,       ///< log_term > term: no log holds an entry from a later term
-  log_term_without_index,    ///< index 0 (the empty log) with a log_term other than 0
-  entries_not_allowed,       ///< entries on anything but MSG_APPEND
-  too_many_entries,          ///< more than max_entries_per_message entries
-  entry_index_gap,           ///< entries not numbered index+1, index+2, ... (or would wrap)
-  entry_term_missing,        ///< an entry with term 0
-  entry_term_decreasing,     ///< an entry's term below its predecessor's (or below log_term)
-  entry_term_above_term,     ///< an entry from a term after the message's term
-  entry_type_unknown,        ///< an entry neither ENTRY_NORMAL nor ENTRY_NOOP
-  snapshot_not_allowed,      ///< a snapshot on anything but MSG_SNAPSHOT
-  snapshot_missing,          ///< MSG_SNAPSHOT whose metadata has index 0 or term 0
-  snapshot_term_above_term,  ///< snapshot metadata term above the message's term
-  snapshot_voters_invalid,   ///< snapshot voters empty, or without this node or the sender
-  reject_not_allowed,        ///< reject / reject_hint / reject_term on a type that never carries them
-  reject_hint_invalid,       ///< append response: hint above the rejected index, hint without reject,
-                             ///< or reject_term above the message's term
-  field_not_allowed,         ///< index, log_term, commit or context on a type that never carries it
-  context_too_large,         ///< context longer than max_context_bytes
+  unknown_type,             ///< type is MSG_UNSPECIFIED or not a MessageType at all
+  transport_only,           ///< MSG_TRANSPORT_HEARTBEAT: the transport's, never a replica's
+  wrong_sender,             ///< m.from differs from the connection's authenticated node
+  wrong_destination,        ///< m.to is not this node
+  unknown_shard,            ///< this node holds no replica of m.shard
+  term_overflow,            ///< a term (message, log_term, entry, snapshot) above max_term
+  missing_term,             ///< term 0: every replica message carries the sender's term >= 1
+  log_term_above_term,      ///< log_term > term: no log holds an entry from a later term
+  log_term_without_index,   ///< index 0 (the empty log) with a log_term other than 0
+  entries_not_allowed,      ///< entries on anything but MSG_APPEND
+  too_many_entries,         ///< more than max_entries_per_message entries
+  entry_index_gap,          ///< entries not numbered index+1, index+2, ... (or would wrap)
+  entry_term_missing,       ///< an entry with term 0
+  entry_term_decreasing,    ///< an entry's term below its predecessor's (or below log_term)
+  entry_term_above_term,    ///< an entry from a term after the message's term
+  entry_type_unknown,       ///< an entry neither ENTRY_NORMAL nor ENTRY_NOOP
+  snapshot_not_allowed,     ///< a snapshot on anything but MSG_SNAPSHOT
+  snapshot_missing,         ///< MSG_SNAPSHOT whose metadata has index 0 or term 0
+  snapshot_term_above_term, ///< snapshot metadata term above the message's term
+  snapshot_voters_invalid,  ///< snapshot voters empty, or without this node or the sender
+  reject_not_allowed,  ///< reject / reject_hint / reject_term on a type that never carries them
+  reject_hint_invalid, ///< append response: hint above the rejected index, hint without reject,
+                       ///< or reject_term above the message's term
+  field_not_allowed,   ///< index, log_term, commit or context on a type that never carries it
+  context_too_large,   ///< context longer than max_context_bytes
 };
 
 /// A short stable name for `f`, e.g. "term_overflow", for logs and counters.
@@ -54,9 +54,9 @@ std::string_view to_string(message_fault f);
 
 /// What check_inbound needs to know about the receiving node and the connection.
 struct inbound_context {
-  std::string_view self;                    // this node's id
-  std::string_view from;                    // the AUTHENTICATED sender (the connection's proven identity)
-  std::function<bool(uint32_t)> has_shard;  // whether this node holds a replica of the shard
+  std::string_view self; // this node's id
+  std::string_view from; // the AUTHENTICATED sender (the connection's proven identity)
+  std::function<bool(uint32_t)> has_shard; // whether this node holds a replica of the shard
 };
 
 /// Structural checks that need no Raft state. nullopt = acceptable.

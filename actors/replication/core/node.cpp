@@ -26,14 +26,10 @@ const config& checked(const config& cfg) {
 
 const char* to_string(role r) {
   switch (r) {
-    case role::follower:
-      return "follower";
-    case role::pre_candidate:
-      return "pre_candidate";
-    case role::candidate:
-      return "candidate";
-    case role::leader:
-      return "leader";
+    case role::follower: return "follower";
+    case role::pre_candidate: return "pre_candidate";
+    case role::candidate: return "candidate";
+    case role::leader: return "leader";
   }
   return "unknown";
 }
@@ -62,15 +58,15 @@ node::node(const config& cfg)
     // Stored by a version that adopted any term: this replica cannot campaign
     // again (start_campaign) and needs an operator; it still follows.
     write_log(log_level::warn, "stored term " + std::to_string(term_)
-                                    + " is at or above max_term: this replica will never campaign");
+                                 + " is at or above max_term: this replica will never campaign");
   }
   become_follower(term_, {});
   prev_hard_state_ = hard_state();
   prev_soft_state_ = soft_state();
-  write_log(log_level::info, "started term=" + std::to_string(term_) + " commit="
-                                 + std::to_string(log_.committed()) + " applied="
-                                 + std::to_string(log_.applied()) + " last_index="
-                                 + std::to_string(log_.last_index()));
+  write_log(log_level::info, "started term=" + std::to_string(term_)
+                               + " commit=" + std::to_string(log_.committed())
+                               + " applied=" + std::to_string(log_.applied())
+                               + " last_index=" + std::to_string(log_.last_index()));
 }
 
 // -- input ----------------------------------------------------------------------
@@ -93,16 +89,10 @@ result<void> node::step(const Message& m) {
     return {};
   }
   switch (role_) {
-    case role::leader:
-      step_leader(m);
-      break;
+    case role::leader: step_leader(m); break;
     case role::candidate:
-    case role::pre_candidate:
-      step_candidate(m);
-      break;
-    case role::follower:
-      step_follower(m);
-      break;
+    case role::pre_candidate: step_candidate(m); break;
+    case role::follower: step_follower(m); break;
   }
   return {};
 }
@@ -125,8 +115,9 @@ result<void> node::refuse_snapshot(const Message& m) {
   resp.set_index(m.snapshot().metadata().index());
   resp.set_reject(true);
   resp.set_context(std::string{snapshot_refused_context});
-  write_log(log_level::warn, "refused snapshot index=" + std::to_string(m.snapshot().metadata().index())
-                                 + " from=" + m.from() + ": its data cannot be used");
+  write_log(log_level::warn,
+            "refused snapshot index=" + std::to_string(m.snapshot().metadata().index())
+              + " from=" + m.from() + ": its data cannot be used");
   send(std::move(resp));
   return {};
 }
@@ -164,10 +155,10 @@ result<void> node::check_against_state(const Message& m) const {
 }
 
 error node::refuse(const Message& m, std::string_view rule) const {
-  write_log(log_level::warn, "refused message type=" + std::string{MessageType_Name(m.type())}
-                                 + " from=" + m.from() + " to=" + m.to() + " shard="
-                                 + std::to_string(m.shard()) + " msg_term="
-                                 + std::to_string(m.term()) + ": " + std::string{rule});
+  write_log(log_level::warn,
+            "refused message type=" + std::string{MessageType_Name(m.type())} + " from=" + m.from()
+              + " to=" + m.to() + " shard=" + std::to_string(m.shard())
+              + " msg_term=" + std::to_string(m.term()) + ": " + std::string{rule});
   return error{errc::invalid_message, {}, std::string{rule}};
 }
 
@@ -211,14 +202,9 @@ bool node::admit_term(const Message& m) {
 
 void node::step_leader(const Message& m) {
   switch (m.type()) {
-    case MSG_APPEND_RESP:
-      handle_append_response(m);
-      break;
-    case MSG_HEARTBEAT_RESP:
-      handle_heartbeat_response(m);
-      break;
-    default:
-      break; // e.g. a late vote response: nothing to do
+    case MSG_APPEND_RESP: handle_append_response(m); break;
+    case MSG_HEARTBEAT_RESP: handle_heartbeat_response(m); break;
+    default: break; // e.g. a late vote response: nothing to do
   }
 }
 
@@ -238,11 +224,8 @@ void node::step_candidate(const Message& m) {
       handle_snapshot(m);
       break;
     case MSG_PRE_VOTE_RESP:
-    case MSG_VOTE_RESP:
-      handle_vote_response(m);
-      break;
-    default:
-      break;
+    case MSG_VOTE_RESP: handle_vote_response(m); break;
+    default: break;
   }
 }
 
@@ -269,8 +252,7 @@ void node::step_follower(const Message& m) {
       write_log(log_level::info, "campaigning on leadership transfer from=" + m.from());
       start_campaign(campaign_kind::transfer);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -354,8 +336,8 @@ void node::report_snapshot(const std::string& peer, bool delivered) {
   // Delivered: wait for the follower's append response before probing.
   // Lost: wait for a heartbeat response before trying again.
   pr.probe_sent = true;
-  write_log(log_level::info, "snapshot report peer=" + peer
-                                 + " delivered=" + (delivered ? "true" : "false"));
+  write_log(log_level::info,
+            "snapshot report peer=" + peer + " delivered=" + (delivered ? "true" : "false"));
 }
 
 // -- output ---------------------------------------------------------------------
@@ -448,8 +430,7 @@ void node::send(Message m) {
       // never goes past max_term, so only our own bug can break this.
       KEEL_ASSERT(m.term() != 0 && m.term() <= max_term, "campaign message without a term");
       break;
-    default:
-      m.set_term(term_);
+    default: m.set_term(term_);
   }
   outbox_.push_back(std::move(m));
 }
@@ -470,9 +451,7 @@ HardState node::hard_state() const {
   return hs;
 }
 
-raft::soft_state node::soft_state() const {
-  return raft::soft_state{leader_id_, role_};
-}
+raft::soft_state node::soft_state() const { return raft::soft_state{leader_id_, role_}; }
 
 void node::write_log(log_level level, const std::string& line) const {
   if (cfg_.log != nullptr)

@@ -129,9 +129,9 @@ public:
 
 private:
   enum class campaign_kind {
-    pre_election,  // thesis §9.6: poll without touching the term
-    election,      // §5.2: increment the term, vote for self, request votes
-    transfer,      // thesis §3.10: like election, but voters skip the leader lease
+    pre_election, // thesis §9.6: poll without touching the term
+    election,     // §5.2: increment the term, vote for self, request votes
+    transfer,     // thesis §3.10: like election, but voters skip the leader lease
   };
 
   // -- roles (node_roles.cpp) --
@@ -173,8 +173,8 @@ private:
   bool restore(const Snapshot& snap);
 
   // -- plumbing (node.cpp) --
-  result<bool> admit(const Message& m);  // every check before dispatch; false: stale, drop
-  bool admit_term(const Message& m);     // §5.1 term rules; false: drop the message
+  result<bool> admit(const Message& m); // every check before dispatch; false: stale, drop
+  bool admit_term(const Message& m);    // §5.1 term rules; false: drop the message
   result<void> check_against_state(const Message& m) const;
   error refuse(const Message& m, std::string_view rule) const;
   void step_leader(const Message& m);
@@ -191,29 +191,29 @@ private:
   raft_log log_;
 
   // Persistent state (Figure 2), mirrored to storage through ready().
-  uint64_t term_ = 0;  // currentTerm
-  std::string vote_;   // votedFor in term_; empty = none
+  uint64_t term_ = 0; // currentTerm
+  std::string vote_;  // votedFor in term_; empty = none
 
   // Volatile state.
   role role_ = role::follower;
-  std::string leader_id_;                     // empty = unknown
-  std::map<std::string, progress> progress_;  // every voter, self included; used while leader
-  std::map<std::string, bool> votes_;         // candidate: who granted (true) or refused
-  std::vector<Message> outbox_;               // messages for the next ready()
+  std::string leader_id_;                    // empty = unknown
+  std::map<std::string, progress> progress_; // every voter, self included; used while leader
+  std::map<std::string, bool> votes_;        // candidate: who granted (true) or refused
+  std::vector<Message> outbox_;              // messages for the next ready()
 
   // Time, in ticks.
-  int election_elapsed_ = 0;   // leader: ticks since the last check-quorum round;
-                               // others: ticks since they heard from a leader or voted
-  int heartbeat_elapsed_ = 0;  // leader: ticks since the last heartbeat
-  int randomized_election_timeout_ = 0;  // in [election_ticks, 2 * election_ticks)
+  int election_elapsed_ = 0;            // leader: ticks since the last check-quorum round;
+                                        // others: ticks since they heard from a leader or voted
+  int heartbeat_elapsed_ = 0;           // leader: ticks since the last heartbeat
+  int randomized_election_timeout_ = 0; // in [election_ticks, 2 * election_ticks)
 
-  std::string lead_transferee_;  // leader: the target of a transfer in progress
+  std::string lead_transferee_; // leader: the target of a transfer in progress
 
   // Linearizable reads (thesis §6.4).
-  read_index_queue reads_pending_;                // waiting for a heartbeat quorum
-  std::vector<std::string> reads_before_commit_;  // waiting for the first commit of this term
-  std::vector<read_state> reads_confirmed_;       // waiting to be applied; index nondecreasing
-  std::vector<std::string> reads_aborted_;        // leadership lost before confirmation
+  read_index_queue reads_pending_;               // waiting for a heartbeat quorum
+  std::vector<std::string> reads_before_commit_; // waiting for the first commit of this term
+  std::vector<read_state> reads_confirmed_;      // waiting to be applied; index nondecreasing
+  std::vector<std::string> reads_aborted_;       // leadership lost before confirmation
 
   // What the previous ready() handed out.
   HardState prev_hard_state_;

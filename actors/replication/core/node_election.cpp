@@ -49,8 +49,8 @@ void node::start_campaign(campaign_kind kind) {
     return;
   }
   write_log(log_level::info, std::string{"campaigning kind="}
-                                 + (request == MSG_PRE_VOTE ? "pre_vote" : "vote")
-                                 + " campaign_term=" + std::to_string(term));
+                               + (request == MSG_PRE_VOTE ? "pre_vote" : "vote")
+                               + " campaign_term=" + std::to_string(term));
   for (const auto& [id, pr] : progress_) {
     if (id == cfg_.id)
       continue;
@@ -94,15 +94,17 @@ void node::handle_vote_request(const Message& m) {
       election_elapsed_ = 0; // having voted, give the candidate time to win
       vote_ = m.from();      // persisted through ready() before resp is sent
     }
-    write_log(log_level::info, std::string{"granted "} + (m.type() == MSG_VOTE ? "vote" : "pre_vote")
-                                   + " to=" + m.from() + " campaign_term=" + std::to_string(m.term()));
+    write_log(log_level::info, std::string{"granted "}
+                                 + (m.type() == MSG_VOTE ? "vote" : "pre_vote") + " to=" + m.from()
+                                 + " campaign_term=" + std::to_string(m.term()));
   } else {
     if (term_ == 0)
       return; // never saw a term: nothing to tell (and no term to send)
     resp.set_term(term_);
     resp.set_reject(true);
-    write_log(log_level::debug, std::string{"rejected "} + (m.type() == MSG_VOTE ? "vote" : "pre_vote")
-                                    + " to=" + m.from());
+    write_log(log_level::debug, std::string{"rejected "}
+                                  + (m.type() == MSG_VOTE ? "vote" : "pre_vote")
+                                  + " to=" + m.from());
   }
   send(std::move(resp));
 }
@@ -124,8 +126,7 @@ void node::handle_vote_response(const Message& m) {
       // A majority refused: wait for a leader or the next timeout.
       become_follower(term_, {});
       break;
-    case vote_result::pending:
-      break;
+    case vote_result::pending: break;
   }
 }
 

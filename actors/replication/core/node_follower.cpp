@@ -32,7 +32,7 @@ void node::handle_append(const Message& m) {
   resp.set_reject_hint(hint_index);
   resp.set_reject_term(hint_term);
   write_log(log_level::debug, "rejected append index=" + std::to_string(m.index())
-                                  + " hint=" + std::to_string(hint_index));
+                                + " hint=" + std::to_string(hint_index));
   send(std::move(resp));
 }
 
@@ -48,8 +48,8 @@ void node::handle_heartbeat(const Message& m) {
 void node::handle_snapshot(const Message& m) {
   auto resp = reply_to(m, MSG_APPEND_RESP);
   if (restore(m.snapshot())) {
-    write_log(log_level::info, "restored snapshot index="
-                                   + std::to_string(m.snapshot().metadata().index()));
+    write_log(log_level::info,
+              "restored snapshot index=" + std::to_string(m.snapshot().metadata().index()));
     resp.set_index(log_.last_index());
   } else {
     resp.set_index(log_.committed());

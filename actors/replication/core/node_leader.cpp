@@ -133,8 +133,8 @@ bool node::send_snapshot(const std::string& to, progress& pr) {
     return false;
   }
   pr.become_snapshot(snap->metadata().index());
-  write_log(log_level::info, "sending snapshot to=" + to
-                                 + " index=" + std::to_string(snap->metadata().index()));
+  write_log(log_level::info,
+            "sending snapshot to=" + to + " index=" + std::to_string(snap->metadata().index()));
   Message m;
   m.set_type(MSG_SNAPSHOT);
   m.set_to(to);
@@ -172,7 +172,7 @@ void node::handle_append_response(const Message& m) {
   if (m.reject() && m.context() == snapshot_refused_context) {
     if (pr.state == progress_state::snapshot && m.index() == pr.pending_snapshot) {
       write_log(log_level::warn, "snapshot refused by=" + m.from()
-                                     + " index=" + std::to_string(m.index()) + "; not resending it");
+                                   + " index=" + std::to_string(m.index()) + "; not resending it");
       pr.refused_snapshot = m.index();
       pr.snapshot_elapsed_ticks = 0;
     }
@@ -186,8 +186,8 @@ void node::handle_append_response(const Message& m) {
     if (m.reject_term() > 0)
       next_probe = log_.find_conflict_by_term(m.reject_hint(), m.reject_term()).first;
     if (pr.maybe_decrease_to(m.index(), next_probe)) {
-      write_log(log_level::debug, "append rejected by=" + m.from()
-                                      + " next=" + std::to_string(pr.next));
+      write_log(log_level::debug,
+                "append rejected by=" + m.from() + " next=" + std::to_string(pr.next));
       if (pr.state == progress_state::replicate)
         pr.become_probe();
       send_append(m.from());
@@ -209,9 +209,7 @@ void node::handle_append_response(const Message& m) {
         pr.become_replicate();
       }
       break;
-    case progress_state::replicate:
-      pr.inflight.free_up_to(m.index());
-      break;
+    case progress_state::replicate: pr.inflight.free_up_to(m.index()); break;
   }
   if (maybe_commit())
     broadcast_append(); // tell everyone the new commit index

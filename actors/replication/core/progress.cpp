@@ -9,12 +9,9 @@ namespace keel::raft {
 
 const char* to_string(progress_state s) {
   switch (s) {
-    case progress_state::probe:
-      return "probe";
-    case progress_state::replicate:
-      return "replicate";
-    case progress_state::snapshot:
-      return "snapshot";
+    case progress_state::probe: return "probe";
+    case progress_state::replicate: return "replicate";
+    case progress_state::snapshot: return "snapshot";
   }
   return "unknown";
 }
@@ -81,9 +78,7 @@ void progress::on_append_sent(uint64_t last_index, bool carried_entries) {
         inflight.add(last_index);
       }
       break;
-    case progress_state::probe:
-      probe_sent = true;
-      break;
+    case progress_state::probe: probe_sent = true; break;
     case progress_state::snapshot:
       KEEL_ASSERT(false, "append sent to a follower waiting for a snapshot");
   }
@@ -107,12 +102,9 @@ bool progress::maybe_decrease_to(uint64_t rejected, uint64_t match_hint) {
 
 bool progress::is_paused() const {
   switch (state) {
-    case progress_state::probe:
-      return probe_sent;
-    case progress_state::replicate:
-      return inflight.full();
-    case progress_state::snapshot:
-      return true;
+    case progress_state::probe: return probe_sent;
+    case progress_state::replicate: return inflight.full();
+    case progress_state::snapshot: return true;
   }
   return true;
 }

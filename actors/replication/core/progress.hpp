@@ -13,9 +13,9 @@ namespace keel::raft {
 
 /// How the leader currently feeds one follower.
 enum class progress_state {
-  probe,      ///< next_index is a guess: send one append, wait for the answer
-  replicate,  ///< the logs agree up to match: stream appends, several in flight
-  snapshot,   ///< the follower needs compacted entries: a snapshot is on its way
+  probe,     ///< next_index is a guess: send one append, wait for the answer
+  replicate, ///< the logs agree up to match: stream appends, several in flight
+  snapshot,  ///< the follower needs compacted entries: a snapshot is on its way
 };
 
 /// Name of the state for logs and status output.
@@ -25,7 +25,8 @@ const char* to_string(progress_state s);
 /// Each element is the last index an in-flight append carries.
 class inflight_window {
 public:
-  explicit inflight_window(size_t capacity) : capacity_(capacity) {}
+  explicit inflight_window(size_t capacity)
+    : capacity_(capacity) {}
 
   /// Records an append carrying entries up to `last_index`. REQUIRES: !full().
   void add(uint64_t last_index);
@@ -39,19 +40,20 @@ public:
   size_t count() const { return last_indexes_.size(); }
 
 private:
-  std::deque<uint64_t> last_indexes_;  // increasing
+  std::deque<uint64_t> last_indexes_; // increasing
   size_t capacity_;
 };
 
 /// The leader's record of one voter.
 /// invariant: match < next.
 struct progress {
-  explicit progress(size_t max_inflight) : inflight(max_inflight) {}
+  explicit progress(size_t max_inflight)
+    : inflight(max_inflight) {}
 
-  uint64_t match = 0;  // matchIndex: highest index known to be replicated there
-  uint64_t next = 1;   // nextIndex: index of the next entry to send
+  uint64_t match = 0; // matchIndex: highest index known to be replicated there
+  uint64_t next = 1;  // nextIndex: index of the next entry to send
   progress_state state = progress_state::probe;
-  bool probe_sent = false;        // probe state: an append is out; wait for its answer or a heartbeat
+  bool probe_sent = false; // probe state: an append is out; wait for its answer or a heartbeat
   uint64_t pending_snapshot = 0;  // snapshot state: index of the snapshot sent
   int snapshot_elapsed_ticks = 0; // snapshot state: ticks since it was sent (to retry a lost one)
   uint64_t refused_snapshot = 0;  // index of a snapshot the follower refused: not sent again

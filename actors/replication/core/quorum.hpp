@@ -11,9 +11,7 @@
 namespace keel::raft {
 
 /// The number of voters that forms a majority of `voters`.
-constexpr size_t majority(size_t voters) {
-  return voters / 2 + 1;
-}
+constexpr size_t majority(size_t voters) { return voters / 2 + 1; }
 
 /// The largest index that a majority of voters has stored, given every
 /// voter's match index (the leader's own last index included): the
@@ -22,9 +20,9 @@ uint64_t quorum_index(std::vector<uint64_t> match_indexes);
 
 /// The outcome of a (pre-)vote so far.
 enum class vote_result {
-  pending,  ///< neither side has a majority yet
-  won,      ///< a majority granted its vote
-  lost,     ///< a majority refused: the election cannot be won
+  pending, ///< neither side has a majority yet
+  won,     ///< a majority granted its vote
+  lost,    ///< a majority refused: the election cannot be won
 };
 
 /// Tallies `granted` and `rejected` votes out of `voters`.

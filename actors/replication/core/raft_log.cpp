@@ -26,8 +26,7 @@ raft_log::raft_log(const log_storage& storage, uint64_t max_apply_bytes)
     unstable_(storage.last_index() + 1),
     committed_(storage.first_index() - 1),
     applied_(storage.first_index() - 1),
-    max_apply_bytes_(max_apply_bytes) {
-}
+    max_apply_bytes_(max_apply_bytes) {}
 
 uint64_t raft_log::first_index() const {
   if (auto i = unstable_.maybe_first_index())
@@ -99,8 +98,7 @@ uint64_t raft_log::find_conflict(std::span<const Entry> ents) const {
   return 0;
 }
 
-std::pair<uint64_t, uint64_t> raft_log::find_conflict_by_term(uint64_t index,
-                                                              uint64_t term) const {
+std::pair<uint64_t, uint64_t> raft_log::find_conflict_by_term(uint64_t index, uint64_t term) const {
   for (;; --index) {
     auto t = this->term(index);
     if (!t.ok())
@@ -141,7 +139,8 @@ result<std::vector<Entry>> raft_log::slice(uint64_t lo, uint64_t hi, uint64_t ma
   }
   if (hi > offset) {
     auto tail = unstable_.slice(std::max(lo, offset), hi);
-    out.insert(out.end(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
+    out.insert(out.end(), std::make_move_iterator(tail.begin()),
+               std::make_move_iterator(tail.end()));
   }
   limit_size(out, max_count, max_bytes);
   return out;
@@ -166,8 +165,7 @@ bool raft_log::maybe_commit(uint64_t max_index, uint64_t term) {
 void raft_log::commit_to(uint64_t index) {
   if (index <= committed_)
     return;
-  KEEL_ASSERT(index <= last_index(),
-              "commit index beyond the log: was the log truncated or lost?");
+  KEEL_ASSERT(index <= last_index(), "commit index beyond the log: was the log truncated or lost?");
   committed_ = index;
 }
 

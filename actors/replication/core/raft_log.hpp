@@ -121,8 +121,8 @@ public:
 private:
   const log_storage& storage_;
   unstable_log unstable_;
-  uint64_t committed_;  // invariant: committed_ <= last_index()
-  uint64_t applied_;    // invariant: applied_ <= committed_
+  uint64_t committed_; // invariant: committed_ <= last_index()
+  uint64_t applied_;   // invariant: applied_ <= committed_
   uint64_t max_apply_bytes_;
 };
 

@@ -17,8 +17,8 @@ namespace keel::raft {
 
 /// A read that may be served once the state machine has applied `index`.
 struct read_state {
-  std::string context;  // the caller's id for the read (read_index's argument)
-  uint64_t index = 0;   // serve the read after applying at least this index
+  std::string context; // the caller's id for the read (read_index's argument)
+  uint64_t index = 0;  // serve the read after applying at least this index
 
   friend bool operator==(const read_state&, const read_state&) = default;
 };
@@ -52,7 +52,7 @@ private:
     std::set<std::string> acks;
   };
   std::map<std::string, pending_read> pending_;
-  std::deque<std::string> order_;  // contexts, oldest first
+  std::deque<std::string> order_; // contexts, oldest first
 };
 
 } // namespace keel::raft

@@ -41,7 +41,7 @@ namespace keel::raft {
 /// Who leads, as this node believes: changes of it are reported so the shell
 /// can redirect clients and fail pending work of a lost leadership.
 struct soft_state {
-  std::string leader_id;  // empty if unknown
+  std::string leader_id; // empty if unknown
   role node_role = role::follower;
 
   friend bool operator==(const soft_state&, const soft_state&) = default;
@@ -49,14 +49,14 @@ struct soft_state {
 
 /// One batch of work for the owner of a raft::node; see the loop above.
 struct ready {
-  std::optional<soft_state> soft_state_change;  // set when leader or role changed
-  std::optional<HardState> hard_state;          // persist if set (changed since the last ready)
-  std::optional<Snapshot> snapshot;             // persist and restore if set (InstallSnapshot, §7)
-  std::vector<Entry> entries;                   // persist (append) before sending messages
-  std::vector<Message> messages;                // send after persisting
-  std::vector<Entry> committed_entries;         // apply in order, after the snapshot
-  std::vector<read_state> read_states;          // serve after applying committed_entries
-  std::vector<std::string> aborted_reads;       // read contexts that will never be served here
+  std::optional<soft_state> soft_state_change; // set when leader or role changed
+  std::optional<HardState> hard_state;         // persist if set (changed since the last ready)
+  std::optional<Snapshot> snapshot;            // persist and restore if set (InstallSnapshot, §7)
+  std::vector<Entry> entries;                  // persist (append) before sending messages
+  std::vector<Message> messages;               // send after persisting
+  std::vector<Entry> committed_entries;        // apply in order, after the snapshot
+  std::vector<read_state> read_states;         // serve after applying committed_entries
+  std::vector<std::string> aborted_reads;      // read contexts that will never be served here
 };
 
 /// Groups `messages` by destination, keeping their order per destination, so

@@ -13,7 +13,7 @@ namespace keel::raft {
 /// The role of a node in its current term (§5.1, plus pre-vote's thesis §9.6).
 enum class role {
   follower,
-  pre_candidate,  ///< polling for a pre-vote, term not yet incremented
+  pre_candidate, ///< polling for a pre-vote, term not yet incremented
   candidate,
   leader,
 };
@@ -34,14 +34,14 @@ struct status {
   std::string id;
   role node_role = role::follower;
   uint64_t term = 0;
-  std::string vote;       // empty = none in this term
-  std::string leader_id;  // empty = unknown
+  std::string vote;      // empty = none in this term
+  std::string leader_id; // empty = unknown
   uint64_t commit = 0;
-  uint64_t applied = 0;   // invariant: applied <= commit
+  uint64_t applied = 0; // invariant: applied <= commit
   uint64_t last_index = 0;
-  uint64_t snapshot_index = 0;           // the log holds no entry at or before it
-  std::string transferring_to;           // leader only: leadership transfer target, if any
-  std::map<std::string, peer_progress> progress;  // leader only: every voter, self included
+  uint64_t snapshot_index = 0;                   // the log holds no entry at or before it
+  std::string transferring_to;                   // leader only: leadership transfer target, if any
+  std::map<std::string, peer_progress> progress; // leader only: every voter, self included
 };
 
 } // namespace keel::raft

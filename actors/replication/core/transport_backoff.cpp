@@ -7,7 +7,8 @@
 namespace keel::transport {
 
 reconnect_backoff::reconnect_backoff(backoff_bounds bounds, uint64_t seed)
-  : bounds_(bounds), prng_(seed) {
+  : bounds_(bounds),
+    prng_(seed) {
   KEEL_ASSERT(bounds_.min_ms >= 1 && bounds_.min_ms <= bounds_.max_ms,
               "backoff bounds must satisfy 1 <= min <= max");
 }

@@ -4,7 +4,8 @@
 
 namespace keel::transport {
 
-outbox::outbox(std::size_t max_pending_per_peer) : max_pending_(max_pending_per_peer) {
+outbox::outbox(std::size_t max_pending_per_peer)
+  : max_pending_(max_pending_per_peer) {
   KEEL_ASSERT(max_pending_ >= 1, "an outbox of 0 would drop every message");
 }
 

@@ -24,14 +24,13 @@ admin::FaultResponse done(std::string what) {
 } // namespace
 
 fault_rules::fault_rules(std::set<std::string> peers, uint64_t seed)
-  : peers_(std::move(peers)), prng_(seed) {
-}
+  : peers_(std::move(peers)),
+    prng_(seed) {}
 
 admin::FaultResponse fault_rules::apply(const admin::FaultRequest& req) {
   auto known = [this](const std::string& peer) { return peers_.count(peer) > 0; };
   auto unknown = [](const std::string& peer) {
-    return refused("unknown peer '" + peer
-                   + "': name another node of cluster.conf (not this one)");
+    return refused("unknown peer '" + peer + "': name another node of cluster.conf (not this one)");
   };
   switch (req.fault_case()) {
     case admin::FaultRequest::kPartition: {
@@ -41,17 +40,14 @@ admin::FaultResponse fault_rules::apply(const admin::FaultRequest& req) {
       partition(peer);
       return done("partitioned from " + peer);
     }
-    case admin::FaultRequest::kHeal:
-      heal();
-      return done("healed: all fault rules removed");
+    case admin::FaultRequest::kHeal: heal(); return done("healed: all fault rules removed");
     case admin::FaultRequest::kDrop: {
       auto& peer = req.drop().peer();
       if (!known(peer))
         return unknown(peer);
       auto percent = req.drop().percent();
       if (percent > 100)
-        return refused("drop percentage must be 0..100 (got "
-                       + std::to_string(percent) + ")");
+        return refused("drop percentage must be 0..100 (got " + std::to_string(percent) + ")");
       set_drop_percent(peer, percent);
       return done("dropping " + std::to_string(percent) + "% of messages with " + peer);
     }
@@ -60,11 +56,10 @@ admin::FaultResponse fault_rules::apply(const admin::FaultRequest& req) {
       if (!known(peer))
         return unknown(peer);
       set_delay_ms(peer, req.delay().ms());
-      return done("delaying messages with " + peer + " by "
-                  + std::to_string(req.delay().ms()) + " ms");
+      return done("delaying messages with " + peer + " by " + std::to_string(req.delay().ms())
+                  + " ms");
     }
-    default:
-      return refused("not a transport fault (partition, heal, drop, delay)");
+    default: return refused("not a transport fault (partition, heal, drop, delay)");
   }
 }
 
@@ -86,9 +81,7 @@ void fault_rules::set_delay_ms(const std::string& peer, uint32_t ms) {
   prune(peer);
 }
 
-void fault_rules::heal() {
-  rules_.clear();
-}
+void fault_rules::heal() { rules_.clear(); }
 
 bool fault_rules::drops(const std::string& peer) {
   auto i = rules_.find(peer);
@@ -128,9 +121,7 @@ std::vector<std::string> fault_rules::describe(const std::string& peer) const {
   return out;
 }
 
-bool fault_rules::empty() const {
-  return rules_.empty();
-}
+bool fault_rules::empty() const { return rules_.empty(); }
 
 void fault_rules::prune(const std::string& peer) {
   auto i = rules_.find(peer);

@@ -16,7 +16,8 @@ namespace keel::raft {
 class unstable_log {
 public:
   /// An empty unstable log whose first entry, when one comes, has index `offset`.
-  explicit unstable_log(uint64_t offset) : offset_(offset) {}
+  explicit unstable_log(uint64_t offset)
+    : offset_(offset) {}
 
   /// The first index of the log if the unstable snapshot decides it.
   std::optional<uint64_t> maybe_first_index() const;
@@ -51,8 +52,8 @@ public:
   uint64_t offset() const { return offset_; }
 
 private:
-  std::optional<Snapshot> snapshot_;  // an incoming snapshot, not yet durable
-  std::vector<Entry> entries_;        // invariant: entries_[k].index() == offset_ + k
+  std::optional<Snapshot> snapshot_; // an incoming snapshot, not yet durable
+  std::vector<Entry> entries_;       // invariant: entries_[k].index() == offset_ + k
   uint64_t offset_;
 };
 

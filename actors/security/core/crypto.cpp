@@ -57,7 +57,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned int len = 0;
   // HMAC() accepts an empty key; callers never pass one (keys are derived).
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), u8(data), data.size(),
-            reinterpret_cast<unsigned char*>(out.data()), &len) || len != 32)
+            reinterpret_cast<unsigned char*>(out.data()), &len)
+      || len != 32)
     throw std::runtime_error("HMAC-SHA256 failed");
   return out;
 }
@@ -96,7 +97,8 @@ struct x25519_key::impl {
   pkey_ptr key;
 };
 
-x25519_key::x25519_key(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+x25519_key::x25519_key(std::unique_ptr<impl> p)
+  : impl_(std::move(p)) {}
 x25519_key::x25519_key(x25519_key&&) noexcept = default;
 x25519_key& x25519_key::operator=(x25519_key&&) noexcept = default;
 x25519_key::~x25519_key() = default;
@@ -114,7 +116,9 @@ std::string x25519_key::public_key() const {
   std::string out(public_size, '\0');
   std::size_t len = public_size;
   if (EVP_PKEY_get_raw_public_key(impl_->key.get(), reinterpret_cast<unsigned char*>(out.data()),
-                                  &len) != 1 || len != public_size)
+                                  &len)
+        != 1
+      || len != public_size)
     throw std::runtime_error("cannot read an X25519 public key");
   return out;
 }
@@ -123,8 +127,8 @@ result<std::string> x25519_key::agree(std::string_view peer_public) const {
   const error bad_key{errc::bad_key_share, "not a valid X25519 public key"};
   if (peer_public.size() != public_size)
     return bad_key;
-  pkey_ptr peer{EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, u8(peer_public),
-                                            peer_public.size())};
+  pkey_ptr peer{
+    EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, u8(peer_public), peer_public.size())};
   if (!peer)
     return bad_key;
   pkey_ctx_ptr ctx{EVP_PKEY_CTX_new(impl_->key.get(), nullptr)};

@@ -6,8 +6,7 @@ namespace keel::security {
 
 namespace {
 
-std::string mac_of(const std::string& key, uint64_t session, uint64_t seq,
-                   std::string_view batch) {
+std::string mac_of(const std::string& key, uint64_t session, uint64_t seq, std::string_view batch) {
   std::string m;
   m.reserve(16 + batch.size());
   append_u64(m, session);

@@ -25,7 +25,8 @@ std::string_view to_string(frame_fault f);
 /// The sending end of a session.
 class frame_sealer {
 public:
-  explicit frame_sealer(session_keys keys) : keys_(std::move(keys)) {}
+  explicit frame_sealer(session_keys keys)
+    : keys_(std::move(keys)) {}
 
   /// The frame that carries `batch` (a serialized raft::MessageBatch).
   peer::PeerFrame seal(std::string batch);
@@ -40,7 +41,8 @@ private:
 /// The receiving end of a session.
 class frame_opener {
 public:
-  explicit frame_opener(session_keys keys) : keys_(std::move(keys)) {}
+  explicit frame_opener(session_keys keys)
+    : keys_(std::move(keys)) {}
 
   /// Accepts `f` (whose session the caller matched to this one) or says why not.
   keel::result<void, frame_fault> open(const peer::PeerFrame& f);

@@ -46,7 +46,10 @@ void attach_operator_proof(const trust& t, const std::string& node_id, uint64_t 
 
 operator_gate::operator_gate(const trust& t, std::string node_id, uint64_t window_ms,
                              std::size_t max_nonces)
-  : trust_(&t), node_id_(std::move(node_id)), window_ms_(window_ms), max_nonces_(max_nonces) {}
+  : trust_(&t),
+    node_id_(std::move(node_id)),
+    window_ms_(window_ms),
+    max_nonces_(max_nonces) {}
 
 result<void> operator_gate::check(const admin::FaultRequest& req, uint64_t now_ms) {
   if (!req.has_proof())
@@ -69,9 +72,9 @@ result<void> operator_gate::check(const admin::FaultRequest& req, uint64_t now_m
     seen_.erase(seen_.begin());
   if (seen_.count({p.time_ms(), p.nonce()}))
     return error{errc::replayed, "this operator proof was used before (a replay)"};
-  auto who = trust_->check(label, signed_part(node_id_, p.time_ms(), p.nonce(), req),
-                           p.signature(), p.certificate(), role::operator_, "",
-                           static_cast<int64_t>(now_ms / 1000));
+  auto who
+    = trust_->check(label, signed_part(node_id_, p.time_ms(), p.nonce(), req), p.signature(),
+                    p.certificate(), role::operator_, "", static_cast<int64_t>(now_ms / 1000));
   if (!who)
     return error{who.error().code, "not an operator: " + who.error().detail};
   if (seen_.size() >= max_nonces_)

@@ -47,9 +47,7 @@ result<std::string> session_key(const trust& t, const x25519_key& mine, std::str
   return hkdf_sha256(ikm, salt, info, 32);
 }
 
-bool valid_id(std::string_view id) {
-  return !id.empty() && id.size() <= max_id_size;
-}
+bool valid_id(std::string_view id) { return !id.empty() && id.size() <= max_id_size; }
 
 // A failed check of a node's proof, in words that name the node.
 error not_proven(const std::string& node, const error& why) {
@@ -65,7 +63,9 @@ peer::PeerChallenge refusal(std::string why) {
 } // namespace
 
 dialer_handshake::dialer_handshake(const trust& t, std::string self, std::string peer)
-  : trust_(&t), self_(std::move(self)), peer_(std::move(peer)),
+  : trust_(&t),
+    self_(std::move(self)),
+    peer_(std::move(peer)),
     ephemeral_(x25519_key::generate()) {
   hello_.set_version(peer_protocol_version);
   hello_.set_from(self_);
@@ -81,8 +81,8 @@ dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) cons
     return error{errc::refused, "the peer refused the handshake: " + c.error().substr(0, 200)};
   if (c.from() != peer_ || c.to() != self_)
     return error{errc::wrong_identity, "the challenge is for " + c.to().substr(0, max_id_size)
-                                         + " from " + c.from().substr(0, max_id_size)
-                                         + ", not for " + self_ + " from " + peer_};
+                                         + " from " + c.from().substr(0, max_id_size) + ", not for "
+                                         + self_ + " from " + peer_};
   if (c.session() == 0 || c.nonce().size() != nonce_size)
     return error{errc::malformed, "the challenge is malformed"};
   auto t = transcript(hello_, c);
@@ -101,7 +101,9 @@ dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) cons
 gate_handshakes::gate_handshakes(const trust& t, std::string self,
                                  std::function<bool(std::string_view)> is_member,
                                  std::size_t max_open)
-  : trust_(&t), self_(std::move(self)), is_member_(std::move(is_member)),
+  : trust_(&t),
+    self_(std::move(self)),
+    is_member_(std::move(is_member)),
     max_open_(std::max<std::size_t>(max_open, 1)) {}
 
 peer::PeerChallenge gate_handshakes::on_hello(const peer::PeerHello& h, int64_t now_s) {

@@ -31,8 +31,8 @@ inline constexpr uint32_t peer_protocol_version = 1;
 /// What a completed handshake yields on both ends.
 struct session_keys {
   uint64_t session = 0;
-  std::string key;   // 32 bytes: authenticates the frames of this session
-  std::string peer;  // the other node's proven id
+  std::string key;  // 32 bytes: authenticates the frames of this session
+  std::string peer; // the other node's proven id
 };
 
 /// The dialing side of one handshake.
@@ -46,8 +46,8 @@ public:
 
   /// Checks the gate's challenge. On success: the confirm to send, and the
   /// keys to seal frames with once the gate accepted it.
-  result<std::pair<peer::PeerConfirm, session_keys>>
-  on_challenge(const peer::PeerChallenge& c, int64_t now_s) const;
+  result<std::pair<peer::PeerConfirm, session_keys>> on_challenge(const peer::PeerChallenge& c,
+                                                                  int64_t now_s) const;
 
 private:
   const trust* trust_;

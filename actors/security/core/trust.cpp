@@ -36,7 +36,7 @@ struct store_ctx_free {
   void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
 };
 struct chain_free {
-  void operator()(STACK_OF(X509)* s) const { sk_X509_pop_free(s, X509_free); }
+  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
 };
 using x509_ptr = std::unique_ptr<X509, x509_free>;
 using store_ptr = std::unique_ptr<X509_STORE, store_free>;
@@ -50,9 +50,9 @@ using chain_ptr = std::unique_ptr<STACK_OF(X509), chain_free>;
 // text and leave the queue empty for the next call.
 std::string openssl_error() {
   unsigned long code = ERR_peek_last_error();
-  std::string text = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code)
-                                                          : "unknown OpenSSL error"
-                          : "unknown error";
+  std::string text
+    = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code) : "unknown OpenSSL error"
+           : "unknown error";
   ERR_clear_error();
   return text;
 }
@@ -130,13 +130,13 @@ struct trust::impl {
   std::string secret;
 };
 
-trust::trust(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+trust::trust(std::unique_ptr<impl> p)
+  : impl_(std::move(p)) {}
 trust::trust(trust&&) noexcept = default;
 trust& trust::operator=(trust&&) noexcept = default;
 trust::~trust() = default;
 
-result<trust> trust::with_certificates(const std::string& ca_file,
-                                       const std::string& cert_file,
+result<trust> trust::with_certificates(const std::string& ca_file, const std::string& cert_file,
                                        const std::string& key_file) {
   auto bad = [](std::string why) { return error{errc::bad_files, std::move(why)}; };
   auto p = std::make_unique<impl>();
@@ -155,8 +155,8 @@ result<trust> trust::with_certificates(const std::string& ca_file,
   bio_ptr bio{BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()))};
   p->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!p->key)
-    return bad("no usable private key in " + key_file + " (encrypted keys are not supported): "
-               + openssl_error());
+    return bad("no usable private key in " + key_file
+               + " (encrypted keys are not supported): " + openssl_error());
   auto chain = parse_chain(p->certificate);
   if (X509_check_private_key(chain.front().get(), p->key.get()) != 1) {
     ERR_clear_error();
@@ -174,17 +174,11 @@ result<trust> trust::with_secret(std::string secret) {
   return trust{std::move(p)};
 }
 
-bool trust::uses_certificates() const {
-  return static_cast<bool>(impl_->store);
-}
+bool trust::uses_certificates() const { return static_cast<bool>(impl_->store); }
 
-const std::string& trust::certificate() const {
-  return impl_->certificate;
-}
+const std::string& trust::certificate() const { return impl_->certificate; }
 
-const std::string& trust::shared_secret() const {
-  return impl_->secret;
-}
+const std::string& trust::shared_secret() const { return impl_->secret; }
 
 std::string trust::prove(std::string_view label, std::string_view message) const {
   auto m = labelled(label, message);
@@ -194,21 +188,23 @@ std::string trust::prove(std::string_view label, std::string_view message) const
   std::size_t len = 0;
   if (!ctx
       || EVP_DigestSignInit(ctx.get(), nullptr, digest_for(impl_->key.get()), nullptr,
-                            impl_->key.get()) != 1
-      || EVP_DigestSign(ctx.get(), nullptr, &len,
-                        reinterpret_cast<const unsigned char*>(m.data()), m.size()) != 1)
+                            impl_->key.get())
+           != 1
+      || EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(m.data()),
+                        m.size())
+           != 1)
     throw std::runtime_error("cannot sign: " + openssl_error());
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     reinterpret_cast<const unsigned char*>(m.data()), m.size()) != 1)
+                     reinterpret_cast<const unsigned char*>(m.data()), m.size())
+      != 1)
     throw std::runtime_error("cannot sign: " + openssl_error());
   sig.resize(len);
   return sig;
 }
 
 result<identity> trust::check_certificate(std::string_view certificate, role expected,
-                                          std::string_view expected_name,
-                                          int64_t now_s) const {
+                                          std::string_view expected_name, int64_t now_s) const {
   if (!uses_certificates())
     return error{errc::wrong_mode, "this cluster uses no certificates"};
   if (certificate.empty())
@@ -224,8 +220,9 @@ result<identity> trust::check_certificate(std::string_view certificate, role exp
   for (std::size_t i = 1; i < chain.size(); ++i)
     sk_X509_push(untrusted.get(), chain[i].get());
   store_ctx_ptr ctx{X509_STORE_CTX_new()};
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), impl_->store.get(), chain.front().get(),
-                                  untrusted.get()) != 1)
+  if (!ctx
+      || X509_STORE_CTX_init(ctx.get(), impl_->store.get(), chain.front().get(), untrusted.get())
+           != 1)
     return error{errc::untrusted, "cannot check the certificate: " + openssl_error()};
   X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(now_s));
   int ok = X509_verify_cert(ctx.get());
@@ -241,9 +238,9 @@ result<identity> trust::check_certificate(std::string_view certificate, role exp
   who.name = subject_field(chain.front().get(), NID_commonName);
   auto ou = subject_field(chain.front().get(), NID_organizationalUnitName);
   if (ou != ou_of(expected))
-    return error{errc::wrong_identity, "the certificate is for OU="
-                                         + (ou.empty() ? std::string{"(none)"} : ou) + ", not OU="
-                                         + std::string{ou_of(expected)}};
+    return error{errc::wrong_identity,
+                 "the certificate is for OU=" + (ou.empty() ? std::string{"(none)"} : ou)
+                   + ", not OU=" + std::string{ou_of(expected)}};
   who.what = expected;
   if (who.name.empty())
     return error{errc::wrong_identity, "the certificate has no single subject CN"};
@@ -254,9 +251,8 @@ result<identity> trust::check_certificate(std::string_view certificate, role exp
 }
 
 result<identity> trust::check(std::string_view label, std::string_view message,
-                              std::string_view proof, std::string_view certificate,
-                              role expected, std::string_view expected_name,
-                              int64_t now_s) const {
+                              std::string_view proof, std::string_view certificate, role expected,
+                              std::string_view expected_name, int64_t now_s) const {
   auto m = labelled(label, message);
   if (!uses_certificates()) {
     if (!certificate.empty())
@@ -274,8 +270,8 @@ result<identity> trust::check(std::string_view label, std::string_view message,
   if (!key || !ctx
       || EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(key.get()), nullptr, key.get()) != 1
       || EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(proof.data()),
-                          proof.size(), reinterpret_cast<const unsigned char*>(m.data()),
-                          m.size()) != 1) {
+                          proof.size(), reinterpret_cast<const unsigned char*>(m.data()), m.size())
+           != 1) {
     ERR_clear_error();
     return error{errc::bad_proof, "the signature does not match the certificate's key"};
   }

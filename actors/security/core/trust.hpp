@@ -41,8 +41,7 @@ public:
   /// `cert_file` and its private key `key_file` (PEM). The error
   /// (errc::bad_files) names the file and what is wrong with it; a key that
   /// does not match the certificate is an error.
-  static result<trust> with_certificates(const std::string& ca_file,
-                                         const std::string& cert_file,
+  static result<trust> with_certificates(const std::string& ca_file, const std::string& cert_file,
                                          const std::string& key_file);
 
   /// Trust whoever knows `secret` (at least 32 bytes, else errc::short_secret).
@@ -73,10 +72,9 @@ public:
   /// if `expected_name` is not empty, that CN; the proof must be its key's
   /// signature. With a secret, `certificate` must be empty and the proof the
   /// HMAC. Returns who it is, or why not.
-  result<identity> check(std::string_view label, std::string_view message,
-                         std::string_view proof, std::string_view certificate,
-                         role expected, std::string_view expected_name,
-                         int64_t now_s) const;
+  result<identity> check(std::string_view label, std::string_view message, std::string_view proof,
+                         std::string_view certificate, role expected,
+                         std::string_view expected_name, int64_t now_s) const;
 
   /// Checks only the certificate (as check() does), for refusing a hello
   /// before any work is spent on it.

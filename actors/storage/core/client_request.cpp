@@ -10,8 +10,8 @@ std::optional<std::string> check_key(const std::string& key, const limits& lim) 
   if (key.empty())
     return "key is empty; keys are 1 to " + std::to_string(lim.max_key_bytes) + " bytes";
   if (key.size() > lim.max_key_bytes)
-    return "key is " + std::to_string(key.size()) + " bytes; the limit is max_key_bytes = "
-           + std::to_string(lim.max_key_bytes);
+    return "key is " + std::to_string(key.size())
+           + " bytes; the limit is max_key_bytes = " + std::to_string(lim.max_key_bytes);
   return std::nullopt;
 }
 
@@ -19,8 +19,7 @@ std::optional<std::string> check_value(const char* field, const std::string& val
                                        const limits& lim) {
   if (value.size() > lim.max_value_bytes)
     return std::string{field} + " is " + std::to_string(value.size())
-           + " bytes; the limit is max_value_bytes = "
-           + std::to_string(lim.max_value_bytes);
+           + " bytes; the limit is max_value_bytes = " + std::to_string(lim.max_value_bytes);
   return std::nullopt;
 }
 
@@ -87,10 +86,8 @@ std::optional<std::string> validate(const kv::Request& request, const limits& li
       if (auto problem = check_unknown("del", request.del()))
         return problem;
       return check_key(request.del().key(), lim);
-    case kv::Request::kCas:
-      return check_cas(request.cas(), lim);
-    case kv::Request::OP_NOT_SET:
-      break;
+    case kv::Request::kCas: return check_cas(request.cas(), lim);
+    case kv::Request::OP_NOT_SET: break;
   }
   return std::string{"request has no operation (get, put, del or cas)"};
 }
@@ -98,18 +95,11 @@ std::optional<std::string> validate(const kv::Request& request, const limits& li
 std::optional<command::Command> to_command(const kv::Request& request) {
   command::Command cmd;
   switch (request.op_case()) {
-    case kv::Request::kPut:
-      *cmd.mutable_put() = request.put();
-      break;
-    case kv::Request::kDel:
-      *cmd.mutable_del() = request.del();
-      break;
-    case kv::Request::kCas:
-      *cmd.mutable_cas() = request.cas();
-      break;
+    case kv::Request::kPut: *cmd.mutable_put() = request.put(); break;
+    case kv::Request::kDel: *cmd.mutable_del() = request.del(); break;
+    case kv::Request::kCas: *cmd.mutable_cas() = request.cas(); break;
     case kv::Request::kGet:
-    case kv::Request::OP_NOT_SET:
-      return std::nullopt;
+    case kv::Request::OP_NOT_SET: return std::nullopt;
   }
   cmd.set_client_id(request.client_id());
   cmd.set_seq(request.seq());

@@ -24,7 +24,7 @@ bool holds_any_record(const kv_store& store) {
 result<void> check_identity(kv_store& store, const std::string& node_id, uint32_t shards) {
   const auto& dir = store.name();
   auto found
-      = records::find<NodeIdentity>(store, family::identity, key_layout::identity_key, nullptr);
+    = records::find<NodeIdentity>(store, family::identity, key_layout::identity_key, nullptr);
   auto foreign = [](std::string why) { return storage_error{errc::foreign, std::move(why)}; };
   if (!found) {
     // A crash between creating the database and writing its identity leaves
@@ -40,8 +40,8 @@ result<void> check_identity(kv_store& store, const std::string& node_id, uint32_
     batch->put(family::identity, key_layout::identity_key, identity.SerializeAsString());
     auto written = store.commit(*batch, true);
     if (!written)
-      return storage_error{written.error().code, "cannot write the node identity to " + dir
-                                                     + ": " + written.error().detail};
+      return storage_error{written.error().code, "cannot write the node identity to " + dir + ": "
+                                                   + written.error().detail};
     return {};
   }
   if (found->format() != key_layout::format_version)
@@ -52,9 +52,9 @@ result<void> check_identity(kv_store& store, const std::string& node_id, uint32_
     return foreign("data directory " + dir + " belongs to node '" + found->node_id()
                    + "', not to node '" + node_id + "' (check --node and data_dir)");
   if (found->shards() != shards)
-    return foreign("data directory " + dir + " was created with "
-                   + std::to_string(found->shards()) + " shards, but the configuration says "
-                   + std::to_string(shards) + " (the shard count of a cluster cannot change)");
+    return foreign("data directory " + dir + " was created with " + std::to_string(found->shards())
+                   + " shards, but the configuration says " + std::to_string(shards)
+                   + " (the shard count of a cluster cannot change)");
   return {};
 }
 
@@ -65,7 +65,7 @@ engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::str
   KEEL_ASSERT(store, "engine::open without a store");
   if (shards == 0)
     return storage_error{errc::invalid, "cannot open data directory " + store->name()
-                                            + ": shards must be at least 1"};
+                                          + ": shards must be at least 1"};
   // The one place besides the storage actor that catches a read's failure
   // (storage_error.hpp): no actor runs yet to end, and the node must say why
   // it cannot start.
@@ -74,8 +74,8 @@ engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::str
     if (!checked)
       return std::move(checked).error();
   } catch (const engine_error& e) {
-    return storage_error{e.error().code, "cannot read the node identity of " + store->name()
-                                             + ": " + e.error().detail};
+    return storage_error{e.error().code, "cannot read the node identity of " + store->name() + ": "
+                                           + e.error().detail};
   }
   return std::unique_ptr<engine>{new engine(std::move(store), node_id, shards)};
 }
@@ -163,8 +163,8 @@ result<uint64_t> engine::term(uint32_t shard, uint64_t index) const {
     return log_error(errc::compacted, shard, index);
   if (index == compaction.snapshot_index())
     return compaction.snapshot_term();
-  auto entry = records::find<raft::Entry>(*store_, family::log, key_layout::log_key(shard, index),
-                                          nullptr);
+  auto entry
+    = records::find<raft::Entry>(*store_, family::log, key_layout::log_key(shard, index), nullptr);
   if (entry)
     return entry->term();
   if (index > last_index(shard))
@@ -177,7 +177,7 @@ storage_error engine::log_error(errc code, uint32_t shard, uint64_t index) const
                      : code == errc::unavailable ? " has not yet reached"
                                                  : " has no entry at";
   return {code, "the log of shard " + std::to_string(shard) + " in " + dir() + what + " index "
-                    + std::to_string(index)};
+                  + std::to_string(index)};
 }
 
 write_batch engine::make_batch() const { return write_batch{*store_, shards_}; }

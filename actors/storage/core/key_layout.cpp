@@ -54,9 +54,7 @@ std::string data_key(uint32_t shard, std::string_view user_key) {
   return key;
 }
 
-std::string_view user_key_of(std::string_view data_key) {
-  return data_key.substr(shard_bytes);
-}
+std::string_view user_key_of(std::string_view data_key) { return data_key.substr(shard_bytes); }
 
 std::string log_key(uint32_t shard, uint64_t index) {
   auto key = shard_prefix(shard);
@@ -64,29 +62,17 @@ std::string log_key(uint32_t shard, uint64_t index) {
   return key;
 }
 
-uint64_t index_of(std::string_view log_key) {
-  return read_be64(log_key.substr(shard_bytes));
-}
+uint64_t index_of(std::string_view log_key) { return read_be64(log_key.substr(shard_bytes)); }
 
-std::string applied_key(uint32_t shard) {
-  return meta_key(shard, applied_tag);
-}
+std::string applied_key(uint32_t shard) { return meta_key(shard, applied_tag); }
 
-std::string hard_state_key(uint32_t shard) {
-  return meta_key(shard, hard_state_tag);
-}
+std::string hard_state_key(uint32_t shard) { return meta_key(shard, hard_state_tag); }
 
-std::string log_state_key(uint32_t shard) {
-  return meta_key(shard, log_state_tag);
-}
+std::string log_state_key(uint32_t shard) { return meta_key(shard, log_state_tag); }
 
-std::string session_prefix(uint32_t shard) {
-  return meta_key(shard, session_tag);
-}
+std::string session_prefix(uint32_t shard) { return meta_key(shard, session_tag); }
 
-std::string session_end(uint32_t shard) {
-  return meta_key(shard, session_tag + 1);
-}
+std::string session_end(uint32_t shard) { return meta_key(shard, session_tag + 1); }
 
 std::string session_key(uint32_t shard, uint64_t client_id) {
   auto key = session_prefix(shard);

@@ -16,26 +16,24 @@ kv::Response with_status(kv::Status status, std::string error = {}) {
 }
 
 kv::Response stale(uint64_t seq, uint64_t last_seq) {
-  return with_status(kv::STATUS_STALE_REQUEST,
-                     "seq " + std::to_string(seq) + " is older than the last applied seq "
-                       + std::to_string(last_seq)
-                       + " of this client; its answer is no longer kept");
+  return with_status(kv::STATUS_STALE_REQUEST, "seq " + std::to_string(seq)
+                                                 + " is older than the last applied seq "
+                                                 + std::to_string(last_seq)
+                                                 + " of this client; its answer is no longer kept");
 }
 
 kv::Response expired(const command::Command& cmd, uint64_t last_seq) {
   return with_status(kv::STATUS_SESSION_EXPIRED,
-                     "the session of client " + std::to_string(cmd.client_id())
-                       + " expired; seq " + std::to_string(cmd.seq())
-                       + " is not newer than its last applied seq "
+                     "the session of client " + std::to_string(cmd.client_id()) + " expired; seq "
+                       + std::to_string(cmd.seq()) + " is not newer than its last applied seq "
                        + std::to_string(last_seq)
                        + ", so it was not applied now; start a new session");
 }
 
 kv::Response reused(const command::Command& cmd) {
-  return with_status(kv::STATUS_INVALID_ARGUMENT,
-                     "seq " + std::to_string(cmd.seq()) + " of client "
-                       + std::to_string(cmd.client_id())
-                       + " was already used for another command");
+  return with_status(kv::STATUS_INVALID_ARGUMENT, "seq " + std::to_string(cmd.seq()) + " of client "
+                                                    + std::to_string(cmd.client_id())
+                                                    + " was already used for another command");
 }
 
 // FNV-1a over a canonical encoding of the operation: protobuf serialization is
@@ -80,15 +78,15 @@ uint64_t command_digest(const command::Command& cmd) {
       h.bytes(cmd.cas().expected());
       h.bytes(cmd.cas().value());
       break;
-    case command::Command::OP_NOT_SET:
-      h.byte('0');
-      break;
+    case command::Command::OP_NOT_SET: h.byte('0'); break;
   }
   return h.value() == 0 ? 1 : h.value();
 }
 
 kv_state_machine::kv_state_machine(const engine& db, uint32_t shard, session_limits lim)
-  : db_(&db), shard_(shard), lim_(lim) {
+  : db_(&db),
+    shard_(shard),
+    lim_(lim) {
   KEEL_ASSERT(shard < db.shards(), "kv_state_machine of a shard this node does not have");
   KEEL_ASSERT(lim.max_sessions > 0, "kv_state_machine: max_sessions must be at least 1");
   for (const auto& entry : db.sessions(shard))
@@ -192,8 +190,7 @@ void kv_state_machine::make_room(write_batch& batch) {
   }
 }
 
-kv::Response kv_state_machine::apply_one(const command::Command& cmd,
-                                         write_batch& batch) const {
+kv::Response kv_state_machine::apply_one(const command::Command& cmd, write_batch& batch) const {
   switch (cmd.op_case()) {
     case command::Command::kPut:
       batch.put(shard_, cmd.put().key(), cmd.put().value());
@@ -213,15 +210,14 @@ kv::Response kv_state_machine::apply_one(const command::Command& cmd,
       }
       if (!current)
         return with_status(kv::STATUS_NOT_FOUND, "key not found");
-      auto response = with_status(kv::STATUS_CAS_MISMATCH,
-                                  cas.expect_absent() ? "key exists"
-                                                      : "current value differs from expected");
+      auto response
+        = with_status(kv::STATUS_CAS_MISMATCH,
+                      cas.expect_absent() ? "key exists" : "current value differs from expected");
       response.set_value(*current);
       response.set_has_value(true);
       return response;
     }
-    case command::Command::OP_NOT_SET:
-      break;
+    case command::Command::OP_NOT_SET: break;
   }
   // Validation keeps such commands out of the log; if one arrives anyway,
   // every replica answers it the same way.

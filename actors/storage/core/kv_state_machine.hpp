@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "actors/storage/core/client_request.hpp"
-#include "actors/storage/core/session_index.hpp"
 #include "actors/storage/core/engine.hpp"
+#include "actors/storage/core/session_index.hpp"
 #include "messages/command.pb.h"
 #include "messages/kv.pb.h"
 
@@ -42,8 +42,8 @@ namespace keel::storage {
 
 /// Bounds of the session table of one shard.
 struct session_limits {
-  uint32_t max_sessions = 100'000;        // records per shard, tombstones included
-  uint64_t session_timeout_ms = 600'000;  // log time a session may stay idle
+  uint32_t max_sessions = 100'000;       // records per shard, tombstones included
+  uint64_t session_timeout_ms = 600'000; // log time a session may stay idle
 };
 
 /// A digest of a command's operation (not its session), the same on every

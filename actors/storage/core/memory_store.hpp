@@ -58,7 +58,7 @@ public:
   using tables = std::array<table, family_count>;
   /// One family's writes of a batch; nullopt deletes.
   using writes
-      = std::array<std::map<std::string, std::optional<std::string>, std::less<>>, family_count>;
+    = std::array<std::map<std::string, std::optional<std::string>, std::less<>>, family_count>;
 
 private:
   static void apply(const writes& w, tables& t);

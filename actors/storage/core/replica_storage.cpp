@@ -10,15 +10,14 @@ namespace keel::storage {
 
 namespace {
 
-std::string shard_name(uint32_t shard) {
-  return "shard " + std::to_string(shard);
-}
+std::string shard_name(uint32_t shard) { return "shard " + std::to_string(shard); }
 
 } // namespace
 
 replica_storage::replica_storage(const engine& db, uint32_t shard, session_limits sessions)
-  : db_(&db), shard_(shard), machine_(db, shard, sessions) {
-}
+  : db_(&db),
+    shard_(shard),
+    machine_(db, shard, sessions) {}
 
 ReplicaState replica_storage::load() const {
   // Separate reads, not one RocksDB snapshot: the caller is this shard's only
@@ -32,9 +31,9 @@ ReplicaState replica_storage::load() const {
   // are damage found by a read.
   if (state.applied().applied_index() < compacted)
     throw engine_error({errc::corrupt, shard_name(shard_) + " applied up to "
-                                           + std::to_string(state.applied().applied_index())
-                                           + " but its log is compacted up to "
-                                           + std::to_string(compacted)});
+                                         + std::to_string(state.applied().applied_index())
+                                         + " but its log is compacted up to "
+                                         + std::to_string(compacted)});
   // The bounds are [first_index, last_index + 1): never compacted nor unavailable.
   auto stored = db_->entries(shard_, compacted + 1, db_->last_index(shard_) + 1,
                              std::numeric_limits<uint64_t>::max());
@@ -60,8 +59,7 @@ void replica_storage::persist(const PersistRequest& request, write_batch& batch)
     batch.set_hard_state(shard_, request.hard_state());
 }
 
-void replica_storage::install_snapshot(const raft::Snapshot& snapshot,
-                                       write_batch& batch) {
+void replica_storage::install_snapshot(const raft::Snapshot& snapshot, write_batch& batch) {
   // The replica refuses such a snapshot before it reaches the Raft core.
   KEEL_ASSERT(check_snapshot_data(snapshot, shard_).ok(),
               "persist of a snapshot check_snapshot_data refuses");
@@ -97,10 +95,9 @@ result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_ba
       case raft::ENTRY_NORMAL: {
         command::CommandBatch commands;
         if (!commands.ParseFromString(entry.data()))
-          return storage_error{errc::corrupt, "the entry at index "
-                                                  + std::to_string(entry.index()) + " of "
-                                                  + shard_name(shard_)
-                                                  + " is not a CommandBatch"};
+          return storage_error{errc::corrupt, "the entry at index " + std::to_string(entry.index())
+                                                + " of " + shard_name(shard_)
+                                                + " is not a CommandBatch"};
         auto* result = out.add_results();
         result->set_index(entry.index());
         result->set_term(entry.term());

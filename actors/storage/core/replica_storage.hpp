@@ -13,8 +13,8 @@
 
 #include <cstdint>
 
-#include "actors/storage/core/kv_state_machine.hpp"
 #include "actors/storage/core/engine.hpp"
+#include "actors/storage/core/kv_state_machine.hpp"
 #include "messages/storage.pb.h"
 
 namespace keel::storage {

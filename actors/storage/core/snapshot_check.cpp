@@ -12,7 +12,7 @@ result<void> check_snapshot_data(const raft::Snapshot& snap, uint32_t shard) {
   ShardSnapshot data;
   if (snap.data().empty() || !data.ParseFromString(snap.data()))
     return refuse("the data of the snapshot at index " + std::to_string(meta.index())
-           + " is not a ShardSnapshot");
+                  + " is not a ShardSnapshot");
   if (data.shard() != shard)
     return refuse("a snapshot of shard " + std::to_string(data.shard())
                   + " cannot be installed into shard " + std::to_string(shard));

@@ -10,7 +10,8 @@ void check_shard(uint32_t shard, uint32_t shards) {
 
 void parse(std::string_view bytes, google::protobuf::MessageLite& record) {
   if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-    throw engine_error({errc::corrupt, "a stored " + record.GetTypeName() + " record does not parse"});
+    throw engine_error(
+      {errc::corrupt, "a stored " + record.GetTypeName() + " record does not parse"});
 }
 
 LogState log_state(const kv_store& store, uint32_t shard, const kv_store::batch* through) {

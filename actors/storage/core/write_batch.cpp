@@ -123,8 +123,8 @@ void write_batch::compact(uint32_t shard, const LogState& state) {
   KEEL_ASSERT(state.snapshot_index() >= current.snapshot_index(),
               "the compaction point going backwards");
   auto end = state.snapshot_index() == UINT64_MAX
-                 ? key_layout::shard_end(shard)
-                 : key_layout::log_key(shard, state.snapshot_index() + 1);
+               ? key_layout::shard_end(shard)
+               : key_layout::log_key(shard, state.snapshot_index() + 1);
   // Entries up to the current compaction point are gone already: start after
   // it instead of walking their tombstones again.
   for (const auto& key : records::keys_in(*store_, family::log,

@@ -79,9 +79,9 @@ result<kind> classify(const std::string& dir) {
       return kind::existing;
     return refuse(errc::foreign,
                   "not a keel data directory: " + dir + " holds " + std::to_string(files.size())
-                      + " files (" + listing(files)
-                      + ") but no RocksDB CURRENT file; refusing to start on it (restore the "
-                        "directory, or move it away to start this node empty)");
+                    + " files (" + listing(files)
+                    + ") but no RocksDB CURRENT file; refusing to start on it (restore the "
+                      "directory, or move it away to start this node empty)");
   } catch (const fs::filesystem_error& e) {
     return refuse(errc::io, "cannot use data directory " + dir + ": " + e.what());
   }

@@ -129,8 +129,8 @@ std::optional<std::string> rocks_store::get(family f, std::string_view key, cons
   options.snapshot = own(at);
   std::string value;
   auto status = through ? own(*this, through)
-                              ->index()
-                              .GetFromBatchAndDB(db_, options, handle(f), slice(key), &value)
+                            ->index()
+                            .GetFromBatchAndDB(db_, options, handle(f), slice(key), &value)
                         : db_->Get(options, handle(f), slice(key), &value);
   if (status.IsNotFound())
     return std::nullopt;
@@ -154,7 +154,7 @@ std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* t
     return base;
   // The batch iterator takes ownership of the base iterator.
   return std::unique_ptr<rocksdb::Iterator>{
-      own(*this, through)->index().NewIteratorWithBase(handle(f), base.release())};
+    own(*this, through)->index().NewIteratorWithBase(handle(f), base.release())};
 }
 
 void rocks_store::scan(family f, std::string_view lo, std::string_view hi, const batch* through,

@@ -15,7 +15,7 @@ constexpr size_t recyclable_header_bytes = 11; // ... | log number(4)
 constexpr uint8_t zero_type = 0;               // preallocated, never written
 constexpr uint8_t first_recyclable_type = 5;
 constexpr uint8_t last_recyclable_type = 8;
-constexpr uint8_t max_record_type = 9;         // kSetCompressionType
+constexpr uint8_t max_record_type = 9; // kSetCompressionType
 constexpr uint32_t crc_mask_delta = 0xa282ead8u;
 
 std::array<uint32_t, 256> make_crc32c_table() {
@@ -48,8 +48,7 @@ bool all_zero(const char* p, size_t n) {
   return true;
 }
 
-std::string problem(const std::string& path, uint64_t offset,
-                    const std::string& what) {
+std::string problem(const std::string& path, uint64_t offset, const std::string& what) {
   return "corrupt write-ahead log " + path + ": " + what + " (record at byte "
          + std::to_string(offset) + ")";
 }
@@ -81,24 +80,22 @@ block_verdict check_block(const std::string& path, const char* block, size_t n,
       return block_verdict::intact;
     }
     if (type > max_record_type || type == zero_type) {
-      error = problem(path, block_start + pos,
-                      "unknown record type " + std::to_string(type));
+      error = problem(path, block_start + pos, "unknown record type " + std::to_string(type));
       return block_verdict::corrupt;
     }
     size_t header_size = (type >= first_recyclable_type && type <= last_recyclable_type)
                            ? recyclable_header_bytes
                            : header_bytes;
     if (pos + header_size + length > block_bytes) {
-      error = problem(path, block_start + pos,
-                      "length " + std::to_string(length)
-                        + " runs past the end of its 32 KiB block");
+      error
+        = problem(path, block_start + pos,
+                  "length " + std::to_string(length) + " runs past the end of its 32 KiB block");
       return block_verdict::corrupt;
     }
     if (pos + header_size + length > n)
       return block_verdict::torn_tail; // only the last block can be short
     uint32_t expected = unmask(read_le32(header));
-    uint32_t actual = crc32c_extend(0, std::string_view{header + 6,
-                                                        header_size - 6 + length});
+    uint32_t actual = crc32c_extend(0, std::string_view{header + 6, header_size - 6 + length});
     if (expected != actual) {
       error = problem(path, block_start + pos, "checksum mismatch");
       return block_verdict::corrupt;
@@ -131,13 +128,11 @@ result<void> check_wal_file(const std::string& path) {
       break;
     std::string error;
     switch (check_block(path, block.data(), n, block_start, error)) {
-      case block_verdict::corrupt:
-        return storage_error{errc::corrupt, std::move(error)};
+      case block_verdict::corrupt: return storage_error{errc::corrupt, std::move(error)};
       case block_verdict::torn_tail:
         // Only a short (hence the last) block can end inside a record.
         return {};
-      case block_verdict::intact:
-        break;
+      case block_verdict::intact: break;
     }
     if (n < block_bytes)
       break;
