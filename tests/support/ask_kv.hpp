@@ -1,10 +1,13 @@
 // One kv request to an actor under CAF's deterministic test coordinator:
 // sends it from the fixture's scoped actor, then runs the coordinator and
 // advances virtual time 10 ms a round until the answer arrives or `rounds`
-// rounds pass. Include after caf_gtest_dsl.hpp.
+// rounds pass. Self-contained (it includes what it names), so that include
+// order does not matter: clang-format sorts includes.
 #pragma once
 
 #include <chrono>
+
+#include "caf/after.hpp"
 
 #include "messages/kv.pb.h"
 #include "messages/pb.hpp"
