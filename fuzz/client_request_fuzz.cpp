@@ -190,13 +190,13 @@ void run(byte_reader& in) {
     kv::Request req;
     if (!req.ParseFromString(in.long_string()))
       continue; // the transport refuses undecodable bytes before the service sees them
-    auto problem = storage::validate(req, lim);
+    auto checked = storage::validate(req, lim);
     auto cmd = storage::to_command(req);
     bool is_write = req.has_put() || req.has_del() || req.has_cas();
     if (cmd.has_value() != is_write)
       fail("to_command disagrees with the request's operation: " + req.ShortDebugString());
-    if (problem) {
-      if (problem->empty())
+    if (!checked) {
+      if (checked.error().detail.empty() || checked.error().code != storage::errc::invalid)
         fail("an empty refusal for " + req.ShortDebugString());
       continue;
     }

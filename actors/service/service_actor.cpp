@@ -59,8 +59,8 @@ bool is_read(const kv::Request& req) { return req.op_case() == kv::Request::kGet
 // only a failure before handing over is a definite STATUS_UNAVAILABLE.
 caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
   auto& st = self->state;
-  if (auto err = storage::validate(req.msg, st.cfg.limits))
-    return answer(kv::STATUS_INVALID_ARGUMENT, *err);
+  if (auto checked = storage::validate(req.msg, st.cfg.limits); !checked)
+    return answer(kv::STATUS_INVALID_ARGUMENT, checked.error().detail);
   auto shard = config::shard_of(key_of(req.msg), st.cfg.shards);
   auto path = paths::replica(st.cfg.root_path, shard);
   auto target = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);

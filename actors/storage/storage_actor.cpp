@@ -60,8 +60,8 @@ kv::Response invalid_argument(std::string error) {
 }
 
 kv::Response handle_request(const storage_state& st, const kv::Request& request) {
-  if (auto problem = validate(request, st.lim))
-    return invalid_argument(std::move(*problem));
+  if (auto checked = validate(request, st.lim); !checked)
+    return invalid_argument(std::move(checked).error().detail);
   if (!request.has_get())
     return invalid_argument("writes go through the shard's replica");
   return st.replica->read(request.get());

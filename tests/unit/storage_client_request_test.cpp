@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "actors/storage/core/client_request.hpp"
+#include "request_refusal.hpp"
 
 namespace {
 
 using namespace keel;
 using namespace keel::storage;
+using keel::storage::test::refusal;
 
 constexpr limits lim{8, 16};
 
@@ -36,17 +38,17 @@ google::protobuf::UnknownFieldSet* unknown(google::protobuf::Message& m) {
 }
 
 void expect_refused(const kv::Request& r, const std::string& words) {
-  auto problem = validate(r, lim);
+  auto problem = refusal(r, lim);
   ASSERT_TRUE(problem) << "accepted: " << r.ShortDebugString();
   EXPECT_NE(problem->find(words), std::string::npos) << *problem;
 }
 
 TEST(StorageClientRequest, SessionWritesAndPlainReadsPass) {
-  EXPECT_EQ(validate(put(7, 1), lim), std::nullopt);
-  EXPECT_EQ(validate(put(7, 99), lim), std::nullopt);
-  EXPECT_EQ(validate(get(7, 0), lim), std::nullopt);
-  EXPECT_EQ(validate(get(0, 0), lim), std::nullopt);
-  EXPECT_EQ(validate(put(0, 0), lim), std::nullopt); // no session: not deduplicated
+  EXPECT_EQ(refusal(put(7, 1), lim), std::nullopt);
+  EXPECT_EQ(refusal(put(7, 99), lim), std::nullopt);
+  EXPECT_EQ(refusal(get(7, 0), lim), std::nullopt);
+  EXPECT_EQ(refusal(get(0, 0), lim), std::nullopt);
+  EXPECT_EQ(refusal(put(0, 0), lim), std::nullopt); // no session: not deduplicated
 }
 
 TEST(StorageClientRequest, SeqWithoutClientIdIsRefused) {
@@ -69,7 +71,7 @@ TEST(StorageClientRequest, CasExpectingAbsentAndAValueIsRefused) {
   r.mutable_cas()->set_expected("old");
   expect_refused(r, "cas sets both expect_absent and expected (3 bytes)");
   r.mutable_cas()->clear_expected();
-  EXPECT_EQ(validate(r, lim), std::nullopt);
+  EXPECT_EQ(refusal(r, lim), std::nullopt);
 }
 
 TEST(StorageClientRequest, CasWithEmptyKeyIsRefused) {

@@ -7,6 +7,7 @@
 
 #include "actors/storage/core/client_request.hpp"
 #include "actors/storage/core/kv_state_machine.hpp"
+#include "request_refusal.hpp"
 #include "storage_test_dir.hpp"
 
 namespace {
@@ -14,6 +15,7 @@ namespace {
 using namespace keel;
 using namespace keel::storage;
 using keel::storage::test::open_ok;
+using keel::storage::test::refusal;
 using keel::storage::test::store_kind;
 using keel::storage::test::succeeded;
 using keel::storage::test::temp_dir;
@@ -305,31 +307,31 @@ kv::Request put_request(size_t key_bytes, size_t value_bytes) {
 constexpr limits small{8, 16};
 
 TEST(StorageRequestValidation, RequestsWithinTheLimitsPass) {
-  EXPECT_EQ(validate(put_request(8, 16), small), std::nullopt);
-  EXPECT_EQ(validate(put_request(1, 0), small), std::nullopt);
+  EXPECT_EQ(refusal(put_request(8, 16), small), std::nullopt);
+  EXPECT_EQ(refusal(put_request(1, 0), small), std::nullopt);
   kv::Request g;
   g.mutable_get()->set_key("k");
-  EXPECT_EQ(validate(g, small), std::nullopt);
+  EXPECT_EQ(refusal(g, small), std::nullopt);
 }
 
 TEST(StorageRequestValidation, EmptyKeyIsRefused) {
-  auto problem = validate(put_request(0, 1), small);
+  auto problem = refusal(put_request(0, 1), small);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("key is empty"), std::string::npos) << *problem;
   kv::Request d;
   d.mutable_del();
-  EXPECT_TRUE(validate(d, small));
+  EXPECT_TRUE(refusal(d, small));
 }
 
 TEST(StorageRequestValidation, LongKeyNamesTheLimitAndTheSize) {
-  auto problem = validate(put_request(9, 1), small);
+  auto problem = refusal(put_request(9, 1), small);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("max_key_bytes = 8"), std::string::npos) << *problem;
   EXPECT_NE(problem->find("9 bytes"), std::string::npos) << *problem;
 }
 
 TEST(StorageRequestValidation, LongValueNamesTheLimitAndTheSize) {
-  auto problem = validate(put_request(1, 17), small);
+  auto problem = refusal(put_request(1, 17), small);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("max_value_bytes = 16"), std::string::npos) << *problem;
   EXPECT_NE(problem->find("17 bytes"), std::string::npos) << *problem;
@@ -340,20 +342,20 @@ TEST(StorageRequestValidation, CasChecksKeyNewValueAndExpectedValue) {
   auto* c = r.mutable_cas();
   c->set_key("k");
   c->set_expected(std::string(17, 'e'));
-  auto problem = validate(r, small);
+  auto problem = refusal(r, small);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("expected value is 17 bytes"), std::string::npos) << *problem;
   c->set_expect_absent(true);
   c->clear_expected();
-  EXPECT_EQ(validate(r, small), std::nullopt);
+  EXPECT_EQ(refusal(r, small), std::nullopt);
   c->set_value(std::string(17, 'v'));
-  EXPECT_TRUE(validate(r, small));
+  EXPECT_TRUE(refusal(r, small));
 }
 
 TEST(StorageRequestValidation, RequestWithoutOperationIsRefused) {
   kv::Request r;
   r.set_client_id(1);
-  auto problem = validate(r, small);
+  auto problem = refusal(r, small);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("no operation"), std::string::npos) << *problem;
 }

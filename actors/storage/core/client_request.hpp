@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/storage/core/storage_error.hpp"
 #include "messages/command.pb.h"
 #include "messages/kv.pb.h"
 
@@ -19,10 +20,10 @@ struct limits {
   uint32_t max_value_bytes = 1 << 20;
 };
 
-/// Why `request` must be refused with STATUS_INVALID_ARGUMENT, or nullopt if
-/// it may proceed. The message names the field, the limit and the actual size,
-/// e.g. "key is 2000 bytes; the limit is max_key_bytes = 1024".
-std::optional<std::string> validate(const kv::Request& request, const limits& lim);
+/// Nothing if `request` may proceed; else errc::invalid, refused with
+/// STATUS_INVALID_ARGUMENT, whose detail names the field, the limit and the
+/// actual size, e.g. "key is 2000 bytes; the limit is max_key_bytes = 1024".
+result<void> validate(const kv::Request& request, const limits& lim);
 
 /// The command that carries a write request (put, del, cas) through the log,
 /// with the request's session (client_id, seq); nullopt for a read or a
