@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "actors/client/core/errc.hpp"
 
 namespace keel::client {
 
@@ -23,8 +24,8 @@ struct endpoint {
   std::string name() const;
 };
 
-/// Parses "host:port,host:port,...". Returns the endpoints in order, or a
-/// one-line description of what is malformed.
-std::variant<std::vector<endpoint>, std::string> parse_endpoints(std::string_view list);
+/// Parses "host:port,host:port,...". Returns the endpoints in order, or
+/// errc::bad_endpoints with a one-line description of what is malformed.
+setup_result<std::vector<endpoint>> parse_endpoints(std::string_view list);
 
 } // namespace keel::client

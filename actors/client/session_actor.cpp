@@ -1,7 +1,6 @@
 #include "actors/client/session_actor.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <functional>
 #include <map>
 #include <optional>
@@ -11,6 +10,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
+#include "actors/base/core/errors.hpp"
 #include "actors/client/error_text.hpp"
 #include "actors/config/core/placement.hpp"
 #include "messages/service_api.hpp"
@@ -409,7 +409,9 @@ caf::behavior session_behavior(session_actor* self, options opts, caf::actor con
 } // namespace
 
 caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector) {
-  assert(!opts.endpoints.empty());
+  // A precondition of the library (client.hpp: REQUIRES): a program that
+  // builds a session without endpoints is wrong, not unlucky.
+  KEEL_ASSERT(!opts.endpoints.empty(), "a client session needs at least one endpoint");
   return sys.spawn(session_behavior, with_random_ids(std::move(opts)), connector);
 }
 

@@ -13,9 +13,9 @@ setup_result<target> resolve_target(const std::string& config_path, const std::s
       return checked.error();
   if (!endpoints.empty()) {
     auto parsed = parse_endpoints(endpoints);
-    if (auto* why = std::get_if<std::string>(&parsed))
-      return setup_error{errc::bad_endpoints, "--endpoints: " + *why};
-    t.options.endpoints = std::get<std::vector<endpoint>>(std::move(parsed));
+    if (!parsed)
+      return setup_error{errc::bad_endpoints, "--endpoints: " + parsed.error().detail};
+    t.options.endpoints = *std::move(parsed);
   } else {
     auto loaded = config::load_cluster_config(config_path);
     if (!loaded)

@@ -168,8 +168,8 @@ TEST_F(ClientFacade, FindsEndpointsByIdOrAddress) {
 
 TEST(ClientEndpoints, ParsesHostPortLists) {
   auto r = client::parse_endpoints("127.0.0.1:7101,node-b:80");
-  auto* eps = std::get_if<std::vector<client::endpoint>>(&r);
-  ASSERT_NE(eps, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  const auto* eps = &*r;
   ASSERT_EQ(eps->size(), 2u);
   EXPECT_EQ((*eps)[0].host, "127.0.0.1");
   EXPECT_EQ((*eps)[0].port, 7101);
@@ -181,7 +181,9 @@ TEST(ClientEndpoints, RejectsMalformedLists) {
   for (auto bad :
        {"", "host", "host:", ":7101", "host:0", "host:65536", "host:12x", "a:1,,b:2", "a:1,"}) {
     auto r = client::parse_endpoints(bad);
-    EXPECT_TRUE(std::holds_alternative<std::string>(r)) << "'" << bad << "'";
+    ASSERT_FALSE(r.ok()) << "'" << bad << "'";
+    EXPECT_EQ(r.error().code, client::errc::bad_endpoints) << "'" << bad << "'";
+    EXPECT_FALSE(r.error().detail.empty()) << "'" << bad << "'";
   }
 }
 
