@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <ostream>
-#include <variant>
 
 #include "actors/network/wall_clock.hpp"
 #include "apps/keelctl/operator_trust.hpp"
@@ -15,13 +14,13 @@ namespace {
 using client::outcome;
 
 // The request for `cmd`, or a usage error.
-std::variant<admin::FaultRequest, std::string> fault_request(const target& t,
-                                                             const fault_command& cmd) {
+result<admin::FaultRequest, input_error> fault_request(const target& t, const fault_command& cmd) {
+  auto bad = [](std::string why) { return input_error{errc::bad_fault, std::move(why)}; };
   admin::FaultRequest req;
   if (cmd.kind == "crash") {
     if (cmd.path.empty() || cmd.path.front() != '/')
-      return "PATH must be a supervision path such as /n1/shards/shard-0/storage (see 'keelctl "
-             "tree')";
+      return bad("PATH must be a supervision path such as /n1/shards/shard-0/storage (see "
+                 "'keelctl tree')");
     req.set_crash_path(cmd.path);
     return req;
   }
@@ -30,14 +29,14 @@ std::variant<admin::FaultRequest, std::string> fault_request(const target& t,
     return req;
   }
   if (t.cluster && t.cluster->find_node(cmd.peer) == nullptr)
-    return "unknown node '" + cmd.peer + "' (see cluster.conf)";
+    return bad("unknown node '" + cmd.peer + "' (see cluster.conf)");
   if (cmd.peer == cmd.node)
-    return "a node cannot be cut off from itself";
+    return bad("a node cannot be cut off from itself");
   if (cmd.kind == "partition") {
     req.mutable_partition()->set_peer(cmd.peer);
   } else if (cmd.kind == "drop") {
     if (cmd.amount > 100)
-      return "PERCENT must be 0..100";
+      return bad("PERCENT must be 0..100");
     req.mutable_drop()->set_peer(cmd.peer);
     req.mutable_drop()->set_percent(cmd.amount);
   } else {
@@ -59,12 +58,12 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
     targets.push_back(*found);
   }
   auto built = fault_request(t, cmd);
-  if (auto* why = std::get_if<std::string>(&built))
-    return fail(io.err, exit_usage, what + ": " + *why);
-  const auto& req = std::get<admin::FaultRequest>(built);
+  if (!built)
+    return fail(io.err, exit_usage, what + ": " + built.error().detail);
+  const auto& req = *built;
   auto trust = operator_trust(t);
-  if (auto* why = std::get_if<std::string>(&trust))
-    return fail(io.err, exit_usage, what + ": " + *why);
+  if (!trust)
+    return fail(io.err, exit_usage, what + ": " + trust.error().detail);
   client::runtime rt{t.transport};
   client::session s{rt, t.options};
   const auto& eps = s.endpoints();
@@ -81,8 +80,7 @@ int run_fault(const target& t, const fault_command& cmd, const admin_io& io) {
   std::vector<client::admin_result<admin::FaultResponse>> results;
   for (auto i : targets) {
     auto signed_req = req;
-    security::attach_operator_proof(std::get<security::trust>(trust), eps[i].node_id,
-                                    network::wall_ms(), signed_req);
+    security::attach_operator_proof(*trust, eps[i].node_id, network::wall_ms(), signed_req);
     results.push_back(s.fault(i, signed_req));
   }
   // Sort the answers: applied, refused by the node, not reached, unknown.

@@ -4,15 +4,15 @@
 #pragma once
 
 #include <string>
-#include <variant>
 
 #include "actors/security/core/operator_proof.hpp"
 #include "apps/keelctl/target.hpp"
 
 namespace keel::keelctl {
 
-/// The operator's trust for `t`, or the one-line reason keelctl has none
-/// (no readable certificate or secret, or --endpoints without a secret).
-std::variant<security::trust, std::string> operator_trust(const target& t);
+/// The operator's trust for `t`, or errc::no_operator with the one-line reason
+/// keelctl has none (no readable certificate or secret, or --endpoints without
+/// a secret).
+result<security::trust, input_error> operator_trust(const target& t);
 
 } // namespace keel::keelctl

@@ -19,6 +19,8 @@ enum class errc {
   empty_key,
   key_too_long,   ///< above cluster.conf's limits.max_key_bytes
   value_too_long, ///< above cluster.conf's limits.max_value_bytes
+  bad_fault,      ///< a fault's PATH, PEER or amount makes no sense
+  no_operator,    ///< nothing to prove that keelctl is an operator with
 };
 
 /// The code, and the one line the user sees after "<command>: ".

@@ -226,12 +226,12 @@ std::optional<cluster_verbs::starting> cluster_verbs::start(const node_config& n
   }
   auto output_from = static_cast<std::streamoff>(fs::file_size(out_path, ec));
   auto spawned = spawn_keel_node(binary_, config_path_, node.id, out_path);
-  if (auto* why = std::get_if<std::string>(&spawned)) {
-    error() << *why << "\n";
+  if (!spawned) {
+    error() << spawned.error().detail << "\n";
     record(node, "not started");
     return std::nullopt;
   }
-  return starting{&node, std::get<pid_t>(spawned), output_from};
+  return starting{&node, *spawned, output_from};
 }
 
 /// Waits until each node's PID file names it and its port accepts

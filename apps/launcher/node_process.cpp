@@ -63,10 +63,8 @@ void remove_own_pid_file(const std::string& pid_file, pid_t pid) {
     remove_pid_file(pid_file);
 }
 
-std::variant<pid_t, std::string> spawn_keel_node(const std::string& binary,
-                                                 const std::string& config_path,
-                                                 const std::string& node_id,
-                                                 const std::string& output) {
+result<pid_t> spawn_keel_node(const std::string& binary, const std::string& config_path,
+                              const std::string& node_id, const std::string& output) {
   return spawn_process(binary, {"--config", config_path, "--node", node_id}, {output, output});
 }
 

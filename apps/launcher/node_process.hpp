@@ -7,9 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include <sys/types.h>
+
+#include "apps/launcher/process.hpp"
 
 namespace keel::launcher {
 
@@ -46,9 +47,7 @@ void remove_own_pid_file(const std::string& pid_file, pid_t pid);
 /// Starts `binary` (a keel-node) as `--config <config_path> --node <node_id>`
 /// with stdout and stderr appended to `output` (see spawn_process). Returns its
 /// pid, or why it could not be started.
-std::variant<pid_t, std::string> spawn_keel_node(const std::string& binary,
-                                                 const std::string& config_path,
-                                                 const std::string& node_id,
-                                                 const std::string& output);
+result<pid_t> spawn_keel_node(const std::string& binary, const std::string& config_path,
+                              const std::string& node_id, const std::string& output);
 
 } // namespace keel::launcher

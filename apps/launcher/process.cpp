@@ -12,9 +12,8 @@ extern char** environ;
 
 namespace keel::launcher {
 
-std::variant<pid_t, std::string> spawn_process(const std::string& path,
-                                               const std::vector<std::string>& args,
-                                               const output_files& output) {
+result<pid_t> spawn_process(const std::string& path, const std::vector<std::string>& args,
+                            const output_files& output) {
   std::vector<std::string> all{path};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -47,7 +46,7 @@ std::variant<pid_t, std::string> spawn_process(const std::string& path,
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&files);
   if (rc != 0)
-    return "cannot start " + path + ": " + std::strerror(rc);
+    return launch_error{errc::cannot_start, "cannot start " + path + ": " + std::strerror(rc)};
   return pid;
 }
 

@@ -9,14 +9,28 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include <sys/types.h>
 
+#include "actors/base/core/errors.hpp"
+
 namespace keel::launcher {
 
 using steady = std::chrono::steady_clock;
+
+/// Why a program could not be started (the launcher's one error).
+enum class errc {
+  cannot_start, ///< posix_spawn failed: no such file, not executable, no resources
+};
+
+struct launch_error {
+  errc code;
+  std::string detail; ///< "cannot start PATH: <strerror>"
+};
+
+template <class T>
+using result = keel::result<T, launch_error>;
 
 /// Calls `done` every `interval` until it returns true (then true) or
 /// `deadline` passes (then false). `done` runs at least once.
@@ -44,9 +58,8 @@ struct output_files {
 /// from /dev/null, stdout and stderr appended to `output`, no inherited
 /// descriptors, default signal dispositions and an empty signal mask.
 /// Returns its pid, or why it could not be started ("cannot start PATH: ...").
-std::variant<pid_t, std::string> spawn_process(const std::string& path,
-                                               const std::vector<std::string>& args,
-                                               const output_files& output);
+result<pid_t> spawn_process(const std::string& path, const std::vector<std::string>& args,
+                            const output_files& output);
 
 /// The wait status of our child `pid` if it has exited (reaping it), else
 /// nullopt (running, or not our child).

@@ -43,11 +43,11 @@ struct LauncherProcess : ::testing::Test {
 
   pid_t spawn_sh(const std::string& script, const output_files& out) {
     auto spawned = spawn_process("/bin/sh", {"-c", script}, out);
-    if (auto* why = std::get_if<std::string>(&spawned)) {
-      ADD_FAILURE() << *why;
+    if (!spawned) {
+      ADD_FAILURE() << spawned.error().detail;
       return -1;
     }
-    return std::get<pid_t>(spawned);
+    return *spawned;
   }
 };
 
@@ -71,10 +71,10 @@ TEST_F(LauncherProcess, OneFileTakesBothStreamsAndEarlierOutputStays) {
 TEST_F(LauncherProcess, AProgramThatCannotStartIsAnErrorNamingIt) {
   auto spawned
     = spawn_process("/nonexistent/keel-node", {}, {(dir / "o").string(), (dir / "o").string()});
-  ASSERT_TRUE(std::holds_alternative<std::string>(spawned));
-  EXPECT_NE(std::get<std::string>(spawned).find("cannot start /nonexistent/keel-node: "),
-            std::string::npos)
-    << std::get<std::string>(spawned);
+  ASSERT_FALSE(spawned.ok());
+  EXPECT_EQ(spawned.error().code, errc::cannot_start);
+  EXPECT_NE(spawned.error().detail.find("cannot start /nonexistent/keel-node: "), std::string::npos)
+    << spawned.error().detail;
 }
 
 TEST_F(LauncherProcess, RunsInASessionOfItsOwnWithStdinClosedToInput) {

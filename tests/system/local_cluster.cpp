@@ -70,11 +70,11 @@ run_result run_program(const std::string& path, const std::vector<std::string>& 
   auto err_path = tmp.string() + ".err";
   run_result r;
   auto spawned = launcher::spawn_process(path, args, {out_path, err_path});
-  if (auto* why = std::get_if<std::string>(&spawned)) {
-    r.err = *why;
+  if (!spawned) {
+    r.err = spawned.error().detail;
     return r;
   }
-  auto pid = std::get<pid_t>(spawned);
+  auto pid = *spawned;
   r.code = wait_exit(pid, deadline);
   if (r.code == -1) {
     ::kill(pid, SIGKILL);
@@ -174,11 +174,11 @@ bool local_cluster::start(const std::string& node, std::chrono::milliseconds dea
   fs::create_directories(node_dir(node));
   auto spawned = launcher::spawn_keel_node(std::string(KEEL_BIN_DIR) + "/keel-node", config_path_,
                                            node, node_dir(node) + "/keel-node.out");
-  if (std::holds_alternative<std::string>(spawned)) {
+  if (!spawned) {
     pids_[node] = 0;
     return false;
   }
-  auto pid = std::get<pid_t>(spawned);
+  auto pid = *spawned;
   pids_[node] = pid;
   auto port = ports_.at(node);
   return eventually(
