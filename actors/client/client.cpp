@@ -88,6 +88,7 @@ struct session::impl {
     using handle
       = decltype((*self)->request(actor, wait_bound(), atom, uint32_t{0}, xs..., opts.timeout_ms));
     std::vector<handle> pending;
+    pending.reserve(targets.size());
     for (auto i : targets)
       pending.push_back((*self)->request(actor, wait_bound(), atom, static_cast<uint32_t>(i), xs...,
                                          opts.timeout_ms));

@@ -47,7 +47,7 @@ struct runtime::impl {
   }
 };
 
-runtime::runtime(transport_options opts)
+runtime::runtime(const transport_options& opts)
   : impl_(std::make_shared<impl>(opts)) {}
 
 runtime::~runtime() = default;

@@ -19,7 +19,7 @@ class runtime {
 public:
   /// Throws std::invalid_argument when opts.tls names a CA but not both a
   /// certificate and a key (CAF would terminate the process instead).
-  explicit runtime(transport_options opts = {});
+  explicit runtime(const transport_options& opts = {});
   ~runtime();
 
   runtime(const runtime&) = delete;

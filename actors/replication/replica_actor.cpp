@@ -238,7 +238,10 @@ void serve_reads(replica_actor* self, const raft::ready& rd) {
       continue;
     // The storage actor handles these after the apply above (mailbox order),
     // so each read sees every entry up to rs.index.
-    for (auto& [req, rp] : i->second.reads) {
+    // The lambdas capture a copy, not the binding: capturing a structured
+    // binding is C++20 that clang 14 (clang-tidy's) does not accept.
+    for (auto& [req, promise] : i->second.reads) {
+      auto rp = promise;
       self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v, make_pb(req))
         .then([rp](pb<kv::Response>& r) mutable { rp.deliver(std::move(r)); },
               [rp](caf::error& err) mutable {
@@ -328,7 +331,7 @@ void finish_ready(replica_actor* self, const raft::ready& rd, const storage::App
 }
 
 // Step 2-5 of the loop, once step 1 (persist) is durable.
-void after_persist(replica_actor* self, std::shared_ptr<raft::ready> rd) {
+void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
   auto& st = self->state;
   if (rd->snapshot) {
     // The storage actor has just made it durable; a mirror that refuses it

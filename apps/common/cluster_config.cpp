@@ -37,7 +37,8 @@ std::string config_error::to_string() const {
   return out.append(message);
 }
 
-parse_result parse_cluster_config(std::string_view text, std::string source, std::string base_dir) {
+parse_result parse_cluster_config(std::string_view text, std::string source,
+                                  const std::string& base_dir) {
   toml::table root;
   try {
     root = toml::parse(text, std::string_view{source});

@@ -36,7 +36,8 @@ using parse_result = result<cluster_config, config_error>;
 
 /// Parses and validates TOML text. `source` names it in errors;
 /// `base_dir` resolves a relative data_dir (normally the file's directory).
-parse_result parse_cluster_config(std::string_view text, std::string source, std::string base_dir);
+parse_result parse_cluster_config(std::string_view text, std::string source,
+                                  const std::string& base_dir);
 
 /// Reads and parses a file; a missing or unreadable file is a config_error.
 parse_result load_cluster_config(const std::string& path);
