@@ -4,6 +4,7 @@
 // so one harness covers the type dispatch over the whole block and every
 // pb<T> load callback (messages/pb.hpp). Whatever deserializes must serialize
 // again, and those bytes must deserialize to a message of the same types.
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -72,6 +73,23 @@ seed_list make_seeds() {
   return seeds;
 }
 
+// CAF 0.17.6 cannot serialize an infinite float or double: pack754
+// (caf/detail/ieee_754.hpp) halves the value until it drops below 2, which
+// infinity never does, so the serializer loops forever (found by this
+// harness). Keel never serializes a value a peer sent (its own messages carry
+// no floats, an unexpected message is dropped, and BASP forwards payloads as
+// bytes), so the round trip below is skipped for such messages rather than
+// hiding the deserializer, which is the part that faces peers.
+bool holds_infinity(const caf::message& msg) {
+  for (size_t i = 0; i < msg.size(); ++i) {
+    if (msg.match_element<float>(i) && std::isinf(msg.get_as<float>(i)))
+      return true;
+    if (msg.match_element<double>(i) && std::isinf(msg.get_as<double>(i)))
+      return true;
+  }
+  return false;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -88,6 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   caf::message msg;
   if (source(msg))
     return 0; // refused with an error: what must happen to bad bytes
+  if (holds_infinity(msg))
+    return 0;
   auto bytes = serialize(msg);
   caf::binary_deserializer again{*sys, bytes};
   caf::message copy;
