@@ -424,6 +424,13 @@ void write_append(byte_writer& w, uint64_t prev_index, uint64_t prev_term, int n
   w.u8(0); // no reject, snapshot or context
 }
 
+/// Leader n2's snapshot at term 1 up to `index`, field by field as read_message reads it.
+void write_snapshot(byte_writer& w, uint8_t index, const std::string& data) {
+  w.u8(op_step).u8(MSG_SNAPSHOT).u8(0 /* n2, from = connection */).u8(0 /* n1, shard 0 */);
+  w.small(1).small(0).small(0).small(0).u8(0); // term 1, no entries
+  w.u8(4).small(index).small(1).u8(0).short_string(data);
+}
+
 void write_cycle(byte_writer& w, int rounds) {
   for (int i = 0; i < rounds; ++i)
     w.u8(op_ready).u8(op_advance).u8(op_answer).u8(0).u8(op_answer).u8(1);
@@ -463,36 +470,10 @@ seed_list make_seeds() {
       .short_string("n2/1");
     w.u8(op_ready).u8(op_advance);
     // snapshot from n2 at index 9, term 1
-    w.u8(op_step)
-      .u8(MSG_SNAPSHOT)
-      .u8(0)
-      .u8(0)
-      .small(1)
-      .small(0)
-      .small(0)
-      .small(0)
-      .u8(0)
-      .u8(4)
-      .small(9)
-      .small(1)
-      .u8(0)
-      .short_string("snapshot data");
+    write_snapshot(w, 9, "snapshot data");
     w.u8(op_ready).u8(op_advance).u8(op_tick).u8(3);
     // a snapshot the shell cannot use, at a later index
-    w.u8(op_step)
-      .u8(MSG_SNAPSHOT)
-      .u8(0)
-      .u8(0)
-      .small(1)
-      .small(0)
-      .small(0)
-      .small(0)
-      .u8(0)
-      .u8(4)
-      .small(20)
-      .small(1)
-      .u8(0)
-      .short_string("!garbage");
+    write_snapshot(w, 20, "!garbage");
     w.u8(op_ready).u8(op_advance);
     seeds.emplace_back("follower-append-heartbeat-snapshot", w.str());
   }
