@@ -70,7 +70,8 @@ using session_actor = caf::stateful_actor<session_state>;
 std::string label(session_actor* self, size_t i) { return self->state.opts.endpoints[i].name(); }
 
 // Calls then(handle) with a live connection to endpoint i, connecting first if
-// there is none; calls fail(note) when none can be made within `timeout`.
+// there is none; calls fail(note, out_of_time) when none can be made within
+// `timeout` (out_of_time: the time ran out before the node said anything).
 template <class Then, class Fail>
 void with_connection(session_actor* self, size_t i, actor_clock::duration_type timeout, Then then,
                      Fail fail) {
@@ -86,7 +87,7 @@ void with_connection(session_actor* self, size_t i, actor_clock::duration_type t
       [self, i, then, fail](caf::node_id&, caf::strong_actor_ptr& ptr,
                             std::set<std::string>&) mutable {
         if (!ptr) {
-          fail("nothing is published on that port");
+          fail("nothing is published on that port", false);
           return;
         }
         auto& conn = self->state.connections[i];
@@ -109,7 +110,8 @@ void with_connection(session_actor* self, size_t i, actor_clock::duration_type t
         then(conn);
       },
       [self, fail, budget_ms](caf::error& e) mutable {
-        fail(describe_connect_error(e, budget_ms, self->system().has_openssl_manager()));
+        fail(describe_connect_error(e, budget_ms, self->system().has_openssl_manager()),
+             e == caf::sec::request_timeout);
       });
 }
 
@@ -187,8 +189,10 @@ void give_up(session_actor* self, uint64_t op_id) {
 void start_attempt(session_actor* self, uint64_t op_id);
 
 // An attempt failed: plan the next one (same request, same seq) or give up.
+// `weak_note`: the note says only that time ran out, so it does not replace
+// what an earlier attempt learnt on the same endpoint.
 void attempt_failed(session_actor* self, uint64_t op_id, uint64_t token, failure why,
-                    const std::string& hint, const std::string& note) {
+                    const std::string& hint, const std::string& note, bool weak_note = false) {
   auto* op = find_op(self, op_id, token);
   if (op == nullptr)
     return;
@@ -199,9 +203,10 @@ void attempt_failed(session_actor* self, uint64_t op_id, uint64_t token, failure
   if (!hint.empty()
       && std::none_of(eps.begin(), eps.end(), [&](const auto& e) { return e.node_id == hint; }))
     op->unknown_leader = hint; // cannot follow it: we do not know where it is
-  op->notes[i] = why == failure::not_sent && !ep.node_id.empty()
-                   ? ep.node_id + " " + ep.address() + ": " + note
-                   : ep.name() + ": " + note;
+  if (!weak_note || !op->notes.contains(i))
+    op->notes[i] = why == failure::not_sent && !ep.node_id.empty()
+                     ? ep.node_id + " " + ep.address() + ": " + note
+                     : ep.name() + ": " + note;
   auto elapsed = to_ms(self->clock().now() - op->start);
   auto next = self->state.policy->after(op->route, why, hint, elapsed, op->timeout_ms);
   if (!next) {
@@ -279,8 +284,10 @@ void start_attempt(session_actor* self, uint64_t op_id) {
   with_connection(
     self, i, timeout,
     [self, op_id, token, i](const service_api& node) { send_attempt(self, op_id, token, i, node); },
-    [self, op_id, token](const std::string& note) {
-      attempt_failed(self, op_id, token, failure::not_sent, "", note);
+    // A connect cut short by the deadline says less than an earlier refusal
+    // on the same endpoint ("certificates not accepted"): that one is kept.
+    [self, op_id, token](const std::string& note, bool out_of_time) {
+      attempt_failed(self, op_id, token, failure::not_sent, "", note, out_of_time);
     });
 }
 
@@ -363,7 +370,8 @@ caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeo
             name + ": " + (words.empty() ? describe_request_error(e, budget_ms) : words)));
         });
   };
-  auto on_refused = [rp, name, ep = self->state.opts.endpoints[i]](const std::string& note) {
+  auto on_refused = [rp, name, ep = self->state.opts.endpoints[i]](const std::string& note,
+                                                                   bool /*out_of_time*/) {
     auto who = ep.node_id.empty() ? name : name + " " + ep.address();
     rp->deliver(admin_error(caf::sec::cannot_connect_to_node, who + ": " + note));
   };

@@ -170,9 +170,13 @@ inline caf::behavior fake_service(caf::event_based_actor* self, std::shared_ptr<
 
 /// Stands in for caf::io::middleman_actor: a port with a live fake node
 /// connects, any other port is refused, and a frozen port never answers.
+/// A port in `refuses_handshake` closes its first connect during the
+/// handshake (a TLS node refusing our certificate) and then freezes (the same
+/// node, too slow under load to refuse the next attempt within its budget).
 struct fake_network {
   std::map<uint16_t, caf::actor> nodes; // keeps the fake nodes alive
   std::set<uint16_t> frozen;
+  std::set<uint16_t> refuses_handshake;
   std::vector<caf::response_promise> held;
   size_t connects = 0;
 };
@@ -183,6 +187,10 @@ inline caf::behavior fake_connector(caf::event_based_actor* self,
   return {
     [self, net](caf::connect_atom, std::string& host, uint16_t port) -> reply {
       ++net->connects;
+      if (net->refuses_handshake.erase(port) > 0) {
+        net->frozen.insert(port);
+        return caf::make_error(caf::sec::disconnect_during_handshake);
+      }
       if (net->frozen.count(port) > 0) {
         net->held.push_back(self->make_response_promise());
         return caf::delegated<caf::node_id, caf::strong_actor_ptr, std::set<std::string>>{};

@@ -291,6 +291,23 @@ TEST_F(ClientSession, DeadlineBoundsFrozenConnects) {
   EXPECT_NE(a.response.error().find("no connection within"), std::string::npos);
 }
 
+TEST_F(ClientSession, ARefusalIsReportedEvenWhenTheLastAttemptOnlyRanOutOfTime) {
+  // What the user must read is why the node refused, not that the retry after
+  // it found too little time left to connect (seen under ASan with TLS).
+  net->refuses_handshake = {7101};
+  net->frozen = {7102, 7103};
+  // 5 s: 7101 refuses at once, 7102 and 7103 take 1 s each to time out, and
+  // 7101's second connect times out at 3 s, well before the deadline.
+  auto a = ask(put("k", "v"), 5000);
+  EXPECT_EQ(a.out, outcome::unavailable);
+  EXPECT_FALSE(a.contacted);
+  EXPECT_NE(a.response.error().find("n1 127.0.0.1:7101: the node closed the connection during "
+                                    "the handshake"),
+            std::string::npos)
+    << a.response.error();
+  EXPECT_GT(net->connects, 4u); // endpoint 7101 was tried again, and froze
+}
+
 TEST_F(ClientSession, LeaderOutsideTheEndpointsIsReported) {
   for (auto& [id, n] : nodes) {
     n->otherwise = act::not_leader;
