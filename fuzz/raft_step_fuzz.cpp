@@ -308,6 +308,8 @@ private:
       return;
     held_ = node_->ready();
     auto& rd = *held_;
+    // 0. a leader's appends and heartbeats leave before its disk write
+    send(rd.leader_messages);
     // 1. persist
     if (rd.snapshot) {
       if (!storage_.apply_snapshot(*rd.snapshot).ok())
@@ -316,8 +318,13 @@ private:
     storage_.append(rd.entries);
     if (rd.hard_state)
       storage_.set_hard_state(*rd.hard_state);
-    // 2. send: every message must pass its receiver's boundary checks
-    for (const auto& m : rd.messages) {
+    // 2. send
+    send(rd.messages);
+  }
+
+  // Every message sent must pass its receiver's boundary checks.
+  void send(const std::vector<Message>& messages) {
+    for (const auto& m : messages) {
       inbound_context ctx{m.to(), m.from(), [](uint32_t shard) { return shard == 0; }};
       if (auto fault = check_inbound(m, ctx))
         fail("the node sent a message its receiver refuses (" + std::string{to_string(*fault)}

@@ -156,7 +156,7 @@ void storage_failed(replica_actor* self, caf::error err) {
   self->become(waiting_for_supervisor(self));
 }
 
-// -- the ready loop (ready.hpp: persist, send, apply, serve reads, advance) --
+// -- the ready loop (ready.hpp: send the leader's, persist, send, apply, serve reads, advance) --
 
 void process_ready(replica_actor* self);
 
@@ -382,6 +382,9 @@ void process_ready(replica_actor* self) {
   st.ready_in_flight = true;
   auto rd = std::make_shared<raft::ready>(st.raft->ready());
   note_leader_change(self, *rd);
+  // Thesis §10.2.1: the leader's appends go out now, so the followers' disk
+  // writes run while ours does; the core counts our copy after advance().
+  send_messages(self, std::move(rd->leader_messages));
   if (!rd->snapshot && rd->entries.empty() && !rd->hard_state) {
     after_persist(self, rd);
     return;

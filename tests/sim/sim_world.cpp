@@ -285,8 +285,19 @@ private:
       return;
     }
     r.output_pending = true;
-    if (!r.in_flight && r.raft->has_ready() && rng_.chance(500))
+    if (!r.in_flight && r.raft->has_ready() && rng_.chance(500)) {
       r.in_flight = r.raft->ready();
+      send_leader_messages(*r.in_flight); // out before the slow disk write (§10.2.1)
+    }
+  }
+
+  /// Step 0 of ready.hpp: a leader's appends and heartbeats leave before its
+  /// own write, so a crash before that write (crash(), in_flight) loses the
+  /// leader's copy of entries the followers may already hold.
+  void send_leader_messages(raft::ready& rd) {
+    for (auto& m : rd.leader_messages)
+      net_.send(std::move(m), now_);
+    rd.leader_messages.clear();
   }
 
   // -- the replica shell: the ready loop of ready.hpp --------------------------
@@ -308,6 +319,7 @@ private:
   /// Does with one ready what ready.hpp prescribes. Returns false if the
   /// replica crashed (or the run failed) meanwhile.
   bool handle_ready(replica& r, raft::ready rd) {
+    send_leader_messages(rd);
     // 1. persist
     if (rd.snapshot) {
       auto stored = r.storage->apply_snapshot(*rd.snapshot);

@@ -1,6 +1,8 @@
 // The ready() contract (ready.hpp): what must be persisted travels in the
 // same ready as the messages that depend on it, messages group per
 // destination, and each piece of output is handed out once.
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "raft_test_cluster.hpp"
@@ -25,6 +27,7 @@ TEST(RaftReady, CampaignPersistsTermAndSelfVoteWithTheVoteRequests) {
   ASSERT_TRUE(rd.hard_state);
   EXPECT_EQ(rd.hard_state->term(), 1u);
   EXPECT_EQ(rd.hard_state->vote(), "a");
+  EXPECT_TRUE(rd.leader_messages.empty()); // the vote requests wait for the vote
   ASSERT_EQ(rd.messages.size(), 2u);
   for (auto& m : rd.messages) {
     EXPECT_EQ(m.type(), MSG_VOTE);
@@ -47,6 +50,7 @@ TEST(RaftReady, AppendAcknowledgementTravelsWithTheEntriesItAcknowledges) {
   ASSERT_TRUE(n.step(m).ok());
   auto rd = n.ready();
   ASSERT_EQ(rd.entries.size(), 2u);
+  EXPECT_TRUE(rd.leader_messages.empty()); // a follower's answer waits for its disk
   ASSERT_EQ(rd.messages.size(), 1u);
   EXPECT_EQ(rd.messages[0].type(), MSG_APPEND_RESP);
   EXPECT_EQ(rd.messages[0].index(), 2u);
@@ -54,6 +58,56 @@ TEST(RaftReady, AppendAcknowledgementTravelsWithTheEntriesItAcknowledges) {
   n.advance(rd);
   EXPECT_TRUE(n.log().unstable_entries().empty());
   EXPECT_FALSE(n.has_ready());
+}
+
+TEST(RaftReady, LeaderSendsItsAppendsBeforeItsOwnWriteAndCountsItselfOnlyAfterIt) {
+  // Thesis §10.2.1: the leader's disk write overlaps the round trip to the
+  // followers, and a commit never rests on the leader's volatile copy.
+  test_cluster c(3);
+  ASSERT_TRUE(c.elect("n1"));
+  auto& leader = c.at("n1");
+  auto before = leader.status().commit;
+  ASSERT_TRUE(leader.propose("x").ok());
+  auto rd = leader.ready();
+  ASSERT_EQ(rd.entries.size(), 1u);
+  EXPECT_TRUE(rd.messages.empty());
+  ASSERT_EQ(rd.leader_messages.size(), 2u);
+  std::optional<Message> to_n2;
+  for (auto& m : rd.leader_messages) {
+    EXPECT_EQ(m.type(), MSG_APPEND);
+    if (m.to() == "n2")
+      to_n2 = m;
+  }
+  rd.leader_messages.clear(); // sent: n3's copy is lost
+  ASSERT_TRUE(to_n2);
+  // n2 persists and acknowledges while the leader's write is still running.
+  ASSERT_TRUE(c.at("n2").step(*to_n2).ok());
+  c.flush("n2");
+  ASSERT_EQ(c.in_flight().size(), 1u);
+  auto ack = c.in_flight().front();
+  c.in_flight().pop_front();
+  EXPECT_EQ(ack.type(), MSG_APPEND_RESP);
+  ASSERT_TRUE(leader.step(ack).ok());
+  EXPECT_EQ(leader.status().commit, before) << "one durable copy of three is no majority";
+  // The leader's write completes: now two of three hold the entry.
+  c.process_ready("n1", std::move(rd));
+  EXPECT_EQ(leader.status().commit, before + 1);
+}
+
+TEST(RaftReady, SingleVoterCommitsOnlyOnceItsWriteIsDurable) {
+  test_cluster c(1);
+  ASSERT_TRUE(c.elect("n1"));
+  auto& n = c.at("n1");
+  auto before = n.status().commit;
+  ASSERT_TRUE(n.propose("x").ok());
+  auto rd = n.ready();
+  ASSERT_EQ(rd.entries.size(), 1u);
+  EXPECT_TRUE(rd.committed_entries.empty());
+  EXPECT_EQ(n.status().commit, before);
+  c.process_ready("n1", std::move(rd));
+  EXPECT_EQ(n.status().commit, before + 1);
+  ASSERT_TRUE(n.has_ready());
+  EXPECT_EQ(n.ready().committed_entries.size(), 1u);
 }
 
 TEST(RaftReady, SoftStateChangeReportsNewLeader) {

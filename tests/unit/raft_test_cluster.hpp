@@ -126,6 +126,8 @@ public:
   /// Does what ready.hpp prescribes with one ready of replica id.
   void process_ready(const std::string& id, raft::ready rd) {
     auto& r = replicas_.at(id);
+    for (auto& m : rd.leader_messages) // §10.2.1: they need not wait for the disk
+      in_flight_.push_back(m);
     if (rd.snapshot) {
       auto stored = r.storage->apply_snapshot(*rd.snapshot);
       EXPECT_TRUE(stored.ok());

@@ -363,7 +363,8 @@ raft::ready node::ready() {
   if (const auto& snap = log_.unstable_snapshot())
     rd.snapshot = *snap;
   rd.entries = log_.unstable_entries();
-  rd.messages = std::move(outbox_);
+  for (auto& m : outbox_)
+    (independent_of_persistence(m) ? rd.leader_messages : rd.messages).push_back(std::move(m));
   outbox_.clear();
   rd.committed_entries = log_.next_committed_entries();
   // Thesis §6.4 step 4: a confirmed read is served once the state machine
@@ -393,6 +394,20 @@ void node::advance(const raft::ready& rd) {
     log_.stable_to(rd.entries.back().index(), rd.entries.back().term());
   if (rd.snapshot)
     log_.stable_snap_to(rd.snapshot->metadata().index());
+  // Thesis §10.2.1: the leader's own copy counts once it is durable, which
+  // is now. A single voter commits here; others may complete a majority.
+  if (role_ == role::leader && progress_.at(cfg_.id).maybe_update(log_.last_durable_index())
+      && maybe_commit())
+    broadcast_append(); // tell everyone the new commit index
+}
+
+// A leader's appends, heartbeats and snapshots of its current term: they
+// carry entries and a commit index, never this node's vote or an
+// acknowledgement of its own log, so they need not wait for its disk.
+bool node::independent_of_persistence(const Message& m) const {
+  if (role_ != role::leader || m.term() != term_)
+    return false;
+  return m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT || m.type() == MSG_SNAPSHOT;
 }
 
 raft::status node::status() const {

@@ -163,6 +163,7 @@ private:
   void broadcast_heartbeat(const std::string& context);
   void handle_append_response(const Message& m);
   void handle_heartbeat_response(const Message& m);
+  bool independent_of_persistence(const Message& m) const;
   void start_read(std::string context);
   void send_timeout_now(const std::string& to);
 

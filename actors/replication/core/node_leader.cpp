@@ -57,12 +57,9 @@ uint64_t node::append_entry(Entry e) {
   e.set_index(log_.last_index() + 1);
   auto index = e.index();
   log_.append(std::span<const Entry>(&e, 1));
-  // The leader's own copy counts toward the majority. It is not durable
-  // yet, but no follower can acknowledge the entry before this ready's
-  // entries are persisted (messages leave after persistence), so a commit
-  // never rests on the leader's volatile copy.
-  progress_.at(cfg_.id).maybe_update(index);
-  maybe_commit(); // a single voter commits on its own
+  // The leader's own copy is not counted yet: its append leaves in this
+  // ready's leader_messages, maybe before the leader's disk has it, so it
+  // counts from the advance() that confirms it durable (thesis §10.2.1).
   return index;
 }
 

@@ -63,7 +63,7 @@ void node::reset(uint64_t term) {
     pr = progress{cfg_.max_inflight_appends};
     pr.next = log_.last_index() + 1;
     if (id == cfg_.id)
-      pr.match = log_.last_index();
+      pr.match = log_.last_durable_index(); // §10.2.1: only what is on disk counts
   }
   // Reads not yet confirmed cannot be confirmed by anyone else: give them back.
   for (auto& context : reads_pending_.drain_contexts())

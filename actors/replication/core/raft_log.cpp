@@ -40,6 +40,12 @@ uint64_t raft_log::last_index() const {
   return storage_.last_index();
 }
 
+uint64_t raft_log::last_durable_index() const {
+  if (unstable_.snapshot())
+    return 0;
+  return unstable_.offset() - 1;
+}
+
 uint64_t raft_log::last_term() const {
   auto t = term(last_index());
   KEEL_ASSERT(t.ok(), "the term of the last entry must be known");

@@ -30,6 +30,11 @@ public:
   uint64_t last_index() const;
   uint64_t last_term() const;
 
+  /// The last index the owner has made durable (advance() confirmed it): what
+  /// a leader may count as its own acknowledgement (thesis §10.2.1). Nothing
+  /// an unstable snapshot brought is durable yet.
+  uint64_t last_durable_index() const;
+
   /// The term of entry i, for i in [first_index() - 1, last_index()].
   /// Errors: errc::compacted below, errc::unavailable above.
   result<uint64_t> term(uint64_t i) const;

@@ -4,6 +4,7 @@
 //
 //   while (node.has_ready()) {
 //     auto rd = node.ready();
+//     0. send rd.leader_messages now, or with rd.messages in step 2.
 //     1. persist: rd.snapshot (if any), then rd.entries (append; the storage
 //        drops any stored suffix they replace), then rd.hard_state (if any);
 //        durably (fsync) before step 2. Figure 2: currentTerm, votedFor and
@@ -17,7 +18,11 @@
 //
 // A message in a ready may depend on that same ready's hard state or entries
 // (a vote on the vote, an append acknowledgement on the entries), which is why
-// nothing is sent before step 1 is durable.
+// rd.messages wait until step 1 is durable. A leader's appends, heartbeats and
+// snapshots depend on none of it (thesis §10.2.1): the leader writes its log
+// in parallel with sending it, and counts its own copy toward the commit only
+// from the advance() that confirms it durable. Those go in rd.leader_messages,
+// so the disk write and the round trip to the followers overlap.
 //
 // Between ready() and advance() the shell may keep calling step(), tick(),
 // propose() and read_index() (e.g. while an asynchronous fsync runs): their
@@ -51,12 +56,13 @@ struct soft_state {
 struct ready {
   std::optional<soft_state> soft_state_change; // set when leader or role changed
   std::optional<HardState> hard_state;         // persist if set (changed since the last ready)
-  std::optional<Snapshot> snapshot;            // persist and restore if set (InstallSnapshot, §7)
-  std::vector<Entry> entries;                  // persist (append) before sending messages
-  std::vector<Message> messages;               // send after persisting
-  std::vector<Entry> committed_entries;        // apply in order, after the snapshot
-  std::vector<read_state> read_states;         // serve after applying committed_entries
-  std::vector<std::string> aborted_reads;      // read contexts that will never be served here
+  std::optional<Snapshot> snapshot;       // persist and restore if set (InstallSnapshot, §7)
+  std::vector<Entry> entries;             // persist (append) before sending messages
+  std::vector<Message> leader_messages;   // may be sent before persisting (§10.2.1)
+  std::vector<Message> messages;          // send after persisting
+  std::vector<Entry> committed_entries;   // apply in order, after the snapshot
+  std::vector<read_state> read_states;    // serve after applying committed_entries
+  std::vector<std::string> aborted_reads; // read contexts that will never be served here
 };
 
 /// Groups `messages` by destination, keeping their order per destination, so
