@@ -57,7 +57,10 @@ struct replica_state {
   raft::proposal_tracker proposals;
   std::map<uint64_t, std::vector<caf::response_promise>> proposal_clients; // by ticket
   uint64_t next_ticket = 1;
-  std::map<std::string, read_batch> reads; // by ReadIndex context
+  // Clients of our entries that committed, waiting for the storage actor's
+  // results of them (the apply runs while the next ready is persisted).
+  std::map<uint64_t, std::vector<caf::response_promise>> awaiting_apply; // by entry index
+  std::map<std::string, read_batch> reads;                               // by ReadIndex context
   uint64_t next_read_context = 1;
 
   uint64_t applied_since_snapshot = 0;
@@ -114,6 +117,14 @@ replica_impl::behavior_type waiting_for_supervisor(replica_actor* self) {
                                        + ": its storage actor ended before the write was answered; "
                                          "outcome unknown, retry"));
   st.proposal_clients.clear();
+  for (auto& [index, clients] : st.awaiting_apply)
+    for (auto& c : clients)
+      c.deliver(response(kv::STATUS_TIMEOUT,
+                         shard_name(st.cfg) + ": entry " + std::to_string(index)
+                           + " committed, but its storage actor ended before reporting its "
+                             "result; retry (the retry is answered from the deduplication "
+                             "table)"));
+  st.awaiting_apply.clear();
   for (auto& w : st.queued_writers)
     w.deliver(gone());
   st.queued_writers.clear();
@@ -196,12 +207,12 @@ void fail_lost(replica_actor* self, const std::vector<raft::settled_proposal>& l
   }
 }
 
-void answer_writes(replica_actor* self, const raft::ready& rd,
-                   const storage::ApplyResult& applied) {
+// The clients of each committed entry that this replica proposed: an entry
+// committed as proposed waits in awaiting_apply for its results; one that
+// another leader's entry replaced was never applied, and the client may
+// safely retry (same seq: deduplicated).
+void settle_committed(replica_actor* self, const raft::ready& rd) {
   auto& st = self->state;
-  std::map<uint64_t, const storage::EntryResult*> results;
-  for (auto& r : applied.results())
-    results.emplace(r.index(), &r);
   for (auto& e : rd.committed_entries) {
     auto settled = st.proposals.committed(e.index(), e.term());
     if (!settled)
@@ -209,25 +220,39 @@ void answer_writes(replica_actor* self, const raft::ready& rd,
     auto clients = st.proposal_clients.find(settled->ticket);
     if (clients == st.proposal_clients.end())
       continue;
-    auto& waiting = clients->second;
-    auto r = results.find(e.index());
-    if (settled->fate == raft::proposal_fate::applied && r != results.end()
-        && r->second->responses_size() == static_cast<int>(waiting.size())) {
-      for (size_t i = 0; i < waiting.size(); ++i) {
-        auto resp = r->second->responses(static_cast<int>(i));
-        resp.set_index(e.index());
-        waiting[i].deliver(make_pb(std::move(resp)));
-      }
+    if (settled->fate == raft::proposal_fate::applied) {
+      st.awaiting_apply.emplace(e.index(), std::move(clients->second));
     } else {
-      // Another leader's entry took this index: ours was never committed and
-      // never will be, so the client may safely retry (same seq: deduplicated).
-      for (auto& c : waiting)
+      for (auto& c : clients->second)
         c.deliver(not_leader(self, st.leader_id));
     }
     st.proposal_clients.erase(clients);
   }
-  if (rd.snapshot)
-    fail_lost(self, st.proposals.snapshot_installed(), "was replaced by a snapshot");
+}
+
+// The storage actor applied the entries up to `last`: their clients get the
+// entries' results, one per command, in the CommandBatch order.
+void answer_applied(replica_actor* self, uint64_t last, const storage::ApplyResult& applied) {
+  auto& st = self->state;
+  std::map<uint64_t, const storage::EntryResult*> results;
+  for (auto& r : applied.results())
+    results.emplace(r.index(), &r);
+  auto end = st.awaiting_apply.upper_bound(last);
+  for (auto i = st.awaiting_apply.begin(); i != end; ++i) {
+    auto& waiting = i->second;
+    auto r = results.find(i->first);
+    if (r == results.end() || r->second->responses_size() != static_cast<int>(waiting.size())) {
+      for (auto& c : waiting)
+        c.deliver(not_leader(self, st.leader_id));
+      continue;
+    }
+    for (size_t k = 0; k < waiting.size(); ++k) {
+      auto resp = r->second->responses(static_cast<int>(k));
+      resp.set_index(i->first);
+      waiting[k].deliver(make_pb(std::move(resp)));
+    }
+  }
+  st.awaiting_apply.erase(st.awaiting_apply.begin(), end);
 }
 
 void serve_reads(replica_actor* self, const raft::ready& rd) {
@@ -316,9 +341,10 @@ void maybe_snapshot(replica_actor* self) {
       [self](caf::error& err) { storage_failed(self, std::move(err)); });
 }
 
-void finish_ready(replica_actor* self, const raft::ready& rd, const storage::ApplyResult& applied) {
+void finish_ready(replica_actor* self, const raft::ready& rd) {
   auto& st = self->state;
-  answer_writes(self, rd, applied);
+  if (rd.snapshot)
+    fail_lost(self, st.proposals.snapshot_installed(), "was replaced by a snapshot");
   auto s = st.raft->status();
   fail_lost(self, st.proposals.observe(s.term, s.node_role == raft::role::leader),
             "was not committed while this node led the shard in its term");
@@ -330,7 +356,13 @@ void finish_ready(replica_actor* self, const raft::ready& rd, const storage::App
   process_ready(self);
 }
 
-// Step 2-5 of the loop, once step 1 (persist) is durable.
+// Step 2-5 of the loop, once step 1 (persist) is durable. The apply is
+// pipelined: the core advances as soon as the entries are handed to the
+// storage actor, which works through its mailbox in order, so the next
+// ready's persist, every read served below and any snapshot request see them
+// applied; the clients are answered when the results come back. One apply
+// round trip no longer holds back the next ready's appends and
+// acknowledgements.
 void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
   auto& st = self->state;
   if (rd->snapshot) {
@@ -350,18 +382,19 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
   if (rd->hard_state)
     st.mirror->set_hard_state(*rd->hard_state);
   send_messages(self, std::move(rd->messages));
-  if (rd->committed_entries.empty()) {
-    finish_ready(self, *rd, storage::ApplyResult{});
-    return;
+  if (!rd->committed_entries.empty()) {
+    settle_committed(self, *rd);
+    storage::ApplyRequest req;
+    for (auto& e : rd->committed_entries)
+      *req.add_entries() = e;
+    auto last = rd->committed_entries.back().index();
+    self
+      ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
+                make_pb(std::move(req)))
+      .then([self, last](pb<storage::ApplyResult>& res) { answer_applied(self, last, res.msg); },
+            [self](caf::error& err) { storage_failed(self, std::move(err)); });
   }
-  storage::ApplyRequest req;
-  for (auto& e : rd->committed_entries)
-    *req.add_entries() = e;
-  self
-    ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
-              make_pb(std::move(req)))
-    .then([self, rd](pb<storage::ApplyResult>& res) { finish_ready(self, *rd, res.msg); },
-          [self](caf::error& err) { storage_failed(self, std::move(err)); });
+  finish_ready(self, *rd);
 }
 
 void note_leader_change(replica_actor* self, const raft::ready& rd) {

@@ -24,6 +24,13 @@
 // from the advance() that confirms it durable. Those go in rd.leader_messages,
 // so the disk write and the round trip to the followers overlap.
 //
+// "Applied" in step 3 may mean "queued, in order, in front of everything
+// that reads the state machine": the replica hands the committed entries to
+// its storage actor, which works through its mailbox in order, advances at
+// once, and answers the entries' clients when the results come back. The
+// next ready's persist, the reads of step 4 and snapshots all queue behind
+// that apply, so they see it done.
+//
 // Between ready() and advance() the shell may keep calling step(), tick(),
 // propose() and read_index() (e.g. while an asynchronous fsync runs): their
 // output lands in the next ready. What it must not do is call ready() again
