@@ -431,6 +431,7 @@ void process_ready(replica_actor* self) {
   if (rd->hard_state) {
     *req.mutable_hard_state() = *rd->hard_state;
   }
+  req.set_may_skip_sync(!rd->must_sync);
   self
     ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), persist_atom_v,
               make_pb(std::move(req)))

@@ -71,7 +71,9 @@ caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const Persist
   auto& st = self->state;
   auto batch = st.db->make_batch();
   st.replica->persist(request, batch);
-  if (auto failed = commit_or_crash(self, batch, true))
+  // A commit index alone may be lost in a crash (raft::ready::must_sync).
+  auto sync = !request.may_skip_sync() || request.has_snapshot() || request.entries_size() > 0;
+  if (auto failed = commit_or_crash(self, batch, sync))
     return *failed;
   if (request.has_snapshot())
     st.log->info("installed snapshot shard={} index={} term={}", st.shard,

@@ -110,6 +110,42 @@ TEST(RaftReady, SingleVoterCommitsOnlyOnceItsWriteIsDurable) {
   EXPECT_EQ(n.ready().committed_entries.size(), 1u);
 }
 
+TEST(RaftReady, OnlyACommitIndexAloneIsWrittenWithoutSync) {
+  memory_storage storage;
+  config cfg;
+  cfg.id = "a";
+  cfg.voters = {"a", "b", "c"};
+  cfg.storage = &storage;
+  node n(cfg);
+  auto append = make_message(MSG_APPEND, "b", "a", 1);
+  *append.add_entries() = test::make_entry(1, 1, "x");
+  ASSERT_TRUE(n.step(append).ok());
+  auto rd = n.ready();
+  EXPECT_TRUE(rd.must_sync); // a new term and an entry
+  storage.append(rd.entries);
+  storage.set_hard_state(*rd.hard_state);
+  n.advance(rd);
+  // The leader's heartbeat carries the commit index: only that changes.
+  auto beat = make_message(MSG_HEARTBEAT, "b", "a", 1);
+  beat.set_commit(1);
+  ASSERT_TRUE(n.step(beat).ok());
+  rd = n.ready();
+  ASSERT_TRUE(rd.hard_state);
+  EXPECT_EQ(rd.hard_state->commit(), 1u);
+  EXPECT_TRUE(rd.entries.empty());
+  EXPECT_FALSE(rd.must_sync) << "Figure 2: the commit index is volatile";
+  n.advance(rd);
+  // A new term is synced, even with nothing else in the ready.
+  auto next_leader = make_message(MSG_HEARTBEAT, "c", "a", 2);
+  next_leader.set_commit(1);
+  ASSERT_TRUE(n.step(next_leader).ok());
+  rd = n.ready();
+  ASSERT_TRUE(rd.hard_state);
+  EXPECT_EQ(rd.hard_state->term(), 2u);
+  EXPECT_TRUE(rd.entries.empty());
+  EXPECT_TRUE(rd.must_sync);
+}
+
 TEST(RaftReady, SoftStateChangeReportsNewLeader) {
   test_cluster c(3);
   c.at("n1").campaign();

@@ -357,12 +357,14 @@ raft::ready node::ready() {
     prev_soft_state_ = ss;
   }
   if (auto hs = hard_state(); !same_hard_state(hs, prev_hard_state_)) {
+    rd.must_sync = hs.term() != prev_hard_state_.term() || hs.vote() != prev_hard_state_.vote();
     rd.hard_state = hs;
     prev_hard_state_ = hs;
   }
   if (const auto& snap = log_.unstable_snapshot())
     rd.snapshot = *snap;
   rd.entries = log_.unstable_entries();
+  rd.must_sync = rd.must_sync || rd.snapshot || !rd.entries.empty();
   for (auto& m : outbox_)
     (independent_of_persistence(m) ? rd.leader_messages : rd.messages).push_back(std::move(m));
   outbox_.clear();

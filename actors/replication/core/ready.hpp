@@ -7,8 +7,9 @@
 //     0. send rd.leader_messages now, or with rd.messages in step 2.
 //     1. persist: rd.snapshot (if any), then rd.entries (append; the storage
 //        drops any stored suffix they replace), then rd.hard_state (if any);
-//        durably (fsync) before step 2. Figure 2: currentTerm, votedFor and
-//        log[] are updated on stable storage before responding to RPCs.
+//        durably (fsync) before step 2 if rd.must_sync. Figure 2:
+//        currentTerm, votedFor and log[] are updated on stable storage before
+//        responding to RPCs.
 //     2. send rd.messages (batch_by_destination: one MessageBatch per peer).
 //     3. apply: restore rd.snapshot's data into the state machine (if any),
 //        then apply rd.committed_entries in order.
@@ -63,6 +64,11 @@ struct soft_state {
 struct ready {
   std::optional<soft_state> soft_state_change; // set when leader or role changed
   std::optional<HardState> hard_state;         // persist if set (changed since the last ready)
+  // Whether step 1 must be synced: false when nothing but the commit index
+  // changed. Figure 2 keeps the commit index volatile (a restarted node
+  // learns it again), so writing it without an fsync loses nothing; every
+  // entry, snapshot, term and vote is synced (etcd's MustSync).
+  bool must_sync = false;
   std::optional<Snapshot> snapshot;       // persist and restore if set (InstallSnapshot, §7)
   std::vector<Entry> entries;             // persist (append) before sending messages
   std::vector<Message> leader_messages;   // may be sent before persisting (§10.2.1)
