@@ -356,6 +356,14 @@ void finish_ready(replica_actor* self, const raft::ready& rd) {
   process_ready(self);
 }
 
+// A ready whose only durable change is the commit index needs no fsync, so
+// no message of it waits for its write (ready::must_sync): its hard state
+// goes to the storage actor with the apply of the entries it commits, one
+// request and one reply instead of two of each.
+bool commit_rides_with_apply(const raft::ready& rd) {
+  return rd.hard_state && !rd.must_sync && !rd.committed_entries.empty();
+}
+
 // Step 2-5 of the loop, once step 1 (persist) is durable. The apply is
 // pipelined: the core advances as soon as the entries are handed to the
 // storage actor, which works through its mailbox in order, so the next
@@ -387,6 +395,8 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
     storage::ApplyRequest req;
     for (auto& e : rd->committed_entries)
       *req.add_entries() = e;
+    if (commit_rides_with_apply(*rd))
+      *req.mutable_hard_state() = *rd->hard_state;
     auto last = rd->committed_entries.back().index();
     self
       ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
@@ -418,7 +428,7 @@ void process_ready(replica_actor* self) {
   // Thesis §10.2.1: the leader's appends go out now, so the followers' disk
   // writes run while ours does; the core counts our copy after advance().
   send_messages(self, std::move(rd->leader_messages));
-  if (!rd->snapshot && rd->entries.empty() && !rd->hard_state) {
+  if (!rd->snapshot && rd->entries.empty() && (!rd->hard_state || commit_rides_with_apply(*rd))) {
     after_persist(self, rd);
     return;
   }

@@ -114,6 +114,38 @@ TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
   EXPECT_EQ(db->session(1, 7)->last_seq(), 2u);
 }
 
+// A ready that only moves the commit index is not synced (raft::ready::
+// must_sync): its hard state rides in the apply's unsynced batch, so a crash
+// keeps or loses the commit index together with the applies it allowed, and a
+// restart never finds an applied index beyond the stored commit index.
+TEST_P(StorageCrash, ACommitIndexRidingWithAnApplyIsKeptOrLostWithIt) {
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    replica_storage replica{*db, 1};
+    auto batch = db->make_batch();
+    replica.persist(persist_of({put(1, 1, "a", "1"), put(2, 1, "b", "2")}, hard_state(1, "n1", 0)),
+                    batch);
+    ASSERT_TRUE(succeeded(db->commit(batch, true)));
+    auto apply = apply_of({put(1, 1, "a", "1"), put(2, 1, "b", "2")});
+    *apply.mutable_hard_state() = hard_state(1, "n1", 2);
+    auto applied = db->make_batch();
+    ASSERT_TRUE(succeeded(replica.apply(apply, applied)));
+    ASSERT_TRUE(succeeded(db->commit(applied, false)));
+    auto loaded = replica.load();
+    EXPECT_EQ(loaded.hard_state().commit(), 2u); // written, though not synced
+  }
+  stores.crash("n1");
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  auto state = replica_storage{*db, 1}.load();
+  EXPECT_EQ(state.hard_state().term(), 1u); // term and vote were synced
+  EXPECT_EQ(state.hard_state().vote(), "n1");
+  auto commit = state.hard_state().commit();
+  EXPECT_EQ(state.applied().applied_index(), commit); // kept or lost together
+  EXPECT_EQ(commit, GetParam() == store_kind::memory ? 0u : 2u);
+}
+
 TEST_P(StorageCrash, DamagedRecordIsRefusedNamingItsType) {
   {
     auto store = stores.raw_store("n1");

@@ -80,6 +80,8 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot, write_bat
 
 result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_batch& batch) {
   ApplyResult out;
+  if (request.has_hard_state())
+    batch.set_hard_state(shard_, request.hard_state());
   for (const auto& entry : request.entries()) {
     auto applied = batch.applied(shard_);
     if (entry.index() <= applied.applied_index())

@@ -62,6 +62,9 @@ public:
   /// - ENTRY_NORMAL: its data, a serialized command::CommandBatch, goes
   ///   through the kv_state_machine (sessions deduplicate retries, thesis
   ///   §6.3): one EntryResult{index, term, responses}.
+  /// A hard state the request carries is staged first, in the same batch (a
+  /// ready that only moved the commit index needs no synced persist of its
+  /// own: raft::ready::must_sync).
   /// errc::corrupt for an entry whose data does not parse (a committed log
   /// entry that a peer's bytes put there; the batch must then be discarded).
   /// KEEL_ASSERTs that no entry has another type (raft::check_message refuses
