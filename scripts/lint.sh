@@ -3,9 +3,10 @@
 #
 #   scripts/lint.sh                  clang-tidy over what must stay clean: the pure
 #                                    cores (actors/*/core, actors/*/engine,
-#                                    supervisors/core), supervisors, actors/network,
-#                                    actors/log, apps/launcher, apps/keel_bench
-#                                    (not history, load_run), keel_node/leadership_drain
+#                                    supervisors/core), supervisors, every actor
+#                                    shell (actors/*), apps/common, keelctl, history,
+#                                    keel_node, launcher, keel_bench (not history,
+#                                    load_run)
 #   scripts/lint.sh FILE...          clang-tidy over these .cpp files only
 #   scripts/lint.sh --format         check that every C++ file is clang-formatted
 #                                    (lists the files that are not; exit 1 if any)
@@ -71,8 +72,8 @@ if [ ${#files[@]} -eq 0 ]; then
   # What is clean today: the pure cores and the shells and apps listed here.
   # A directory joins once clang-tidy finds nothing in it.
   mapfile -t files < <(ls actors/*/core/*.cpp actors/*/engine/*.cpp supervisors/core/*.cpp \
-    supervisors/*.cpp actors/network/*.cpp actors/log/*.cpp apps/launcher/*.cpp \
-    apps/keel_node/leadership_drain.cpp 2>/dev/null; \
+    supervisors/*.cpp actors/*/*.cpp apps/launcher/*.cpp apps/common/*.cpp \
+    apps/keelctl/*.cpp apps/history/*.cpp apps/keel_node/*.cpp 2>/dev/null; \
     ls apps/keel_bench/*.cpp | grep -v -E '/(history|load_run)\.cpp$')
 fi
 dir=${KEEL_LINT_BUILD_DIR:-build-lint}

@@ -178,10 +178,12 @@ sup::child_spec service_child(const config::cluster_config& cfg, const config::n
 
 } // namespace
 
-sup::supervisor_spec
-node_tree_spec(const config::cluster_config& cfg, const config::node_config& self,
-               std::shared_ptr<storage::engine> engine, std::shared_ptr<sup::directory> dir,
-               std::shared_ptr<const security::trust> trust, const node_tree_options& opts) {
+sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
+                                    const config::node_config& self,
+                                    const std::shared_ptr<storage::engine>& engine,
+                                    const std::shared_ptr<sup::directory>& dir,
+                                    const std::shared_ptr<const security::trust>& trust,
+                                    const node_tree_options& opts) {
   // Start order is dependency order, and rest_for_one restarts everything
   // after a child that gave up: replicas send through the transport, the
   // service routes to the replicas and asks the transport and the monitor.
@@ -199,11 +201,12 @@ node_tree_spec(const config::cluster_config& cfg, const config::node_config& sel
 }
 
 caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
-                           const config::node_config& self, std::shared_ptr<storage::engine> engine,
+                           const config::node_config& self,
+                           const std::shared_ptr<storage::engine>& engine,
                            std::shared_ptr<sup::directory> dir,
-                           std::shared_ptr<const security::trust> trust,
+                           const std::shared_ptr<const security::trust>& trust,
                            const node_tree_options& opts) {
-  auto spec = node_tree_spec(cfg, self, std::move(engine), dir, std::move(trust), opts);
+  auto spec = node_tree_spec(cfg, self, engine, dir, trust, opts);
   return sup::spawn_supervisor(sys, paths::root(self.id), std::move(spec), std::move(dir));
 }
 

@@ -68,18 +68,21 @@ struct node_tree_options {
 
 /// The root's spec: its children in start order. For a harness that puts the
 /// node under its own supervisor; most callers want spawn_node_tree.
-sup::supervisor_spec
-node_tree_spec(const config::cluster_config& cfg, const config::node_config& self,
-               std::shared_ptr<storage::engine> engine, std::shared_ptr<sup::directory> dir,
-               std::shared_ptr<const security::trust> trust, const node_tree_options& opts = {});
+sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
+                                    const config::node_config& self,
+                                    const std::shared_ptr<storage::engine>& engine,
+                                    const std::shared_ptr<sup::directory>& dir,
+                                    const std::shared_ptr<const security::trust>& trust,
+                                    const node_tree_options& opts = {});
 
 /// Spawns the node's root supervisor at paths::root(self.id); its children
 /// start in order. `trust` is what the node proves its id with and checks
 /// peers and operators against. Keep the returned handle (see spawn_supervisor).
 caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config& cfg,
-                           const config::node_config& self, std::shared_ptr<storage::engine> engine,
+                           const config::node_config& self,
+                           const std::shared_ptr<storage::engine>& engine,
                            std::shared_ptr<sup::directory> dir,
-                           std::shared_ptr<const security::trust> trust,
+                           const std::shared_ptr<const security::trust>& trust,
                            const node_tree_options& opts = {});
 
 } // namespace keel::node

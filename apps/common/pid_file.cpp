@@ -4,12 +4,11 @@
 
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
-
-#include <signal.h>
 
 namespace keel {
 namespace {

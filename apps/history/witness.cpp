@@ -89,7 +89,7 @@ std::vector<reg_op> shortest_failing_prefix(const std::vector<reg_op>& ops, shri
 
 } // namespace
 
-std::vector<reg_op> shrink(std::vector<reg_op> ops, const check_options& opts) {
+std::vector<reg_op> shrink(const std::vector<reg_op>& ops, const check_options& opts) {
   shrinker s{opts};
   std::vector<reg_op> cur = shortest_failing_prefix(ops, s);
   size_t chunks = 2;

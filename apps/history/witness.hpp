@@ -12,6 +12,6 @@ namespace keel::history::detail {
 
 /// `ops` (prepared, not linearizable) shrunk; the result is verified to fail
 /// on its own, or is `ops` itself when the budget ran out first.
-std::vector<reg_op> shrink(std::vector<reg_op> ops, const check_options& opts);
+std::vector<reg_op> shrink(const std::vector<reg_op>& ops, const check_options& opts);
 
 } // namespace keel::history::detail

@@ -69,8 +69,9 @@ void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& 
 // Blocks until SIGTERM/SIGINT, hands over the shards this node leads, then
 // asks the root to shut down. SIGUSR1 only wakes the thread up when the node
 // stops for another reason.
-void wait_for_signal(caf::actor_system* sys, caf::actor root, sigset_t set,
-                     std::shared_ptr<sup::directory> dir, std::vector<std::string> replicas,
+void wait_for_signal(caf::actor_system* sys, const caf::actor& root, sigset_t set,
+                     const std::shared_ptr<sup::directory>& dir,
+                     const std::vector<std::string>& replicas,
                      std::chrono::milliseconds drain_deadline) {
   int sig = 0;
   sigwait(&set, &sig);
@@ -115,7 +116,7 @@ security::result<security::trust> load_trust(const config::cluster_config& cc,
               "the cluster secret only (docs/security.md)");
   auto secret = config::load_cluster_secret(cc.security.secret_file, /*create=*/true);
   if (!secret) // the node's own secret file: as unusable as a bad certificate file
-    return security::error{security::errc::bad_files, std::move(secret).error().detail};
+    return security::security_error{security::errc::bad_files, std::move(secret).error().detail};
   return security::trust::with_secret(*std::move(secret));
 }
 

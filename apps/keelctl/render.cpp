@@ -32,7 +32,8 @@ std::string duration_text(uint64_t ms) {
   if (ms < 1000)
     std::snprintf(buf, sizeof buf, "%llums", static_cast<unsigned long long>(ms));
   else if (ms < 60'000)
-    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms / 100) / 10.0);
+    std::snprintf(buf, sizeof buf, "%.1fs",
+                  static_cast<double>(ms - ms % 100) / 1000.0); // tenths, cut
   else if (ms < 3'600'000)
     std::snprintf(buf, sizeof buf, "%llum%02llus", static_cast<unsigned long long>(ms / 60'000),
                   static_cast<unsigned long long>(ms / 1000 % 60));
@@ -52,7 +53,7 @@ void tree_rows(const admin::ActorInfo& a, size_t depth,
   bool sup = a.kind() == admin::ACTOR_KIND_SUPERVISOR;
   std::vector<std::string> row;
   row.push_back(std::string(depth * 2, ' ') + a.path());
-  row.push_back(sup ? "supervisor" : "worker");
+  row.emplace_back(sup ? "supervisor" : "worker");
   row.push_back(sup ? a.strategy() : "");
   row.push_back(a.restart_type());
   row.push_back("restarts " + std::to_string(a.restart_count()));

@@ -124,7 +124,7 @@ std::string x25519_key::public_key() const {
 }
 
 result<std::string> x25519_key::agree(std::string_view peer_public) const {
-  const error bad_key{errc::bad_key_share, "not a valid X25519 public key"};
+  const security_error bad_key{errc::bad_key_share, "not a valid X25519 public key"};
   if (peer_public.size() != public_size)
     return bad_key;
   pkey_ptr peer{

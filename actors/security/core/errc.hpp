@@ -32,13 +32,13 @@ enum class errc {
 const char* to_string(errc code);
 
 /// The code, and the sentence that says what was refused and why.
-struct error {
+struct security_error {
   errc code;
   std::string detail;
 };
 
 /// keel::result with the trust boundary's error.
 template <class T>
-using result = keel::result<T, error>;
+using result = keel::result<T, security_error>;
 
 } // namespace keel::security

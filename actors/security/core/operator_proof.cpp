@@ -53,33 +53,34 @@ operator_gate::operator_gate(const trust& t, std::string node_id, uint64_t windo
 
 result<void> operator_gate::check(const admin::FaultRequest& req, uint64_t now_ms) {
   if (!req.has_proof())
-    return error{errc::no_proof,
-                 trust_->uses_certificates()
-                   ? "this request needs an operator certificate (OU=keel-operator): pass "
-                     "--cert/--key of one"
-                   : "this request needs the cluster secret: run keelctl with --config of the "
-                     "cluster (it reads [cluster] secret_file)"};
+    return security_error{
+      errc::no_proof, trust_->uses_certificates()
+                        ? "this request needs an operator certificate (OU=keel-operator): pass "
+                          "--cert/--key of one"
+                        : "this request needs the cluster secret: run keelctl with --config of the "
+                          "cluster (it reads [cluster] secret_file)"};
   const auto& p = req.proof();
   if (p.nonce().size() != nonce_size)
-    return error{errc::malformed, "the operator proof is malformed"};
+    return security_error{errc::malformed, "the operator proof is malformed"};
   uint64_t age = now_ms > p.time_ms() ? now_ms - p.time_ms() : p.time_ms() - now_ms;
   if (age > window_ms_)
-    return error{errc::stale, "the operator proof is " + std::to_string(age / 1000)
-                                + " s away from this node's clock (the limit is "
-                                + std::to_string(window_ms_ / 1000) + " s): check the clocks"};
+    return security_error{errc::stale, "the operator proof is " + std::to_string(age / 1000)
+                                         + " s away from this node's clock (the limit is "
+                                         + std::to_string(window_ms_ / 1000)
+                                         + " s): check the clocks"};
   // Forget what has left the window: a proof that old is refused by time.
   while (!seen_.empty() && seen_.begin()->first + window_ms_ < now_ms)
     seen_.erase(seen_.begin());
   if (seen_.count({p.time_ms(), p.nonce()}))
-    return error{errc::replayed, "this operator proof was used before (a replay)"};
+    return security_error{errc::replayed, "this operator proof was used before (a replay)"};
   auto who
     = trust_->check(label, signed_part(node_id_, p.time_ms(), p.nonce(), req), p.signature(),
                     p.certificate(), role::operator_, "", static_cast<int64_t>(now_ms / 1000));
   if (!who)
-    return error{who.error().code, "not an operator: " + who.error().detail};
+    return security_error{who.error().code, "not an operator: " + who.error().detail};
   if (seen_.size() >= max_nonces_)
-    return error{errc::busy, "too many operator requests within "
-                               + std::to_string(window_ms_ / 1000) + " s; retry later"};
+    return security_error{errc::busy, "too many operator requests within "
+                                        + std::to_string(window_ms_ / 1000) + " s; retry later"};
   seen_.insert({p.time_ms(), p.nonce()});
   return {};
 }

@@ -50,7 +50,7 @@ result<std::string> session_key(const trust& t, const x25519_key& mine, std::str
 bool valid_id(std::string_view id) { return !id.empty() && id.size() <= max_id_size; }
 
 // A failed check of a node's proof, in words that name the node.
-error not_proven(const std::string& node, const error& why) {
+security_error not_proven(const std::string& node, const security_error& why) {
   return {why.code, "node " + node + " did not prove its id: " + why.detail};
 }
 
@@ -78,20 +78,22 @@ dialer_handshake::dialer_handshake(const trust& t, std::string self, std::string
 result<std::pair<peer::PeerConfirm, session_keys>>
 dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) const {
   if (!c.error().empty())
-    return error{errc::refused, "the peer refused the handshake: " + c.error().substr(0, 200)};
+    return security_error{errc::refused,
+                          "the peer refused the handshake: " + c.error().substr(0, 200)};
   if (c.from() != peer_ || c.to() != self_)
-    return error{errc::wrong_identity, "the challenge is for " + c.to().substr(0, max_id_size)
-                                         + " from " + c.from().substr(0, max_id_size) + ", not for "
-                                         + self_ + " from " + peer_};
+    return security_error{errc::wrong_identity, "the challenge is for "
+                                                  + c.to().substr(0, max_id_size) + " from "
+                                                  + c.from().substr(0, max_id_size) + ", not for "
+                                                  + self_ + " from " + peer_};
   if (c.session() == 0 || c.nonce().size() != nonce_size)
-    return error{errc::malformed, "the challenge is malformed"};
+    return security_error{errc::malformed, "the challenge is malformed"};
   auto t = transcript(hello_, c);
   auto who = trust_->check(gate_label, t, c.proof(), c.certificate(), role::node, peer_, now_s);
   if (!who)
     return not_proven(peer_, who.error());
   auto key = session_key(*trust_, ephemeral_, c.ephemeral_key(), hello_, c);
   if (!key)
-    return error{key.error().code, "the challenge carries no valid X25519 key"};
+    return security_error{key.error().code, "the challenge carries no valid X25519 key"};
   peer::PeerConfirm confirm;
   confirm.set_session(c.session());
   confirm.set_proof(trust_->prove(dialer_label, t));
@@ -145,8 +147,8 @@ result<session_keys> gate_handshakes::on_confirm(const peer::PeerConfirm& c, int
     return o.challenge.session() == c.session();
   });
   if (it == open_.end())
-    return error{errc::unknown_session,
-                 "no open challenge for this session (expired, replayed or forged)"};
+    return security_error{errc::unknown_session,
+                          "no open challenge for this session (expired, replayed or forged)"};
   auto o = std::move(*it);
   open_.erase(it);
   auto t = transcript(o.hello, o.challenge);
@@ -156,7 +158,7 @@ result<session_keys> gate_handshakes::on_confirm(const peer::PeerConfirm& c, int
     return not_proven(o.hello.from(), who.error());
   auto key = session_key(*trust_, o.ephemeral, o.hello.ephemeral_key(), o.hello, o.challenge);
   if (!key)
-    return error{key.error().code, "the hello carries no valid X25519 key"};
+    return security_error{key.error().code, "the hello carries no valid X25519 key"};
   return session_keys{c.session(), std::move(*key), o.hello.from()};
 }
 

@@ -138,7 +138,7 @@ trust::~trust() = default;
 
 result<trust> trust::with_certificates(const std::string& ca_file, const std::string& cert_file,
                                        const std::string& key_file) {
-  auto bad = [](std::string why) { return error{errc::bad_files, std::move(why)}; };
+  auto bad = [](std::string why) { return security_error{errc::bad_files, std::move(why)}; };
   auto p = std::make_unique<impl>();
   p->store.reset(X509_STORE_new());
   if (!p->store || X509_STORE_load_file(p->store.get(), ca_file.c_str()) != 1)
@@ -167,8 +167,8 @@ result<trust> trust::with_certificates(const std::string& ca_file, const std::st
 
 result<trust> trust::with_secret(std::string secret) {
   if (secret.size() < 32)
-    return error{errc::short_secret, "the cluster secret must be at least 32 bytes (got "
-                                       + std::to_string(secret.size()) + ")"};
+    return security_error{errc::short_secret, "the cluster secret must be at least 32 bytes (got "
+                                                + std::to_string(secret.size()) + ")"};
   auto p = std::make_unique<impl>();
   p->secret = std::move(secret);
   return trust{std::move(p)};
@@ -206,16 +206,16 @@ std::string trust::prove(std::string_view label, std::string_view message) const
 result<identity> trust::check_certificate(std::string_view certificate, role expected,
                                           std::string_view expected_name, int64_t now_s) const {
   if (!uses_certificates())
-    return error{errc::wrong_mode, "this cluster uses no certificates"};
+    return security_error{errc::wrong_mode, "this cluster uses no certificates"};
   if (certificate.empty())
-    return error{errc::no_certificate, "no certificate was presented"};
+    return security_error{errc::no_certificate, "no certificate was presented"};
   if (certificate.size() > max_certificate_bytes)
-    return error{errc::malformed, "the certificate chain is " + std::to_string(certificate.size())
-                                    + " bytes; the limit is "
-                                    + std::to_string(max_certificate_bytes)};
+    return security_error{errc::malformed,
+                          "the certificate chain is " + std::to_string(certificate.size())
+                            + " bytes; the limit is " + std::to_string(max_certificate_bytes)};
   auto chain = parse_chain(certificate);
   if (chain.empty())
-    return error{errc::malformed, "the certificate is not PEM"};
+    return security_error{errc::malformed, "the certificate is not PEM"};
   chain_ptr untrusted{sk_X509_new_null()};
   for (std::size_t i = 1; i < chain.size(); ++i)
     sk_X509_push(untrusted.get(), chain[i].get());
@@ -223,7 +223,7 @@ result<identity> trust::check_certificate(std::string_view certificate, role exp
   if (!ctx
       || X509_STORE_CTX_init(ctx.get(), impl_->store.get(), chain.front().get(), untrusted.get())
            != 1)
-    return error{errc::untrusted, "cannot check the certificate: " + openssl_error()};
+    return security_error{errc::untrusted, "cannot check the certificate: " + openssl_error()};
   X509_STORE_CTX_set_time(ctx.get(), 0, static_cast<time_t>(now_s));
   int ok = X509_verify_cert(ctx.get());
   // The stack holds borrowed pointers: empty it before chain_free runs.
@@ -232,21 +232,21 @@ result<identity> trust::check_certificate(std::string_view certificate, role exp
   if (ok != 1) {
     auto why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
     ERR_clear_error();
-    return error{errc::untrusted, std::string{"the certificate is not trusted: "} + why};
+    return security_error{errc::untrusted, std::string{"the certificate is not trusted: "} + why};
   }
   identity who;
   who.name = subject_field(chain.front().get(), NID_commonName);
   auto ou = subject_field(chain.front().get(), NID_organizationalUnitName);
   if (ou != ou_of(expected))
-    return error{errc::wrong_identity,
-                 "the certificate is for OU=" + (ou.empty() ? std::string{"(none)"} : ou)
-                   + ", not OU=" + std::string{ou_of(expected)}};
+    return security_error{errc::wrong_identity,
+                          "the certificate is for OU=" + (ou.empty() ? std::string{"(none)"} : ou)
+                            + ", not OU=" + std::string{ou_of(expected)}};
   who.what = expected;
   if (who.name.empty())
-    return error{errc::wrong_identity, "the certificate has no single subject CN"};
+    return security_error{errc::wrong_identity, "the certificate has no single subject CN"};
   if (!expected_name.empty() && who.name != expected_name)
-    return error{errc::wrong_identity, "the certificate is for CN=" + who.name
-                                         + ", not CN=" + std::string{expected_name}};
+    return security_error{errc::wrong_identity, "the certificate is for CN=" + who.name
+                                                  + ", not CN=" + std::string{expected_name}};
   return who;
 }
 
@@ -256,9 +256,10 @@ result<identity> trust::check(std::string_view label, std::string_view message,
   auto m = labelled(label, message);
   if (!uses_certificates()) {
     if (!certificate.empty())
-      return error{errc::wrong_mode, "a certificate was presented to a cluster without TLS"};
+      return security_error{errc::wrong_mode,
+                            "a certificate was presented to a cluster without TLS"};
     if (!equal_constant_time(proof, hmac_sha256(impl_->secret, m)))
-      return error{errc::bad_proof, "the proof does not match the cluster secret"};
+      return security_error{errc::bad_proof, "the proof does not match the cluster secret"};
     return identity{std::string{expected_name}, expected};
   }
   auto who = check_certificate(certificate, expected, expected_name, now_s);
@@ -273,7 +274,7 @@ result<identity> trust::check(std::string_view label, std::string_view message,
                           proof.size(), reinterpret_cast<const unsigned char*>(m.data()), m.size())
            != 1) {
     ERR_clear_error();
-    return error{errc::bad_proof, "the signature does not match the certificate's key"};
+    return security_error{errc::bad_proof, "the signature does not match the certificate's key"};
   }
   return who;
 }
