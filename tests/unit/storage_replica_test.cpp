@@ -208,7 +208,8 @@ TEST_P(StorageReplicaDeathTest, ApplyOfAnUntypedEntryOrAGapIsABug) {
 }
 
 TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
-  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")}));
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")},
+                     hard_state(2, "n1", 4)));
   apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
   compact(2);
   auto state = replica.load();
@@ -219,6 +220,36 @@ TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   EXPECT_EQ(state.snapshot().applied_index(), 3u); // the applied index, not the compaction point
   EXPECT_EQ(state.snapshot().applied_term(), 2u);
   EXPECT_EQ(state.snapshot().data_size(), 2);
+}
+
+// Records that disagree about the indexes (damage, or files mixed from two data
+// directories) are refused at load, naming what disagrees, instead of reaching
+// the Raft core's assertions and stopping every shard of the node.
+TEST_P(StorageReplica, IndexesThatDisagreeAreRefusedAtLoad) {
+  auto refused_saying = [&](const std::string& fragment) {
+    try {
+      auto state = replica.load();
+      ADD_FAILURE() << "loaded, commit " << state.hard_state().commit() << ", applied "
+                    << state.applied().applied_index();
+    } catch (const engine_error& e) {
+      EXPECT_EQ(e.error().code, errc::corrupt);
+      EXPECT_NE(std::string{e.what()}.find(fragment), std::string::npos) << e.what();
+    }
+  };
+  persist(persist_of({noop(1, 1), put(2, 1, "a", "1")}, hard_state(1, "n1", 5)));
+  refused_saying("shard 1 has a commit index of 5 beyond its last log index 2");
+
+  persist(persist_of({put(3, 1, "b", "1")}, hard_state(1, "n1", 1)));
+  apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 1, "b", "1")});
+  refused_saying("shard 1 applied up to 3 beyond its commit index 1");
+
+  persist(persist_of({}, hard_state(1, "n1", 3)));
+  compact(3);
+  persist(persist_of({}, hard_state(1, "n1", 2)));
+  refused_saying("shard 1 has a commit index of 2 below its compaction point 3");
+
+  persist(persist_of({}, hard_state(1, "n1", 3)));
+  EXPECT_EQ(replica.load().hard_state().commit(), 3u); // consistent again: loads
 }
 
 TEST_P(StorageReplicaDeathTest, CompactionBeyondTheAppliedIndexIsABug) {

@@ -1,5 +1,6 @@
 #include "actors/storage/core/replica_storage.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -19,6 +20,30 @@ replica_storage::replica_storage(const engine& db, uint32_t shard, session_limit
     shard_(shard),
     machine_(db, shard, sessions) {}
 
+void replica_storage::check_indexes(const raft::HardState& hard_state, uint64_t compacted,
+                                    uint64_t applied) const {
+  // Every write keeps compacted <= commit <= last index and applied <= commit
+  // (the commit index is stored before, or in the same batch as, what it lets
+  // be applied). Records that break this were damaged or mixed from two data
+  // directories: Raft would start on a commit index it cannot vouch for, so
+  // the shard refuses to load, as for any damaged record, and the other shards
+  // of the node keep serving.
+  auto last = std::max(compacted, db_->last_index(shard_));
+  auto commit = std::max(compacted, hard_state.commit());
+  auto refuse = [&](const std::string& what) {
+    throw engine_error({errc::corrupt, shard_name(shard_) + " " + what});
+  };
+  if (hard_state.commit() > last)
+    refuse("has a commit index of " + std::to_string(hard_state.commit())
+           + " beyond its last log index " + std::to_string(last));
+  if (hard_state.commit() != 0 && hard_state.commit() < compacted)
+    refuse("has a commit index of " + std::to_string(hard_state.commit())
+           + " below its compaction point " + std::to_string(compacted));
+  if (applied > commit)
+    refuse("applied up to " + std::to_string(applied) + " beyond its commit index "
+           + std::to_string(commit));
+}
+
 ReplicaState replica_storage::load() const {
   // Separate reads, not one RocksDB snapshot: the caller is this shard's only
   // writer, so nothing changes between them.
@@ -34,6 +59,7 @@ ReplicaState replica_storage::load() const {
                                          + std::to_string(state.applied().applied_index())
                                          + " but its log is compacted up to "
                                          + std::to_string(compacted)});
+  check_indexes(state.hard_state(), compacted, state.applied().applied_index());
   // The bounds are [first_index, last_index + 1): never compacted nor unavailable.
   auto stored = db_->entries(shard_, compacted + 1, db_->last_index(shard_) + 1,
                              std::numeric_limits<uint64_t>::max());

@@ -33,8 +33,9 @@ public:
   /// compacted (snapshot_index > 0), the shard's data at the applied index as
   /// `snapshot` (present only then: has_snapshot()); followers behind the
   /// compaction point can only be caught up with it (§7). Stored state that
-  /// disagrees with itself (applied before the compaction point, a hole in
-  /// the log) throws engine_error (errc::corrupt), like any damaged read.
+  /// disagrees with itself (applied before the compaction point or beyond
+  /// the commit index, a commit index outside the log, a hole in the log)
+  /// throws engine_error (errc::corrupt), like any damaged read.
   ReplicaState load() const;
 
   /// Stages one Raft ready's durable part into `batch`, in the order ready.hpp
@@ -85,6 +86,7 @@ public:
   kv::Response read(const kv::Get& get) const { return machine_.read(get); }
 
 private:
+  void check_indexes(const raft::HardState& hard_state, uint64_t compacted, uint64_t applied) const;
   void install_snapshot(const raft::Snapshot& snapshot, write_batch& batch);
 
   const engine* db_;
