@@ -48,10 +48,7 @@ TEST(RaftHostileInput, HeartbeatWithTermNearWrapIsRefusedAndNobodyAborts) {
 
 TEST(RaftHostileInput, MessageWithoutTermIsRefused) {
   memory_storage storage;
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a", "b", "c"};
-  cfg.storage = &storage;
+  auto cfg = test::lone_node(storage);
   node n(cfg);
   auto m = make_message(MSG_APPEND, "b", "a", 0);
   *m.add_entries() = test::make_entry(1, 0, "forged");
@@ -61,10 +58,7 @@ TEST(RaftHostileInput, MessageWithoutTermIsRefused) {
 
 TEST(RaftHostileInput, NodeAtMaxTermNeverCampaigns) {
   auto storage = test::storage_with_terms({1, 1}, max_term);
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a", "b", "c"};
-  cfg.storage = storage.get();
+  auto cfg = test::lone_node(*storage);
   for (bool pre_vote : {true, false}) {
     cfg.pre_vote = pre_vote;
     node n(cfg);
@@ -82,10 +76,7 @@ TEST(RaftHostileInput, NodeAtMaxTermNeverCampaigns) {
 TEST(RaftHostileInput, NodeBelowMaxTermCampaignsUpToIt) {
   // The guard is exact: one below max_term still campaigns, into max_term.
   auto storage = test::storage_with_terms({1}, max_term - 1);
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a"};
-  cfg.storage = storage.get();
+  auto cfg = test::lone_node(*storage, {"a"});
   node n(cfg);
   n.campaign();
   EXPECT_EQ(n.status().node_role, role::leader);

@@ -16,11 +16,8 @@ using test::test_cluster;
 TEST(RaftReady, CampaignPersistsTermAndSelfVoteWithTheVoteRequests) {
   // Figure 2: a candidate's term and vote are durable before RequestVote leaves.
   memory_storage storage;
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a", "b", "c"};
+  auto cfg = test::lone_node(storage);
   cfg.pre_vote = false;
-  cfg.storage = &storage;
   node n(cfg);
   n.campaign();
   auto rd = n.ready();
@@ -39,10 +36,7 @@ TEST(RaftReady, CampaignPersistsTermAndSelfVoteWithTheVoteRequests) {
 
 TEST(RaftReady, AppendAcknowledgementTravelsWithTheEntriesItAcknowledges) {
   memory_storage storage;
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a", "b", "c"};
-  cfg.storage = &storage;
+  auto cfg = test::lone_node(storage);
   node n(cfg);
   auto m = make_message(MSG_APPEND, "b", "a", 1);
   *m.add_entries() = test::make_entry(1, 1, "x");
@@ -112,10 +106,7 @@ TEST(RaftReady, SingleVoterCommitsOnlyOnceItsWriteIsDurable) {
 
 TEST(RaftReady, OnlyACommitIndexAloneIsWrittenWithoutSync) {
   memory_storage storage;
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a", "b", "c"};
-  cfg.storage = &storage;
+  auto cfg = test::lone_node(storage);
   node n(cfg);
   auto append = make_message(MSG_APPEND, "b", "a", 1);
   *append.add_entries() = test::make_entry(1, 1, "x");
@@ -218,10 +209,7 @@ void expect_refused(const config& cfg, std::string_view detail) {
 
 TEST(RaftConfig, ValidateNamesTheProblem) {
   memory_storage storage;
-  config cfg;
-  cfg.id = "a";
-  cfg.voters = {"a", "b"};
-  cfg.storage = &storage;
+  auto cfg = test::lone_node(storage, {"a", "b"});
   EXPECT_TRUE(validate(cfg).ok());
   auto bad = cfg;
   bad.voters = {"b", "c"};

@@ -300,6 +300,16 @@ private:
 };
 
 /// An entry with the given index and term (and optional data), for building logs.
+/// The config of node "a" among `voters` over `storage`: one node that a test
+/// drives by hand, message by message (the others exist only as ids).
+inline config lone_node(log_storage& storage, std::vector<std::string> voters = {"a", "b", "c"}) {
+  config cfg;
+  cfg.id = "a";
+  cfg.voters = std::move(voters);
+  cfg.storage = &storage;
+  return cfg;
+}
+
 inline Entry make_entry(uint64_t index, uint64_t term, std::string data = {}) {
   Entry e;
   e.set_index(index);
