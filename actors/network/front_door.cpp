@@ -6,6 +6,27 @@ namespace keel::network {
 
 namespace {
 
+// Closes a door when the actor behind it terminates. The door detaches it
+// again when the door goes first: a dialer offers a new door at every
+// handshake, and a gate that outlives many redials must not keep a closer for
+// each door it ever had.
+class door_closer : public caf::attachable {
+public:
+  door_closer(caf::weak_actor_ptr door, const void* door_address)
+    : door_(std::move(door)),
+      door_address_(door_address) {}
+
+  void actor_exited(const caf::error& reason, caf::execution_unit* host) override;
+
+  bool matches(const token& what) override {
+    return what.subtype == front_door_token && what.ptr == door_address_;
+  }
+
+private:
+  caf::weak_actor_ptr door_;
+  const void* door_address_;
+};
+
 class front_door : public caf::monitorable_actor {
 public:
   front_door(caf::actor_config& cfg, caf::actor target,
@@ -31,10 +52,28 @@ public:
       bounce(what, caf::sec::request_receiver_down);
   }
 
+  void close(const caf::error& reason, caf::execution_unit* host) {
+    cleanup(caf::error{reason}, host);
+  }
+
+  void on_destroy() override {
+    // CAF calls this once the last strong reference is gone, before the
+    // destructor: the target no longer needs to close this door.
+    if (target_)
+      caf::actor_cast<caf::abstract_actor*>(target_)->detach(
+        caf::attachable::token{front_door_token, static_cast<const caf::abstract_actor*>(this)});
+    caf::monitorable_actor::on_destroy();
+  }
+
 private:
   caf::actor target_;
   std::shared_ptr<std::atomic<uint64_t>> dropped_;
 };
+
+void door_closer::actor_exited(const caf::error& reason, caf::execution_unit* host) {
+  if (auto door = caf::actor_cast<caf::strong_actor_ptr>(door_))
+    static_cast<front_door*>(caf::actor_cast<caf::abstract_actor*>(door))->close(reason, host);
+}
 
 } // namespace
 
@@ -43,16 +82,12 @@ caf::actor make_front_door(caf::actor_system& sys, const caf::actor& target,
   caf::actor_config cfg;
   auto ptr = caf::make_actor<front_door, caf::strong_actor_ptr>(
     sys.next_actor_id(), sys.node(), &sys, cfg, target, std::move(dropped));
-  auto door = caf::actor_cast<caf::actor>(ptr);
   // The door closes with the actor behind it: its remote monitors (peers'
   // dialers, clients) then learn that the actor is gone.
-  auto weak = caf::actor_cast<caf::weak_actor_ptr>(ptr);
-  caf::actor_cast<caf::abstract_actor*>(target)->attach_functor([weak](const caf::error& reason) {
-    if (auto door = caf::actor_cast<caf::strong_actor_ptr>(weak))
-      static_cast<front_door*>(caf::actor_cast<caf::abstract_actor*>(door))
-        ->cleanup(caf::error{reason}, nullptr);
-  });
-  return door;
+  const caf::abstract_actor* address = caf::actor_cast<caf::abstract_actor*>(ptr);
+  caf::actor_cast<caf::abstract_actor*>(target)->attach(
+    std::make_unique<door_closer>(caf::actor_cast<caf::weak_actor_ptr>(ptr), address));
+  return caf::actor_cast<caf::actor>(ptr);
 }
 
 } // namespace keel::network

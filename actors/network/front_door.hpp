@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -22,6 +23,11 @@
 #include "caf/fwd.hpp"
 
 namespace keel::network {
+
+/// The subtype of the token that selects a door's closer among the target's
+/// attachables: {front_door_token, the door's abstract_actor*}. The door
+/// detaches its closer when it is destroyed before its target; tests check it.
+inline constexpr size_t front_door_token = 0x6b65656c; // "keel"
 
 /// A new front door for `target`. `dropped`, if given, counts the system
 /// messages it threw away.
