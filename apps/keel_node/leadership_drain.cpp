@@ -4,19 +4,20 @@
 
 #include "caf/all.hpp"
 
+#include "actors/lookup.hpp"
 #include "messages/type_ids.hpp"
-#include "supervisors/directory.hpp"
 
 namespace keel::node {
 
 namespace {
 
-// The replicas among `paths` that currently lead their shard.
-std::vector<caf::actor> leaders(caf::scoped_actor& self, const sup::directory& dir,
-                                const std::vector<std::string>& paths) {
-  std::vector<caf::actor> out;
-  for (auto& path : paths) {
-    auto replica = dir.get(path);
+// The replicas of `shards` on node `root` that currently lead their shard.
+std::vector<replication::replica_api> leaders(caf::scoped_actor& self, const sup::directory& dir,
+                                              const std::string& root,
+                                              const std::vector<uint32_t>& shards) {
+  std::vector<replication::replica_api> out;
+  for (auto shard : shards) {
+    auto replica = lookup::replica(dir, root, shard);
     if (!replica)
       continue;
     self->request(replica, std::chrono::milliseconds(500), status_atom_v)
@@ -32,18 +33,17 @@ std::vector<caf::actor> leaders(caf::scoped_actor& self, const sup::directory& d
 
 } // namespace
 
-size_t drain_leadership(caf::actor_system& sys, const sup::directory& dir,
-                        const std::vector<std::string>& replica_paths,
-                        std::chrono::milliseconds deadline) {
+size_t drain_leadership(caf::actor_system& sys, const sup::directory& dir, const std::string& root,
+                        const std::vector<uint32_t>& shards, std::chrono::milliseconds deadline) {
   caf::scoped_actor self{sys};
   auto until = std::chrono::steady_clock::now() + deadline;
-  auto leading = leaders(self, dir, replica_paths);
+  auto leading = leaders(self, dir, root, shards);
   for (auto& replica : leading)
     self->request(replica, std::chrono::milliseconds(500), transfer_atom_v, std::string{})
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   while (!leading.empty() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    leading = leaders(self, dir, replica_paths);
+    leading = leaders(self, dir, root, shards);
   }
   return leading.size();
 }

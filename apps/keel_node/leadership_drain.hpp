@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,12 @@ class directory;
 
 namespace keel::node {
 
-/// Asks each replica at `replica_paths` to hand over leadership, then waits
+/// Asks the replica of each of `shards` under the supervision root `root`
+/// (e.g. "/n1") to hand over leadership, then waits
 /// until none of them leads or `deadline` passes. Returns how many still lead.
 /// Blocks the calling thread: call it from a thread of its own, never from
 /// an actor.
-size_t drain_leadership(caf::actor_system& sys, const sup::directory& dir,
-                        const std::vector<std::string>& replica_paths,
-                        std::chrono::milliseconds deadline);
+size_t drain_leadership(caf::actor_system& sys, const sup::directory& dir, const std::string& root,
+                        const std::vector<uint32_t>& shards, std::chrono::milliseconds deadline);
 
 } // namespace keel::node

@@ -70,8 +70,8 @@ void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& 
 // asks the root to shut down. SIGUSR1 only wakes the thread up when the node
 // stops for another reason.
 void wait_for_signal(caf::actor_system* sys, const caf::actor& root, sigset_t set,
-                     const std::shared_ptr<sup::directory>& dir,
-                     const std::vector<std::string>& replicas,
+                     const std::shared_ptr<sup::directory>& dir, const std::string& tree_root,
+                     const std::vector<uint32_t>& shards,
                      std::chrono::milliseconds drain_deadline) {
   int sig = 0;
   sigwait(&set, &sig);
@@ -79,7 +79,7 @@ void wait_for_signal(caf::actor_system* sys, const caf::actor& root, sigset_t se
     return;
   auto log = keel::component_logger("node");
   log->info("signal {}: handing over leadership, then shutting down", sig);
-  auto still = node::drain_leadership(*sys, *dir, replicas, drain_deadline);
+  auto still = node::drain_leadership(*sys, *dir, tree_root, shards, drain_deadline);
   if (still > 0)
     log->warn("{} shard(s) still led by this node after {} ms; stopping anyway", still,
               drain_deadline.count());
@@ -169,13 +169,11 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     caf::actor_system sys{cfg};
     auto directory = std::make_shared<sup::directory>();
     auto root = node::spawn_node_tree(sys, cc, me, engine, directory, shared_trust);
-    std::vector<std::string> replicas;
-    for (auto shard : cc.shards_on(me.id))
-      replicas.push_back(paths::replica(paths::root(me.id), shard));
     // Two election timeouts: time enough for a transfer, and what an election
     // would cost anyway if the transfer fails.
     std::chrono::milliseconds drain{2 * cc.timing.election_ticks * cc.timing.tick_ms};
-    std::thread signals{wait_for_signal, &sys, root, set, directory, replicas, drain};
+    std::thread signals{wait_for_signal,     &sys, root, set, directory, paths::root(me.id),
+                        cc.shards_on(me.id), drain};
     caf::error reason;
     {
       caf::scoped_actor self{sys};
