@@ -142,6 +142,7 @@ replica_impl::behavior_type waiting_for_supervisor(replica_actor* self) {
   return {
     [gone](kv_atom, const pb<kv::Request>&) -> pb<kv::Response> { return gone(); },
     [](raft_atom, const pb<raft::MessageBatch>&) {},
+    [](peer_atom, const std::string&) {},
     [refused](status_atom) -> caf::result<pb<admin::ShardStatus>> { return refused(); },
     [refused](transfer_atom, const std::string&) -> caf::result<caf::ok_atom> { return refused(); },
     [](tick_atom) {},
@@ -665,6 +666,10 @@ replica_impl::behavior_type running(replica_actor* self) {
     [self](raft_atom, pb<raft::MessageBatch>& batch) {
       for (auto& m : batch->messages())
         step_peer_message(self, m);
+      process_ready(self);
+    },
+    [self](peer_atom, const std::string& node) {
+      self->state.raft->leader_unreachable(node);
       process_ready(self);
     },
     [self](tick_atom) { tick(self); },

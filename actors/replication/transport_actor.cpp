@@ -254,6 +254,17 @@ void schedule_reconnect(transport_actor* self, peer& p) {
   self->delayed_send(self, milliseconds(delay), connect_atom_v, p.addr.id);
 }
 
+// A closed connection is the quickest failure signal there is: a killed
+// process's sockets close at once, long before an election timeout. Each local
+// replica hears of it; the followers of a shard that node led campaign now
+// (raft::node::leader_unreachable; a hint, so a wrong one disrupts nobody).
+void tell_replicas(transport_actor* self, const std::string& lost) {
+  auto& st = self->state;
+  for (auto shard : st.cfg.local_shards)
+    if (auto replica = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard))
+      self->send(replica, peer_atom_v, lost);
+}
+
 // The connection to `p` is gone (or never came up): forget its session and
 // whatever waits for it, and try again after a backoff.
 void on_link_down(transport_actor* self, peer& p, const std::string& why) {
@@ -267,6 +278,7 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   if (was_up) {
     p.state_since_ms = now_ms(self);
     st.log->warn("lost connection to peer={} address={}: {}", p.addr.id, p.address(), why);
+    tell_replicas(self, p.addr.id);
   } else {
     ++p.reconnect_attempts;
     // Log the first failure, then at each power of two: a peer that stays

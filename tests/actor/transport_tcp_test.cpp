@@ -42,12 +42,14 @@ std::shared_ptr<const security::trust> secret_trust(char fill) {
   return std::make_shared<security::trust>(*std::move(t));
 }
 
-// A replica that passes every frame on to the test's probe.
+// A replica that passes every frame on to the test's probe, and takes the
+// transport's news of a lost connection (replica_api) without acting on it.
 caf::behavior replica_stub(caf::event_based_actor* self, caf::actor probe) {
   return {
     [self, probe](raft_atom, pb<raft::MessageBatch>& b) {
       self->send(probe, raft_atom_v, std::move(b));
     },
+    [](peer_atom, const std::string&) {},
   };
 }
 

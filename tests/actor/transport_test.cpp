@@ -46,10 +46,16 @@ using transport::transport_config;
 
 using frames = std::vector<raft::MessageBatch>;
 
-// Records every batch a local replica receives.
-caf::behavior replica_recorder(caf::event_based_actor*, std::shared_ptr<frames> log) {
+// Records every batch a local replica receives, and every peer it is told it
+// lost (replica_api's peer_atom), in `lost` if given.
+caf::behavior replica_recorder(caf::event_based_actor*, std::shared_ptr<frames> log,
+                               std::shared_ptr<std::vector<std::string>> lost) {
   return {
     [log](raft_atom, pb<raft::MessageBatch>& b) { log->push_back(b.msg); },
+    [lost](peer_atom, const std::string& node) {
+      if (lost)
+        lost->push_back(node);
+    },
   };
 }
 
@@ -233,9 +239,10 @@ struct TransportTest : ::testing::Test,
   const frames& received_by(const std::string& id) { return peers.at(id).in->batches; }
 
   // A recording replica of `shard` on n1.
-  std::shared_ptr<frames> replica(uint32_t shard) {
+  std::shared_ptr<frames> replica(uint32_t shard,
+                                  std::shared_ptr<std::vector<std::string>> lost = nullptr) {
     auto log = std::make_shared<frames>();
-    dir->put(paths::replica("/n1", shard), sys.spawn(replica_recorder, log));
+    dir->put(paths::replica("/n1", shard), sys.spawn(replica_recorder, log, std::move(lost)));
     return log;
   }
 
@@ -570,6 +577,24 @@ TEST_F(TransportTest, ReconnectsToANewIncarnationAfterThePeerGoesDown) {
   ASSERT_EQ(received_by("n2").size(), 1u);
   EXPECT_EQ(indexes(received_by("n2").at(0)), (std::vector<uint64_t>{3}));
   EXPECT_EQ(peers.at("n2").in->unauthenticated, 0u); // a new session, not the old one
+}
+
+TEST_F(TransportTest, ALostConnectionIsToldToEveryLocalReplicaOnce) {
+  // The quickest failure signal (raft::node::leader_unreachable): a closed
+  // connection, told to the replica of every local shard that is running.
+  auto lost = std::make_shared<std::vector<std::string>>();
+  replica(0, lost);
+  replica(5, lost); // shards 1 and 2 have no replica running: skipped
+  start();
+  EXPECT_TRUE(lost->empty());
+  published->erase(n2_port);
+  self->send_exit(peers.at("n2").gate, caf::exit_reason::kill);
+  sched.run();
+  EXPECT_EQ(*lost, (std::vector<std::string>{"n2", "n2"}));
+  // Failed reconnects are no news: a peer that never came back is told once.
+  wait_ms(50);
+  EXPECT_GE(member("n2").reconnect_attempts(), 1u);
+  EXPECT_EQ(lost->size(), 2u);
 }
 
 TEST_F(TransportTest, RefusedConnectionsAreRetriedWithGrowingDelays) {

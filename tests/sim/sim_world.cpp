@@ -26,6 +26,7 @@ sim_stats& sim_stats::operator+=(const sim_stats& o) {
   compactions += o.compactions;
   reads_served += o.reads_served;
   transfers += o.transfers;
+  leader_hints += o.leader_hints;
   messages += o.messages;
   dropped += o.dropped;
   duplicated += o.duplicated;
@@ -232,6 +233,7 @@ private:
     chaos_ = chaos;
     if (chaos)
       inject_faults();
+    deliver_hints(chaos);
     for (auto& [id, r] : replicas_)
       if (!r.up() && r.restart_at <= now_)
         start(r);
@@ -484,8 +486,33 @@ private:
     trace(r.id + " started applied=" + std::to_string(r.applied));
   }
 
+  /// The transports' hints that a connection closed (node::leader_unreachable),
+  /// delivered at the next tick. Hints are not proof: some are about nodes
+  /// that are alive (a link blip, a partition), and some never come.
+  void deliver_hints(bool chaos) {
+    auto hints = std::move(hints_);
+    hints_.clear();
+    for (auto& [to, about] : hints) {
+      auto& r = replicas_.at(to);
+      if (!r.up())
+        continue;
+      auto before = r.raft->status();
+      r.raft->leader_unreachable(about);
+      if (before.node_role == raft::role::follower && before.leader_id == about)
+        ++result_.stats.leader_hints;
+      after_step(r, chaos);
+    }
+  }
+
+  void hint_others(const std::string& about, uint32_t permille) {
+    for (auto& [id, r] : replicas_)
+      if (id != about && rng_.chance(permille))
+        hints_.emplace_back(id, about);
+  }
+
   /// Everything volatile is lost: the node, its unprocessed output, the state machine.
   void crash(replica& r) {
+    hint_others(r.id, 700); // its sockets closed
     checker_.on_crash(r.id);
     r.raft.reset();
     r.commands.clear();
@@ -509,9 +536,24 @@ private:
       partition_until_ = now_ + rng_.between(10, 80);
       ++result_.stats.partitions;
       trace("partition");
+      for (auto& [a, side_a] : groups)
+        for (auto& [b, side_b] : groups)
+          if (side_a != side_b && rng_.chance(300))
+            hints_.emplace_back(a, b); // the link broke, the node lives on
     } else if (net_.partitioned() && now_ >= partition_until_) {
       net_.heal();
       trace("partition healed");
+    }
+    if (rng_.chance(10)) { // a blip: one link closed and reopened at once
+      auto pick = [&] {
+        return std::next(replicas_.begin(),
+                         static_cast<std::ptrdiff_t>(rng_.pick(replicas_.size())))
+          ->first;
+      };
+      auto to = pick();
+      auto about = pick();
+      if (to != about)
+        hints_.emplace_back(to, about);
     }
     if (rng_.chance(12)) {
       auto& r
@@ -686,6 +728,7 @@ private:
   std::map<std::string, replica> replicas_;
   bool chaos_ = false; // in the chaos phase: faults allowed
   uint64_t partition_until_ = 0;
+  std::vector<std::pair<std::string, std::string>> hints_; // (to, about), see deliver_hints
   uint64_t compact_threshold_ = 20;
   uint64_t next_command_ = 0;
   uint64_t next_read_ = 0;

@@ -18,11 +18,8 @@ struct lone_replica {
   explicit lone_replica(std::unique_ptr<memory_storage> s = std::make_unique<memory_storage>(),
                         bool check_quorum = false)
     : storage(std::move(s)) {
-    config cfg;
-    cfg.id = "a";
-    cfg.voters = {"a", "b", "c"};
+    auto cfg = test::lone_node(*storage);
     cfg.check_quorum = check_quorum;
-    cfg.storage = storage.get();
     raft = std::make_unique<node>(cfg);
   }
 
@@ -78,12 +75,9 @@ TEST(RaftElection, ElectionTimeoutIsRandomizedWithinOneToTwoTimeouts) {
   std::set<int> seen;
   for (uint64_t seed = 0; seed < 200; ++seed) {
     memory_storage storage;
-    config cfg;
-    cfg.id = "a";
-    cfg.voters = {"a", "b", "c"};
+    auto cfg = test::lone_node(storage);
     cfg.pre_vote = false;
     cfg.seed = seed;
-    cfg.storage = &storage;
     node n(cfg);
     int ticks = 0;
     while (n.status().node_role == role::follower) {
@@ -115,6 +109,72 @@ TEST(RaftElection, ReElectionAfterLeaderLoss) {
   EXPECT_EQ(test::applied_data(c.get("n3")), (std::vector<std::string>{"x", "y"}));
 }
 
+TEST(RaftElection, UnreachableLeaderIsReplacedInTicksNotAnElectionTimeout) {
+  // The transport saw the leader's connection close (a killed process):
+  // the followers drop its lease and the first of them campaigns at once.
+  for (bool hinted : {false, true}) {
+    test_cluster c(3);
+    ASSERT_TRUE(c.elect("n1"));
+    ASSERT_TRUE(c.at("n1").propose("x").ok());
+    c.stabilize();
+    c.isolate("n1");
+    if (hinted) {
+      c.at("n2").leader_unreachable("n1");
+      c.at("n3").leader_unreachable("n1");
+    }
+    c.tick_all(1);
+    if (!hinted) {
+      EXPECT_EQ(c.at("n2").status().node_role, role::follower); // waits out a whole timeout
+      continue;
+    }
+    // n2 ranks first among {n2, n3}: one tick, one pre-vote, one vote.
+    EXPECT_EQ(c.at("n2").status().node_role, role::leader);
+    EXPECT_EQ(c.at("n3").status().leader_id, "n2");
+    ASSERT_TRUE(c.at("n2").propose("y").ok());
+    c.stabilize();
+    EXPECT_EQ(test::applied_data(c.get("n3")), (std::vector<std::string>{"x", "y"}));
+  }
+}
+
+TEST(RaftElection, AWrongUnreachableHintDisruptsNobody) {
+  // One broken link, the leader alive: the hinted follower's pre-vote fails
+  // against the follower that still hears the leader (its lease), and the
+  // leader's next heartbeat brings it back. No term moves.
+  test_cluster c(3);
+  ASSERT_TRUE(c.elect("n1"));
+  c.at("n2").leader_unreachable("n1");
+  c.tick_all(3);
+  EXPECT_EQ(c.at("n1").status().node_role, role::leader);
+  EXPECT_EQ(c.at("n1").status().term, 1u);
+  EXPECT_EQ(c.at("n2").status().term, 1u);
+  EXPECT_EQ(c.at("n2").status().leader_id, "n1");
+}
+
+TEST(RaftElection, UnreachableLeaderHintsStaggerTheFollowersByRank) {
+  // Voters {a, b, c}, leader b: a ranks first, c second (one stagger later),
+  // so that their pre-votes do not split the group.
+  for (const char* id : {"a", "c"}) {
+    memory_storage storage;
+    auto cfg = test::lone_node(storage);
+    cfg.id = id;
+    node n(cfg);
+    ASSERT_TRUE(n.step(make_message(MSG_HEARTBEAT, "b", id, 1)).ok());
+    n.advance(n.ready());
+    n.leader_unreachable("c" == std::string{id} ? "a" : "c"); // not its leader: ignored
+    n.leader_unreachable(id);                                 // itself: ignored
+    EXPECT_EQ(n.status().leader_id, "b");
+    n.leader_unreachable("b");
+    EXPECT_EQ(n.status().leader_id, ""); // the lease is gone at once
+    const int wait = std::string{id} == "a" ? 1 : 1 + stagger_ticks_per_rank;
+    for (int t = 1; t < wait; ++t) {
+      n.tick();
+      EXPECT_EQ(n.status().node_role, role::follower) << id << " after " << t << " ticks";
+    }
+    n.tick();
+    EXPECT_EQ(n.status().node_role, role::pre_candidate) << id;
+  }
+}
+
 TEST(RaftElection, CandidateStepsDownOnHigherTerm) {
   // §5.1: a server that sees a higher term reverts to follower.
   lone_replica r;
@@ -130,12 +190,9 @@ TEST(RaftElection, CandidateStepsDownOnHigherTerm) {
 TEST(RaftElection, CandidateStepsDownOnAppendFromLeaderOfItsTerm) {
   // §5.2: a candidate that receives AppendEntries from a leader of its own
   // term recognizes that leader.
-  config cfg;
   memory_storage storage;
-  cfg.id = "a";
-  cfg.voters = {"a", "b", "c"};
+  auto cfg = test::lone_node(storage);
   cfg.pre_vote = false;
-  cfg.storage = &storage;
   node n(cfg);
   n.campaign();
   ASSERT_EQ(n.status().node_role, role::candidate);
@@ -160,12 +217,9 @@ TEST(RaftVote, GrantingAVoteRestartsTheElectionTimer) {
   // elapses without hearing from the leader or granting a vote.
   for (uint64_t seed = 0; seed < 20; ++seed) {
     memory_storage storage;
-    config cfg;
-    cfg.id = "a";
-    cfg.voters = {"a", "b", "c"};
+    auto cfg = test::lone_node(storage);
     cfg.pre_vote = false;
     cfg.seed = seed;
-    cfg.storage = &storage;
     node n(cfg);
     ASSERT_TRUE(n.step(make_message(MSG_VOTE_RESP, "c", "a", 1)).ok()); // reach term 1, no vote yet
     for (int i = 0; i < 9; ++i) // just below the shortest timeout

@@ -38,6 +38,11 @@ namespace keel::raft {
 /// grant it even within their leader lease (thesis §3.10, §4.2.3).
 inline constexpr std::string_view transfer_campaign_context = "transfer";
 
+/// node::leader_unreachable(): the ticks between the campaigns of followers of
+/// consecutive rank, enough for one pre-vote round (a message each way and
+/// the candidate's synced vote) on the networks Keel targets.
+inline constexpr int stagger_ticks_per_rank = 3;
+
 /// One replica of a Raft group.
 class node {
 public:
@@ -101,6 +106,20 @@ public:
   /// Tells the leader that a message to `peer` could not be delivered, so it
   /// stops pipelining to it and probes instead.
   void report_unreachable(const std::string& peer);
+
+  /// Tells a follower that the connection to node `peer` was lost (the
+  /// transport saw it close: a killed process closes its sockets at once).
+  /// A hint, never proof: the node may be alive behind one broken link. A
+  /// follower led by `peer` stops trusting that leader now rather than after
+  /// an election timeout: it drops the leader lease (thesis §4.2.3), so it
+  /// grants the pre-votes of whoever campaigns, and it campaigns itself,
+  /// with a pre-vote if configured, after a short stagger by its rank among
+  /// the other voters (the first at once, the next a few ticks later), so
+  /// that the voters do not split the vote. Where the hint was wrong, the
+  /// pre-vote fails against the voters that still hear the leader and nobody
+  /// is disrupted (thesis §9.6). Does nothing on leaders and candidates, or
+  /// when `peer` is not the leader this node follows.
+  void leader_unreachable(const std::string& peer);
 
   /// Tells the leader whether the snapshot last sent to `peer` was
   /// delivered. Optional: an unacknowledged snapshot is resent after

@@ -1,6 +1,8 @@
 // raft::node leader election: randomized timeouts and RequestVote (§5.2), the
 // up-to-date rule (§5.4.1), pre-vote (thesis §9.6), the leader lease on votes
 // (thesis §4.2.3) and transfer campaigns (thesis §3.10).
+#include <algorithm>
+
 #include "actors/replication/core/logger.hpp"
 #include "actors/replication/core/node.hpp"
 
@@ -20,6 +22,28 @@ bool node::in_leader_lease() const {
   // timeout, a server believes that leader is alive. Only sound when the
   // leader steps down on losing its quorum, hence check_quorum.
   return cfg_.check_quorum && !leader_id_.empty() && election_elapsed_ < cfg_.election_ticks;
+}
+
+void node::leader_unreachable(const std::string& peer) {
+  if (role_ != role::follower || peer.empty() || leader_id_ != peer || peer == cfg_.id)
+    return;
+  // Rank among the voters other than the lost leader, in cfg_.voters order
+  // (the same list on every replica of the group, so the ranks are distinct).
+  int rank = 0;
+  for (const auto& v : cfg_.voters) {
+    if (v == cfg_.id)
+      break;
+    if (v != peer)
+      ++rank;
+  }
+  // The first campaigns at its next tick; each later one waits a few ticks
+  // more, time enough for the pre-vote of the one before it to win (one
+  // round trip) or to fail because its log is behind.
+  const int wait = 1 + stagger_ticks_per_rank * rank;
+  leader_id_.clear();
+  election_elapsed_ = std::max(election_elapsed_, randomized_election_timeout_ - wait);
+  write_log(log_level::info,
+            "leader " + peer + " unreachable: campaigning in " + std::to_string(wait) + " tick(s)");
 }
 
 void node::start_campaign(campaign_kind kind) {
