@@ -133,9 +133,10 @@ result session::put(std::string_view key, std::string_view value) {
   return impl_->run(std::move(req));
 }
 
-result session::get(std::string_view key) {
+result session::get(std::string_view key, read_consistency consistency) {
   kv::Request req;
   req.mutable_get()->set_key(std::string{key});
+  req.mutable_get()->set_serializable(consistency == read_consistency::serializable);
   return impl_->run(std::move(req));
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -24,6 +25,10 @@
 #include "messages/admin.pb.h"
 
 namespace keel::client {
+
+/// How a get is served (messages/kv.proto, Get): by the shard's leader after a
+/// ReadIndex round, or by any replica from what it has applied.
+enum class read_consistency : uint8_t { linearizable, serializable };
 
 /// One client of a Keel cluster: a Raft client session (thesis §6.3) with a
 /// random 64-bit client_id and a seq that grows with every new write. A write
@@ -58,8 +63,11 @@ public:
   /// Sets key to value.
   result put(std::string_view key, std::string_view value);
 
-  /// Reads key: ok with the value, or not_found.
-  result get(std::string_view key);
+  /// Reads key: ok with the value, or not_found. Linearizable by default
+  /// (the shard's leader, after a ReadIndex round); serializable reads are
+  /// served by any replica from what it has applied, faster and also without
+  /// a majority, but possibly stale (kv.proto, Get).
+  result get(std::string_view key, read_consistency consistency = read_consistency::linearizable);
 
   /// Removes key: ok, or not_found when it was absent (nothing changes).
   result del(std::string_view key);

@@ -40,6 +40,7 @@ struct kv_operation {
   uint64_t token = 0;                  // bumped at every step: answers to older steps are stale
   std::map<size_t, std::string> notes; // endpoint -> what happened there last
   std::string unknown_leader;          // a hinted leader that is not among the endpoints
+  bool any_replica = false;            // a serializable read: any replica may answer
 };
 
 // A request in flight to a node: failed at once when the node goes down,
@@ -229,8 +230,9 @@ void attempt_answered(session_actor* self, uint64_t op_id, uint64_t token, kv::R
     attempt_failed(self, op_id, token, v.retry_reason, r.leader_hint(), describe_answer(r));
     return;
   }
-  if (*v.final == outcome::ok || *v.final == outcome::not_found
-      || *v.final == outcome::cas_mismatch)
+  if (!op->any_replica
+      && (*v.final == outcome::ok || *v.final == outcome::not_found
+          || *v.final == outcome::cas_mismatch))
     self->state.policy->leader_answered(op->route);
   if (*v.final == outcome::unknown && r.error().empty())
     r.set_error("the node cannot tell whether the write was applied (" + kv::Status_Name(r.status())
@@ -312,7 +314,8 @@ void begin_operation(session_actor* self, kv::Request req, uint32_t timeout_ms,
   auto& op = st.ops[id];
   op.promise = std::move(rp);
   op.request = std::move(req);
-  op.route = st.policy->begin(shard);
+  op.any_replica = op.request.has_get() && op.request.get().serializable();
+  op.route = op.any_replica ? st.policy->begin_any(shard) : st.policy->begin(shard);
   op.start = self->clock().now();
   op.timeout_ms = timeout_ms;
   start_attempt(self, id);

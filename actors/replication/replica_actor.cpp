@@ -256,24 +256,26 @@ void answer_applied(replica_actor* self, uint64_t last, const storage::ApplyResu
   st.awaiting_apply.erase(st.awaiting_apply.begin(), end);
 }
 
+// Answers a get from the shard's storage actor, which handles it after every
+// apply this replica sent before (mailbox order): the read sees them all.
+void read_applied(replica_actor* self, const kv::Request& req, caf::response_promise rp) {
+  auto& st = self->state;
+  self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v, make_pb(req))
+    .then([rp](pb<kv::Response>& r) mutable { rp.deliver(std::move(r)); },
+          [rp](caf::error& err) mutable {
+            rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
+          });
+}
+
 void serve_reads(replica_actor* self, const raft::ready& rd) {
   auto& st = self->state;
   for (auto& rs : rd.read_states) {
     auto i = st.reads.find(rs.context);
     if (i == st.reads.end())
       continue;
-    // The storage actor handles these after the apply above (mailbox order),
-    // so each read sees every entry up to rs.index.
-    // The lambdas capture a copy, not the binding: capturing a structured
-    // binding is C++20 that clang 14 (clang-tidy's) does not accept.
-    for (auto& [req, promise] : i->second.reads) {
-      auto rp = promise;
-      self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v, make_pb(req))
-        .then([rp](pb<kv::Response>& r) mutable { rp.deliver(std::move(r)); },
-              [rp](caf::error& err) mutable {
-                rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
-              });
-    }
+    // After the apply above: each read sees every entry up to rs.index.
+    for (auto& [req, promise] : i->second.reads)
+      read_applied(self, req, promise);
     st.reads.erase(i);
   }
   for (auto& ctx : rd.aborted_reads) {
@@ -506,6 +508,11 @@ void flush(replica_actor* self) {
 caf::response_promise handle_request(replica_actor* self, pb<kv::Request>& req) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
+  if (req->has_get() && req->get().serializable()) {
+    // Any role, no ReadIndex round: what this replica has applied (kv.proto).
+    read_applied(self, req.msg, rp);
+    return rp;
+  }
   if (req->op_case() == kv::Request::kGet) {
     st.queued_reads.emplace_back(std::move(req.msg), rp);
   } else if (auto cmd = storage::to_command(req.msg)) {

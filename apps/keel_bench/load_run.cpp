@@ -120,7 +120,9 @@ private:
   client::result call(op_kind f, const std::string& key, const std::string& value,
                       const std::optional<std::string>& expected) {
     switch (f) {
-      case op_kind::read: return session_.get(key);
+      case op_kind::read:
+        return session_.get(key, settings_.serializable ? client::read_consistency::serializable
+                                                        : client::read_consistency::linearizable);
       case op_kind::write: return session_.put(key, value);
       case op_kind::del: return session_.del(key);
       case op_kind::cas: break;

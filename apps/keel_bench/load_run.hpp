@@ -21,10 +21,11 @@ struct load_settings {
   double duration_s = 10; // the measured part
   double warmup_s = 2;    // before it, not measured
   bench::mix mix = mix::write;
-  uint64_t keys = 1000;     // key space k0..k<keys-1>
-  size_t value_bytes = 100; // size of every value written
-  uint64_t seed = 1;        // thread i uses seed + i
-  bool preload = true;      // write every key once before a read, mixed or cas run
+  uint64_t keys = 1000;      // key space k0..k<keys-1>
+  size_t value_bytes = 100;  // size of every value written
+  uint64_t seed = 1;         // thread i uses seed + i
+  bool preload = true;       // write every key once before a read, mixed or cas run
+  bool serializable = false; // gets served by any replica (kv.proto, Get), not linearizable
 };
 
 /// Outcome counts, indexed by client::outcome.

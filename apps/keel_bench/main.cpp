@@ -76,6 +76,9 @@ std::optional<std::string> check_reachable(client::runtime& rt, const target& t)
 std::optional<std::string> check_load(const command_line& cl, const target& t) {
   if (!parse_mix(cl.mix_name))
     return "--mix must be write, read, mixed or cas (got '" + cl.mix_name + "')";
+  if (cl.load.serializable && !cl.history_path.empty())
+    return "--history records a history to check for linearizability, and --serializable "
+           "reads are not linearizable: use one or the other";
   if (t.cluster && cl.load.value_bytes > t.cluster->limits.max_value_bytes)
     return "--value-bytes " + std::to_string(cl.load.value_bytes) + " exceeds the cluster's "
            + "limits.max_value_bytes (" + std::to_string(t.cluster->limits.max_value_bytes) + ")";
@@ -190,6 +193,8 @@ void add_load_options(CLI::App& sub, command_line& cl) {
     ->capture_default_str();
   sub.add_flag("!--no-preload", cl.load.preload,
                "do not write every key once before a read, mixed or cas run");
+  sub.add_flag("--serializable", cl.load.serializable,
+               "gets are served by any replica, without a ReadIndex round (possibly stale)");
 }
 
 void define(CLI::App& app, command_line& cl) {

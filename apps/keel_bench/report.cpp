@@ -77,6 +77,7 @@ nlohmann::json to_json(const load_result& r) {
   nlohmann::json j;
   j["command"] = "load";
   j["mix"] = to_string(s.mix);
+  j["reads"] = s.serializable ? "serializable" : "linearizable";
   j["clients"] = s.clients;
   j["keys"] = s.keys;
   j["value_bytes"] = s.value_bytes;
@@ -103,9 +104,10 @@ nlohmann::json to_json(const load_result& r) {
 
 void print_load(std::ostream& out, const load_result& r) {
   const auto& s = r.settings;
-  out << "load: mix " << to_string(s.mix) << ", " << s.clients << " client"
-      << (s.clients == 1 ? "" : "s") << ", " << s.keys << " keys, " << s.value_bytes
-      << "-byte values, " << r.measured_s << " s measured after a " << s.warmup_s << " s warm-up\n";
+  out << "load: mix " << to_string(s.mix) << (s.serializable ? " (serializable gets)" : "") << ", "
+      << s.clients << " client" << (s.clients == 1 ? "" : "s") << ", " << s.keys << " keys, "
+      << s.value_bytes << "-byte values, " << r.measured_s << " s measured after a " << s.warmup_s
+      << " s warm-up\n";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f", r.ops_per_s);
   out << "throughput: " << buf << " ops/s (" << r.ops << " operations)\n";

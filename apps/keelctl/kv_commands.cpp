@@ -12,7 +12,8 @@ client::result execute(client::session& s, const kv_command& cmd) {
   if (cmd.op == "put")
     return s.put(cmd.key, cmd.value);
   if (cmd.op == "get")
-    return s.get(cmd.key);
+    return s.get(cmd.key, cmd.serializable ? client::read_consistency::serializable
+                                           : client::read_consistency::linearizable);
   if (cmd.op == "del")
     return s.del(cmd.key);
   if (cmd.absent)
@@ -59,6 +60,8 @@ nlohmann::json to_json(const kv_command& cmd, const client::result& r) {
   j["key"] = cmd.key;
   j["outcome"] = std::string{client::to_string(r.outcome)};
   j["ok"] = r.ok();
+  if (cmd.op == "get")
+    j["consistency"] = cmd.serializable ? "serializable" : "linearizable";
   if (cmd.op == "get" || r.outcome == client::outcome::cas_mismatch)
     j["value"] = r.value ? nlohmann::json(*r.value) : nlohmann::json(nullptr);
   if (!r.node.empty())

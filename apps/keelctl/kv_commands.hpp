@@ -14,9 +14,10 @@ namespace keel::keelctl {
 struct kv_command {
   std::string op; // "put", "get", "del" or "cas"
   std::string key;
-  std::string value;    // put, cas: the new value
-  std::string expected; // cas: the value the key must hold
-  bool absent = false;  // cas --absent: create only if absent
+  std::string value;         // put, cas: the new value
+  std::string expected;      // cas: the value the key must hold
+  bool absent = false;       // cas --absent: create only if absent
+  bool serializable = false; // get --serializable: any replica, possibly stale
 };
 
 /// Runs `cmd` against `t`; returns keelctl's exit code.

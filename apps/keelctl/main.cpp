@@ -58,6 +58,9 @@ void define(CLI::App& app, command_line& cl) {
   auto* get
     = add_kv(app, cl, "get", "print the value of KEY (linearizable read); exit 1 if absent");
   get->add_option("KEY", cl.kv.key)->required();
+  get->add_flag("--serializable", cl.kv.serializable,
+                "read from any replica at once, without a majority: faster, and served where "
+                "no majority is left, but possibly stale");
   auto* del = add_kv(app, cl, "del", "delete KEY; exit 1 if it was absent");
   del->add_option("KEY", cl.kv.key)->required();
   auto* cas = add_kv(app, cl, "cas",

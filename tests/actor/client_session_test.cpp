@@ -1,7 +1,11 @@
 // The client session actor against fake nodes under CAF's deterministic test
 // coordinator (virtual time): outcome mapping, seq reuse on retry (Raft thesis
 // §6.3), leader-hint following, rotation on refusal, fast failure when a node
-// goes down, and the operation deadline.
+// goes down, the operation deadline, and serializable reads at any node.
+#include <map>
+#include <set>
+#include <string>
+
 #include "actors/client/client.hpp"
 #include "actors/client/session_actor.hpp"
 #include "caf_gtest_dsl.hpp"
@@ -154,6 +158,32 @@ TEST_F(ClientSession, SendsLaterOperationsStraightToTheCachedLeader) {
   ASSERT_EQ(ask(put("b", "2")).out, outcome::ok);
   ASSERT_EQ(ask(get("a")).out, outcome::ok);
   EXPECT_EQ(requests(), before + 2);
+}
+
+TEST_F(ClientSession, SerializableReadsSpreadOverTheNodesAndLeaveTheLeaderCached) {
+  lead("n1");
+  ASSERT_EQ(ask(put("a", "1")).out, outcome::ok); // n1 is cached as the leader
+  for (auto& [id, n] : nodes)
+    n->otherwise = act::serve; // every replica answers serializable reads
+  std::map<std::string, size_t> before;
+  for (auto& [id, n] : nodes)
+    before[id] = n->received.size();
+  std::set<std::string> answered_by;
+  for (int i = 0; i < 3; ++i) {
+    auto r = get("a");
+    r.mutable_get()->set_serializable(true);
+    auto a = ask(r);
+    ASSERT_EQ(a.out, outcome::ok);
+    EXPECT_EQ(a.response.value(), "1");
+    answered_by.insert(a.node);
+  }
+  EXPECT_EQ(answered_by.size(), 3u); // one per node, not three at the leader
+  for (auto& [id, n] : nodes)
+    EXPECT_EQ(n->received.size(), before[id] + 1) << id;
+  // The followers that answered were not taken for the leader: the next
+  // write goes straight to n1.
+  ASSERT_EQ(ask(put("b", "2")).out, outcome::ok);
+  EXPECT_EQ(nodes.at("n1")->received.size(), before["n1"] + 2);
 }
 
 TEST_F(ClientSession, NewWritesTakeNewSeqsAndReadsCarryNone) {

@@ -146,6 +146,34 @@ TEST_F(Replica, ARestartedReplicaServesWhatWasAcknowledged) {
   EXPECT_EQ(ask(get("k19")).value(), "new");
 }
 
+TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
+  ASSERT_EQ(ask(put(3, 1, "k", "v")).status(), kv::STATUS_OK);
+  // The same data, now one replica of two with no way to reach the other: it
+  // can never lead (no majority), so it is a follower without a leader.
+  anon_send_exit(replica, caf::exit_reason::kill);
+  anon_send_exit(storage_actor, caf::exit_reason::kill);
+  sched.run();
+  storage_actor
+    = storage::spawn_storage_actor(sys, db, 0, storage::limits{}, storage::spawn_mode::scheduled);
+  auto cfg = config(storage_actor);
+  cfg.voters = {"n1", "n2"};
+  replica = *replication::spawn_replica(sys, cfg);
+  for (int i = 0; i < 20; ++i) {
+    sched.run();
+    sched.advance_time(10ms);
+  }
+  ASSERT_FALSE(leads());
+  auto linearizable = ask(get("k"));
+  EXPECT_EQ(linearizable.status(), kv::STATUS_NOT_LEADER) << linearizable.error();
+  auto serializable = get("k");
+  serializable.mutable_get()->set_serializable(true);
+  auto r = ask(serializable);
+  EXPECT_EQ(r.status(), kv::STATUS_OK) << r.error();
+  EXPECT_EQ(r.value(), "v");
+  serializable.mutable_get()->set_key("absent");
+  EXPECT_EQ(ask(serializable).status(), kv::STATUS_NOT_FOUND);
+}
+
 // The replica is handed its storage actor by its supervisor (rest_for_one
 // starts the storage actor first); it never looks for one on its own.
 TEST_F(Replica, RefusesToStartWithoutItsStorageActor) {

@@ -76,6 +76,15 @@ std::map<std::string, uint64_t> applied_of(client::session& s, uint32_t shard) {
   return out;
 }
 
+// Whether all three replicas of `shard` answer and have applied the same index.
+bool converged(client::session& s, uint32_t shard) {
+  auto a = applied_of(s, shard);
+  if (a.size() != 3)
+    return false;
+  auto first = a.begin()->second;
+  return std::all_of(a.begin(), a.end(), [&](auto& p) { return p.second == first; });
+}
+
 TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
@@ -120,15 +129,7 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   // The old leader comes back and catches up by itself.
   ASSERT_TRUE(cluster.start(*leader));
   for (uint32_t shard = 0; shard < shards; ++shard)
-    EXPECT_TRUE(test::eventually(
-      [&] {
-        auto a = applied_of(s, shard);
-        if (a.size() != 3)
-          return false;
-        auto first = a.begin()->second;
-        return std::all_of(a.begin(), a.end(), [&](auto& p) { return p.second == first; });
-      },
-      30s))
+    EXPECT_TRUE(test::eventually([&] { return converged(s, shard); }, 30s))
       << "shard " << shard << " did not converge";
   for (auto& [k, v] : acked) {
     auto r = s.get(k);
@@ -330,6 +331,44 @@ TEST(Replication, PausedLeaderIsReplacedAndCatchesUpAfterResume) {
   leader_fault_scenario(
     [](test::local_cluster& cluster, const std::string& leader) { cluster.pause(leader); },
     [](test::local_cluster& cluster, const std::string& leader) { cluster.resume(leader); });
+}
+
+TEST(Replication, SerializableReadsAreServedWhereNoMajorityIsLeft) {
+  // kv.proto, Get: a serializable read is answered by any replica from what
+  // it applied; a linearizable one needs the shard's leader and a majority.
+  test::local_cluster cluster{3, shards, 3};
+  cluster.start_all();
+  client::runtime rt{cluster.transport()};
+  client::session s{rt, options_for(cluster)};
+  auto leader = await_leader(s, 0);
+  ASSERT_TRUE(leader.has_value());
+  auto key = key_in_shard(0, 1);
+  ASSERT_TRUE(s.put(key, "before").ok());
+  // Every replica applied it (the put's commit reaches the followers with
+  // the next heartbeat), so the survivor below holds it.
+  ASSERT_TRUE(test::eventually([&] { return converged(s, 0); }, 20s));
+  auto read = cluster.keelctl({"get", "--serializable", key});
+  EXPECT_EQ(read.code, 0) << read.err;
+  EXPECT_EQ(read.out, "before\n");
+
+  // The leader and one follower go: the survivor is a follower with no
+  // majority to elect anyone.
+  cluster.kill9(*leader);
+  for (auto& id : cluster.node_ids())
+    if (id != *leader) {
+      cluster.kill9(id);
+      break;
+    }
+  read = cluster.keelctl({"--timeout", "3000", "get", "--serializable", key});
+  EXPECT_EQ(read.code, 0) << read.err;
+  EXPECT_EQ(read.out, "before\n");
+  auto json = cluster.keelctl({"--timeout", "3000", "--json", "get", "--serializable", key});
+  EXPECT_NE(json.out.find("\"consistency\":\"serializable\""), std::string::npos) << json.out;
+  // Without a majority a linearizable read cannot be served: exit 3
+  // (unavailable, contract), never a possibly stale value.
+  auto linearizable = cluster.keelctl({"--timeout", "1500", "get", key});
+  EXPECT_EQ(linearizable.code, 3) << linearizable.out << linearizable.err;
+  EXPECT_EQ(linearizable.out, "");
 }
 
 TEST(Replication, LeadershipSpreadsOverTheNodes) {

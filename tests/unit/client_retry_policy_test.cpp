@@ -36,6 +36,27 @@ TEST(ClientRetryPolicy, LeaderThatAnsweredGetsTheShardsNextOperation) {
   EXPECT_EQ(p.begin(3).endpoint, 1u);
 }
 
+TEST(ClientRetryPolicy, ReadsAnyReplicaMaySpreadOverTheNodesPastTheCachedLeader) {
+  // Serializable reads: every node holds a replica, so each one starts at the
+  // next endpoint of the rotation, not at the shard's leader.
+  retry_policy p(three, {}, 1);
+  auto s = p.begin(0);
+  p.leader_answered(s);
+  std::set<size_t> firsts;
+  for (int i = 0; i < 3; ++i)
+    firsts.insert(p.begin_any(0).endpoint);
+  EXPECT_EQ(firsts.size(), 3u);
+  EXPECT_EQ(p.cached_leader(0), s.endpoint); // untouched by them
+  EXPECT_EQ(p.begin(0).endpoint, s.endpoint);
+  // A failure moves on to another replica, at once.
+  auto any = p.begin_any(0);
+  auto first = any.endpoint;
+  auto next = p.after(any, failure::not_sent, "", 0, budget_ms);
+  ASSERT_TRUE(next);
+  EXPECT_NE(next->endpoint, first);
+  EXPECT_EQ(next->delay_ms, 0u);
+}
+
 TEST(ClientRetryPolicy, ShardsCacheTheirLeadersIndependently) {
   retry_policy p(three, {}, 1);
   auto a = p.begin(0);

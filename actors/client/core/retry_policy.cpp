@@ -30,6 +30,15 @@ retry_state retry_policy::begin(uint32_t shard) {
   return s;
 }
 
+retry_state retry_policy::begin_any(uint32_t shard) {
+  retry_state s;
+  s.shard = shard;
+  s.endpoint = cursor_;
+  s.tried.assign(ids_.size(), false);
+  cursor_ = (cursor_ + 1) % ids_.size();
+  return s;
+}
+
 std::optional<next_attempt> retry_policy::after(retry_state& s, failure why,
                                                 std::string_view leader_hint, uint64_t elapsed_ms,
                                                 uint64_t timeout_ms) {

@@ -63,6 +63,13 @@ public:
   /// cached leader or, with none cached, to the endpoint the rotation is at.
   retry_state begin(uint32_t shard);
 
+  /// Starts an operation that any replica of the shard can serve (a
+  /// serializable read): its first attempt goes to the endpoint the rotation
+  /// is at, and the rotation moves on, so that such reads spread over the
+  /// nodes instead of all going to the leader. Its answers must not be taken
+  /// for the leader's (no leader_answered).
+  retry_state begin_any(uint32_t shard);
+
   /// Plans the attempt after a failed one, or returns nullopt when waiting for
   /// it would reach the deadline (`elapsed_ms` since the operation began,
   /// `timeout_ms` its whole budget): the operation is then over.
