@@ -232,7 +232,7 @@ public:
         case op_advance: finish_held(); break;
         case op_propose:
           expect_refusal(node_->propose(in.short_string()), "propose",
-                         {errc::not_leader, errc::proposal_dropped});
+                         {errc::not_leader, errc::proposal_dropped, errc::uncommitted_limit});
           break;
         case op_read_index:
           expect_refusal(node_->read_index(self + "/" + std::to_string(++reads_)), "read_index",

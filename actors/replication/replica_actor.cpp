@@ -483,10 +483,15 @@ void flush(replica_actor* self) {
       fail_lost(self, st.proposals.add(*index, st.raft->status().term, ticket),
                 "was dropped from the log before it was committed");
     } else {
-      auto resp = index.code() == raft::errc::not_leader
-                    ? not_leader(self, index.err().leader_hint)
-                    : response(kv::STATUS_UNAVAILABLE,
-                               shard_name(st.cfg) + ": leadership is being transferred; retry");
+      auto resp
+        = index.code() == raft::errc::not_leader ? not_leader(self, index.err().leader_hint)
+          : index.code() == raft::errc::uncommitted_limit
+            ? response(kv::STATUS_UNAVAILABLE,
+                       shard_name(st.cfg)
+                         + ": too many writes wait to be committed (the followers or the disks "
+                           "are behind); not applied, retry")
+            : response(kv::STATUS_UNAVAILABLE,
+                       shard_name(st.cfg) + ": leadership is being transferred; retry");
       for (auto& w : writers)
         w.deliver(resp);
     }

@@ -67,7 +67,8 @@ void run_seeds(size_t nodes) {
   std::printf(
     "simulated %llu seeds x %zu nodes: %llu commits, %llu leaderships, %llu crashes, "
     "%llu partitions, %llu snapshots installed, %llu compactions, %llu reads, "
-    "%llu transfers, %llu leader hints, %llu messages (%llu dropped, %llu duplicated), "
+    "%llu transfers, %llu leader hints, %llu proposals held back, %llu messages (%llu dropped, "
+    "%llu duplicated), "
     "%llu states checked against the reference\n",
     static_cast<unsigned long long>(count), nodes, static_cast<unsigned long long>(total.commits),
     static_cast<unsigned long long>(total.leaderships),
@@ -78,6 +79,7 @@ void run_seeds(size_t nodes) {
     static_cast<unsigned long long>(total.reads_served),
     static_cast<unsigned long long>(total.transfers),
     static_cast<unsigned long long>(total.leader_hints),
+    static_cast<unsigned long long>(total.proposals_held_back),
     static_cast<unsigned long long>(total.messages), static_cast<unsigned long long>(total.dropped),
     static_cast<unsigned long long>(total.duplicated),
     static_cast<unsigned long long>(total.values_checked));
@@ -89,6 +91,7 @@ void run_seeds(size_t nodes) {
     EXPECT_GT(total.reads_served, count);
     EXPECT_GT(total.transfers, 0u);
     EXPECT_GT(total.leader_hints, 0u);
+    EXPECT_GT(total.proposals_held_back, 0u);
     EXPECT_GT(total.leaderships, 2 * count);
     EXPECT_GT(total.commits, 100 * count);
     // Every replica of every seed, after convergence, at least.

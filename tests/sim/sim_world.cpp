@@ -27,6 +27,7 @@ sim_stats& sim_stats::operator+=(const sim_stats& o) {
   reads_served += o.reads_served;
   transfers += o.transfers;
   leader_hints += o.leader_hints;
+  proposals_held_back += o.proposals_held_back;
   messages += o.messages;
   dropped += o.dropped;
   duplicated += o.duplicated;
@@ -180,6 +181,8 @@ public:
     base.max_entries_per_append = 1 + rng_.pick(8);
     base.max_inflight_appends = 1 + rng_.pick(6);
     base.max_apply_bytes = rng_.chance(500) ? 64 : 1 << 20;
+    // Back-pressure: a tight bound (a few proposals) in some seeds.
+    base.max_uncommitted_bytes = rng_.chance(300) ? 16 + rng_.pick(48) : 8 << 20;
     base.snapshot_timeout_ticks = 30;
     base.log = p.trace ? &tracer_ : nullptr;
     for (const auto& id : ids) {
@@ -583,8 +586,11 @@ private:
     if (chaos && rng_.chance(400)) {
       auto n = rng_.between(1, 3);
       for (uint64_t i = 0; i < n; ++i)
-        if (!r.raft->propose(next_proposal()).ok())
-          break; // a leader stepping down or handing over refuses: its client tries later
+        if (auto proposed = r.raft->propose(next_proposal()); !proposed.ok()) {
+          if (proposed.code() == raft::errc::uncommitted_limit)
+            ++result_.stats.proposals_held_back;
+          break; // a leader stepping down, handing over or full refuses: its client tries later
+        }
     }
     if (rng_.chance(50)) {
       auto context = numbered("r", next_read_++);

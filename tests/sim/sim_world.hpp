@@ -40,7 +40,8 @@ struct sim_stats {
   uint64_t compactions = 0;
   uint64_t reads_served = 0;
   uint64_t transfers = 0;
-  uint64_t leader_hints = 0; // unreachable-leader hints that dropped a follower's leader
+  uint64_t leader_hints = 0;        // unreachable-leader hints that dropped a follower's leader
+  uint64_t proposals_held_back = 0; // refused by the uncommitted-bytes bound (back-pressure)
   uint64_t messages = 0;
   uint64_t dropped = 0;
   uint64_t duplicated = 0;

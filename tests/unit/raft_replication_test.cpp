@@ -1,7 +1,8 @@
 // Log replication: the consistency check and Log Matching (§5.3), Leader
 // Completeness (§5.4), the commit rule and its Figure 8 scenario (§5.4.2),
 // the no-op of a new leader (§8), fast backtracking of divergent logs, and
-// flow control: batching and pipelining of appends.
+// flow control: batching and pipelining of appends, and back-pressure on
+// proposals (the uncommitted-bytes bound).
 #include <gtest/gtest.h>
 
 #include "raft_test_cluster.hpp"
@@ -393,6 +394,44 @@ TEST(RaftReplication, StaleAppendBelowCommitIsAnsweredWithCommitIndex) {
   EXPECT_FALSE(rd.messages[0].reject());
   EXPECT_EQ(rd.messages[0].index(), 2u);
   EXPECT_EQ(term_at(c.at("n2"), 1), term);
+}
+
+TEST(RaftBackPressure, LeaderRefusesProposalsBeyondTheUncommittedBoundUntilTheyCommit) {
+  test_cluster c(3, [](config& cfg) { cfg.max_uncommitted_bytes = 3000; });
+  ASSERT_TRUE(c.elect("n1"));
+  c.isolate("n1"); // nothing it proposes can commit now
+  const std::string kib(1000, 'x');
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(c.at("n1").propose(kib).ok()) << i;
+  c.stabilize();
+  auto refused = c.at("n1").propose(kib);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), errc::uncommitted_limit);
+  auto last = c.at("n1").status().last_index;
+  // The followers catch up: the three commit, and the bound frees.
+  c.heal();
+  c.tick("n1", 2); // a heartbeat finds them behind
+  c.stabilize();
+  ASSERT_GE(c.at("n1").status().commit, last);
+  EXPECT_TRUE(c.at("n1").propose(kib).ok());
+  c.stabilize();
+  EXPECT_EQ(test::applied_data(c.get("n3")), (std::vector<std::string>{kib, kib, kib, kib}));
+}
+
+TEST(RaftBackPressure, AProposalLargerThanTheBoundIsTakenWhenNothingWaits) {
+  // Else a value larger than the bound could never be written.
+  test_cluster c(3, [](config& cfg) { cfg.max_uncommitted_bytes = 100; });
+  ASSERT_TRUE(c.elect("n1"));
+  c.isolate("n1");
+  EXPECT_TRUE(c.at("n1").propose(std::string(1000, 'y')).ok());
+  c.stabilize();
+  EXPECT_EQ(c.at("n1").propose("z").code(), errc::uncommitted_limit);
+  // A new leader starts from nothing: n2 wins, and takes a proposal at once.
+  c.heal();
+  c.isolate("n1");
+  auto next = c.tick_until_leader({"n2", "n3"});
+  ASSERT_FALSE(next.empty());
+  EXPECT_TRUE(c.at(next).propose(std::string(1000, 'w')).ok());
 }
 
 } // namespace

@@ -42,6 +42,14 @@ struct config {
   /// ...and at most this many appends with entries may be unacknowledged per
   /// follower (pipelining).
   size_t max_inflight_appends = 64;
+  /// Back-pressure (etcd's MaxUncommittedEntriesSize): a leader refuses a
+  /// proposal (errc::uncommitted_limit) while the data of the entries it
+  /// appended in its term and has not yet handed out as committed (ready())
+  /// would exceed this many bytes; it
+  /// always takes one when nothing is uncommitted, however large. When the
+  /// followers or the disks fall behind, load then waits at the clients
+  /// instead of growing the leader's log and every queue. 0: no limit.
+  uint64_t max_uncommitted_bytes = 8 << 20;
   /// One ready() hands out about this many bytes of committed entries (at least one entry).
   uint64_t max_apply_bytes = 64 << 20;
   /// A snapshot not acknowledged within this many ticks is presumed lost and

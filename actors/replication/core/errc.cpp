@@ -7,6 +7,7 @@ const char* to_string(errc code) {
   switch (code) {
     case errc::not_leader: return "not_leader";
     case errc::proposal_dropped: return "proposal_dropped";
+    case errc::uncommitted_limit: return "uncommitted_limit";
     case errc::unknown_peer: return "unknown_peer";
     case errc::compacted: return "compacted";
     case errc::unavailable: return "unavailable";

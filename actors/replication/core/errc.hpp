@@ -15,6 +15,7 @@ namespace keel::raft {
 enum class errc {
   not_leader,           ///< only the leader may do this; error::leader_hint names it if known
   proposal_dropped,     ///< the leader is handing over leadership (thesis §3.10); retry soon
+  uncommitted_limit,    ///< the leader holds max_uncommitted_bytes not yet committed; retry later
   unknown_peer,         ///< the node id is not a voter of this group
   compacted,            ///< log_storage: the index lies before the first retained entry (§7)
   unavailable,          ///< log_storage: the index lies after the last entry

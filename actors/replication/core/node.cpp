@@ -4,6 +4,7 @@
 // §6.2, §6.4) and node_follower.cpp (§5.3, §7).
 #include "actors/replication/core/node.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "actors/replication/core/logger.hpp"
@@ -261,6 +262,11 @@ result<uint64_t> node::propose(std::string data) {
     return error{errc::not_leader, leader_id_};
   if (!lead_transferee_.empty())
     return errc::proposal_dropped;
+  const uint64_t size = data.size();
+  if (cfg_.max_uncommitted_bytes > 0 && uncommitted_bytes_ > 0
+      && uncommitted_bytes_ + size > cfg_.max_uncommitted_bytes)
+    return errc::uncommitted_limit;
+  uncommitted_bytes_ += size;
   Entry e;
   e.set_type(ENTRY_NORMAL);
   e.set_data(std::move(data));
@@ -390,8 +396,12 @@ raft::ready node::ready() {
 void node::advance(const raft::ready& rd) {
   if (!rd.committed_entries.empty())
     log_.applied_to(rd.committed_entries.back().index());
-  else if (rd.snapshot && rd.snapshot->metadata().index() > log_.applied())
-    log_.applied_to(rd.snapshot->metadata().index());
+  if (role_ == role::leader)
+    for (const auto& e : rd.committed_entries)
+      if (e.term() == term_) // appended by this leader, and counted by propose()
+        uncommitted_bytes_ -= std::min<uint64_t>(uncommitted_bytes_, e.data().size());
+      else if (rd.snapshot && rd.snapshot->metadata().index() > log_.applied())
+        log_.applied_to(rd.snapshot->metadata().index());
   if (!rd.entries.empty())
     log_.stable_to(rd.entries.back().index(), rd.entries.back().term());
   if (rd.snapshot)

@@ -211,8 +211,9 @@ private:
   raft_log log_;
 
   // Persistent state (Figure 2), mirrored to storage through ready().
-  uint64_t term_ = 0; // currentTerm
-  std::string vote_;  // votedFor in term_; empty = none
+  uint64_t term_ = 0;              // currentTerm
+  uint64_t uncommitted_bytes_ = 0; // leader: data of this term's proposals not yet committed
+  std::string vote_;               // votedFor in term_; empty = none
 
   // Volatile state.
   role role_ = role::follower;

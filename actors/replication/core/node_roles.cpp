@@ -36,6 +36,7 @@ void node::become_leader() {
   reset(term_);
   role_ = role::leader;
   leader_id_ = cfg_.id;
+  uncommitted_bytes_ = 0; // counts this term's proposals only
   progress_.at(cfg_.id).become_replicate();
   write_log(log_level::info, "became leader last_index=" + std::to_string(log_.last_index()));
   // §5.4.2 and §8: a new leader commits entries of earlier terms only by
