@@ -396,13 +396,14 @@ raft::ready node::ready() {
 void node::advance(const raft::ready& rd) {
   if (!rd.committed_entries.empty())
     log_.applied_to(rd.committed_entries.back().index());
+  else if (rd.snapshot && rd.snapshot->metadata().index() > log_.applied())
+    log_.applied_to(rd.snapshot->metadata().index());
   if (role_ == role::leader) {
     for (const auto& e : rd.committed_entries) {
       if (e.term() == term_) // appended by this leader, and counted by propose()
         uncommitted_bytes_ -= std::min<uint64_t>(uncommitted_bytes_, e.data().size());
     }
-  } else if (rd.snapshot && rd.snapshot->metadata().index() > log_.applied())
-    log_.applied_to(rd.snapshot->metadata().index());
+  }
   if (!rd.entries.empty())
     log_.stable_to(rd.entries.back().index(), rd.entries.back().term());
   if (rd.snapshot)
