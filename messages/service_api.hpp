@@ -6,7 +6,8 @@
 // (tests/check_layers.cmake) keeps those apart.
 //
 // kv: a request for one key, routed to its shard's replica on the node.
-// tree, status, members: the operator's views. fault: fault injection,
+// tree, status, members: the operator's views. digest: every local
+// replica's state digest (convergence checks). fault: fault injection,
 // refused unless enabled and proven by an operator (FaultResponse::error says
 // why). The service's handlers and every client's requests are checked
 // against it by the compiler.
@@ -29,6 +30,7 @@ using service_api = caf::typed_actor<
   caf::replies_to<tree_atom>::with<pb<admin::NodeTree>>,
   caf::replies_to<status_atom>::with<pb<admin::NodeStatus>>,
   caf::replies_to<members_atom>::with<pb<admin::Members>>,
+  caf::replies_to<digest_atom>::with<pb<admin::NodeDigest>>,
   caf::replies_to<fault_atom, pb<admin::FaultRequest>>::with<pb<admin::FaultResponse>>>;
 
 } // namespace keel

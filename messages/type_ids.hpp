@@ -91,6 +91,11 @@ CAF_ADD_ATOM(keel, keel, ping_atom, "ping")
 CAF_ADD_ATOM(keel, keel, pong_atom, "pong")
 CAF_ADD_ATOM(keel, keel, connect_atom, "connect") // (re)connect to a peer
 CAF_ADD_ATOM(keel, keel, peer_atom, "peer")       // peer up / down notifications
+// Added later, at the end so that the IDs above (and the fuzz corpus that
+// holds them) stay as they were. Convergence checks (keel-jepsen).
+CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::ShardDigest>))
+CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::NodeDigest>))
+CAF_ADD_ATOM(keel, keel, digest_atom, "digest") // -> admin::NodeDigest / ShardDigest
 
 CAF_END_TYPE_ID_BLOCK(keel)
 // clang-format on

@@ -192,6 +192,10 @@ std::vector<admin_result<admin::Members>> session::members_all() {
   return impl_->admin<pb<admin::Members>>(impl_->all(), members_atom_v);
 }
 
+std::vector<admin_result<admin::NodeDigest>> session::digest_all() {
+  return impl_->admin<pb<admin::NodeDigest>>(impl_->all(), digest_atom_v);
+}
+
 std::vector<admin_result<admin::FaultResponse>> session::fault_all(const admin::FaultRequest& req) {
   return impl_->admin<pb<admin::FaultResponse>>(impl_->all(), fault_atom_v, make_pb(req));
 }

@@ -98,6 +98,11 @@ public:
   std::vector<admin_result<admin::NodeStatus>> status_all();
   std::vector<admin_result<admin::Members>> members_all();
 
+  /// Every endpoint's state digests, one per local shard replica (admin.proto,
+  /// ShardDigest), asked in parallel: equal digests at equal applied indexes
+  /// mean the replicas of a shard hold the same state.
+  std::vector<admin_result<admin::NodeDigest>> digest_all();
+
   /// Sends the same fault request to every endpoint, in parallel.
   std::vector<admin_result<admin::FaultResponse>> fault_all(const admin::FaultRequest& req);
 

@@ -411,6 +411,9 @@ caf::behavior session_behavior(session_actor* self, options opts, caf::actor con
     [self](members_atom, uint32_t i, uint32_t timeout_ms) {
       return admin_call<pb<admin::Members>>(self, i, timeout_ms, members_atom_v);
     },
+    [self](digest_atom, uint32_t i, uint32_t timeout_ms) {
+      return admin_call<pb<admin::NodeDigest>>(self, i, timeout_ms, digest_atom_v);
+    },
     [self](fault_atom, uint32_t i, pb<admin::FaultRequest>& req, uint32_t timeout_ms) {
       return admin_call<pb<admin::FaultResponse>>(self, i, timeout_ms, fault_atom_v, req);
     },

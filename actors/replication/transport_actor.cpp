@@ -9,6 +9,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/base/core/fnv1a.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/log/logger.hpp"
 #include "actors/lookup.hpp"
@@ -522,14 +523,7 @@ transport_impl::behavior_type transport(transport_actor* self, transport_config 
 }
 
 // FNV-1a 64: a seed that is stable for a node id across runs and platforms.
-uint64_t seed_of(const std::string& node_id) {
-  uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : node_id) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+uint64_t seed_of(const std::string& node_id) { return fnv1a::of(node_id); }
 
 } // namespace
 

@@ -105,58 +105,96 @@ caf::result<pb<admin::NodeTree>> tree(service_actor* self) {
   return rp;
 }
 
-// Asks every local shard actor for its status and answers once all of them
-// have answered or failed; a shard that does not answer is listed with role
-// "unavailable", so an operator sees the gap instead of a shorter list.
-caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
+// Asks one actor of every local shard (`target_of(shard)`: its replica or its
+// storage) a question and answers once all of them have answered or failed;
+// a shard that does not answer is added by `missing(shard)`, so an operator
+// sees the gap instead of a shorter list. `add(answer)` puts one answer into
+// the whole, which is delivered sorted by shard.
+template <class Whole, class Part, class Target, class Add, class Missing, class... Ts>
+caf::result<pb<Whole>> gather_shards(service_actor* self, Whole whole, Target target_of, Add add,
+                                     Missing missing, Ts... question) {
   auto& st = self->state;
   struct gather {
-    admin::NodeStatus status;
+    Whole whole;
     size_t pending = 0;
   };
   auto g = std::make_shared<gather>();
-  g->status.set_node_id(st.cfg.node_id);
-  g->status.set_uptime_ms(
-    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - st.started)
-                            .count()));
-  auto rp = self->make_response_promise<pb<admin::NodeStatus>>();
+  g->whole = std::move(whole);
+  auto rp = self->make_response_promise<pb<Whole>>();
   auto finish = [g, rp]() mutable {
     if (--g->pending == 0) {
-      auto* shards = g->status.mutable_shards();
+      auto* shards = g->whole.mutable_shards();
       std::sort(shards->begin(), shards->end(),
                 [](auto& a, auto& b) { return a.shard() < b.shard(); });
-      rp.deliver(make_pb(g->status));
+      rp.deliver(make_pb(std::move(g->whole)));
     }
   };
   g->pending = st.cfg.local_shards.size() + 1;
   for (auto shard : st.cfg.local_shards) {
-    auto target = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
-    auto unavailable = [g, shard] {
-      auto* s = g->status.add_shards();
-      s->set_shard(shard);
-      s->set_role("unavailable");
-    };
+    auto target = target_of(shard);
     if (!target) {
-      unavailable();
+      missing(g->whole, shard);
       finish();
       continue;
     }
-    self->request(target, std::chrono::seconds(2), status_atom_v)
+    self->request(target, std::chrono::seconds(2), question...)
       .then(
-        [g, finish](pb<admin::ShardStatus>& s) mutable {
-          if (s->role().empty())
-            s->set_role("standalone");
-          *g->status.add_shards() = std::move(s.msg);
+        [g, add, finish](pb<Part>& part) mutable {
+          add(g->whole, std::move(part.msg));
           finish();
         },
-        [unavailable, finish](caf::error&) mutable {
-          unavailable();
+        [g, shard, missing, finish](caf::error&) mutable {
+          missing(g->whole, shard);
           finish();
         });
   }
   finish(); // the initial +1: delivers at once when the node has no shards
   return rp;
+}
+
+// Every local replica's Raft status; a replica that does not answer is listed
+// with role "unavailable".
+caf::result<pb<admin::NodeStatus>> status(service_actor* self) {
+  auto& st = self->state;
+  admin::NodeStatus whole;
+  whole.set_node_id(st.cfg.node_id);
+  whole.set_uptime_ms(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - st.started)
+                                              .count()));
+  return gather_shards<admin::NodeStatus, admin::ShardStatus>(
+    self, std::move(whole),
+    [&st](uint32_t shard) { return lookup::replica(*st.cfg.dir, st.cfg.root_path, shard); },
+    [](admin::NodeStatus& w, admin::ShardStatus s) {
+      if (s.role().empty())
+        s.set_role("standalone");
+      *w.add_shards() = std::move(s);
+    },
+    [](admin::NodeStatus& w, uint32_t shard) {
+      auto* s = w.add_shards();
+      s->set_shard(shard);
+      s->set_role("unavailable");
+    },
+    status_atom_v);
+}
+
+// Every local replica's state digest, read from its storage actor (the state
+// the replica has applied); a storage actor that does not answer is listed
+// with an error.
+caf::result<pb<admin::NodeDigest>> digest(service_actor* self) {
+  auto& st = self->state;
+  admin::NodeDigest whole;
+  whole.set_node_id(st.cfg.node_id);
+  return gather_shards<admin::NodeDigest, admin::ShardDigest>(
+    self, std::move(whole),
+    [&st](uint32_t shard) { return lookup::storage(*st.cfg.dir, st.cfg.root_path, shard); },
+    [](admin::NodeDigest& w, admin::ShardDigest d) { *w.add_shards() = std::move(d); },
+    [&st](admin::NodeDigest& w, uint32_t shard) {
+      auto* d = w.add_shards();
+      d->set_shard(shard);
+      d->set_error("the storage of shard " + std::to_string(shard) + " on node " + st.cfg.node_id
+                   + " did not answer (restarting?)");
+    },
+    digest_atom_v);
 }
 
 pb<admin::FaultResponse> refused(std::string why) {
@@ -219,6 +257,7 @@ service_api::behavior_type service(service_actor* self, service_config cfg) {
     [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
     [self](tree_atom) { return tree(self); },
     [self](status_atom) { return status(self); },
+    [self](digest_atom) { return digest(self); },
     [self](members_atom) -> caf::result<pb<admin::Members>> {
       auto& st = self->state;
       auto m = lookup::membership(*st.cfg.dir, st.cfg.root_path);

@@ -10,6 +10,7 @@
 #include "actors/log/logger.hpp"
 #include "actors/storage/core/engine.hpp"
 #include "actors/storage/core/replica_storage.hpp"
+#include "actors/storage/core/state_digest.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::storage {
@@ -132,6 +133,17 @@ admin::ShardStatus status_of(const storage_state& st) {
   return status;
 }
 
+admin::ShardDigest digest_of(const storage_state& st) {
+  auto snapshot = st.db->export_shard(st.shard);
+  admin::ShardDigest out;
+  out.set_shard(st.shard);
+  out.set_applied_index(snapshot.applied_index());
+  out.set_keys(static_cast<uint64_t>(snapshot.data_size()));
+  out.set_sessions(static_cast<uint64_t>(snapshot.sessions_size()));
+  out.set_digest(digest_hex(state_digest(snapshot)));
+  return out;
+}
+
 storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_ptr<engine> db,
                                          uint32_t shard, limits lim) {
   auto& st = self->state;
@@ -170,6 +182,7 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
       return handle_import(self, snapshot.msg);
     },
     [self](status_atom) { return make_pb(status_of(self->state)); },
+    [self](digest_atom) { return make_pb(digest_of(self->state)); },
   };
 }
 

@@ -32,6 +32,8 @@
 //       log) answer STATUS_INVALID_ARGUMENT.
 //   snap: without a snapshot exports this shard; with one imports it
 //       (synced), an error if it is for another shard.
+//   digest: the state_digest of what snap would export, with its applied
+//       index and sizes (the convergence check of keel-jepsen).
 // Failures (storage_error.hpp): a failed commit, a failed read and a committed
 // entry whose data is not a CommandBatch make the actor exit with the error, so
 // that its supervisor restarts it from disk. A request that breaks an invariant
@@ -62,7 +64,8 @@ using storage_api
                      caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
                      caf::replies_to<snap_atom>::with<pb<ShardSnapshot>>,
                      caf::replies_to<snap_atom, pb<ShardSnapshot>>::with<caf::ok_atom>,
-                     caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>>;
+                     caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,
+                     caf::replies_to<digest_atom>::with<pb<admin::ShardDigest>>>;
 
 /// Where the actor runs.
 enum class spawn_mode {

@@ -113,7 +113,8 @@ using registered
               pb<storage::ShardSnapshot>, pb<storage::ReplicaState>, pb<storage::PersistRequest>,
               pb<storage::ApplyRequest>, pb<storage::ApplyResult>, pb<admin::ActorInfo>,
               pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
-              pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>>;
+              pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>,
+              pb<admin::ShardDigest>, pb<admin::NodeDigest>>;
 
 template <class... Ts>
 constexpr size_t count(type_list<Ts...>) {

@@ -328,6 +328,33 @@ TEST_F(StorageActor, SnapshotExportImportsIntoAnotherReplica) {
                   [&](caf::error& e) { EXPECT_EQ(e, caf::sec::invalid_argument); });
 }
 
+TEST_F(StorageActor, ReplicasThatAppliedTheSameEntriesReportTheSameDigest) {
+  auto digest = [this](const storage_api& a) {
+    return request<pb<admin::ShardDigest>>(a, digest_atom_v).msg;
+  };
+  std::vector<raft::Entry> log{noop(1, 1), put(2, 1, "a", "1", 4, 1), put(3, 1, "b", "2")};
+  auto first = spawn();
+  auto second = spawn_storage_actor(sys, open_shared(tmp.sub("n2")), 1, lim, spawn_mode::scheduled);
+  auto third = spawn_storage_actor(sys, open_shared(tmp.sub("n3")), 1, lim, spawn_mode::scheduled);
+  apply(first, log);
+  apply(second, log);
+  // The third applied the same number of entries, one with another value:
+  // diverged, at the same applied index.
+  apply(third, {noop(1, 1), put(2, 1, "a", "1", 4, 1), put(3, 1, "b", "3")});
+  auto a = digest(first);
+  auto b = digest(second);
+  auto c = digest(third);
+  EXPECT_EQ(a.shard(), 1u);
+  EXPECT_EQ(a.applied_index(), 3u);
+  EXPECT_EQ(a.keys(), 2u);
+  EXPECT_EQ(a.sessions(), 1u);
+  EXPECT_EQ(a.digest().size(), 16u);
+  EXPECT_TRUE(a.error().empty());
+  EXPECT_EQ(a.digest(), b.digest());
+  EXPECT_EQ(c.applied_index(), 3u);
+  EXPECT_NE(a.digest(), c.digest());
+}
+
 TEST(StorageActorDetached, PersistsAndAppliesOnItsOwnThread) {
   // The production mode, on a real scheduler: requests are answered in
   // mailbox order, each after its commit.

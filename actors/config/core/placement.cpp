@@ -2,18 +2,13 @@
 
 #include <algorithm>
 
+#include "actors/base/core/fnv1a.hpp"
 #include "actors/config/core/cluster_config.hpp"
 
 namespace keel::config {
 
 uint32_t shard_of(std::string_view key, uint32_t shards) {
-  // FNV-1a, 64 bit (offset basis and prime from the FNV reference).
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : key) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return static_cast<uint32_t>(hash % shards);
+  return static_cast<uint32_t>(fnv1a::of(key) % shards);
 }
 
 std::vector<size_t> replica_slots(uint32_t shard, size_t nodes, uint32_t replication_factor) {

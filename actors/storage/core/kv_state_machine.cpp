@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "actors/base/core/fnv1a.hpp"
+
 namespace keel::storage {
 
 namespace {
@@ -36,29 +38,11 @@ kv::Response reused(const command::Command& cmd) {
                                                     + " was already used for another command");
 }
 
+} // namespace
+
 // FNV-1a over a canonical encoding of the operation: protobuf serialization is
 // not guaranteed to be the same across library versions, and replicas of one
 // shard may run different builds during an upgrade.
-class fnv1a {
-public:
-  void byte(uint8_t b) {
-    hash_ ^= b;
-    hash_ *= 0x100000001b3ULL;
-  }
-  void bytes(std::string_view s) {
-    for (int i = 0; i < 8; ++i) // the length first: ("ab","c") != ("a","bc")
-      byte(static_cast<uint8_t>(s.size() >> (8 * i)));
-    for (char c : s)
-      byte(static_cast<uint8_t>(c));
-  }
-  uint64_t value() const { return hash_; }
-
-private:
-  uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
-
-} // namespace
-
 uint64_t command_digest(const command::Command& cmd) {
   fnv1a h;
   switch (cmd.op_case()) {
