@@ -16,7 +16,7 @@ set(layer_of_path
   "^actors/client/ => client"
   "^actors/ => shells"
   "^supervisors/ => shells"
-  "^apps/(keelctl|keel_bench|launcher)/ => tools"
+  "^apps/(keelctl|keel_bench|keel_jepsen|launcher)/ => tools"
   "^apps/ => apps")
 
 # --- what each layer may include (itself included) ---------------------------

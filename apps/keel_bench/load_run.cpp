@@ -102,8 +102,7 @@ private:
                                                                    : history_value::none())
                                          : invoked_value;
     record({process_, type, f, key, done_value});
-    if (f == op_kind::cas)
-      remember(key_index, r, value);
+    remember(f, key_index, r, value);
     if (started)
       *started = t0;
     if (elapsed)
@@ -130,11 +129,16 @@ private:
     return expected ? session_.cas(key, *expected, value) : session_.cas_absent(key, value);
   }
 
-  // What the key holds now, as far as this cas told us.
-  void remember(uint64_t key_index, const client::result& r, const std::string& value) {
-    if (r.outcome == client::outcome::ok)
+  // What the key holds now, as far as operation `f` told us: the `expected`
+  // of this thread's next cas on it.
+  void remember(op_kind f, uint64_t key_index, const client::result& r, const std::string& value) {
+    using client::outcome;
+    bool found = r.outcome == outcome::ok && f != op_kind::del;
+    if (found && f == op_kind::read && r.value)
+      last_seen_[key_index] = *r.value;
+    else if (found && f != op_kind::read)
       last_seen_[key_index] = value;
-    else if (r.outcome == client::outcome::cas_mismatch && r.value)
+    else if (r.outcome == outcome::cas_mismatch && r.value)
       last_seen_[key_index] = *r.value;
     else
       last_seen_.erase(key_index); // absent, or unknown: try create-if-absent next

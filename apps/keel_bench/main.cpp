@@ -75,7 +75,7 @@ std::optional<std::string> check_reachable(client::runtime& rt, const target& t)
 
 std::optional<std::string> check_load(const command_line& cl, const target& t) {
   if (!parse_mix(cl.mix_name))
-    return "--mix must be write, read, mixed or cas (got '" + cl.mix_name + "')";
+    return "--mix must be write, read, mixed, cas or all (got '" + cl.mix_name + "')";
   if (cl.load.serializable && !cl.history_path.empty())
     return "--history records a history to check for linearizability, and --serializable "
            "reads are not linearizable: use one or the other";
@@ -121,7 +121,7 @@ int run_sweep_command(const command_line& cl, const target& t) {
   for (auto& name : cl.sweep_mixes) {
     auto m = parse_mix(name);
     if (!m)
-      return fail(exit_usage, "--mixes: '" + name + "' is not write, read, mixed or cas");
+      return fail(exit_usage, "--mixes: '" + name + "' is not write, read, mixed, cas or all");
     mixes.push_back(*m);
   }
   if (auto why = check_load(cl, t))
@@ -207,7 +207,10 @@ void define(CLI::App& app, command_line& cl) {
   load->add_option("--clients", cl.load.clients, "concurrent clients (threads, one session each)")
     ->capture_default_str()
     ->check(CLI::Range(1u, 4096u));
-  load->add_option("--mix", cl.mix_name, "write, read, mixed (50/50) or cas")
+  load
+    ->add_option(
+      "--mix", cl.mix_name,
+      "write, read, mixed (50/50), cas, or all (40 % gets, 30 % puts, 20 % cas, 10 % deletes)")
     ->capture_default_str();
   load->add_option("--history", cl.history_path,
                    "write every operation to FILE as Jepsen-style JSON lines");

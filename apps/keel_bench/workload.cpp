@@ -9,13 +9,14 @@ std::string_view to_string(mix m) {
     case mix::write: return "write";
     case mix::read: return "read";
     case mix::mixed: return "mixed";
-    case mix::cas: break;
+    case mix::cas: return "cas";
+    case mix::all: break;
   }
-  return "cas";
+  return "all";
 }
 
 std::optional<mix> parse_mix(std::string_view name) {
-  for (auto m : {mix::write, mix::read, mix::mixed, mix::cas})
+  for (auto m : {mix::write, mix::read, mix::mixed, mix::cas, mix::all})
     if (name == to_string(m))
       return m;
   return std::nullopt;
@@ -48,6 +49,11 @@ planned_op workload::next() {
     case mix::read: op.f = op_kind::read; break;
     case mix::mixed: op.f = coin_(rng_) ? op_kind::write : op_kind::read; break;
     case mix::cas: op.f = op_kind::cas; break;
+    case mix::all: {
+      constexpr op_kind kinds[] = {op_kind::read, op_kind::write, op_kind::cas, op_kind::del};
+      op.f = kinds[all_(rng_)];
+      break;
+    }
   }
   op.key = key_dist_(rng_);
   return op;

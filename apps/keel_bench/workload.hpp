@@ -21,9 +21,10 @@ enum class mix : uint8_t {
   read,  // every operation a get
   mixed, // gets and puts, 50/50
   cas,   // every operation a compare-and-swap on the last value the thread saw
+  all,   // 40 % gets, 30 % puts, 20 % compare-and-swaps, 10 % deletes (keel-jepsen's)
 };
 
-/// "write", "read", "mixed", "cas".
+/// "write", "read", "mixed", "cas", "all".
 std::string_view to_string(mix m);
 
 /// The mix named `name`, or nullopt.
@@ -57,6 +58,7 @@ private:
   mix mix_;
   std::uniform_int_distribution<uint64_t> key_dist_;
   std::bernoulli_distribution coin_{0.5};
+  std::discrete_distribution<int> all_{40, 30, 20, 10}; // read, write, cas, delete
   std::mt19937_64 rng_;
 };
 

@@ -8,10 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "apps/common/client_target.hpp"
@@ -28,29 +25,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 using launcher::wait_exit;
-
-// A port on 127.0.0.1 that nobody listens on right now; it is bound once (so
-// the kernel picks it) and released. `taken` avoids handing out one twice.
-uint16_t free_port(std::set<uint16_t>& taken) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0
-        && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      auto port = ntohs(addr.sin_port);
-      ::close(fd);
-      if (taken.insert(port).second)
-        return port;
-      continue;
-    }
-    ::close(fd);
-  }
-  throw std::runtime_error("no free port on 127.0.0.1");
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -124,8 +98,8 @@ local_cluster::local_cluster(int nodes, int shards, int replication_factor, std:
        << extra_tls_;
   for (int i = 1; i <= nodes; ++i) {
     auto id = "n" + std::to_string(i);
-    auto port = free_port(taken);
-    auto peer_port = free_port(taken); // port + 1000 may be taken
+    auto port = launcher::free_port(taken);
+    auto peer_port = launcher::free_port(taken); // port + 1000 may be taken
     ports_[id] = port;
     peer_ports_[id] = peer_port;
     conf << "[[node]]\nid = \"" << id << "\"\nhost = \"127.0.0.1\"\nport = " << port

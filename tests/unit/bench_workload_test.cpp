@@ -1,6 +1,7 @@
 // keel-bench's workload: mix names, unique fixed-size values, and the
 // operation stream of one thread (its mix, key range and determinism).
 
+#include <array>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -12,7 +13,7 @@ namespace {
 using namespace keel::bench;
 
 TEST(BenchWorkload, MixNamesRoundTrip) {
-  for (auto m : {mix::write, mix::read, mix::mixed, mix::cas})
+  for (auto m : {mix::write, mix::read, mix::mixed, mix::cas, mix::all})
     EXPECT_EQ(parse_mix(to_string(m)), m);
   EXPECT_FALSE(parse_mix("Write"));
   EXPECT_FALSE(parse_mix(""));
@@ -65,6 +66,19 @@ TEST(BenchWorkload, ReadAndCasMixesAreUniform) {
     EXPECT_EQ(r.next().f, op_kind::read);
     EXPECT_EQ(c.next().f, op_kind::cas);
   }
+}
+
+TEST(BenchWorkload, AllMixHasEveryKindInItsShare) {
+  workload w{mix::all, 8, 3};
+  std::array<int, 4> count{}; // by op_kind: read, write, cas, del
+  constexpr int n = 20'000;
+  for (int i = 0; i < n; ++i)
+    ++count[static_cast<size_t>(w.next().f)];
+  // Each share within 4.5 binomial standard deviations (at most 310 here).
+  EXPECT_NEAR(count[static_cast<size_t>(op_kind::read)], n * 0.4, 310);
+  EXPECT_NEAR(count[static_cast<size_t>(op_kind::write)], n * 0.3, 310);
+  EXPECT_NEAR(count[static_cast<size_t>(op_kind::cas)], n * 0.2, 310);
+  EXPECT_NEAR(count[static_cast<size_t>(op_kind::del)], n * 0.1, 310);
 }
 
 TEST(BenchWorkload, SameSeedSameStreamOtherSeedOtherStream) {

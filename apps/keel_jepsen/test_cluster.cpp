@@ -1,0 +1,127 @@
+#include "apps/keel_jepsen/test_cluster.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include <signal.h>
+
+#include "apps/launcher/cluster_command.hpp"
+#include "apps/launcher/port_probe.hpp"
+#include "apps/launcher/process.hpp"
+
+namespace keel::jepsen {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<test_cluster> test_cluster::create(const cluster_spec& spec, std::string& error) {
+  std::unique_ptr<test_cluster> c{new test_cluster};
+  c->spec_ = spec;
+  std::error_code ec;
+  // A run must start from nothing: old data would answer reads with values
+  // this run's history never wrote.
+  if (fs::exists(spec.dir, ec) && !fs::is_empty(spec.dir, ec)) {
+    error = spec.dir + " already exists and is not empty: give keel-jepsen a new --out directory";
+    return nullptr;
+  }
+  fs::create_directories(spec.dir, ec);
+  if (ec) {
+    error = "cannot create the directory " + spec.dir + ": " + ec.message();
+    return nullptr;
+  }
+  c->config_path_ = fs::absolute(fs::path{spec.dir} / "cluster.conf").string();
+  {
+    std::ofstream conf{c->config_path_, std::ios::trunc};
+    conf << "# written by keel-jepsen for one test run\n"
+         << "[cluster]\n"
+         << "data_dir = \"data\"\n"
+         << "shards = " << spec.shards << "\n"
+         << "replication_factor = " << spec.replication << "\n"
+         << "fault_injection = true\n\n"
+         << "[log]\nlevel = \"" << spec.log_level << "\"\nstderr = false\n\n";
+    std::set<uint16_t> taken;
+    try {
+      for (size_t i = 1; i <= spec.nodes; ++i) {
+        auto port = launcher::free_port(taken);
+        auto peer_port = launcher::free_port(taken);
+        conf << "[[node]]\nid = \"n" << i << "\"\nhost = \"127.0.0.1\"\nport = " << port
+             << "\npeer_port = " << peer_port << "\n\n";
+      }
+    } catch (const std::exception& e) {
+      error = e.what();
+      return nullptr;
+    }
+    if (!conf.flush()) {
+      error = "cannot write " + c->config_path_;
+      return nullptr;
+    }
+  }
+  auto loaded = config::load_cluster_config(c->config_path_);
+  if (!loaded) {
+    error = "the generated cluster.conf does not load: " + loaded.error().to_string();
+    return nullptr;
+  }
+  c->cfg_ = std::move(*loaded);
+  c->log_.open((fs::path{spec.dir} / "nemesis.out").string(), std::ios::app);
+  return c;
+}
+
+test_cluster::~test_cluster() {
+  if (cfg_.nodes.empty())
+    return; // create() gave up before there was a cluster
+  // Paused nodes cannot handle SIGTERM: resume them first (a node that is
+  // not paused ignores the resume).
+  for (auto& n : cfg_.nodes)
+    launch("resume", n.id);
+  launch("down");
+}
+
+void test_cluster::note(const std::string& line) {
+  std::lock_guard<std::mutex> guard{log_mu_};
+  log_ << line << '\n' << std::flush;
+}
+
+std::optional<std::string> test_cluster::launch(const std::string& verb, const std::string& node) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int rc = run_cluster_command(cfg_, config_path_, verb, node, spec_.bin_dir, false, out, err);
+  note("cluster " + verb + " " + node + " -> exit " + std::to_string(rc) + "\n" + out.str()
+       + err.str());
+  if (rc == 0)
+    return std::nullopt;
+  auto words = err.str();
+  if (auto nl = words.find('\n'); nl != std::string::npos)
+    words.resize(nl);
+  return "'keelctl cluster " + verb + (node.empty() ? "" : " " + node) + "' failed (exit "
+         + std::to_string(rc) + "): " + words;
+}
+
+std::optional<std::string> test_cluster::keelctl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"--config", config_path_, "--timeout", "3000"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string line = "keelctl";
+  for (auto& a : argv)
+    line += " " + a;
+  auto output = (fs::path{spec_.dir} / "keelctl.out").string();
+  std::streamoff from = 0;
+  if (std::error_code ec; fs::exists(output, ec))
+    from = static_cast<std::streamoff>(fs::file_size(output, ec));
+  auto spawned = launcher::spawn_process(spec_.bin_dir + "/keelctl", argv, {output, output});
+  if (!spawned) {
+    note(line + " -> " + spawned.error().detail);
+    return spawned.error().detail;
+  }
+  int rc = launcher::wait_exit(*spawned, std::chrono::seconds{20});
+  if (rc == -1) {
+    ::kill(*spawned, SIGKILL);
+    launcher::wait_exit(*spawned, std::chrono::seconds{5});
+  }
+  auto tail = launcher::output_tail(output, from, 3);
+  note(line + " -> exit " + std::to_string(rc) + "\n" + tail);
+  if (rc == 0)
+    return std::nullopt;
+  return line + " failed (exit " + std::to_string(rc) + ")";
+}
+
+} // namespace keel::jepsen

@@ -1,0 +1,69 @@
+// test_cluster: the cluster keel-jepsen tests. It writes a cluster.conf into
+// the run's own directory (nodes on 127.0.0.1, ports the kernel showed free,
+// fault injection on), starts, kills, pauses and resumes keel-node processes
+// the way `keelctl cluster` does (apps/launcher: by PID file, checked against
+// /proc, so only the processes of this cluster are signalled), and injects
+// network faults and actor crashes through `keelctl fault`, the same command
+// an operator uses. Everything the launcher and keelctl print is appended to
+// <dir>/nemesis.out. The destructor stops every node it can still find.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apps/common/cluster_config.hpp"
+
+namespace keel::jepsen {
+
+struct cluster_spec {
+  size_t nodes = 3;
+  uint32_t shards = 4;
+  uint32_t replication = 3; // replicas per shard, at most `nodes`
+  std::string dir;          // the run's directory: cluster.conf, data/, nemesis.out
+  std::string bin_dir;      // where keel-node and keelctl are
+  std::string log_level = "info";
+};
+
+class test_cluster {
+public:
+  /// Writes <dir>/cluster.conf and loads it back (the one parser of
+  /// cluster.conf checks what was written). Nothing is started. `dir` must
+  /// be new or empty.
+  static std::unique_ptr<test_cluster> create(const cluster_spec& spec, std::string& error);
+
+  ~test_cluster();
+  test_cluster(const test_cluster&) = delete;
+  test_cluster& operator=(const test_cluster&) = delete;
+
+  const config::cluster_config& config() const { return cfg_; }
+  const std::string& config_path() const { return config_path_; }
+  const std::string& node_id(size_t i) const { return cfg_.nodes.at(i).id; }
+  size_t size() const { return cfg_.nodes.size(); }
+
+  /// A launcher verb (up, down, kill, pause, resume) on one node, or with
+  /// `node` empty on every node (up, down). nullopt when it worked, else why not.
+  std::optional<std::string> launch(const std::string& verb, const std::string& node = "");
+
+  /// Runs `keelctl --config <cluster.conf> --timeout 3000 args...` and waits
+  /// for it (at most 20 s). nullopt on exit code 0, else why not.
+  std::optional<std::string> keelctl(const std::vector<std::string>& args);
+
+  /// Appends one line to nemesis.out.
+  void note(const std::string& line);
+
+private:
+  test_cluster() = default;
+
+  config::cluster_config cfg_;
+  cluster_spec spec_;
+  std::string config_path_;
+  std::mutex log_mu_;
+  std::ofstream log_; // nemesis.out
+};
+
+} // namespace keel::jepsen
