@@ -75,8 +75,9 @@ sup::supervisor_spec shard_tree(const config::cluster_config& cfg, const config:
   };
   storage.shutdown = sup::shutdown_spec::after_ms(5000);
   spec.children.push_back(std::move(storage));
-  spec.children.push_back(
-    replica_child(replication::make_replica_config(cfg, self.id, shard, std::move(dir))));
+  auto rc = replication::make_replica_config(cfg, self.id, shard, std::move(dir));
+  rc.read_without_read_index = opts.unsafe.read_without_read_index;
+  spec.children.push_back(replica_child(std::move(rc)));
   return spec;
 }
 
@@ -160,7 +161,7 @@ sup::child_spec service_child(const config::cluster_config& cfg, const config::n
   svc.host = self.host;
   svc.port = self.port;
   svc.publish = opts.publish;
-  svc.planted_early_write_ack = opts.planted_early_write_ack;
+  svc.ack_before_commit = opts.unsafe.ack_before_commit;
   svc.shards = cfg.shards;
   svc.local_shards = cfg.shards_on(self.id);
   svc.limits = limits_of(cfg);

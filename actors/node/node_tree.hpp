@@ -39,6 +39,7 @@
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
+#include "actors/base/core/unsafe_switches.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "supervisors/supervisor.hpp"
@@ -61,9 +62,11 @@ struct node_tree_options {
   caf::actor connector;
   /// False: no port is opened (gate and service are reached in-process).
   bool publish = true;
-  /// TEST ONLY: the whole-node simulation's planted bug (tests/nodesim), see
-  /// service::service_config::planted_early_write_ack. No config file sets it.
-  bool planted_early_write_ack = false;
+  /// TEST ONLY: safety broken on purpose (actors/base/core/unsafe_switches.hpp),
+  /// for the whole-node simulation's planted bug and keel-jepsen's proof that
+  /// it catches broken builds. No config file sets them. (skip_fsync is the
+  /// storage engine's: open_rocks_engine.)
+  unsafe_switches unsafe;
 };
 
 /// The root's spec: its children in start order. For a harness that puts the

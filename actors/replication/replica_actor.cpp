@@ -513,7 +513,7 @@ void flush(replica_actor* self) {
 caf::response_promise handle_request(replica_actor* self, pb<kv::Request>& req) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
-  if (req->has_get() && req->get().serializable()) {
+  if (req->has_get() && (req->get().serializable() || st.cfg.read_without_read_index)) {
     // Any role, no ReadIndex round: what this replica has applied (kv.proto).
     read_applied(self, req.msg, rp);
     return rp;

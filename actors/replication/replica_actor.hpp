@@ -67,6 +67,10 @@ struct replica_config {
   int balance_ticks = 200;
   uint32_t storage_timeout_ms = 30000; // a persist or apply slower than this crashes the replica
   uint64_t seed = 0;
+  /// TEST ONLY (unsafe_switches::read_without_read_index): every replica
+  /// answers linearizable gets from what it has applied, with no ReadIndex
+  /// round, as it answers serializable ones.
+  bool read_without_read_index = false;
   std::shared_ptr<sup::directory> dir;  // finds the transport
   ::keel::storage::storage_api storage; // the shard's storage actor; set at each start
 };

@@ -68,7 +68,7 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
     return answer(kv::STATUS_UNAVAILABLE, "shard " + std::to_string(shard)
                                             + " is not served on node " + st.cfg.node_id
                                             + " right now (" + path + " not running)");
-  if (st.cfg.planted_early_write_ack && req.msg.has_put()) {
+  if (st.cfg.ack_before_commit && req.msg.has_put()) {
     caf::anon_send(target, kv_atom_v, std::move(req));
     return answer(kv::STATUS_OK, "");
   }

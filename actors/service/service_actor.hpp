@@ -35,11 +35,10 @@ struct service_config {
   std::string host;      // the address to bind, from cluster.conf
   uint16_t port = 0;     // published here (with SO_REUSEADDR)
   bool publish = true;   // false: reached in-process only (simulation)
-  /// TEST ONLY, the bug the whole-node simulation must catch (tests/nodesim):
-  /// a put is answered OK as soon as it is handed to the replica, before it
-  /// is committed or applied. Only node_tree_options reaches it, never a
-  /// config file: a runtime switch rather than a second build of the shells.
-  bool planted_early_write_ack = false;
+  /// TEST ONLY (unsafe_switches::ack_before_commit): a put is answered OK as
+  /// soon as it is handed to the replica, before it is committed or applied.
+  /// Only node_tree_options reaches it, never a config file.
+  bool ack_before_commit = false;
   uint32_t shards = 1;                // keyspace split
   std::vector<uint32_t> local_shards; // shards with a replica on this node
   storage::limits limits;             // key and value size limits

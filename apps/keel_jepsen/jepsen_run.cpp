@@ -193,6 +193,7 @@ run_report run_once(const run_settings& s, std::ostream& progress) {
   ls.preload = false;
   auto client_opts = target->options;
   client_opts.timeout_ms = s.op_timeout_ms;
+  client_opts.request_timeout_ms = std::min(s.request_timeout_ms, s.op_timeout_ms);
   progress << "seed " << s.seed << ": " << s.clients << " clients for " << s.duration_s << " s, "
            << plan.size() << " faults\n"
            << std::flush;
@@ -257,6 +258,8 @@ void print_report(std::ostream& out, const run_report& r) {
   out << "keel-jepsen seed " << s.seed << ": " << s.nodes << " nodes, " << s.shards
       << " shards (replication " << s.replication << "), " << s.clients << " clients, " << s.keys
       << " keys, " << s.duration_s << " s\n";
+  if (!s.unsafe.empty())
+    out << "UNSAFE nodes (safety broken on purpose): " << s.unsafe << "\n";
   if (r.operations > 0) {
     out << "operations: " << r.operations << "\n";
     for (auto f : {op_kind::read, op_kind::write, op_kind::cas, op_kind::del}) {

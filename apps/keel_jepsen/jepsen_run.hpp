@@ -34,8 +34,14 @@ struct run_settings {
   uint64_t quiet_ms = 3'000; // between faults
   uint64_t fault_ms = 4'000; // each fault held this long
   uint32_t op_timeout_ms = 2'000;
+  /// One attempt of an operation: shorter than a default client's (1 s), so
+  /// that clients give up on an unresponsive leader and retry elsewhere
+  /// sooner; that puts more retried writes through the exactly-once path and
+  /// more clients on a new leader while an old one may still answer.
+  uint32_t request_timeout_ms = 250;
   std::string dir;     // this run's output directory (created)
   std::string bin_dir; // keel-node and keelctl
+  std::string unsafe;  // TEST ONLY: the unsafe switches the nodes run with, empty if none
 };
 
 /// How a run ended. `passed` only if every check passed; `incomplete` when

@@ -8,6 +8,7 @@
 // error; 3 some run could not be carried out (the cluster did not start or
 // heal); 4 the checker gave up on some run (no violation found, none ruled out).
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/base/core/unsafe_switches.hpp"
 #include "apps/common/executable_dir.hpp"
 #include "apps/keel_jepsen/jepsen_run.hpp"
 
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
   std::string out_dir;
   double quiet_s = 3;
   double fault_s = 4;
-  s.bin_dir = keel::executable_directory();
+  std::string unsafe;
+  std::string bin_dir;
 
   CLI::App app{"keel-jepsen: a fault-injection test of a local Keel cluster; checks the history "
                "for linearizability, lost writes and replica convergence"};
@@ -75,10 +78,21 @@ int main(int argc, char** argv) {
   app.add_option("--fault-length", fault_s, "seconds each fault is held")->capture_default_str();
   app.add_option("--op-timeout-ms", s.op_timeout_ms, "deadline of one client operation")
     ->capture_default_str();
+  app
+    .add_option("--request-timeout-ms", s.request_timeout_ms,
+                "deadline of one attempt of an operation, after which the client retries "
+                "(elsewhere)")
+    ->capture_default_str();
   app.add_option("--out", out_dir,
                  "where runs keep their files (default: a new directory under "
                  "the temporary directory)");
-  app.add_option("--bin-dir", s.bin_dir, "where keel-node and keelctl are")->capture_default_str();
+  app.add_option("--bin-dir", bin_dir,
+                 "where keel-node and keelctl are (default: beside keel-jepsen; with --unsafe, "
+                 "its unsafe/ subdirectory)");
+  app.add_option("--unsafe", unsafe,
+                 "TEST ONLY: break the nodes' safety on purpose, to see the checks fail: "
+                 "ack-before-commit, skip-fsync, read-without-read-index, apply-retries-twice "
+                 "(comma-separated; needs the test build's keel-node-unsafe)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +103,19 @@ int main(int argc, char** argv) {
   if (!parsed.error.empty())
     return usage("--faults: " + parsed.error);
   s.faults = parsed.kinds;
+  if (!unsafe.empty()) {
+    auto switches = keel::parse_unsafe_switches(unsafe);
+    if (!switches)
+      return usage("--unsafe: " + switches.error());
+    s.unsafe = keel::to_string(*switches);
+    // The nodes read it at start (apps/keel_node/main.cpp); they inherit it.
+    ::setenv("KEEL_UNSAFE", s.unsafe.c_str(), 1);
+  } else {
+    ::unsetenv("KEEL_UNSAFE");
+  }
+  s.bin_dir = !bin_dir.empty() ? bin_dir
+              : unsafe.empty() ? keel::executable_directory()
+                               : keel::executable_directory() + "/unsafe";
   if (s.nodes < 1 || s.nodes > 9)
     return usage("--nodes must be 1..9 (got " + std::to_string(s.nodes) + ")");
   if (s.replication < 1 || s.replication > s.nodes)

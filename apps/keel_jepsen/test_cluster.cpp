@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <signal.h>
 
@@ -98,7 +99,22 @@ std::optional<std::string> test_cluster::launch(const std::string& verb, const s
 }
 
 std::optional<std::string> test_cluster::keelctl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"--config", config_path_, "--timeout", "3000"};
+  // A node starved of CPU (two cores, three nodes and ten clients) may not
+  // answer keelctl's handshake in time. Every fault request keel-jepsen sends
+  // may be sent again: partitions, drops, delays and heals set a state, and a
+  // crash that was "not applied" did not happen.
+  std::optional<std::string> failed;
+  for (int attempt = 1; attempt <= keelctl_attempts; ++attempt) {
+    failed = keelctl_once(args);
+    if (!failed)
+      return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds{500});
+  }
+  return *failed + " (" + std::to_string(keelctl_attempts) + " attempts)";
+}
+
+std::optional<std::string> test_cluster::keelctl_once(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"--config", config_path_, "--timeout", "5000"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string line = "keelctl";
   for (auto& a : argv)

@@ -49,15 +49,18 @@ public:
   /// `node` empty on every node (up, down). nullopt when it worked, else why not.
   std::optional<std::string> launch(const std::string& verb, const std::string& node = "");
 
-  /// Runs `keelctl --config <cluster.conf> --timeout 3000 args...` and waits
-  /// for it (at most 20 s). nullopt on exit code 0, else why not.
+  /// Runs `keelctl --config <cluster.conf> --timeout 5000 args...` and waits
+  /// for it (at most 20 s), up to keelctl_attempts times until it exits 0.
+  /// nullopt when it did, else why not.
   std::optional<std::string> keelctl(const std::vector<std::string>& args);
+  static constexpr int keelctl_attempts = 3;
 
   /// Appends one line to nemesis.out.
   void note(const std::string& line);
 
 private:
   test_cluster() = default;
+  std::optional<std::string> keelctl_once(const std::vector<std::string>& args);
 
   config::cluster_config cfg_;
   cluster_spec spec_;

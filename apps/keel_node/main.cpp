@@ -21,6 +21,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
+#include "actors/base/core/unsafe_switches.hpp"
 #include "actors/log/logger.hpp"
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
@@ -120,7 +121,24 @@ security::result<security::trust> load_trust(const config::cluster_config& cc,
   return security::trust::with_secret(*std::move(secret));
 }
 
-int run(const config::cluster_config& cc, const config::node_config& me) {
+// The switches that break safety on purpose (actors/base/core/unsafe_switches.hpp),
+// from KEEL_UNSAFE. Only keel-node-unsafe, built with the tests from this file
+// with KEEL_UNSAFE_SWITCHES defined, honours them; keel-node refuses to start
+// with KEEL_UNSAFE set rather than ignore what the caller asked for.
+result<unsafe_switches, std::string> unsafe_from_environment() {
+  const char* asked = std::getenv("KEEL_UNSAFE");
+  if (!asked || !*asked)
+    return unsafe_switches{};
+#ifdef KEEL_UNSAFE_SWITCHES
+  return parse_unsafe_switches(asked);
+#else
+  return std::string{"KEEL_UNSAFE is set, and this keel-node has no unsafe switches (only "
+                     "build/bin/unsafe/keel-node, a test build, has them): unset it"};
+#endif
+}
+
+int run(const config::cluster_config& cc, const config::node_config& me,
+        const unsafe_switches& unsafe) {
   auto set = handled_signals();
   namespace fs = std::filesystem;
   auto dir = cc.node_dir(me.id);
@@ -141,8 +159,13 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     return exit_failure;
   }
   log->info("starting node {} on {}:{} (config {})", me.id, me.host, me.port, cc.source);
+  if (unsafe.any())
+    log->critical("UNSAFE TEST BUILD: safety broken on purpose by KEEL_UNSAFE={}: this node may "
+                  "lose acknowledged writes or answer stale reads",
+                  to_string(unsafe));
 
-  auto opened = storage::open_rocks_engine((fs::path(dir) / "db").string(), me.id, cc.shards);
+  auto opened
+    = storage::open_rocks_engine((fs::path(dir) / "db").string(), me.id, cc.shards, unsafe);
   if (!opened) {
     const auto& err = opened.error().detail;
     log->critical("cannot open the storage engine: {}", err);
@@ -168,7 +191,9 @@ int run(const config::cluster_config& cc, const config::node_config& me) {
     configure_caf(cfg, cc, me);
     caf::actor_system sys{cfg};
     auto directory = std::make_shared<sup::directory>();
-    auto root = node::spawn_node_tree(sys, cc, me, engine, directory, shared_trust);
+    node::node_tree_options opts;
+    opts.unsafe = unsafe;
+    auto root = node::spawn_node_tree(sys, cc, me, engine, directory, shared_trust, opts);
     // Two election timeouts: time enough for a transfer, and what an election
     // would cost anyway if the transfer fails.
     std::chrono::milliseconds drain{2 * cc.timing.election_ticks * cc.timing.tick_ms};
@@ -231,5 +256,10 @@ int main(int argc, char** argv) {
               << " (known nodes: " << known << ")\n";
     return exit_usage;
   }
-  return run(cc, *me);
+  auto unsafe = unsafe_from_environment();
+  if (!unsafe) {
+    std::cerr << "keel-node: " << unsafe.error() << "\n";
+    return exit_usage;
+  }
+  return run(cc, *me, *unsafe);
 }

@@ -121,7 +121,7 @@ private:
     to.storage_mode = storage::spawn_mode::scheduled;
     to.connector = n.connector;
     to.publish = false;
-    to.planted_early_write_ack = opts_.planted_early_write_ack;
+    to.unsafe.ack_before_commit = opts_.planted_early_write_ack;
     n.root = node::spawn_node_tree(fx_.sys, cfg_, n.self, n.engine, n.dir, trust_, to);
     n.up = true;
   }

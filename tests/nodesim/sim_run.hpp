@@ -33,8 +33,8 @@ struct sim_options {
   uint32_t chaos_ms = 3000; // faults start (and the clients run) in this window
   bool faults = true;
   /// The planted bug: the client service answers a put before it is applied
-  /// (service::service_config::planted_early_write_ack). For the test that
-  /// proves the simulation catches it.
+  /// (unsafe_switches::ack_before_commit). For the test that proves the
+  /// simulation catches it.
   bool planted_early_write_ack = false;
   /// Whether a peer gate is among the actors crashed (the dialing node's
   /// gate restart once cut the way back to it: NodeSim.AGateRestartHealsBothDirections).

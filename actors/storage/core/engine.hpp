@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/base/core/unsafe_switches.hpp"
 #include "actors/storage/core/kv_store.hpp"
 #include "actors/storage/core/storage_error.hpp"
 #include "actors/storage/core/write_batch.hpp"
@@ -120,6 +121,11 @@ public:
   /// shards, and this shard's log and hard state, are untouched.
   result<void> import_shard(const ShardSnapshot& snapshot);
 
+  /// TEST ONLY: the switches that break this node's safety on purpose
+  /// (unsafe_switches.hpp); set once, before any shard uses the engine.
+  void allow_unsafe(const unsafe_switches& s) { unsafe_ = s; }
+  const unsafe_switches& unsafe() const { return unsafe_; }
+
 private:
   engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards);
 
@@ -128,6 +134,7 @@ private:
   storage_error log_error(errc code, uint32_t shard, uint64_t index) const;
 
   std::shared_ptr<kv_store> store_;
+  unsafe_switches unsafe_;
   std::string node_id_;
   uint32_t shards_;
   std::atomic<uint64_t> commits_{0};

@@ -116,7 +116,7 @@ kv::Response kv_state_machine::apply_command(const command::Command& cmd, uint64
   if (session && !session->expired()) {
     if (cmd.seq() < session->last_seq())
       return stale(cmd.seq(), session->last_seq());
-    if (cmd.seq() == session->last_seq()) {
+    if (cmd.seq() == session->last_seq() && !db_->unsafe().apply_retries_twice) {
       if (session->digest() != 0 && session->digest() != digest)
         return reused(cmd);
       session->set_last_used_ms(now); // a retrying client is not idle

@@ -61,14 +61,19 @@ result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir) {
 }
 
 engine::open_result open_rocks_engine(const std::string& dir, const std::string& node_id,
-                                      uint32_t shards) {
+                                      uint32_t shards, const unsafe_switches& unsafe) {
   if (shards == 0)
     return storage_error{errc::invalid,
                          "cannot open data directory " + dir + ": shards must be at least 1"};
   auto store = open_rocks_store(dir);
   if (!store)
     return std::move(store).error();
-  return engine::open(std::move(store).value(), node_id, shards);
+  if (unsafe.skip_fsync)
+    static_cast<rocks_store&>(**store).bypass_write_ahead_log();
+  auto opened = engine::open(std::move(store).value(), node_id, shards);
+  if (opened)
+    (*opened)->allow_unsafe(unsafe);
+  return opened;
 }
 
 } // namespace keel::storage

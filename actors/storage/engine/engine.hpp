@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/base/core/unsafe_switches.hpp"
 #include "actors/storage/core/engine.hpp"
 
 namespace keel::storage {
@@ -22,7 +23,9 @@ result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir);
 /// corrupt (errc::corrupt; the detail names the damaged file), has files but
 /// no RocksDB CURRENT file ("not a keel data directory", errc::foreign), or
 /// belongs to another node or another shard count (engine::open).
+/// `unsafe` is TEST ONLY (unsafe_switches.hpp): skip_fsync makes the store
+/// bypass its write-ahead log; the engine keeps the rest (engine::unsafe()).
 engine::open_result open_rocks_engine(const std::string& dir, const std::string& node_id,
-                                      uint32_t shards);
+                                      uint32_t shards, const unsafe_switches& unsafe = {});
 
 } // namespace keel::storage

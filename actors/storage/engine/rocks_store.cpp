@@ -111,7 +111,8 @@ const rocksdb::Snapshot* own(const kv_store::view* v) {
 result<void> rocks_store::commit(batch& pending, bool sync) {
   auto& mine = const_cast<rocks_batch&>(*own(*this, &pending));
   rocksdb::WriteOptions options;
-  options.sync = sync;
+  options.sync = sync && !without_wal_; // RocksDB refuses a synced write without its log
+  options.disableWAL = without_wal_;
   auto status = db_->Write(options, mine.index().GetWriteBatch());
   if (!status.ok())
     return error_of(status);

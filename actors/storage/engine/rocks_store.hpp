@@ -28,6 +28,10 @@ public:
   /// Takes ownership of an open DB and its handles, one per family in the
   /// order of enum class family (key_layout's family names).
   rocks_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> families, std::string dir);
+
+  /// TEST ONLY (unsafe_switches::skip_fsync): from now on commits bypass the
+  /// write-ahead log, so a kill -9 loses what no table file holds yet.
+  void bypass_write_ahead_log() { without_wal_ = true; }
   ~rocks_store() override;
 
   rocks_store(const rocks_store&) = delete;
@@ -53,6 +57,7 @@ private:
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   std::string dir_;
+  bool without_wal_ = false;
 };
 
 } // namespace keel::storage
