@@ -136,8 +136,9 @@ run_report run_once(const run_settings& s, std::ostream& progress) {
   run_report rep;
   rep.settings = s;
   std::string error;
-  auto cluster
-    = test_cluster::create({s.nodes, s.shards, s.replication, s.dir, s.bin_dir, "info"}, error);
+  cluster_spec spec{s.nodes, s.shards, s.replication, s.dir,   s.bin_dir,
+                    "info",  s.timing, s.raft,        s.limits};
+  auto cluster = test_cluster::create(spec, error);
   if (!cluster) {
     rep.error = error;
     return rep;
@@ -258,6 +259,9 @@ void print_report(std::ostream& out, const run_report& r) {
   out << "keel-jepsen seed " << s.seed << ": " << s.nodes << " nodes, " << s.shards
       << " shards (replication " << s.replication << "), " << s.clients << " clients, " << s.keys
       << " keys, " << s.duration_s << " s\n";
+  if (!s.config_source.empty())
+    out << "settings ([timing], [raft], [limits], shards, replication) from " << s.config_source
+        << "\n";
   if (!s.unsafe.empty())
     out << "UNSAFE nodes (safety broken on purpose): " << s.unsafe << "\n";
   if (r.operations > 0) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/config/core/cluster_config.hpp"
 #include "apps/history/linearizability.hpp"
 #include "apps/keel_jepsen/convergence.hpp"
 #include "apps/keel_jepsen/fault_plan.hpp"
@@ -39,9 +40,13 @@ struct run_settings {
   /// sooner; that puts more retried writes through the exactly-once path and
   /// more clients on a new leader while an old one may still answer.
   uint32_t request_timeout_ms = 250;
-  std::string dir;     // this run's output directory (created)
-  std::string bin_dir; // keel-node and keelctl
-  std::string unsafe;  // TEST ONLY: the unsafe switches the nodes run with, empty if none
+  std::string dir;           // this run's output directory (created)
+  std::string bin_dir;       // keel-node and keelctl
+  std::string unsafe;        // TEST ONLY: the unsafe switches the nodes run with, empty if none
+  std::string config_source; // the user's cluster.conf whose settings were taken, if any
+  config::timing_config timing;
+  config::raft_config raft;
+  config::limits_config limits;
 };
 
 /// How a run ended. `passed` only if every check passed; `incomplete` when

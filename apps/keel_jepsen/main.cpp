@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "actors/base/core/unsafe_switches.hpp"
+#include "apps/common/cluster_config.hpp"
 #include "apps/common/executable_dir.hpp"
 #include "apps/keel_jepsen/jepsen_run.hpp"
 
@@ -55,9 +56,14 @@ int main(int argc, char** argv) {
   double fault_s = 4;
   std::string unsafe;
   std::string bin_dir;
+  std::string config_path;
 
   CLI::App app{"keel-jepsen: a fault-injection test of a local Keel cluster; checks the history "
                "for linearizability, lost writes and replica convergence"};
+  app.add_option("--config", config_path,
+                 "take shards, replication_factor, [timing], [raft] and [limits] from this "
+                 "cluster.conf, and as many nodes as it has (the run still uses its own "
+                 "directory, ports on 127.0.0.1 and no TLS)");
   app.add_option("--nodes", s.nodes, "nodes (3 or 5, or any count >= 1)")->capture_default_str();
   app.add_option("--shards", s.shards, "shards")->capture_default_str();
   app.add_option("--replication", s.replication, "replicas per shard")->capture_default_str();
@@ -99,6 +105,22 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? exit_passed : exit_usage;
   }
 
+  if (!config_path.empty()) {
+    auto loaded = keel::config::load_cluster_config(config_path);
+    if (!loaded)
+      return usage("--config: " + loaded.error().to_string());
+    // Explicit flags win over the file.
+    if (app.count("--nodes") == 0)
+      s.nodes = loaded->nodes.size();
+    if (app.count("--shards") == 0)
+      s.shards = loaded->shards;
+    if (app.count("--replication") == 0)
+      s.replication = loaded->replication_factor;
+    s.timing = loaded->timing;
+    s.raft = loaded->raft;
+    s.limits = loaded->limits;
+    s.config_source = fs::absolute(config_path).string();
+  }
   auto parsed = parse_fault_list(faults);
   if (!parsed.error.empty())
     return usage("--faults: " + parsed.error);

@@ -201,6 +201,10 @@ void nemesis::inject(fault_record& r, const std::atomic<bool>& stop, uint64_t he
       for (size_t i = 0; i < n && !failed; ++i)
         failed = cluster_.launch("kill", cluster_.node_id(i));
       in_effect();
+      // SIGKILL is asynchronous: a node starting before its predecessor's
+      // sockets are closed finds its port taken.
+      for (size_t i = 0; i < n && !failed; ++i)
+        failed = cluster_.await_ports_closed(i);
       if (!failed)
         failed = cluster_.launch("up");
       break;

@@ -40,6 +40,17 @@ std::unique_ptr<test_cluster> test_cluster::create(const cluster_spec& spec, std
          << "shards = " << spec.shards << "\n"
          << "replication_factor = " << spec.replication << "\n"
          << "fault_injection = true\n\n"
+         << "[timing]\n"
+         << "tick_ms = " << spec.timing.tick_ms << "\n"
+         << "heartbeat_ticks = " << spec.timing.heartbeat_ticks << "\n"
+         << "election_ticks = " << spec.timing.election_ticks << "\n"
+         << "transport_heartbeat_ms = " << spec.timing.transport_heartbeat_ms << "\n"
+         << "connection_timeout_ms = " << spec.timing.connection_timeout_ms << "\n"
+         << "failure_detector_phi = " << std::showpoint << spec.timing.failure_detector_phi
+         << std::noshowpoint << "\n\n"
+         << "[raft]\nsnapshot_entries = " << spec.raft.snapshot_entries << "\n\n"
+         << "[limits]\nmax_key_bytes = " << spec.limits.max_key_bytes
+         << "\nmax_value_bytes = " << spec.limits.max_value_bytes << "\n\n"
          << "[log]\nlevel = \"" << spec.log_level << "\"\nstderr = false\n\n";
     std::set<uint16_t> taken;
     try {
@@ -76,6 +87,17 @@ test_cluster::~test_cluster() {
   for (auto& n : cfg_.nodes)
     launch("resume", n.id);
   launch("down");
+}
+
+std::optional<std::string> test_cluster::await_ports_closed(size_t i) {
+  const auto& n = cfg_.nodes.at(i);
+  auto closed = [&n] {
+    return !launcher::port_open(n.host, n.port, std::chrono::milliseconds{100})
+           && !launcher::port_open(n.host, n.peer_port, std::chrono::milliseconds{100});
+  };
+  if (launcher::poll_until(launcher::steady::now() + std::chrono::seconds{10}, closed))
+    return std::nullopt;
+  return "the ports of " + n.id + " still accept connections 10 s after it was killed";
 }
 
 void test_cluster::note(const std::string& line) {

@@ -27,6 +27,11 @@ struct cluster_spec {
   std::string dir;          // the run's directory: cluster.conf, data/, nemesis.out
   std::string bin_dir;      // where keel-node and keelctl are
   std::string log_level = "info";
+  /// Written into the cluster.conf as they are (from the user's --config, or
+  /// the defaults).
+  config::timing_config timing;
+  config::raft_config raft;
+  config::limits_config limits;
 };
 
 class test_cluster {
@@ -54,6 +59,10 @@ public:
   /// nullopt when it did, else why not.
   std::optional<std::string> keelctl(const std::vector<std::string>& args);
   static constexpr int keelctl_attempts = 3;
+
+  /// Waits (at most 10 s) until nothing accepts connections on node i's port
+  /// and peer port any more, as after a kill; nullopt once so, else why not.
+  std::optional<std::string> await_ports_closed(size_t i);
 
   /// Appends one line to nemesis.out.
   void note(const std::string& line);
