@@ -4,6 +4,7 @@
 // put, get, del, cas, status, members, tree, fault or cluster. The exit codes
 // and the one-line errors follow docs/contract.md.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <variant>
@@ -20,6 +21,7 @@
 #include "apps/keelctl/status_command.hpp"
 #include "apps/keelctl/target.hpp"
 #include "apps/keelctl/tree_command.hpp"
+#include "apps/keelctl/value_source.hpp"
 #include "apps/launcher/cluster_command.hpp"
 
 namespace {
@@ -38,6 +40,8 @@ struct command_line {
   std::string node;                  // tree --node, cluster NODE
   std::string verb;                  // cluster VERB
   fault_command fault;
+  std::string value_file;   // put --file
+  bool value_given = false; // put: VALUE was on the command line (it may be empty)
 };
 
 CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const std::string& help) {
@@ -47,14 +51,33 @@ CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const s
   return sub;
 }
 
+// The value of `put`: the VALUE argument, standard input for "-", or --file.
+keel::result<std::string, input_error> put_value(const target& t, const command_line& cl) {
+  if (!cl.value_file.empty()) {
+    std::ifstream in{cl.value_file, std::ios::binary};
+    if (!in)
+      return input_error{errc::bad_value_source, "cannot open --file " + cl.value_file};
+    return read_value(in, value_limit(t), "in file " + cl.value_file);
+  }
+  if (cl.kv.value == "-")
+    return read_value(std::cin, value_limit(t), "on standard input");
+  if (!cl.value_given)
+    return input_error{errc::bad_value_source, "give VALUE, - (standard input) or --file F"};
+  return cl.kv.value;
+}
+
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
   keel::add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json, cl.tls,
                          "deadline of the whole operation, in ms", "machine-readable output");
 
-  auto* put = add_kv(app, cl, "put", "set KEY to VALUE (linearizable write)");
+  auto* put = add_kv(app, cl, "put",
+                     "set KEY to VALUE (linearizable write); VALUE '-' reads it from standard "
+                     "input");
   put->add_option("KEY", cl.kv.key)->required();
-  put->add_option("VALUE", cl.kv.value)->required();
+  auto* value = put->add_option("VALUE", cl.kv.value, "the value, or - for standard input")
+                  ->each([&cl](const std::string&) { cl.value_given = true; });
+  put->add_option("--file", cl.value_file, "read the value from this file")->excludes(value);
   auto* get
     = add_kv(app, cl, "get", "print the value of KEY (linearizable read); exit 1 if absent");
   get->add_option("KEY", cl.kv.key)->required();
@@ -154,6 +177,12 @@ int dispatch(CLI::App& app, command_line& cl) {
     if (!cl.kv.absent)
       cl.kv.expected = cl.cas_args[1];
     cl.kv.value = cl.cas_args.back();
+  }
+  if (cl.kv.op == "put") {
+    auto read = put_value(t, cl);
+    if (!read)
+      return fail(std::cerr, exit_usage, "put: " + read.error().detail);
+    cl.kv.value = std::move(*read);
   }
   return run_kv(t, cl.kv, cl.json, std::cout, std::cerr);
 }

@@ -17,10 +17,11 @@ using client::target;
 enum class errc {
   unknown_node, ///< NODE is neither a node id nor a host:port of the target
   empty_key,
-  key_too_long,   ///< above cluster.conf's limits.max_key_bytes
-  value_too_long, ///< above cluster.conf's limits.max_value_bytes
-  bad_fault,      ///< a fault's PATH, PEER or amount makes no sense
-  no_operator,    ///< nothing to prove that keelctl is an operator with
+  key_too_long,     ///< above cluster.conf's limits.max_key_bytes
+  value_too_long,   ///< above cluster.conf's limits.max_value_bytes
+  bad_fault,        ///< a fault's PATH, PEER or amount makes no sense
+  no_operator,      ///< nothing to prove that keelctl is an operator with
+  bad_value_source, ///< put: no VALUE, or its --file cannot be read
 };
 
 /// The code, and the one line the user sees after "<command>: ".

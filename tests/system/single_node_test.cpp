@@ -197,4 +197,40 @@ TEST(SingleNode, KeelctlExitCodesFollowTheContract) {
   EXPECT_FALSE(down.err.empty());
 }
 
+TEST(SingleNode, PutReadsItsValueFromStandardInputOrAFile) {
+  test::local_cluster cluster{1, 2, 1, "[limits]\nmax_value_bytes = 100000\n"};
+  ASSERT_TRUE(cluster.start("n1"));
+  // Any bytes, a NUL and newlines included, and more than fits comfortably
+  // in an argument list.
+  std::string value = "line one\nline two\n";
+  value.push_back('\0');
+  value += std::string(90'000, 'v');
+  auto file = cluster.dir() + "/value.bin";
+  std::ofstream{file, std::ios::binary} << value;
+  auto keelctl = std::string{KEEL_BIN_DIR} + "/keelctl --config " + cluster.config_path();
+  auto piped = test::run_program("/bin/sh", {"-c", keelctl + " put piped - < " + file}, 30s);
+  EXPECT_EQ(piped.code, 0) << piped.err;
+  EXPECT_EQ(cluster.keelctl({"put", "filed", "--file", file}).code, 0);
+  for (auto key : {"piped", "filed"}) {
+    auto r = cluster.keelctl({"get", key});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, value + "\n") << key;
+  }
+
+  // Too large, missing, or both sources: a usage error, nothing sent.
+  std::ofstream{file, std::ios::binary | std::ios::app} << std::string(20'000, 'x');
+  auto big = test::run_program("/bin/sh", {"-c", keelctl + " put piped - < " + file}, 30s);
+  EXPECT_EQ(big.code, 2);
+  EXPECT_NE(big.err.find("on standard input is larger than limits.max_value_bytes (100000"),
+            std::string::npos)
+    << big.err;
+  auto too_big = cluster.keelctl({"put", "filed", "--file", file});
+  EXPECT_EQ(too_big.code, 2);
+  EXPECT_NE(too_big.err.find("in file " + file + " is larger"), std::string::npos) << too_big.err;
+  EXPECT_EQ(cluster.keelctl({"put", "x", "--file", cluster.dir() + "/none"}).code, 2);
+  EXPECT_EQ(cluster.keelctl({"put", "x", "v", "--file", file}).code, 2);
+  EXPECT_EQ(cluster.keelctl({"put", "x"}).code, 2);
+  EXPECT_EQ(cluster.keelctl({"get", "piped"}).out, value + "\n"); // unchanged
+}
+
 } // namespace
