@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "apps/keel_bench/cluster_view.hpp"
+#include "apps/keel_bench/cluster_watch.hpp"
 #include "apps/keel_bench/machine_load.hpp"
 #include "apps/keel_bench/monotonic_clock.hpp"
 #include "apps/launcher/cluster_command.hpp"
@@ -27,7 +28,6 @@ namespace keel::bench {
 namespace {
 
 constexpr int exit_unavailable = 3;
-constexpr auto poll_interval = std::chrono::milliseconds{100};
 
 // Puts to one key in a loop until stopped, and tells when the first put that
 // was invoked after arm() is acknowledged.
@@ -102,30 +102,6 @@ private:
   std::thread thread_;               // last: starts once the fields above exist
 };
 
-// The status of every node that answered.
-std::vector<admin::NodeStatus> poll_status(client::session& s) {
-  std::vector<admin::NodeStatus> out;
-  for (auto& r : s.status_all())
-    if (r.ok())
-      out.push_back(std::move(*r.value));
-  return out;
-}
-
-// Waits until the cluster is settled (cluster_view's caught_up); returns the
-// last answers, or nullopt at the deadline.
-std::optional<std::vector<admin::NodeStatus>>
-await_settled(client::session& s, const config::cluster_config& cfg, uint32_t timeout_s) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{timeout_s};
-  for (;;) {
-    auto nodes = poll_status(s);
-    if (caught_up(cfg, nodes))
-      return nodes;
-    if (std::chrono::steady_clock::now() >= until)
-      return std::nullopt;
-    std::this_thread::sleep_for(poll_interval);
-  }
-}
-
 // Options of the write probe: short deadlines and backoff (see the top).
 client::options probe_options(const config::cluster_config& cfg, uint32_t op_timeout_ms) {
   auto opts = client::options_from(cfg);
@@ -166,7 +142,7 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
   auto key = key_in_shard(s.shard, cfg.shards, "failover-probe-");
 
   for (uint32_t run = 1; run <= s.runs; ++run) {
-    auto settled = await_settled(status, cfg, s.settle_timeout_s);
+    auto settled = await_settled(status, cfg, std::chrono::seconds{s.settle_timeout_s});
     if (!settled)
       return fail("the cluster did not settle (a leader per shard, every replica caught up) within "
                   + std::to_string(s.settle_timeout_s) + " s: check 'keelctl status'");
@@ -196,7 +172,7 @@ failover_result run_failover(client::runtime& rt, const config::cluster_config& 
     uint64_t restarted_at = monotonic_ns();
     if (auto why = launch(cfg, s, s.pause ? "resume" : "up", sample.killed))
       return fail(*why);
-    settled = await_settled(status, cfg, s.settle_timeout_s);
+    settled = await_settled(status, cfg, std::chrono::seconds{s.settle_timeout_s});
     if (!settled)
       return fail(sample.killed + " did not catch up within " + std::to_string(s.settle_timeout_s)
                   + " s of its restart: check 'keelctl status'");

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <random>
 
+#include "actors/base/core/comma_list.hpp"
+
 namespace keel::jepsen {
 
 const char* to_string(fault_kind k) {
@@ -30,11 +32,7 @@ fault_list_result parse_fault_list(std::string_view text) {
     if (std::find(out.kinds.begin(), out.kinds.end(), k) == out.kinds.end())
       out.kinds.push_back(k);
   };
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    auto comma = text.find(',', pos);
-    auto word = text.substr(pos, comma == std::string_view::npos ? text.size() - pos : comma - pos);
-    pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+  for (auto word : comma_words(text)) {
     if (word == "all") {
       for (auto k : all_fault_kinds)
         add(k);

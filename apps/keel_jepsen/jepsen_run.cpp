@@ -12,11 +12,12 @@
 #include "actors/config/core/placement.hpp"
 #include "apps/common/client_target.hpp"
 #include "apps/history/history_reader.hpp"
-#include "apps/keel_bench/cluster_view.hpp"
+#include "apps/keel_bench/cluster_watch.hpp"
 #include "apps/keel_bench/history.hpp"
 #include "apps/keel_bench/load_run.hpp"
 #include "apps/keel_bench/monotonic_clock.hpp"
 #include "apps/keel_bench/workload.hpp"
+#include "apps/launcher/process.hpp"
 
 namespace keel::jepsen {
 
@@ -29,24 +30,6 @@ using history::op_result;
 constexpr auto settle_limit = std::chrono::seconds{60};
 constexpr auto converge_limit = std::chrono::seconds{30};
 constexpr int final_read_attempts = 10;
-
-// Polls the nodes' status until every replica of every shard has applied
-// what its leader committed; whether that happened within `limit`.
-bool await_settled(client::session& s, const config::cluster_config& cfg,
-                   std::chrono::steady_clock::duration limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    std::vector<admin::NodeStatus> nodes;
-    for (auto& r : s.status_all())
-      if (r.ok())
-        nodes.push_back(std::move(*r.value));
-    if (bench::caught_up(cfg, nodes))
-      return true;
-    if (std::chrono::steady_clock::now() >= until)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  }
-}
 
 // Reads every key once more with a linearizable get, as process `process`,
 // until each read has a definite answer (or the attempts run out: a key
@@ -72,17 +55,19 @@ void final_reads(client::session& s, uint32_t keys, uint32_t process,
 // Asks every node for its digests until no shard lags or misses a replica,
 // or the limit passes.
 convergence_report await_convergence(client::session& s, const config::cluster_config& cfg) {
-  auto until = std::chrono::steady_clock::now() + converge_limit;
-  for (;;) {
-    std::vector<admin::NodeDigest> answers;
-    for (auto& r : s.digest_all())
-      if (r.ok())
-        answers.push_back(std::move(*r.value));
-    auto report = check_convergence(cfg, answers);
-    if (!report.unsettled() || std::chrono::steady_clock::now() >= until)
-      return report;
-    std::this_thread::sleep_for(std::chrono::milliseconds{200});
-  }
+  convergence_report report;
+  launcher::poll_until(
+    launcher::steady::now() + converge_limit,
+    [&] {
+      std::vector<admin::NodeDigest> answers;
+      for (auto& r : s.digest_all())
+        if (r.ok())
+          answers.push_back(std::move(*r.value));
+      report = check_convergence(cfg, answers);
+      return !report.unsettled();
+    },
+    std::chrono::milliseconds{200});
+  return report;
 }
 
 // For each fault: how long after its injection every shard had
@@ -160,7 +145,7 @@ run_report run_once(const run_settings& s, std::ostream& progress) {
   auto admin_opts = target->options;
   admin_opts.timeout_ms = 2000;
   client::session admin{rt, admin_opts};
-  if (!await_settled(admin, cfg, settle_limit)) {
+  if (!bench::await_settled(admin, cfg, settle_limit)) {
     rep.error = "the new cluster did not elect a leader for every shard within 60 s (see " + s.dir
                 + "/data/*/keel-node.log)";
     return rep;
@@ -207,7 +192,7 @@ run_report run_once(const run_settings& s, std::ostream& progress) {
   if (auto failed = nem.heal_all())
     heal_error = "healing failed: " + *failed;
   uint64_t healed = monotonic_ns();
-  bool settled = heal_error.empty() && await_settled(admin, cfg, settle_limit);
+  bool settled = heal_error.empty() && bench::await_settled(admin, cfg, settle_limit);
   rep.settle_ns = monotonic_ns() - healed;
   if (heal_error.empty() && !settled)
     heal_error = "the cluster did not settle within 60 s of healing (a leader per shard, every "

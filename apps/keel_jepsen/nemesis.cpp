@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "apps/keel_bench/cluster_view.hpp"
+#include "apps/keel_bench/cluster_watch.hpp"
 #include "apps/keel_bench/monotonic_clock.hpp"
 
 namespace keel::jepsen {
@@ -57,11 +58,7 @@ std::string nemesis::names(const std::vector<size_t>& nodes) const {
 }
 
 std::optional<size_t> nemesis::leader_of_shard(uint32_t shard) {
-  std::vector<admin::NodeStatus> nodes;
-  for (auto& r : session_.status_all())
-    if (r.ok())
-      nodes.push_back(std::move(*r.value));
-  auto leader = bench::leader_of(shard, nodes);
+  auto leader = bench::leader_of(shard, bench::poll_status(session_));
   if (!leader)
     return std::nullopt;
   for (size_t i = 0; i < cluster_.size(); ++i)

@@ -127,10 +127,11 @@ std::optional<std::string> test_cluster::keelctl(const std::vector<std::string>&
   // crash that was "not applied" did not happen.
   std::optional<std::string> failed;
   for (int attempt = 1; attempt <= keelctl_attempts; ++attempt) {
+    if (attempt > 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
     failed = keelctl_once(args);
     if (!failed)
       return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds{500});
   }
   return *failed + " (" + std::to_string(keelctl_attempts) + " attempts)";
 }

@@ -1,5 +1,7 @@
 #include "actors/base/core/unsafe_switches.hpp"
 
+#include "actors/base/core/comma_list.hpp"
+
 namespace keel {
 
 namespace {
@@ -28,12 +30,7 @@ std::string to_string(const unsafe_switches& s) {
 
 result<unsafe_switches, std::string> parse_unsafe_switches(std::string_view text) {
   unsafe_switches s;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    auto comma = text.find(',', pos);
-    auto end = comma == std::string_view::npos ? text.size() : comma;
-    auto word = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (auto word : comma_words(text)) {
     bool known = false;
     for (const auto& sw : all_switches)
       if (word == sw.name) {

@@ -43,7 +43,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
 
 } // namespace
 
-result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir) {
+result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir,
+                                                   const unsafe_switches& unsafe) {
   auto classified = data_dir::classify(dir);
   if (!classified)
     return std::move(classified).error();
@@ -57,7 +58,10 @@ result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir) {
   if (!status.ok())
     return data_dir::explain_open_failure(dir, status.IsCorruption() ? errc::corrupt : errc::io,
                                           status.ToString());
-  return std::shared_ptr<kv_store>{std::make_shared<rocks_store>(db, std::move(handles), dir)};
+  auto store = std::make_shared<rocks_store>(db, std::move(handles), dir);
+  if (unsafe.skip_fsync)
+    store->bypass_write_ahead_log();
+  return std::shared_ptr<kv_store>{std::move(store)};
 }
 
 engine::open_result open_rocks_engine(const std::string& dir, const std::string& node_id,
@@ -65,11 +69,9 @@ engine::open_result open_rocks_engine(const std::string& dir, const std::string&
   if (shards == 0)
     return storage_error{errc::invalid,
                          "cannot open data directory " + dir + ": shards must be at least 1"};
-  auto store = open_rocks_store(dir);
+  auto store = open_rocks_store(dir, unsafe);
   if (!store)
     return std::move(store).error();
-  if (unsafe.skip_fsync)
-    static_cast<rocks_store&>(**store).bypass_write_ahead_log();
   auto opened = engine::open(std::move(store).value(), node_id, shards);
   if (opened)
     (*opened)->allow_unsafe(unsafe);

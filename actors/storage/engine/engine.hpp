@@ -14,8 +14,10 @@ namespace keel::storage {
 
 /// Opens (or creates, if absent or empty) the RocksDB store in `dir`, or says
 /// why not, naming the damaged file of a corrupt directory. The engine
-/// (open_rocks_engine) is the only user outside tests.
-result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir);
+/// (open_rocks_engine) is the only user outside tests. `unsafe.skip_fsync`
+/// (TEST ONLY) makes its commits bypass the write-ahead log.
+result<std::shared_ptr<kv_store>> open_rocks_store(const std::string& dir,
+                                                   const unsafe_switches& unsafe = {});
 
 /// Opens the data directory `dir` of node `node_id` split into `shards`
 /// shards, creating it (and the node identity record) if it is absent or
