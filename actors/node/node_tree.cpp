@@ -3,7 +3,9 @@
 #include "caf/all.hpp"
 
 #include "actors/lookup.hpp"
+#include "actors/security/core/peer_incarnations.hpp"
 #include "actors/service/service_actor.hpp"
+#include "actors/storage/core/engine.hpp"
 
 namespace keel::node {
 
@@ -95,18 +97,32 @@ sup::supervisor_spec shards_tree(const config::cluster_config& cfg, const config
   return spec;
 }
 
+// What this node's data directory says of its own incarnation and of its
+// peers' (security/core/peer_incarnations.hpp), shared by the gate and the
+// transport's dialers; a first-seen peer is recorded through the engine.
+std::shared_ptr<security::peer_incarnations>
+incarnation_book(const std::shared_ptr<storage::engine>& engine) {
+  return std::make_shared<security::peer_incarnations>(
+    engine->incarnation(), engine->peer_incarnations(),
+    [engine](const std::string& peer, uint64_t incarnation) -> security::result<void> {
+      if (auto stored = engine->remember_peer_incarnation(peer, incarnation); !stored)
+        return security::security_error{security::errc::io, stored.error().detail};
+      return {};
+    });
+}
+
 // The transport first: the gate hands it what peers send.
-sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
-                                      const config::node_config& self,
-                                      const std::shared_ptr<sup::directory>& dir,
-                                      const std::shared_ptr<const security::trust>& trust,
-                                      const node_tree_options& opts) {
+sup::supervisor_spec replication_tree(
+  const config::cluster_config& cfg, const config::node_config& self,
+  const std::shared_ptr<sup::directory>& dir, const std::shared_ptr<const security::trust>& trust,
+  const std::shared_ptr<security::peer_incarnations>& incarnations, const node_tree_options& opts) {
   sup::supervisor_spec spec;
   spec.f = replication_flags;
   sup::child_spec transport;
   transport.id = paths::transport_id;
   auto tc = transport::make_transport_config(cfg, self.id, dir);
   tc.trust = trust;
+  tc.incarnations = incarnations;
   tc.connector = opts.connector;
   transport.start = [tc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return as_child(transport::spawn_transport(ctx.supervisor->system(), tc));
@@ -122,6 +138,7 @@ sup::supervisor_spec replication_tree(const config::cluster_config& cfg,
     if (n.id != self.id)
       gc.members.push_back(n.id);
   gc.trust = trust;
+  gc.incarnations = incarnations;
   gc.dir = dir;
   gc.publish = opts.publish;
   sup::child_spec gate;
@@ -193,7 +210,8 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
   sup::supervisor_spec root;
   root.f = root_flags;
   root.children.push_back(
-    sup::supervisor_child(paths::replication_id, replication_tree(cfg, self, dir, trust, opts)));
+    sup::supervisor_child(paths::replication_id,
+                          replication_tree(cfg, self, dir, trust, incarnation_book(engine), opts)));
   root.children.push_back(
     sup::supervisor_child(paths::shards_id, shards_tree(cfg, self, engine, dir, opts)));
   root.children.push_back(sup::supervisor_child(paths::monitor_id, monitor_tree(cfg, self, dir)));

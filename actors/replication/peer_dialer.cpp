@@ -49,7 +49,7 @@ void confirm(dialer_actor* self, const ::keel::peer::PeerChallenge& c) {
       [self, keys = std::move(keys)](pb<::keel::peer::PeerAccepted>& a) mutable {
         auto& st = self->state;
         if (!a->error().empty() || a->session() != keys.session)
-          return fail(self, "the peer refused our proof: " + a->error().substr(0, 200));
+          return fail(self, "the peer refused the handshake: " + a->error().substr(0, 600));
         st.up = true;
         self->monitor(st.gate);
         self->send(st.cfg.transport, peer_atom_v, st.cfg.peer, st.gate, keys.session,
@@ -78,8 +78,8 @@ void hello(dialer_actor* self) {
 caf::behavior dialer(dialer_actor* self, dialer_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  st.handshake
-    = std::make_unique<security::dialer_handshake>(*st.cfg.trust, st.cfg.self, st.cfg.peer);
+  st.handshake = std::make_unique<security::dialer_handshake>(*st.cfg.trust, *st.cfg.incarnations,
+                                                              st.cfg.self, st.cfg.peer);
   network::drop_unexpected(self);
   self->monitor(st.cfg.transport);
   self->set_down_handler([self](caf::down_msg& dm) {

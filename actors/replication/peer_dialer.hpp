@@ -40,7 +40,8 @@
 
 namespace keel::security {
 class trust;
-}
+class peer_incarnations;
+} // namespace keel::security
 
 namespace keel::transport {
 
@@ -48,8 +49,9 @@ struct dialer_config {
   transport_api transport; // gets the outcome
   caf::actor connector;    // answers (connect_atom, host, port) like CAF's middleman actor
   std::shared_ptr<const security::trust> trust;
-  std::string self; // this node's id
-  std::string peer; // the node it dials
+  std::shared_ptr<security::peer_incarnations> incarnations; // ours, and the peers' we believed
+  std::string self;                                          // this node's id
+  std::string peer;                                          // the node it dials
   std::string host;
   uint16_t port = 0;          // the peer's peer_port
   uint32_t timeout_ms = 2000; // per step

@@ -128,7 +128,7 @@ peer_gate_api::behavior_type gate(gate_actor* self, peer_gate_config cfg) {
   st.cfg = std::move(cfg);
   auto members = st.cfg.members;
   st.handshakes = std::make_unique<security::gate_handshakes>(
-    *st.cfg.trust, st.cfg.node_id, [members](std::string_view id) {
+    *st.cfg.trust, *st.cfg.incarnations, st.cfg.node_id, [members](std::string_view id) {
       return std::find(members.begin(), members.end(), id) != members.end();
     });
   network::drop_unexpected(self, &st.unexpected);

@@ -35,7 +35,8 @@ class directory;
 }
 namespace keel::security {
 class trust;
-}
+class peer_incarnations;
+} // namespace keel::security
 
 namespace keel::transport {
 
@@ -57,6 +58,7 @@ struct peer_gate_config {
   uint16_t peer_port = 0;           // published here
   std::vector<std::string> members; // the other nodes of cluster.conf
   std::shared_ptr<const security::trust> trust;
+  std::shared_ptr<security::peer_incarnations> incarnations; // ours, and the peers' we believed
   std::shared_ptr<sup::directory> dir;
   bool publish = true; // false in tests that talk to it in-process
 };

@@ -515,7 +515,16 @@ caf::response_promise handle_request(replica_actor* self, pb<kv::Request>& req) 
   auto rp = self->make_response_promise();
   if (req->has_get() && (req->get().serializable() || st.cfg.read_without_read_index)) {
     // Any role, no ReadIndex round: what this replica has applied (kv.proto).
-    read_applied(self, req.msg, rp);
+    // A replica that has applied nothing knows nothing, not "no such key":
+    // it is new, or it lost its data and its peers refuse it (security/core/
+    // peer_incarnations.hpp). Every leader's first entry ends this at once.
+    if (st.raft->applied() == 0)
+      rp.deliver(response(kv::STATUS_UNAVAILABLE,
+                          shard_name(st.cfg)
+                            + " has applied nothing yet (a new replica, or one whose data was "
+                              "lost); ask another replica"));
+    else
+      read_applied(self, req.msg, rp);
     return rp;
   }
   if (req->op_case() == kv::Request::kGet) {

@@ -20,6 +20,7 @@
 #include "actors/replication/core/transport_batching.hpp"
 #include "actors/replication/core/transport_faults.hpp"
 #include "actors/replication/peer_dialer.hpp"
+#include "actors/security/core/peer_incarnations.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::transport {
@@ -276,6 +277,7 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   p.handle = peer_gate_api{};
   p.sealer.reset();
   p.messages_dropped += st.out.discard(p.addr.id);
+  p.last_error = why;
   if (was_up) {
     p.state_since_ms = now_ms(self);
     st.log->warn("lost connection to peer={} address={}: {}", p.addr.id, p.address(), why);
@@ -325,6 +327,7 @@ void connect(transport_actor* self, peer& p) {
   dc.transport = self;
   dc.connector = st.connector;
   dc.trust = st.cfg.trust;
+  dc.incarnations = st.cfg.incarnations;
   dc.self = st.cfg.node_id;
   dc.peer = p.addr.id;
   dc.host = p.addr.host;
@@ -399,6 +402,12 @@ pb<admin::Members> members(transport_actor* self) {
     info->set_connected(p.connected());
     info->set_state_age_ms(now - p.state_since_ms);
     info->set_reconnect_attempts(p.reconnect_attempts);
+    if (!p.connected()) {
+      // A refusal for lost data outweighs whatever failed last: it is the
+      // one an operator must act on, whichever side refused.
+      auto refused = st.cfg.incarnations->refusal(p.addr.id);
+      info->set_last_error(refused.empty() ? p.last_error : refused);
+    }
     info->set_messages_sent(p.messages_sent);
     info->set_batches_sent(p.batches_sent);
     info->set_messages_received(p.messages_received);

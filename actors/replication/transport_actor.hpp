@@ -45,7 +45,8 @@ struct cluster_config;
 }
 namespace keel::security {
 class trust;
-}
+class peer_incarnations;
+} // namespace keel::security
 namespace keel::sup {
 class directory;
 }
@@ -80,6 +81,7 @@ struct transport_config {
                                                 // (at its peer_port)
   std::vector<uint32_t> local_shards;           // shards with a replica on this node
   std::shared_ptr<const security::trust> trust; // proves this node's id to peers
+  std::shared_ptr<security::peer_incarnations> incarnations; // ours, and the peers' we believed
   std::string root_path;                        // this node's supervision root, e.g. "/n1"
   std::shared_ptr<sup::directory> dir;          // finds local replicas by path
   backoff_bounds reconnect{50, 2000};           // delay bounds between connection attempts

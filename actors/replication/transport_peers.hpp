@@ -44,6 +44,7 @@ struct peer {
   bool connecting = false;                      // a dialer is at work
   uint64_t state_since_ms = 0;                  // when it last became connected or disconnected
   uint32_t reconnect_attempts = 0;              // failed attempts since it was last connected
+  std::string last_error;                       // why the last attempt failed, either way round
   uint64_t last_sent_ms = 0;                    // when a frame last left for it
   uint64_t messages_sent = 0;
   uint64_t batches_sent = 0;

@@ -25,6 +25,7 @@
 #include "actors/log/logger.hpp"
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
+#include "actors/security/core/peer_incarnations.hpp"
 #include "actors/security/core/trust.hpp"
 #include "actors/storage/engine/engine.hpp"
 #include "apps/common/cluster_config.hpp"
@@ -174,6 +175,11 @@ int run(const config::cluster_config& cc, const config::node_config& me,
     return exit_failure;
   }
   std::shared_ptr<storage::engine> engine = std::move(opened).value();
+  // The incarnation tells a restart from a directory lost and made anew: a
+  // peer that knew another one refuses this node (peer_incarnations.hpp).
+  log->info("storage engine open: {} (data directory incarnation {}, {} peers on record)",
+            engine->dir(), security::incarnation_text(engine->incarnation()),
+            engine->peer_incarnations().size());
 
   auto trust = load_trust(cc, me);
   if (!trust) {

@@ -78,6 +78,10 @@ int run_members(const target& t, const admin_io& io) {
       for (const auto& p : r.value->nodes())
         for (const auto& [rule, n] : p.invalid_by_rule())
           io.out << "  invalid from " << p.node_id() << ": " << rule << " x" << n << "\n";
+      // Why a peer stays away: above all, a peer refused for lost data.
+      for (const auto& p : r.value->nodes())
+        if (!p.connected() && !p.last_error().empty())
+          io.out << "  " << p.node_id() << " not connected: " << p.last_error() << "\n";
     }
     io.out.flush();
   }

@@ -127,7 +127,8 @@ nlohmann::json to_json(const admin::PeerInfo& p) {
           {"verdict", p.verdict()},
           {"verdict_age_ms", p.verdict_age_ms()},
           {"times_suspected", p.times_suspected()},
-          {"faults", std::vector<std::string>(p.faults().begin(), p.faults().end())}};
+          {"faults", std::vector<std::string>(p.faults().begin(), p.faults().end())},
+          {"last_error", p.last_error()}};
 }
 
 } // namespace keel::keelctl

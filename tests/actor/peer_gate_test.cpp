@@ -23,6 +23,10 @@
 namespace {
 
 using namespace keel;
+
+// The handshakes these tests make by hand are about proofs, not data
+// directories: they all share one book, so one incarnation.
+security::peer_incarnations book{0x1c0ffee};
 using keel::test::wall_seconds;
 
 struct forwarded {
@@ -79,6 +83,7 @@ struct PeerGateTest : ::testing::Test,
     gc.root_path = "/n1";
     gc.members = {"n2", "n3"};
     gc.trust = trust;
+    gc.incarnations = std::make_shared<security::peer_incarnations>(book.self());
     gc.dir = dir;
     gc.publish = false;
     gate = transport::spawn_peer_gate(sys, gc);
@@ -101,7 +106,7 @@ struct PeerGateTest : ::testing::Test,
 };
 
 TEST_F(PeerGateTest, ForwardsAuthenticatedBatchesWithTheProvenSender) {
-  security::dialer_handshake hs(*trust, "n2", "n1");
+  security::dialer_handshake hs(*trust, book, "n2", "n1");
   auto s = open_session(hs);
   send_frame(s.seal(append(1).SerializeAsString()));
   ASSERT_EQ(out->batches.size(), 1u);
@@ -124,7 +129,7 @@ TEST_F(PeerGateTest, RawBatchesOfTheOldProtocolAreNotForwarded) {
 }
 
 TEST_F(PeerGateTest, FramesWhileTheTransportIsAwayAreLostButTheSessionSurvives) {
-  security::dialer_handshake hs(*trust, "n2", "n1");
+  security::dialer_handshake hs(*trust, book, "n2", "n1");
   auto s = open_session(hs);
   dir->erase(paths::transport("/n1"), recorder); // the transport is restarting
   send_frame(s.seal(append(1).SerializeAsString()));
@@ -142,7 +147,7 @@ TEST_F(PeerGateTest, UnconfirmedHellosOpenNoSessionAndCostBoundedState) {
   // genuine handshake still completes.
   std::vector<uint64_t> sessions;
   for (int i = 0; i < 200; ++i) {
-    security::dialer_handshake forged(*trust, "n2", "n1");
+    security::dialer_handshake forged(*trust, book, "n2", "n1");
     auto c = hello(forged.hello());
     ASSERT_TRUE(c.error().empty()) << c.error();
     sessions.push_back(c.session());
@@ -159,10 +164,10 @@ TEST_F(PeerGateTest, UnconfirmedHellosOpenNoSessionAndCostBoundedState) {
   // The price of the bound: a genuine challenge pushed out by 64 newer
   // hellos is gone, and its confirm fails (the dialer retries). A flood
   // faster than one round trip can thus delay a member's handshake.
-  security::dialer_handshake early(*trust, "n2", "n1");
+  security::dialer_handshake early(*trust, book, "n2", "n1");
   auto early_challenge = hello(early.hello());
   for (int i = 0; i < 100; ++i) {
-    security::dialer_handshake forged(*trust, "n3", "n1");
+    security::dialer_handshake forged(*trust, book, "n3", "n1");
     hello(forged.hello());
   }
   auto outcome = early.on_challenge(early_challenge, wall_seconds());
@@ -170,7 +175,7 @@ TEST_F(PeerGateTest, UnconfirmedHellosOpenNoSessionAndCostBoundedState) {
   EXPECT_FALSE(confirm(outcome->first).error().empty());
   EXPECT_EQ(out->refused, 1u);
   // A handshake that is not drowned completes.
-  security::dialer_handshake hs(*trust, "n2", "n1");
+  security::dialer_handshake hs(*trust, book, "n2", "n1");
   auto s = open_session(hs);
   send_frame(s.seal(append(3).SerializeAsString()));
   EXPECT_EQ(out->batches.size(), 1u);

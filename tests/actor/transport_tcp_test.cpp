@@ -22,6 +22,7 @@
 #include "actors/paths.hpp"
 #include "actors/replication/peer_gate_actor.hpp"
 #include "actors/replication/transport_actor.hpp"
+#include "actors/security/core/peer_incarnations.hpp"
 #include "actors/security/core/trust.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
@@ -61,6 +62,9 @@ struct node {
   std::string id;
   std::string peer_id; // the one other node of the cluster
   std::shared_ptr<const security::trust> trust;
+  // This node's data directory incarnation and its record of the peer's.
+  std::shared_ptr<security::peer_incarnations> incarnations
+    = std::make_shared<security::peer_incarnations>(0x7c9);
   node_config cfg; // the actor system keeps a reference: it must outlive sys
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
@@ -90,6 +94,7 @@ struct node {
     gc.root_path = "/" + id;
     gc.members = {peer_id};
     gc.trust = trust;
+    gc.incarnations = incarnations;
     gc.dir = dir;
     gc.publish = false;
     gate = transport::spawn_peer_gate(*sys, gc);
@@ -120,6 +125,7 @@ struct node {
     tc.peers = {{peer_id, "127.0.0.1", peer_port}};
     tc.local_shards = {0};
     tc.trust = trust;
+    tc.incarnations = incarnations;
     tc.root_path = "/" + id;
     tc.dir = dir;
     tc.reconnect = {20, 200};

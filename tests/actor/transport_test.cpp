@@ -40,6 +40,10 @@
 namespace {
 
 using namespace keel;
+
+// The handshakes these tests make by hand are about proofs, not data
+// directories: they all share one book, so one incarnation.
+security::peer_incarnations book{0x1c0ffee};
 using keel::test::wall_seconds;
 using namespace std::chrono_literals;
 using transport::transport_config;
@@ -168,6 +172,9 @@ struct TransportTest : ::testing::Test,
   std::vector<fake_peer> retired;         // earlier incarnations, shut down at the end
   caf::actor connector;
   transport::peer_gate_api gate; // n1's own
+  // n1's record of its peers, shared by its gate and transport as on a node.
+  std::shared_ptr<security::peer_incarnations> n1_book
+    = std::make_shared<security::peer_incarnations>(book.self());
   transport::transport_api transport;
   // Sessions the test opened with n1's gate, posing as a peer.
   std::map<std::string, security::frame_sealer> sessions;
@@ -181,6 +188,7 @@ struct TransportTest : ::testing::Test,
     gc.root_path = "/n1";
     gc.members = {"n2", "n3"};
     gc.trust = trust;
+    gc.incarnations = n1_book;
     gc.dir = dir;
     gc.publish = false;
     gate = transport::spawn_peer_gate(sys, gc);
@@ -228,6 +236,7 @@ struct TransportTest : ::testing::Test,
       if (id != other)
         gc.members.push_back(other);
     gc.trust = t ? t : trust;
+    gc.incarnations = std::make_shared<security::peer_incarnations>(book.self());
     gc.dir = p.dir;
     gc.publish = false;
     p.gate = transport::spawn_peer_gate(sys, gc);
@@ -253,6 +262,7 @@ struct TransportTest : ::testing::Test,
     cfg.peers = {{"n2", "127.0.0.1", n2_port}, {"n3", "127.0.0.1", n3_port}};
     cfg.local_shards = {0, 1, 2, 5};
     cfg.trust = trust;
+    cfg.incarnations = n1_book;
     cfg.root_path = "/n1";
     cfg.dir = dir;
     cfg.reconnect = {50, 400};
@@ -281,7 +291,7 @@ struct TransportTest : ::testing::Test,
 
   // The whole handshake as node `as`, trusting `t`; the sealer on success.
   std::optional<security::frame_sealer> handshake(const std::string& as, const security::trust& t) {
-    security::dialer_handshake hs(t, as, "n1");
+    security::dialer_handshake hs(t, book, as, "n1");
     SCOPED_TRACE("handshake with n1's gate as " + as);
     return poses_as_peer::handshake(hs);
   }
@@ -783,17 +793,17 @@ TEST_F(TransportTest, AuthenticatedFrameThatIsNotABatchIsDropped) {
 TEST_F(TransportTest, HelloFromANonMemberIsRefused) {
   start();
   // Knowing the secret is not enough: only the nodes of cluster.conf may talk.
-  security::dialer_handshake hs(*trust, "n9", "n1");
+  security::dialer_handshake hs(*trust, book, "n9", "n1");
   auto c = hello(hs.hello());
   EXPECT_FALSE(c.error().empty());
   EXPECT_EQ(c.session(), 0u);
   EXPECT_TRUE(c.proof().empty());
   // Nor can a node pose as n1 to n1, or reach it under another name.
-  security::dialer_handshake as_self(*trust, "n1", "n2");
+  security::dialer_handshake as_self(*trust, book, "n1", "n2");
   auto h = as_self.hello();
   h.set_to("n1");
   EXPECT_FALSE(hello(h).error().empty());
-  security::dialer_handshake wrong_to(*trust, "n2", "n3");
+  security::dialer_handshake wrong_to(*trust, book, "n2", "n3");
   EXPECT_FALSE(hello(wrong_to.hello()).error().empty());
   EXPECT_EQ(members().refused_handshakes(), 3u);
 }
@@ -804,7 +814,7 @@ TEST_F(TransportTest, ConfirmWithAWrongProofIsRefused) {
   // An attacker without the secret claims to be n2: the gate answers the
   // hello (a hello proves nothing yet), but the confirm gives it away.
   auto wrong = secret_trust('w');
-  security::dialer_handshake hs(*wrong, "n2", "n1");
+  security::dialer_handshake hs(*wrong, book, "n2", "n1");
   auto c = hello(hs.hello());
   ASSERT_TRUE(c.error().empty()) << c.error();
   // The attacker cannot even check the challenge...
@@ -827,7 +837,7 @@ TEST_F(TransportTest, ConfirmWithAWrongProofIsRefused) {
 
 TEST_F(TransportTest, ReplayedConfirmIsRefused) {
   start();
-  security::dialer_handshake hs(*trust, "n2", "n1");
+  security::dialer_handshake hs(*trust, book, "n2", "n1");
   auto c = hello(hs.hello());
   auto outcome = hs.on_challenge(c, wall_seconds());
   ASSERT_TRUE(outcome.ok());

@@ -56,6 +56,9 @@ public:
   const cert_files& operator_cert() const { return operator_cert_; }
   /// How a client library runtime must connect to this cluster (TLS or not).
   client::transport_options transport() const;
+  /// A session's options for this cluster (every node an endpoint), with a
+  /// whole-operation deadline of `timeout_ms`.
+  client::options client_options(uint32_t timeout_ms = 10000) const;
   const std::string& dir() const { return dir_; }
   std::vector<std::string> node_ids() const;
   /// The node's client port (keelctl, sessions) and its peer port (other nodes only).
@@ -106,6 +109,10 @@ private:
 /// outlives the deadline (code -1 then).
 run_result run_program(const std::string& path, const std::vector<std::string>& args,
                        std::chrono::milliseconds deadline);
+
+/// Reads back every key of `acked` through `s` (linearizable reads) and
+/// expects the value written last.
+void expect_values(client::session& s, const std::map<std::string, std::string>& acked);
 
 /// Polls `pred` every 20 ms until it holds or the deadline passes.
 template <class Pred>

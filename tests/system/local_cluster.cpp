@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -131,6 +132,21 @@ client::transport_options local_cluster::transport() const {
   if (!t)
     throw std::runtime_error("local_cluster: " + t.error().detail);
   return t->transport;
+}
+
+client::options local_cluster::client_options(uint32_t timeout_ms) const {
+  auto t = client::resolve_target(config_path_, "", timeout_ms);
+  if (!t)
+    throw std::runtime_error("local_cluster: " + t.error().detail);
+  return t->options;
+}
+
+void expect_values(client::session& s, const std::map<std::string, std::string>& acked) {
+  for (auto& [k, v] : acked) {
+    auto r = s.get(k);
+    ASSERT_EQ(r.outcome, client::outcome::ok) << k << ": " << r.error;
+    EXPECT_EQ(*r.value, v) << k;
+  }
 }
 
 std::vector<std::string> local_cluster::node_ids() const {

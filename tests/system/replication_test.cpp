@@ -27,13 +27,6 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr int shards = 3;
 
-client::options options_for(const test::local_cluster& c, uint32_t timeout_ms = 10000) {
-  auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(*parsed);
-  opts.timeout_ms = timeout_ms;
-  return opts;
-}
-
 // A key that lives in `shard`.
 std::string key_in_shard(uint32_t shard, int n) {
   for (int i = 0;; ++i) {
@@ -89,7 +82,7 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
 
@@ -105,7 +98,7 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   auto killed_at = clock_type::now();
   // Writes to the dead leader's shard resume without a hand touching anything.
   auto probe = key_in_shard(0, 100000);
-  client::session writer{rt, options_for(cluster, 1000)};
+  client::session writer{rt, cluster.client_options(1000)};
   bool resumed = false;
   while (clock_type::now() - killed_at < 20s) {
     if (writer.put(probe, "after-failover").ok()) {
@@ -131,18 +124,14 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
   for (uint32_t shard = 0; shard < shards; ++shard)
     EXPECT_TRUE(test::eventually([&] { return converged(s, shard); }, 30s))
       << "shard " << shard << " did not converge";
-  for (auto& [k, v] : acked) {
-    auto r = s.get(k);
-    ASSERT_EQ(r.outcome, client::outcome::ok) << k << ": " << r.error;
-    EXPECT_EQ(*r.value, v) << k;
-  }
+  test::expect_values(s, acked);
 }
 
 TEST(Replication, RestartedNodeCatchesUpFromASnapshot) {
   test::local_cluster cluster{3, shards, 3, "[raft]\nsnapshot_entries = 20\n"};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   ASSERT_TRUE(test::eventually([&] { return leader_of(s, 1).has_value(); }, 20s));
   // n3 misses a few hundred writes; the others compact their logs meanwhile.
   cluster.kill9("n3");
@@ -167,12 +156,8 @@ TEST(Replication, RestartedNodeCatchesUpFromASnapshot) {
     << "n3 did not catch up";
   // n3 now holds the data: with n1 gone, n2 and n3 form the majority.
   cluster.kill9("n1");
-  client::session after{rt, options_for(cluster, 20000)};
-  for (auto& [k, v] : acked) {
-    auto r = after.get(k);
-    ASSERT_EQ(r.outcome, client::outcome::ok) << k << ": " << r.error;
-    EXPECT_EQ(*r.value, v) << k;
-  }
+  client::session after{rt, cluster.client_options(20000)};
+  test::expect_values(after, acked);
   // The log it missed was compacted: it came back through InstallSnapshot.
   auto st = after.status(*after.find_endpoint("n3"));
   ASSERT_TRUE(st.ok()) << st.error;
@@ -186,7 +171,7 @@ TEST(Replication, SigtermOfALeaderHandsLeadershipOverFirst) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
   for (int i = 0; i < 30; ++i)
@@ -228,7 +213,7 @@ bool converged(client::session& s, std::chrono::milliseconds deadline) {
 // still there once the cluster is whole again.
 void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std::string& leader,
                     const std::function<void()>& cut, const std::function<void()>& restore) {
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   std::map<std::string, std::string> acked;
   for (int i = 0; i < 30; ++i) {
     auto k = key_in_shard(0, i);
@@ -252,7 +237,7 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
     10s))
     << "the nodes never all heard from each other";
   cut();
-  client::session writer{rt, options_for(cluster, 15000)};
+  client::session writer{rt, cluster.client_options(15000)};
   for (int i = 30; i < 60; ++i) {
     auto k = key_in_shard(0, i);
     auto r = writer.put(k, "during");
@@ -260,7 +245,7 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
     acked[k] = "during";
   }
   // The majority elected another leader while `leader` was cut off.
-  auto others = options_for(cluster);
+  auto others = cluster.client_options();
   std::erase_if(others.endpoints, [&](auto& e) { return e.node_id == leader; });
   client::session majority{rt, others};
   auto during = leader_of(majority, 0);
@@ -292,11 +277,7 @@ void survive_losing(test::local_cluster& cluster, client::runtime& rt, const std
   ASSERT_TRUE(converged(s, 30s)) << "the cluster did not converge after the fault ended";
   auto now = leader_of(s, 0);
   ASSERT_TRUE(now.has_value());
-  for (auto& [k, v] : acked) {
-    auto r = s.get(k);
-    ASSERT_TRUE(r.ok()) << k << ": " << r.error;
-    EXPECT_EQ(*r.value, v) << k;
-  }
+  test::expect_values(s, acked);
 }
 
 // Starts a 3-node cluster and runs survive_losing() with faults that take
@@ -306,7 +287,7 @@ void leader_fault_scenario(const fault_step& cut, const fault_step& restore) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value()) << "shard 0 elected no leader within 20 s";
   survive_losing(
@@ -339,7 +320,7 @@ TEST(Replication, SerializableReadsAreServedWhereNoMajorityIsLeft) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   auto leader = await_leader(s, 0);
   ASSERT_TRUE(leader.has_value());
   auto key = key_in_shard(0, 1);
@@ -375,7 +356,7 @@ TEST(Replication, LeadershipSpreadsOverTheNodes) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   // Shard s prefers node (s mod 3) + 1; balancing hands leadership there.
   EXPECT_TRUE(test::eventually(
     [&] {

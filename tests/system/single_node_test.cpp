@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "actors/client/client.hpp"
-#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 
 namespace {
@@ -18,13 +17,6 @@ namespace {
 using namespace keel;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-client::options options_for(const test::local_cluster& c) {
-  auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(*parsed);
-  opts.timeout_ms = 10000;
-  return opts;
-}
 
 // The restart count of the actor at `path` in a node's tree, or -1.
 int restart_count(const admin::ActorInfo& a, const std::string& path) {
@@ -42,7 +34,7 @@ TEST(SingleNode, KillNineKeepsEveryAcknowledgedWrite) {
   client::runtime rt{cluster.transport()};
   std::map<std::string, std::optional<std::string>> expected;
   {
-    client::session s{rt, options_for(cluster)};
+    client::session s{rt, cluster.client_options()};
     for (int i = 0; i < 1000; ++i) {
       auto k = "key-" + std::to_string(i);
       ASSERT_TRUE(s.put(k, "v1-" + std::to_string(i)).ok()) << k;
@@ -61,7 +53,7 @@ TEST(SingleNode, KillNineKeepsEveryAcknowledgedWrite) {
   }
   cluster.kill9("n1");
   ASSERT_TRUE(cluster.start("n1"));
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   for (auto& [k, v] : expected) {
     auto r = s.get(k);
     if (v) {
@@ -81,7 +73,7 @@ TEST(SingleNode, StorageCrashUnderWritesLosesNothing) {
   std::atomic<size_t> acked_count{0};
   std::vector<std::string> acked; // written by the writer only until it is joined
   std::thread writer{[&] {
-    client::session s{rt, options_for(cluster)};
+    client::session s{rt, cluster.client_options()};
     for (int i = 0; !stop && i < 100000; ++i) {
       auto k = "w-" + std::to_string(i);
       if (s.put(k, "value-" + std::to_string(i)).ok()) {
@@ -96,7 +88,7 @@ TEST(SingleNode, StorageCrashUnderWritesLosesNothing) {
                                                                   if (writer.joinable())
                                                                     writer.join();
                                                                 }};
-  client::session admin{rt, options_for(cluster)};
+  client::session admin{rt, cluster.client_options()};
   const std::string path = "/n1/shards/shard-0/storage";
   for (int crash = 1; crash <= 3; ++crash) {
     ASSERT_TRUE(test::eventually([&] { return acked_count >= crash * 50u; }, 20s));

@@ -20,7 +20,6 @@
 
 #include "actors/client/client.hpp"
 #include "actors/paths.hpp"
-#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 
 namespace {
@@ -29,13 +28,6 @@ using namespace keel;
 using namespace std::chrono_literals;
 
 constexpr int shards = 3;
-
-client::options options_for(const test::local_cluster& c, uint32_t timeout_ms) {
-  auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(*parsed);
-  opts.timeout_ms = timeout_ms;
-  return opts;
-}
 
 const admin::ActorInfo* find(const admin::ActorInfo& a, const std::string& path) {
   if (a.path() == path)
@@ -52,7 +44,7 @@ const admin::ActorInfo* find(const admin::ActorInfo& a, const std::string& path)
 class writer {
 public:
   writer(client::runtime& rt, const test::local_cluster& c)
-    : session_(rt, options_for(c, 3000)),
+    : session_(rt, c.client_options(3000)),
       thread_([this] { run(); }) {}
 
   ~writer() { stop(); }
@@ -106,7 +98,7 @@ struct Supervision : ::testing::Test {
   void SetUp() override {
     cluster.start_all();
     rt = std::make_unique<client::runtime>(cluster.transport());
-    admin = std::make_unique<client::session>(*rt, options_for(cluster, 10000));
+    admin = std::make_unique<client::session>(*rt, cluster.client_options(10000));
     for (uint32_t shard = 0; shard < shards; ++shard)
       ASSERT_TRUE(leader_of(shard).has_value()) << "shard " << shard << " has no leader";
     w = std::make_unique<writer>(*rt, cluster);
@@ -192,11 +184,7 @@ struct Supervision : ::testing::Test {
     ASSERT_GE(acked.size(), 200u);
     std::cout << "[ FIGURE ] " << acked.size() << " acknowledged writes, all read back"
               << std::endl;
-    for (auto& [k, v] : acked) {
-      auto r = admin->get(k);
-      ASSERT_EQ(r.outcome, client::outcome::ok) << k << ": " << r.error;
-      EXPECT_EQ(*r.value, v) << k;
-    }
+    test::expect_values(*admin, acked);
   }
 };
 

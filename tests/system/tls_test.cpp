@@ -15,7 +15,6 @@
 
 #include "actors/client/client.hpp"
 #include "actors/security/core/peer_handshake.hpp"
-#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 #include "messages/type_ids.hpp"
 #include "test_certs.hpp"
@@ -23,14 +22,11 @@
 namespace {
 
 using namespace keel;
-using namespace std::chrono_literals;
 
-client::options options_for(const test::local_cluster& c) {
-  auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(*parsed);
-  opts.timeout_ms = 5000;
-  return opts;
-}
+// The handshakes these tests make by hand are about proofs, not data
+// directories: they all share one book, so one incarnation.
+security::peer_incarnations book{0x1c0ffee};
+using namespace std::chrono_literals;
 
 // An actor system that dials with TLS, presenting `cert`/`key` and trusting `ca`.
 std::unique_ptr<caf::actor_system> tls_system(caf::actor_system_config& cfg, const std::string& ca,
@@ -53,7 +49,7 @@ TEST(Tls, AClusterWithTlsServesItsClients) {
   EXPECT_EQ(get.code, 0) << get.err;
   EXPECT_EQ(get.out, "v\n");
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options(5000)};
   EXPECT_TRUE(s.put("lib", "x").ok());
   // Every node authenticates every peer: members shows them all connected.
   auto all_connected = [&] {
@@ -73,7 +69,7 @@ TEST(Tls, APlaintextClientIsRefused) {
   test::local_cluster cluster{1, 1, 1, "", /*tls=*/true};
   ASSERT_TRUE(cluster.start("n1"));
   client::runtime plain; // no TLS settings
-  client::session s{plain, options_for(cluster)};
+  client::session s{plain, cluster.client_options(5000)};
   auto r = s.put("k", "v");
   EXPECT_FALSE(r.ok());
   auto via_keelctl = test::run_program(
@@ -116,7 +112,7 @@ TEST(Tls, ANodeCertificateCannotClaimAnotherNodesId) {
   ASSERT_TRUE(gate) << sys->render(gate.error());
   auto n3 = security::trust::with_certificates(certs + "/ca.pem", n3_cert, n3_key);
   ASSERT_TRUE(n3.ok()) << n3.error().detail;
-  security::dialer_handshake claim{*n3, "n1", "n2"};
+  security::dialer_handshake claim{*n3, book, "n1", "n2"};
   caf::scoped_actor self{*sys};
   std::string refusal;
   self->request(*gate, 5s, peer_atom_v, make_pb(claim.hello()))
@@ -127,7 +123,7 @@ TEST(Tls, ANodeCertificateCannotClaimAnotherNodesId) {
   auto client = security::trust::with_certificates(certs + "/ca.pem", cluster.client_cert().cert,
                                                    cluster.client_cert().key);
   ASSERT_TRUE(client.ok()) << client.error().detail;
-  security::dialer_handshake as_client{*client, "n1", "n2"};
+  security::dialer_handshake as_client{*client, book, "n1", "n2"};
   self->request(*gate, 5s, peer_atom_v, make_pb(as_client.hello()))
     .receive([&](pb<peer::PeerChallenge>& c) { refusal = c->error(); },
              [&](caf::error& e) { refusal = "no answer: " + sys->render(e); });

@@ -17,7 +17,6 @@
 #include "caf/io/all.hpp"
 
 #include "actors/client/client.hpp"
-#include "apps/common/cluster_config.hpp"
 #include "local_cluster.hpp"
 #include "messages/type_ids.hpp"
 
@@ -27,13 +26,6 @@ using namespace keel;
 using namespace std::chrono_literals;
 
 constexpr int shards = 4;
-
-client::options options_for(const test::local_cluster& c) {
-  auto parsed = config::load_cluster_config(c.config_path());
-  auto opts = client::options_from(*parsed);
-  opts.timeout_ms = 10000;
-  return opts;
-}
 
 uint64_t highest_term(client::session& s) {
   uint64_t term = 0;
@@ -117,7 +109,7 @@ TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
   test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   ASSERT_TRUE(s.put("before", "1").ok());
   auto term_before = highest_term(s);
   ASSERT_GT(term_before, 0u);
@@ -169,7 +161,7 @@ TEST(TrustBoundary, APlaintextFaultRequestWithoutTheSecretIsRefused) {
   EXPECT_EQ(cluster.keelctl({"fault", "heal", "n1"}).code, 0);
   // A client that knows only the address sends an unsigned request: refused.
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   admin::FaultRequest req;
   req.mutable_partition()->set_peer("n2");
   auto r = s.fault(0, req);
@@ -202,7 +194,7 @@ TEST(TrustBoundary, RemoteExitAndErrorMessagesCannotStopAPublishedActor) {
     std::this_thread::sleep_for(1s);
   }
   client::runtime rt{cluster.transport()};
-  client::session s{rt, options_for(cluster)};
+  client::session s{rt, cluster.client_options()};
   for (auto& t : s.tree_all()) {
     ASSERT_TRUE(t.ok()) << t.error;
     std::map<std::string, uint32_t> counts;

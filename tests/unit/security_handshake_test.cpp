@@ -13,6 +13,10 @@
 namespace keel::security {
 namespace {
 
+// The handshakes these tests make by hand are about proofs, not data
+// directories: they all share one book, so one incarnation.
+peer_incarnations book{0x1c0ffee};
+
 using storage::test::temp_dir;
 using test::ok;
 using test::refusal;
@@ -25,8 +29,8 @@ trust secret(char c = 's') { return ok(trust::with_secret(std::string(32, c))); 
 
 // Runs a whole handshake n1 -> n2; returns both ends' keys.
 std::pair<session_keys, session_keys> shake(const trust& dialer_trust, const trust& gate_trust) {
-  dialer_handshake d{dialer_trust, "n1", "n2"};
-  gate_handshakes g{gate_trust, "n2", members};
+  dialer_handshake d{dialer_trust, book, "n1", "n2"};
+  gate_handshakes g{gate_trust, book, "n2", members};
   auto challenge = g.on_hello(d.hello(), now_s);
   auto [confirm, dialer_keys] = ok(d.on_challenge(challenge, now_s));
   auto gate_keys = ok(g.on_confirm(confirm, now_s));
@@ -45,8 +49,8 @@ TEST(peer_handshake, with_the_secret_both_ends_share_a_key_and_the_dialers_id) {
 TEST(peer_handshake, a_dialer_without_the_secret_is_refused) {
   auto good = secret('s');
   auto bad = secret('x');
-  dialer_handshake d{bad, "n1", "n2"};
-  gate_handshakes g{good, "n2", members};
+  dialer_handshake d{bad, book, "n1", "n2"};
+  gate_handshakes g{good, book, "n2", members};
   auto challenge = g.on_hello(d.hello(), now_s);
   // The dialer already sees that the gate does not share its secret...
   EXPECT_EQ(refusal(d.on_challenge(challenge, now_s)), errc::bad_proof);
@@ -59,8 +63,8 @@ TEST(peer_handshake, a_dialer_without_the_secret_is_refused) {
 
 TEST(peer_handshake, a_confirm_is_good_once) {
   auto t = secret();
-  dialer_handshake d{t, "n1", "n2"};
-  gate_handshakes g{t, "n2", members};
+  dialer_handshake d{t, book, "n1", "n2"};
+  gate_handshakes g{t, book, "n2", members};
   auto challenge = g.on_hello(d.hello(), now_s);
   auto [confirm, keys] = ok(d.on_challenge(challenge, now_s));
   EXPECT_TRUE(g.on_confirm(confirm, now_s).ok());
@@ -69,8 +73,8 @@ TEST(peer_handshake, a_confirm_is_good_once) {
 
 TEST(peer_handshake, a_replayed_hello_and_confirm_open_no_session) {
   auto t = secret();
-  dialer_handshake d{t, "n1", "n2"};
-  gate_handshakes g{t, "n2", members};
+  dialer_handshake d{t, book, "n1", "n2"};
+  gate_handshakes g{t, book, "n2", members};
   auto c1 = g.on_hello(d.hello(), now_s);
   auto [confirm, keys] = ok(d.on_challenge(c1, now_s));
   ASSERT_TRUE(g.on_confirm(confirm, now_s).ok());
@@ -85,8 +89,8 @@ TEST(peer_handshake, a_replayed_hello_and_confirm_open_no_session) {
 
 TEST(peer_handshake, hellos_from_non_members_to_other_nodes_or_malformed_are_refused) {
   auto t = secret();
-  gate_handshakes g{t, "n2", members};
-  auto hello = dialer_handshake{t, "n1", "n2"}.hello();
+  gate_handshakes g{t, book, "n2", members};
+  auto hello = dialer_handshake{t, book, "n1", "n2"}.hello();
   auto refused = [&](peer::PeerHello h) { return !g.on_hello(h, now_s).error().empty(); };
   auto h = hello;
   h.set_from("mallory");
@@ -114,11 +118,11 @@ TEST(peer_handshake, hellos_from_non_members_to_other_nodes_or_malformed_are_ref
 
 TEST(peer_handshake, open_challenges_are_bounded) {
   auto t = secret();
-  gate_handshakes g{t, "n2", members, /*max_open=*/4};
-  dialer_handshake first{t, "n1", "n2"};
+  gate_handshakes g{t, book, "n2", members, /*max_open=*/4};
+  dialer_handshake first{t, book, "n1", "n2"};
   auto c = g.on_hello(first.hello(), now_s);
   for (int i = 0; i < 10; ++i)
-    g.on_hello(dialer_handshake{t, "n3", "n2"}.hello(), now_s);
+    g.on_hello(dialer_handshake{t, book, "n3", "n2"}.hello(), now_s);
   EXPECT_EQ(g.open_challenges(), 4u);
   // The oldest challenge was dropped: its confirm finds nothing.
   auto [confirm, keys] = ok(first.on_challenge(c, now_s));
@@ -127,8 +131,8 @@ TEST(peer_handshake, open_challenges_are_bounded) {
 
 TEST(peer_handshake, a_challenge_for_someone_else_or_tampered_is_refused) {
   auto t = secret();
-  dialer_handshake d{t, "n1", "n2"};
-  gate_handshakes g{t, "n2", members};
+  dialer_handshake d{t, book, "n1", "n2"};
+  gate_handshakes g{t, book, "n2", members};
   auto c = g.on_hello(d.hello(), now_s);
   auto bad = c;
   bad.set_from("n3");
@@ -171,8 +175,8 @@ TEST_F(cert_handshake, a_node_presenting_another_nodes_certificate_id_is_refused
   auto n3 = load("n3", "keel-node");
   auto n2 = load("n2", "keel-node");
   // n3's certificate, claiming to be n1.
-  dialer_handshake d{n3, "n1", "n2"};
-  gate_handshakes g{n2, "n2", members};
+  dialer_handshake d{n3, book, "n1", "n2"};
+  gate_handshakes g{n2, book, "n2", members};
   auto c = g.on_hello(d.hello(), now_s);
   EXPECT_NE(c.error().find("CN=n3, not CN=n1"), std::string::npos) << c.error();
 }
@@ -180,8 +184,8 @@ TEST_F(cert_handshake, a_node_presenting_another_nodes_certificate_id_is_refused
 TEST_F(cert_handshake, a_client_certificate_cannot_open_a_peer_session) {
   auto client = load("n1", "keel-client");
   auto n2 = load("n2", "keel-node");
-  dialer_handshake d{client, "n1", "n2"};
-  gate_handshakes g{n2, "n2", members};
+  dialer_handshake d{client, book, "n1", "n2"};
+  gate_handshakes g{n2, book, "n2", members};
   EXPECT_FALSE(g.on_hello(d.hello(), now_s).error().empty());
 }
 
@@ -191,8 +195,8 @@ TEST_F(cert_handshake, a_certificate_from_another_ca_is_refused) {
   auto f = other.issue("n1", "keel-node");
   auto rogue = ok(trust::with_certificates(other.ca_file(), f.cert, f.key));
   auto n2 = load("n2", "keel-node");
-  dialer_handshake d{rogue, "n1", "n2"};
-  gate_handshakes g{n2, "n2", members};
+  dialer_handshake d{rogue, book, "n1", "n2"};
+  gate_handshakes g{n2, book, "n2", members};
   EXPECT_NE(g.on_hello(d.hello(), now_s).error().find("not trusted"), std::string::npos);
 }
 

@@ -186,6 +186,57 @@ TEST_P(StorageCrash, DamagedIdentityRefusesToOpen) {
   EXPECT_NE(error.find("NodeIdentity record does not parse"), std::string::npos) << error;
 }
 
+TEST_P(StorageCrash, DamagedPeerIncarnationRefusesToOpen) {
+  {
+    auto store = stores.raw_store("n1");
+    ASSERT_TRUE(store);
+    {
+      auto db = keel::storage::test::opened_ok(engine::open(store, "n1", 4));
+      ASSERT_TRUE(db);
+      ASSERT_TRUE(succeeded(db->remember_peer_incarnation("n2", 7)));
+    }
+    // A record filed under n3 that names n2: no engine wrote it.
+    PeerIncarnation moved;
+    moved.set_node_id("n2");
+    moved.set_incarnation(9);
+    auto batch = store->make_batch();
+    batch->put(family::identity, key_layout::peer_incarnation_key("n3"), moved.SerializeAsString());
+    ASSERT_TRUE(succeeded(store->commit(*batch, true)));
+  }
+  auto error = stores.open_error("n1");
+  EXPECT_NE(error.find("peer incarnation record 'peer/n3' does not match its key"),
+            std::string::npos)
+    << error;
+}
+
+// A directory written before incarnations existed keeps its history, so it
+// may take one at its next open, and keeps that one from then on.
+TEST_P(StorageCrash, IdentityWithoutIncarnationGetsOneOnceAndKeepsIt) {
+  {
+    auto store = stores.raw_store("n1");
+    ASSERT_TRUE(store);
+    NodeIdentity old;
+    old.set_node_id("n1");
+    old.set_shards(4);
+    old.set_format(key_layout::format_version);
+    auto batch = store->make_batch();
+    batch->put(family::identity, key_layout::identity_key, old.SerializeAsString());
+    batch->put(family::data, key_layout::data_key(0, "k"), "v");
+    ASSERT_TRUE(succeeded(store->commit(*batch, true)));
+  }
+  uint64_t given = 0;
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    given = db->incarnation();
+    EXPECT_NE(given, 0u);
+    EXPECT_EQ(db->get(0, "k"), "v");
+  }
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->incarnation(), given);
+}
+
 TEST_P(StorageCrash, DataWithoutIdentityIsNotAFreshStart) {
   {
     auto store = stores.raw_store("n1");

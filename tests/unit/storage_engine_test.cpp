@@ -376,6 +376,44 @@ TEST_P(StorageEngine, IdentityMismatchIsRefused) {
   EXPECT_TRUE(stores.open_ok(dir, "n1", 4));
 }
 
+// A data directory's incarnation is what tells a node that restarted from one
+// that came back empty (security/core/peer_incarnations.hpp).
+TEST_P(StorageEngine, EachNewDirectoryDrawsAnIncarnationThatEveryReopenKeeps) {
+  uint64_t first = 0;
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    first = db->incarnation();
+    EXPECT_NE(first, 0u);
+  }
+  auto again = stores.open_ok("n1");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->incarnation(), first);
+  // The same node id on a new directory, as after losing the old one.
+  auto fresh = stores.open_ok("n1-replaced", "n1");
+  ASSERT_TRUE(fresh);
+  EXPECT_NE(fresh->incarnation(), first);
+}
+
+TEST_P(StorageEngine, PeerIncarnationsAreRememberedAcrossReopen) {
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    EXPECT_TRUE(db->peer_incarnations().empty());
+    ASSERT_TRUE(succeeded(db->remember_peer_incarnation("n2", 0x22)));
+    ASSERT_TRUE(succeeded(db->remember_peer_incarnation("n3", 0x33)));
+    ASSERT_TRUE(succeeded(db->remember_peer_incarnation("n2", 0x23)));
+    EXPECT_EQ(db->peer_incarnations(),
+              (std::map<std::string, uint64_t>{{"n2", 0x23}, {"n3", 0x33}}));
+  }
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->peer_incarnations(), (std::map<std::string, uint64_t>{{"n2", 0x23}, {"n3", 0x33}}));
+  // They live beside the identity, not in any shard: exporting a shard
+  // carries none of them.
+  EXPECT_EQ(db->export_shard(0).data_size(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StorageEngine,
                          ::testing::ValuesIn(keel::storage::test::store_kinds),
                          keel::storage::test::store_name);

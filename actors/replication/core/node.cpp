@@ -424,6 +424,8 @@ bool node::independent_of_persistence(const Message& m) const {
   return m.type() == MSG_APPEND || m.type() == MSG_HEARTBEAT || m.type() == MSG_SNAPSHOT;
 }
 
+uint64_t node::applied() const { return log_.applied(); }
+
 raft::status node::status() const {
   raft::status s;
   s.id = cfg_.id;

@@ -141,6 +141,10 @@ public:
   void advance(const raft::ready& rd);
 
   /// The node's current state.
+  /// The index the state machine has applied up to (status().applied,
+  /// without building the rest of the status).
+  uint64_t applied() const;
+
   raft::status status() const;
 
   /// The log, read-only: for invariant checks in tests and the simulation.

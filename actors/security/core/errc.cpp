@@ -19,6 +19,8 @@ const char* to_string(errc code) {
     case errc::stale: return "stale";
     case errc::replayed: return "replayed";
     case errc::busy: return "busy";
+    case errc::lost_data: return "lost_data";
+    case errc::io: return "io";
   }
   return "unknown";
 }

@@ -26,6 +26,8 @@ enum class errc {
   stale,           ///< an operator proof made too far from this node's clock
   replayed,        ///< an operator proof used before
   busy,            ///< too many operator requests within the window
+  lost_data,       ///< a known node came back with another data directory (incarnation)
+  io,              ///< this node could not record what it believed (its storage failed)
 };
 
 /// A short stable name for `code`.

@@ -24,12 +24,14 @@ std::string transcript(const peer::PeerHello& h, const peer::PeerChallenge& c) {
   append_field(t, h.nonce());
   append_field(t, h.ephemeral_key());
   append_field(t, h.certificate());
+  append_u64(t, h.incarnation());
   append_field(t, c.from());
   append_field(t, c.to());
   append_u64(t, c.session());
   append_field(t, c.nonce());
   append_field(t, c.ephemeral_key());
   append_field(t, c.certificate());
+  append_u64(t, c.incarnation());
   return sha256(t);
 }
 
@@ -62,8 +64,10 @@ peer::PeerChallenge refusal(std::string why) {
 
 } // namespace
 
-dialer_handshake::dialer_handshake(const trust& t, std::string self, std::string peer)
+dialer_handshake::dialer_handshake(const trust& t, peer_incarnations& book, std::string self,
+                                   std::string peer)
   : trust_(&t),
+    book_(&book),
     self_(std::move(self)),
     peer_(std::move(peer)),
     ephemeral_(x25519_key::generate()) {
@@ -73,6 +77,7 @@ dialer_handshake::dialer_handshake(const trust& t, std::string self, std::string
   hello_.set_nonce(random_bytes(nonce_size));
   hello_.set_ephemeral_key(ephemeral_.public_key());
   hello_.set_certificate(t.certificate());
+  hello_.set_incarnation(book.self());
 }
 
 result<std::pair<peer::PeerConfirm, session_keys>>
@@ -91,6 +96,10 @@ dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) cons
   auto who = trust_->check(gate_label, t, c.proof(), c.certificate(), role::node, peer_, now_s);
   if (!who)
     return not_proven(peer_, who.error());
+  // Only now that the gate proved its id: an unproven party must not get its
+  // incarnation recorded in the gate's name.
+  if (auto admitted = book_->admit(peer_, c.incarnation()); !admitted)
+    return std::move(admitted).error();
   auto key = session_key(*trust_, ephemeral_, c.ephemeral_key(), hello_, c);
   if (!key)
     return security_error{key.error().code, "the challenge carries no valid X25519 key"};
@@ -100,10 +109,11 @@ dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) cons
   return std::make_pair(std::move(confirm), session_keys{c.session(), std::move(*key), peer_});
 }
 
-gate_handshakes::gate_handshakes(const trust& t, std::string self,
+gate_handshakes::gate_handshakes(const trust& t, peer_incarnations& book, std::string self,
                                  std::function<bool(std::string_view)> is_member,
                                  std::size_t max_open)
   : trust_(&t),
+    book_(&book),
     self_(std::move(self)),
     is_member_(std::move(is_member)),
     max_open_(std::max<std::size_t>(max_open, 1)) {}
@@ -134,6 +144,7 @@ peer::PeerChallenge gate_handshakes::on_hello(const peer::PeerHello& h, int64_t 
   c.set_nonce(random_bytes(nonce_size));
   c.set_ephemeral_key(o.ephemeral.public_key());
   c.set_certificate(trust_->certificate());
+  c.set_incarnation(book_->self());
   c.set_proof(trust_->prove(gate_label, transcript(h, c)));
   auto answer = c;
   if (open_.size() >= max_open_)
@@ -156,6 +167,8 @@ result<session_keys> gate_handshakes::on_confirm(const peer::PeerConfirm& c, int
                            o.hello.from(), now_s);
   if (!who)
     return not_proven(o.hello.from(), who.error());
+  if (auto admitted = book_->admit(o.hello.from(), o.hello.incarnation()); !admitted)
+    return std::move(admitted).error();
   auto key = session_key(*trust_, o.ephemeral, o.hello.ephemeral_key(), o.hello, o.challenge);
   if (!key)
     return security_error{key.error().code, "the hello carries no valid X25519 key"};

@@ -9,7 +9,11 @@
 //   gate's fresh nonce (no replayed handshake opens a session);
 // - the dialer sends only to a gate that proved the id it dialed;
 // - both derive the session key from an X25519 exchange, so neither an
-//   eavesdropper nor a relay in the middle can authenticate a frame.
+//   eavesdropper nor a relay in the middle can authenticate a frame;
+// - neither side completes a handshake with a known node that comes back
+//   with another data directory (peer_incarnations.hpp): both name their
+//   incarnation under their proofs, and each admits the other's only once
+//   the other proved its id.
 // Pure: no CAF, no clock (certificate validity is checked at the time passed in).
 #pragma once
 
@@ -21,6 +25,7 @@
 #include <string_view>
 
 #include "actors/security/core/crypto.hpp"
+#include "actors/security/core/peer_incarnations.hpp"
 #include "actors/security/core/trust.hpp"
 #include "messages/peer.pb.h"
 
@@ -38,8 +43,9 @@ struct session_keys {
 /// The dialing side of one handshake.
 class dialer_handshake {
 public:
-  /// REQUIRES: self != peer.
-  dialer_handshake(const trust& t, std::string self, std::string peer);
+  /// REQUIRES: self != peer. `book` names this node's incarnation and
+  /// admits the gate's; it must outlive the handshake.
+  dialer_handshake(const trust& t, peer_incarnations& book, std::string self, std::string peer);
 
   /// The first message, to send to the peer's gate.
   const peer::PeerHello& hello() const { return hello_; }
@@ -51,6 +57,7 @@ public:
 
 private:
   const trust* trust_;
+  peer_incarnations* book_;
   std::string self_;
   std::string peer_;
   x25519_key ephemeral_;
@@ -63,9 +70,11 @@ private:
 /// forged, cost a fixed amount of memory.
 class gate_handshakes {
 public:
-  /// `is_member(id)`: whether `id` is another node of the cluster.
-  gate_handshakes(const trust& t, std::string self, std::function<bool(std::string_view)> is_member,
-                  std::size_t max_open = 64);
+  /// `is_member(id)`: whether `id` is another node of the cluster. `book`
+  /// names this node's incarnation and admits the dialers'; it must outlive
+  /// this.
+  gate_handshakes(const trust& t, peer_incarnations& book, std::string self,
+                  std::function<bool(std::string_view)> is_member, std::size_t max_open = 64);
 
   /// Answers a hello: a challenge, or one with only `error` set.
   peer::PeerChallenge on_hello(const peer::PeerHello& h, int64_t now_s);
@@ -84,6 +93,7 @@ private:
   };
 
   const trust* trust_;
+  peer_incarnations* book_;
   std::string self_;
   std::function<bool(std::string_view)> is_member_;
   std::size_t max_open_;

@@ -1,5 +1,6 @@
 #include "actors/storage/core/engine.hpp"
 
+#include "actors/security/core/crypto.hpp"
 #include "actors/storage/core/key_layout.hpp"
 #include "actors/storage/core/store_records.hpp"
 
@@ -19,9 +20,19 @@ bool holds_any_record(const kv_store& store) {
   return found;
 }
 
+result<void> write_identity(kv_store& store, const NodeIdentity& identity) {
+  auto batch = store.make_batch();
+  batch->put(family::identity, key_layout::identity_key, identity.SerializeAsString());
+  auto written = store.commit(*batch, true);
+  if (!written)
+    return storage_error{written.error().code, "cannot write the node identity to " + store.name()
+                                                 + ": " + written.error().detail};
+  return {};
+}
+
 /// Writes the identity of a new store, or checks the one found (§ the
-/// NodeIdentity comment in storage.proto).
-result<void> check_identity(kv_store& store, const std::string& node_id, uint32_t shards) {
+/// NodeIdentity comment in storage.proto). Returns the store's incarnation.
+result<uint64_t> check_identity(kv_store& store, const std::string& node_id, uint32_t shards) {
   const auto& dir = store.name();
   auto found
     = records::find<NodeIdentity>(store, family::identity, key_layout::identity_key, nullptr);
@@ -36,13 +47,10 @@ result<void> check_identity(kv_store& store, const std::string& node_id, uint32_
     identity.set_node_id(node_id);
     identity.set_shards(shards);
     identity.set_format(key_layout::format_version);
-    auto batch = store.make_batch();
-    batch->put(family::identity, key_layout::identity_key, identity.SerializeAsString());
-    auto written = store.commit(*batch, true);
-    if (!written)
-      return storage_error{written.error().code, "cannot write the node identity to " + dir + ": "
-                                                   + written.error().detail};
-    return {};
+    identity.set_incarnation(security::random_nonzero_u64());
+    if (auto written = write_identity(store, identity); !written)
+      return std::move(written).error();
+    return identity.incarnation();
   }
   if (found->format() != key_layout::format_version)
     return foreign("data directory " + dir + " has on-disk format "
@@ -55,7 +63,30 @@ result<void> check_identity(kv_store& store, const std::string& node_id, uint32_
     return foreign("data directory " + dir + " was created with " + std::to_string(found->shards())
                    + " shards, but the configuration says " + std::to_string(shards)
                    + " (the shard count of a cluster cannot change)");
-  return {};
+  if (found->incarnation() == 0) {
+    // Written before incarnations existed: this directory's history is
+    // intact, so it may name one now (its peers have none on record yet).
+    found->set_incarnation(security::random_nonzero_u64());
+    if (auto written = write_identity(store, *found); !written)
+      return std::move(written).error();
+  }
+  return found->incarnation();
+}
+
+// Read once at open, where a corrupt record stops the node with a clear error
+// instead of failing a handshake later.
+std::map<std::string, uint64_t> read_peer_incarnations(const kv_store& store) {
+  std::map<std::string, uint64_t> out;
+  for (auto& key : records::keys_in(store, family::identity, key_layout::peer_incarnation_prefix,
+                                    key_layout::peer_incarnation_end, nullptr)) {
+    auto rec = records::read<PeerIncarnation>(store, family::identity, key, nullptr);
+    if (rec.node_id().empty() || rec.incarnation() == 0
+        || key != key_layout::peer_incarnation_key(rec.node_id()))
+      throw engine_error{storage_error{errc::corrupt, "the peer incarnation record '" + key
+                                                        + "' does not match its key"}};
+    out[rec.node_id()] = rec.incarnation();
+  }
+  return out;
 }
 
 } // namespace
@@ -73,17 +104,40 @@ engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::str
     auto checked = check_identity(*store, node_id, shards);
     if (!checked)
       return std::move(checked).error();
+    auto peers = read_peer_incarnations(*store);
+    return std::unique_ptr<engine>{
+      new engine(std::move(store), node_id, shards, *checked, std::move(peers))};
   } catch (const engine_error& e) {
     return storage_error{e.error().code, "cannot read the node identity of " + store->name() + ": "
                                            + e.error().detail};
   }
-  return std::unique_ptr<engine>{new engine(std::move(store), node_id, shards)};
 }
 
-engine::engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards)
+engine::engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards,
+               uint64_t incarnation, std::map<std::string, uint64_t> peers)
   : store_(std::move(store)),
     node_id_(std::move(node_id)),
-    shards_(shards) {}
+    shards_(shards),
+    incarnation_(incarnation),
+    peers_(std::move(peers)) {}
+
+std::map<std::string, uint64_t> engine::peer_incarnations() const {
+  std::lock_guard lock{peers_mu_};
+  return peers_;
+}
+
+result<void> engine::remember_peer_incarnation(const std::string& peer, uint64_t incarnation) {
+  PeerIncarnation rec;
+  rec.set_node_id(peer);
+  rec.set_incarnation(incarnation);
+  auto batch = store_->make_batch();
+  batch->put(family::identity, key_layout::peer_incarnation_key(peer), rec.SerializeAsString());
+  if (auto written = store_->commit(*batch, true); !written)
+    return std::move(written).error();
+  std::lock_guard lock{peers_mu_};
+  peers_[peer] = incarnation;
+  return {};
+}
 
 engine::~engine() = default;
 

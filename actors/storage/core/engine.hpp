@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,7 +38,8 @@ public:
 
   /// The engine of node `node_id` split into `shards` shards over `store`,
   /// which it co-owns. An empty store becomes this node's (its identity
-  /// record is written, synced); a store with an identity must be this
+  /// record, with a fresh random incarnation, is written, synced); a store
+  /// with an identity must be this
   /// node's, with this shard count and on-disk format. An error, never an
   /// engine, for a store of another node, another shard count or format, or
   /// data without an identity record (errc::foreign), shards == 0
@@ -52,6 +55,19 @@ public:
   const std::string& dir() const { return store_->name(); }
   const std::string& node_id() const { return node_id_; }
   uint32_t shards() const { return shards_; }
+
+  /// This data directory's incarnation (storage.proto NodeIdentity): drawn
+  /// when it was created, never zero, the same at every open.
+  uint64_t incarnation() const { return incarnation_; }
+
+  // --- what this node believed of its peers (peer_incarnations.hpp) --------
+
+  /// The incarnation recorded for each peer, by node id (read at open; a
+  /// corrupt record fails the open).
+  std::map<std::string, uint64_t> peer_incarnations() const;
+
+  /// Records `peer`'s incarnation, synced. errc::io on the store's failure.
+  result<void> remember_peer_incarnation(const std::string& peer, uint64_t incarnation);
 
   // --- reads (committed state) ----------------------------------------------
 
@@ -127,7 +143,8 @@ public:
   const unsafe_switches& unsafe() const { return unsafe_; }
 
 private:
-  engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards);
+  engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards,
+         uint64_t incarnation, std::map<std::string, uint64_t> peers);
 
   void check_shard(uint32_t shard) const;
   /// "the log of shard 2 in DIR compacted away index 7", and so on.
@@ -137,6 +154,9 @@ private:
   unsafe_switches unsafe_;
   std::string node_id_;
   uint32_t shards_;
+  uint64_t incarnation_;
+  mutable std::mutex peers_mu_;
+  std::map<std::string, uint64_t> peers_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> synced_commits_{0};
 };

@@ -42,6 +42,12 @@ std::string shard_prefix(uint32_t shard) {
   return key;
 }
 
+std::string peer_incarnation_key(std::string_view node_id) {
+  std::string key{peer_incarnation_prefix};
+  key += node_id;
+  return key;
+}
+
 std::string shard_end(uint32_t shard) {
   if (shard == UINT32_MAX)
     return std::string(shard_bytes + 1, '\xff');

@@ -10,6 +10,7 @@
 //
 //   family    key                                  value
 //   default   "identity"                           keel.storage.NodeIdentity
+//   default   "peer/" | node id                    keel.storage.PeerIncarnation
 //   data      shard(4) | user key                  the value (raw bytes)
 //   log       shard(4) | index(8)                  keel.raft.Entry
 //   meta      shard(4) | 'A'                       keel.storage.AppliedState
@@ -40,6 +41,13 @@ inline constexpr const char* meta_family = "meta";
 
 /// The key of the node identity record in the default family.
 inline constexpr std::string_view identity_key = "identity";
+
+/// default family: the incarnation this node believed of peer `node_id`.
+std::string peer_incarnation_key(std::string_view node_id);
+
+/// The first key of the peer incarnation records, and the first key after them.
+inline constexpr std::string_view peer_incarnation_prefix = "peer/";
+inline constexpr std::string_view peer_incarnation_end = "peer0"; // '0' follows '/'
 
 /// Version of this layout, stored in NodeIdentity.format and checked at open.
 inline constexpr uint32_t format_version = 1;
