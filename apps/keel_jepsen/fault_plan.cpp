@@ -22,6 +22,7 @@ const char* to_string(fault_kind k) {
     case fault_kind::delay: return "delay";
     case fault_kind::crash: return "crash";
     case fault_kind::restart_all: return "restart-all";
+    case fault_kind::lose_data: return "lose-data";
   }
   return "?";
 }
@@ -73,7 +74,9 @@ bool possible(fault_kind k, size_t nodes) {
     case fault_kind::isolate_leader:
     case fault_kind::flap:
     case fault_kind::loss:
-    case fault_kind::delay: return nodes >= 2;
+    case fault_kind::delay:
+    // A lone node that lost its data has nobody to refuse it.
+    case fault_kind::lose_data: return nodes >= 2;
     default: return true;
   }
 }
@@ -108,7 +111,8 @@ std::vector<planned_fault> make_plan(const plan_settings& s) {
       case fault_kind::kill:
       case fault_kind::pause:
       case fault_kind::delay:
-      case fault_kind::crash: f.nodes = some_nodes(1, s.nodes, rng); break;
+      case fault_kind::crash:
+      case fault_kind::lose_data: f.nodes = some_nodes(1, s.nodes, rng); break;
       case fault_kind::kill_majority: f.nodes = some_nodes(majority, s.nodes, rng); break;
       case fault_kind::partition:
       case fault_kind::flap: {

@@ -29,18 +29,23 @@ enum class fault_kind : uint8_t {
   delay,          // every message between a random node and the rest held 50-200 ms
   crash,          // crash of random actors (by supervision path) on random nodes
   restart_all,    // kill -9 of every node, then all restarted at once
+  lose_data,      // kill -9 of a random node, its data directory taken away, the node
+                  // restarted empty (its peers must refuse it); at heal, killed again and
+                  // restarted on the directory put back
 };
 
 /// Every kind, in declaration order.
 inline constexpr fault_kind all_fault_kinds[] = {
-  fault_kind::kill,   fault_kind::kill_leader, fault_kind::kill_majority,
-  fault_kind::pause,  fault_kind::partition,   fault_kind::isolate_leader,
-  fault_kind::bridge, fault_kind::flap,        fault_kind::loss,
-  fault_kind::delay,  fault_kind::crash,       fault_kind::restart_all,
+  fault_kind::kill,      fault_kind::kill_leader, fault_kind::kill_majority,
+  fault_kind::pause,     fault_kind::partition,   fault_kind::isolate_leader,
+  fault_kind::bridge,    fault_kind::flap,        fault_kind::loss,
+  fault_kind::delay,     fault_kind::crash,       fault_kind::restart_all,
+  fault_kind::lose_data,
 };
 
 /// "kill", "kill-leader", "kill-majority", "pause", "partition",
-/// "isolate-leader", "bridge", "flap", "loss", "delay", "crash", "restart-all".
+/// "isolate-leader", "bridge", "flap", "loss", "delay", "crash", "restart-all",
+/// "lose-data".
 const char* to_string(fault_kind k);
 
 /// Parses a comma-separated list of kinds ("all" = every kind; "none" = no
@@ -58,8 +63,8 @@ struct planned_fault {
   uint64_t start_ms = 0;
   uint64_t heal_ms = 0;
   /// The nodes it acts on (indexes into cluster.conf's nodes), chosen here
-  /// for the kinds that do not depend on who leads: kill, pause, delay, crash
-  /// (one node), kill_majority, partition, flap (the group cut off or
+  /// for the kinds that do not depend on who leads: kill, pause, delay, crash,
+  /// lose_data (one node), kill_majority, partition, flap (the group cut off or
   /// killed), bridge (the bridging node first, then one half). Empty for
   /// kill_leader, isolate_leader, loss and restart_all.
   std::vector<size_t> nodes;

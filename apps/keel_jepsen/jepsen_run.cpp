@@ -227,6 +227,9 @@ run_report run_once(const run_settings& s, std::ostream& progress) {
                   || rep.linearizability.v == history::verdict::invalid;
   if (heal_error.empty())
     violated = violated || !rep.lost.ok() || !rep.convergence.converged();
+  violated = violated || std::any_of(rep.faults.begin(), rep.faults.end(), [](const auto& f) {
+               return !f.violation.empty();
+             });
   if (violated)
     rep.outcome = run_outcome::violated;
   else if (!heal_error.empty())
@@ -273,6 +276,8 @@ void print_report(std::ostream& out, const run_report& r) {
                                      : seconds(static_cast<uint64_t>(r.recovery_ns[i])));
       if (!f.error.empty())
         out << "\n      error: " << f.error;
+      if (!f.violation.empty())
+        out << "\n      VIOLATION: " << f.violation;
       out << "\n";
     }
   }

@@ -75,9 +75,10 @@ int main(int argc, char** argv) {
   app.add_option("--seed", s.seed, "seed of the fault plan and the clients")->capture_default_str();
   app.add_option("--runs", runs, "runs, with seeds seed .. seed + runs - 1")->capture_default_str();
   app
-    .add_option("--faults", faults,
-                "comma-separated: kill, kill-leader, kill-majority, pause, partition, "
-                "isolate-leader, bridge, flap, loss, delay, crash, restart-all; or all, none")
+    .add_option(
+      "--faults", faults,
+      "comma-separated: kill, kill-leader, kill-majority, pause, partition, "
+      "isolate-leader, bridge, flap, loss, delay, crash, restart-all, lose-data; or all, none")
     ->capture_default_str();
   app.add_option("--quiet", quiet_s, "seconds without faults before each fault")
     ->capture_default_str();

@@ -97,6 +97,48 @@ std::optional<std::string> nemesis::crash_some_actor(size_t node, uint64_t pick,
   return cluster_.keelctl({"fault", "crash", cluster_.node_id(node), path});
 }
 
+// Whether some other node says it refused `node` for having lost its data
+// (what keelctl members prints beside it).
+bool nemesis::refused_by_a_peer(size_t node) {
+  const auto& id = cluster_.node_id(node);
+  for (const auto& view : session_.members_all()) {
+    if (!view.ok() || view.value->node_id() == id)
+      continue;
+    for (const auto& p : view.value->nodes())
+      if (p.node_id() == id
+          && p.last_error().find("came back with data directory incarnation") != std::string::npos)
+        return true;
+  }
+  return false;
+}
+
+// The node goes down, its database is taken away, and it comes back empty:
+// it must be refused for the whole fault (security/core/peer_incarnations.hpp).
+void nemesis::lose_data(fault_record& r, const std::atomic<bool>& stop, uint64_t heal_at_ns) {
+  auto x = r.plan.nodes.front();
+  const auto& id = cluster_.node_id(x);
+  r.what = "lose the data directory of " + id;
+  auto failed = cluster_.launch("kill", id);
+  r.injected_ns = monotonic_ns();
+  if (!failed)
+    failed = cluster_.await_ports_closed(x);
+  if (!failed)
+    failed = cluster_.lose_data(x);
+  if (!failed)
+    failed = cluster_.launch("up", id);
+  if (failed) {
+    r.error = "inject: " + *failed;
+    return;
+  }
+  bool refused = false;
+  while (!stop.load() && !(refused = refused_by_a_peer(x)) && monotonic_ns() < heal_at_ns)
+    sleep_until(std::min<uint64_t>(monotonic_ns() + 200'000'000, heal_at_ns), stop);
+  if (refused)
+    r.what += "; its peers refused it when it came back empty";
+  else if (!stop.load())
+    r.violation = id + " came back with an empty data directory and no peer refused it";
+}
+
 void nemesis::inject(fault_record& r, const std::atomic<bool>& stop, uint64_t heal_at_ns) {
   const auto& f = r.plan;
   auto n = cluster_.size();
@@ -205,6 +247,7 @@ void nemesis::inject(fault_record& r, const std::atomic<bool>& stop, uint64_t he
       if (!failed)
         failed = cluster_.launch("up");
       break;
+    case fault_kind::lose_data: return lose_data(r, stop, heal_at_ns);
   }
   in_effect();
   if (failed)
@@ -223,6 +266,16 @@ void nemesis::heal(fault_record& r) {
     case fault_kind::flap:
     case fault_kind::loss:
     case fault_kind::delay: failed = heal_network(); break;
+    case fault_kind::lose_data: {
+      // Its directory back as it was when it stopped: it is admitted again.
+      auto x = r.plan.nodes.front();
+      failed = cluster_.launch("kill", cluster_.node_id(x));
+      if (!failed)
+        failed = cluster_.await_ports_closed(x);
+      if (!failed)
+        failed = cluster_.restore_data(x);
+      break;
+    }
     default: break;
   }
   // Killed nodes come back; so does any node a crash took down with it.
@@ -244,7 +297,8 @@ std::vector<fault_record> nemesis::run(const std::vector<planned_fault>& plan, u
     uint64_t heal_at = start_ns + f.heal_ms * 1'000'000;
     inject(r, stop, heal_at);
     cluster_.note("fault " + std::string{to_string(f.kind)} + ": " + r.what
-                  + (r.error.empty() ? "" : " -- " + r.error));
+                  + (r.error.empty() ? "" : " -- " + r.error)
+                  + (r.violation.empty() ? "" : " -- VIOLATION: " + r.violation));
     sleep_until(heal_at, stop);
     heal(r);
     done.push_back(std::move(r));

@@ -24,6 +24,10 @@ struct fault_record {
   uint64_t injected_ns = 0; // monotonic (the history's clock): when it took effect
   uint64_t healed_ns = 0;
   std::string error; // empty unless injecting or healing failed
+  /// Set when the cluster did what it must never do under this fault, seen
+  /// by the nemesis itself: lose_data's emptied node was not refused by any
+  /// peer. The run fails on it as on a violation the checker finds.
+  std::string violation;
 };
 
 class nemesis {
@@ -47,6 +51,8 @@ private:
   std::optional<std::string> heal_network();
   std::optional<size_t> leader_of_shard(uint32_t shard);
   std::optional<std::string> crash_some_actor(size_t node, uint64_t pick, std::string& what);
+  bool refused_by_a_peer(size_t node);
+  void lose_data(fault_record& r, const std::atomic<bool>& stop, uint64_t heal_at_ns);
   std::string names(const std::vector<size_t>& nodes) const;
 
   test_cluster& cluster_;

@@ -100,6 +100,42 @@ std::optional<std::string> test_cluster::await_ports_closed(size_t i) {
   return "the ports of " + n.id + " still accept connections 10 s after it was killed";
 }
 
+namespace {
+
+std::filesystem::path database_of(const config::cluster_config& cfg, size_t i) {
+  return std::filesystem::path{cfg.node_dir(cfg.nodes.at(i).id)} / "db";
+}
+
+std::filesystem::path set_aside(const std::filesystem::path& db) {
+  return db.parent_path() / "db.lost-by-the-nemesis";
+}
+
+} // namespace
+
+std::optional<std::string> test_cluster::lose_data(size_t i) {
+  auto db = database_of(cfg_, i);
+  std::error_code ec;
+  std::filesystem::rename(db, set_aside(db), ec);
+  if (ec)
+    return "cannot move " + db.string() + " aside: " + ec.message();
+  note("moved " + db.string() + " to " + set_aside(db).string());
+  return std::nullopt;
+}
+
+std::optional<std::string> test_cluster::restore_data(size_t i) {
+  auto db = database_of(cfg_, i);
+  std::error_code ec;
+  if (!std::filesystem::exists(set_aside(db), ec))
+    return std::nullopt; // nothing was taken away (the fault failed before)
+  std::filesystem::remove_all(db, ec);
+  if (!ec)
+    std::filesystem::rename(set_aside(db), db, ec);
+  if (ec)
+    return "cannot put " + db.string() + " back: " + ec.message();
+  note("restored " + db.string());
+  return std::nullopt;
+}
+
 void test_cluster::note(const std::string& line) {
   std::lock_guard<std::mutex> guard{log_mu_};
   log_ << line << '\n' << std::flush;

@@ -64,6 +64,15 @@ public:
   /// and peer port any more, as after a kill; nullopt once so, else why not.
   std::optional<std::string> await_ports_closed(size_t i);
 
+  /// Moves node i's database (<node dir>/db) aside, as if its disk were lost
+  /// while it was down. REQUIRES: node i is not running.
+  std::optional<std::string> lose_data(size_t i);
+
+  /// Puts back what lose_data(i) moved aside, dropping whatever the node
+  /// wrote since: the directory as it was when the node last stopped, as an
+  /// operator restores it. REQUIRES: node i is not running.
+  std::optional<std::string> restore_data(size_t i);
+
   /// Appends one line to nemesis.out.
   void note(const std::string& line);
 

@@ -1,7 +1,9 @@
 // keel-jepsen against real keel-node processes: the short run of CI. Three
-// runs of 30 s, each with four fault kinds held 3 s apart by 2 s of quiet, so
-// that every kind of the nemesis is injected at least once; each must pass
-// all three checks (linearizable, nothing lost, replicas converged).
+// runs of 30 s, each with four or five fault kinds held 3 s apart by 2 s of
+// quiet (room for five), so that every kind of the nemesis is injected at
+// least once; each must pass all three checks (linearizable, nothing lost,
+// replicas converged), and the nemesis's own (a node back with an empty data
+// directory is refused).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +51,7 @@ struct JepsenSuite : ::testing::Test {
     EXPECT_NE(r.out.find("lost writes: none"), std::string::npos);
     EXPECT_NE(r.out.find("4 of 4 shards converged"), std::string::npos);
     EXPECT_EQ(r.out.find("error:"), std::string::npos) << "a fault was not carried out";
+    EXPECT_EQ(r.out.find("VIOLATION"), std::string::npos);
     std::stringstream kinds{faults};
     for (std::string kind; std::getline(kinds, kind, ',');)
       EXPECT_NE(r.out.find("  " + kind + " "), std::string::npos) << kind << " was not injected";
@@ -67,8 +70,8 @@ TEST_F(JepsenSuite, NetworkFaultsKeepTheHistoryLinearizable) {
   passes(2, "partition,isolate-leader,bridge,flap");
 }
 
-TEST_F(JepsenSuite, LossDelayCrashesAndRestartsKeepTheHistoryLinearizable) {
-  passes(3, "loss,delay,crash,restart-all");
+TEST_F(JepsenSuite, LossDelayCrashesRestartsAndLostDataKeepTheHistoryLinearizable) {
+  passes(3, "loss,delay,crash,restart-all,lose-data");
 }
 
 // Part 5 of issue 9: a checker that never fails proves nothing. Each unsafe

@@ -86,7 +86,8 @@ TEST(JepsenFaultPlan, TargetsFitTheKind) {
           case fault_kind::kill:
           case fault_kind::pause:
           case fault_kind::delay:
-          case fault_kind::crash: EXPECT_EQ(f.nodes.size(), 1u); break;
+          case fault_kind::crash:
+          case fault_kind::lose_data: EXPECT_EQ(f.nodes.size(), 1u); break;
           default: EXPECT_TRUE(f.nodes.empty()) << to_string(f.kind);
         }
       }
