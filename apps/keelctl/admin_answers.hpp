@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/keelctl/render.hpp"
 #include "apps/keelctl/report.hpp"
 #include "apps/keelctl/target.hpp"
 
@@ -18,6 +19,7 @@ struct admin_io {
   bool json = false;
   std::ostream& out;
   std::ostream& err;
+  table_style style = table_style::aligned; // when not json
 };
 
 /// The error of an operator call without the node's name in front (tables

@@ -11,10 +11,13 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include "apps/common/executable_dir.hpp"
 #include "apps/common/target_flags.hpp"
+#include "apps/keelctl/completion.hpp"
 #include "apps/keelctl/fault_command.hpp"
+#include "apps/keelctl/help_topics.hpp"
 #include "apps/keelctl/kv_commands.hpp"
 #include "apps/keelctl/members_command.hpp"
 #include "apps/keelctl/report.hpp"
@@ -22,6 +25,7 @@
 #include "apps/keelctl/target.hpp"
 #include "apps/keelctl/tree_command.hpp"
 #include "apps/keelctl/value_source.hpp"
+#include "apps/keelctl/watch.hpp"
 #include "apps/launcher/cluster_command.hpp"
 
 namespace {
@@ -42,7 +46,22 @@ struct command_line {
   fault_command fault;
   std::string value_file;   // put --file
   bool value_given = false; // put: VALUE was on the command line (it may be empty)
+  std::string write_out;    // -w: table, json or simple
+  std::string topic;        // help TOPIC
+  std::string shell;        // completion SHELL
+  watch_settings watch;     // status, members, tree --watch
 };
+
+// --watch and its settings, on a command that reports (status, members, tree).
+void add_watch(CLI::App* sub, watch_settings& w) {
+  sub->add_flag("--watch", w.on, "print the report again every --interval, in place on a terminal");
+  sub->add_option("--interval", w.interval_ms, "--watch: milliseconds between reports")
+    ->capture_default_str()
+    ->check(CLI::Range(100u, 3'600'000u));
+  sub
+    ->add_option("--count", w.count, "--watch: stop after this many reports (0: until interrupted)")
+    ->capture_default_str();
+}
 
 CLI::App* add_kv(CLI::App& app, command_line& cl, const std::string& op, const std::string& help) {
   auto* sub = app.add_subcommand(op, help);
@@ -66,10 +85,26 @@ keel::result<std::string, input_error> put_value(const target& t, const command_
   return cl.kv.value;
 }
 
+std::string topic_list() {
+  std::string out;
+  for (const auto& t : help_topic_names()) {
+    if (!out.empty())
+      out += ", ";
+    out += t;
+  }
+  return out;
+}
+
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
   keel::add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json, cl.tls,
-                         "deadline of the whole operation, in ms", "machine-readable output");
+                         "deadline of the whole operation, in ms",
+                         "machine-readable output (the same as -w json)");
+  app
+    .add_option("-w,--write-out", cl.write_out,
+                "output format: table (the default: aligned, with headers), json (as --json) "
+                "or simple (no headers or padding, fields separated by \", \", for scripts)")
+    ->check(CLI::IsMember({"table", "json", "simple"}));
 
   auto* put = add_kv(app, cl, "put",
                      "set KEY to VALUE (linearizable write); VALUE '-' reads it from standard "
@@ -94,16 +129,17 @@ void define(CLI::App& app, command_line& cl) {
     ->required()
     ->expected(2, 3);
 
-  app
-    .add_subcommand("status", "per node: reachable or not; per shard: role, term, "
-                              "commit and applied index, leader")
-    ->fallthrough();
-  app
-    .add_subcommand("members", "the nodes and what each node's failure detector "
-                               "thinks of the others")
-    ->fallthrough();
+  auto* status = app.add_subcommand("status", "per node: reachable or not; per shard: role, term, "
+                                              "commit and applied index, leader");
+  status->fallthrough();
+  add_watch(status, cl.watch);
+  auto* members = app.add_subcommand("members", "the nodes and what each node's failure detector "
+                                                "thinks of the others");
+  members->fallthrough();
+  add_watch(members, cl.watch);
   auto* tree = app.add_subcommand("tree", "the live supervision tree of one node or of all");
   tree->fallthrough();
+  add_watch(tree, cl.watch);
   tree->add_option("--node", cl.node, "only this node (id or host:port)");
 
   auto* fault = app.add_subcommand("fault", "fault injection (refused unless cluster.conf "
@@ -139,10 +175,55 @@ void define(CLI::App& app, command_line& cl) {
   cluster->add_option("VERB", cl.verb, "up, down, status, kill, pause, resume or restart")
     ->required();
   cluster->add_option("NODE", cl.node, "one node (required for kill, pause, resume, restart)");
+
+  auto* help = app.add_subcommand("help", "keelctl help TOPIC: exit codes, output formats, "
+                                          "watching, faults, lost data, completion");
+  help->add_option("TOPIC", cl.topic, "one of: " + topic_list());
+  auto* completion
+    = app.add_subcommand("completion", "print a completion script: source <(keelctl completion "
+                                       "bash)");
+  completion->add_option("SHELL", cl.shell, "bash")->required()->check(CLI::IsMember({"bash"}));
+}
+
+// What completion offers after an option or as a positional (completion.hpp).
+std::vector<std::pair<std::string, std::string>> completion_words() {
+  std::string topics;
+  for (const auto& t : help_topic_names()) {
+    if (!topics.empty())
+      topics += ' ';
+    topics += t;
+  }
+  return {{"keelctl -w", "table json simple"},
+          {"keelctl --write-out", "table json simple"},
+          {"keelctl --config", ""}, // empty: the shell's file names
+          {"keelctl --cacert", ""},
+          {"keelctl --cert", ""},
+          {"keelctl --key", ""},
+          {"keelctl put --file", ""},
+          {"keelctl cluster", "up down status kill pause resume restart"},
+          {"keelctl help", topics},
+          {"keelctl completion", "bash"}};
 }
 
 int dispatch(CLI::App& app, command_line& cl) {
-  admin_io io{cl.json, std::cout, std::cerr};
+  if (cl.json && !cl.write_out.empty() && cl.write_out != "json")
+    return fail(std::cerr, exit_usage, "--json and -w " + cl.write_out + " exclude each other");
+  cl.json = cl.json || cl.write_out == "json";
+  admin_io io{cl.json, std::cout, std::cerr,
+              cl.write_out == "simple" ? table_style::simple : table_style::aligned};
+  cl.watch.clear_screen = ::isatty(STDOUT_FILENO) == 1;
+  if (app.got_subcommand("help")) {
+    const char* page = help_page(cl.topic);
+    if (!page)
+      return fail(std::cerr, exit_usage,
+                  "help: no topic '" + cl.topic + "' (topics: " + topic_list() + ")");
+    std::cout << page;
+    return exit_done;
+  }
+  if (app.got_subcommand("completion")) {
+    write_bash_completion(std::cout, app, "keelctl", completion_words());
+    return exit_done;
+  }
   if (!cl.endpoints.empty() && app.get_option("--config")->count() > 0)
     return fail(std::cerr, exit_usage, "--config and --endpoints exclude each other");
   if (app.got_subcommand("cluster")) {
@@ -161,11 +242,13 @@ int dispatch(CLI::App& app, command_line& cl) {
   auto& t = *resolved;
   t.transport.threads = 2; // one operation at a time: two threads are plenty
   if (app.got_subcommand("status"))
-    return run_status(t, io);
+    return refresh(cl.watch, io.out, io.json, "keelctl status", [&] { return run_status(t, io); });
   if (app.got_subcommand("members"))
-    return run_members(t, io);
+    return refresh(cl.watch, io.out, io.json, "keelctl members",
+                   [&] { return run_members(t, io); });
   if (app.got_subcommand("tree"))
-    return run_tree(t, cl.node, io);
+    return refresh(cl.watch, io.out, io.json, "keelctl tree",
+                   [&] { return run_tree(t, cl.node, io); });
   if (app.got_subcommand("fault"))
     return run_fault(t, cl.fault, io);
   if (cl.kv.op == "cas") {

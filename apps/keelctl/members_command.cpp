@@ -69,7 +69,7 @@ int run_members(const target& t, const admin_io& io) {
                         p.self() ? "-" : std::to_string(p.messages_invalid()),
                         faults.empty() ? "-" : faults});
       }
-      print_table(io.out, rows);
+      print_table(io.out, rows, io.style);
       // What the gate threw away before anyone was authenticated, and which
       // rules the invalid messages broke: signs of an attack or a bug.
       if (r.value->dropped_unauthenticated() > 0 || r.value->refused_handshakes() > 0)

@@ -4,10 +4,26 @@
 #include <cstdio>
 #include <map>
 #include <ostream>
+#include <string_view>
 
 namespace keel::keelctl {
 
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                 table_style style, bool header) {
+  if (style == table_style::simple) {
+    for (size_t r = header ? 1 : 0; r < rows.size(); ++r) {
+      std::string line;
+      for (size_t c = 0; c < rows[r].size(); ++c) {
+        // Indentation is for eyes; a script wants the field.
+        auto field = std::string_view{rows[r][c]};
+        field.remove_prefix(std::min(field.find_first_not_of(' '), field.size()));
+        line += (c == 0 ? "" : ", ");
+        line += field;
+      }
+      out << line << '\n';
+    }
+    return;
+  }
   std::vector<size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()));
@@ -66,10 +82,10 @@ void tree_rows(const admin::ActorInfo& a, size_t depth,
 
 } // namespace
 
-void print_tree(std::ostream& out, const admin::ActorInfo& root) {
+void print_tree(std::ostream& out, const admin::ActorInfo& root, table_style style) {
   std::vector<std::vector<std::string>> rows;
   tree_rows(root, 0, rows);
-  print_table(out, rows);
+  print_table(out, rows, style, /*header=*/false);
 }
 
 nlohmann::json to_json(const admin::ActorInfo& a) {

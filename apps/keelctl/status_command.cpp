@@ -33,7 +33,7 @@ void print_json(const status_results& all, const std::vector<client::endpoint>& 
 }
 
 void print_tables(const status_results& all, const std::vector<client::endpoint>& eps,
-                  std::ostream& out) {
+                  std::ostream& out, table_style style) {
   std::vector<std::vector<std::string>> node_rows{{"NODE", "ADDRESS", "STATE", "UPTIME"}};
   // (shard, endpoint) -> row, so replicas of one shard sit together.
   std::map<std::pair<uint32_t, size_t>, std::vector<std::string>> shard_rows;
@@ -68,14 +68,14 @@ void print_tables(const status_results& all, const std::vector<client::endpoint>
                                      lag_text(sh.shard(), r.value->node_id()),
                                      sh.leader_id().empty() ? "-" : sh.leader_id()};
   }
-  print_table(out, node_rows);
+  print_table(out, node_rows, style);
   if (!shard_rows.empty()) {
     std::vector<std::vector<std::string>> rows{
       {"SHARD", "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG", "LEADER"}};
     for (auto& [key, row] : shard_rows)
       rows.push_back(std::move(row));
     out << '\n';
-    print_table(out, rows);
+    print_table(out, rows, style);
   }
   out.flush();
 }
@@ -89,7 +89,7 @@ int run_status(const target& t, const admin_io& io) {
   if (io.json)
     print_json(all, s.endpoints(), io.out);
   else
-    print_tables(all, s.endpoints(), io.out);
+    print_tables(all, s.endpoints(), io.out, io.style);
   return any_ok(all) ? exit_done : none_answered(io, "status", all);
 }
 

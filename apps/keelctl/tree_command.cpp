@@ -47,7 +47,7 @@ int run_tree(const target& t, const std::string& node, const admin_io& io) {
         continue;
       }
       io.out << heading(ep) << '\n';
-      print_tree(io.out, results[k].value->root());
+      print_tree(io.out, results[k].value->root(), io.style);
     }
     io.out.flush();
   }

@@ -5,12 +5,17 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/client/client.hpp"
 #include "local_cluster.hpp"
+#include "tests/support/text_lines.hpp"
 
 namespace {
 
@@ -223,6 +228,127 @@ TEST(SingleNode, PutReadsItsValueFromStandardInputOrAFile) {
   EXPECT_EQ(cluster.keelctl({"put", "x", "v", "--file", file}).code, 2);
   EXPECT_EQ(cluster.keelctl({"put", "x"}).code, 2);
   EXPECT_EQ(cluster.keelctl({"get", "piped"}).out, value + "\n"); // unchanged
+}
+
+} // namespace
+
+namespace {
+
+using test::count_of;
+using test::lines_of;
+
+TEST(SingleNode, KeelctlWritesOutTablesJsonOrSimpleLines) {
+  test::local_cluster cluster{1, 2, 1};
+  ASSERT_TRUE(cluster.start("n1"));
+  ASSERT_TRUE(test::eventually([&] { return cluster.keelctl({"put", "k", "v"}).code == 0; }, 10s));
+
+  auto table = cluster.keelctl({"status"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("SHARD"), std::string::npos) << table.out;
+
+  // -w json is --json: one document.
+  auto json = cluster.keelctl({"-w", "json", "status"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["nodes"][0]["id"], "n1");
+  EXPECT_EQ(doc["nodes"][0]["shards"].size(), 2u);
+
+  // -w simple: no headers, no padding; a node line and one per replica.
+  auto simple = cluster.keelctl({"-w", "simple", "status"});
+  ASSERT_EQ(simple.code, 0) << simple.err;
+  EXPECT_EQ(simple.out.find("SHARD"), std::string::npos) << simple.out;
+  std::vector<std::string> replicas;
+  for (auto& line : lines_of(simple.out))
+    if (line.rfind("0, n1, ", 0) == 0 || line.rfind("1, n1, ", 0) == 0)
+      replicas.push_back(line);
+  ASSERT_EQ(replicas.size(), 2u) << simple.out;
+  EXPECT_NE(replicas[0].find(", leader, "), std::string::npos) << replicas[0];
+  auto tree = cluster.keelctl({"-w", "simple", "tree"});
+  ASSERT_EQ(tree.code, 0) << tree.err;
+  EXPECT_NE(tree.out.find("\n/n1/shards/shard-0/storage, worker, , "), std::string::npos)
+    << tree.out;
+
+  auto get = cluster.keelctl({"-w", "simple", "get", "k"});
+  EXPECT_EQ(get.out, "v\n");
+  EXPECT_EQ(cluster.keelctl({"-w", "yaml", "status"}).code, 2);
+  EXPECT_EQ(cluster.keelctl({"--json", "-w", "simple", "status"}).code, 2);
+}
+
+TEST(SingleNode, KeelctlWatchRepeatsTheReportUntilItsCount) {
+  test::local_cluster cluster{1, 2, 1};
+  ASSERT_TRUE(cluster.start("n1"));
+  auto started = std::chrono::steady_clock::now();
+  auto watched = cluster.keelctl({"status", "--watch", "--interval", "300", "--count", "3"});
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(watched.code, 0) << watched.err;
+  // Not a terminal: each report under its own heading, one after the other.
+  EXPECT_EQ(count_of(watched.out, "Every 0.3s: keelctl status"), 3u) << watched.out;
+  EXPECT_EQ(count_of(watched.out, "SHARD"), 3u) << watched.out;
+  EXPECT_EQ(watched.out.find("\x1b["), std::string::npos); // no screen control codes
+  EXPECT_GE(took, 600ms);                                  // two intervals between three reports
+
+  // With --json: one document per line, no headings.
+  auto json = cluster.keelctl({"--json", "tree", "--watch", "--interval", "100", "--count", "2"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  auto docs = lines_of(json.out);
+  ASSERT_EQ(docs.size(), 2u) << json.out;
+  for (auto& d : docs)
+    EXPECT_EQ(nlohmann::json::parse(d)["nodes"][0]["root"]["path"], "/n1");
+
+  EXPECT_EQ(cluster.keelctl({"status", "--watch", "--interval", "5"}).code, 2); // below 100 ms
+}
+
+} // namespace
+
+namespace {
+
+keel::test::run_result keelctl_alone(const std::vector<std::string>& args) {
+  return keel::test::run_program(std::string{KEEL_BIN_DIR} + "/keelctl", args, 10s);
+}
+
+TEST(KeelctlManual, HelpListsItsTopicsAndPrintsEach) {
+  auto index = keelctl_alone({"help"});
+  ASSERT_EQ(index.code, 0) << index.err;
+  for (auto topic : {"exit-codes", "output", "watch", "faults", "lost-data", "completion"}) {
+    EXPECT_NE(index.out.find(std::string{"    "} + topic), std::string::npos) << topic;
+    auto page = keelctl_alone({"help", topic});
+    EXPECT_EQ(page.code, 0) << topic;
+    EXPECT_GT(page.out.size(), 200u) << topic;
+    for (auto& line : lines_of(page.out))
+      EXPECT_LE(line.size(), 80u) << topic << ": " << line;
+  }
+  EXPECT_NE(keelctl_alone({"help", "exit-codes"}).out.find("4  the outcome is unknown"),
+            std::string::npos);
+  auto unknown = keelctl_alone({"help", "nonsense"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("no topic 'nonsense' (topics: exit-codes, "), std::string::npos)
+    << unknown.err;
+}
+
+// What bash offers for the words of `line` (the last one being completed),
+// with the script keelctl completion bash prints.
+std::string completions(const std::string& script, const std::string& line) {
+  auto cmd = script + "\nCOMP_WORDS=(" + line + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n"
+             + "[[ \"" + line
+             + "\" == *' ' ]] && { COMP_WORDS+=(''); COMP_CWORD=$((COMP_CWORD + 1)); }\n"
+             + "_keelctl_complete\necho \"${COMPREPLY[*]}\"\n";
+  auto r = keel::test::run_program("/bin/bash", {"-c", cmd}, 10s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  return r.out;
+}
+
+TEST(KeelctlManual, BashCompletionFollowsTheCommandLine) {
+  auto script = keelctl_alone({"completion", "bash"});
+  ASSERT_EQ(script.code, 0) << script.err;
+  EXPECT_NE(script.out.find("complete -o default -F _keelctl_complete keelctl"), std::string::npos);
+  EXPECT_EQ(completions(script.out, "keelctl st"), "status\n");
+  EXPECT_EQ(completions(script.out, "keelctl fault c"), "crash\n");
+  EXPECT_EQ(completions(script.out, "keelctl -w s"), "simple\n");
+  EXPECT_EQ(completions(script.out, "keelctl status --wa"), "--watch\n");
+  EXPECT_EQ(completions(script.out, "keelctl cluster re"), "resume restart\n");
+  EXPECT_EQ(completions(script.out, "keelctl help lo"), "lost-data\n");
+  EXPECT_EQ(completions(script.out, "keelctl get --s"), "--serializable\n");
+  EXPECT_EQ(keelctl_alone({"completion", "zsh"}).code, 2);
 }
 
 } // namespace

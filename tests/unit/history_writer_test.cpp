@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/history/history_writer.hpp"
+#include "tests/support/text_lines.hpp"
 
 namespace {
 
@@ -22,13 +23,7 @@ std::string line_of(const history_event& e, uint64_t time) {
   return out;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in{text};
-  for (std::string line; std::getline(in, line);)
-    out.push_back(line);
-  return out;
-}
+using keel::test::lines_of;
 
 TEST(HistoryFormat, WriteEventsCarryTheValue) {
   history_event e{3, event_type::invoke, op_kind::write, "k7", history_value::of("v12")};
