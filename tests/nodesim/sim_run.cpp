@@ -64,7 +64,8 @@ struct sim_node {
   caf::actor root;
   caf::actor connector;
   bool up = false;
-  uint64_t down_until_ms = 0; // while down: when it comes back
+  uint64_t down_until_ms = 0;                  // while down: when it comes back
+  std::shared_ptr<storage::memory_store> lost; // lose_data: the store set aside
 };
 
 class simulation {
@@ -126,9 +127,8 @@ private:
     n.up = true;
   }
 
-  /// The machine dies: the tree is killed, and of the writes not synced yet
-  /// the store keeps the first few or none (the seed decides how many).
-  void kill(size_t i, uint64_t back_at_ms) {
+  /// The node's tree and its connections are gone; its store stays.
+  void stop(size_t i) {
     sim_node& n = nodes_[i];
     caf::anon_send_exit(n.root, caf::exit_reason::kill);
     caf::anon_send_exit(n.connector, caf::exit_reason::kill);
@@ -136,6 +136,13 @@ private:
     n.up = false;
     n.root = nullptr;
     n.engine.reset();
+  }
+
+  /// The machine dies: the tree is killed, and of the writes not synced yet
+  /// the store keeps the first few or none (the seed decides how many).
+  void kill(size_t i, uint64_t back_at_ms) {
+    sim_node& n = nodes_[i];
+    stop(i);
     size_t unsynced = n.store->unsynced_commits();
     size_t kept = unsynced ? rng_.pick(unsynced + 1) : 0;
     n.store->crash(kept);
@@ -175,6 +182,7 @@ private:
   }
 
   void inject_fault();
+  void lose_data(sim_result& out);
   void spawn_clients(uint32_t count, uint32_t first_id, bool reads_only);
   bool run_until_clients_done(uint32_t expected, uint64_t max_ms);
   std::string compare_replicas();
@@ -315,11 +323,48 @@ std::string simulation::compare_replicas() {
   return {};
 }
 
+// A node dies, and its store is replaced by an empty one, as when a disk is
+// lost; it comes back and runs on it while the clients go on, and must apply
+// nothing there. Then it dies again and comes back on its old store.
+void simulation::lose_data(sim_result& out) {
+  size_t i = rng_.pick(nodes_.size());
+  sim_node& n = nodes_[i];
+  note("node " + n.self.id + " dies and comes back on an empty store");
+  kill(i, now_ms_ + 100);
+  n.lost = n.store;
+  n.store = std::make_shared<storage::memory_store>(n.self.id);
+  uint64_t until = now_ms_ + opts_.chaos_ms;
+  while (now_ms_ < until) {
+    step();
+    if (!n.up)
+      continue;
+    ++out.steps_on_empty_store;
+    for (auto shard : cfg_.shards_on(n.self.id))
+      if (auto applied = n.engine->applied(shard).applied_index(); applied != 0 && out.ok) {
+        out.ok = false;
+        out.failure = "node " + n.self.id + " came back on an empty store and applied shard "
+                      + std::to_string(shard) + " up to " + std::to_string(applied)
+                      + ": its peers took it back";
+      }
+  }
+  note("node " + n.self.id + " dies again and comes back on its old store");
+  stop(i);
+  n.store = std::move(n.lost);
+  n.down_until_ms = now_ms_;
+}
+
 sim_result simulation::run() {
   sim_result out;
   for (int i = 0; i < 100; ++i) // elections
     step();
   spawn_clients(opts_.clients, 1, false);
+  if (opts_.lose_data) {
+    lose_data(out);
+    if (!out.ok) { // what follows an emptied voter's return would only repeat it
+      out.faults = faults_;
+      return out;
+    }
+  }
   uint64_t chaos_end = now_ms_ + opts_.chaos_ms;
   while (now_ms_ < chaos_end) {
     if (opts_.faults && !heal_at_ms_ && rng_.chance(15))

@@ -39,6 +39,11 @@ struct sim_options {
   /// Whether a peer gate is among the actors crashed (the dialing node's
   /// gate restart once cut the way back to it: NodeSim.AGateRestartHealsBothDirections).
   bool crash_gates = true;
+  /// Instead of the seed's faults: one node dies and comes back on an empty
+  /// store (its data directory lost) for most of the chaos window, then on
+  /// its old store again. While it is empty, none of its replicas may apply
+  /// anything: its peers refuse it (security/core/peer_incarnations.hpp).
+  bool lose_data = false;
   bool verbose = false; // print the fault schedule as it happens
 };
 
@@ -52,6 +57,8 @@ struct sim_result {
   std::vector<history::operation> history;         // every operation, in completion order
   uint64_t history_hash = 14695981039346656037ULL; // of every operation, to prove replays
   uint64_t messages_dropped = 0, messages_duplicated = 0, messages_delayed = 0;
+  /// lose_data: how many steps the emptied node ran on its empty store.
+  uint64_t steps_on_empty_store = 0;
 };
 
 sim_result run_simulation(const sim_options& opts);
