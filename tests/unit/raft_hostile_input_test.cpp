@@ -124,6 +124,52 @@ TEST(RaftHostileInput, AcknowledgementBeyondTheLeadersLogIsRefused) {
   EXPECT_EQ(after.next, before.next);
 }
 
+// A follower that lost entries it had acknowledged (its data directory was
+// replaced) answers every probe from match + 1 with "my log ends below". The
+// leader answered each such rejection with the same probe at once: a loop
+// between the two without end (found by the whole-node simulation with the
+// incarnation check taken out). Now the next probe waits for the next entry
+// or heartbeat round.
+TEST(RaftHostileInput, AFollowerRejectingBelowItsMatchIsNotProbedAgainAtOnce) {
+  test_cluster c(3);
+  elect_n1(c);
+  ASSERT_TRUE(c.at("n1").propose("y").ok());
+  c.stabilize();
+  ASSERT_FALSE(c.at("n1").has_ready());
+  auto term = c.at("n1").status().term;
+  const auto match = c.at("n1").status().progress.at("n2").match;
+  ASSERT_GE(match, 2u);
+  auto sends_to_n2 = [&] {
+    size_t n = 0;
+    if (c.at("n1").has_ready()) {
+      auto rd = c.at("n1").ready();
+      for (auto* list : {&rd.leader_messages, &rd.messages})
+        for (auto& m : *list)
+          n += m.to() == "n2" && m.type() == MSG_APPEND ? 1 : 0;
+      c.at("n1").advance(rd);
+    }
+    return n;
+  };
+  // n2's connection dropped (it restarted): the leader probes it from match + 1...
+  c.at("n1").report_unreachable("n2");
+  sends_to_n2();
+  EXPECT_EQ(c.at("n1").status().progress.at("n2").next, match + 1);
+  // ...and each rejection of that probe, the same every time, is not
+  // answered with the same probe at once.
+  auto lost = make_message(MSG_APPEND_RESP, "n2", "n1", term);
+  lost.set_reject(true);
+  lost.set_reject_hint(0);
+  lost.set_index(match);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.at("n1").step(lost).ok());
+    EXPECT_EQ(sends_to_n2(), 0u) << "probe " << i << " resent at once";
+  }
+  EXPECT_EQ(c.at("n1").status().progress.at("n2").match, match);
+  // The next probe goes out with the next entry, as to any follower.
+  ASSERT_TRUE(c.at("n1").propose("z").ok());
+  EXPECT_EQ(sends_to_n2(), 1u);
+}
+
 TEST(RaftHostileInput, AppendWithAGapIsRefusedBeforeTheLog) {
   // Unchecked, the gap reached unstable_log's "gap in the unstable log"
   // invariant, and an entry at index <= the message's index underflowed the
