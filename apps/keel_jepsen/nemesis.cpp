@@ -119,7 +119,7 @@ void nemesis::lose_data(fault_record& r, const std::atomic<bool>& stop, uint64_t
   const auto& id = cluster_.node_id(x);
   r.what = "lose the data directory of " + id;
   auto failed = cluster_.launch("kill", id);
-  r.injected_ns = monotonic_ns();
+  r.injected_ns = monotonic_ns(); // recovery counts from the kill, as for kill
   if (!failed)
     failed = cluster_.await_ports_closed(x);
   if (!failed)
@@ -269,9 +269,7 @@ void nemesis::heal(fault_record& r) {
     case fault_kind::lose_data: {
       // Its directory back as it was when it stopped: it is admitted again.
       auto x = r.plan.nodes.front();
-      failed = cluster_.launch("kill", cluster_.node_id(x));
-      if (!failed)
-        failed = cluster_.await_ports_closed(x);
+      failed = cluster_.kill_and_await(x);
       if (!failed)
         failed = cluster_.restore_data(x);
       break;

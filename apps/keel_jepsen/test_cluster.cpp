@@ -112,6 +112,12 @@ std::filesystem::path set_aside(const std::filesystem::path& db) {
 
 } // namespace
 
+std::optional<std::string> test_cluster::kill_and_await(size_t i) {
+  if (auto failed = launch("kill", node_id(i)))
+    return failed;
+  return await_ports_closed(i);
+}
+
 std::optional<std::string> test_cluster::lose_data(size_t i) {
   auto db = database_of(cfg_, i);
   std::error_code ec;

@@ -64,6 +64,10 @@ public:
   /// and peer port any more, as after a kill; nullopt once so, else why not.
   std::optional<std::string> await_ports_closed(size_t i);
 
+  /// kill -9 of node i, then await_ports_closed(i): down for certain, its
+  /// directory free to change.
+  std::optional<std::string> kill_and_await(size_t i);
+
   /// Moves node i's database (<node dir>/db) aside, as if its disk were lost
   /// while it was down. REQUIRES: node i is not running.
   std::optional<std::string> lose_data(size_t i);

@@ -112,10 +112,13 @@ const topic topics[] = {
 
 } // namespace
 
-std::vector<std::string> help_topic_names() {
-  std::vector<std::string> out;
-  for (const auto& t : topics)
-    out.emplace_back(t.name);
+std::string help_topic_names(std::string_view sep) {
+  std::string out;
+  for (const auto& t : topics) {
+    if (!out.empty())
+      out += sep;
+    out += t.name;
+  }
   return out;
 }
 

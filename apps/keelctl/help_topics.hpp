@@ -6,12 +6,11 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace keel::keelctl {
 
-/// The topic names, in the order `keelctl help` lists them.
-std::vector<std::string> help_topic_names();
+/// The topic names, in the order `keelctl help` lists them, joined by `sep`.
+std::string help_topic_names(std::string_view sep);
 
 /// `keelctl help`: the list of topics with one line each. `keelctl help
 /// TOPIC`: its page. nullptr for an unknown topic.

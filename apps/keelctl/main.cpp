@@ -85,16 +85,6 @@ keel::result<std::string, input_error> put_value(const target& t, const command_
   return cl.kv.value;
 }
 
-std::string topic_list() {
-  std::string out;
-  for (const auto& t : help_topic_names()) {
-    if (!out.empty())
-      out += ", ";
-    out += t;
-  }
-  return out;
-}
-
 void define(CLI::App& app, command_line& cl) {
   app.require_subcommand(1);
   keel::add_target_flags(app, cl.config_path, cl.endpoints, cl.timeout_ms, cl.json, cl.tls,
@@ -178,7 +168,7 @@ void define(CLI::App& app, command_line& cl) {
 
   auto* help = app.add_subcommand("help", "keelctl help TOPIC: exit codes, output formats, "
                                           "watching, faults, lost data, completion");
-  help->add_option("TOPIC", cl.topic, "one of: " + topic_list());
+  help->add_option("TOPIC", cl.topic, "one of: " + help_topic_names(", "));
   auto* completion
     = app.add_subcommand("completion", "print a completion script: source <(keelctl completion "
                                        "bash)");
@@ -187,12 +177,9 @@ void define(CLI::App& app, command_line& cl) {
 
 // What completion offers after an option or as a positional (completion.hpp).
 std::vector<std::pair<std::string, std::string>> completion_words() {
-  std::string topics;
-  for (const auto& t : help_topic_names()) {
-    if (!topics.empty())
-      topics += ' ';
-    topics += t;
-  }
+  std::string verbs;
+  for (auto v : keel::cluster_verb_names)
+    verbs.append(verbs.empty() ? "" : " ").append(v);
   return {{"keelctl -w", "table json simple"},
           {"keelctl --write-out", "table json simple"},
           {"keelctl --config", ""}, // empty: the shell's file names
@@ -200,8 +187,8 @@ std::vector<std::pair<std::string, std::string>> completion_words() {
           {"keelctl --cert", ""},
           {"keelctl --key", ""},
           {"keelctl put --file", ""},
-          {"keelctl cluster", "up down status kill pause resume restart"},
-          {"keelctl help", topics},
+          {"keelctl cluster", verbs},
+          {"keelctl help", help_topic_names(" ")},
           {"keelctl completion", "bash"}};
 }
 
@@ -216,7 +203,7 @@ int dispatch(CLI::App& app, command_line& cl) {
     const char* page = help_page(cl.topic);
     if (!page)
       return fail(std::cerr, exit_usage,
-                  "help: no topic '" + cl.topic + "' (topics: " + topic_list() + ")");
+                  "help: no topic '" + cl.topic + "' (topics: " + help_topic_names(", ") + ")");
     std::cout << page;
     return exit_done;
   }

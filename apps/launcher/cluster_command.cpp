@@ -19,8 +19,6 @@ using config::node_config;
 using launcher::exit_done;
 using launcher::exit_usage;
 
-constexpr std::string_view verbs[] = {"up", "down", "status", "kill", "pause", "resume", "restart"};
-
 bool needs_node(std::string_view verb) {
   return verb == "kill" || verb == "pause" || verb == "resume" || verb == "restart";
 }
@@ -38,7 +36,8 @@ int run_cluster_command(const config::cluster_config& cfg, const std::string& co
                         const std::string& verb, const std::string& node,
                         const std::string& bin_dir, bool json, std::ostream& out,
                         std::ostream& err) {
-  if (std::find(std::begin(verbs), std::end(verbs), verb) == std::end(verbs)) {
+  if (std::find(std::begin(cluster_verb_names), std::end(cluster_verb_names), verb)
+      == std::end(cluster_verb_names)) {
     err << "keelctl cluster: unknown command '" << verb
         << "'; use up, down, status, kill NODE, pause NODE, resume NODE or restart NODE\n";
     return exit_usage;

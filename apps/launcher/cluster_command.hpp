@@ -10,10 +10,15 @@
 
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include "apps/common/cluster_config.hpp"
 
 namespace keel {
+
+/// The verbs of `keelctl cluster`, in the order its help lists them.
+inline constexpr std::string_view cluster_verb_names[]
+  = {"up", "down", "status", "kill", "pause", "resume", "restart"};
 
 /// Runs one `keelctl cluster` verb on `cfg`, the config loaded from
 /// `config_path`, and returns keelctl's exit code.

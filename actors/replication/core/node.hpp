@@ -140,11 +140,11 @@ public:
   /// Acknowledges that everything in `rd` was persisted and applied.
   void advance(const raft::ready& rd);
 
-  /// The node's current state.
   /// The index the state machine has applied up to (status().applied,
   /// without building the rest of the status).
   uint64_t applied() const;
 
+  /// The node's current state.
   raft::status status() const;
 
   /// The log, read-only: for invariant checks in tests and the simulation.

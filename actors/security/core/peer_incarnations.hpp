@@ -16,7 +16,9 @@
 //
 // Recording comes before believing: admit() persists a first-seen incarnation,
 // synced, before it returns, and the handshake admits before a single message
-// of the peer is read. So every node that ever counted on a peer's log or vote
+// of the peer is read. That synced write blocks the gate or dialer actor that
+// calls admit(), once per peer for the life of a data directory; every later
+// handshake compares in memory. So every node that ever counted on a peer's log or vote
 // has that peer's incarnation on disk.
 //
 // Thread-safe (the gate and the dialers of one node share it). Pure: storage

@@ -73,8 +73,7 @@ result<uint64_t> check_identity(kv_store& store, const std::string& node_id, uin
   return found->incarnation();
 }
 
-// Read once at open, where a corrupt record stops the node with a clear error
-// instead of failing a handshake later.
+// Throws engine_error (corrupt) for a record that does not match its key.
 std::map<std::string, uint64_t> read_peer_incarnations(const kv_store& store) {
   std::map<std::string, uint64_t> out;
   for (auto& key : records::keys_in(store, family::identity, key_layout::peer_incarnation_prefix,
@@ -104,9 +103,10 @@ engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::str
     auto checked = check_identity(*store, node_id, shards);
     if (!checked)
       return std::move(checked).error();
-    auto peers = read_peer_incarnations(*store);
-    return std::unique_ptr<engine>{
-      new engine(std::move(store), node_id, shards, *checked, std::move(peers))};
+    // Read once here so that a corrupt record stops the node at open, with a
+    // clear error, instead of failing a handshake later.
+    read_peer_incarnations(*store);
+    return std::unique_ptr<engine>{new engine(std::move(store), node_id, shards, *checked)};
   } catch (const engine_error& e) {
     return storage_error{e.error().code, "cannot read the node identity of " + store->name() + ": "
                                            + e.error().detail};
@@ -114,16 +114,14 @@ engine::open_result engine::open(std::shared_ptr<kv_store> store, const std::str
 }
 
 engine::engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards,
-               uint64_t incarnation, std::map<std::string, uint64_t> peers)
+               uint64_t incarnation)
   : store_(std::move(store)),
     node_id_(std::move(node_id)),
     shards_(shards),
-    incarnation_(incarnation),
-    peers_(std::move(peers)) {}
+    incarnation_(incarnation) {}
 
 std::map<std::string, uint64_t> engine::peer_incarnations() const {
-  std::lock_guard lock{peers_mu_};
-  return peers_;
+  return read_peer_incarnations(*store_);
 }
 
 result<void> engine::remember_peer_incarnation(const std::string& peer, uint64_t incarnation) {
@@ -132,11 +130,7 @@ result<void> engine::remember_peer_incarnation(const std::string& peer, uint64_t
   rec.set_incarnation(incarnation);
   auto batch = store_->make_batch();
   batch->put(family::identity, key_layout::peer_incarnation_key(peer), rec.SerializeAsString());
-  if (auto written = store_->commit(*batch, true); !written)
-    return std::move(written).error();
-  std::lock_guard lock{peers_mu_};
-  peers_[peer] = incarnation;
-  return {};
+  return store_->commit(*batch, true);
 }
 
 engine::~engine() = default;

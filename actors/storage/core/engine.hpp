@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,8 +61,8 @@ public:
 
   // --- what this node believed of its peers (peer_incarnations.hpp) --------
 
-  /// The incarnation recorded for each peer, by node id (read at open; a
-  /// corrupt record fails the open).
+  /// The incarnation recorded for each peer, by node id (checked at open: a
+  /// record that does not match its key fails the open).
   std::map<std::string, uint64_t> peer_incarnations() const;
 
   /// Records `peer`'s incarnation, synced. errc::io on the store's failure.
@@ -144,7 +143,7 @@ public:
 
 private:
   engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t shards,
-         uint64_t incarnation, std::map<std::string, uint64_t> peers);
+         uint64_t incarnation);
 
   void check_shard(uint32_t shard) const;
   /// "the log of shard 2 in DIR compacted away index 7", and so on.
@@ -155,8 +154,6 @@ private:
   std::string node_id_;
   uint32_t shards_;
   uint64_t incarnation_;
-  mutable std::mutex peers_mu_;
-  std::map<std::string, uint64_t> peers_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> synced_commits_{0};
 };
