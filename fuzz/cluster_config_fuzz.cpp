@@ -14,6 +14,7 @@
 
 #include "apps/common/cluster_config.hpp"
 #include "seeds.hpp"
+#include "text_lines.hpp"
 
 using namespace keel::fuzz;
 namespace cfg = keel::config;
@@ -50,13 +51,6 @@ seed_list make_seeds() {
                      "[timing]\nheartbeat_ticks = 5\nelection_ticks = 4\n"
                      "[[node]]\nid = \"n1\"\nhost = \"127.0.0.1\"\nport = 7101\n");
   return seeds;
-}
-
-size_t line_count(std::string_view text) {
-  size_t n = 1;
-  for (char c : text)
-    n += c == '\n' ? 1 : 0;
-  return n;
 }
 
 void check_config(const cfg::cluster_config& c) {

@@ -6,7 +6,7 @@
 // (tests/check_layers.cmake) keeps those apart.
 //
 // kv: a request for one key, routed to its shard's replica on the node.
-// tree, status, members: the operator's views. digest: every local
+// tree, status, members, metrics: the operator's views. digest: every local
 // replica's state digest (convergence checks). fault: fault injection,
 // refused unless enabled and proven by an operator (FaultResponse::error says
 // why). The service's handlers and every client's requests are checked
@@ -31,6 +31,7 @@ using service_api = caf::typed_actor<
   caf::replies_to<status_atom>::with<pb<admin::NodeStatus>>,
   caf::replies_to<members_atom>::with<pb<admin::Members>>,
   caf::replies_to<digest_atom>::with<pb<admin::NodeDigest>>,
+  caf::replies_to<metrics_atom>::with<pb<admin::NodeMetrics>>,
   caf::replies_to<fault_atom, pb<admin::FaultRequest>>::with<pb<admin::FaultResponse>>>;
 
 } // namespace keel

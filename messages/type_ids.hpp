@@ -96,6 +96,9 @@ CAF_ADD_ATOM(keel, keel, peer_atom, "peer")       // peer up / down notification
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::ShardDigest>))
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::NodeDigest>))
 CAF_ADD_ATOM(keel, keel, digest_atom, "digest") // -> admin::NodeDigest / ShardDigest
+// The operator's metrics (keelctl metrics, the HTTP endpoint).
+CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::NodeMetrics>))
+CAF_ADD_ATOM(keel, keel, metrics_atom, "metrics") // -> admin::NodeMetrics
 
 CAF_END_TYPE_ID_BLOCK(keel)
 // clang-format on

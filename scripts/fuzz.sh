@@ -10,7 +10,8 @@
 #   scripts/fuzz.sh --build-only          only build (scripts/test.sh then runs the
 #                                         `fuzz` ctest entries: ctest --test-dir build-fuzz/fuzz)
 #
-# Harnesses: pb_parse caf_message raft_step cluster_config client_request.
+# Harnesses: pb_parse caf_message raft_step cluster_config client_request
+# metrics_exposition.
 # Exits non-zero if any harness crashes (ASan/UBSan report, KEEL_ASSERT,
 # a failed harness check, leak, timeout, OOM) and prints the reproducer's path
 # (build-fuzz/fuzz-artifacts/<harness>/crash-...). Replay one with
@@ -18,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(pb_parse caf_message raft_step cluster_config client_request)
+all=(pb_parse caf_message raft_step cluster_config client_request metrics_exposition)
 mode=run
 while [ $# -gt 0 ]; do
   case "$1" in

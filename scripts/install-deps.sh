@@ -13,6 +13,7 @@ packages=(
   librocksdb-dev
   libtomlplusplus-dev             # cluster.conf
   libcli11-dev nlohmann-json3-dev
+  libcpp-httplib-dev              # a node's HTTP endpoint: /metrics and the dashboard
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev     # the fuzz harnesses: libFuzzer, ASan, UBSan (scripts/fuzz.sh)
   clang-format-14                 # ctest format (.clang-format)

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/metrics/core/node_metrics.hpp"
+
 namespace keel::sup {
 
 namespace {
@@ -19,9 +21,10 @@ std::string join(const std::vector<std::string>& xs) {
 
 } // namespace
 
-event_log::event_log(std::string supervisor_path)
+event_log::event_log(std::string supervisor_path, std::shared_ptr<metrics::node_metrics> metrics)
   : path_(std::move(supervisor_path)),
-    log_(spdlog::get("sup")) {
+    log_(spdlog::get("sup")),
+    metrics_(std::move(metrics)) {
   if (!log_)
     log_ = spdlog::default_logger();
 }
@@ -30,10 +33,18 @@ void event_log::child_started(const std::string& child_path, uint64_t actor_id,
                               uint32_t restart_count) {
   log_->info("event=child_started supervisor={} child={} actor_id={} restart_count={}", path_,
              child_path, actor_id, restart_count);
+  if (restart_count == 0 || !metrics_)
+    return;
+  // A child restarted because a sibling failed (one_for_all, rest_for_one)
+  // was stopped by its supervisor: its own exit was a shutdown.
+  auto last = last_exit_.find(child_path);
+  auto why = last == last_exit_.end() ? exit_class::shutdown : last->second;
+  metrics_->restarts(child_path, to_string(why)).inc();
 }
 
 void event_log::child_exited(const std::string& child_path, uint64_t actor_id,
                              const std::string& reason, exit_class why) {
+  last_exit_[child_path] = why;
   auto level = why == exit_class::abnormal ? spdlog::level::warn : spdlog::level::info;
   log_->log(level, "event=child_exited supervisor={} child={} actor_id={} class={} reason=\"{}\"",
             path_, child_path, actor_id, to_string(why), reason);
@@ -56,6 +67,8 @@ void event_log::intensity_exceeded(const std::string& failed_path, uint32_t inte
                                    uint32_t period_ms) {
   log_->error("event=intensity_exceeded supervisor={} failed={} intensity={} period_ms={}", path_,
               failed_path, intensity, period_ms);
+  if (metrics_)
+    metrics_->gave_up(path_).inc();
 }
 
 void event_log::shutdown_timeout(const std::string& child_path, uint32_t timeout_ms) {

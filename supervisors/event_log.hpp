@@ -1,11 +1,14 @@
 // One structured log line per supervision event (OTP's supervisor reports):
 // child started, exited, start failed, restarting, intensity exceeded,
 // shutdown timeout, supervisor stopping. Fields are key=value. Logs to the
-// spdlog logger named "sup", or to the default logger if there is none.
+// spdlog logger named "sup", or to the default logger if there is none, and
+// counts restarts (by child path and the class of the exit that caused them)
+// and give-ups into the node's metrics, if it has them.
 // Owned by one supervisor_state.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,12 +20,17 @@ namespace spdlog {
 class logger;
 } // namespace spdlog
 
+namespace keel::metrics {
+class node_metrics;
+}
+
 namespace keel::sup {
 
 /// The report writer of one supervisor.
 class event_log {
 public:
-  explicit event_log(std::string supervisor_path);
+  explicit event_log(std::string supervisor_path,
+                     std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
   void child_started(const std::string& child_path, uint64_t actor_id, uint32_t restart_count);
   void child_exited(const std::string& child_path, uint64_t actor_id, const std::string& reason,
@@ -37,6 +45,8 @@ public:
 private:
   std::string path_;
   std::shared_ptr<spdlog::logger> log_;
+  std::shared_ptr<metrics::node_metrics> metrics_;
+  std::map<std::string, exit_class> last_exit_; // by child path: what the next start restarts
 };
 
 } // namespace keel::sup

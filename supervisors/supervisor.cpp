@@ -19,12 +19,13 @@ namespace {
 using supervisor_actor_t = caf::stateful_actor<supervisor_state>;
 
 caf::behavior supervisor_actor(supervisor_actor_t* self, std::string path, supervisor_spec spec,
-                               std::shared_ptr<directory> dir) {
+                               std::shared_ptr<directory> dir,
+                               std::shared_ptr<metrics::node_metrics> metrics) {
   // Trap exits (OTP: process_flag(trap_exit, true)): a stop request from the
   // parent becomes an orderly shutdown of the children.
   self->set_exit_handler([self](caf::exit_msg& msg) { self->state.on_exit(msg); });
   self->set_down_handler([self](caf::down_msg& msg) { self->state.on_down(msg); });
-  self->state.init(std::move(path), std::move(spec), std::move(dir));
+  self->state.init(std::move(path), std::move(spec), std::move(dir), std::move(metrics));
   return {
     [self](tree_atom) { return self->state.query_tree(default_tree_budget_ms); },
     [self](tree_atom, uint32_t budget_ms) { return self->state.query_tree(budget_ms); },
@@ -61,15 +62,16 @@ child_spec supervisor_child(std::string id, supervisor_spec spec, restart_type r
   result.kind = child_kind::supervisor;
   result.shutdown = shutdown_spec::infinity();
   result.start = [spec = std::move(spec)](const start_context& ctx) -> caf::expected<caf::actor> {
-    return ctx.supervisor->spawn(supervisor_actor, ctx.path, spec, ctx.dir);
+    return ctx.supervisor->spawn(supervisor_actor, ctx.path, spec, ctx.dir, ctx.metrics);
   };
   return result;
 }
 
 caf::actor spawn_supervisor(caf::actor_system& sys, std::string path, supervisor_spec spec,
-                            std::shared_ptr<directory> dir) {
+                            std::shared_ptr<directory> dir,
+                            std::shared_ptr<metrics::node_metrics> metrics) {
   validate(spec);
-  auto hdl = sys.spawn(supervisor_actor, path, std::move(spec), dir);
+  auto hdl = sys.spawn(supervisor_actor, path, std::move(spec), dir, std::move(metrics));
   dir->put(path, hdl);
   return hdl;
 }

@@ -33,6 +33,10 @@
 #include "supervisors/core/child_spec.hpp"
 #include "supervisors/directory.hpp"
 
+namespace keel::metrics {
+class node_metrics;
+}
+
 namespace keel::sup {
 
 /// What a start function gets to know.
@@ -44,6 +48,9 @@ struct start_context {
   std::string path;               ///< the child's stable path: <supervisor path>/<id>
   std::string id;                 ///< the child's id
   std::shared_ptr<directory> dir; ///< where the child finds its siblings
+  /// Where supervisors count restarts (keel_supervisor_*); a child supervisor
+  /// inherits its parent's. May be null: nothing is counted.
+  std::shared_ptr<metrics::node_metrics> metrics;
 };
 
 /// Starts one incarnation of a child. Returns the new actor, or an error:
@@ -86,7 +93,9 @@ child_spec supervisor_child(std::string id, supervisor_spec spec,
 /// dies (exit_reason::unreachable). Stop it with
 /// `anon_send_exit(h, caf::exit_reason::user_shutdown)`.
 /// Throws std::invalid_argument if `spec` is not valid.
+/// Its subtree counts restarts into `metrics` (if set).
 caf::actor spawn_supervisor(caf::actor_system& sys, std::string path, supervisor_spec spec,
-                            std::shared_ptr<directory> dir);
+                            std::shared_ptr<directory> dir,
+                            std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
 } // namespace keel::sup

@@ -16,11 +16,12 @@ supervisor_state::supervisor_state(caf::event_based_actor* self)
   : self_(self),
     published_(std::make_shared<std::map<std::string, caf::actor_addr>>()) {}
 
-void supervisor_state::init(std::string path, supervisor_spec spec,
-                            std::shared_ptr<directory> dir) {
+void supervisor_state::init(std::string path, supervisor_spec spec, std::shared_ptr<directory> dir,
+                            std::shared_ptr<metrics::node_metrics> metrics) {
   path_ = std::move(path);
   dir_ = std::move(dir);
-  log_ = std::make_unique<event_log>(path_);
+  metrics_ = std::move(metrics);
+  log_ = std::make_unique<event_log>(path_, metrics_);
   policy_ = restart_policy{spec.f};
   started_at_ms_ = now_ms();
   // Children die with their supervisor, however it ends: killed by its
@@ -93,7 +94,7 @@ uint64_t supervisor_state::now_ms() const {
 // -- starting ----------------------------------------------------------------
 
 caf::error supervisor_state::try_start(child_record& rec) {
-  start_context ctx{self_, rec.path, rec.spec.id, dir_};
+  start_context ctx{self_, rec.path, rec.spec.id, dir_, metrics_};
   caf::expected<caf::actor> started{caf::actor{}};
   if (!rec.spec.start)
     return caf::make_error(caf::sec::invalid_argument, "child has no start function");

@@ -68,7 +68,8 @@ public:
   explicit supervisor_state(caf::event_based_actor* self);
 
   /// Takes the spec and starts the children in order.
-  void init(std::string path, supervisor_spec spec, std::shared_ptr<directory> dir);
+  void init(std::string path, supervisor_spec spec, std::shared_ptr<directory> dir,
+            std::shared_ptr<metrics::node_metrics> metrics);
 
   /// A monitored child went down.
   void on_down(const caf::down_msg& msg);
@@ -121,6 +122,7 @@ private:
   caf::event_based_actor* self_;
   std::string path_;
   std::shared_ptr<directory> dir_;
+  std::shared_ptr<metrics::node_metrics> metrics_; // handed to child supervisors
   restart_policy policy_{flags{}};
   std::optional<child_spec> template_; // simple_one_for_one: the dynamic spec
   std::vector<child_record> children_; // start order

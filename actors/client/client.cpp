@@ -192,6 +192,14 @@ std::vector<admin_result<admin::Members>> session::members_all() {
   return impl_->admin<pb<admin::Members>>(impl_->all(), members_atom_v);
 }
 
+admin_result<admin::NodeMetrics> session::metrics(size_t i) {
+  return std::move(impl_->admin<pb<admin::NodeMetrics>>({i}, metrics_atom_v).front());
+}
+
+std::vector<admin_result<admin::NodeMetrics>> session::metrics_all() {
+  return impl_->admin<pb<admin::NodeMetrics>>(impl_->all(), metrics_atom_v);
+}
+
 std::vector<admin_result<admin::NodeDigest>> session::digest_all() {
   return impl_->admin<pb<admin::NodeDigest>>(impl_->all(), digest_atom_v);
 }

@@ -97,6 +97,10 @@ public:
   std::vector<admin_result<admin::NodeTree>> tree_all();
   std::vector<admin_result<admin::NodeStatus>> status_all();
   std::vector<admin_result<admin::Members>> members_all();
+  /// The metrics of endpoints()[i], or of each node, as Prometheus text
+  /// (admin::NodeMetrics).
+  admin_result<admin::NodeMetrics> metrics(size_t i);
+  std::vector<admin_result<admin::NodeMetrics>> metrics_all();
 
   /// Every endpoint's state digests, one per local shard replica (admin.proto,
   /// ShardDigest), asked in parallel: equal digests at equal applied indexes

@@ -414,6 +414,9 @@ caf::behavior session_behavior(session_actor* self, options opts, caf::actor con
     [self](digest_atom, uint32_t i, uint32_t timeout_ms) {
       return admin_call<pb<admin::NodeDigest>>(self, i, timeout_ms, digest_atom_v);
     },
+    [self](metrics_atom, uint32_t i, uint32_t timeout_ms) {
+      return admin_call<pb<admin::NodeMetrics>>(self, i, timeout_ms, metrics_atom_v);
+    },
     [self](fault_atom, uint32_t i, pb<admin::FaultRequest>& req, uint32_t timeout_ms) {
       return admin_call<pb<admin::FaultResponse>>(self, i, timeout_ms, fault_atom_v, req);
     },

@@ -16,8 +16,8 @@ namespace keel::client {
 ///       -> (pb<kv::Response>, std::string node, bool contacted)
 ///     runs one operation: the actor sets client_id, and a fresh seq for
 ///     writes; the answer's status is status_of(outcome).
-///   (tree_atom | status_atom | members_atom | digest_atom, uint32_t endpoint,
-///    uint32_t timeout_ms) -> pb<admin::NodeTree | NodeStatus | Members | NodeDigest>
+///   (tree_atom | status_atom | members_atom | digest_atom | metrics_atom, uint32_t endpoint,
+///    uint32_t timeout_ms) -> pb<admin::NodeTree | NodeStatus | Members | NodeDigest | NodeMetrics>
 ///   (fault_atom, uint32_t endpoint, pb<admin::FaultRequest>, uint32_t timeout_ms)
 ///       -> pb<admin::FaultResponse>
 ///     operator calls fail with sec::cannot_connect_to_node (never sent),

@@ -3,6 +3,7 @@
 #include "caf/all.hpp"
 
 #include "actors/lookup.hpp"
+#include "actors/metrics/core/node_metrics.hpp"
 #include "actors/security/core/peer_incarnations.hpp"
 #include "actors/service/service_actor.hpp"
 #include "actors/storage/core/engine.hpp"
@@ -70,15 +71,16 @@ sup::supervisor_spec shard_tree(const config::cluster_config& cfg, const config:
   sup::child_spec storage;
   storage.id = paths::storage_id;
   storage.start
-    = [engine = std::move(engine), shard, lim = limits_of(cfg),
-       mode = opts.storage_mode](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    = [engine = std::move(engine), shard, lim = limits_of(cfg), mode = opts.storage_mode,
+       m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return as_child(
-      storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode));
+      storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode, m));
   };
   storage.shutdown = sup::shutdown_spec::after_ms(5000);
   spec.children.push_back(std::move(storage));
   auto rc = replication::make_replica_config(cfg, self.id, shard, std::move(dir));
   rc.read_without_read_index = opts.unsafe.read_without_read_index;
+  rc.metrics = opts.metrics;
   spec.children.push_back(replica_child(std::move(rc)));
   return spec;
 }
@@ -124,6 +126,7 @@ sup::supervisor_spec replication_tree(
   tc.trust = trust;
   tc.incarnations = incarnations;
   tc.connector = opts.connector;
+  tc.metrics = opts.metrics;
   transport.start = [tc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return as_child(transport::spawn_transport(ctx.supervisor->system(), tc));
   };
@@ -185,6 +188,7 @@ sup::child_spec service_child(const config::cluster_config& cfg, const config::n
   svc.fault_injection = cfg.fault_injection;
   svc.trust = trust;
   svc.dir = dir;
+  svc.metrics = opts.metrics;
   sup::child_spec service;
   service.id = paths::service_id;
   service.start = [svc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
@@ -201,7 +205,10 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
                                     const std::shared_ptr<storage::engine>& engine,
                                     const std::shared_ptr<sup::directory>& dir,
                                     const std::shared_ptr<const security::trust>& trust,
-                                    const node_tree_options& opts) {
+                                    const node_tree_options& given) {
+  auto opts = given;
+  if (!opts.metrics)
+    opts.metrics = std::make_shared<metrics::node_metrics>();
   // Start order is dependency order, and rest_for_one restarts everything
   // after a child that gave up: replicas send through the transport, the
   // service routes to the replicas and asks the transport and the monitor.
@@ -224,9 +231,13 @@ caf::actor spawn_node_tree(caf::actor_system& sys, const config::cluster_config&
                            const std::shared_ptr<storage::engine>& engine,
                            std::shared_ptr<sup::directory> dir,
                            const std::shared_ptr<const security::trust>& trust,
-                           const node_tree_options& opts) {
+                           const node_tree_options& given) {
+  auto opts = given;
+  if (!opts.metrics)
+    opts.metrics = std::make_shared<metrics::node_metrics>();
   auto spec = node_tree_spec(cfg, self, engine, dir, trust, opts);
-  return sup::spawn_supervisor(sys, paths::root(self.id), std::move(spec), std::move(dir));
+  return sup::spawn_supervisor(sys, paths::root(self.id), std::move(spec), std::move(dir),
+                               opts.metrics);
 }
 
 } // namespace keel::node

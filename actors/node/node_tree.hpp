@@ -50,6 +50,9 @@ class engine;
 namespace keel::security {
 class trust;
 }
+namespace keel::metrics {
+class node_metrics;
+}
 
 namespace keel::node {
 
@@ -67,6 +70,9 @@ struct node_tree_options {
   /// it catches broken builds. No config file sets them. (skip_fsync is the
   /// storage engine's: open_rocks_engine.)
   unsafe_switches unsafe;
+  /// Where the node's actors count (actors/metrics/core/node_metrics.hpp);
+  /// unset: a registry of the tree's own, which only its service reads.
+  std::shared_ptr<metrics::node_metrics> metrics;
 };
 
 /// The root's spec: its children in start order. For a harness that puts the

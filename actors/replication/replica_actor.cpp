@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "caf/all.hpp"
 
@@ -65,9 +66,11 @@ struct replica_state {
 
   uint64_t applied_since_snapshot = 0;
   bool snapshotting = false;
-  int ticks = 0;             // counts ticks for balancing
-  bool storage_gone = false; // waiting for the shard supervisor (storage_failed)
-  std::string leader_id;     // as last reported by the core
+  int ticks = 0;                  // counts ticks for balancing
+  bool storage_gone = false;      // waiting for the shard supervisor (storage_failed)
+  std::string leader_id;          // as last reported by the core
+  uint64_t campaigns_counted = 0; // of raft->campaigns(), added to the counter
+  std::optional<metrics::shard_counters> counts; // the node's counters of this shard
 };
 
 // Its own timers are not part of replica_api: the actor is spawned with this
@@ -326,6 +329,7 @@ void maybe_snapshot(replica_actor* self) {
         if (!made.ok())
           return;
         st.applied_since_snapshot = 0;
+        st.counts->snapshots.inc();
         auto upto = compaction_point(self, applied);
         st.log->info("shard={} snapshot at index {}; log compacted up to {}", st.cfg.shard, applied,
                      upto);
@@ -394,6 +398,7 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
     st.mirror->set_hard_state(*rd->hard_state);
   send_messages(self, std::move(rd->messages));
   if (!rd->committed_entries.empty()) {
+    st.counts->committed.inc(rd->committed_entries.size());
     settle_committed(self, *rd);
     storage::ApplyRequest req;
     for (auto& e : rd->committed_entries)
@@ -404,8 +409,12 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
     self
       ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
                 make_pb(std::move(req)))
-      .then([self, last](pb<storage::ApplyResult>& res) { answer_applied(self, last, res.msg); },
-            [self](caf::error& err) { storage_failed(self, std::move(err)); });
+      .then(
+        [self, last, n = rd->committed_entries.size()](pb<storage::ApplyResult>& res) {
+          self->state.counts->applied.inc(n);
+          answer_applied(self, last, res.msg);
+        },
+        [self](caf::error& err) { storage_failed(self, std::move(err)); });
   }
   finish_ready(self, *rd);
 }
@@ -415,6 +424,8 @@ void note_leader_change(replica_actor* self, const raft::ready& rd) {
   if (!rd.soft_state_change)
     return;
   auto& ss = *rd.soft_state_change;
+  if (!ss.leader_id.empty() && ss.leader_id != st.leader_id)
+    st.counts->leader_changes.inc();
   if (ss.leader_id != st.leader_id)
     st.log->info("shard={} leader={} (this node: {})", st.cfg.shard,
                  ss.leader_id.empty() ? "unknown" : ss.leader_id, raft::to_string(ss.node_role));
@@ -428,6 +439,10 @@ void process_ready(replica_actor* self) {
   st.ready_in_flight = true;
   auto rd = std::make_shared<raft::ready>(st.raft->ready());
   note_leader_change(self, *rd);
+  if (auto c = st.raft->campaigns(); c > st.campaigns_counted) {
+    st.counts->elections.inc(c - st.campaigns_counted);
+    st.campaigns_counted = c;
+  }
   // Thesis §10.2.1: the leader's appends go out now, so the followers' disk
   // writes run while ours does; the core counts our copy after advance().
   send_messages(self, std::move(rd->leader_messages));
@@ -478,6 +493,7 @@ void flush(replica_actor* self) {
     st.queued_commands.Clear();
     auto index = st.raft->propose(std::move(data));
     if (index.ok()) {
+      st.counts->proposals.inc();
       auto ticket = st.next_ticket++;
       st.proposal_clients.emplace(ticket, std::move(writers));
       fail_lost(self, st.proposals.add(*index, st.raft->status().term, ticket),
@@ -723,6 +739,7 @@ replica_impl::behavior_type replica(replica_actor* self, replica_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.storage = st.cfg.storage;
+  st.counts.emplace(st.cfg.metrics->shard(st.cfg.shard));
   self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), load_atom_v)
     .await([self](pb<storage::ReplicaState>& durable) { restore(self, durable.msg); },
            [self](caf::error& err) {

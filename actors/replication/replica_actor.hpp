@@ -30,6 +30,7 @@
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "actors/metrics/core/node_metrics.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "messages/type_ids.hpp"
 
@@ -71,7 +72,8 @@ struct replica_config {
   /// answers linearizable gets from what it has applied, with no ReadIndex
   /// round, as it answers serializable ones.
   bool read_without_read_index = false;
-  std::shared_ptr<sup::directory> dir;  // finds the transport
+  std::shared_ptr<sup::directory> dir; // finds the transport
+  std::shared_ptr<metrics::node_metrics> metrics = std::make_shared<metrics::node_metrics>();
   ::keel::storage::storage_api storage; // the shard's storage actor; set at each start
 };
 

@@ -55,6 +55,7 @@ struct transport_state {
   bool flush_scheduled = false; // invariant: true iff a flush_atom is in the mailbox
   std::set<uint32_t> local_shards;
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
+  std::map<std::string, metrics::peer_counters> traffic; // by configured peer
 };
 
 // Its timers (flush, tick) and reconnects are not part of transport_api: the
@@ -101,6 +102,7 @@ void send_out(transport_actor* self, raft::Message m) {
   }
   auto* p = st.peers.find(m.to());
   if (!p) {
+    st.cfg.metrics->dropped_unattributed("unknown_peer").inc();
     if (time_to_log(++st.drops.unknown_peer))
       st.log->warn("dropping a message to unknown node to={} shard={} (not in "
                    "cluster.conf; {} such drops so far)",
@@ -111,10 +113,13 @@ void send_out(transport_actor* self, raft::Message m) {
   // messages for a peer that may never return only grows the heap.
   if (!p->connected() || st.faults.drops(p->addr.id)) {
     ++p->messages_dropped;
+    st.cfg.metrics->dropped(p->addr.id, p->connected() ? "fault_rule" : "peer_down").inc();
     return;
   }
-  if (st.out.push(std::move(m)))
+  if (st.out.push(std::move(m))) {
     ++p->messages_dropped; // the oldest pending message gave way
+    st.cfg.metrics->dropped(p->addr.id, "queue_full").inc();
+  }
   schedule_flush(self);
 }
 
@@ -133,12 +138,18 @@ void flush(transport_actor* self) {
     auto n = static_cast<uint64_t>(batch.messages_size());
     if (!p->connected()) {
       p->messages_dropped += n;
+      st.cfg.metrics->dropped(node, "peer_down").inc(n);
       continue;
     }
     p->messages_sent += n;
     p->batches_sent += 1;
     p->last_sent_ms = now;
-    auto frame = make_pb(p->sealer->seal(batch.SerializeAsString()));
+    auto bytes = batch.SerializeAsString();
+    auto& traffic = st.traffic.at(node);
+    traffic.sent_messages.inc(n);
+    traffic.sent_frames.inc();
+    traffic.sent_bytes.inc(bytes.size());
+    auto frame = make_pb(p->sealer->seal(bytes));
     // Fire and forget: never wait on a peer (Raft tolerates loss). Anonymous,
     // so that the transport's address never reaches another node.
     if (auto delay = st.faults.delay_ms(node); delay > 0)
@@ -157,6 +168,8 @@ void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t del
     auto replica = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
     if (!replica) {
       st.drops.no_replica += static_cast<uint64_t>(part.messages_size());
+      st.cfg.metrics->dropped_unattributed("no_replica")
+        .inc(static_cast<uint64_t>(part.messages_size()));
       if (time_to_log(st.drops.no_replica))
         st.log->warn("dropping messages for shard={}: no replica at {} ({} such "
                      "drops so far)",
@@ -176,12 +189,15 @@ void receive_from(transport_actor* self, const std::string& from, raft::MessageB
   auto* p = st.peers.find(from);
   if (!p) {
     st.drops.unknown_peer += static_cast<uint64_t>(batch.messages_size());
+    st.cfg.metrics->dropped_unattributed("unknown_peer")
+      .inc(static_cast<uint64_t>(batch.messages_size()));
     if (time_to_log(st.drops.unknown_peer))
       st.log->warn("dropping messages from unknown node from={} (not in "
                    "cluster.conf; {} such drops so far)",
                    from, st.drops.unknown_peer);
     return;
   }
+  st.traffic.at(from).received_bytes.inc(batch.ByteSizeLong());
   raft::MessageBatch accepted;
   bool heard = false;
   raft::inbound_context ctx{st.cfg.node_id, from, [self](uint32_t shard) {
@@ -194,6 +210,7 @@ void receive_from(transport_actor* self, const std::string& from, raft::MessageB
       ++p->messages_invalid;
       auto rule = std::string{raft::to_string(*fault)};
       ++p->invalid_by_rule[rule];
+      st.cfg.metrics->invalid(from, rule).inc();
       if (*fault == raft::message_fault::wrong_destination)
         ++st.drops.wrong_destination;
       if (time_to_log(p->messages_invalid))
@@ -205,10 +222,12 @@ void receive_from(transport_actor* self, const std::string& from, raft::MessageB
     }
     if (st.faults.drops(from)) {
       ++p->messages_dropped;
+      st.cfg.metrics->dropped(from, "fault_rule").inc();
       continue;
     }
     heard = true;
     ++p->messages_received;
+    st.traffic.at(from).received_messages.inc();
     if (!fault) // a transport heartbeat only feeds the detector
       *accepted.add_messages() = std::move(m);
   }
@@ -227,10 +246,12 @@ void route(transport_actor* self, raft::MessageBatch& batch) {
   for (auto& m : *batch.mutable_messages()) {
     if (m.from() == st.cfg.node_id) {
       send_out(self, std::move(m));
-    } else if (time_to_log(++st.drops.not_local)) {
+      continue;
+    }
+    st.cfg.metrics->dropped_unattributed("not_local").inc();
+    if (time_to_log(++st.drops.not_local))
       st.log->error("dropping a local message that claims from={} (this is node {})", m.from(),
                     st.cfg.node_id);
-    }
   }
 }
 
@@ -276,7 +297,9 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   p.dialer = caf::actor{};
   p.handle = peer_gate_api{};
   p.sealer.reset();
-  p.messages_dropped += st.out.discard(p.addr.id);
+  auto discarded = st.out.discard(p.addr.id);
+  p.messages_dropped += discarded;
+  st.cfg.metrics->dropped(p.addr.id, "peer_down").inc(discarded);
   p.last_error = why;
   if (was_up) {
     p.state_since_ms = now_ms(self);
@@ -437,7 +460,10 @@ pb<admin::FaultResponse> fault(transport_actor* self, const admin::FaultRequest&
   // A partition also takes what already waits for that peer.
   if (req.fault_case() == admin::FaultRequest::kPartition)
     if (auto* p = st.peers.find(req.partition().peer()))
-      p->messages_dropped += st.out.discard(p->addr.id);
+      if (auto discarded = st.out.discard(p->addr.id); discarded > 0) {
+        p->messages_dropped += discarded;
+        st.cfg.metrics->dropped(p->addr.id, "fault_rule").inc(discarded);
+      }
   return make_pb(std::move(resp));
 }
 
@@ -447,6 +473,8 @@ transport_impl::behavior_type transport(transport_actor* self, transport_config 
   st.connector = st.cfg.connector ? st.cfg.connector
                                   : network::endpoint(self->system()); // TLS when the node has it
   st.peers = peer_set(st.cfg.peers, st.cfg.failure_detector);
+  for (auto& p : st.cfg.peers)
+    st.traffic.emplace(p.id, st.cfg.metrics->peer(p.id));
   st.out = outbox(st.cfg.max_pending_per_peer);
   st.faults = fault_rules(peer_ids(st.cfg.peers), st.cfg.seed);
   st.local_shards = {st.cfg.local_shards.begin(), st.cfg.local_shards.end()};
@@ -477,8 +505,11 @@ transport_impl::behavior_type transport(transport_actor* self, transport_config 
     [self](peer_atom, uint64_t unauthenticated, uint64_t refused) {
       if (!from_local(self))
         return;
-      self->state.drops.unauthenticated += unauthenticated;
-      self->state.drops.refused_handshakes += refused;
+      auto& st = self->state;
+      st.drops.unauthenticated += unauthenticated;
+      st.drops.refused_handshakes += refused;
+      st.cfg.metrics->dropped_unattributed("unauthenticated").inc(unauthenticated);
+      st.cfg.metrics->dropped_unattributed("refused_handshake").inc(refused);
     },
     [self](peer_atom, const std::string& id, peer_gate_api& gate, uint64_t session,
            std::string& key) {

@@ -34,6 +34,7 @@
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "actors/metrics/core/node_metrics.hpp"
 #include "actors/monitor/core/phi_accrual.hpp"
 #include "actors/replication/core/transport_backoff.hpp"
 #include "actors/replication/peer_gate_actor.hpp"
@@ -82,19 +83,21 @@ struct transport_config {
   std::vector<uint32_t> local_shards;           // shards with a replica on this node
   std::shared_ptr<const security::trust> trust; // proves this node's id to peers
   std::shared_ptr<security::peer_incarnations> incarnations; // ours, and the peers' we believed
-  std::string root_path;                        // this node's supervision root, e.g. "/n1"
-  std::shared_ptr<sup::directory> dir;          // finds local replicas by path
-  backoff_bounds reconnect{50, 2000};           // delay bounds between connection attempts
-  uint32_t connect_timeout_ms = 2000;           // one connection attempt gives up after this
-  std::size_t max_pending_per_peer = 4096;      // outbound messages held per peer between flushes
-  monitor::phi_accrual_config failure_detector; // per peer
-  uint32_t idle_heartbeat_ms = 100;             // send MSG_TRANSPORT_HEARTBEAT to a peer that got
-                                                // no frame for this long; 0 = never
-  uint64_t seed = 1;                            // seeds reconnect jitter and fault drop decisions
-  caf::actor connector;                         // answers (connect_atom, host, port) with
-                                                // (node_id, strong_actor_ptr, set<string>) like
-                                                // CAF's middleman actor, which is used when this
-                                                // is invalid (tests substitute a fake network)
+  std::string root_path;                         // this node's supervision root, e.g. "/n1"
+  std::shared_ptr<sup::directory> dir;           // finds local replicas by path
+  backoff_bounds reconnect{50, 2000};            // delay bounds between connection attempts
+  uint32_t connect_timeout_ms = 2000;            // one connection attempt gives up after this
+  std::size_t max_pending_per_peer = 4096;       // outbound messages held per peer between flushes
+  monitor::phi_accrual_config failure_detector;  // per peer
+  uint32_t idle_heartbeat_ms = 100;              // send MSG_TRANSPORT_HEARTBEAT to a peer that got
+                                                 // no frame for this long; 0 = never
+  uint64_t seed = 1;                             // seeds reconnect jitter and fault drop decisions
+  std::shared_ptr<metrics::node_metrics> metrics // traffic and drops are counted here
+    = std::make_shared<metrics::node_metrics>();
+  caf::actor connector; // answers (connect_atom, host, port) with
+                        // (node_id, strong_actor_ptr, set<string>) like
+                        // CAF's middleman actor, which is used when this
+                        // is invalid (tests substitute a fake network)
 };
 
 /// The transport settings of node `node_id` in a validated cluster.conf

@@ -26,8 +26,9 @@ struct service_state {
   static inline const char* name = "keel.service";
   service_config cfg;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  std::unique_ptr<security::operator_gate> operators; // remembers used proofs
-  uint64_t unexpected = 0;                            // messages no handler matches (dropped)
+  std::unique_ptr<security::operator_gate> operators;   // remembers used proofs
+  uint64_t unexpected = 0;                              // messages no handler matches (dropped)
+  std::set<std::pair<uint32_t, std::string>> lag_shown; // (shard, follower) with a lag gauge
 };
 
 using service_actor = service_api::stateful_base<service_state>;
@@ -53,35 +54,60 @@ const std::string& key_of(const kv::Request& req) {
 
 bool is_read(const kv::Request& req) { return req.op_case() == kv::Request::kGet; }
 
+// The `op` label of a request (node_metrics.hpp).
+const char* op_of(const kv::Request& req) {
+  switch (req.op_case()) {
+    case kv::Request::kGet: return req.get().serializable() ? "get_serializable" : "get";
+    case kv::Request::kPut: return "put";
+    case kv::Request::kDel: return "del";
+    case kv::Request::kCas: return "cas";
+    default: return "invalid";
+  }
+}
+
+// Counts one answered request and its time from arrival to answer.
+void count(metrics::node_metrics& m, const char* op, std::chrono::steady_clock::time_point arrived,
+           const kv::Response& resp) {
+  m.requests(op, metrics::outcome_label(kv::Status_Name(resp.status()))).inc();
+  m.request_seconds(op).observe(
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
+}
+
 // Routes one client request to the actor serving its shard. An error after the
 // request was handed over means the outcome is unknown (the write may have been
 // applied before the shard's actor crashed), so it maps to STATUS_TIMEOUT;
 // only a failure before handing over is a definite STATUS_UNAVAILABLE.
 caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
   auto& st = self->state;
+  auto arrived = std::chrono::steady_clock::now();
+  const char* op = op_of(req.msg);
+  auto done = [m = st.cfg.metrics, op, arrived](pb<kv::Response> resp) {
+    count(*m, op, arrived, resp.msg);
+    return resp;
+  };
   if (auto checked = storage::validate(req.msg, st.cfg.limits); !checked)
-    return answer(kv::STATUS_INVALID_ARGUMENT, checked.error().detail);
+    return done(answer(kv::STATUS_INVALID_ARGUMENT, checked.error().detail));
   auto shard = config::shard_of(key_of(req.msg), st.cfg.shards);
   auto path = paths::replica(st.cfg.root_path, shard);
   auto target = lookup::replica(*st.cfg.dir, st.cfg.root_path, shard);
   if (!target)
-    return answer(kv::STATUS_UNAVAILABLE, "shard " + std::to_string(shard)
-                                            + " is not served on node " + st.cfg.node_id
-                                            + " right now (" + path + " not running)");
+    return done(answer(kv::STATUS_UNAVAILABLE, "shard " + std::to_string(shard)
+                                                 + " is not served on node " + st.cfg.node_id
+                                                 + " right now (" + path + " not running)"));
   if (st.cfg.ack_before_commit && req.msg.has_put()) {
     caf::anon_send(target, kv_atom_v, std::move(req));
-    return answer(kv::STATUS_OK, "");
+    return done(answer(kv::STATUS_OK, ""));
   }
   auto rp = self->make_response_promise<pb<kv::Response>>();
   bool read = is_read(req.msg);
   self
     ->request(target, std::chrono::milliseconds(st.cfg.request_timeout_ms), kv_atom_v,
               std::move(req))
-    .then([rp](pb<kv::Response>& resp) mutable { rp.deliver(std::move(resp)); },
-          [rp, read, path, self](caf::error& err) mutable {
+    .then([rp, done](pb<kv::Response>& resp) mutable { rp.deliver(done(std::move(resp))); },
+          [rp, read, path, self, done](caf::error& err) mutable {
             auto why = path + ": " + self->system().render(err);
             // A read changes nothing, so its failure is a definite "not served".
-            rp.deliver(answer(read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, why));
+            rp.deliver(done(answer(read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, why)));
           });
   return rp;
 }
@@ -197,6 +223,62 @@ caf::result<pb<admin::NodeDigest>> digest(service_actor* self) {
     digest_atom_v);
 }
 
+// The node's metrics as Prometheus text: the counters the actors keep, and
+// the gauges read now off the replicas (status) and the failure detectors
+// (members). Asks itself, so that both views come exactly as `keelctl status`
+// and `keelctl members` see them; a monitor that is restarting leaves the
+// peer gauges at their last values.
+caf::result<pb<admin::NodeMetrics>> node_metrics(service_actor* self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<pb<admin::NodeMetrics>>();
+  auto me = caf::actor_cast<service_api>(self);
+  auto m = st.cfg.metrics;
+  auto render = [m, node_id = st.cfg.node_id, started = st.started]() {
+    m->set_uptime_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    admin::NodeMetrics out;
+    out.set_node_id(node_id);
+    out.set_exposition(m->expose());
+    return make_pb(std::move(out));
+  };
+  self->request(me, std::chrono::seconds(3), status_atom_v)
+    .then(
+      [self, me, m, rp, render](pb<admin::NodeStatus>& status) mutable {
+        // A follower's lag is the leader's to report: once this node no
+        // longer leads a shard, its lag gauges go to 0 instead of freezing.
+        auto stale = std::move(self->state.lag_shown);
+        self->state.lag_shown.clear();
+        for (auto& s : status->shards()) {
+          if (s.role() == "unavailable")
+            continue;
+          m->set_shard({s.shard(), s.role() == "leader", s.term(), s.commit_index(),
+                        s.applied_index(), s.last_index(), s.snapshot_index()});
+          for (auto& p : s.progress()) {
+            if (p.node_id() == status->node_id())
+              continue;
+            m->set_follower_lag(s.shard(), p.node_id(),
+                                s.last_index() > p.match_index() ? s.last_index() - p.match_index()
+                                                                 : 0);
+            stale.erase({s.shard(), p.node_id()});
+            self->state.lag_shown.emplace(s.shard(), p.node_id());
+          }
+        }
+        for (auto& [shard, peer] : stale)
+          m->set_follower_lag(shard, peer, 0);
+        self->request(me, std::chrono::seconds(3), members_atom_v)
+          .then(
+            [m, rp, render](pb<admin::Members>& members) mutable {
+              for (auto& p : members->nodes())
+                if (!p.self())
+                  m->set_peer({p.node_id(), p.connected(), p.verdict() == "suspect", p.phi()});
+              rp.deliver(render());
+            },
+            [rp, render](caf::error&) mutable { rp.deliver(render()); });
+      },
+      [rp, render](caf::error&) mutable { rp.deliver(render()); });
+  return rp;
+}
+
 pb<admin::FaultResponse> refused(std::string why) {
   admin::FaultResponse resp;
   resp.set_error(std::move(why));
@@ -268,6 +350,7 @@ service_api::behavior_type service(service_actor* self, service_config cfg) {
       return caf::delegated<pb<admin::Members>>{};
     },
     [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req); },
+    [self](metrics_atom) { return node_metrics(self); },
   };
 }
 

@@ -2,7 +2,8 @@
 // (keelctl, keel-bench, the C++ client library) send it key-value requests and
 // operator queries; it validates input, routes each request to the actor that
 // serves the key's shard on this node, and answers the operator protocol
-// (tree, status, fault injection: the last only for operators). It never
+// (tree, status, members, metrics, fault injection: the last only for
+// operators), and counts and times every request it answers. It never
 // carries Raft traffic: peers talk to the peer gate on the peer port. Owned by
 // the node's root supervisor. A shell of the node like the replica, which is
 // why it is here and not in the client library (actors/client/), which shares
@@ -16,6 +17,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/metrics/core/node_metrics.hpp"
 #include "actors/storage/core/client_request.hpp"
 #include "messages/service_api.hpp"
 
@@ -47,6 +49,8 @@ struct service_config {
   std::shared_ptr<const security::trust> trust;
   uint32_t request_timeout_ms = 4000; // how long to wait for the shard's actor
   std::shared_ptr<sup::directory> dir;
+  /// Counts and times every request; rendered for (metrics_atom).
+  std::shared_ptr<metrics::node_metrics> metrics = std::make_shared<metrics::node_metrics>();
 };
 
 /// Spawns the service (its protocol: messages/service_api.hpp) and publishes

@@ -1,5 +1,6 @@
 #include "actors/storage/storage_actor.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "caf/all.hpp"
 
 #include "actors/log/logger.hpp"
+#include "actors/metrics/core/node_metrics.hpp"
 #include "actors/storage/core/engine.hpp"
 #include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/core/state_digest.hpp"
@@ -25,7 +27,12 @@ struct storage_state {
   limits lim;
   std::optional<replica_storage> replica;
   std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<metrics::node_metrics> metrics;
 };
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 using storage_actor_type = storage_api::stateful_base<storage_state>;
 
@@ -74,8 +81,13 @@ caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const Persist
   st.replica->persist(request, batch);
   // A commit index alone may be lost in a crash (raft::ready::must_sync).
   auto sync = !request.may_skip_sync() || request.has_snapshot() || request.entries_size() > 0;
+  auto start = std::chrono::steady_clock::now();
   if (auto failed = commit_or_crash(self, batch, sync))
     return *failed;
+  if (sync) {
+    st.metrics->fsyncs().inc();
+    st.metrics->fsync_seconds().observe(seconds_since(start));
+  }
   if (request.has_snapshot())
     st.log->info("installed snapshot shard={} index={} term={}", st.shard,
                  request.snapshot().metadata().index(), request.snapshot().metadata().term());
@@ -86,12 +98,14 @@ caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const Persist
 
 caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self, const ApplyRequest& request) {
   auto& st = self->state;
+  auto start = std::chrono::steady_clock::now();
   auto batch = st.db->make_batch();
   auto applied = st.replica->apply(request, batch);
   if (!applied) // the batch and the replica's session order go with the actor
     return crash(self, applied.error());
   if (auto failed = commit_or_crash(self, batch, false))
     return *failed;
+  st.metrics->apply_seconds().observe(seconds_since(start));
   st.log->debug("applied shard={} entries={} results={}", st.shard, request.entries_size(),
                 applied->results_size());
   return make_pb(std::move(applied).value());
@@ -145,9 +159,11 @@ admin::ShardDigest digest_of(const storage_state& st) {
 }
 
 storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_ptr<engine> db,
-                                         uint32_t shard, limits lim) {
+                                         uint32_t shard, limits lim,
+                                         std::shared_ptr<metrics::node_metrics> metrics) {
   auto& st = self->state;
   st.db = std::move(db);
+  st.metrics = metrics ? std::move(metrics) : std::make_shared<metrics::node_metrics>();
   st.shard = shard;
   st.lim = lim;
   st.log = component_logger("storage");
@@ -189,10 +205,11 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
 } // namespace
 
 storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db, uint32_t shard,
-                                limits lim, spawn_mode mode) {
+                                limits lim, spawn_mode mode,
+                                std::shared_ptr<metrics::node_metrics> metrics) {
   if (mode == spawn_mode::detached)
-    return sys.spawn<caf::detached>(storage_actor, std::move(db), shard, lim);
-  return sys.spawn(storage_actor, std::move(db), shard, lim);
+    return sys.spawn<caf::detached>(storage_actor, std::move(db), shard, lim, std::move(metrics));
+  return sys.spawn(storage_actor, std::move(db), shard, lim, std::move(metrics));
 }
 
 } // namespace keel::storage

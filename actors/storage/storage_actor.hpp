@@ -51,6 +51,10 @@
 #include "actors/storage/core/client_request.hpp"
 #include "messages/type_ids.hpp"
 
+namespace keel::metrics {
+class node_metrics;
+}
+
 namespace keel::storage {
 
 class engine;
@@ -77,7 +81,10 @@ enum class spawn_mode {
 /// bounds the keys of reads. A supervisor's start function, which hands its
 /// supervisor a caf::actor, converts with caf::actor_cast<caf::actor>.
 /// REQUIRES: shard < db->shards().
+/// Its synced writes and applies are counted and timed into `metrics` (none:
+/// a registry of its own that nothing reads).
 storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db, uint32_t shard,
-                                limits lim, spawn_mode mode = spawn_mode::detached);
+                                limits lim, spawn_mode mode = spawn_mode::detached,
+                                std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
 } // namespace keel::storage

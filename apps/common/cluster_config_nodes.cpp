@@ -8,7 +8,8 @@
 namespace keel::config::parsing {
 namespace {
 
-constexpr std::string_view node_keys[] = {"id", "host", "port", "peer_port", "cert", "key"};
+constexpr std::string_view node_keys[]
+  = {"id", "host", "port", "peer_port", "http_port", "cert", "key"};
 constexpr size_t max_node_id_chars = 32;
 
 bool valid_node_id(std::string_view id) {
@@ -19,21 +20,13 @@ bool valid_node_id(std::string_view id) {
             });
 }
 
-// Names and IPv4/IPv6 literals; no spaces, schemes or ports.
-bool valid_host(std::string_view host) {
-  return !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-           || c == '-' || c == ':' || c == '_';
-  });
-}
-
 // Distance of the default peer port from the client port.
 constexpr int64_t default_peer_port_offset = 1000;
 
 // Who listens on a host:port: a node's client port or its peer port.
 struct port_owner {
   size_t node = 0;          // index into cfg.nodes
-  std::string_view setting; // "port" or "peer_port"
+  std::string_view setting; // "port", "peer_port" or "http_port"
   bool defaulted = false;   // peer_port taken from port + 1000
 };
 
@@ -92,7 +85,7 @@ checked read_nodes(const toml::table& root, const std::string& base_dir, cluster
       const auto& other = it->second;
       auto message = concat("duplicate address ", endpoint, " (also node[", other.node + 1, "].",
                             other.setting, other.defaulted ? ", port + 1000 by default" : "",
-                            ", id '", cfg.nodes[other.node].id, "')");
+                            ", id '", other.node == i ? node.id : cfg.nodes[other.node].id, "')");
       if (defaulted)
         message += "; peer_port defaults to port + 1000: set it explicitly";
       return config_error{cfg.source, s.line(defaulted ? "port" : setting), s.setting(setting),
@@ -102,6 +95,14 @@ checked read_nodes(const toml::table& root, const std::string& base_dir, cluster
       return r;
     if (auto r = claim("peer_port", node.peer_port, !*peer_port); !r)
       return r;
+    auto http_port = s.integer("http_port", 1, 65535);
+    if (!http_port)
+      return http_port.error();
+    if (*http_port) {
+      node.http_port = static_cast<uint16_t>(**http_port);
+      if (auto r = claim("http_port", node.http_port, false); !r)
+        return r;
+    }
     if (auto r = assign(s.path("cert", base_dir), node.cert_file); !r)
       return r;
     if (auto r = assign(s.path("key", base_dir), node.key_file); !r)

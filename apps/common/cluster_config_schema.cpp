@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view section_names[]
-  = {"cluster", "timing", "raft", "limits", "log", "tls", "node"};
+  = {"cluster", "timing", "raft", "limits", "log", "tls", "metrics", "node"};
 constexpr std::string_view cluster_keys[]
   = {"data_dir",           "shards",     "replication_factor", "fault_injection",
      "insecure_plaintext", "secret_file"};
@@ -28,6 +28,7 @@ constexpr std::string_view raft_keys[] = {"snapshot_entries"};
 constexpr std::string_view limits_keys[] = {"max_key_bytes", "max_value_bytes"};
 constexpr std::string_view log_keys[] = {"level", "stderr"};
 constexpr std::string_view tls_keys[] = {"ca_file", "client_cert", "client_key"};
+constexpr std::string_view metrics_keys[] = {"bind"};
 constexpr std::string_view log_levels[]
   = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
@@ -52,7 +53,7 @@ checked check_top_level(const toml::table& root, const std::string& source) {
                      ? "unknown section [" + std::string{first->str()} + "]; "
                          + hint(first->str(), section_names, "sections")
                      : "setting outside any section; settings belong in [cluster], [timing], "
-                       "[raft], [limits], [log], [tls] or [[node]]";
+                       "[raft], [limits], [log], [tls], [metrics] or [[node]]";
     return config_error{source, static_cast<uint32_t>(first->source().begin.line),
                         std::string{first->str()}, message};
   }
@@ -182,6 +183,22 @@ checked read_log(const toml::table& root, cluster_config& cfg) {
   return assign(s.boolean("stderr"), cfg.log.to_stderr);
 }
 
+checked read_metrics(const toml::table& root, cluster_config& cfg) {
+  auto opened = open_section(root, "metrics", metrics_keys, cfg.source);
+  if (!opened)
+    return opened.error();
+  const auto& s = *opened;
+  auto bind = s.string("bind");
+  if (!bind)
+    return bind.error();
+  if (auto& address = *bind) {
+    if (!valid_host(*address))
+      return s.error("bind", "must be a host name or IP address (got '" + *address + "')");
+    cfg.metrics.bind = *address;
+  }
+  return {};
+}
+
 checked check_replication(const toml::table& root, cluster_config& cfg) {
   // Even factors are allowed (4 replicas survive 1 failure, like 3, but a
   // 2+2 partition then stops the shard); cluster.conf says odd is better.
@@ -211,6 +228,8 @@ checked read_settings(const toml::table& root, const std::string& base_dir, clus
   if (auto r = read_limits(root, cfg); !r)
     return r;
   if (auto r = read_log(root, cfg); !r)
+    return r;
+  if (auto r = read_metrics(root, cfg); !r)
     return r;
   if (auto r = read_nodes(root, base_dir, cfg); !r)
     return r;

@@ -159,4 +159,11 @@ const toml::node* section::find(std::string_view key) const {
   return table_ ? table_->get(key) : nullptr;
 }
 
+bool valid_host(std::string_view host) {
+  return !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+           || c == '-' || c == ':' || c == '_';
+  });
+}
+
 } // namespace keel::config::parsing

@@ -46,6 +46,9 @@ std::string concat(const Ts&... xs) {
 /// `base_dir`, so that a cluster.conf works from any working directory.
 std::string absolute_path(const std::string& base_dir, const std::string& text);
 
+/// A host name or an IPv4/IPv6 literal; no spaces, schemes or ports.
+bool valid_host(std::string_view host);
+
 /// One table of cluster.conf and the name errors give it ("timing", "node[2]").
 /// Reading a setting checks its type and range; an absent setting reads as
 /// nullopt.

@@ -33,6 +33,7 @@
 #include "apps/common/logging.hpp"
 #include "apps/common/pid_file.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
+#include "apps/node_http/http_endpoint.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
 
@@ -197,6 +198,21 @@ int run(const config::cluster_config& cc, const config::node_config& me,
     configure_caf(cfg, cc, me);
     caf::actor_system sys{cfg};
     auto directory = std::make_shared<sup::directory>();
+    // Before the tree: a port that cannot be bound stops the node here.
+    std::unique_ptr<http::http_endpoint> web;
+    if (me.http_port != 0) {
+      auto started = http::http_endpoint::start(
+        sys, directory,
+        http::http_config{me.id, paths::root(me.id),
+                          cc.metrics.bind.empty() ? me.host : cc.metrics.bind, me.http_port});
+      if (!started) {
+        log->critical("{}", started.error());
+        std::cerr << "keel-node: " << started.error() << "\n";
+        remove_pid_file(pid_path);
+        return exit_failure;
+      }
+      web = std::move(started).value();
+    }
     node::node_tree_options opts;
     opts.unsafe = unsafe;
     auto root = node::spawn_node_tree(sys, cc, me, engine, directory, shared_trust, opts);
@@ -219,6 +235,7 @@ int run(const config::cluster_config& cc, const config::node_config& me,
     }
     pthread_kill(signals.native_handle(), SIGUSR1);
     signals.join();
+    web.reset();
     // The published service is dead by now, but the middleman still maps the
     // port to it; close it so the actor system can shut down.
     auto ep = sys.has_openssl_manager()

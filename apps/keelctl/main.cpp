@@ -1,7 +1,7 @@
 // keelctl: the command-line client and operator tool of a Keel cluster, in the
 // spirit of etcdctl. Parses the command line (CLI11), resolves where the
 // cluster is (cluster.conf or --endpoints), and hands over to one command:
-// put, get, del, cas, status, members, tree, fault or cluster. The exit codes
+// put, get, del, cas, status, members, tree, metrics, fault or cluster. The exit codes
 // and the one-line errors follow docs/contract.md.
 #include <filesystem>
 #include <fstream>
@@ -20,6 +20,7 @@
 #include "apps/keelctl/help_topics.hpp"
 #include "apps/keelctl/kv_commands.hpp"
 #include "apps/keelctl/members_command.hpp"
+#include "apps/keelctl/metrics_command.hpp"
 #include "apps/keelctl/report.hpp"
 #include "apps/keelctl/status_command.hpp"
 #include "apps/keelctl/target.hpp"
@@ -131,6 +132,10 @@ void define(CLI::App& app, command_line& cl) {
   tree->fallthrough();
   add_watch(tree, cl.watch);
   tree->add_option("--node", cl.node, "only this node (id or host:port)");
+  auto* metrics = app.add_subcommand("metrics", "each node's counters and histograms: the text "
+                                                "of its Prometheus endpoint");
+  metrics->fallthrough();
+  metrics->add_option("--node", cl.node, "only this node (id or host:port)");
 
   auto* fault = app.add_subcommand("fault", "fault injection (refused unless cluster.conf "
                                             "enables fault_injection)");
@@ -236,6 +241,8 @@ int dispatch(CLI::App& app, command_line& cl) {
   if (app.got_subcommand("tree"))
     return refresh(cl.watch, io.out, io.json, "keelctl tree",
                    [&] { return run_tree(t, cl.node, io); });
+  if (app.got_subcommand("metrics"))
+    return run_metrics(t, cl.node, io);
   if (app.got_subcommand("fault"))
     return run_fault(t, cl.fault, io);
   if (cl.kv.op == "cas") {

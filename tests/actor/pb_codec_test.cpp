@@ -114,7 +114,7 @@ using registered
               pb<storage::ApplyRequest>, pb<storage::ApplyResult>, pb<admin::ActorInfo>,
               pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
               pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>,
-              pb<admin::ShardDigest>, pb<admin::NodeDigest>>;
+              pb<admin::ShardDigest>, pb<admin::NodeDigest>, pb<admin::NodeMetrics>>;
 
 template <class... Ts>
 constexpr size_t count(type_list<Ts...>) {

@@ -64,6 +64,8 @@ public:
   /// The node's client port (keelctl, sessions) and its peer port (other nodes only).
   uint16_t port(const std::string& node) const { return ports_.at(node); }
   uint16_t peer_port(const std::string& node) const { return peer_ports_.at(node); }
+  /// Its HTTP endpoint (/metrics, the dashboard): every node of the cluster has one.
+  uint16_t http_port(const std::string& node) const { return http_ports_.at(node); }
   std::string node_dir(const std::string& node) const;
 
   /// Starts keel-node for `node` and waits until its client port accepts connections.
@@ -102,6 +104,7 @@ private:
   std::string config_path_;
   std::map<std::string, uint16_t> ports_;
   std::map<std::string, uint16_t> peer_ports_;
+  std::map<std::string, uint16_t> http_ports_;
   std::map<std::string, pid_t> pids_;
 };
 

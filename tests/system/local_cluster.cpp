@@ -101,10 +101,12 @@ local_cluster::local_cluster(int nodes, int shards, int replication_factor, std:
     auto id = "n" + std::to_string(i);
     auto port = launcher::free_port(taken);
     auto peer_port = launcher::free_port(taken); // port + 1000 may be taken
+    auto http_port = launcher::free_port(taken);
     ports_[id] = port;
     peer_ports_[id] = peer_port;
+    http_ports_[id] = http_port;
     conf << "[[node]]\nid = \"" << id << "\"\nhost = \"127.0.0.1\"\nport = " << port
-         << "\npeer_port = " << peer_port << "\n";
+         << "\npeer_port = " << peer_port << "\nhttp_port = " << http_port << "\n";
     if (ca) {
       auto f = ca->issue(id, "keel-node");
       conf << "cert = \"" << f.cert << "\"\nkey = \"" << f.key << "\"\n";

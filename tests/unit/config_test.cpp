@@ -139,7 +139,9 @@ TEST(ClusterConfigParse, RepositoryDefaultFileIsAThreeNodeLocalDevCluster) {
     EXPECT_EQ(cfg.nodes[i].host, "127.0.0.1");
     EXPECT_EQ(cfg.nodes[i].port, 7101 + i);
     EXPECT_EQ(cfg.nodes[i].peer_port, 7201 + i);
+    EXPECT_EQ(cfg.nodes[i].http_port, 7301 + i);
   }
+  EXPECT_EQ(cfg.metrics.bind, "127.0.0.1"); // development: never off the machine
   EXPECT_EQ(cfg.source, path);
   EXPECT_FALSE(cfg.security.tls()); // [tls] is documented, commented out
   EXPECT_FALSE(cfg.security.insecure_plaintext);
@@ -563,6 +565,34 @@ TEST(ClusterConfigPorts, PeerPortIsReadWhenGiven) {
                        "host = \"127.0.0.1\"\nport = 7101\npeer_port = 9001\n");
   EXPECT_EQ(cfg.nodes[0].port, 7101);
   EXPECT_EQ(cfg.nodes[0].peer_port, 9001);
+}
+
+TEST(ClusterConfigPorts, HttpPortIsOffUnlessSetAndBindDefaultsToTheHost) {
+  auto off = config_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                       "host = \"127.0.0.1\"\nport = 7101\n");
+  EXPECT_EQ(off.nodes[0].http_port, 0);
+  EXPECT_EQ(off.metrics.bind, ""); // keel-node then binds the node's host
+  auto on = config_of("[cluster]\nreplication_factor = 1\n[metrics]\nbind = \"0.0.0.0\"\n"
+                      "[[node]]\nid = \"n1\"\nhost = \"127.0.0.1\"\nport = 7101\n"
+                      "http_port = 9100\n");
+  EXPECT_EQ(on.nodes[0].http_port, 9100);
+  EXPECT_EQ(on.metrics.bind, "0.0.0.0");
+}
+
+TEST(ClusterConfigPorts, HttpPortMustBeFreeOfTheOtherPortsAndBindAnAddress) {
+  auto clash = error_of("[cluster]\nreplication_factor = 1\n[[node]]\nid = \"n1\"\n"
+                        "host = \"127.0.0.1\"\nport = 7101\nhttp_port = 8101\n");
+  EXPECT_EQ(clash.line, 7u);
+  EXPECT_EQ(clash.setting, "node[1].http_port");
+  EXPECT_NE(clash.message.find("duplicate address 127.0.0.1:8101"), std::string::npos)
+    << clash.message;
+  auto range = error_of("[[node]]\nid = \"n1\"\nhost = \"h\"\nport = 1\nhttp_port = 0");
+  EXPECT_EQ(range.setting, "node[1].http_port");
+  auto bind = error_of("[metrics]\nbind = \"http://x\"\n");
+  EXPECT_EQ(bind.line, 2u);
+  EXPECT_EQ(bind.setting, "metrics.bind");
+  auto unknown = error_of("[metrics]\nport = 1\n");
+  EXPECT_EQ(unknown.setting, "metrics.port");
 }
 
 TEST(ClusterConfigPorts, PeerPortOutOfRange) {

@@ -63,11 +63,15 @@ TEST(RaftElection, CandidateWinsWithMajorityOfVotes) {
 TEST(RaftElection, FollowerCampaignsAfterElectionTimeout) {
   // §5.2: a follower that hears nothing for an election timeout campaigns.
   test_cluster c(3, [](config& cfg) { cfg.pre_vote = false; });
+  EXPECT_EQ(c.at("n1").campaigns(), 0u);
   c.tick("n1", 2 * 10); // surely past the randomized timeout
   EXPECT_EQ(c.at("n1").status().node_role, role::candidate);
   EXPECT_EQ(c.at("n1").status().term, 1u);
+  EXPECT_EQ(c.at("n1").campaigns(), 1u); // what keel_raft_elections_total counts
   c.stabilize();
   EXPECT_EQ(c.leader(), "n1");
+  EXPECT_EQ(c.at("n1").campaigns(), 1u);
+  EXPECT_EQ(c.at("n2").campaigns(), 0u);
 }
 
 TEST(RaftElection, ElectionTimeoutIsRandomizedWithinOneToTwoTimeouts) {

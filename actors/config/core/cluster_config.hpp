@@ -26,6 +26,7 @@ struct node_config {
   std::string cert_file;  // [tls]: this node's certificate (PEM chain, CN = id,
                           // OU = keel-node); absolute; empty without TLS
   std::string key_file;   // [tls]: its private key (PEM); absolute; empty without TLS
+  uint16_t http_port = 0; // its HTTP endpoint (/metrics, the dashboard); 0 = none
 };
 
 /// Transport security ([tls] and [cluster] insecure_plaintext / secret_file).
@@ -69,6 +70,11 @@ struct limits_config {
 };
 
 /// Logging (spdlog).
+/// [metrics]: where the nodes' HTTP endpoints listen.
+struct metrics_config {
+  std::string bind; // the address every HTTP endpoint binds; empty = the node's host
+};
+
 struct log_config {
   std::string level = "info"; // trace, debug, info, warn, error, critical, off
   bool to_stderr = true;      // besides the file <data_dir>/<node>/keel-node.log
@@ -87,6 +93,7 @@ struct cluster_config {
   raft_config raft;
   limits_config limits;
   log_config log;
+  metrics_config metrics;
   security_config security;
   std::vector<node_config> nodes; // in file order; invariant: unique ids and host:port
 

@@ -144,6 +144,11 @@ public:
   /// without building the rest of the status).
   uint64_t applied() const;
 
+  /// Elections this node started (it became a candidate) since it was built:
+  /// the replica's keel_raft_elections_total, which a role seen only at
+  /// ready() would undercount (a candidate may win before the next ready).
+  uint64_t campaigns() const { return campaigns_; }
+
   /// The node's current state.
   raft::status status() const;
 
@@ -216,6 +221,7 @@ private:
 
   // Persistent state (Figure 2), mirrored to storage through ready().
   uint64_t term_ = 0;              // currentTerm
+  uint64_t campaigns_ = 0;         // become_candidate() calls (campaigns())
   uint64_t uncommitted_bytes_ = 0; // leader: data of this term's proposals not yet committed
   std::string vote_;               // votedFor in term_; empty = none
 

@@ -28,6 +28,7 @@ void node::become_candidate() {
   reset(term_ + 1);
   vote_ = cfg_.id;
   role_ = role::candidate;
+  ++campaigns_;
   write_log(log_level::info, "became candidate");
 }
 

@@ -1,0 +1,6 @@
+// The one place that states Keel's version (messages/version.cpp).
+#pragma once
+
+namespace keel {
+const char* version();
+} // namespace keel
