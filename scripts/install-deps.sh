@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev     # the fuzz harnesses: libFuzzer, ASan, UBSan (scripts/fuzz.sh)
   clang-format-14                 # ctest format (.clang-format)
+  chromium chromium-driver        # the dashboard's test in a real headless browser (WebDriver)
 )
 
 missing=()

@@ -33,6 +33,7 @@
 #include "apps/common/logging.hpp"
 #include "apps/common/pid_file.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
+#include "apps/node_http/dashboard_routes.hpp"
 #include "apps/node_http/http_endpoint.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
@@ -201,10 +202,10 @@ int run(const config::cluster_config& cc, const config::node_config& me,
     // Before the tree: a port that cannot be bound stops the node here.
     std::unique_ptr<http::http_endpoint> web;
     if (me.http_port != 0) {
+      auto bind = cc.metrics.bind.empty() ? me.host : cc.metrics.bind;
       auto started = http::http_endpoint::start(
-        sys, directory,
-        http::http_config{me.id, paths::root(me.id),
-                          cc.metrics.bind.empty() ? me.host : cc.metrics.bind, me.http_port});
+        sys, directory, http::http_config{me.id, paths::root(me.id), bind, me.http_port},
+        http::dashboard_routes({cc, me.id, bind, shared_trust}));
       if (!started) {
         log->critical("{}", started.error());
         std::cerr << "keel-node: " << started.error() << "\n";
