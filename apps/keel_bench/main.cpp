@@ -6,12 +6,14 @@
 // Exit codes follow keelctl's (docs/contract.md): 0 done, 2 usage error,
 // 3 the cluster is unavailable.
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -57,19 +59,31 @@ int fail(int code, const std::string& what) {
   return code;
 }
 
-// Whether any node answers a status request; otherwise says so and how to
-// start the cluster.
+// Whether any node answers a status request within the operation deadline;
+// otherwise says why each did not, and how to start the cluster. Asked again
+// until the deadline: a TLS handshake with a node that is still starting on a
+// busy machine can outlast the middleman's connection timeout once.
 std::optional<std::string> check_reachable(client::runtime& rt, const target& t) {
   auto opts = t.options;
   opts.timeout_ms = std::min<uint32_t>(opts.timeout_ms, 3000);
-  client::session s{rt, opts};
-  for (auto& r : s.status_all())
-    if (r.ok())
-      return std::nullopt;
-  std::string list;
-  for (auto& ep : t.options.endpoints)
-    list += (list.empty() ? "" : ", ") + ep.address();
-  return "no node of the cluster answers (" + list
+  auto deadline
+    = std::chrono::steady_clock::now() + std::chrono::milliseconds(t.options.timeout_ms);
+  std::string errors;
+  do {
+    client::session s{rt, opts};
+    errors.clear();
+    bool contacted = false; // nothing listening anywhere: no use asking again
+    for (auto& r : s.status_all()) {
+      if (r.ok())
+        return std::nullopt;
+      errors += (errors.empty() ? "" : "; ") + r.error;
+      contacted |= r.contacted;
+    }
+    if (!contacted)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return "no node of the cluster answers (" + errors
          + "): start it with 'keelctl cluster up' or check --config / --endpoints";
 }
 
