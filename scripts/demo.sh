@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, starts the local 3-node
 # cluster described by ./cluster.conf, writes and reads a few keys with keelctl,
-# prints every node's live supervision tree and the cluster status, then stops
-# the cluster (pass --keep to leave it running).
+# prints every node's live supervision tree, the cluster status and a few of
+# n1's metrics, then stops the cluster (pass --keep to leave it running and
+# watch it at http://127.0.0.1:7301/, the dashboard).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -24,4 +25,7 @@ $ctl del greeting
 $ctl get greeting || echo "(exit $?: the key is gone)"
 $ctl tree
 $ctl status
+$ctl metrics --node n1 | grep -E '^keel_(requests_total|raft_is_leader|storage_fsyncs_total)'
 $ctl cluster status
+set +x
+[ $keep -eq 0 ] || echo "the cluster runs on: its dashboard is http://127.0.0.1:7301/ (keelctl cluster down stops it)"

@@ -4,6 +4,8 @@
 // an actor crashed from the page's own button, and after `kill -9` of a
 // shard's leader, that node unreachable and the shard's new leader. The last
 // screenshot is written to <build>/dashboard.png (the README's picture).
+// DashboardApi.*: the page's fault requests (POST /api/fault), and who may
+// not make them.
 #include <fstream>
 #include <string>
 
@@ -111,6 +113,89 @@ TEST(Dashboard, ShowsRestartsAndTheNewLeaderAsTheyHappen) {
     20s));
   std::ofstream(std::string{KEEL_BUILD_DIR} + "/dashboard.png", std::ios::binary)
     << browser.screenshot();
+}
+
+} // namespace
+
+namespace {
+
+// POST /api/fault as the page sends it (or as a forger would, without the
+// page's header or from a name that is not loopback).
+httplib::Result post_fault(const test::local_cluster& c, const std::string& body,
+                           const httplib::Headers& headers) {
+  httplib::Client http("127.0.0.1", c.http_port("n1"));
+  http.set_read_timeout(20, 0);
+  return http.Post("/api/fault", headers, body, "application/json");
+}
+
+TEST(DashboardApi, PartitionsAndHealsFromThePageOnlyWithItsHeaderAndALoopbackHost) {
+  test::local_cluster c{3, 2, 3};
+  if (c.tls())
+    GTEST_SKIP() << "the page takes no faults on a TLS cluster (Dashboard.* checks it says so)";
+  c.start_all();
+  ASSERT_TRUE(test::eventually([&] { return c.keelctl({"put", "k", "v"}).code == 0; }, 20s));
+  auto partition = R"({"kind": "partition", "node": "n1", "peer": "n2"})";
+  httplib::Headers page{{"X-Keel-Dashboard", "1"}};
+
+  // Without the page's header, or with a Host that is not loopback: 403, nothing done.
+  auto forged = post_fault(c, partition, {});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  auto rebound = post_fault(c, partition, {{"X-Keel-Dashboard", "1"}, {"Host", "evil.example:80"}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
+  auto members = c.keelctl({"members", "--json"});
+  ASSERT_EQ(members.code, 0) << members.err;
+  EXPECT_EQ(members.out.find("partition"), std::string::npos) << members.out;
+
+  // Malformed requests: 400 with the reason.
+  for (auto bad : {"not json", R"({"kind": 7})", R"({"kind": "partition", "node": "n1"})",
+                   R"({"kind": "crash", "node": "n9", "path": "/n9"})", R"({"kind": "melt"})"}) {
+    auto r = post_fault(c, bad, page);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << bad << ": " << r->body;
+  }
+
+  // The page's partition: both sides drop each other's traffic; heal undoes it.
+  auto made = post_fault(c, partition, page);
+  ASSERT_TRUE(made);
+  EXPECT_EQ(made->status, 200) << made->body;
+  EXPECT_TRUE(test::eventually(
+    [&] {
+      auto m = c.keelctl({"members", "--json"});
+      return m.code == 0 && m.out.find("partition") != std::string::npos;
+    },
+    10s));
+  auto healed = post_fault(c, R"({"kind": "heal"})", page);
+  ASSERT_TRUE(healed);
+  EXPECT_EQ(healed->status, 200) << healed->body;
+  // The membership view samples the transport, so it follows a moment later.
+  EXPECT_TRUE(test::eventually(
+    [&] {
+      members = c.keelctl({"members", "--json"});
+      return members.code == 0 && members.out.find("partition") == std::string::npos;
+    },
+    10s))
+    << members.out;
+}
+
+TEST(DashboardApi, TakesNoFaultsWhenTheClusterDisablesThem) {
+  test::local_cluster c{1, 1, 1, "fault_injection = false\n"};
+  ASSERT_TRUE(c.start("n1"));
+  httplib::Client http("127.0.0.1", c.http_port("n1"));
+  http.set_read_timeout(20, 0);
+  auto view = http.Get("/api/cluster");
+  ASSERT_TRUE(view);
+  ASSERT_EQ(view->status, 200);
+  auto doc = nlohmann::json::parse(view->body);
+  EXPECT_FALSE(doc["faults_allowed"].get<bool>());
+  EXPECT_NE(doc["faults_off"].get<std::string>().find("fault_injection = true"), std::string::npos);
+  EXPECT_EQ(doc["nodes"][0]["id"], "n1");
+  auto crash
+    = http.Post("/api/fault", {{"X-Keel-Dashboard", "1"}},
+                R"({"kind": "crash", "node": "n1", "path": "/n1/service"})", "application/json");
+  ASSERT_TRUE(crash);
+  EXPECT_EQ(crash->status, 403);
 }
 
 } // namespace

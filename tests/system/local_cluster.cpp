@@ -92,8 +92,10 @@ local_cluster::local_cluster(int nodes, int shards, int replication_factor, std:
        << "[cluster]\n"
        << "data_dir = \"data\"\n"
        << "shards = " << shards << "\n"
-       << "replication_factor = " << replication_factor << "\n"
-       << "fault_injection = true\n"
+       << "replication_factor = " << replication_factor
+       << "\n"
+       // On unless the caller sets it (a TOML key may not appear twice).
+       << (extra.find("fault_injection") == std::string::npos ? "fault_injection = true\n" : "")
        << extra << "\n"
        << "[log]\nlevel = \"info\"\n\n"
        << extra_tls_;
