@@ -121,6 +121,25 @@ TEST(SingleNode, StorageCrashUnderWritesLosesNothing) {
   EXPECT_NE(tree.out.find(path), std::string::npos) << tree.out;
 }
 
+// rest_for_one at the root: a crashed monitor restarts the service after it,
+// which must publish on the port its predecessor has just given up (the close
+// completes on the middleman's thread, so the first bind may find it taken).
+TEST(SingleNode, CrashedMonitorRestartsTheServiceOnItsOwnPort) {
+  test::local_cluster cluster{1, 1, 1};
+  ASSERT_TRUE(cluster.start("n1"));
+  ASSERT_TRUE(test::eventually([&] { return cluster.keelctl({"put", "k", "v0"}).code == 0; }, 10s));
+  for (int i = 1; i <= 2; ++i) {
+    ASSERT_EQ(cluster.keelctl({"fault", "crash", "n1", "/n1/monitor"}).code, 0);
+    EXPECT_TRUE(test::eventually(
+      [&] {
+        return cluster.keelctl({"put", "k", "v" + std::to_string(i)}).code == 0;
+      },
+      10s));
+    EXPECT_TRUE(cluster.running("n1"));
+  }
+  EXPECT_EQ(cluster.keelctl({"get", "k"}).out, "v2\n");
+}
+
 TEST(SingleNode, SigtermStopsTheTreeAndExitsZero) {
   test::local_cluster cluster{1, 2, 1};
   ASSERT_TRUE(cluster.start("n1"));
