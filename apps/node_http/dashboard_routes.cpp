@@ -1,5 +1,7 @@
 #include "apps/node_http/dashboard_routes.hpp"
 
+#include <mutex>
+
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -48,11 +50,22 @@ json request_counters(const admin::NodeMetrics& m) {
 struct dashboard {
   dashboard_config cfg;
   client::target target;
-  std::unique_ptr<client::runtime> rt;
-  std::string faults_off; // why the page may not inject faults; empty: it may
+  std::mutex rt_mu;
+  std::unique_ptr<client::runtime> rt; // made at the first request: see runtime()
+  std::string faults_off;              // why the page may not inject faults; empty: it may
+
+  // The client runtime is a second actor system in the node (with TLS, a
+  // second openssl manager): it exists only once the page is used, so a
+  // node whose dashboard nobody opens carries none of it.
+  client::runtime& runtime() {
+    std::lock_guard lock(rt_mu);
+    if (!rt)
+      rt = std::make_unique<client::runtime>(target.transport);
+    return *rt;
+  }
 
   json cluster_view() {
-    client::session s{*rt, target.options};
+    client::session s{runtime(), target.options};
     auto trees = s.tree_all();
     auto statuses = s.status_all();
     auto members = s.members_all();
@@ -91,7 +104,7 @@ struct dashboard {
       return req.contains(key) && req[key].is_string() ? req[key].get<std::string>() : "";
     };
     auto kind = text("kind");
-    client::session s{*rt, target.options};
+    client::session s{runtime(), target.options};
     const auto& eps = s.endpoints();
     auto index_of = [&eps](const std::string& id) -> std::optional<size_t> {
       for (size_t i = 0; i < eps.size(); ++i)
@@ -187,7 +200,6 @@ route_installer dashboard_routes(dashboard_config cfg) {
     }
     d->target = std::move(resolved).value();
     d->target.transport.threads = 2;
-    d->rt = std::make_unique<client::runtime>(d->target.transport);
     srv.Get("/api/cluster", [d](const httplib::Request&, httplib::Response& res) {
       res.set_content(d->cluster_view().dump(), "application/json");
       res.set_header("Cache-Control", "no-store");
