@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
+#include <string_view>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -29,6 +31,10 @@ struct service_state {
   std::unique_ptr<security::operator_gate> operators;   // remembers used proofs
   uint64_t unexpected = 0;                              // messages no handler matches (dropped)
   std::set<std::pair<uint32_t, std::string>> lag_shown; // (shard, follower) with a lag gauge
+  // The series each (op, status) counts into, looked up once (registry.hpp:
+  // a lookup takes a lock and builds the label text; a request should not).
+  std::map<std::pair<std::string_view, int>, metrics::counter*> request_counts;
+  std::map<std::string_view, metrics::histogram*> request_times;
 };
 
 using service_actor = service_api::stateful_base<service_state>;
@@ -66,11 +72,16 @@ const char* op_of(const kv::Request& req) {
 }
 
 // Counts one answered request and its time from arrival to answer.
-void count(metrics::node_metrics& m, const char* op, std::chrono::steady_clock::time_point arrived,
+void count(service_state& st, std::string_view op, std::chrono::steady_clock::time_point arrived,
            const kv::Response& resp) {
-  m.requests(op, metrics::outcome_label(kv::Status_Name(resp.status()))).inc();
-  m.request_seconds(op).observe(
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
+  auto& counter = st.request_counts[{op, resp.status()}];
+  if (!counter)
+    counter = &st.cfg.metrics->requests(op, metrics::outcome_label(kv::Status_Name(resp.status())));
+  counter->inc();
+  auto& timer = st.request_times[op];
+  if (!timer)
+    timer = &st.cfg.metrics->request_seconds(op);
+  timer->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
 }
 
 // Routes one client request to the actor serving its shard. An error after the
@@ -81,8 +92,8 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
   auto& st = self->state;
   auto arrived = std::chrono::steady_clock::now();
   const char* op = op_of(req.msg);
-  auto done = [m = st.cfg.metrics, op, arrived](pb<kv::Response> resp) {
-    count(*m, op, arrived, resp.msg);
+  auto done = [self, op, arrived](pb<kv::Response> resp) {
+    count(self->state, op, arrived, resp.msg);
     return resp;
   };
   if (auto checked = storage::validate(req.msg, st.cfg.limits); !checked)
@@ -223,59 +234,72 @@ caf::result<pb<admin::NodeDigest>> digest(service_actor* self) {
     digest_atom_v);
 }
 
+// The gauges read off the replicas' Raft status. A follower's lag is the
+// leader's to report: once this node no longer leads a shard, its lag gauges
+// go to 0 instead of freezing at their last values.
+void note_status(service_state& st, const admin::NodeStatus& status) {
+  auto& m = *st.cfg.metrics;
+  auto stale = std::move(st.lag_shown);
+  st.lag_shown.clear();
+  for (const auto& s : status.shards()) {
+    if (s.role() == "unavailable")
+      continue;
+    m.set_shard({s.shard(), s.role() == "leader", s.term(), s.commit_index(), s.applied_index(),
+                 s.last_index(), s.snapshot_index()});
+    for (const auto& p : s.progress()) {
+      if (p.node_id() == status.node_id())
+        continue;
+      auto lag = s.last_index() > p.match_index() ? s.last_index() - p.match_index() : 0;
+      m.set_follower_lag(s.shard(), p.node_id(), lag);
+      stale.erase({s.shard(), p.node_id()});
+      st.lag_shown.emplace(s.shard(), p.node_id());
+    }
+  }
+  for (const auto& [shard, peer] : stale)
+    m.set_follower_lag(shard, peer, 0);
+}
+
+// The gauges read off the failure detectors.
+void note_members(metrics::node_metrics& m, const admin::Members& members) {
+  for (const auto& p : members.nodes())
+    if (!p.self())
+      m.set_peer({p.node_id(), p.connected(), p.verdict() == "suspect", p.phi()});
+}
+
 // The node's metrics as Prometheus text: the counters the actors keep, and
 // the gauges read now off the replicas (status) and the failure detectors
 // (members). Asks itself, so that both views come exactly as `keelctl status`
-// and `keelctl members` see them; a monitor that is restarting leaves the
-// peer gauges at their last values.
+// and `keelctl members` see them; a view that does not come (a monitor that
+// is restarting) leaves its gauges at their last values, and without the
+// status the members are not asked either.
 caf::result<pb<admin::NodeMetrics>> node_metrics(service_actor* self) {
-  auto& st = self->state;
   auto rp = self->make_response_promise<pb<admin::NodeMetrics>>();
   auto me = caf::actor_cast<service_api>(self);
-  auto m = st.cfg.metrics;
-  auto render = [m, node_id = st.cfg.node_id, started = st.started]() {
-    m->set_uptime_seconds(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  auto render = [self, rp]() mutable {
+    auto& st = self->state;
+    st.cfg.metrics->set_uptime_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - st.started).count());
     admin::NodeMetrics out;
-    out.set_node_id(node_id);
-    out.set_exposition(m->expose());
-    return make_pb(std::move(out));
+    out.set_node_id(st.cfg.node_id);
+    out.set_exposition(st.cfg.metrics->expose());
+    rp.deliver(make_pb(std::move(out)));
+  };
+  auto ask_members = [self, me, render]() mutable {
+    self->request(me, std::chrono::seconds(3), members_atom_v)
+      .then(
+        [self, render](pb<admin::Members>& members) mutable {
+          note_members(*self->state.cfg.metrics, members.msg);
+          render();
+        },
+        [render](caf::error&) mutable { render(); });
   };
   self->request(me, std::chrono::seconds(3), status_atom_v)
     .then(
-      [self, me, m, rp, render](pb<admin::NodeStatus>& status) mutable {
-        // A follower's lag is the leader's to report: once this node no
-        // longer leads a shard, its lag gauges go to 0 instead of freezing.
-        auto stale = std::move(self->state.lag_shown);
-        self->state.lag_shown.clear();
-        for (auto& s : status->shards()) {
-          if (s.role() == "unavailable")
-            continue;
-          m->set_shard({s.shard(), s.role() == "leader", s.term(), s.commit_index(),
-                        s.applied_index(), s.last_index(), s.snapshot_index()});
-          for (auto& p : s.progress()) {
-            if (p.node_id() == status->node_id())
-              continue;
-            m->set_follower_lag(s.shard(), p.node_id(),
-                                s.last_index() > p.match_index() ? s.last_index() - p.match_index()
-                                                                 : 0);
-            stale.erase({s.shard(), p.node_id()});
-            self->state.lag_shown.emplace(s.shard(), p.node_id());
-          }
-        }
-        for (auto& [shard, peer] : stale)
-          m->set_follower_lag(shard, peer, 0);
-        self->request(me, std::chrono::seconds(3), members_atom_v)
-          .then(
-            [m, rp, render](pb<admin::Members>& members) mutable {
-              for (auto& p : members->nodes())
-                if (!p.self())
-                  m->set_peer({p.node_id(), p.connected(), p.verdict() == "suspect", p.phi()});
-              rp.deliver(render());
-            },
-            [rp, render](caf::error&) mutable { rp.deliver(render()); });
+      [self, ask_members](pb<admin::NodeStatus>& status) mutable {
+        note_status(self->state, status.msg);
+        ask_members();
       },
-      [rp, render](caf::error&) mutable { rp.deliver(render()); });
+      [render](caf::error&) mutable { render(); });
   return rp;
 }
 

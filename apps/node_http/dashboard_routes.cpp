@@ -208,9 +208,9 @@ route_installer dashboard_routes(dashboard_config cfg) {
       // Only the page itself: a cross-site form cannot set this header, and a
       // cross-site fetch that sets it needs a preflight this server never
       // grants. The Host check stops a DNS-rebound name pointing here.
-      auto host = req.get_header_value("Host");
-      auto name = host.front() == '[' ? host.substr(1, host.find(']') - 1)
-                                      : host.substr(0, host.rfind(':'));
+      auto host = req.get_header_value("Host"); // absent (HTTP/1.0): empty, refused below
+      auto name = !host.empty() && host.front() == '[' ? host.substr(1, host.find(']') - 1)
+                                                       : host.substr(0, host.rfind(':'));
       if (req.get_header_value("X-Keel-Dashboard") != "1" || !config::is_loopback(name)) {
         res.status = 403;
         res.set_content(json{{"error", "faults are taken from the dashboard page only"}}.dump(),
