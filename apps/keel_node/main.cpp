@@ -31,6 +31,7 @@
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/cluster_secret.hpp"
 #include "apps/common/logging.hpp"
+#include "apps/common/message_type_filter.hpp"
 #include "apps/common/pid_file.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
 #include "apps/node_http/dashboard_routes.hpp"
@@ -198,6 +199,14 @@ int run(const config::cluster_config& cc, const config::node_config& me,
     caf::actor_system_config cfg;
     configure_caf(cfg, cc, me);
     caf::actor_system sys{cfg};
+    // Every message from the network is read through Keel's type allowlist;
+    // a build without it would let one forged message terminate the node.
+    if (auto problem = message_type_filter_problem(sys); !problem.empty()) {
+      log->critical("{}", problem);
+      std::cerr << "keel-node: " << problem << "\n";
+      remove_pid_file(pid_path);
+      return exit_failure;
+    }
     auto directory = std::make_shared<sup::directory>();
     // Before the tree: a port that cannot be bound stops the node here.
     std::unique_ptr<http::http_endpoint> web;

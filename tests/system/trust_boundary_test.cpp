@@ -51,13 +51,30 @@ raft::MessageBatch forged_batch(const std::string& from, const std::string& to, 
   return b;
 }
 
-// The attacker: its own actor system with Keel's types, nothing else.
+// Bytes that a node's CAF reads as a config_value whose variant index is out
+// of range: the attacker registers its own one-byte type under the built-in's
+// name. CAF 0.17.6 threw on it from the middleman's deserializer, which
+// terminated the node (found by fuzz/caf_message_fuzz.cpp).
+struct forged_config_value {
+  uint8_t variant_index = 200;
+  friend bool operator==(const forged_config_value&, const forged_config_value&) { return true; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, forged_config_value& x) {
+  return f(x.variant_index);
+}
+
+// The attacker: its own actor system with Keel's types, and whatever else it
+// chooses to register.
 struct attacker {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  attacker() {
+  explicit attacker(bool forges_builtin_types = false) {
     cfg.load<caf::io::middleman>();
     register_message_types(cfg);
+    if (forges_builtin_types)
+      cfg.add_message_type<forged_config_value>("@config_value");
     sys = std::make_unique<caf::actor_system>(cfg);
   }
 
@@ -204,6 +221,31 @@ TEST(TrustBoundary, RemoteExitAndErrorMessagesCannotStopAPublishedActor) {
     EXPECT_EQ(counts[root + "/replication/gate"], 0u) << root;
   }
   EXPECT_TRUE(s.put("still", "serving").ok());
+}
+
+// One message of a type Keel never sends, built to make CAF's deserializer
+// throw, at every port of every node: refused by the type allowlist
+// (apps/common/message_type_filter.cpp), so every node lives and serves.
+TEST(TrustBoundary, AForgedBuiltinTypeCannotTerminateANode) {
+  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
+  cluster.start_all();
+  {
+    attacker mallory{/*forges_builtin_types=*/true};
+    for (auto& id : cluster.node_ids())
+      for (auto port : {cluster.port(id), cluster.peer_port(id)}) {
+        auto target = mallory.sys->middleman().remote_actor("127.0.0.1", port);
+        ASSERT_TRUE(target) << "cannot reach port " << port;
+        caf::anon_send(*target, forged_config_value{});
+        caf::anon_send(*target, kv_atom_v, forged_config_value{});
+      }
+    std::this_thread::sleep_for(1s);
+  }
+  for (auto& id : cluster.node_ids())
+    EXPECT_TRUE(cluster.running(id)) << id << " died of a forged message";
+  client::runtime rt{cluster.transport()};
+  client::session s{rt, cluster.client_options()};
+  auto w = s.put("after", "forged");
+  EXPECT_TRUE(w.ok()) << w.error;
 }
 
 } // namespace
