@@ -1,7 +1,7 @@
 // A caf::message read from peer bytes, the way a node reads a BASP payload:
 // caf::binary_deserializer over an actor system that registered Keel's type-ID
 // block (messages/type_ids.hpp), through Keel's allowlist of wire types
-// (apps/common/message_type_filter.cpp, linked in as in keel-node). CAF picks
+// (actors/client/message_type_filter.cpp, linked in as in keel-node). CAF picks
 // the element types from the bytes, so one harness covers the type dispatch,
 // the allowlist and every pb<T> load callback (messages/pb.hpp). Whatever
 // deserializes must serialize again, and those bytes must deserialize to a
@@ -25,7 +25,7 @@
 #include "caf/binary_serializer.hpp"
 #include "caf/message.hpp"
 
-#include "apps/common/message_type_filter.hpp"
+#include "actors/client/message_type_filter.hpp"
 #include "registered_types.hpp"
 #include "sample_messages.hpp"
 #include "seeds.hpp"

@@ -7,6 +7,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
+#include "actors/client/message_type_filter.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::client {
@@ -30,6 +31,10 @@ struct runtime::impl {
     if (t.tls.enabled())
       load_tls(t.tls);
     sys.emplace(cfg);
+    // What nodes answer is read through Keel's allowlist of wire types, as
+    // what a node receives is: a port squatter must not end the client either.
+    if (auto problem = message_type_filter_problem(*sys); !problem.empty())
+      throw std::runtime_error("client::runtime: " + problem);
   }
 
   // Setting any openssl.* option turns on peer verification both ways

@@ -22,6 +22,7 @@
 #include "caf/openssl/manager.hpp"
 
 #include "actors/base/core/unsafe_switches.hpp"
+#include "actors/client/message_type_filter.hpp"
 #include "actors/log/logger.hpp"
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
@@ -31,7 +32,6 @@
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/cluster_secret.hpp"
 #include "apps/common/logging.hpp"
-#include "apps/common/message_type_filter.hpp"
 #include "apps/common/pid_file.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
 #include "apps/node_http/dashboard_routes.hpp"

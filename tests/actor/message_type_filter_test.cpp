@@ -1,5 +1,5 @@
 // The allowlist of CAF types a peer may send (actors/security/core/
-// wire_types.hpp), applied by apps/common/message_type_filter.cpp to every
+// wire_types.hpp), applied by actors/client/message_type_filter.cpp to every
 // message CAF deserializes: Keel's traffic passes, the rest is refused with an
 // error instead of reaching a deserializer that throws or recurses without end.
 #include <string>
@@ -11,8 +11,8 @@
 #include "caf/message.hpp"
 #include "caf/system_messages.hpp"
 
+#include "actors/client/message_type_filter.hpp"
 #include "actors/security/core/wire_types.hpp"
-#include "apps/common/message_type_filter.hpp"
 #include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 

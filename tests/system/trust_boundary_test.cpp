@@ -225,7 +225,7 @@ TEST(TrustBoundary, RemoteExitAndErrorMessagesCannotStopAPublishedActor) {
 
 // One message of a type Keel never sends, built to make CAF's deserializer
 // throw, at every port of every node: refused by the type allowlist
-// (apps/common/message_type_filter.cpp), so every node lives and serves.
+// (actors/client/message_type_filter.cpp), so every node lives and serves.
 TEST(TrustBoundary, AForgedBuiltinTypeCannotTerminateANode) {
   test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();

@@ -8,7 +8,7 @@
 // up group modules, and messages nest without a bound. So a node reads only
 // the types Keel itself sends, at a bounded depth, and refuses the message
 // otherwise, the way Java's ObjectInputFilter or a protobuf Any allowlist do.
-// Pure: the names only. apps/common/message_type_filter.cpp applies it to
+// Pure: the names only. actors/client/message_type_filter.cpp applies it to
 // every message CAF deserializes.
 #pragma once
 

@@ -11,8 +11,9 @@ class actor_system;
 namespace keel {
 
 /// Empty if this process reads messages through the filter; otherwise why not
-/// (an executable linked without keel_message_type_filter, or a CAF whose
-/// message::load cannot be replaced). keel-node refuses to start then.
+/// (a CAF whose message::load cannot be replaced, for one linked statically
+/// or with -Bsymbolic). keel-node refuses to start then, and client::runtime
+/// throws.
 std::string message_type_filter_problem(caf::actor_system& sys);
 
 } // namespace keel

@@ -22,9 +22,14 @@
 //
 // The body is CAF 0.17.6's message::load with two additions: each element's
 // type name must pass wire_type_allowed(), and the nesting depth of messages
-// in messages is bounded (unbounded, it exhausts the stack). Linked into every
-// executable that talks to nodes (an object library: nothing references it).
-#include "apps/common/message_type_filter.hpp"
+// in messages is bounded (unbounded, it exhausts the stack).
+//
+// Where it lives: in the client library, because both ends need it and both
+// call message_type_filter_problem(), which is what pulls this file out of
+// libkeel_client.a into the executable: client::runtime checks it when it
+// starts (keelctl, keel-bench, the dashboard, any program on the installed
+// library), and keel-node checks it before it starts its tree.
+#include "actors/client/message_type_filter.hpp"
 
 #include <string>
 
@@ -123,8 +128,8 @@ std::string message_type_filter_problem(caf::actor_system& sys) {
   caf::binary_deserializer source{sys, bytes};
   holder->load(source);
   if (!static_cast<const caf::message*>(holder->get())->empty())
-    return "CAF's message::load is not Keel's filtered one (is keel_message_type_filter "
-           "linked into this executable?): a peer could send any CAF type";
+    return "CAF's message::load is not Keel's filtered one (is libcaf_core linked "
+           "statically or with -Bsymbolic?): a peer could send any CAF type";
   return {};
 }
 
