@@ -118,6 +118,41 @@ void BM_PersistMemory(benchmark::State& state) { persist(state, on::memory); }
 BENCHMARK(BM_Persist)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PersistMemory)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+/// Synced persists of one entry from N threads at once, each thread one shard
+/// of the same engine, as the storage actors of a node's shards do (one
+/// detached actor per shard). Whether RocksDB merges the concurrent synced
+/// writes into one WAL sync (its write-group commit) decides what a node-wide
+/// group commit (issue 8, docs/benchmarks.md section 11) could still gain:
+/// merged, items/s grows with the threads; not merged, it stays flat.
+bench_engine& shared_engine() {
+  static bench_engine engine; // removed at exit
+  return engine;
+}
+void BM_PersistConcurrentShards(benchmark::State& state) {
+  auto& db = shared_engine().db();
+  auto shard = static_cast<uint32_t>(state.thread_index());
+  replica_storage replica{db, shard};
+  uint64_t next = db.last_index(shard) + 1;
+  for (auto _ : state) {
+    // Built inside the timing (microseconds against a sync's milliseconds):
+    // pausing the timer of several threads costs more than that.
+    PersistRequest request;
+    *request.add_entries() = std::move(entries(1, next).front());
+    request.mutable_hard_state()->set_term(1);
+    request.mutable_hard_state()->set_commit(next);
+    ++next;
+    auto batch = db.make_batch();
+    replica.persist(request, batch);
+    if (!succeeded(state, db.commit(batch, true)))
+      break;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_PersistConcurrentShards)
+  ->ThreadRange(1, 4)
+  ->Unit(benchmark::kMicrosecond)
+  ->UseRealTime();
+
 /// One unsynced apply of state.range(0) committed entries per iteration.
 void apply(benchmark::State& state, on store) {
   bench_engine bench{store};
