@@ -8,6 +8,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/base/core/deadline_fifo.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/log/logger.hpp"
 #include "actors/lookup.hpp"
@@ -66,7 +67,11 @@ struct replica_state {
 
   uint64_t applied_since_snapshot = 0;
   bool snapshotting = false;
-  int ticks = 0;                  // counts ticks for balancing
+  int ticks = 0;      // counts ticks for balancing
+  uint64_t clock = 0; // ticks since start: the time of storage_calls
+  // Requests to the storage actor not answered yet, by deadline (in ticks),
+  // each named for the error if it expires (check_storage_calls).
+  deadline_fifo<const char*> storage_calls;
   bool storage_gone = false;      // waiting for the shard supervisor (storage_failed)
   std::string leader_id;          // as last reported by the core
   uint64_t campaigns_counted = 0; // of raft->campaigns(), added to the counter
@@ -171,6 +176,37 @@ void storage_failed(replica_actor* self, caf::error err) {
   self->become(waiting_for_supervisor(self));
 }
 
+// -- requests to the storage actor ---------------------------------------------
+
+// Every request to the storage actor after the load is sent without a CAF
+// timeout and recorded here (base/core/deadline_fifo.hpp: CAF 0.17 would
+// leave a timer per request that wakes this actor after the answer came);
+// its answer, or its error, calls storage_answered.
+deadline_fifo<const char*>::id_type storage_call(replica_actor* self, const char* what) {
+  auto& st = self->state;
+  uint64_t limit = (st.cfg.storage_timeout_ms + st.cfg.tick_ms - 1) / std::max(1u, st.cfg.tick_ms);
+  return st.storage_calls.add(st.clock + limit, what);
+}
+
+void storage_answered(replica_actor* self, deadline_fifo<const char*>::id_type call) {
+  self->state.storage_calls.take(call);
+}
+
+// On each tick: a request older than storage_timeout_ms means the storage
+// actor (which answers in order) is stuck, and this incarnation ends as it
+// did when CAF's timeout fired (storage_failed). Returns whether it ended.
+bool storage_overdue(replica_actor* self) {
+  auto& st = self->state;
+  auto late = st.storage_calls.expire(st.clock);
+  if (late.empty())
+    return false;
+  storage_failed(self, caf::make_error(caf::sec::request_timeout,
+                                       shard_name(st.cfg) + ": its storage actor did not answer a "
+                                         + late.front() + " within "
+                                         + std::to_string(st.cfg.storage_timeout_ms) + " ms"));
+  return true;
+}
+
 // -- the ready loop (ready.hpp: send the leader's, persist, send, apply, serve reads, advance) --
 
 void process_ready(replica_actor* self);
@@ -263,11 +299,17 @@ void answer_applied(replica_actor* self, uint64_t last, const storage::ApplyResu
 // apply this replica sent before (mailbox order): the read sees them all.
 void read_applied(replica_actor* self, const kv::Request& req, caf::response_promise rp) {
   auto& st = self->state;
-  self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), kv_atom_v, make_pb(req))
-    .then([rp](pb<kv::Response>& r) mutable { rp.deliver(std::move(r)); },
-          [rp](caf::error& err) mutable {
-            rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
-          });
+  auto call = storage_call(self, "read");
+  self->request(st.storage, caf::infinite, kv_atom_v, make_pb(req))
+    .then(
+      [self, call, rp](pb<kv::Response>& r) mutable {
+        storage_answered(self, call);
+        rp.deliver(std::move(r));
+      },
+      [self, call, rp](caf::error& err) mutable {
+        storage_answered(self, call);
+        rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
+      });
 }
 
 void serve_reads(replica_actor* self, const raft::ready& rd) {
@@ -318,9 +360,11 @@ void maybe_snapshot(replica_actor* self) {
   auto applied = st.raft->status().applied;
   // Sent before the next ready's persist/apply, so the export reflects
   // exactly `applied` (the storage actor handles its mailbox in order).
-  self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), snap_atom_v)
+  auto call = storage_call(self, "snapshot export");
+  self->request(st.storage, caf::infinite, snap_atom_v)
     .then(
-      [self, applied](pb<storage::ShardSnapshot>& snap) {
+      [self, call, applied](pb<storage::ShardSnapshot>& snap) {
+        storage_answered(self, call);
         auto& st = self->state;
         st.snapshotting = false;
         if (snap->applied_index() != applied)
@@ -341,11 +385,18 @@ void maybe_snapshot(replica_actor* self) {
                        raft::to_string(compacted.code()));
           return;
         }
-        self->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), compact_atom_v, upto)
-          .then([](caf::ok_atom) {},
-                [self](caf::error& err) { storage_failed(self, std::move(err)); });
+        auto compaction = storage_call(self, "compaction");
+        self->request(st.storage, caf::infinite, compact_atom_v, upto)
+          .then([self, compaction](caf::ok_atom) { storage_answered(self, compaction); },
+                [self, compaction](caf::error& err) {
+                  storage_answered(self, compaction);
+                  storage_failed(self, std::move(err));
+                });
       },
-      [self](caf::error& err) { storage_failed(self, std::move(err)); });
+      [self, call](caf::error& err) {
+        storage_answered(self, call);
+        storage_failed(self, std::move(err));
+      });
 }
 
 void finish_ready(replica_actor* self, const raft::ready& rd) {
@@ -406,15 +457,18 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
     if (commit_rides_with_apply(*rd))
       *req.mutable_hard_state() = *rd->hard_state;
     auto last = rd->committed_entries.back().index();
-    self
-      ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), apply_atom_v,
-                make_pb(std::move(req)))
+    auto call = storage_call(self, "apply");
+    self->request(st.storage, caf::infinite, apply_atom_v, make_pb(std::move(req)))
       .then(
-        [self, last, n = rd->committed_entries.size()](pb<storage::ApplyResult>& res) {
+        [self, call, last, n = rd->committed_entries.size()](pb<storage::ApplyResult>& res) {
+          storage_answered(self, call);
           self->state.counts->applied.inc(n);
           answer_applied(self, last, res.msg);
         },
-        [self](caf::error& err) { storage_failed(self, std::move(err)); });
+        [self, call](caf::error& err) {
+          storage_answered(self, call);
+          storage_failed(self, std::move(err));
+        });
   }
   finish_ready(self, *rd);
 }
@@ -460,11 +514,17 @@ void process_ready(replica_actor* self) {
     *req.mutable_hard_state() = *rd->hard_state;
   }
   req.set_may_skip_sync(!rd->must_sync);
-  self
-    ->request(st.storage, milliseconds(st.cfg.storage_timeout_ms), persist_atom_v,
-              make_pb(std::move(req)))
-    .then([self, rd](caf::ok_atom) { after_persist(self, rd); },
-          [self](caf::error& err) { storage_failed(self, std::move(err)); });
+  auto call = storage_call(self, "persist");
+  self->request(st.storage, caf::infinite, persist_atom_v, make_pb(std::move(req)))
+    .then(
+      [self, call, rd](caf::ok_atom) {
+        storage_answered(self, call);
+        after_persist(self, rd);
+      },
+      [self, call](caf::error& err) {
+        storage_answered(self, call);
+        storage_failed(self, std::move(err));
+      });
 }
 
 // -- client requests ----------------------------------------------------------
@@ -602,6 +662,9 @@ void balance(replica_actor* self) {
 
 void tick(replica_actor* self) {
   auto& st = self->state;
+  ++st.clock;
+  if (storage_overdue(self))
+    return;
   st.raft->tick();
   if (++st.ticks % st.cfg.balance_ticks == 0)
     balance(self);

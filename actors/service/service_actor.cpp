@@ -9,6 +9,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/base/core/deadline_fifo.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/config/core/placement.hpp"
 #include "actors/log/logger.hpp"
@@ -24,6 +25,21 @@ namespace keel::service {
 
 namespace {
 
+using clock_type = caf::actor_clock::clock_type;
+
+// A client request handed to a shard's replica, until it is answered.
+struct in_flight_request {
+  caf::typed_response_promise<pb<kv::Response>> rp;
+  const char* op;                 // its `op` label (op_of)
+  clock_type::time_point arrived; // for its latency histogram
+  bool read;                      // a read's failure is a definite "not served"
+  std::string path;               // the replica asked, for the error text
+};
+
+// How often the service looks for requests past request_timeout_ms while
+// any is in flight: the timeout answer may come this much late.
+constexpr auto sweep_interval = std::chrono::milliseconds(100);
+
 struct service_state {
   static inline const char* name = "keel.service";
   service_config cfg;
@@ -35,9 +51,26 @@ struct service_state {
   // a lookup takes a lock and builds the label text; a request should not).
   std::map<std::pair<std::string_view, int>, metrics::counter*> request_counts;
   std::map<std::string_view, metrics::histogram*> request_times;
+  // Requests at the replicas by deadline (ms of the actor clock since
+  // `epoch`), checked by a sweep timer instead of a CAF timeout per request
+  // (base/core/deadline_fifo.hpp says why).
+  deadline_fifo<in_flight_request> in_flight;
+  clock_type::time_point epoch;
+  bool sweep_armed = false;
+  clock_type::time_point next_sweep; // a tick before it is not the sweep's own
 };
 
-using service_actor = service_api::stateful_base<service_state>;
+// The sweep's timer is not part of service_api: a client holding the
+// published handle cannot name it through the compiler (and a forged one
+// arriving early is ignored: next_sweep).
+using service_impl = service_api::extend<caf::reacts_to<tick_atom>>;
+using service_actor = service_impl::stateful_base<service_state>;
+
+uint64_t ms_since_epoch(service_actor* self) {
+  auto elapsed = self->clock().now() - self->state.epoch;
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+}
 
 pb<kv::Response> answer(kv::Status status, std::string error) {
   kv::Response r;
@@ -84,6 +117,31 @@ void count(service_state& st, std::string_view op, std::chrono::steady_clock::ti
   timer->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
 }
 
+void arm_sweep(service_actor* self) {
+  auto& st = self->state;
+  if (st.sweep_armed || st.in_flight.empty())
+    return;
+  st.sweep_armed = true;
+  st.next_sweep = self->clock().now() + sweep_interval;
+  self->delayed_send(self, sweep_interval, tick_atom_v);
+}
+
+// Answers every request whose replica has not answered within
+// request_timeout_ms, as CAF's request timeout did.
+void sweep(service_actor* self) {
+  auto& st = self->state;
+  if (!st.sweep_armed || self->clock().now() < st.next_sweep)
+    return;
+  st.sweep_armed = false;
+  for (auto& r : st.in_flight.expire(ms_since_epoch(self))) {
+    auto why = r.path + ": no answer within " + std::to_string(st.cfg.request_timeout_ms) + " ms";
+    auto resp = answer(r.read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, std::move(why));
+    count(st, r.op, r.arrived, resp.msg);
+    r.rp.deliver(std::move(resp));
+  }
+  arm_sweep(self);
+}
+
 // Routes one client request to the actor serving its shard. An error after the
 // request was handed over means the outcome is unknown (the write may have been
 // applied before the shard's actor crashed), so it maps to STATUS_TIMEOUT;
@@ -110,16 +168,28 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
     return done(answer(kv::STATUS_OK, ""));
   }
   auto rp = self->make_response_promise<pb<kv::Response>>();
-  bool read = is_read(req.msg);
-  self
-    ->request(target, std::chrono::milliseconds(st.cfg.request_timeout_ms), kv_atom_v,
-              std::move(req))
-    .then([rp, done](pb<kv::Response>& resp) mutable { rp.deliver(done(std::move(resp))); },
-          [rp, read, path, self, done](caf::error& err) mutable {
-            auto why = path + ": " + self->system().render(err);
-            // A read changes nothing, so its failure is a definite "not served".
-            rp.deliver(done(answer(read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, why)));
-          });
+  auto id = st.in_flight.add(ms_since_epoch(self) + st.cfg.request_timeout_ms,
+                             in_flight_request{rp, op, arrived, is_read(req.msg), path});
+  arm_sweep(self);
+  // A replica answers every request it takes (replica_actor.cpp), and CAF
+  // answers one sent to a replica that is gone (request_receiver_down); only
+  // a replica that dies while holding requests leaves them to the sweep.
+  self->request(target, caf::infinite, kv_atom_v, std::move(req))
+    .then(
+      [self, id](pb<kv::Response>& resp) {
+        if (auto r = self->state.in_flight.take(id)) {
+          count(self->state, r->op, r->arrived, resp.msg);
+          r->rp.deliver(std::move(resp));
+        }
+      },
+      [self, id](caf::error& err) {
+        if (auto r = self->state.in_flight.take(id)) {
+          auto why = r->path + ": " + self->system().render(err);
+          auto resp = answer(r->read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, why);
+          count(self->state, r->op, r->arrived, resp.msg);
+          r->rp.deliver(std::move(resp));
+        }
+      });
   return rp;
 }
 
@@ -352,9 +422,10 @@ caf::result<pb<admin::FaultResponse>> fault(service_actor* self, pb<admin::Fault
   return rp;
 }
 
-service_api::behavior_type service(service_actor* self, service_config cfg) {
+service_impl::behavior_type service(service_actor* self, service_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& st = self->state;
+  st.epoch = self->clock().now();
   st.operators = std::make_unique<security::operator_gate>(*st.cfg.trust, st.cfg.node_id);
   network::drop_unexpected(self, &st.unexpected);
   if (st.cfg.publish)
@@ -375,13 +446,14 @@ service_api::behavior_type service(service_actor* self, service_config cfg) {
     },
     [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req); },
     [self](metrics_atom) { return node_metrics(self); },
+    [self](tick_atom) { sweep(self); },
   };
 }
 
 } // namespace
 
 service_api spawn_service(caf::actor_system& sys, service_config cfg) {
-  return sys.spawn(service, std::move(cfg));
+  return service_api{sys.spawn(service, std::move(cfg))};
 }
 
 } // namespace keel::service
