@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/compare-etcd.sh: Keel and etcd side by side on this machine (issue 8).
 # Alternating rounds, fresh clusters each round: a 3-member etcd 3.4 (Debian's
-# etcd-server, default timing) and a 3-node Keel cluster (4 shards,
-# replication factor 3), both on 127.0.0.1 on free ports. Per round and system:
+# etcd-server, default timing) and a 3-node Keel cluster (4 shards unless
+# --keel-shards says otherwise, replication factor 3), both on 127.0.0.1 on free ports. Per round and system:
 # closed-loop writes at 1, 16 and 64 clients, linearizable and serializable
 # reads at 64 (100-byte values, 1000 keys), then SIGKILL and SIGSTOP of the
 # leader (of shard 0 for Keel) and the time to the first acknowledged write.
@@ -12,7 +12,9 @@
 # the Keel / etcd ratio per workload; the raw rounds go to the results directory.
 #
 # Usage: bench/compare-etcd.sh [--rounds N] [--duration S] [--warmup S]
-#          [--failover-runs N] [--quick] [--results DIR] [--keel-bin DIR] [--no-install]
+#          [--failover-runs N] [--keel-shards N] [--quick] [--results DIR] [--keel-bin DIR]
+#          [--no-install]
+#   --keel-shards  Keel's Raft groups, 1..1024 (default 4, as cluster.conf); etcd has one
 #   --quick        smoke run: 1 round, 1 s per workload, 1 failover run per kind
 #   --keel-bin     where keel-node, keelctl and keel-bench are (default build/bin)
 #   --results      default /tmp/keel-compare-etcd/<UTC time>
@@ -28,7 +30,7 @@ pass=()
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --rounds|--duration|--warmup|--failover-runs)
+    --rounds|--duration|--warmup|--failover-runs|--keel-shards)
       [ $# -ge 2 ] || { echo "compare-etcd: $1 needs a value" >&2; exit 2; }
       pass+=("$1" "$2"); shift 2 ;;
     --quick) pass+=(--quick); shift ;;

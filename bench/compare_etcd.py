@@ -2,8 +2,8 @@
 """The rounds of bench/compare-etcd.sh: etcd and Keel, side by side.
 
 Each round starts a fresh 3-member etcd cluster and a fresh 3-node Keel
-cluster (4 shards, replication factor 3) in turn, on 127.0.0.1 and on free
-ports, and runs the same closed-loop workloads against both: keel-bench for
+cluster (4 shards unless --keel-shards, replication factor 3) in turn, on
+127.0.0.1 and on free ports, and runs the same closed-loop workloads against both: keel-bench for
 Keel, bench/etcd-load for etcd (N clients over one connection to the leader,
 as etcd's own benchmark tool does). Then failover: SIGKILL and SIGSTOP of the
 leader (of shard 0 for Keel), time to the first acknowledged write. The order
@@ -210,7 +210,8 @@ class Keel:
     def up(self):
         os.makedirs(self.dir, exist_ok=True)
         ports = free_ports(6)
-        lines = ["[cluster]", f'data_dir = "{self.dir}/data"', "shards = 4", "replication_factor = 3",
+        lines = ["[cluster]", f'data_dir = "{self.dir}/data"', f"shards = {self.a.keel_shards}",
+                 "replication_factor = 3",
                  "[log]", 'level = "warn"', "stderr = false"]
         for i in range(3):
             lines += ["[[node]]", f'id = "n{i + 1}"', 'host = "127.0.0.1"', f"port = {ports[i]}",
@@ -335,7 +336,7 @@ def summary(recs):
     return out
 
 
-def table(s):
+def table(s, keel_shards):
     def cell(x):
         if x is None:
             return "n/a"
@@ -343,7 +344,8 @@ def table(s):
         return (f"{x['ops_per_s']:,.0f} ops/s ({lo:,.0f}-{hi:,.0f}), p50 {x['p50']:.2f}, p99 {x['p99']:.2f}, "
                 f"p99.9 {x['p99.9']:.2f} ms, client CPU {x['client_cpu_pct']:.0f} %")
 
-    rows = ["| workload | etcd | Keel | Keel / etcd |", "| --- | --- | --- | ---: |"]
+    rows = [f"| workload | etcd | Keel ({keel_shards} shard{'s' if keel_shards > 1 else ''}) | Keel / etcd |",
+            "| --- | --- | --- | ---: |"]
     e, k = s["etcd"], s["keel"]
     for w in WORKLOADS:
         ratio = "n/a"
@@ -376,12 +378,16 @@ def main():
     p.add_argument("--etcd", default="etcd")
     p.add_argument("--etcd-load", required=True)
     p.add_argument("--only", choices=["etcd", "keel"], help="run one system alone (no ratios)")
+    p.add_argument("--keel-shards", type=int, default=4,
+                   help="Keel's shards (Raft groups); etcd is always one group (default 4, as cluster.conf)")
     p.add_argument("--deadline", type=float, default=0, help="give up after this many seconds (0: computed)")
     a = p.parse_args()
     if a.quick:
         a.rounds, a.duration, a.warmup, a.failover_runs = 1, 1, 0.5, 1
     if a.rounds < 1 or a.duration <= 0 or a.warmup < 0 or a.failover_runs < 1:
         p.error("--rounds and --failover-runs must be at least 1, --duration positive, --warmup not negative")
+    if not 1 <= a.keel_shards <= 1024:
+        p.error("--keel-shards must be in 1..1024 (cluster.conf's range)")
     for b in ("keel-node", "keelctl", "keel-bench"):
         if not os.access(os.path.join(a.keel_bin, b), os.X_OK):
             p.error(f"{a.keel_bin}/{b} is missing: build Keel first (scripts/build.sh) or pass --keel-bin")
@@ -421,7 +427,7 @@ def main():
                 shutil.rmtree(d, ignore_errors=True)
     signal.alarm(0)
     s = summary(recs)
-    t = table(s)
+    t = table(s, a.keel_shards)
     with open(os.path.join(a.results, "summary.json"), "w") as f:
         json.dump(s, f, indent=1)
     with open(os.path.join(a.results, "table.md"), "w") as f:
