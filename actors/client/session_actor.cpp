@@ -73,9 +73,17 @@ std::string label(session_actor* self, size_t i) { return self->state.opts.endpo
 // Calls then(handle) with a live connection to endpoint i, connecting first if
 // there is none; calls fail(note, out_of_time) when none can be made within
 // `timeout` (out_of_time: the time ran out before the node said anything).
+//
+// With heartbeats on, CAF drops a connection whose handshake is unfinished at
+// the middleman's next heartbeat tick (field guide §3), so a TLS handshake
+// slowed by a loaded machine fails as connection_timeout although the node is
+// fine. Up to `handshake_retries` more connects are tried then, while time
+// is left; a frozen node is the other cause, and it costs each retry one
+// heartbeat interval. Key-value operations pass 0: their retry policy moves
+// on to another node, which serves the write sooner than a second handshake.
 template <class Then, class Fail>
 void with_connection(session_actor* self, size_t i, actor_clock::duration_type timeout, Then then,
-                     Fail fail) {
+                     Fail fail, int handshake_retries = 0) {
   auto& st = self->state;
   if (st.connections[i]) {
     then(st.connections[i]);
@@ -83,6 +91,7 @@ void with_connection(session_actor* self, size_t i, actor_clock::duration_type t
   }
   const auto& ep = st.opts.endpoints[i];
   auto budget_ms = to_ms(timeout);
+  auto deadline = self->clock().now() + timeout;
   self->request(st.connector, timeout, caf::connect_atom::value, ep.host, ep.port)
     .then(
       [self, i, then, fail](caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -110,7 +119,13 @@ void with_connection(session_actor* self, size_t i, actor_clock::duration_type t
         }
         then(conn);
       },
-      [self, fail, budget_ms](caf::error& e) mutable {
+      [self, i, then, fail, budget_ms, deadline, handshake_retries](caf::error& e) mutable {
+        auto left = deadline - self->clock().now();
+        if (e == caf::sec::connection_timeout && handshake_retries > 0
+            && left > actor_clock::duration_type::zero()) {
+          with_connection(self, i, left, std::move(then), std::move(fail), handshake_retries - 1);
+          return;
+        }
         fail(describe_connect_error(e, budget_ms, self->system().has_openssl_manager()),
              e == caf::sec::request_timeout);
       });
@@ -378,7 +393,9 @@ caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeo
     auto who = ep.node_id.empty() ? name : name + " " + ep.address();
     rp->deliver(admin_error(caf::sec::cannot_connect_to_node, who + ": " + note));
   };
-  with_connection(self, i, ms(timeout_ms), on_node, on_refused);
+  // An operator's call has no other node to turn to: a handshake cut short
+  // by a heartbeat tick is tried again (twice at most, see with_connection).
+  with_connection(self, i, ms(timeout_ms), on_node, on_refused, 2);
   return *rp;
 }
 

@@ -173,10 +173,14 @@ inline caf::behavior fake_service(caf::event_based_actor* self, std::shared_ptr<
 /// A port in `refuses_handshake` closes its first connect during the
 /// handshake (a TLS node refusing our certificate) and then freezes (the same
 /// node, too slow under load to refuse the next attempt within its budget).
+/// A port in `cuts_handshake` fails its next connects with connection_timeout,
+/// as CAF's heartbeat tick cuts a handshake that is still running, as many
+/// times as its count says.
 struct fake_network {
   std::map<uint16_t, caf::actor> nodes; // keeps the fake nodes alive
   std::set<uint16_t> frozen;
   std::set<uint16_t> refuses_handshake;
+  std::map<uint16_t, int> cuts_handshake;
   std::vector<caf::response_promise> held;
   size_t connects = 0;
 };
@@ -190,6 +194,11 @@ inline caf::behavior fake_connector(caf::event_based_actor* self,
       if (net->refuses_handshake.erase(port) > 0) {
         net->frozen.insert(port);
         return caf::make_error(caf::sec::disconnect_during_handshake);
+      }
+      if (auto cut = net->cuts_handshake.find(port);
+          cut != net->cuts_handshake.end() && cut->second > 0) {
+        --cut->second;
+        return caf::make_error(caf::sec::connection_timeout);
       }
       if (net->frozen.count(port) > 0) {
         net->held.push_back(self->make_response_promise());

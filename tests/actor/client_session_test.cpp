@@ -431,6 +431,40 @@ TEST_F(ClientSessionAdmin, FaultRefusalComesBackAsAnAnswer) {
   EXPECT_EQ(r->msg.error(), "fault injection is disabled");
 }
 
+TEST_F(ClientSessionAdmin, AHandshakeCutByAHeartbeatTickIsTriedAgain) {
+  // Seen in CI: keelctl metrics on a TLS cluster right after a load run; the
+  // node was fine, its handshake only took longer than one heartbeat tick.
+  net->cuts_handshake = {{7102, 2}};
+  auto r
+    = call<pb<admin::NodeStatus>>(caf::make_message(status_atom_v, uint32_t{1}, uint32_t{1000}));
+  ASSERT_TRUE(r) << to_string(r.error());
+  EXPECT_EQ(r->msg.node_id(), "n2");
+  EXPECT_EQ(net->connects, 3u);
+}
+
+TEST_F(ClientSessionAdmin, HandshakesCutEveryTimeAreReportedAfterThreeTries) {
+  net->cuts_handshake = {{7102, 100}};
+  auto r = call<pb<admin::NodeTree>>(caf::make_message(tree_atom_v, uint32_t{1}, uint32_t{1000}));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error() == caf::sec::cannot_connect_to_node) << to_string(r.error());
+  EXPECT_NE(to_string(r.error()).find("does not answer the handshake"), std::string::npos)
+    << to_string(r.error());
+  EXPECT_EQ(net->connects, 3u);
+}
+
+TEST_F(ClientSession, AKeyValueOperationMovesOnFromACutHandshake) {
+  // No second handshake with the same node: another node serves sooner.
+  // Each node cuts its first handshake: had the session tried the first node
+  // again at once, it would have been served before meeting the other cuts.
+  lead("n2");
+  net->cuts_handshake = {{7101, 1}, {7102, 1}, {7103, 1}};
+  auto a = ask(put("k", "v"));
+  EXPECT_EQ(a.out, outcome::ok);
+  EXPECT_EQ(a.node, "n2");
+  for (auto& [port, cuts_left] : net->cuts_handshake)
+    EXPECT_EQ(cuts_left, 0) << port;
+}
+
 TEST_F(ClientSessionAdmin, FrozenNodeTimesOutWithinTheBudget) {
   net->frozen = {7101};
   auto start = sched.clock().now();
