@@ -210,6 +210,8 @@ bool storage_overdue(replica_actor* self) {
 // -- the ready loop (ready.hpp: send the leader's, persist, send, apply, serve reads, advance) --
 
 void process_ready(replica_actor* self);
+void schedule_flush(replica_actor* self);
+bool may_propose(replica_actor* self);
 
 void send_messages(replica_actor* self, std::vector<raft::Message> messages) {
   if (messages.empty())
@@ -411,6 +413,9 @@ void finish_ready(replica_actor* self, const raft::ready& rd) {
   st.raft->advance(rd);
   st.ready_in_flight = false;
   maybe_snapshot(self);
+  // Entries that settled above (committed, or lost) opened the window.
+  if (st.queued_commands.commands_size() > 0 && may_propose(self))
+    schedule_flush(self);
   process_ready(self);
 }
 
@@ -536,12 +541,26 @@ void schedule_flush(replica_actor* self) {
   }
 }
 
-// Proposes every write queued this turn as one entry and starts one ReadIndex
-// round for every read queued this turn.
+// Whether the writes queued now may go out as an entry. Every entry costs a
+// fixed amount on each replica (a synced write, an append and its answer, an
+// apply: several thread hand-offs each), whatever it carries, so on a busy
+// leader more entries in flight only split the same writes into more, smaller
+// entries. With a few entries in flight, the writes that come meanwhile wait
+// for the next commit and go out together. One client never waits for this:
+// its write finds no entry in flight.
+bool may_propose(replica_actor* self) {
+  auto& st = self->state;
+  return st.proposal_clients.size() < st.cfg.max_proposals_in_flight
+         || st.queued_commands.ByteSizeLong() >= st.cfg.max_batch_bytes;
+}
+
+// Proposes the writes queued since the last entry as one entry (if the
+// window allows, see may_propose) and starts one ReadIndex round for every
+// read queued this turn.
 void flush(replica_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  if (st.queued_commands.commands_size() > 0) {
+  if (st.queued_commands.commands_size() > 0 && may_propose(self)) {
     auto writers = std::move(st.queued_writers);
     st.queued_writers.clear();
     // The only clock the state machine sees (sessions expire by it, thesis
@@ -832,6 +851,7 @@ replica_config make_replica_config(const config::cluster_config& cfg, const std:
   rc.election_ticks = static_cast<int>(cfg.timing.election_ticks);
   rc.snapshot_entries = cfg.raft.snapshot_entries;
   rc.seed = seed_of(node_id, shard);
+  rc.max_proposals_in_flight = cfg.raft.max_entries_in_flight;
   rc.dir = std::move(dir);
   return rc;
 }

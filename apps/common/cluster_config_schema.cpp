@@ -16,15 +16,15 @@ namespace fs = std::filesystem;
 constexpr std::string_view section_names[]
   = {"cluster", "timing", "raft", "limits", "log", "tls", "metrics", "node"};
 constexpr std::string_view cluster_keys[]
-  = {"data_dir",           "shards",     "replication_factor", "fault_injection",
-     "insecure_plaintext", "secret_file"};
+  = {"data_dir",           "shards",      "replication_factor", "fault_injection",
+     "insecure_plaintext", "secret_file", "actor_threads"};
 constexpr std::string_view timing_keys[] = {"tick_ms",
                                             "heartbeat_ticks",
                                             "election_ticks",
                                             "transport_heartbeat_ms",
                                             "connection_timeout_ms",
                                             "failure_detector_phi"};
-constexpr std::string_view raft_keys[] = {"snapshot_entries"};
+constexpr std::string_view raft_keys[] = {"snapshot_entries", "max_entries_in_flight"};
 constexpr std::string_view limits_keys[] = {"max_key_bytes", "max_value_bytes"};
 constexpr std::string_view log_keys[] = {"level", "stderr"};
 constexpr std::string_view tls_keys[] = {"ca_file", "client_cert", "client_key"};
@@ -98,6 +98,8 @@ checked read_cluster(const toml::table& root, const std::string& base_dir, clust
     return r;
   if (auto r = assign(s.boolean("fault_injection"), cfg.fault_injection); !r)
     return r;
+  if (auto r = assign(s.u32("actor_threads", 1, 64), cfg.actor_threads); !r)
+    return r;
   if (auto r = assign(s.boolean("insecure_plaintext"), sec.insecure_plaintext); !r)
     return r;
   sec.secret_file = (fs::path{cfg.data_dir} / "cluster.secret").string();
@@ -154,7 +156,10 @@ checked read_raft(const toml::table& root, cluster_config& cfg) {
   auto opened = open_section(root, "raft", raft_keys, cfg.source);
   if (!opened)
     return opened.error();
-  return assign(opened->u32("snapshot_entries", 10, 10'000'000), cfg.raft.snapshot_entries);
+  if (auto r = assign(opened->u32("snapshot_entries", 10, 10'000'000), cfg.raft.snapshot_entries);
+      !r)
+    return r;
+  return assign(opened->u32("max_entries_in_flight", 1, 1024), cfg.raft.max_entries_in_flight);
 }
 
 checked read_limits(const toml::table& root, cluster_config& cfg) {

@@ -63,7 +63,11 @@ void configure_caf(caf::actor_system_config& cfg, const config::cluster_config& 
   }
   register_message_types(cfg);
   cfg.set("scheduler.policy", caf::atom("sharing"));
-  cfg.set("scheduler.max-threads", 2);
+  // One thread unless configured ([cluster] actor_threads): every hand-off
+  // between two scheduler threads costs a futex wake and, often, a move to
+  // the other core, which outweighs the parallelism on small machines
+  // (docs/benchmarks.md section 13).
+  cfg.set("scheduler.max-threads", size_t{cc.actor_threads});
   cfg.set("middleman.workers", 0);
   cfg.set("middleman.heartbeat-interval",
           caf::timespan{std::chrono::milliseconds(cc.timing.transport_heartbeat_ms)});

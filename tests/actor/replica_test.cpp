@@ -3,6 +3,9 @@
 // coordinator: a retried write is applied exactly once (Raft thesis §6.3), a
 // retried compare-and-swap gets its original answer instead of a mismatch, and
 // a restarted replica serves what its predecessor acknowledged.
+#include <algorithm>
+#include <set>
+
 #include "../unit/storage_test_dir.hpp"
 #include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
@@ -17,6 +20,8 @@ namespace {
 
 using namespace keel;
 using namespace std::chrono_literals;
+
+kv::Request put(uint64_t client, uint64_t seq, std::string key, std::string value);
 
 struct dir_holder {
   storage::test::temp_dir tmp;
@@ -60,8 +65,32 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
     cfg.tick_ms = 10;
     cfg.heartbeat_ticks = 1;
     cfg.election_ticks = 5;
+    cfg.max_proposals_in_flight = window;
     cfg.dir = dir;
     return cfg;
+  }
+
+  uint32_t window = 1; // max_proposals_in_flight of the next start()
+
+  // Sends n writes one at a time, the coordinator running one job between
+  // two of them, so that each reaches a replica still busy with the ones
+  // before; returns the log index each write was committed at.
+  std::vector<uint64_t> trickle_writes(int n, uint64_t client) {
+    for (int i = 0; i < n; ++i) {
+      self->send(replica, kv_atom_v, make_pb(put(client, i + 1, "t" + std::to_string(i), "v")));
+      sched.run_once();
+    }
+    sched.run();
+    std::vector<uint64_t> indexes;
+    for (int i = 0; i < n; ++i)
+      self->receive(
+        [&](pb<kv::Response>& r) {
+          EXPECT_EQ(r->status(), kv::STATUS_OK) << r->error();
+          indexes.push_back(r->index());
+        },
+        caf::after(std::chrono::seconds(0)) >>
+          [&] { ADD_FAILURE() << "write " << i << " unanswered"; });
+    return indexes;
   }
 
   void restart() {
@@ -109,6 +138,34 @@ kv::Request get(std::string key) {
   kv::Request r;
   r.mutable_get()->set_key(std::move(key));
   return r;
+}
+
+// While an entry of the leader waits to be committed, the writes that arrive
+// go out together in the next entry, not in an entry each: every entry costs
+// each replica a synced write, an append, its answer and an apply.
+TEST_F(Replica, WritesArrivingWhileAnEntryIsInFlightShareTheNextEntry) {
+  auto indexes = trickle_writes(8, 5);
+  ASSERT_EQ(indexes.size(), 8u);
+  std::set<uint64_t> entries(indexes.begin(), indexes.end());
+  // The first alone; the seven that came while it was in flight, together.
+  EXPECT_LE(entries.size(), 2u) << "8 writes in " << entries.size() << " entries";
+  EXPECT_TRUE(std::is_sorted(indexes.begin(), indexes.end())); // in the order they came
+  for (int i = 0; i < 8; ++i)                                  // and every one of them applied
+    EXPECT_EQ(ask(get("t" + std::to_string(i))).value(), "v");
+}
+
+TEST_F(Replica, AWideWindowGivesEachOfTheseWritesItsOwnEntry) {
+  // The same trickle with room for many entries in flight: the control that
+  // shows the test above would see the writes split if the window did not
+  // hold them back.
+  anon_send_exit(replica, caf::exit_reason::kill);
+  anon_send_exit(storage_actor, caf::exit_reason::kill);
+  sched.run();
+  window = 64;
+  start();
+  auto indexes = trickle_writes(8, 5);
+  std::set<uint64_t> entries(indexes.begin(), indexes.end());
+  EXPECT_GE(entries.size(), 4u) << "8 writes in " << entries.size() << " entries";
 }
 
 TEST_F(Replica, ARetriedCompareAndSwapIsAppliedOnce) {

@@ -168,6 +168,9 @@ TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
   EXPECT_EQ(cfg.timing.failure_detector_phi, defaults.timing.failure_detector_phi);
   EXPECT_EQ(cfg.limits.max_key_bytes, defaults.limits.max_key_bytes);
   EXPECT_EQ(cfg.limits.max_value_bytes, defaults.limits.max_value_bytes);
+  EXPECT_EQ(cfg.actor_threads, 1u);
+  EXPECT_EQ(cfg.raft.snapshot_entries, 10000u);
+  EXPECT_EQ(cfg.raft.max_entries_in_flight, 1u);
   EXPECT_EQ(cfg.log.level, "info");
   EXPECT_TRUE(cfg.log.to_stderr);
   EXPECT_EQ(cfg.nodes[0].peer_port, 8101); // port + 1000
@@ -186,6 +189,7 @@ data_dir = "/srv/keel/"
 shards = 16
 replication_factor = 1
 fault_injection = true
+actor_threads = 4
 [timing]
 tick_ms = 5
 heartbeat_ticks = 2
@@ -193,6 +197,9 @@ election_ticks = 4
 transport_heartbeat_ms = 50
 connection_timeout_ms = 100
 failure_detector_phi = 12
+[raft]
+snapshot_entries = 500
+max_entries_in_flight = 8
 [limits]
 max_key_bytes = 10
 max_value_bytes = 67108864
@@ -210,6 +217,9 @@ stderr = false
   EXPECT_EQ(cfg.timing.transport_heartbeat_ms, 50u);
   EXPECT_EQ(cfg.timing.connection_timeout_ms, 100u);
   EXPECT_EQ(cfg.timing.failure_detector_phi, 12.0);
+  EXPECT_EQ(cfg.actor_threads, 4u);
+  EXPECT_EQ(cfg.raft.snapshot_entries, 500u);
+  EXPECT_EQ(cfg.raft.max_entries_in_flight, 8u);
   EXPECT_EQ(cfg.limits.max_key_bytes, 10u);
   EXPECT_EQ(cfg.limits.max_value_bytes, 64u << 20);
   EXPECT_EQ(cfg.log.level, "debug");
@@ -357,6 +367,12 @@ TEST(ClusterConfigError, OutOfRangeNumbersNameTheirRange) {
     {"[cluster]\nshards = 1025", "cluster.shards", "must be between 1 and 1024 (got 1025)"},
     {"[cluster]\nreplication_factor = 0", "cluster.replication_factor",
      "must be between 1 and 1024 (got 0)"},
+    {"[cluster]\nactor_threads = 0", "cluster.actor_threads", "must be between 1 and 64 (got 0)"},
+    {"[cluster]\nactor_threads = 65", "cluster.actor_threads", "must be between 1 and 64 (got 65)"},
+    {"[raft]\nmax_entries_in_flight = 0", "raft.max_entries_in_flight",
+     "must be between 1 and 1024 (got 0)"},
+    {"[raft]\nsnapshot_entries = 9", "raft.snapshot_entries",
+     "must be between 10 and 10000000 (got 9)"},
     {"[timing]\ntick_ms = 0", "timing.tick_ms", "must be between 1 and 1000 (got 0)"},
     {"[timing]\ntick_ms = 1001", "timing.tick_ms", "must be between 1 and 1000 (got 1001)"},
     {"[timing]\nheartbeat_ticks = 0", "timing.heartbeat_ticks",

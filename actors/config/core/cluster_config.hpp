@@ -61,6 +61,10 @@ struct raft_config {
   /// A replica snapshots its shard and compacts its log once this many
   /// entries were applied since the last compaction (Raft §7).
   uint32_t snapshot_entries = 10000;
+  /// A shard's leader has at most this many of its entries proposed and not
+  /// yet committed; writes that arrive meanwhile go out together in the next
+  /// entry (replica_actor.cpp, may_propose).
+  uint32_t max_entries_in_flight = 1;
 };
 
 /// Input limits, checked before anything is proposed or written.
@@ -89,6 +93,7 @@ struct cluster_config {
   uint32_t shards = 4;
   uint32_t replication_factor = 3; // invariant: 1 <= replication_factor <= nodes.size()
   bool fault_injection = false;
+  uint32_t actor_threads = 1; // CAF scheduler threads per keel-node
   timing_config timing;
   raft_config raft;
   limits_config limits;
