@@ -74,7 +74,6 @@ struct session::impl {
   // after the answer (docs/benchmarks.md section 13).
   result run(kv::Request req) {
     result out;
-    bool answered = false;
     auto h
       = (*self)->request(actor, caf::infinite, kv_atom_v, make_pb(std::move(req)), opts.timeout_ms);
     caf::blocking_actor::accept_one_cond rc;
@@ -82,21 +81,16 @@ struct session::impl {
       rc, h.id(),
       [&](pb<kv::Response>& r, std::string& node, bool contacted) {
         out = to_result(r.msg, node, contacted);
-        answered = true;
       },
       [&](caf::error& e) {
         out.outcome = outcome::unknown;
         out.error = "the client session did not answer: " + caf::to_string(e);
-        answered = true;
       },
-      caf::after(wait_bound()) >>
-        [&] {
-          if (answered)
-            return;
-          out.outcome = outcome::unknown;
-          out.error = "the client session did not answer within "
-                      + std::to_string(wait_bound() / std::chrono::milliseconds(1)) + " ms";
-        });
+      caf::after(wait_bound()) >> [&] { // runs only when neither handler above did
+        out.outcome = outcome::unknown;
+        out.error = "the client session did not answer within "
+                    + std::to_string(wait_bound() / std::chrono::milliseconds(1)) + " ms";
+      });
     return out;
   }
 

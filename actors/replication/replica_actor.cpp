@@ -550,7 +550,7 @@ void schedule_flush(replica_actor* self) {
 // its write finds no entry in flight.
 bool may_propose(replica_actor* self) {
   auto& st = self->state;
-  return st.proposal_clients.size() < st.cfg.max_proposals_in_flight
+  return st.proposal_clients.size() < st.cfg.max_entries_in_flight
          || st.queued_commands.ByteSizeLong() >= st.cfg.max_batch_bytes;
 }
 
@@ -851,7 +851,7 @@ replica_config make_replica_config(const config::cluster_config& cfg, const std:
   rc.election_ticks = static_cast<int>(cfg.timing.election_ticks);
   rc.snapshot_entries = cfg.raft.snapshot_entries;
   rc.seed = seed_of(node_id, shard);
-  rc.max_proposals_in_flight = cfg.raft.max_entries_in_flight;
+  rc.max_entries_in_flight = cfg.raft.max_entries_in_flight;
   rc.dir = std::move(dir);
   return rc;
 }

@@ -69,7 +69,7 @@ struct replica_config {
   uint32_t storage_timeout_ms = 30000; // a persist or apply slower than this crashes the replica
   /// At most this many entries of this leader's wait to be committed; writes
   /// that come meanwhile are batched into the next entry (may_propose), ...
-  uint32_t max_proposals_in_flight = 1;
+  uint32_t max_entries_in_flight = 1;
   /// ... unless the writes queued meanwhile reach this many bytes.
   uint32_t max_batch_bytes = 256 * 1024;
   uint64_t seed = 0;

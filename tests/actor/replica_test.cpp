@@ -65,12 +65,12 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
     cfg.tick_ms = 10;
     cfg.heartbeat_ticks = 1;
     cfg.election_ticks = 5;
-    cfg.max_proposals_in_flight = window;
+    cfg.max_entries_in_flight = window;
     cfg.dir = dir;
     return cfg;
   }
 
-  uint32_t window = 1; // max_proposals_in_flight of the next start()
+  uint32_t window = 1; // max_entries_in_flight of the next start()
 
   // Sends n writes one at a time, the coordinator running one job between
   // two of them, so that each reaches a replica still busy with the ones
