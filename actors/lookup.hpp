@@ -24,6 +24,10 @@
 
 namespace keel::lookup {
 
+inline storage::log_syncer_api log_syncer(const sup::directory& dir, const std::string& root) {
+  return caf::actor_cast<storage::log_syncer_api>(dir.get(paths::log_syncer(root)));
+}
+
 inline storage::storage_api storage(const sup::directory& dir, const std::string& root,
                                     uint32_t shard) {
   return caf::actor_cast<storage::storage_api>(dir.get(paths::storage(root, shard)));

@@ -6,6 +6,7 @@
 //   /<node>                            root supervisor
 //   /<node>/replication/transport      the transport
 //   /<node>/replication/gate           the peer gate, published on the peer port
+//   /<node>/log-syncer                 the group commit of every shard's log writes
 //   /<node>/shards/shard-<s>           supervisor of shard s (rest_for_one)
 //   /<node>/shards/shard-<s>/storage   storage actor of shard s
 //   /<node>/shards/shard-<s>/replica   replica of shard s
@@ -28,6 +29,7 @@ inline constexpr const char* gate_id = "gate";
 inline constexpr const char* storage_id = "storage";
 inline constexpr const char* replica_id = "replica";
 inline constexpr const char* membership_id = "membership";
+inline constexpr const char* log_syncer_id = "log-syncer";
 
 /// The child id of shard s's supervisor under <root>/shards.
 inline std::string shard_id(uint32_t shard) { return "shard-" + std::to_string(shard); }
@@ -58,6 +60,11 @@ inline std::string transport(const std::string& root_path) {
 /// "<root>/replication/gate"
 inline std::string peer_gate(const std::string& root_path) {
   return root_path + "/" + replication_id + "/" + gate_id;
+}
+
+/// "<root>/log-syncer"
+inline std::string log_syncer(const std::string& root_path) {
+  return root_path + "/" + log_syncer_id;
 }
 
 /// "<root>/service"

@@ -70,11 +70,17 @@ sup::supervisor_spec shard_tree(const config::cluster_config& cfg, const config:
   spec.f = shard_flags;
   sup::child_spec storage;
   storage.id = paths::storage_id;
-  storage.start
-    = [engine = std::move(engine), shard, lim = limits_of(cfg), mode = opts.storage_mode,
-       m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return as_child(
-      storage::spawn_storage_actor(ctx.supervisor->system(), engine, shard, lim, mode, m));
+  // The log syncer, like the replica's storage actor below, is started and
+  // published before this start runs (the root is rest_for_one: a restarted
+  // syncer restarts every shard), so the handle cannot go stale.
+  storage.start = [engine = std::move(engine), shard, lim = limits_of(cfg),
+                   mode = opts.storage_mode, m = opts.metrics, root = paths::root(self.id)](
+                    const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    auto syncer = lookup::log_syncer(*ctx.dir, root);
+    if (!syncer)
+      return caf::make_error(caf::sec::runtime_error, "the log syncer is not running");
+    return as_child(storage::spawn_storage_actor(ctx.supervisor->system(), engine,
+                                                 std::move(syncer), shard, lim, mode, m));
   };
   storage.shutdown = sup::shutdown_spec::after_ms(5000);
   spec.children.push_back(std::move(storage));
@@ -91,11 +97,9 @@ sup::supervisor_spec shards_tree(const config::cluster_config& cfg, const config
                                  const node_tree_options& opts) {
   sup::supervisor_spec spec;
   spec.f = shards_flags;
-  for (auto shard : cfg.shards_on(self.id)) {
-    auto shard_engine = opts.engine_of ? opts.engine_of(shard) : engine;
-    spec.children.push_back(sup::supervisor_child(
-      paths::shard_id(shard), shard_tree(cfg, self, shard, std::move(shard_engine), dir, opts)));
-  }
+  for (auto shard : cfg.shards_on(self.id))
+    spec.children.push_back(sup::supervisor_child(paths::shard_id(shard),
+                                                  shard_tree(cfg, self, shard, engine, dir, opts)));
   return spec;
 }
 
@@ -171,6 +175,18 @@ sup::supervisor_spec monitor_tree(const config::cluster_config& cfg,
   return spec;
 }
 
+sup::child_spec log_syncer_child(const std::shared_ptr<storage::engine>& engine,
+                                 const node_tree_options& opts) {
+  sup::child_spec syncer;
+  syncer.id = paths::log_syncer_id;
+  syncer.start = [engine, mode = opts.storage_mode,
+                  m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    return as_child(storage::spawn_log_syncer(ctx.supervisor->system(), engine, mode, m));
+  };
+  syncer.shutdown = sup::shutdown_spec::after_ms(5000);
+  return syncer;
+}
+
 sup::child_spec service_child(const config::cluster_config& cfg, const config::node_config& self,
                               const std::shared_ptr<sup::directory>& dir,
                               const std::shared_ptr<const security::trust>& trust,
@@ -210,8 +226,9 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
   if (!opts.metrics)
     opts.metrics = std::make_shared<metrics::node_metrics>();
   // Start order is dependency order, and rest_for_one restarts everything
-  // after a child that gave up: replicas send through the transport, the
-  // service routes to the replicas and asks the transport and the monitor.
+  // after a child that gave up: replicas send through the transport, every
+  // shard's storage syncs through the log syncer, the service routes to the
+  // replicas and asks the transport and the monitor.
   // The monitor comes after the shards because restarting it is cheap and
   // its giving up must not cost every replica a reload.
   sup::supervisor_spec root;
@@ -219,6 +236,7 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
   root.children.push_back(
     sup::supervisor_child(paths::replication_id,
                           replication_tree(cfg, self, dir, trust, incarnation_book(engine), opts)));
+  root.children.push_back(log_syncer_child(engine, opts));
   root.children.push_back(
     sup::supervisor_child(paths::shards_id, shards_tree(cfg, self, engine, dir, opts)));
   root.children.push_back(sup::supervisor_child(paths::monitor_id, monitor_tree(cfg, self, dir)));

@@ -2,12 +2,17 @@
 // spawns it; so does the whole-node simulation (tests), which is why it lives
 // in the actor layer and takes the options below.
 //
-//   /<node>                 root        rest_for_one: replication -> shards -> monitor -> service
+//   /<node>                 root        rest_for_one: replication -> log-syncer -> shards ->
+//   │                                   monitor -> service
 //   ├── replication         supervisor  one_for_one: transport, then gate (published on the
 //   │                                   peer port)
+//   ├── log-syncer          worker      the group commit: one fsync for the log writes of
+//   │                                   every shard (detached: blocks on fsync)
 //   ├── shards              supervisor  one_for_one: one supervisor per shard with a replica here
 //   │   └── shard-<s>       supervisor  rest_for_one: storage, then replica
-//   │       ├── storage     worker      the shard's storage actor (detached: blocks on fsync)
+//   │       ├── storage     worker      the shard's storage actor (on the scheduler; its
+//   │                                   fsyncs are the log syncer's, whole-shard work
+//   │                                   runs on a thread of its own)
 //   │       └── replica     worker      the shard's Raft replica; gets its storage actor's
 //   │                                   handle from the directory when it starts
 //   ├── monitor             supervisor  one_for_one: membership (watches the failure detectors)
@@ -18,10 +23,9 @@
 //
 // FOR THE SIMULATION (and any other in-process harness): spawn_node_tree with
 // node_tree_options gives THE SAME tree as keel-node with
-//   - storage_mode = storage::spawn_mode::scheduled, so storage actors run
-//     under CAF's deterministic test coordinator (detached actors would not);
-//   - engine_of(shard): the store each shard's storage actor opens (e.g. one
-//     in-memory engine per node); unset, every shard uses `engine`;
+//   - storage_mode = storage::spawn_mode::deterministic, so the storage
+//     actors and the log syncer run under CAF's deterministic test coordinator
+//     (threads of their own would not);
 //   - connector: a fake network in place of CAF's middleman (see
 //     transport::transport_config::connector);
 //   - publish = false: neither the gate nor the service opens a port; peers
@@ -58,9 +62,7 @@ namespace keel::node {
 
 /// What differs between a production node and an in-process one.
 struct node_tree_options {
-  /// The engine of each shard's storage actor; unset: the `engine` argument.
-  std::function<std::shared_ptr<storage::engine>(uint32_t shard)> engine_of;
-  storage::spawn_mode storage_mode = storage::spawn_mode::detached;
+  storage::spawn_mode storage_mode = storage::spawn_mode::threads;
   /// Invalid: CAF's middleman (real TCP or TLS).
   caf::actor connector;
   /// False: no port is opened (gate and service are reached in-process).

@@ -1,6 +1,7 @@
 #include "actors/storage/storage_actor.hpp"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "actors/storage/core/engine.hpp"
 #include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/core/state_digest.hpp"
+#include "actors/storage/log_syncer.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::storage {
@@ -23,14 +25,16 @@ struct storage_state {
   static inline const char* name = "storage";
 
   std::shared_ptr<engine> db; // declared first: outlives the replica storage
+  log_syncer_api syncer;
   uint32_t shard = 0;
   limits lim;
-  std::optional<replica_storage> replica;
+  bool own_threads = true; // long work on a thread of its own (run_long)
+  // Shared with the thread of long work in progress, which may outlive the
+  // actor if it is killed meanwhile.
+  std::shared_ptr<replica_storage> replica;
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<metrics::node_metrics> metrics;
   // Its series, looked up once (a lookup takes the registry's lock).
-  metrics::counter* fsyncs = nullptr;
-  metrics::histogram* fsync_seconds = nullptr;
   metrics::histogram* apply_seconds = nullptr;
 };
 
@@ -64,6 +68,55 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
   return crash(self, committed.error());
 }
 
+// -- long work ----------------------------------------------------------------
+// A whole shard's data passes through a load after a compaction, a snapshot's
+// install, export or import, and a digest: with a large shard that takes
+// seconds. The storage actor runs on the node's scheduler (the fsyncs are the
+// log syncer's), so it hands such work to a thread of its own and AWAITS the
+// answer: the scheduler goes on serving every other actor of the node, and
+// this shard's later requests still wait their turn, since an awaiting actor
+// handles nothing else. `work` must capture what it uses by value (shared
+// pointers): if the actor is killed meanwhile, the thread finishes on its own.
+// `after`, if given, runs on the actor once the work succeeded, before the
+// answer. Under the deterministic test coordinator (no threads of its own) the
+// work runs in place. A failure ends the actor, as a failed commit does.
+template <class T>
+caf::result<T> run_long(storage_actor_type* self, std::function<T()> work,
+                        std::function<void()> after = nullptr) {
+  if (!self->state.own_threads) {
+    auto out = work(); // an engine_error reaches the actor's exception handler
+    if (after)
+      after();
+    return out;
+  }
+  auto worker = self->system().spawn<caf::detached>(
+    [work = std::move(work)](caf::event_based_actor* w) -> caf::behavior {
+      return {[w, work](caf::get_atom) -> caf::result<T> {
+        w->quit();
+        try {
+          return work();
+        } catch (const engine_error& e) {
+          return caf::make_error(caf::sec::runtime_error, "storage failed: " + e.error().detail);
+        }
+      }};
+    });
+  auto rp = self->make_response_promise<T>();
+  self->request(worker, caf::infinite, caf::get_atom_v)
+    .await(
+      [rp, after = std::move(after)](T& out) mutable {
+        if (after)
+          after();
+        rp.deliver(std::move(out));
+      },
+      [self, rp](caf::error& err) mutable {
+        self->state.log->error("storage failed shard={} error={}", self->state.shard,
+                               self->system().render(err));
+        rp.deliver(err);
+        self->quit(err);
+      });
+  return rp;
+}
+
 kv::Response invalid_argument(std::string error) {
   kv::Response response;
   response.set_status(kv::STATUS_INVALID_ARGUMENT);
@@ -79,25 +132,41 @@ kv::Response handle_request(const storage_state& st, const kv::Request& request)
   return st.replica->read(request.get());
 }
 
+// The write is committed here, unsynced, and the answer is the log syncer's:
+// it comes once an fsync covers the write, one fsync for every shard whose
+// persist arrived meanwhile (log_syncer.hpp). The next request of this shard
+// may be handled before then; the replica sends it only after this answer.
 caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const PersistRequest& request) {
   auto& st = self->state;
+  if (request.has_snapshot()) {
+    // A whole shard's data, written once in a long while: on a thread of its
+    // own, synced there.
+    return run_long<caf::ok_atom>(
+      self, [db = st.db, replica = st.replica, request, shard = st.shard, log = st.log] {
+        auto batch = db->make_batch();
+        replica->persist(request, batch);
+        if (auto committed = db->commit(batch, true); !committed)
+          throw engine_error{committed.error()};
+        log->info("installed snapshot shard={} index={} term={}", shard,
+                  request.snapshot().metadata().index(), request.snapshot().metadata().term());
+        return caf::ok_atom_v;
+      });
+  }
   auto batch = st.db->make_batch();
   st.replica->persist(request, batch);
   // A commit index alone may be lost in a crash (raft::ready::must_sync).
-  auto sync = !request.may_skip_sync() || request.has_snapshot() || request.entries_size() > 0;
-  auto start = std::chrono::steady_clock::now();
-  if (auto failed = commit_or_crash(self, batch, sync))
-    return *failed;
-  if (sync) {
-    st.fsyncs->inc();
-    st.fsync_seconds->observe(seconds_since(start));
+  auto sync = !request.may_skip_sync() || request.entries_size() > 0;
+  if (!sync) {
+    if (auto failed = commit_or_crash(self, batch, false))
+      return *failed;
+    return caf::ok_atom_v;
   }
-  if (request.has_snapshot())
-    st.log->info("installed snapshot shard={} index={} term={}", st.shard,
-                 request.snapshot().metadata().index(), request.snapshot().metadata().term());
-  st.log->debug("persisted shard={} entries={} hard_state={}", st.shard, request.entries_size(),
-                request.has_hard_state());
-  return caf::ok_atom_v;
+  auto ticket = st.db->commit_for_sync(batch);
+  if (!ticket)
+    return crash(self, ticket.error());
+  st.log->debug("persisted shard={} entries={} hard_state={} ticket={}", st.shard,
+                request.entries_size(), request.has_hard_state(), *ticket);
+  return self->delegate(st.syncer, flush_atom_v, *ticket);
 }
 
 caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self, const ApplyRequest& request) {
@@ -132,14 +201,21 @@ caf::result<caf::ok_atom> handle_import(storage_actor_type* self, const ShardSna
     return caf::make_error(caf::sec::invalid_argument,
                            "snapshot of shard " + std::to_string(snapshot.shard())
                              + " sent to the storage actor of shard " + std::to_string(st.shard));
-  auto batch = st.db->make_batch();
-  batch.replace_shard(snapshot);
-  if (auto failed = commit_or_crash(self, batch, true))
-    return *failed;
-  st.replica.emplace(*st.db, st.shard); // its session order came from the replaced records
-  st.log->info("imported snapshot shard={} applied_index={} keys={}", st.shard,
-               snapshot.applied_index(), snapshot.data_size());
-  return caf::ok_atom_v;
+  return run_long<caf::ok_atom>(
+    self,
+    [db = st.db, snapshot, log = st.log] {
+      auto batch = db->make_batch();
+      batch.replace_shard(snapshot);
+      if (auto committed = db->commit(batch, true); !committed)
+        throw engine_error{committed.error()};
+      log->info("imported snapshot shard={} applied_index={} keys={}", snapshot.shard(),
+                snapshot.applied_index(), snapshot.data_size());
+      return caf::ok_atom_v;
+    },
+    [self] { // its session order came from the replaced records
+      auto& st = self->state;
+      st.replica = std::make_shared<replica_storage>(*st.db, st.shard);
+    });
 }
 
 admin::ShardStatus status_of(const storage_state& st) {
@@ -151,10 +227,10 @@ admin::ShardStatus status_of(const storage_state& st) {
   return status;
 }
 
-admin::ShardDigest digest_of(const storage_state& st) {
-  auto snapshot = st.db->export_shard(st.shard);
+admin::ShardDigest digest_of(const engine& db, uint32_t shard) {
+  auto snapshot = db.export_shard(shard);
   admin::ShardDigest out;
-  out.set_shard(st.shard);
+  out.set_shard(shard);
   out.set_applied_index(snapshot.applied_index());
   out.set_keys(static_cast<uint64_t>(snapshot.data_size()));
   out.set_sessions(static_cast<uint64_t>(snapshot.sessions_size()));
@@ -163,13 +239,14 @@ admin::ShardDigest digest_of(const storage_state& st) {
 }
 
 storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_ptr<engine> db,
-                                         uint32_t shard, limits lim,
+                                         log_syncer_api syncer, uint32_t shard, limits lim,
+                                         bool own_threads,
                                          std::shared_ptr<metrics::node_metrics> metrics) {
   auto& st = self->state;
   st.db = std::move(db);
+  st.syncer = std::move(syncer);
+  st.own_threads = own_threads;
   st.metrics = metrics ? std::move(metrics) : std::make_shared<metrics::node_metrics>();
-  st.fsyncs = &st.metrics->fsyncs();
-  st.fsync_seconds = &st.metrics->fsync_seconds();
   st.apply_seconds = &st.metrics->apply_seconds();
   st.shard = shard;
   st.lim = lim;
@@ -186,12 +263,16 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
       return caf::scheduled_actor::default_exception_handler(self, thrown);
     }
   });
-  st.replica.emplace(*st.db, shard);
+  st.replica = std::make_shared<replica_storage>(*st.db, shard);
   auto applied = st.db->applied(shard);
   st.log->info("started shard={} applied_index={} applied_term={}", shard, applied.applied_index(),
                applied.applied_term());
   return {
-    [self](load_atom) { return make_pb(self->state.replica->load()); },
+    [self](load_atom) {
+      return run_long<pb<ReplicaState>>(self, [db = self->state.db, replica = self->state.replica] {
+        return make_pb(replica->load()); // reads through db, which it keeps alive
+      });
+    },
     [self](persist_atom, const pb<PersistRequest>& request) {
       return handle_persist(self, request.msg);
     },
@@ -200,23 +281,34 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
     [self](kv_atom, const pb<kv::Request>& request) {
       return make_pb(handle_request(self->state, request.msg));
     },
-    [self](snap_atom) { return make_pb(self->state.db->export_shard(self->state.shard)); },
+    [self](snap_atom) {
+      return run_long<pb<ShardSnapshot>>(self, [db = self->state.db, shard = self->state.shard] {
+        return make_pb(db->export_shard(shard));
+      });
+    },
     [self](snap_atom, const pb<ShardSnapshot>& snapshot) {
       return handle_import(self, snapshot.msg);
     },
     [self](status_atom) { return make_pb(status_of(self->state)); },
-    [self](digest_atom) { return make_pb(digest_of(self->state)); },
+    [self](digest_atom) {
+      return run_long<pb<admin::ShardDigest>>(self,
+                                              [db = self->state.db, shard = self->state.shard] {
+                                                return make_pb(digest_of(*db, shard));
+                                              });
+    },
   };
 }
 
 } // namespace
 
-storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db, uint32_t shard,
-                                limits lim, spawn_mode mode,
+storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
+                                log_syncer_api syncer, uint32_t shard, limits lim, spawn_mode mode,
                                 std::shared_ptr<metrics::node_metrics> metrics) {
-  if (mode == spawn_mode::detached)
-    return sys.spawn<caf::detached>(storage_actor, std::move(db), shard, lim, std::move(metrics));
-  return sys.spawn(storage_actor, std::move(db), shard, lim, std::move(metrics));
+  KEEL_ASSERT(syncer, "a storage actor needs its node's log syncer");
+  // On the scheduler in both modes: what blocks long runs elsewhere (the
+  // fsync in the log syncer, whole-shard work in run_long's threads).
+  return sys.spawn(storage_actor, std::move(db), std::move(syncer), shard, lim,
+                   mode == spawn_mode::threads, std::move(metrics));
 }
 
 } // namespace keel::storage

@@ -1,14 +1,19 @@
 // storage_actor: the CAF shell around one shard replica's durable state (a
-// replica_storage over the node's shared engine). One per shard replica,
-// spawned detached because it blocks on RocksDB and fsync. Started by the
-// node's supervision tree before the shard's replica actor, which persists and
-// applies through it in mailbox order (storage.proto, bottom). Every write is
-// one atomic RocksDB batch; any RocksDB error crashes the actor before the
-// request is acknowledged, and its supervisor restarts it from durable state.
+// replica_storage over the node's shared engine). One per shard replica.
+// Started by the node's supervision tree before the shard's replica actor,
+// which persists and applies through it in mailbox order (storage.proto,
+// bottom). Every write is one atomic RocksDB batch; any RocksDB error crashes
+// the actor before the request is acknowledged, and its supervisor restarts it
+// from durable state.
 //
-// Group commit lives in the replica: it persists everything one Raft ready
-// holds (all entries proposed meanwhile, hard state) with ONE persist, so one
-// fsync covers them all. This actor commits each request as it comes.
+// It runs on the node's scheduler, beside the replica that talks to it, and
+// never blocks it for long: a persist's fsync is the log syncer's, one fsync
+// for every shard's ready that arrived meanwhile (log_syncer.hpp: the node's
+// group commit), and whole-shard work (a load, a snapshot's install, export or
+// import, a digest) runs on a thread of its own while the actor awaits it, so
+// the shard's later requests still wait their turn. The replica batches on its
+// side: one persist holds everything a Raft ready has (all entries proposed
+// meanwhile, the hard state).
 //
 // storage_api below is the protocol; what its messages mean:
 //   load: what a (re)starting replica needs: hard state, log state, applied
@@ -16,8 +21,10 @@
 //       log_state.snapshot_index > 0, the shard's data at the applied index
 //       (present only then: has_snapshot()). See replica_storage::load.
 //   persist: one ready's durable part (snapshot if present, then entries,
-//       then hard state if present) in ONE synced commit; answered only once
-//       it is on disk (Figure 2).
+//       then hard state if present) in ONE commit; answered only once it is
+//       on disk (Figure 2): by the log syncer after the fsync that covers it,
+//       or here after a synced commit when it holds a snapshot. A ready with
+//       only a new commit index is not synced (raft::ready::must_sync).
 //   apply: committed entries in ONE batch, committed WITHOUT fsync: they are
 //       already durable in the synced log, and the applied index is in the
 //       same atomic batch as the data, so after a crash the replica re-applies
@@ -49,6 +56,7 @@
 #include "caf/typed_actor.hpp"
 
 #include "actors/storage/core/client_request.hpp"
+#include "actors/storage/log_syncer.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::metrics {
@@ -71,20 +79,15 @@ using storage_api
                      caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,
                      caf::replies_to<digest_atom>::with<pb<admin::ShardDigest>>>;
 
-/// Where the actor runs.
-enum class spawn_mode {
-  detached,  // its own thread: production, since it blocks on fsync
-  scheduled, // on the scheduler: for the deterministic test coordinator
-};
-
 /// Spawns the storage actor of `shard` over `db` (which it co-owns); `lim`
-/// bounds the keys of reads. A supervisor's start function, which hands its
-/// supervisor a caf::actor, converts with caf::actor_cast<caf::actor>.
-/// REQUIRES: shard < db->shards().
-/// Its synced writes and applies are counted and timed into `metrics` (none:
-/// a registry of its own that nothing reads).
-storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db, uint32_t shard,
-                                limits lim, spawn_mode mode = spawn_mode::detached,
+/// bounds the keys of reads. Its synced writes are made durable by `syncer`,
+/// the log syncer of `db` (REQUIRED), which answers the persist. A supervisor's start function,
+/// which hands its supervisor a caf::actor, converts with caf::actor_cast<caf::actor>. REQUIRES:
+/// shard < db->shards(). Its applies are timed into `metrics` (none: a registry of its own that
+/// nothing reads); the syncer counts the fsyncs.
+storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> db,
+                                log_syncer_api syncer, uint32_t shard, limits lim,
+                                spawn_mode mode = spawn_mode::threads,
                                 std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
 } // namespace keel::storage

@@ -62,8 +62,17 @@ struct StorageActor : dir_holder,
   std::shared_ptr<engine> db = open_shared(tmp.sub("n1"));
   static constexpr limits lim{16, 64};
 
-  storage_api spawn(uint32_t shard = 1) {
-    return spawn_storage_actor(sys, db, shard, lim, spawn_mode::scheduled);
+  storage_api spawn(uint32_t shard = 1) { return spawn_over(db, shard); }
+
+  /// The fsyncs of `db` so far, of either kind: a synced commit, or a sync
+  /// of the log syncer covering unsynced ones.
+  uint64_t syncs() const { return db->synced_commit_count() + db->sync_count(); }
+
+  /// A storage actor over `over`, with a log syncer of its own.
+  storage_api spawn_over(std::shared_ptr<engine> over, uint32_t shard) {
+    auto syncer = spawn_log_syncer(sys, over, spawn_mode::deterministic);
+    return spawn_storage_actor(sys, std::move(over), std::move(syncer), shard, lim,
+                               spawn_mode::deterministic);
   }
 
   ReplicaState load(const storage_api& a) { return request<pb<ReplicaState>>(a, load_atom_v).msg; }
@@ -103,12 +112,12 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
   auto a = spawn();
   run();
   auto commits = db->commit_count();
-  auto synced = db->synced_commit_count();
+  auto synced = syncs();
   std::vector<raft::Entry> log{noop(1, 1), put(2, 1, "a", "1", 3, 1), put(3, 1, "b", "2")};
   persist(a, persist_of(log, hard_state(1, "n2", 1)));
   // Figure 2: entries and hard state on stable storage before any answer.
   EXPECT_EQ(db->commit_count(), commits + 1);
-  EXPECT_EQ(db->synced_commit_count(), synced + 1);
+  EXPECT_EQ(syncs(), synced + 1);
   auto state = load(a);
   EXPECT_EQ(wire_of(state), wire_of(log));
   EXPECT_EQ(state.hard_state().SerializeAsString(), hard_state(1, "n2", 1).SerializeAsString());
@@ -124,6 +133,61 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
   EXPECT_EQ(state.hard_state().vote(), "n2");
 }
 
+// Group commit across shards (log_syncer.hpp): persists of two shards that
+// reach their storage actors before the syncer runs are both answered after
+// ONE fsync, and each answer still comes only after it.
+TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
+  auto syncer = spawn_log_syncer(sys, db, spawn_mode::deterministic);
+  auto one = spawn_storage_actor(sys, db, syncer, 1, lim, spawn_mode::deterministic);
+  auto two = spawn_storage_actor(sys, db, syncer, 2, lim, spawn_mode::deterministic);
+  run();
+  auto before = syncs();
+  auto first = self->request(one, caf::infinite, persist_atom_v,
+                             make_pb(persist_of({noop(1, 1)}, hard_state(1, "n1", 0))));
+  auto second = self->request(two, caf::infinite, persist_atom_v,
+                              make_pb(persist_of({noop(1, 1)}, hard_state(1, "n1", 0))));
+  // Both storage actors commit, then the syncer runs: nothing is answered
+  // before it has.
+  sched.run_once();
+  sched.run_once();
+  EXPECT_EQ(syncs(), before);
+  run();
+  int answered = 0;
+  for (auto* pending : {&first, &second})
+    pending->receive([&](caf::ok_atom) { ++answered; },
+                     [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  EXPECT_EQ(answered, 2);
+  EXPECT_EQ(syncs(), before + 1);
+  EXPECT_EQ(load(one).entries_size(), 1);
+  EXPECT_EQ(load(two).entries_size(), 1);
+}
+
+// A failed fsync acknowledges nothing it covered: the syncer ends with the
+// error (its supervisor restarts it and every shard after it), and the
+// persist waiting for it gets the error, not an ok.
+TEST_F(StorageActor, AFailedFsyncAnswersThePersistWithTheErrorAndEndsTheSyncer) {
+  auto disk = std::make_shared<memory_store>("disk-3");
+  std::shared_ptr<engine> on_disk = keel::storage::test::open_memory_ok(disk);
+  auto syncer = spawn_log_syncer(sys, on_disk, spawn_mode::deterministic);
+  auto a = spawn_storage_actor(sys, on_disk, syncer, 1, lim, spawn_mode::deterministic);
+  self->monitor(syncer);
+  run();
+  auto pending = self->request(a, caf::infinite, persist_atom_v, make_pb(persist_of({noop(1, 1)})));
+  sched.run_once(); // the storage actor commits and hands the answer to the syncer
+  EXPECT_EQ(disk->unsynced_commits(), 1u);
+  disk->fail_next_commit("I/O error: fsync failed"); // the store's next commit or sync
+  run();
+  pending.receive([](caf::ok_atom) { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
+                  [](caf::error& e) {
+                    EXPECT_NE(to_string(e).find("fsync failed"), std::string::npos) << to_string(e);
+                  });
+  bool syncer_down = false;
+  self->receive([&](caf::down_msg& down) { syncer_down = down.source == syncer.address(); },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  EXPECT_TRUE(syncer_down);
+  EXPECT_EQ(disk->unsynced_commits(), 1u);
+}
+
 TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
   auto a = spawn();
   persist(a, persist_of({noop(1, 1), put(2, 1, "old", "1"), put(3, 1, "b", "1")}));
@@ -131,9 +195,9 @@ TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
   // InstallSnapshot (§7) at index 10, with the entry after it and the hard state.
   auto request = persist_of({put(11, 3, "after", "x")}, hard_state(3, "", 10));
   *request.mutable_snapshot() = snapshot_at(1, 10, 3, "k", "v");
-  auto synced = db->synced_commit_count();
+  auto synced = syncs();
   persist(a, request);
-  EXPECT_EQ(db->synced_commit_count(), synced + 1);
+  EXPECT_EQ(syncs(), synced + 1);
 
   auto state = load(a);
   EXPECT_EQ(state.log_state().snapshot_index(), 10u);
@@ -160,12 +224,12 @@ TEST_F(StorageActor, ApplyIsOneUnsyncedCommitAndSkipsWhatWasApplied) {
   persist(a, persist_of({noop(1, 1), put(2, 1, "k", "first", 7, 1), put(3, 1, "k", "first", 7, 1),
                          put(4, 2, "z", "1")}));
   auto commits = db->commit_count();
-  auto synced = db->synced_commit_count();
+  auto synced = syncs();
   auto result
     = apply(a, {noop(1, 1), put(2, 1, "k", "first", 7, 1), put(3, 1, "k", "first", 7, 1)});
   EXPECT_EQ(db->commit_count(), commits + 1);
-  EXPECT_EQ(db->synced_commit_count(), synced); // the synced log already holds them
-  ASSERT_EQ(result.results_size(), 2);          // none for the no-op
+  EXPECT_EQ(syncs(), synced);          // the synced log already holds them
+  ASSERT_EQ(result.results_size(), 2); // none for the no-op
   EXPECT_EQ(result.results(0).index(), 2u);
   EXPECT_EQ(result.results(0).term(), 1u);
   ASSERT_EQ(result.results(0).responses_size(), 1);
@@ -192,9 +256,9 @@ TEST_F(StorageActor, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   persist(a, persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")},
                         hard_state(2, "n1", 3)));
   apply(a, {noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
-  auto synced = db->synced_commit_count();
+  auto synced = syncs();
   compact(a, 2);
-  EXPECT_EQ(db->synced_commit_count(), synced);
+  EXPECT_EQ(syncs(), synced);
   auto state = load(a);
   EXPECT_EQ(state.log_state().snapshot_index(), 2u);
   EXPECT_EQ(state.log_state().snapshot_term(), 1u); // from the stored entry 2
@@ -312,7 +376,7 @@ TEST_F(StorageActor, SnapshotExportImportsIntoAnotherReplica) {
   ASSERT_EQ(snapshot->data_size(), 2);
 
   auto other_db = open_shared(tmp.sub("n2"));
-  auto target = spawn_storage_actor(sys, other_db, 1, lim, spawn_mode::scheduled);
+  auto target = spawn_over(other_db, 1);
   apply(target, {put(1, 1, "stale", "x")});
   EXPECT_EQ(request<caf::ok_atom>(target, snap_atom_v, snapshot), caf::ok_atom_v);
   EXPECT_EQ(status(target).applied_index(), 3u);
@@ -321,7 +385,7 @@ TEST_F(StorageActor, SnapshotExportImportsIntoAnotherReplica) {
   auto repeat = apply(target, {put(4, 1, "a", "1", 4, 1)}); // sessions came along
   EXPECT_EQ(repeat.results(0).responses(0).index(), 2u);
 
-  auto wrong_shard = spawn_storage_actor(sys, other_db, 2, lim, spawn_mode::scheduled);
+  auto wrong_shard = spawn_over(other_db, 2);
   auto refused = self->request(wrong_shard, caf::infinite, snap_atom_v, snapshot);
   run();
   refused.receive([&](caf::ok_atom) { ADD_FAILURE() << "imported into the wrong shard"; },
@@ -334,8 +398,8 @@ TEST_F(StorageActor, ReplicasThatAppliedTheSameEntriesReportTheSameDigest) {
   };
   std::vector<raft::Entry> log{noop(1, 1), put(2, 1, "a", "1", 4, 1), put(3, 1, "b", "2")};
   auto first = spawn();
-  auto second = spawn_storage_actor(sys, open_shared(tmp.sub("n2")), 1, lim, spawn_mode::scheduled);
-  auto third = spawn_storage_actor(sys, open_shared(tmp.sub("n3")), 1, lim, spawn_mode::scheduled);
+  auto second = spawn_over(open_shared(tmp.sub("n2")), 1);
+  auto third = spawn_over(open_shared(tmp.sub("n3")), 1);
   apply(first, log);
   apply(second, log);
   // The third applied the same number of entries, one with another value:
@@ -355,15 +419,15 @@ TEST_F(StorageActor, ReplicasThatAppliedTheSameEntriesReportTheSameDigest) {
   EXPECT_NE(a.digest(), c.digest());
 }
 
-TEST(StorageActorDetached, PersistsAndAppliesOnItsOwnThread) {
-  // The production mode, on a real scheduler: requests are answered in
-  // mailbox order, each after its commit.
+TEST(StorageActorThreads, PersistsAndAppliesInMailboxOrder) {
+  // The production mode, on a real scheduler with the log syncer on its own
+  // thread: requests are answered in mailbox order, each after its commit.
   temp_dir tmp;
   auto db = open_shared(tmp.sub("n1"));
   {
     keel::test::keel_config cfg;
     caf::actor_system sys{cfg};
-    auto a = spawn_storage_actor(sys, db, 0, limits{16, 64});
+    auto a = spawn_storage_actor(sys, db, spawn_log_syncer(sys, db), 0, limits{16, 64});
     caf::scoped_actor self{sys};
     auto fail = [](caf::error& e) { ADD_FAILURE() << to_string(e); };
     self
@@ -385,6 +449,62 @@ TEST(StorageActorDetached, PersistsAndAppliesOnItsOwnThread) {
     self->send_exit(a, caf::exit_reason::user_shutdown);
   }
   EXPECT_EQ(db->get(0, "k"), "v");
+}
+
+// Whole-shard work (an export, an import, a digest, a load) runs on a thread
+// of its own while the actor awaits it: requests sent behind it are handled
+// after it, and an export shows the shard as it was at its place in the
+// mailbox, not as the apply queued behind it left it.
+TEST(StorageActorThreads, WholeShardWorkKeepsItsPlaceInTheMailbox) {
+  temp_dir tmp;
+  auto db = open_shared(tmp.sub("n1"));
+  auto other = open_shared(tmp.sub("n2"));
+  {
+    keel::test::keel_config cfg;
+    caf::actor_system sys{cfg};
+    auto a = spawn_storage_actor(sys, db, spawn_log_syncer(sys, db), 1, limits{16, 64});
+    auto b = spawn_storage_actor(sys, other, spawn_log_syncer(sys, other), 1, limits{16, 64});
+    caf::scoped_actor self{sys};
+    auto fail = [](caf::error& e) { ADD_FAILURE() << to_string(e); };
+    constexpr auto wait = std::chrono::seconds(30);
+    self
+      ->request(a, wait, persist_atom_v,
+                make_pb(persist_of({noop(1, 1), put(2, 1, "k", "1"), put(3, 1, "k", "2")},
+                                   hard_state(1, "n1", 3))))
+      .receive([](caf::ok_atom) {}, fail);
+    self->request(a, wait, apply_atom_v, make_pb(apply_of({noop(1, 1), put(2, 1, "k", "1")})))
+      .receive([](pb<ApplyResult>&) {}, fail);
+
+    auto exported = self->request(a, wait, snap_atom_v);
+    auto applied = self->request(a, wait, apply_atom_v, make_pb(apply_of({put(3, 1, "k", "2")})));
+    auto digested = self->request(a, wait, digest_atom_v);
+    ShardSnapshot snapshot;
+    exported.receive([&](pb<ShardSnapshot>& s) { snapshot = std::move(s.msg); }, fail);
+    EXPECT_EQ(snapshot.applied_index(), 2u);
+    ASSERT_EQ(snapshot.data_size(), 1);
+    EXPECT_EQ(snapshot.data(0).value(), "1");
+    applied.receive([](pb<ApplyResult>& r) { EXPECT_EQ(r->results_size(), 1); }, fail);
+    admin::ShardDigest after_apply;
+    digested.receive([&](pb<admin::ShardDigest>& d) { after_apply = std::move(d.msg); }, fail);
+    EXPECT_EQ(after_apply.applied_index(), 3u);
+
+    // The import replaces b's shard, and b answers from it right after.
+    auto imported = self->request(b, wait, snap_atom_v, make_pb(snapshot));
+    auto read = self->request(b, wait, kv_atom_v, make_pb(get_request("k")));
+    imported.receive([](caf::ok_atom) {}, fail);
+    read.receive([](pb<kv::Response>& r) { EXPECT_EQ(r->value(), "1"); }, fail);
+    self->request(a, wait, load_atom_v)
+      .receive(
+        [](pb<ReplicaState>& state) {
+          EXPECT_EQ(state->entries_size(), 3);
+          EXPECT_EQ(state->applied().applied_index(), 3u);
+        },
+        fail);
+    for (auto& actor : {a, b})
+      self->send_exit(actor, caf::exit_reason::user_shutdown);
+  }
+  EXPECT_EQ(db->get(1, "k"), "2");
+  EXPECT_EQ(other->get(1, "k"), "1");
 }
 
 } // namespace

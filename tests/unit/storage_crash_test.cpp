@@ -65,6 +65,45 @@ TEST_P(StorageCrash, SyncedCommitsSurviveAndWhatSurvivesIsAPrefix) {
     EXPECT_EQ(found, "k1 k2 k3 k4");
 }
 
+// Group commit (engine::commit_for_sync, then sync_through): one sync makes
+// every commit that returned before it durable, a ticket that a sync already
+// covered costs no second one, and a commit after the sync is not covered.
+TEST_P(StorageCrash, OneSyncCoversEveryCommitThatReturnedBeforeIt) {
+  {
+    auto db = stores.open_ok("n1");
+    ASSERT_TRUE(db);
+    auto first = db->make_batch();
+    first.put(0, "k1", "v-k1");
+    auto t1 = db->commit_for_sync(first);
+    auto second = db->make_batch();
+    second.put(1, "k2", "v-k2"); // another shard: one log for the whole node
+    auto t2 = db->commit_for_sync(second);
+    ASSERT_TRUE(t1.ok() && t2.ok());
+    EXPECT_LT(*t1, *t2);
+    auto syncs = db->sync_count();
+    auto synced = db->sync_through(*t1);
+    ASSERT_TRUE(synced.ok());
+    EXPECT_TRUE(*synced);
+    auto again = db->sync_through(*t2); // the first sync covered it
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(*again);
+    EXPECT_EQ(db->sync_count(), syncs + 1);
+    EXPECT_EQ(db->synced_commit_count(), 0u); // neither commit synced on its own
+    commit_put(*db, "k3", false);
+  }
+  stores.crash("n1");
+  auto db = stores.open_ok("n1");
+  ASSERT_TRUE(db);
+  std::string found;
+  for (auto [shard, key] : {std::pair{0u, "k1"}, std::pair{1u, "k2"}, std::pair{0u, "k3"}})
+    if (db->get(shard, key))
+      found += (found.empty() ? "" : " ") + std::string{key};
+  if (GetParam() == store_kind::memory)
+    EXPECT_EQ(found, "k1 k2");
+  else
+    EXPECT_EQ(found, "k1 k2 k3");
+}
+
 TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
   {
     auto db = stores.open_ok("n1");
@@ -293,6 +332,24 @@ TEST(MemoryStoreCrash, FailedCommitChangesNothingAndSaysWhy) {
   EXPECT_EQ(db->commit_count(), 0u);
   ASSERT_TRUE(succeeded(db->commit(batch, true))); // the batch is intact: a retry can succeed
   EXPECT_EQ(db->get(0, "k1"), "v-k1");
+}
+
+TEST(MemoryStoreCrash, FailedSyncMakesNothingDurableAndSaysWhy) {
+  auto store = std::make_shared<memory_store>("disk-7");
+  auto db = keel::storage::test::open_memory_ok(store);
+  ASSERT_TRUE(db);
+  auto batch = db->make_batch();
+  batch.put(0, "k1", "v-k1");
+  auto ticket = db->commit_for_sync(batch);
+  ASSERT_TRUE(ticket.ok());
+  store->fail_next_commit("I/O error: fsync failed");
+  auto failed = db->sync_through(*ticket);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, errc::io);
+  EXPECT_NE(failed.error().detail.find("sync of disk-7 failed: I/O error"), std::string::npos)
+    << failed.error().detail;
+  EXPECT_EQ(store->unsynced_commits(), 1u);
+  EXPECT_EQ(db->sync_count(), 0u);
 }
 
 } // namespace

@@ -44,13 +44,13 @@ shard_counters node_metrics::shard(uint32_t shard) {
 
 counter& node_metrics::fsyncs() {
   return reg_.get_counter("keel_storage_fsyncs_total",
-                          "Synced (fsync'ed) writes of Raft log entries and state.");
+                          "Fsyncs of the node's write-ahead log by its log syncer; one "
+                          "covers the Raft log writes of every shard made before it.");
 }
 
 histogram& node_metrics::fsync_seconds() {
   return reg_.get_histogram("keel_storage_fsync_duration_seconds",
-                            "Time of one synced write of Raft log entries and state.",
-                            latency_buckets());
+                            "Time of one fsync of the node's write-ahead log.", latency_buckets());
 }
 
 histogram& node_metrics::apply_seconds() {

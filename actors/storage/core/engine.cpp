@@ -238,10 +238,34 @@ result<void> engine::commit(write_batch& batch, bool sync) {
   if (!written)
     return storage_error{written.error().code,
                          "commit to " + dir() + " failed: " + written.error().detail};
-  commits_.fetch_add(1, std::memory_order_relaxed);
+  commits_.fetch_add(1, std::memory_order_release);
   if (sync)
     synced_commits_.fetch_add(1, std::memory_order_relaxed);
   return {};
+}
+
+result<engine::commit_ticket> engine::commit_for_sync(write_batch& batch) {
+  KEEL_ASSERT(batch.store_ == store_.get(), "commit of a batch made by another engine");
+  if (batch.empty()) // nothing of its own to wait for
+    return commits_.load(std::memory_order_acquire);
+  auto written = store_->commit(*batch.pending_, false);
+  if (!written)
+    return storage_error{written.error().code,
+                         "commit to " + dir() + " failed: " + written.error().detail};
+  return commits_.fetch_add(1, std::memory_order_release) + 1;
+}
+
+result<bool> engine::sync_through(commit_ticket ticket) {
+  std::lock_guard lock{sync_mu_};
+  if (ticket <= synced_through_)
+    return false;
+  auto covered = commits_.load(std::memory_order_acquire);
+  if (auto synced = store_->sync(); !synced)
+    return storage_error{synced.error().code,
+                         "sync of " + dir() + " failed: " + synced.error().detail};
+  synced_through_ = covered;
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 ShardSnapshot engine::export_shard(uint32_t shard) const {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,8 +120,29 @@ public:
   /// acknowledged. REQUIRES: `batch` was made by this engine.
   result<void> commit(write_batch& batch, bool sync);
 
+  /// A commit's place in the order of this engine's commits (sync_through).
+  using commit_ticket = uint64_t;
+
+  /// Group commit, step 1: writes `batch` atomically like commit(batch,
+  /// false) and returns its ticket. It is durable once a sync_through(ticket)
+  /// has returned. The storage actors of all the node's shards commit their
+  /// log writes this way, and one fsync by the node's log syncer
+  /// (actors/storage/log_syncer.hpp) then covers all of them.
+  result<commit_ticket> commit_for_sync(write_batch& batch);
+
+  /// Group commit, step 2: makes the commit with `ticket`, and every commit
+  /// that returned before it, durable. Answers false without touching the
+  /// disk when a sync since that commit already covered it, true when it
+  /// synced (one fsync covers every commit that returned before it started).
+  /// On the store's error (errc::io) nothing it covers may be acknowledged.
+  /// Thread-safe: syncs run one at a time.
+  result<bool> sync_through(commit_ticket ticket);
+
   /// The number of successful commits since open (for tests and metrics).
   uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
+
+  /// How many times sync_through touched the disk.
+  uint64_t sync_count() const { return syncs_.load(std::memory_order_relaxed); }
 
   /// How many of those were synced (fsync).
   uint64_t synced_commit_count() const { return synced_commits_.load(std::memory_order_relaxed); }
@@ -154,8 +176,14 @@ private:
   std::string node_id_;
   uint32_t shards_;
   uint64_t incarnation_;
+  // commits_ is also the ticket counter: a commit takes its ticket after its
+  // write returned (release), and a sync reads it before it starts (acquire),
+  // so every ticket up to what the sync read is on disk when it ends.
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> synced_commits_{0};
+  std::atomic<uint64_t> syncs_{0};
+  std::mutex sync_mu_;
+  commit_ticket synced_through_ = 0; // guarded by sync_mu_
 };
 
 } // namespace keel::storage

@@ -73,6 +73,12 @@ public:
   /// another store is a broken invariant (KEEL_ASSERT).
   virtual result<void> commit(batch& pending, bool sync) = 0;
 
+  /// Makes every commit that returned before this call durable, as a synced
+  /// commit would have (RocksDB: fsync of the write-ahead log). What lets
+  /// several unsynced commits share one fsync (engine::sync_through). On an
+  /// errc::io error none of them may be acknowledged.
+  virtual result<void> sync() = 0;
+
   virtual std::unique_ptr<view> snapshot() const = 0;
 
   // Reads: `through` (may be null) adds a pending batch of this store on top

@@ -103,6 +103,19 @@ result<void> memory_store::commit(batch& pending, bool sync) {
   return {};
 }
 
+result<void> memory_store::sync() {
+  std::lock_guard lock{mu_};
+  if (fail_next_) {
+    storage_error error{errc::io, std::move(*fail_next_)};
+    fail_next_.reset();
+    return error;
+  }
+  for (const auto& w : unsynced_)
+    apply(w, durable_);
+  unsynced_.clear();
+  return {};
+}
+
 std::unique_ptr<kv_store::view> memory_store::snapshot() const {
   std::lock_guard lock{mu_};
   return std::make_unique<memory_view>(current_);

@@ -33,6 +33,7 @@ public:
   const std::string& name() const override { return name_; }
   std::unique_ptr<batch> make_batch() const override;
   result<void> commit(batch& pending, bool sync) override;
+  result<void> sync() override;
   std::unique_ptr<view> snapshot() const override;
   std::optional<std::string> get(family f, std::string_view key, const batch* through,
                                  const view* at) const override;
@@ -50,8 +51,8 @@ public:
   /// The number of commits since the last synced one (what crash() may lose).
   size_t unsynced_commits() const;
 
-  /// Makes the next commit fail with `error` and change nothing (an I/O
-  /// error of the disk).
+  /// Makes the next commit or sync fail with `error` and change nothing (an
+  /// I/O error of the disk).
   void fail_next_commit(std::string error);
 
   using table = std::map<std::string, std::string, std::less<>>;

@@ -120,6 +120,15 @@ result<void> rocks_store::commit(batch& pending, bool sync) {
   return {};
 }
 
+result<void> rocks_store::sync() {
+  if (without_wal_) // nothing was logged to sync (unsafe_switches::skip_fsync)
+    return {};
+  // SyncWAL fsyncs every live log file: all that Write() put there before.
+  if (auto status = db_->SyncWAL(); !status.ok())
+    return error_of(status);
+  return {};
+}
+
 std::unique_ptr<kv_store::view> rocks_store::snapshot() const {
   return std::make_unique<rocks_view>(db_);
 }

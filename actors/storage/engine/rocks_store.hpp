@@ -40,6 +40,7 @@ public:
   const std::string& name() const override { return dir_; }
   std::unique_ptr<batch> make_batch() const override;
   result<void> commit(batch& pending, bool sync) override;
+  result<void> sync() override;
   std::unique_ptr<view> snapshot() const override;
   std::optional<std::string> get(family f, std::string_view key, const batch* through,
                                  const view* at) const override;

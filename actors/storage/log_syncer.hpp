@@ -1,0 +1,59 @@
+// log_syncer: the node's group commit. One per node, on its own thread (it
+// blocks on fsync), started by the node's supervision tree before any shard.
+// The storage actors of all the node's shards write a Raft ready's entries
+// and hard state WITHOUT fsync (engine::commit_for_sync) and delegate the
+// answer to this actor with the commit's ticket; it answers once the ticket
+// is durable (engine::sync_through). While one fsync runs, the requests of the
+// other shards queue in its mailbox; the next fsync covers them all, and the
+// ones it already covered are answered without touching the disk. So a node
+// syncs its write-ahead log at most once per turn, however many shards it
+// hosts, instead of once per shard's ready.
+//
+// Why a Raft ready may be acknowledged this way: the write is in RocksDB's
+// log before the ticket is taken and the fsync starts after, so the
+// acknowledgement still follows the write's durability (Figure 2 of the Raft
+// paper: respond to RPCs only after updating stable storage). Until then the
+// write is visible to reads of this node but not acknowledged to anyone; a
+// crash before the fsync loses it as it would lose an unacknowledged synced
+// write, and RocksDB replays its log in order, so what survives is a prefix.
+//
+// A failed fsync ends the actor with the error, unanswered: no storage actor
+// acknowledges a write that may not be on disk. Its supervisor (the node's
+// root, rest_for_one) then restarts it and every shard after it, which reload
+// from what the disk holds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "caf/fwd.hpp"
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/type_ids.hpp"
+
+namespace keel::metrics {
+class node_metrics;
+}
+
+namespace keel::storage {
+
+class engine;
+
+/// How the storage-side actors (storage actors, the log syncer) use threads.
+enum class spawn_mode {
+  threads,       // production: what blocks long (an fsync, a whole shard's data)
+                 // runs on a thread of its own, off the node's scheduler
+  deterministic, // all on the scheduler: for CAF's deterministic test coordinator
+};
+
+/// flush(ticket): answered once engine::sync_through(ticket) has returned.
+using log_syncer_api = caf::typed_actor<caf::replies_to<flush_atom, uint64_t>::with<caf::ok_atom>>;
+
+/// Spawns the syncer of `db`'s write-ahead log. Its fsyncs are counted and
+/// timed into `metrics` (none: a registry of its own that nothing reads).
+log_syncer_api spawn_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db,
+                                spawn_mode mode = spawn_mode::threads,
+                                std::shared_ptr<metrics::node_metrics> metrics = nullptr);
+
+} // namespace keel::storage
