@@ -127,6 +127,7 @@ TEST_F(NodeTree, HasASupervisorPerShardOverItsStorageActorAndReplica) {
   }
   EXPECT_TRUE(dir->get(paths::transport(root_path)));
   EXPECT_TRUE(dir->get(paths::peer_gate(root_path)));
+  EXPECT_TRUE(dir->get(paths::log_syncer(root_path)));
   EXPECT_TRUE(dir->get(paths::membership(root_path)));
   EXPECT_TRUE(dir->get(paths::service(root_path)));
   serves(0, "a");
@@ -150,6 +151,40 @@ TEST_F(NodeTree, AStorageActorCrashRestartsItsReplicaAndNotTheOtherShard) {
   EXPECT_EQ(id_at(paths::replica(root_path, 1)), replica1);
   // The new replica persists and applies through the new storage actor.
   serves(0, "after");
+}
+
+// Every shard's persists are answered by the log syncer, so the root's
+// rest_for_one restarts every shard with it (and the monitor and service
+// after them), and the transport before it keeps running. The new shards
+// persist through the new syncer, and what was acknowledged before is there.
+TEST_F(NodeTree, ALogSyncerCrashRestartsEveryShardAndNotTheTransport) {
+  serves(0, "before-0");
+  serves(1, "before-1");
+  auto syncer = id_at(paths::log_syncer(root_path));
+  auto transport = id_at(paths::transport(root_path));
+  auto storage0 = id_at(paths::storage(root_path, 0));
+  auto replica1 = id_at(paths::replica(root_path, 1));
+  anon_send_exit(dir->get(paths::log_syncer(root_path)), caf::exit_reason::kill);
+  settle();
+  EXPECT_NE(id_at(paths::log_syncer(root_path)), 0u);
+  EXPECT_NE(id_at(paths::log_syncer(root_path)), syncer);
+  EXPECT_EQ(id_at(paths::transport(root_path)), transport);
+  EXPECT_NE(id_at(paths::storage(root_path, 0)), 0u);
+  EXPECT_NE(id_at(paths::storage(root_path, 0)), storage0) << "a storage actor kept a dead syncer";
+  EXPECT_NE(id_at(paths::replica(root_path, 1)), 0u);
+  EXPECT_NE(id_at(paths::replica(root_path, 1)), replica1);
+  for (auto [shard, key] : {std::pair{0u, "before-0"}, std::pair{1u, "before-1"}}) {
+    std::string k;
+    for (int i = 0; config::shard_of(k = "k" + std::to_string(i), cfg.shards) != shard; ++i) {
+    }
+    kv::Request get;
+    get.mutable_get()->set_key(k);
+    auto r = ask(get);
+    ASSERT_EQ(r.status(), kv::STATUS_OK) << "shard " << shard << ": " << r.error();
+    EXPECT_EQ(r.value(), key);
+  }
+  serves(0, "after-0");
+  serves(1, "after-1");
 }
 
 TEST_F(NodeTree, AReplicaCrashRestartsTheReplicaAlone) {
