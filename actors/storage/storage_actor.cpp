@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -78,8 +79,10 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
 // handles nothing else. `work` must capture what it uses by value (shared
 // pointers): if the actor is killed meanwhile, the thread finishes on its own.
 // `after`, if given, runs on the actor once the work succeeded, before the
-// answer. Under the deterministic test coordinator (no threads of its own) the
-// work runs in place. A failure ends the actor, as a failed commit does.
+// answer. Work that replaces the shard holds engine::shard_rewrite_lock, which
+// the actor's successor takes before it reads the shard. Under the deterministic test coordinator
+// (no threads of its own) the work runs in place. A failure ends the actor, as a failed commit
+// does.
 template <class T>
 caf::result<T> run_long(storage_actor_type* self, std::function<T()> work,
                         std::function<void()> after = nullptr) {
@@ -143,6 +146,7 @@ caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const Persist
     // own, synced there.
     return run_long<caf::ok_atom>(
       self, [db = st.db, replica = st.replica, request, shard = st.shard, log = st.log] {
+        std::lock_guard rewriting{db->shard_rewrite_lock(shard)};
         auto batch = db->make_batch();
         replica->persist(request, batch);
         if (auto committed = db->commit(batch, true); !committed)
@@ -204,6 +208,7 @@ caf::result<caf::ok_atom> handle_import(storage_actor_type* self, const ShardSna
   return run_long<caf::ok_atom>(
     self,
     [db = st.db, snapshot, log = st.log] {
+      std::lock_guard rewriting{db->shard_rewrite_lock(snapshot.shard())};
       auto batch = db->make_batch();
       batch.replace_shard(snapshot);
       if (auto committed = db->commit(batch, true); !committed)
@@ -263,7 +268,12 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
       return caf::scheduled_actor::default_exception_handler(self, thrown);
     }
   });
-  st.replica = std::make_shared<replica_storage>(*st.db, shard);
+  {
+    // A predecessor killed while it replaced this shard left its thread to
+    // finish (run_long): wait for it before reading the shard.
+    std::lock_guard rewritten{st.db->shard_rewrite_lock(shard)};
+    st.replica = std::make_shared<replica_storage>(*st.db, shard);
+  }
   auto applied = st.db->applied(shard);
   st.log->info("started shard={} applied_index={} applied_term={}", shard, applied.applied_index(),
                applied.applied_term());

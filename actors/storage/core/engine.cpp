@@ -118,7 +118,13 @@ engine::engine(std::shared_ptr<kv_store> store, std::string node_id, uint32_t sh
   : store_(std::move(store)),
     node_id_(std::move(node_id)),
     shards_(shards),
-    incarnation_(incarnation) {}
+    incarnation_(incarnation),
+    rewrite_locks_(std::make_unique<std::mutex[]>(shards)) {}
+
+std::mutex& engine::shard_rewrite_lock(uint32_t shard) const {
+  check_shard(shard);
+  return rewrite_locks_[shard];
+}
 
 std::map<std::string, uint64_t> engine::peer_incarnations() const {
   return read_peer_incarnations(*store_);

@@ -138,6 +138,14 @@ public:
   /// Thread-safe: syncs run one at a time.
   result<bool> sync_through(commit_ticket ticket);
 
+  /// Held by a storage actor's thread of long work while it replaces a whole
+  /// shard (a snapshot's install or import), and taken by every new storage
+  /// actor of that shard before it reads the shard: a storage actor killed
+  /// mid-install leaves its thread to finish, and its successor must neither
+  /// read the shard half replaced nor load what the install is about to
+  /// replace. REQUIRES: shard < shards().
+  std::mutex& shard_rewrite_lock(uint32_t shard) const;
+
   /// The number of successful commits since open (for tests and metrics).
   uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
 
@@ -183,7 +191,8 @@ private:
   std::atomic<uint64_t> synced_commits_{0};
   std::atomic<uint64_t> syncs_{0};
   std::mutex sync_mu_;
-  commit_ticket synced_through_ = 0; // guarded by sync_mu_
+  std::unique_ptr<std::mutex[]> rewrite_locks_; // one per shard
+  commit_ticket synced_through_ = 0;            // guarded by sync_mu_
 };
 
 } // namespace keel::storage
