@@ -30,6 +30,7 @@
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "actors/storage/spawn_mode.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::metrics {
@@ -39,13 +40,6 @@ class node_metrics;
 namespace keel::storage {
 
 class engine;
-
-/// How the storage-side actors (storage actors, the log syncer) use threads.
-enum class spawn_mode {
-  threads,       // production: what blocks long (an fsync, a whole shard's data)
-                 // runs on a thread of its own, off the node's scheduler
-  deterministic, // all on the scheduler: for CAF's deterministic test coordinator
-};
 
 /// flush(ticket): answered once engine::sync_through(ticket) has returned.
 using log_syncer_api = caf::typed_actor<caf::replies_to<flush_atom, uint64_t>::with<caf::ok_atom>>;

@@ -80,9 +80,9 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
 // pointers): if the actor is killed meanwhile, the thread finishes on its own.
 // `after`, if given, runs on the actor once the work succeeded, before the
 // answer. Work that replaces the shard holds engine::shard_rewrite_lock, which
-// the actor's successor takes before it reads the shard. Under the deterministic test coordinator
-// (no threads of its own) the work runs in place. A failure ends the actor, as a failed commit
-// does.
+// the actor's successor takes before it reads the shard. Under the
+// deterministic test coordinator (no threads of its own) the work runs in
+// place. A failure ends the actor, as a failed commit does.
 template <class T>
 caf::result<T> run_long(storage_actor_type* self, std::function<T()> work,
                         std::function<void()> after = nullptr) {

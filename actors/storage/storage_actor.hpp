@@ -57,6 +57,7 @@
 
 #include "actors/storage/core/client_request.hpp"
 #include "actors/storage/log_syncer.hpp"
+#include "actors/storage/spawn_mode.hpp"
 #include "messages/type_ids.hpp"
 
 namespace keel::metrics {

@@ -101,11 +101,17 @@ struct NodeTree : dir_holder, ::testing::Test, test_coordinator_fixture<test::ke
     return keel::testing::ask_kv(self, sched, service, std::move(req), 100);
   }
 
-  // A key of each shard, and a write then a read of it through the service.
-  void serves(uint32_t shard, const std::string& value) {
+  // The first of k0, k1, ... that lives on `shard`.
+  std::string key_of(uint32_t shard) const {
     std::string key;
     for (int i = 0; config::shard_of(key = "k" + std::to_string(i), cfg.shards) != shard; ++i) {
     }
+    return key;
+  }
+
+  // A write then a read of key_of(shard) through the service.
+  void serves(uint32_t shard, const std::string& value) {
+    auto key = key_of(shard);
     kv::Request put;
     put.mutable_put()->set_key(key);
     put.mutable_put()->set_value(value);
@@ -173,15 +179,12 @@ TEST_F(NodeTree, ALogSyncerCrashRestartsEveryShardAndNotTheTransport) {
   EXPECT_NE(id_at(paths::storage(root_path, 0)), storage0) << "a storage actor kept a dead syncer";
   EXPECT_NE(id_at(paths::replica(root_path, 1)), 0u);
   EXPECT_NE(id_at(paths::replica(root_path, 1)), replica1);
-  for (auto [shard, key] : {std::pair{0u, "before-0"}, std::pair{1u, "before-1"}}) {
-    std::string k;
-    for (int i = 0; config::shard_of(k = "k" + std::to_string(i), cfg.shards) != shard; ++i) {
-    }
+  for (auto [shard, value] : {std::pair{0u, "before-0"}, std::pair{1u, "before-1"}}) {
     kv::Request get;
-    get.mutable_get()->set_key(k);
+    get.mutable_get()->set_key(key_of(shard));
     auto r = ask(get);
     ASSERT_EQ(r.status(), kv::STATUS_OK) << "shard " << shard << ": " << r.error();
-    EXPECT_EQ(r.value(), key);
+    EXPECT_EQ(r.value(), value);
   }
   serves(0, "after-0");
   serves(1, "after-1");

@@ -237,27 +237,26 @@ storage_error engine::log_error(errc code, uint32_t shard, uint64_t index) const
 write_batch engine::make_batch() const { return write_batch{*store_, shards_}; }
 
 result<void> engine::commit(write_batch& batch, bool sync) {
-  KEEL_ASSERT(batch.store_ == store_.get(), "commit of a batch made by another engine");
-  if (batch.empty())
-    return {};
-  auto written = store_->commit(*batch.pending_, sync);
+  auto written = commit_and_count(batch, sync);
   if (!written)
-    return storage_error{written.error().code,
-                         "commit to " + dir() + " failed: " + written.error().detail};
-  commits_.fetch_add(1, std::memory_order_release);
-  if (sync)
-    synced_commits_.fetch_add(1, std::memory_order_relaxed);
+    return std::move(written).error();
   return {};
 }
 
 result<engine::commit_ticket> engine::commit_for_sync(write_batch& batch) {
+  return commit_and_count(batch, false);
+}
+
+result<engine::commit_ticket> engine::commit_and_count(write_batch& batch, bool sync) {
   KEEL_ASSERT(batch.store_ == store_.get(), "commit of a batch made by another engine");
   if (batch.empty()) // nothing of its own to wait for
     return commits_.load(std::memory_order_acquire);
-  auto written = store_->commit(*batch.pending_, false);
+  auto written = store_->commit(*batch.pending_, sync);
   if (!written)
     return storage_error{written.error().code,
                          "commit to " + dir() + " failed: " + written.error().detail};
+  if (sync)
+    synced_commits_.fetch_add(1, std::memory_order_relaxed);
   return commits_.fetch_add(1, std::memory_order_release) + 1;
 }
 

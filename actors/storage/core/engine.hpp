@@ -149,11 +149,11 @@ public:
   /// The number of successful commits since open (for tests and metrics).
   uint64_t commit_count() const { return commits_.load(std::memory_order_relaxed); }
 
-  /// How many times sync_through touched the disk.
-  uint64_t sync_count() const { return syncs_.load(std::memory_order_relaxed); }
-
   /// How many of those were synced (fsync).
   uint64_t synced_commit_count() const { return synced_commits_.load(std::memory_order_relaxed); }
+
+  /// How many times sync_through touched the disk.
+  uint64_t sync_count() const { return syncs_.load(std::memory_order_relaxed); }
 
   // --- snapshots of one shard's state machine -------------------------------
 
@@ -176,6 +176,9 @@ private:
          uint64_t incarnation);
 
   void check_shard(uint32_t shard) const;
+  /// commit and commit_for_sync: writes, counts, and returns the ticket (the
+  /// latest one for an empty batch, which has nothing of its own to sync).
+  result<commit_ticket> commit_and_count(write_batch& batch, bool sync);
   /// "the log of shard 2 in DIR compacted away index 7", and so on.
   storage_error log_error(errc code, uint32_t shard, uint64_t index) const;
 
