@@ -3,6 +3,9 @@
 // every replica, least-recently-used eviction, the command digest that keeps
 // a reused seq from returning another command's answer, and sessions carried
 // through snapshots and restarts.
+#include <map>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "actors/storage/core/kv_state_machine.hpp"
@@ -313,6 +316,87 @@ TEST_P(StorageSessions, RecordWrittenBeforeDigestsAndTimesStillLoads) {
   // Last used at log time 500, it expires like any other session.
   apply(3, 1501, put(8, 1, "k", "v"));
   EXPECT_TRUE(db->session(shard, 7)->expired());
+}
+
+// The state machine decides from its memory (applied state, each session's
+// last seq and digest) and reads a record only to repeat an answer. A replica
+// restarted from disk must decide every later command exactly as one that kept
+// running: here one of two replicas is rebuilt from its committed records
+// before every entry, over a stream that retries, reuses and replays seqs,
+// lets sessions expire, die and be evicted, and mixes in no-op entries.
+TEST_P(StorageSessions, AStateMachineRebuiltFromDiskDecidesLikeOneThatKeptRunning) {
+  replica kept{stores, "kept"};
+  replica rebuilt{stores, "rebuilt"};
+  std::mt19937 prng{20261203};
+  auto pick = [&](uint32_t n) { return static_cast<uint32_t>(prng() % n); };
+  constexpr uint64_t clients = 5; // more than the 3 records `small` keeps: evictions
+  std::map<uint64_t, uint64_t> seq;
+  std::map<uint64_t, command::Command> last;
+  std::map<kv::Status, int> seen;
+  int repeated = 0;
+  uint64_t stamp = 1000;
+  for (int entry = 0; entry < 600; ++entry) {
+    stamp += pick(4) == 0 ? 600 + pick(1500) : pick(60); // now and then idle past the timeout
+    rebuilt.sm = kv_state_machine{*rebuilt.db, shard, small};
+    if (pick(10) == 0) {
+      for (auto* r : {&kept, &rebuilt}) {
+        auto batch = r->db->make_batch();
+        r->sm.apply_noop(r->next_index++, 1, batch);
+        ASSERT_TRUE(succeeded(r->db->commit(batch, false)));
+      }
+      continue;
+    }
+    std::vector<command::Command> cmds;
+    for (uint32_t n = 1 + pick(3); n > 0; --n) {
+      auto client = 1 + pick(clients);
+      auto key = "k" + std::to_string(pick(4));
+      command::Command cmd;
+      switch (last.contains(client) ? pick(6) : 0) {
+        case 0: // a new write: put, delete or cas
+        case 1:
+        case 2:
+          cmd = put(client, ++seq[client], key, "v" + std::to_string(entry));
+          if (pick(3) == 0) {
+            cmd.clear_put();
+            cmd.mutable_del()->set_key(key);
+          } else if (pick(3) == 0) {
+            cmd.clear_put();
+            cmd.mutable_cas()->set_key(key);
+            cmd.mutable_cas()->set_expected("v" + std::to_string(entry - 1));
+            cmd.mutable_cas()->set_value("c" + std::to_string(entry));
+          }
+          last[client] = cmd;
+          break;
+        case 3: cmd = last[client]; break; // a retry of the last seq
+        case 4:                            // the last seq for another command
+          cmd = put(client, seq[client], key, "other");
+          break;
+        default: // an older seq
+          cmd = put(client, seq[client] > 1 ? seq[client] - 1 : 0, key, "old");
+      }
+      cmds.push_back(cmd);
+    }
+    auto from_kept = kept.apply(stamp, cmds);
+    auto from_rebuilt = rebuilt.apply(stamp, cmds);
+    ASSERT_EQ(from_kept.size(), from_rebuilt.size());
+    for (size_t i = 0; i < from_kept.size(); ++i) {
+      ASSERT_EQ(from_kept[i].SerializeAsString(), from_rebuilt[i].SerializeAsString())
+        << "entry " << entry << ", command " << i << ": " << from_kept[i].error() << " vs "
+        << from_rebuilt[i].error();
+      ++seen[from_kept[i].status()];
+      repeated += from_kept[i].index() != 0 && from_kept[i].index() + 1 < kept.next_index;
+    }
+    ASSERT_EQ(kept.db->export_shard(shard).SerializeAsString(),
+              rebuilt.db->export_shard(shard).SerializeAsString())
+      << "entry " << entry;
+    ASSERT_EQ(kept.sm.session_count(), rebuilt.sm.session_count());
+  }
+  // The stream reached every decision the memory now takes alone.
+  for (auto status :
+       {kv::STATUS_OK, kv::STATUS_NOT_FOUND, kv::STATUS_CAS_MISMATCH, kv::STATUS_STALE_REQUEST,
+        kv::STATUS_SESSION_EXPIRED, kv::STATUS_INVALID_ARGUMENT})
+    EXPECT_GT(seen[status], 0) << kv::Status_Name(status);
+  EXPECT_GT(repeated, 0) << "no retry was answered from its record";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StorageSessions,

@@ -73,34 +73,53 @@ kv_state_machine::kv_state_machine(const engine& db, uint32_t shard, session_lim
     lim_(lim) {
   KEEL_ASSERT(shard < db.shards(), "kv_state_machine of a shard this node does not have");
   KEEL_ASSERT(lim.max_sessions > 0, "kv_state_machine: max_sessions must be at least 1");
+  applied_ = db.applied(shard);
   for (const auto& entry : db.sessions(shard))
-    sessions_.put(entry.client_id(), entry.session().last_used_ms(), entry.session().expired());
+    sessions_.put(entry.client_id(), session_summary::of(entry.session()));
 }
 
-void kv_state_machine::reset_sessions(const ShardSnapshot& snapshot) {
+void kv_state_machine::reset(const ShardSnapshot& snapshot) {
+  applied_.set_applied_index(snapshot.applied_index());
+  applied_.set_applied_term(snapshot.applied_term());
+  applied_.set_log_time_ms(snapshot.log_time_ms());
   sessions_.clear();
   for (const auto& entry : snapshot.sessions())
-    sessions_.put(entry.client_id(), entry.session().last_used_ms(), entry.session().expired());
+    sessions_.put(entry.client_id(), session_summary::of(entry.session()));
 }
 
 std::vector<kv::Response> kv_state_machine::apply(const command::CommandBatch& commands,
                                                   uint64_t index, uint64_t term,
                                                   write_batch& batch) {
-  auto applied = batch.applied(shard_);
-  KEEL_ASSERT(index > applied.applied_index(), "apply of an index already applied");
+  KEEL_ASSERT(index > applied_.applied_index(), "apply of an index already applied");
   // A new leader whose clock is behind its predecessor's must not move time
   // back: sessions would live longer on replicas that saw the later stamp.
-  auto now = std::max(applied.log_time_ms(), commands.leader_time_ms());
+  auto now = std::max(applied_.log_time_ms(), commands.leader_time_ms());
   expire(now, batch);
   std::vector<kv::Response> responses;
   responses.reserve(static_cast<size_t>(commands.commands_size()));
   for (const auto& cmd : commands.commands())
     responses.push_back(apply_command(cmd, index, now, batch));
-  applied.set_applied_index(index);
-  applied.set_applied_term(term);
-  applied.set_log_time_ms(now);
-  batch.set_applied(shard_, applied);
+  set_applied(index, term, now, batch);
   return responses;
+}
+
+void kv_state_machine::apply_noop(uint64_t index, uint64_t term, write_batch& batch) {
+  KEEL_ASSERT(index > applied_.applied_index(), "apply of an index already applied");
+  set_applied(index, term, applied_.log_time_ms(), batch);
+}
+
+void kv_state_machine::set_applied(uint64_t index, uint64_t term, uint64_t now,
+                                   write_batch& batch) {
+  applied_.set_applied_index(index);
+  applied_.set_applied_term(term);
+  applied_.set_log_time_ms(now);
+  batch.set_applied(shard_, applied_);
+}
+
+void kv_state_machine::set_session(uint64_t client_id, const ClientSession& record,
+                                   write_batch& batch) {
+  batch.set_session(shard_, client_id, record);
+  sessions_.put(client_id, session_summary::of(record));
 }
 
 kv::Response kv_state_machine::apply_command(const command::Command& cmd, uint64_t index,
@@ -112,20 +131,24 @@ kv::Response kv_state_machine::apply_command(const command::Command& cmd, uint64
   }
   // Thesis §6.3: the session decides before the command may touch the data.
   auto digest = command_digest(cmd);
-  auto session = batch.session(shard_, cmd.client_id());
-  if (session && !session->expired()) {
-    if (cmd.seq() < session->last_seq())
-      return stale(cmd.seq(), session->last_seq());
-    if (cmd.seq() == session->last_seq() && !db_->unsafe().apply_retries_twice) {
-      if (session->digest() != 0 && session->digest() != digest)
+  if (const auto* known = sessions_.find(cmd.client_id()); known && !known->expired) {
+    if (cmd.seq() < known->last_seq)
+      return stale(cmd.seq(), known->last_seq);
+    if (cmd.seq() == known->last_seq && !db_->unsafe().apply_retries_twice) {
+      if (known->digest != 0 && known->digest != digest)
         return reused(cmd);
-      session->set_last_used_ms(now); // a retrying client is not idle
-      batch.set_session(shard_, cmd.client_id(), *session);
-      sessions_.put(cmd.client_id(), now, false);
-      return session->last_response();
+      // The one case that needs the record: the answer to repeat.
+      auto record = batch.session(shard_, cmd.client_id());
+      if (!record)
+        throw engine_error({errc::corrupt, "shard " + std::to_string(shard_)
+                                             + " lost the session record of client "
+                                             + std::to_string(cmd.client_id())});
+      record->set_last_used_ms(now); // a retrying client is not idle
+      set_session(cmd.client_id(), *record, batch);
+      return record->last_response();
     }
-  } else if (session && cmd.seq() <= session->last_seq()) {
-    return expired(cmd, session->last_seq());
+  } else if (known && cmd.seq() <= known->last_seq) {
+    return expired(cmd, known->last_seq);
   }
   if (!sessions_.contains(cmd.client_id()))
     make_room(batch);
@@ -136,8 +159,7 @@ kv::Response kv_state_machine::apply_command(const command::Command& cmd, uint64
   *updated.mutable_last_response() = response;
   updated.set_last_used_ms(now);
   updated.set_digest(digest);
-  batch.set_session(shard_, cmd.client_id(), updated);
-  sessions_.put(cmd.client_id(), now, false);
+  set_session(cmd.client_id(), updated, batch);
   return response;
 }
 
@@ -146,18 +168,16 @@ void kv_state_machine::expire(uint64_t now, write_batch& batch) {
     return now > last_used && now - last_used > limit;
   };
   while (auto oldest = sessions_.oldest_live()) {
-    if (!idle_longer_than(oldest->last_used_ms, lim_.session_timeout_ms))
+    if (!idle_longer_than(oldest->session.last_used_ms, lim_.session_timeout_ms))
       break;
-    auto session = batch.session(shard_, oldest->client_id);
     ClientSession tombstone;
-    tombstone.set_last_seq(session ? session->last_seq() : 0);
-    tombstone.set_last_used_ms(oldest->last_used_ms);
+    tombstone.set_last_seq(oldest->session.last_seq);
+    tombstone.set_last_used_ms(oldest->session.last_used_ms);
     tombstone.set_expired(true);
-    batch.set_session(shard_, oldest->client_id, tombstone);
-    sessions_.put(oldest->client_id, oldest->last_used_ms, true);
+    set_session(oldest->client_id, tombstone, batch);
   }
   while (auto oldest = sessions_.oldest_expired()) {
-    if (!idle_longer_than(oldest->last_used_ms, 2 * lim_.session_timeout_ms))
+    if (!idle_longer_than(oldest->session.last_used_ms, 2 * lim_.session_timeout_ms))
       break;
     batch.del_session(shard_, oldest->client_id);
     sessions_.erase(oldest->client_id);

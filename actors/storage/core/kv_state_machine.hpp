@@ -4,6 +4,13 @@
 // retried write is answered from its session instead of being applied twice
 // (Raft thesis §6.3). Owned by the shard's storage actor; pure (no CAF, no clock).
 //
+// What a command's fate depends on besides the data (the applied index and
+// log time, each session's last seq and digest) is kept in memory and written
+// through to the batch, so the hot path reads the store only for the keys a
+// Delete or a Cas tests and for the answer a retry repeats. The memory mirrors
+// the committed records exactly: a state machine rebuilt from them decides
+// every later command the same way.
+//
 // Client sessions (thesis §6.3):
 // - A session is per shard and client. It opens with the client's first
 //   command on the shard that has no session there: a client numbers its
@@ -53,7 +60,7 @@ uint64_t command_digest(const command::Command& cmd);
 /// The key-value state machine of one shard over the node's engine.
 class kv_state_machine {
 public:
-  /// Reads the shard's session records to order them.
+  /// Reads the shard's applied state and session records.
   /// REQUIRES: shard < db.shards(); db outlives this object;
   /// lim.max_sessions > 0.
   kv_state_machine(const engine& db, uint32_t shard, session_limits lim = {});
@@ -79,9 +86,17 @@ public:
   std::vector<kv::Response> apply(const command::CommandBatch& commands, uint64_t index,
                                   uint64_t term, write_batch& batch);
 
-  /// Takes the sessions of a snapshot that replace_shard staged: the order
-  /// must follow the records.
-  void reset_sessions(const ShardSnapshot& snapshot);
+  /// Records a no-op entry (Raft §8: a new leader's first entry) as applied:
+  /// the applied index and term move, nothing else does.
+  /// REQUIRES: index > the applied index (KEEL_ASSERT).
+  void apply_noop(uint64_t index, uint64_t term, write_batch& batch);
+
+  /// How far the shard has applied the log, as staged so far.
+  const AppliedState& applied() const { return applied_; }
+
+  /// Takes the applied state and sessions of a snapshot that replace_shard
+  /// staged.
+  void reset(const ShardSnapshot& snapshot);
 
   /// Answers a read from the committed data: OK with the value, or NOT_FOUND.
   kv::Response read(const kv::Get& get) const;
@@ -96,9 +111,13 @@ private:
   void expire(uint64_t now, write_batch& batch);
   void make_room(write_batch& batch);
 
+  void set_session(uint64_t client_id, const ClientSession& record, write_batch& batch);
+  void set_applied(uint64_t index, uint64_t term, uint64_t now, write_batch& batch);
+
   const engine* db_;
   uint32_t shard_;
   session_limits lim_;
+  AppliedState applied_;
   session_index sessions_;
 };
 

@@ -93,7 +93,7 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot, write_bat
   ShardSnapshot data;
   KEEL_ASSERT(data.ParseFromString(snapshot.data()), "a checked snapshot does not parse");
   batch.replace_shard(data);
-  machine_.reset_sessions(data);
+  machine_.reset(data);
   // §7: the snapshot replaces the whole log. Entries after it are dropped too
   // (as etcd raft does): the leader sends them again after the snapshot.
   LogState point;
@@ -109,17 +109,13 @@ result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_ba
   if (request.has_hard_state())
     batch.set_hard_state(shard_, request.hard_state());
   for (const auto& entry : request.entries()) {
-    auto applied = batch.applied(shard_);
-    if (entry.index() <= applied.applied_index())
+    auto applied = machine_.applied().applied_index();
+    if (entry.index() <= applied)
       continue;
-    KEEL_ASSERT(entry.index() == applied.applied_index() + 1,
+    KEEL_ASSERT(entry.index() == applied + 1,
                 "an apply that would skip entries (a gap loses a command)");
     switch (entry.type()) {
-      case raft::ENTRY_NOOP:
-        applied.set_applied_index(entry.index());
-        applied.set_applied_term(entry.term());
-        batch.set_applied(shard_, applied);
-        break;
+      case raft::ENTRY_NOOP: machine_.apply_noop(entry.index(), entry.term(), batch); break;
       case raft::ENTRY_NORMAL: {
         command::CommandBatch commands;
         if (!commands.ParseFromString(entry.data()))
@@ -142,8 +138,7 @@ result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_ba
 }
 
 void replica_storage::compact(uint64_t index, write_batch& batch) const {
-  KEEL_ASSERT(index <= batch.applied(shard_).applied_index(),
-              "compaction beyond the applied index");
+  KEEL_ASSERT(index <= machine_.applied().applied_index(), "compaction beyond the applied index");
   if (index <= batch.log_state(shard_).snapshot_index())
     return;
   // Applied entries after the compaction point are stored: a persist came first.

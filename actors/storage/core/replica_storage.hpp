@@ -4,11 +4,12 @@
 // entries to the key-value state machine, compact the log. Each write is staged
 // into a write_batch that the caller (the shard's storage actor) commits:
 // persist synced, apply and compact unsynced (see the storage actor for why
-// that is safe). The state machine orders the session records in memory, so a
-// staged persist or apply whose batch is not committed, or a write to the
-// shard that bypasses this object (engine::import_shard), requires a new
-// replica_storage. Pure: no CAF, no logging, no clock. Broken invariants are
-// KEEL_ASSERTs; reads of a failing store throw engine_error (storage_error.hpp).
+// that is safe). The state machine keeps the applied state and a summary of
+// the session records in memory, so a staged persist or apply whose batch is
+// not committed, or a write to the shard that bypasses this object
+// (engine::import_shard), requires a new replica_storage. Pure: no CAF, no logging, no clock.
+// Broken invariants are KEEL_ASSERTs; reads of a failing store throw engine_error
+// (storage_error.hpp).
 #pragma once
 
 #include <cstdint>

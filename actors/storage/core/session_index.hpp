@@ -1,9 +1,14 @@
-// session_index: which of a shard's client sessions expires or is evicted next.
-// The session records themselves live in the engine (in the same atomic batch
-// as the data); this in-memory order over them lets the state machine find the
-// least recently used one without scanning. Every replica builds it from the
-// same records and updates it by the same commands, so every replica picks the
-// same victim. Ties in last-used time go to the smaller client id. Pure.
+// session_index: what the state machine needs to know of each of a shard's
+// client sessions to decide a command, kept in memory, and which session
+// expires or is evicted next. The session records themselves live in the
+// engine (in the same atomic batch as the data); this index mirrors every
+// field of them but the cached response, so that a new write, a stale retry
+// or a reused seq is decided without a read of the store: only a retry of the
+// last seq reads its record, for the answer it must repeat. Every replica
+// builds it from the same records and updates it by the same commands, so
+// every replica decides alike and picks the same victim; a replica restarted
+// from disk builds the same index again. Ties in last-used time go to the
+// smaller client id. Pure.
 #pragma once
 
 #include <cstdint>
@@ -12,23 +17,39 @@
 #include <unordered_map>
 #include <utility>
 
+#include "messages/storage.pb.h"
+
 namespace keel::storage {
+
+/// A session record without its cached response.
+struct session_summary {
+  uint64_t last_seq = 0;
+  uint64_t last_used_ms = 0;
+  uint64_t digest = 0;  // of the command applied as last_seq; 0 = unknown
+  bool expired = false; // a tombstone that only remembers the last seq
+  friend bool operator==(const session_summary&, const session_summary&) = default;
+
+  static session_summary of(const ClientSession& record);
+};
 
 class session_index {
 public:
   struct entry {
     uint64_t client_id = 0;
-    uint64_t last_used_ms = 0;
+    session_summary session;
     friend bool operator==(const entry&, const entry&) = default;
   };
 
   void clear();
 
-  /// Adds or moves `client_id`: a live session, or an expired one (a
-  /// tombstone that only remembers the last seq).
-  void put(uint64_t client_id, uint64_t last_used_ms, bool expired);
+  /// Adds or replaces the summary of `client_id`'s record.
+  void put(uint64_t client_id, const session_summary& session);
 
   void erase(uint64_t client_id);
+
+  /// The summary of `client_id`'s record, or null. Valid until the next put
+  /// or erase.
+  const session_summary* find(uint64_t client_id) const;
 
   bool contains(uint64_t client_id) const { return by_client_.contains(client_id); }
 
@@ -44,14 +65,9 @@ public:
 private:
   using order = std::set<std::pair<uint64_t, uint64_t>>; // (last_used_ms, client_id)
 
-  struct slot {
-    uint64_t last_used_ms = 0;
-    bool expired = false;
-  };
+  std::optional<entry> first(const order& o) const;
 
-  static std::optional<entry> first(const order& o);
-
-  std::unordered_map<uint64_t, slot> by_client_;
+  std::unordered_map<uint64_t, session_summary> by_client_;
   order live_;
   order expired_;
 };
