@@ -9,6 +9,7 @@
 #include "caf/all.hpp"
 
 #include "actors/base/core/deadline_fifo.hpp"
+#include "actors/base/core/tick_grid.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/log/logger.hpp"
 #include "actors/lookup.hpp"
@@ -688,7 +689,10 @@ void tick(replica_actor* self) {
   if (++st.ticks % st.cfg.balance_ticks == 0)
     balance(self);
   process_ready(self);
-  self->delayed_send(self, milliseconds(st.cfg.tick_ms), tick_atom_v);
+  // On the node's tick grid (tick_grid.hpp): every replica of the node ticks
+  // in the same turn, and their heartbeats leave as one frame per peer.
+  self->scheduled_send(self, next_grid_point(self->clock().now(), milliseconds(st.cfg.tick_ms)),
+                       tick_atom_v);
 }
 
 // -- start-up -----------------------------------------------------------------
