@@ -2,6 +2,11 @@
 // persist (entries, a replacing suffix §5.3, an installed snapshot §7), apply (normal, no-op,
 // already applied, session dedup thesis §6.3), compaction, and the broken invariants that must
 // throw instead of writing.
+#include <map>
+#include <memory>
+#include <random>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "actors/storage/core/replica_storage.hpp"
@@ -270,6 +275,87 @@ TEST_P(StorageReplica, CompactionAtOrBeforeTheCompactionPointChangesNothing) {
   replica.compact(2, batch);
   EXPECT_TRUE(batch.empty());
   EXPECT_EQ(db->log_state(1).snapshot_index(), 2u);
+}
+
+// replica_storage keeps the log's bounds in memory and scans the store only
+// when a persist replaces a suffix. One of two replicas is rebuilt from its
+// committed records before every step of a random run (appends, suffixes
+// replaced from any point after the applied index, entries the compaction
+// point covers, applies, compactions, installed snapshots): both must leave
+// the same state, and it must be the model's log (no suffix left behind).
+TEST_P(StorageReplica, BoundsKeptInMemoryMatchARebuildFromDiskAtEveryStep) {
+  auto kept_db = stores.open_ok("kept", "kept");
+  auto rebuilt_db = stores.open_ok("rebuilt", "rebuilt");
+  replica_storage kept{*kept_db, 1};
+  std::unique_ptr<replica_storage> rebuilt;
+  std::mt19937 prng{20261203};
+  auto pick = [&](uint64_t n) { return n == 0 ? 0 : prng() % n; };
+  uint64_t last = 0, compacted = 0, applied = 0, term = 1;
+  std::map<std::string, int> steps;
+  auto both = [&](auto&& stage, bool sync) {
+    rebuilt = std::make_unique<replica_storage>(*rebuilt_db, 1);
+    for (auto [db, r] :
+         {std::pair{kept_db.get(), &kept}, std::pair{rebuilt_db.get(), rebuilt.get()}}) {
+      auto batch = db->make_batch();
+      stage(*r, batch);
+      ASSERT_TRUE(succeeded(db->commit(batch, sync)));
+    }
+  };
+  for (int step = 0; step < 400; ++step) {
+    auto what = pick(10);
+    if (what < 5) { // persist: append, or replace a suffix after the applied index
+      auto from = pick(4) == 0
+                    ? std::max(applied, compacted) + 1 + pick(last - std::max(applied, compacted))
+                    : last + 1;
+      std::vector<raft::Entry> entries;
+      if (compacted > 0 && pick(6) == 0) {
+        // A leader sends again from before the compaction point: what is
+        // stored, then new entries; persist skips the covered one.
+        from = compacted;
+        entries.push_back(put(compacted, term, "covered", "x"));
+        auto stored = kept_db->entries(1, compacted + 1, last + 1, UINT64_MAX);
+        ASSERT_TRUE(stored.ok());
+        entries.insert(entries.end(), stored->begin(), stored->end());
+      } else if (from <= last) {
+        ++term; // a new leader's entries replace the suffix
+      }
+      auto next = entries.empty() ? from : last + 1;
+      for (auto n = 1 + pick(4); n > 0; --n)
+        entries.push_back(put(next++, term, "k" + std::to_string(pick(5)), std::to_string(step)));
+      steps[from <= compacted ? "covered" : from <= last ? "suffix" : "append"]++;
+      both([&](replica_storage& r, write_batch& b) { r.persist(persist_of(entries), b); }, true);
+      last = entries.back().index();
+    } else if (what < 8 && applied < last) { // apply what is stored
+      auto to = applied + 1 + pick(last - applied);
+      auto stored = kept_db->entries(1, applied + 1, to + 1, UINT64_MAX);
+      ASSERT_TRUE(stored.ok());
+      steps["apply"]++;
+      auto request = apply_of(*stored);
+      *request.mutable_hard_state() = hard_state(term, "", to); // the commit rides with the apply
+      both([&](replica_storage& r, write_batch& b) { ASSERT_TRUE(r.apply(request, b).ok()); },
+           false);
+      applied = to;
+    } else if (what < 9 && compacted < applied) {
+      auto index = compacted + 1 + pick(applied - compacted);
+      steps["compact"]++;
+      both([&](replica_storage& r, write_batch& b) { r.compact(index, b); }, false);
+      compacted = index;
+    } else if (what == 9) { // a snapshot from the leader replaces everything
+      auto index = std::max(last, applied) + pick(3);
+      steps["snapshot"]++;
+      PersistRequest request;
+      *request.mutable_snapshot() = snapshot_at(1, index, term, "k", std::to_string(step));
+      *request.mutable_hard_state() = hard_state(term, "", index);
+      both([&](replica_storage& r, write_batch& b) { r.persist(request, b); }, true);
+      last = compacted = applied = index;
+    }
+    ASSERT_EQ(kept.load().SerializeAsString(), rebuilt->load().SerializeAsString())
+      << "step " << step;
+    ASSERT_EQ(kept_db->last_index(1), last) << "step " << step;
+    ASSERT_EQ(kept_db->log_state(1).snapshot_index(), compacted) << "step " << step;
+  }
+  for (auto kind : {"append", "suffix", "covered", "apply", "compact", "snapshot"})
+    EXPECT_GT(steps[kind], 0) << kind;
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StorageReplica,

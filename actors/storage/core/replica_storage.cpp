@@ -18,6 +18,7 @@ std::string shard_name(uint32_t shard) { return "shard " + std::to_string(shard)
 replica_storage::replica_storage(const engine& db, uint32_t shard, session_limits sessions)
   : db_(&db),
     shard_(shard),
+    log_{db.log_state(shard).snapshot_index(), db.last_index(shard)},
     machine_(db, shard, sessions) {}
 
 void replica_storage::check_indexes(const raft::HardState& hard_state, uint64_t compacted,
@@ -74,13 +75,14 @@ ReplicaState replica_storage::load() const {
 void replica_storage::persist(const PersistRequest& request, write_batch& batch) {
   if (request.has_snapshot())
     install_snapshot(request.snapshot(), batch);
-  auto compacted = batch.log_state(shard_).snapshot_index();
   std::vector<raft::Entry> entries;
   entries.reserve(static_cast<size_t>(request.entries_size()));
   for (const auto& entry : request.entries())
-    if (entry.index() > compacted)
+    if (entry.index() > log_.snapshot_index)
       entries.push_back(entry);
-  batch.append(shard_, entries); // §5.3: drops the stored suffix they replace
+  batch.append(shard_, entries, log_); // §5.3: drops the stored suffix they replace
+  if (!entries.empty())
+    log_.last_index = entries.back().index();
   if (request.has_hard_state())
     batch.set_hard_state(shard_, request.hard_state());
 }
@@ -102,6 +104,7 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot, write_bat
   batch.compact(shard_, point); // asserts that the snapshot is not behind the compaction point
   if (meta.index() < std::numeric_limits<uint64_t>::max())
     batch.truncate_suffix(shard_, meta.index() + 1);
+  log_ = {meta.index(), meta.index()};
 }
 
 result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_batch& batch) {
@@ -137,9 +140,9 @@ result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_ba
   return out;
 }
 
-void replica_storage::compact(uint64_t index, write_batch& batch) const {
+void replica_storage::compact(uint64_t index, write_batch& batch) {
   KEEL_ASSERT(index <= machine_.applied().applied_index(), "compaction beyond the applied index");
-  if (index <= batch.log_state(shard_).snapshot_index())
+  if (index <= log_.snapshot_index)
     return;
   // Applied entries after the compaction point are stored: a persist came first.
   auto term = db_->term(shard_, index);
@@ -148,6 +151,7 @@ void replica_storage::compact(uint64_t index, write_batch& batch) const {
   point.set_snapshot_index(index);
   point.set_snapshot_term(*term);
   batch.compact(shard_, point);
+  log_.snapshot_index = index; // applied entries are stored: last_index >= index already
 }
 
 } // namespace keel::storage

@@ -4,12 +4,13 @@
 // entries to the key-value state machine, compact the log. Each write is staged
 // into a write_batch that the caller (the shard's storage actor) commits:
 // persist synced, apply and compact unsynced (see the storage actor for why
-// that is safe). The state machine keeps the applied state and a summary of
-// the session records in memory, so a staged persist or apply whose batch is
-// not committed, or a write to the shard that bypasses this object
-// (engine::import_shard), requires a new replica_storage. Pure: no CAF, no logging, no clock.
-// Broken invariants are KEEL_ASSERTs; reads of a failing store throw engine_error
-// (storage_error.hpp).
+// that is safe). The log's bounds are kept in memory here, and the applied
+// state and a summary of the session records in the state machine, so that
+// the hot path reads the store only where it must: a staged persist or apply
+// whose batch is not committed, or a write to the shard that bypasses this
+// object (engine::import_shard), therefore requires a new replica_storage. Pure: no CAF, no
+// logging, no clock. Broken invariants are KEEL_ASSERTs; reads of a failing store throw
+// engine_error (storage_error.hpp).
 #pragma once
 
 #include <cstdint>
@@ -81,7 +82,7 @@ public:
   /// REQUIRES (KEEL_ASSERT): index <= the applied index (only applied entries
   /// are in the data a snapshot is exported from).
   /// REQUIRES: `batch` holds no log writes (the term is read from committed state).
-  void compact(uint64_t index, write_batch& batch) const;
+  void compact(uint64_t index, write_batch& batch);
 
   /// Answers a read from the committed data (kv_state_machine::read).
   kv::Response read(const kv::Get& get) const { return machine_.read(get); }
@@ -92,6 +93,7 @@ private:
 
   const engine* db_;
   uint32_t shard_;
+  write_batch::log_bounds log_; // as the committed state plus the staged batches leave it
   kv_state_machine machine_;
 };
 

@@ -81,7 +81,14 @@ void write_batch::replace_shard(const ShardSnapshot& snapshot) {
   set_applied(shard, applied);
 }
 
-void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries) {
+write_batch::log_bounds write_batch::bounds(uint32_t shard) const {
+  check_shard(shard);
+  return {records::log_state(*store_, shard, pending_.get()).snapshot_index(),
+          records::last_index(*store_, shard, pending_.get())};
+}
+
+void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries,
+                         const log_bounds& known) {
   check_shard(shard);
   if (entries.empty())
     return;
@@ -89,11 +96,11 @@ void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries
     KEEL_ASSERT(entries[i].index() == entries[i - 1].index() + 1,
                 "append: entry indexes not consecutive");
   auto first = entries.front().index();
-  auto snapshot_index = records::log_state(*store_, shard, pending_.get()).snapshot_index();
-  auto last = records::last_index(*store_, shard, pending_.get());
-  KEEL_ASSERT(first > snapshot_index, "append at or before the compaction point");
-  KEEL_ASSERT(first <= last + 1, "append leaves a gap after the last index");
-  truncate_suffix(shard, entries.back().index() + 1);
+  auto last = entries.back().index();
+  KEEL_ASSERT(first > known.snapshot_index, "append at or before the compaction point");
+  KEEL_ASSERT(first <= known.last_index + 1, "append leaves a gap after the last index");
+  if (last < known.last_index)
+    truncate_suffix(shard, last + 1);
   for (const auto& entry : entries)
     pending_->put(family::log, key_layout::log_key(shard, entry.index()),
                   entry.SerializeAsString());

@@ -62,14 +62,32 @@ public:
 
   // --- Raft log and hard state ----------------------------------------------
 
-  /// Appends `entries` to the log of `shard`. Entries already stored at their
-  /// indexes are overwritten and every stored entry after the last appended
-  /// one is deleted, so a follower's conflicting suffix disappears (§5.3: "if
-  /// an existing entry conflicts with a new one, delete the existing entry and
-  /// all that follow it").
-  /// REQUIRES: indexes consecutive; snapshot_index < entries[0].index <=
-  /// last_index + 1 (no gap); KEEL_ASSERTed: the Raft core hands out only such.
-  void append(uint32_t shard, const std::vector<raft::Entry>& entries);
+  /// Where the log of a shard begins and ends, as the committed state plus
+  /// this batch leave it.
+  struct log_bounds {
+    uint64_t snapshot_index = 0; // the compaction point
+    uint64_t last_index = 0;     // the last entry's index, or the compaction point if none
+  };
+
+  /// The bounds of the log of `shard`, read from the store and this batch.
+  log_bounds bounds(uint32_t shard) const;
+
+  /// Appends `entries` to the log of `shard`, whose bounds are `known`.
+  /// Entries already stored at their indexes are overwritten and every stored
+  /// entry after the last appended one is deleted, so a follower's
+  /// conflicting suffix disappears (§5.3: "if an existing entry conflicts
+  /// with a new one, delete the existing entry and all that follow it"). A
+  /// caller that keeps the bounds in memory (replica_storage) spares the
+  /// reads; the store is scanned only when there is a suffix to delete.
+  /// REQUIRES: `known` is what bounds(shard) returns; indexes consecutive;
+  /// snapshot_index < entries[0].index <= last_index + 1 (no gap);
+  /// KEEL_ASSERTed: the Raft core hands out only such.
+  void append(uint32_t shard, const std::vector<raft::Entry>& entries, const log_bounds& known);
+
+  /// append() with the bounds read from the store.
+  void append(uint32_t shard, const std::vector<raft::Entry>& entries) {
+    append(shard, entries, bounds(shard));
+  }
 
   /// Deletes every entry of `shard` with index >= from_index.
   void truncate_suffix(uint32_t shard, uint64_t from_index);
