@@ -96,6 +96,39 @@ TEST_P(KvStore, ReadsThroughABatchSeeItsWritesOverTheCommittedState) {
             (pairs{{"a", "1"}, {"b", "two"}, {"bb", "new"}, {"c", "3"}, {"x", "24"}}));
 }
 
+// A batch is indexed only when first read through (rocks_store): writes
+// before and after that read, to several families, commit alike either way.
+TEST_P(KvStore, ABatchCommitsTheSameWhetherOrNotItWasReadThrough) {
+  ASSERT_TRUE(store);
+  for (bool read_through : {false, true}) {
+    SCOPED_TRACE(read_through ? "read through" : "never read");
+    commit({{"a", "0"}, {"b", "0"}});
+    auto batch = store->make_batch();
+    batch->put(family::data, "a", "1");
+    batch->put(family::meta, "a", "m");
+    if (read_through) {
+      EXPECT_EQ(store->get(family::data, "a", batch.get(), nullptr), "1");
+      EXPECT_EQ(store->get(family::meta, "a", batch.get(), nullptr), "m");
+    }
+    batch->put(family::data, "a", "2"); // the latest write of a key wins
+    batch->del(family::data, "b");
+    if (read_through) {
+      EXPECT_EQ(scan("", "\xff", batch.get()), (pairs{{"a", "2"}}));
+    }
+    EXPECT_EQ(batch->count(), 4u);
+    ASSERT_TRUE(succeeded(store->commit(*batch, false)));
+    EXPECT_EQ(batch->count(), 0u);
+    EXPECT_EQ(scan("", "\xff"), (pairs{{"a", "2"}}));
+    EXPECT_EQ(store->get(family::meta, "a", nullptr, nullptr), "m");
+    // An emptied batch starts over: unindexed, and nothing of the last one.
+    batch->put(family::data, "c", "3");
+    EXPECT_EQ(store->get(family::data, "a", batch.get(), nullptr), "2");
+    EXPECT_EQ(batch->count(), 1u);
+    commit({{"c", std::nullopt}, {"a", std::nullopt}});
+    commit({{"a", std::nullopt}}, family::meta);
+  }
+}
+
 TEST_P(KvStore, AViewKeepsTheStateOfItsTime) {
   ASSERT_TRUE(store);
   commit({{"a", "1"}, {"b", "2"}});

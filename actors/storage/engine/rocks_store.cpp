@@ -1,9 +1,12 @@
 #include "actors/storage/engine/rocks_store.hpp"
 
+#include <memory>
+
 #include <rocksdb/comparator.h>
 #include <rocksdb/db.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 namespace keel::storage {
 
@@ -24,41 +27,87 @@ void check(const rocksdb::Status& status, std::string_view what) {
   throw engine_error(std::move(error));
 }
 
+// Writes go to a plain WriteBatch, an append to one buffer. Only a read
+// through the batch needs an index over them (a Delete or a Cas testing a key
+// an earlier command of the same batch wrote, a retry's session record, a
+// suffix or a shard being replaced), so the first such read replays the
+// writes into a WriteBatchWithIndex, which takes every later write. Most
+// batches on the write path are never read through: they skip the index's
+// skip list and its arena, which cost as much as the writes themselves.
 class rocks_batch final : public kv_store::batch {
 public:
   rocks_batch(const kv_store* owner, const std::vector<rocksdb::ColumnFamilyHandle*>& families)
     : batch(owner),
-      families_(&families),
-      // overwrite_key: the index keeps only the latest write per key, which is
-      // what GetFromBatchAndDB and the batch iterators must see.
-      index_(rocksdb::BytewiseComparator(), 0, true) {}
+      families_(&families) {}
 
   void put(family f, std::string_view key, std::string_view value) override {
     // Staging fails only for a record over 4 GiB, which the input limits exclude.
-    auto staged = index_.Put(handle(f), slice(key), slice(value));
+    auto staged = indexed_ ? indexed_->Put(handle(f), slice(key), slice(value))
+                           : plain_.Put(handle(f), slice(key), slice(value));
     KEEL_ASSERT(staged.ok(), "staging a put failed");
   }
   void del(family f, std::string_view key) override {
-    auto staged = index_.Delete(handle(f), slice(key));
+    auto staged
+      = indexed_ ? indexed_->Delete(handle(f), slice(key)) : plain_.Delete(handle(f), slice(key));
     KEEL_ASSERT(staged.ok(), "staging a delete failed");
   }
-  uint32_t count() const override {
-    return const_cast<rocksdb::WriteBatchWithIndex&>(index_).GetWriteBatch()->Count();
+  uint32_t count() const override { return writes().Count(); }
+  void clear() override {
+    plain_.Clear();
+    indexed_.reset();
   }
-  void clear() override { index_.Clear(); }
 
-  // RocksDB's read API takes the batch non-const although it only reads.
+  /// Every write staged so far, in order: what a commit hands to RocksDB.
+  rocksdb::WriteBatch& writes() const { return indexed_ ? *indexed_->GetWriteBatch() : plain_; }
+
+  /// The writes with an index for reads through the batch, built on the
+  /// first call. RocksDB's read API takes it non-const although it only reads.
   rocksdb::WriteBatchWithIndex& index() const {
-    return const_cast<rocksdb::WriteBatchWithIndex&>(index_);
+    if (!indexed_) {
+      // overwrite_key: the index keeps only the latest write per key, which
+      // is what GetFromBatchAndDB and the batch iterators must see.
+      indexed_
+        = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, true);
+      replay into{*indexed_, *families_};
+      auto replayed = plain_.Iterate(&into);
+      KEEL_ASSERT(replayed.ok(), "indexing a staged batch failed");
+      plain_.Clear();
+    }
+    return *indexed_;
   }
 
 private:
+  // Re-stages a plain batch's writes into an indexed one, in order.
+  struct replay final : rocksdb::WriteBatch::Handler {
+    replay(rocksdb::WriteBatchWithIndex& to,
+           const std::vector<rocksdb::ColumnFamilyHandle*>& families)
+      : to(to),
+        families(families) {}
+    rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+      return to.Put(family_of(id), key, value);
+    }
+    rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
+      return to.Delete(family_of(id), key);
+    }
+    rocksdb::ColumnFamilyHandle* family_of(uint32_t id) const {
+      for (auto* h : families)
+        if (h->GetID() == id)
+          return h;
+      KEEL_ASSERT(false, "a staged write to a column family the store does not have");
+      return nullptr;
+    }
+    rocksdb::WriteBatchWithIndex& to;
+    const std::vector<rocksdb::ColumnFamilyHandle*>& families;
+  };
+
   rocksdb::ColumnFamilyHandle* handle(family f) const {
     return (*families_)[static_cast<size_t>(f)];
   }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>* families_;
-  rocksdb::WriteBatchWithIndex index_;
+  mutable rocksdb::WriteBatch plain_;
+  mutable std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
 };
 
 class rocks_view final : public kv_store::view {
@@ -113,7 +162,7 @@ result<void> rocks_store::commit(batch& pending, bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync && !without_wal_; // RocksDB refuses a synced write without its log
   options.disableWAL = without_wal_;
-  auto status = db_->Write(options, mine.index().GetWriteBatch());
+  auto status = db_->Write(options, &mine.writes());
   if (!status.ok())
     return error_of(status);
   mine.clear();

@@ -1,8 +1,9 @@
 // rocks_store: the kv_store of a node on disk, one RocksDB instance with one
 // column family per storage family (key_layout.hpp). Batches are RocksDB
-// WriteBatchWithIndex: reads through one see its own uncommitted writes on top
-// of the database (GetFromBatchAndDB / NewIteratorWithBase), which is how the
-// state machine applies several commands to one key inside one atomic batch.
+// WriteBatches, indexed (WriteBatchWithIndex) at the first read through one:
+// such reads see the batch's own uncommitted writes on top of the database
+// (GetFromBatchAndDB / NewIteratorWithBase), which is how the state machine
+// applies several commands to one key inside one atomic batch.
 // Opened by open_rocks_engine (engine.hpp), which checks the directory first.
 #pragma once
 
