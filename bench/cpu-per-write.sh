@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# bench/cpu-per-write.sh: what one acknowledged write costs the nodes of a
+# 3-node cluster, for one or more builds in alternating runs on fresh data.
+# Throughput alone swings 2x with this machine's disk and with where the
+# shards' leaders land; the cost per write (CPU of the three keel-node
+# processes from /proc/<pid>/stat, context switches of all their threads,
+# fsyncs and Raft entries from the nodes' metrics) moves far less, and the
+# leader placement of each run is printed beside it.
+#
+# Usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] LABEL=BIN_DIR...
+#   BIN_DIR holds keel-node, keelctl and keel-bench (copies: keel-node finds
+#   its siblings through /proc/self/exe). Defaults: 3 runs, 64 clients,
+#   4 shards, 8 s measured after 2 s of the same load.
+# 127.0.0.1 only, on free ports; data under $D (default /tmp/keel-cpw); kills
+# only what it started (keelctl cluster down).
+set -euo pipefail
+D=${D:-/tmp/keel-cpw}
+RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8
+setups=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) RUNS=$2; shift 2 ;;
+    --clients) CLIENTS=$2; shift 2 ;;
+    --shards) SHARDS=$2; shift 2 ;;
+    --seconds) SECONDS_MEASURED=$2; shift 2 ;;
+    *=*) setups+=("$1"); shift ;;
+    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] LABEL=BIN_DIR..." >&2; exit 2 ;;
+  esac
+done
+[ ${#setups[@]} -gt 0 ] || { echo "bench/cpu-per-write.sh: name at least one LABEL=BIN_DIR" >&2; exit 2; }
+for setup in "${setups[@]}"; do
+  for b in keel-node keelctl keel-bench; do
+    [[ -x ${setup#*=}/$b ]] || { echo "bench/cpu-per-write.sh: ${setup#*=}/$b is missing" >&2; exit 2; }
+  done
+done
+mkdir -p "$D"
+TICK=$(getconf CLK_TCK)
+
+make_conf() { # six free ports on 127.0.0.1
+  read -r -a ports < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(6)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+  {
+    echo "[cluster]"; echo "data_dir = \"$D/data\""; echo "shards = $SHARDS"; echo "replication_factor = 3"
+    echo "[log]"; echo "level = \"warn\""; echo "stderr = false"
+    for i in 0 1 2; do
+      echo "[[node]]"; echo "id = \"n$((i + 1))\""; echo "host = \"127.0.0.1\""
+      echo "port = ${ports[$i]}"; echo "peer_port = ${ports[$((i + 3))]}"
+    done
+  } > "$D/cluster.conf"
+}
+
+# CPU ticks and context switches of the given processes, all threads.
+usage_of() {
+  local cpu=0 cs=0 p t
+  for p in "$@"; do
+    read -r -a stat < "/proc/$p/stat"
+    cpu=$((cpu + stat[13] + stat[14]))
+    for t in /proc/"$p"/task/*/status; do
+      cs=$((cs + $(awk '/ctxt_switches/ {s += $2} END {print s}' "$t")))
+    done
+  done
+  echo "$cpu $cs"
+}
+
+# Sum of one metric over every node and series.
+metric() { "$B/keelctl" --config "$D/cluster.conf" metrics 2>/dev/null | awk -v m="$1" '$1 ~ "^"m"({|$)" {s += $2} END {print s + 0}'; }
+
+# Leaders per node, e.g. "n1:2 n2:1 n3:1".
+leaders() {
+  "$B/keelctl" --config "$D/cluster.conf" status 2>/dev/null \
+    | awk '$3 == "leader" {n[$2]++} END {for (k in n) printf "%s:%d ", k, n[k]}' | sed 's/ $//'
+}
+
+echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/write writes/entry leaders"
+for _ in $(seq 1 "$RUNS"); do
+  for setup in "${setups[@]}"; do
+    label=${setup%%=*}; B=${setup#*=}
+    rm -rf "$D/data"; make_conf
+    "$B/keelctl" --config "$D/cluster.conf" cluster up >/dev/null
+    trap '"$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null 2>&1 || true' EXIT
+    sleep 2
+    pids=()
+    for n in 1 2 3; do pids+=("$(cat "$D/data/n$n/keel-node.pid")"); done
+    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --mix write \
+      --duration 2 --warmup 0 >/dev/null 2>&1
+    read -r cpu0 cs0 < <(usage_of "${pids[@]}")
+    f0=$(metric keel_storage_fsyncs_total); e0=$(metric keel_raft_proposals_total)
+    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --mix write \
+      --duration "$SECONDS_MEASURED" --warmup 0 > "$D/load.json" 2>/dev/null
+    read -r cpu1 cs1 < <(usage_of "${pids[@]}")
+    f1=$(metric keel_storage_fsyncs_total); e1=$(metric keel_raft_proposals_total)
+    where=$(leaders)
+    "$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null
+    trap - EXIT
+    python3 - "$D/load.json" "$label" "$CLIENTS" "$SHARDS" "$SECONDS_MEASURED" "$TICK" \
+      "$((cpu1 - cpu0))" "$((cs1 - cs0))" "$f0" "$f1" "$e0" "$e1" "$where" <<'PY'
+import json, sys
+path, label, clients, shards, secs, tick, cpu, cs, f0, f1, e0, e1, where = sys.argv[1:]
+ok = json.load(open(path))["outcomes"]["ok"]
+if ok == 0:
+    sys.exit(f"bench/cpu-per-write.sh: {label}: no write was acknowledged")
+ok, cpu, cs = int(ok), int(cpu), int(cs)
+fsyncs, entries = float(f1) - float(f0), float(e1) - float(e0)
+print(f"{label} {clients} {shards} {ok / float(secs):.0f} {cpu * 1e6 / int(tick) / ok:.0f} "
+      f"{cs / ok:.1f} {fsyncs / ok:.2f} {ok / entries if entries else 0:.1f} {where}")
+PY
+  done
+done
