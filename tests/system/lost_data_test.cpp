@@ -20,10 +20,10 @@ using namespace keel;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// What node `viewer` says about `peer` in keelctl members --json: its
-// "last_error", or nullopt while `viewer` does not answer.
-std::optional<std::string> last_error_seen(const test::local_cluster& c, const std::string& viewer,
-                                           const std::string& peer) {
+// What node `viewer` says about `peer` in keelctl members --json, or nullopt
+// while `viewer` does not answer.
+std::optional<nlohmann::json> view_of(const test::local_cluster& c, const std::string& viewer,
+                                      const std::string& peer) {
   auto r = c.keelctl({"--json", "members"}, 10s);
   if (r.code != 0)
     return std::nullopt;
@@ -34,8 +34,23 @@ std::optional<std::string> last_error_seen(const test::local_cluster& c, const s
     if (n["id"] == viewer && n["view"].is_object())
       for (auto& p : n["view"]["nodes"])
         if (p["node_id"] == peer)
-          return p.value("last_error", std::string{});
+          return p;
   return std::nullopt;
+}
+
+// Its "last_error" (why `viewer` last refused `peer`), or nullopt.
+std::optional<std::string> last_error_seen(const test::local_cluster& c, const std::string& viewer,
+                                           const std::string& peer) {
+  auto p = view_of(c, viewer, peer);
+  return p ? std::optional{p->value("last_error", std::string{})} : std::nullopt;
+}
+
+// Whether `viewer` has an authenticated connection to `peer`: it completed a
+// handshake with it, so it has the peer's incarnation on disk.
+bool connected_seen(const test::local_cluster& c, const std::string& viewer,
+                    const std::string& peer) {
+  auto p = view_of(c, viewer, peer);
+  return p && p->value("connected", false);
 }
 
 // Per shard, the applied index node `id` reports (empty if it does not answer).
@@ -73,8 +88,17 @@ TEST(LostData, ANodeBackWithAnEmptyDirectoryIsRefusedServesNothingAndRejoinsWhen
   };
   for (int i = 0; i < 60; ++i)
     write("before-" + std::to_string(i), "v" + std::to_string(i));
-  // Every node met every other, so each has the others' incarnations on disk.
-  ASSERT_TRUE(test::eventually([&] { return applied_on(s, "n3").size() == shards; }, 20s));
+  // Both peers met n3, so each has its incarnation on disk. n3 applying
+  // entries is not enough: one peer can lead every shard while the other is
+  // still in its reconnect backoff (with TLS, slower to connect, 2 runs in 9
+  // went on before n1 ever met the first n3, and n1 then rightly admitted the
+  // emptied one as a peer it had never seen).
+  ASSERT_TRUE(test::eventually(
+    [&] {
+      return applied_on(s, "n3").size() == shards && connected_seen(cluster, "n1", "n3")
+             && connected_seen(cluster, "n2", "n3");
+    },
+    20s));
 
   cluster.kill9("n3");
   auto db = fs::path(cluster.node_dir("n3")) / "db";
