@@ -14,6 +14,9 @@
 # 127.0.0.1 only, on free ports; data under $D (default /tmp/keel-cpw); kills
 # only what it started (keelctl cluster down).
 set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/local-cluster-conf.sh
+source "$ROOT/bench/local-cluster-conf.sh"
 D=${D:-/tmp/keel-cpw}
 RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8
 setups=()
@@ -36,20 +39,6 @@ done
 mkdir -p "$D"
 TICK=$(getconf CLK_TCK)
 
-make_conf() { # six free ports on 127.0.0.1
-  read -r -a ports < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(6)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-  {
-    echo "[cluster]"; echo "data_dir = \"$D/data\""; echo "shards = $SHARDS"; echo "replication_factor = 3"
-    echo "[log]"; echo "level = \"warn\""; echo "stderr = false"
-    for i in 0 1 2; do
-      echo "[[node]]"; echo "id = \"n$((i + 1))\""; echo "host = \"127.0.0.1\""
-      echo "port = ${ports[$i]}"; echo "peer_port = ${ports[$((i + 3))]}"
-    done
-  } > "$D/cluster.conf"
-}
 
 # CPU ticks and context switches of the given processes, all threads.
 usage_of() {
@@ -77,7 +66,7 @@ echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/
 for _ in $(seq 1 "$RUNS"); do
   for setup in "${setups[@]}"; do
     label=${setup%%=*}; B=${setup#*=}
-    rm -rf "$D/data"; make_conf
+    rm -rf "$D/data"; write_local_cluster_conf "$D/cluster.conf" "$D/data" "$SHARDS" warn
     "$B/keelctl" --config "$D/cluster.conf" cluster up >/dev/null
     trap '"$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null 2>&1 || true' EXIT
     sleep 2

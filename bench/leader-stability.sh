@@ -33,19 +33,9 @@ done
 
 dir=$(mktemp -d /tmp/keel-leader-stability.XXXXXX)
 conf="$dir/cluster.conf"
-read -r -a ports <<<"$(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(6)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')"
-{
-  echo "[cluster]"; echo "data_dir = \"$dir/data\""; echo "shards = 4"; echo "replication_factor = 3"
-  echo "[log]"; echo "level = \"info\""; echo "stderr = false"
-  for i in 0 1 2; do
-    echo "[[node]]"; echo "id = \"n$((i + 1))\""; echo "host = \"127.0.0.1\""
-    echo "port = ${ports[$i]}"; echo "peer_port = ${ports[$((i + 3))]}"
-  done
-} >"$conf"
+# shellcheck source=bench/local-cluster-conf.sh
+source "$ROOT/bench/local-cluster-conf.sh"
+write_local_cluster_conf "$conf" "$dir/data" 4 info
 
 ctl() { timeout 60 "$bin/keelctl" --config "$conf" "$@"; }
 pids=""

@@ -8,9 +8,9 @@
 // state and a summary of the session records in the state machine, so that
 // the hot path reads the store only where it must: a staged persist or apply
 // whose batch is not committed, or a write to the shard that bypasses this
-// object (engine::import_shard), therefore requires a new replica_storage. Pure: no CAF, no
-// logging, no clock. Broken invariants are KEEL_ASSERTs; reads of a failing store throw
-// engine_error (storage_error.hpp).
+// object (engine::import_shard), therefore requires a new replica_storage.
+// Pure: no CAF, no logging, no clock. Broken invariants are KEEL_ASSERTs;
+// reads of a failing store throw engine_error (storage_error.hpp).
 #pragma once
 
 #include <cstdint>
