@@ -48,7 +48,6 @@ CAF_ADD_TYPE_ID(keel, (keel::pb<keel::peer::PeerFrame>))
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ShardSnapshot>))
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ReplicaState>))
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::PersistRequest>))
-CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ApplyRequest>))
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::storage::ApplyResult>))
 
 // Operator protocol (admin.proto).
@@ -68,10 +67,9 @@ CAF_ADD_ATOM(keel, keel, shutdown_atom, "shutdown") // a child's shutdown deadli
 CAF_ADD_ATOM(keel, keel, start_atom, "start")       // simple_one_for_one: start a child
 CAF_ADD_ATOM(keel, keel, which_atom, "which")       // list children (id -> handle)
 // Storage (actors/storage/).
-CAF_ADD_ATOM(keel, keel, apply_atom, "apply")     // apply commands to the state machine
 CAF_ADD_ATOM(keel, keel, read_atom, "read")       // read a key
 CAF_ADD_ATOM(keel, keel, flush_atom, "flush")     // group commit: sync what is pending
-CAF_ADD_ATOM(keel, keel, persist_atom, "persist") // persist raft entries + hard state
+CAF_ADD_ATOM(keel, keel, persist_atom, "persist") // one raft ready: persist, then apply
 CAF_ADD_ATOM(keel, keel, snap_atom, "snapshot")   // export / import a shard snapshot
 CAF_ADD_ATOM(keel, keel, compact_atom, "compact") // compact the log up to an index
 CAF_ADD_ATOM(keel, keel, load_atom, "load")       // a replica's durable state at start

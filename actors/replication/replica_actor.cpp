@@ -61,7 +61,7 @@ struct replica_state {
   std::map<uint64_t, std::vector<caf::response_promise>> proposal_clients; // by ticket
   uint64_t next_ticket = 1;
   // Clients of our entries that committed, waiting for the storage actor's
-  // results of them (the apply runs while the next ready is persisted).
+  // results of them (the answer to the ready that applied them).
   std::map<uint64_t, std::vector<caf::response_promise>> awaiting_apply; // by entry index
   std::map<std::string, read_batch> reads;                               // by ReadIndex context
   uint64_t next_read_context = 1;
@@ -420,22 +420,19 @@ void finish_ready(replica_actor* self, const raft::ready& rd) {
   process_ready(self);
 }
 
-// A ready whose only durable change is the commit index needs no fsync, so
-// no message of it waits for its write (ready::must_sync): its hard state
-// goes to the storage actor with the apply of the entries it commits, one
-// request and one reply instead of two of each.
-bool commit_rides_with_apply(const raft::ready& rd) {
-  return rd.hard_state && !rd.must_sync && !rd.committed_entries.empty();
+// Whether the ready's messages must wait for its write to be on disk: entries,
+// a snapshot, a term or a vote (Figure 2). A ready whose only durable change
+// is the commit index needs no fsync (ready::must_sync), so nothing of it
+// waits for its write.
+bool must_wait_for_disk(const raft::ready& rd) {
+  return rd.snapshot || !rd.entries.empty() || (rd.hard_state && rd.must_sync);
 }
 
-// Step 2-5 of the loop, once step 1 (persist) is durable. The apply is
-// pipelined: the core advances as soon as the entries are handed to the
-// storage actor, which works through its mailbox in order, so the next
-// ready's persist, every read served below and any snapshot request see them
-// applied; the clients are answered when the results come back. One apply
-// round trip no longer holds back the next ready's appends and
-// acknowledgements.
-void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
+// Step 1 done (the ready's durable part is on disk, or needs no fsync):
+// mirror it for the core, send the messages that waited for it (step 2), and
+// hand the clients of the entries it commits to awaiting_apply. Returns false
+// if the replica ended.
+bool after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
   auto& st = self->state;
   if (rd->snapshot) {
     // The storage actor has just made it durable; a mirror that refuses it
@@ -446,7 +443,7 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
                  + " persisted but not mirrored: " + raft::to_string(mirrored.code());
       st.log->error("{}", why);
       self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
-      return;
+      return false;
     }
   }
   if (!rd->entries.empty())
@@ -457,26 +454,58 @@ void after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
   if (!rd->committed_entries.empty()) {
     st.counts->committed.inc(rd->committed_entries.size());
     settle_committed(self, *rd);
-    storage::ApplyRequest req;
-    for (auto& e : rd->committed_entries)
-      *req.add_entries() = e;
-    if (commit_rides_with_apply(*rd))
-      *req.mutable_hard_state() = *rd->hard_state;
-    auto last = rd->committed_entries.back().index();
-    auto call = storage_call(self, "apply");
-    self->request(st.storage, caf::infinite, apply_atom_v, make_pb(std::move(req)))
-      .then(
-        [self, call, last, n = rd->committed_entries.size()](pb<storage::ApplyResult>& res) {
-          storage_answered(self, call);
-          self->state.counts->applied.inc(n);
-          answer_applied(self, last, res.msg);
-        },
-        [self, call](caf::error& err) {
-          storage_answered(self, call);
-          storage_failed(self, std::move(err));
-        });
   }
-  finish_ready(self, *rd);
+  return true;
+}
+
+// The storage actor's answer to a ready: the results of the entries it
+// applied (step 3), for their clients.
+void answer_ready(replica_actor* self, const raft::ready& rd, const storage::ApplyResult& applied) {
+  if (rd.committed_entries.empty())
+    return;
+  self->state.counts->applied.inc(rd.committed_entries.size());
+  answer_applied(self, rd.committed_entries.back().index(), applied);
+}
+
+// Steps 1 and 3 of the loop are one request to the storage actor, one batch
+// on its side: the ready's durable part, then the committed entries it lets be
+// applied. A ready that must be on disk before its messages leave waits for
+// the answer, which comes after the fsync; the applies that rode along add no
+// round trip of their own. A ready that needs no fsync goes on at once, and
+// the clients of what it applies are answered when the results come back: the
+// storage actor works through its mailbox in order, so the next ready's
+// request, every read served below and any snapshot request see these
+// entries applied.
+void write_ready(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
+  auto& st = self->state;
+  storage::PersistRequest req;
+  if (rd->snapshot)
+    *req.mutable_snapshot() = *rd->snapshot;
+  for (auto& e : rd->entries)
+    *req.add_entries() = e;
+  if (rd->hard_state)
+    *req.mutable_hard_state() = *rd->hard_state;
+  req.set_may_skip_sync(!rd->must_sync);
+  for (auto& e : rd->committed_entries)
+    *req.add_committed() = e;
+  auto wait = must_wait_for_disk(*rd);
+  auto call = storage_call(self, "persist");
+  self->request(st.storage, caf::infinite, persist_atom_v, make_pb(std::move(req)))
+    .then(
+      [self, call, rd, wait](pb<storage::ApplyResult>& applied) {
+        storage_answered(self, call);
+        if (wait && !after_persist(self, rd))
+          return;
+        answer_ready(self, *rd, applied.msg);
+        if (wait)
+          finish_ready(self, *rd);
+      },
+      [self, call](caf::error& err) {
+        storage_answered(self, call);
+        storage_failed(self, std::move(err));
+      });
+  if (!wait && after_persist(self, rd))
+    finish_ready(self, *rd);
 }
 
 void note_leader_change(replica_actor* self, const raft::ready& rd) {
@@ -506,31 +535,13 @@ void process_ready(replica_actor* self) {
   // Thesis §10.2.1: the leader's appends go out now, so the followers' disk
   // writes run while ours does; the core counts our copy after advance().
   send_messages(self, std::move(rd->leader_messages));
-  if (!rd->snapshot && rd->entries.empty() && (!rd->hard_state || commit_rides_with_apply(*rd))) {
-    after_persist(self, rd);
+  if (!rd->snapshot && rd->entries.empty() && !rd->hard_state && rd->committed_entries.empty()) {
+    // Nothing for the disk: messages, reads.
+    if (after_persist(self, rd))
+      finish_ready(self, *rd);
     return;
   }
-  storage::PersistRequest req;
-  if (rd->snapshot) {
-    *req.mutable_snapshot() = *rd->snapshot;
-  }
-  for (auto& e : rd->entries)
-    *req.add_entries() = e;
-  if (rd->hard_state) {
-    *req.mutable_hard_state() = *rd->hard_state;
-  }
-  req.set_may_skip_sync(!rd->must_sync);
-  auto call = storage_call(self, "persist");
-  self->request(st.storage, caf::infinite, persist_atom_v, make_pb(std::move(req)))
-    .then(
-      [self, call, rd](caf::ok_atom) {
-        storage_answered(self, call);
-        after_persist(self, rd);
-      },
-      [self, call](caf::error& err) {
-        storage_answered(self, call);
-        storage_failed(self, std::move(err));
-      });
+  write_ready(self, rd);
 }
 
 // -- client requests ----------------------------------------------------------

@@ -26,7 +26,8 @@ struct log_syncer_state {
 
 using log_syncer_type = log_syncer_api::stateful_base<log_syncer_state>;
 
-caf::result<caf::ok_atom> flush(log_syncer_type* self, uint64_t ticket) {
+caf::result<pb<ApplyResult>> flush(log_syncer_type* self, uint64_t ticket,
+                                   pb<ApplyResult> results) {
   auto& st = self->state;
   auto start = std::chrono::steady_clock::now();
   auto synced = st.db->sync_through(ticket);
@@ -43,7 +44,7 @@ caf::result<caf::ok_atom> flush(log_syncer_type* self, uint64_t ticket) {
     st.fsync_seconds->observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  return caf::ok_atom_v;
+  return results;
 }
 
 log_syncer_api::behavior_type log_syncer(log_syncer_type* self, std::shared_ptr<engine> db,
@@ -55,7 +56,9 @@ log_syncer_api::behavior_type log_syncer(log_syncer_type* self, std::shared_ptr<
   st.fsync_seconds = &st.metrics->fsync_seconds();
   st.log = component_logger("storage");
   return {
-    [self](flush_atom, uint64_t ticket) { return flush(self, ticket); },
+    [self](flush_atom, uint64_t ticket, pb<ApplyResult>& results) {
+      return flush(self, ticket, std::move(results));
+    },
   };
 }
 

@@ -41,8 +41,12 @@ namespace keel::storage {
 
 class engine;
 
-/// flush(ticket): answered once engine::sync_through(ticket) has returned.
-using log_syncer_api = caf::typed_actor<caf::replies_to<flush_atom, uint64_t>::with<caf::ok_atom>>;
+/// flush(ticket, results): answered with `results` once
+/// engine::sync_through(ticket) has returned. The storage actor delegates a
+/// ready's answer here, so the replica gets the results of the applies that
+/// rode in the synced batch straight from this actor, and only then.
+using log_syncer_api
+  = caf::typed_actor<caf::replies_to<flush_atom, uint64_t, pb<ApplyResult>>::with<pb<ApplyResult>>>;
 
 /// Spawns the syncer of `db`'s write-ahead log. Its fsyncs are counted and
 /// timed into `metrics` (none: a registry of its own that nothing reads).

@@ -135,57 +135,56 @@ kv::Response handle_request(const storage_state& st, const kv::Request& request)
   return st.replica->read(request.get());
 }
 
-// The write is committed here, unsynced, and the answer is the log syncer's:
-// it comes once an fsync covers the write, one fsync for every shard whose
-// persist arrived meanwhile (log_syncer.hpp). The next request of this shard
-// may be handled before then; the replica sends it only after this answer.
-caf::result<caf::ok_atom> handle_persist(storage_actor_type* self, const PersistRequest& request) {
+// One ready, one commit. The write is committed here, unsynced, and the
+// answer is the log syncer's: it comes once an fsync covers the write, one
+// fsync for every shard whose persist arrived meanwhile (log_syncer.hpp). The
+// next request of this shard may be handled before then; the replica sends it
+// only after this answer. The applies ride in the same batch: their entries
+// are committed, so they may be seen before the fsync, and a crash before it
+// loses them together with the commit index that allowed them, never one
+// without the other. A ready that only moved the commit index is not synced
+// (raft::ready::must_sync): it is answered at once.
+caf::result<pb<ApplyResult>> handle_persist(storage_actor_type* self,
+                                            const PersistRequest& request) {
   auto& st = self->state;
   if (request.has_snapshot()) {
     // A whole shard's data, written once in a long while: on a thread of its
     // own, synced there.
-    return run_long<caf::ok_atom>(
+    return run_long<pb<ApplyResult>>(
       self, [db = st.db, replica = st.replica, request, shard = st.shard, log = st.log] {
         std::lock_guard rewriting{db->shard_rewrite_lock(shard)};
         auto batch = db->make_batch();
         replica->persist(request, batch);
+        auto applied = replica->apply(request.committed(), batch);
+        if (!applied)
+          throw engine_error{applied.error()};
         if (auto committed = db->commit(batch, true); !committed)
           throw engine_error{committed.error()};
         log->info("installed snapshot shard={} index={} term={}", shard,
                   request.snapshot().metadata().index(), request.snapshot().metadata().term());
-        return caf::ok_atom_v;
+        return make_pb(std::move(applied).value());
       });
   }
   auto batch = st.db->make_batch();
   st.replica->persist(request, batch);
-  // A commit index alone may be lost in a crash (raft::ready::must_sync).
-  auto sync = !request.may_skip_sync() || request.entries_size() > 0;
-  if (!sync) {
+  auto start = std::chrono::steady_clock::now();
+  auto applied = st.replica->apply(request.committed(), batch);
+  if (!applied) // the batch and the replica's session order go with the actor
+    return crash(self, applied.error());
+  if (request.committed_size() > 0)
+    st.apply_seconds->observe(seconds_since(start));
+  if (request.may_skip_sync() && request.entries_size() == 0) {
     if (auto failed = commit_or_crash(self, batch, false))
       return *failed;
-    return caf::ok_atom_v;
+    return make_pb(std::move(applied).value());
   }
   auto ticket = st.db->commit_for_sync(batch);
   if (!ticket)
     return crash(self, ticket.error());
-  st.log->debug("persisted shard={} entries={} hard_state={} ticket={}", st.shard,
-                request.entries_size(), request.has_hard_state(), *ticket);
-  return self->delegate(st.syncer, flush_atom_v, *ticket);
-}
-
-caf::result<pb<ApplyResult>> handle_apply(storage_actor_type* self, const ApplyRequest& request) {
-  auto& st = self->state;
-  auto start = std::chrono::steady_clock::now();
-  auto batch = st.db->make_batch();
-  auto applied = st.replica->apply(request, batch);
-  if (!applied) // the batch and the replica's session order go with the actor
-    return crash(self, applied.error());
-  if (auto failed = commit_or_crash(self, batch, false))
-    return *failed;
-  st.apply_seconds->observe(seconds_since(start));
-  st.log->debug("applied shard={} entries={} results={}", st.shard, request.entries_size(),
-                applied->results_size());
-  return make_pb(std::move(applied).value());
+  st.log->debug("persisted shard={} entries={} hard_state={} committed={} ticket={}", st.shard,
+                request.entries_size(), request.has_hard_state(), request.committed_size(),
+                *ticket);
+  return self->delegate(st.syncer, flush_atom_v, *ticket, make_pb(std::move(applied).value()));
 }
 
 caf::result<caf::ok_atom> handle_compact(storage_actor_type* self, uint64_t index) {
@@ -286,7 +285,6 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
     [self](persist_atom, const pb<PersistRequest>& request) {
       return handle_persist(self, request.msg);
     },
-    [self](apply_atom, const pb<ApplyRequest>& request) { return handle_apply(self, request.msg); },
     [self](compact_atom, uint64_t index) { return handle_compact(self, index); },
     [self](kv_atom, const pb<kv::Request>& request) {
       return make_pb(handle_request(self->state, request.msg));

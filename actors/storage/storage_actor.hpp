@@ -1,10 +1,10 @@
 // storage_actor: the CAF shell around one shard replica's durable state (a
 // replica_storage over the node's shared engine). One per shard replica.
 // Started by the node's supervision tree before the shard's replica actor,
-// which persists and applies through it in mailbox order (storage.proto,
-// bottom). Every write is one atomic RocksDB batch; any RocksDB error crashes
-// the actor before the request is acknowledged, and its supervisor restarts it
-// from durable state.
+// which persists and applies through it in mailbox order, one request per
+// Raft ready (storage.proto, bottom). Every write is one atomic RocksDB batch;
+// any RocksDB error crashes the actor before the request is acknowledged, and
+// its supervisor restarts it from durable state.
 //
 // It runs on the node's scheduler, beside the replica that talks to it, and
 // never blocks it for long: a persist's fsync is the log syncer's, one fsync
@@ -13,23 +13,26 @@
 // import, a digest) runs on a thread of its own while the actor awaits it, so
 // the shard's later requests still wait their turn. The replica batches on its
 // side: one persist holds everything a Raft ready has (all entries proposed
-// meanwhile, the hard state).
+// meanwhile, the hard state, the entries it commits).
 //
 // storage_api below is the protocol; what its messages mean:
 //   load: what a (re)starting replica needs: hard state, log state, applied
 //       state, the stored entries after the compaction point and, only if
 //       log_state.snapshot_index > 0, the shard's data at the applied index
 //       (present only then: has_snapshot()). See replica_storage::load.
-//   persist: one ready's durable part (snapshot if present, then entries,
-//       then hard state if present) in ONE commit; answered only once it is
-//       on disk (Figure 2): by the log syncer after the fsync that covers it,
-//       or here after a synced commit when it holds a snapshot. A ready with
-//       only a new commit index is not synced (raft::ready::must_sync).
-//   apply: committed entries in ONE batch, committed WITHOUT fsync: they are
-//       already durable in the synced log, and the applied index is in the
-//       same atomic batch as the data, so after a crash the replica re-applies
-//       exactly what was lost (entries at or below the applied index are
-//       skipped, never applied twice).
+//   persist: one Raft ready in ONE batch: its durable part (snapshot if
+//       present, then entries, then hard state if present), then the
+//       committed entries it lets be applied (PersistRequest.committed);
+//       answered with their results only once the batch is on disk (Figure
+//       2): by the log syncer after the fsync that covers it, or here after a
+//       synced commit when it holds a snapshot. A ready whose only durable
+//       change is the commit index is not synced (raft::ready::must_sync) and
+//       is answered at once. The applies need no fsync of their own: their
+//       entries are committed, the applied index is in the same atomic batch
+//       as the data, and a crash loses the applies together with the commit
+//       index that allowed them, after which the replica re-applies exactly
+//       what was lost (entries at or below the applied index are skipped,
+//       never applied twice).
 //   compact: drops the stored log up to the index (REQUIRES index <= applied
 //       index), without fsync: a crash loses at most a suffix of the unsynced
 //       commits (RocksDB replays its write-ahead log in order), so a
@@ -71,8 +74,7 @@ class engine;
 /// The storage actor's protocol, checked by the compiler at both ends.
 using storage_api
   = caf::typed_actor<caf::replies_to<load_atom>::with<pb<ReplicaState>>,
-                     caf::replies_to<persist_atom, pb<PersistRequest>>::with<caf::ok_atom>,
-                     caf::replies_to<apply_atom, pb<ApplyRequest>>::with<pb<ApplyResult>>,
+                     caf::replies_to<persist_atom, pb<PersistRequest>>::with<pb<ApplyResult>>,
                      caf::replies_to<compact_atom, uint64_t>::with<caf::ok_atom>,
                      caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
                      caf::replies_to<snap_atom>::with<pb<ShardSnapshot>>,

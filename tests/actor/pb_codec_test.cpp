@@ -111,10 +111,10 @@ using registered
               pb<raft::Snapshot>, pb<peer::PeerHello>, pb<peer::PeerChallenge>,
               pb<peer::PeerConfirm>, pb<peer::PeerAccepted>, pb<peer::PeerFrame>,
               pb<storage::ShardSnapshot>, pb<storage::ReplicaState>, pb<storage::PersistRequest>,
-              pb<storage::ApplyRequest>, pb<storage::ApplyResult>, pb<admin::ActorInfo>,
-              pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
-              pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>,
-              pb<admin::ShardDigest>, pb<admin::NodeDigest>, pb<admin::NodeMetrics>>;
+              pb<storage::ApplyResult>, pb<admin::ActorInfo>, pb<admin::NodeTree>,
+              pb<admin::NodeStatus>, pb<admin::ShardStatus>, pb<admin::FaultRequest>,
+              pb<admin::FaultResponse>, pb<admin::Members>, pb<admin::ShardDigest>,
+              pb<admin::NodeDigest>, pb<admin::NodeMetrics>>;
 
 template <class... Ts>
 constexpr size_t count(type_list<Ts...>) {

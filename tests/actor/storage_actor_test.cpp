@@ -77,12 +77,14 @@ struct StorageActor : dir_holder,
 
   ReplicaState load(const storage_api& a) { return request<pb<ReplicaState>>(a, load_atom_v).msg; }
 
-  void persist(const storage_api& a, const PersistRequest& r) {
-    EXPECT_EQ(request<caf::ok_atom>(a, persist_atom_v, make_pb(r)), caf::ok_atom_v);
+  /// One ready: its persist, then the applies of r.committed(); their results.
+  ApplyResult persist(const storage_api& a, const PersistRequest& r) {
+    return request<pb<ApplyResult>>(a, persist_atom_v, make_pb(r)).msg;
   }
 
+  /// A ready that only applies `entries`.
   ApplyResult apply(const storage_api& a, std::vector<raft::Entry> entries) {
-    return request<pb<ApplyResult>>(a, apply_atom_v, make_pb(apply_of(std::move(entries)))).msg;
+    return persist(a, applying(std::move(entries)));
   }
 
   void compact(const storage_api& a, uint64_t index) {
@@ -154,7 +156,7 @@ TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
   run();
   int answered = 0;
   for (auto* pending : {&first, &second})
-    pending->receive([&](caf::ok_atom) { ++answered; },
+    pending->receive([&](pb<ApplyResult>&) { ++answered; },
                      [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
   EXPECT_EQ(answered, 2);
   EXPECT_EQ(syncs(), before + 1);
@@ -177,10 +179,11 @@ TEST_F(StorageActor, AFailedFsyncAnswersThePersistWithTheErrorAndEndsTheSyncer) 
   EXPECT_EQ(disk->unsynced_commits(), 1u);
   disk->fail_next_commit("I/O error: fsync failed"); // the store's next commit or sync
   run();
-  pending.receive([](caf::ok_atom) { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
-                  [](caf::error& e) {
-                    EXPECT_NE(to_string(e).find("fsync failed"), std::string::npos) << to_string(e);
-                  });
+  pending.receive(
+    [](pb<ApplyResult>&) { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
+    [](caf::error& e) {
+      EXPECT_NE(to_string(e).find("fsync failed"), std::string::npos) << to_string(e);
+    });
   bool syncer_down = false;
   self->receive([&](caf::down_msg& down) { syncer_down = down.source == syncer.address(); },
                 caf::after(std::chrono::seconds(0)) >> [] {});
@@ -249,6 +252,48 @@ TEST_F(StorageActor, ApplyIsOneUnsyncedCommitAndSkipsWhatWasApplied) {
   EXPECT_EQ(again.results(0).index(), 4u);
   EXPECT_EQ(again.results(0).term(), 2u);
   EXPECT_EQ(db->applied(1).applied_term(), 2u);
+}
+
+// A follower's usual ready: it appends a new entry and learns that earlier
+// ones committed. Its persist and its applies are ONE commit and ONE fsync,
+// and the results come only after the fsync, from the log syncer, like any
+// persist's answer.
+TEST_F(StorageActor, AReadyThatAppendsAndAppliesIsOneCommitAnsweredAfterItsFsync) {
+  auto a = spawn();
+  persist(a, persist_of({noop(1, 1), put(2, 1, "k", "1", 7, 1)}, hard_state(1, "n2", 0)));
+  auto commits = db->commit_count();
+  auto synced = syncs();
+  auto ready = persist_of({put(3, 1, "k", "2", 7, 2)}, hard_state(1, "n2", 2));
+  *ready.add_committed() = noop(1, 1);
+  *ready.add_committed() = put(2, 1, "k", "1", 7, 1);
+  auto pending = self->request(a, caf::infinite, persist_atom_v, make_pb(ready));
+  sched.run_once(); // the storage actor commits and hands the answer to the syncer
+  EXPECT_EQ(db->commit_count(), commits + 1);
+  EXPECT_EQ(syncs(), synced);
+  run();
+  EXPECT_EQ(syncs(), synced + 1);
+  ApplyResult result;
+  pending.receive([&](pb<ApplyResult>& r) { result = std::move(r.msg); },
+                  [](caf::error& e) { ADD_FAILURE() << to_string(e); });
+  ASSERT_EQ(result.results_size(), 1); // none for the no-op
+  EXPECT_EQ(result.results(0).index(), 2u);
+  ASSERT_EQ(result.results(0).responses_size(), 1);
+  EXPECT_EQ(result.results(0).responses(0).status(), kv::STATUS_OK);
+  auto state = load(a);
+  EXPECT_EQ(wire_of(state),
+            wire_of({noop(1, 1), put(2, 1, "k", "1", 7, 1), put(3, 1, "k", "2", 7, 2)}));
+  EXPECT_EQ(state.hard_state().commit(), 2u);
+  EXPECT_EQ(state.applied().applied_index(), 2u);
+  EXPECT_EQ(call(a, get_request("k")).value(), "1"); // entry 3 is stored, not applied
+
+  // A ready that only moves the commit index applies the entry the previous
+  // one appended, without an fsync.
+  auto next = applying({put(3, 1, "k", "2", 7, 2)}, hard_state(1, "n2", 3));
+  auto applied = persist(a, next);
+  ASSERT_EQ(applied.results_size(), 1);
+  EXPECT_EQ(applied.results(0).index(), 3u);
+  EXPECT_EQ(syncs(), synced + 1); // only the commit index moved: no fsync
+  EXPECT_EQ(call(a, get_request("k")).value(), "2");
 }
 
 TEST_F(StorageActor, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
@@ -342,13 +387,19 @@ TEST_F(StorageActor, MalformedEntryStopsTheActorAndAppliesNothing) {
   self->monitor(a);
   auto garbage = put(2, 1, "k", "v");
   garbage.set_data("\xff\xff\xff");
-  auto bad
-    = self->request(a, caf::infinite, apply_atom_v, make_pb(apply_of({noop(1, 1), garbage})));
+  // A follower's ready: it appends the entry after the broken one and commits
+  // both. The ready's whole batch is discarded, its persist included.
+  auto ready = persist_of({noop(1, 1), garbage, noop(3, 1)}, hard_state(1, "", 2));
+  *ready.add_committed() = noop(1, 1);
+  *ready.add_committed() = garbage;
+  auto bad = self->request(a, caf::infinite, persist_atom_v, make_pb(ready));
   run();
   bad.receive([&](pb<ApplyResult>&) { ADD_FAILURE() << "a broken entry was applied"; },
               [&](caf::error&) {});
   expect((caf::down_msg), from(a).to(self));
   EXPECT_EQ(db->applied(1).applied_index(), 0u); // not even the no-op before it
+  EXPECT_EQ(db->last_index(1), 0u);
+  EXPECT_EQ(db->hard_state(1).term(), 0u);
 }
 
 using StorageActorDeathTest = StorageActor;
@@ -433,10 +484,10 @@ TEST(StorageActorThreads, PersistsAndAppliesInMailboxOrder) {
     self
       ->request(a, std::chrono::seconds(30), persist_atom_v,
                 make_pb(persist_of({noop(1, 1), put(2, 1, "k", "v")}, hard_state(1, "n1", 2))))
-      .receive([](caf::ok_atom) {}, fail);
+      .receive([](pb<ApplyResult>& r) { EXPECT_EQ(r->results_size(), 0); }, fail);
     self
-      ->request(a, std::chrono::seconds(30), apply_atom_v,
-                make_pb(apply_of({noop(1, 1), put(2, 1, "k", "v")})))
+      ->request(a, std::chrono::seconds(30), persist_atom_v,
+                make_pb(applying({noop(1, 1), put(2, 1, "k", "v")})))
       .receive([](pb<ApplyResult>& r) { EXPECT_EQ(r->results_size(), 1); }, fail);
     self->request(a, std::chrono::seconds(30), load_atom_v)
       .receive(
@@ -471,12 +522,12 @@ TEST(StorageActorThreads, WholeShardWorkKeepsItsPlaceInTheMailbox) {
       ->request(a, wait, persist_atom_v,
                 make_pb(persist_of({noop(1, 1), put(2, 1, "k", "1"), put(3, 1, "k", "2")},
                                    hard_state(1, "n1", 3))))
-      .receive([](caf::ok_atom) {}, fail);
-    self->request(a, wait, apply_atom_v, make_pb(apply_of({noop(1, 1), put(2, 1, "k", "1")})))
+      .receive([](pb<ApplyResult>&) {}, fail);
+    self->request(a, wait, persist_atom_v, make_pb(applying({noop(1, 1), put(2, 1, "k", "1")})))
       .receive([](pb<ApplyResult>&) {}, fail);
 
     auto exported = self->request(a, wait, snap_atom_v);
-    auto applied = self->request(a, wait, apply_atom_v, make_pb(apply_of({put(3, 1, "k", "2")})));
+    auto applied = self->request(a, wait, persist_atom_v, make_pb(applying({put(3, 1, "k", "2")})));
     auto digested = self->request(a, wait, digest_atom_v);
     ShardSnapshot snapshot;
     exported.receive([&](pb<ShardSnapshot>& s) { snapshot = std::move(s.msg); }, fail);

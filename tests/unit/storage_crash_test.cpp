@@ -154,7 +154,8 @@ TEST_P(StorageCrash, ReplicaRestartsFromItsSyncedLogAndReappliesWhatItLost) {
 }
 
 // A ready that only moves the commit index is not synced (raft::ready::
-// must_sync): its hard state rides in the apply's unsynced batch, so a crash
+// must_sync): its hard state and its applies are one unsynced batch (the
+// storage actor stages a ready's persist, then its applies), so a crash
 // keeps or loses the commit index together with the applies it allowed, and a
 // restart never finds an applied index beyond the stored commit index.
 TEST_P(StorageCrash, ACommitIndexRidingWithAnApplyIsKeptOrLostWithIt) {
@@ -166,10 +167,10 @@ TEST_P(StorageCrash, ACommitIndexRidingWithAnApplyIsKeptOrLostWithIt) {
     replica.persist(persist_of({put(1, 1, "a", "1"), put(2, 1, "b", "2")}, hard_state(1, "n1", 0)),
                     batch);
     ASSERT_TRUE(succeeded(db->commit(batch, true)));
-    auto apply = apply_of({put(1, 1, "a", "1"), put(2, 1, "b", "2")});
-    *apply.mutable_hard_state() = hard_state(1, "n1", 2);
+    auto ready = applying({put(1, 1, "a", "1"), put(2, 1, "b", "2")}, hard_state(1, "n1", 2));
     auto applied = db->make_batch();
-    ASSERT_TRUE(succeeded(replica.apply(apply, applied)));
+    replica.persist(ready, applied);
+    ASSERT_TRUE(succeeded(replica.apply(ready.committed(), applied)));
     ASSERT_TRUE(succeeded(db->commit(applied, false)));
     auto loaded = replica.load();
     EXPECT_EQ(loaded.hard_state().commit(), 2u); // written, though not synced

@@ -330,10 +330,14 @@ TEST_P(StorageReplica, BoundsKeptInMemoryMatchARebuildFromDiskAtEveryStep) {
       auto stored = kept_db->entries(1, applied + 1, to + 1, UINT64_MAX);
       ASSERT_TRUE(stored.ok());
       steps["apply"]++;
-      auto request = apply_of(*stored);
-      *request.mutable_hard_state() = hard_state(term, "", to); // the commit rides with the apply
-      both([&](replica_storage& r, write_batch& b) { ASSERT_TRUE(r.apply(request, b).ok()); },
-           false);
+      // A ready that commits them: its commit index rides with the applies.
+      auto ready = applying({stored->begin(), stored->end()}, hard_state(term, "", to));
+      both(
+        [&](replica_storage& r, write_batch& b) {
+          r.persist(ready, b);
+          ASSERT_TRUE(r.apply(ready.committed(), b).ok());
+        },
+        false);
       applied = to;
     } else if (what < 9 && compacted < applied) {
       auto index = compacted + 1 + pick(applied - compacted);

@@ -242,10 +242,10 @@ TEST_P(StorageSessions, SnapshotCarriesSessionsLogTimeAndTheirOrder) {
     e.set_term(1);
     e.set_type(raft::ENTRY_NORMAL);
     e.set_data(commands.SerializeAsString());
-    ApplyRequest req;
-    *req.add_entries() = e;
+    entry_list committed;
+    *committed.Add() = e;
     auto tb = target.db->make_batch();
-    auto result = rs.apply(req, tb);
+    auto result = rs.apply(committed, tb);
     EXPECT_TRUE(succeeded(result));
     EXPECT_TRUE(succeeded(target.db->commit(tb, false)));
     auto expected = source.apply_one(stamp, cmd);

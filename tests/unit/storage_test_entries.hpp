@@ -57,10 +57,22 @@ inline PersistRequest persist_of(std::vector<raft::Entry> entries,
   return request;
 }
 
-inline ApplyRequest apply_of(std::vector<raft::Entry> entries) {
-  ApplyRequest request;
+/// Committed entries, as replica_storage::apply takes them.
+inline google::protobuf::RepeatedPtrField<raft::Entry> apply_of(std::vector<raft::Entry> entries) {
+  google::protobuf::RepeatedPtrField<raft::Entry> list;
   for (auto& e : entries)
-    *request.add_entries() = std::move(e);
+    *list.Add() = std::move(e);
+  return list;
+}
+
+/// A ready that only applies `committed` (and, if given, moves the commit
+/// index to hs.commit): nothing in it needs an fsync.
+inline PersistRequest applying(std::vector<raft::Entry> committed,
+                               std::optional<raft::HardState> hs = std::nullopt) {
+  auto request = persist_of({}, hs);
+  for (auto& e : committed)
+    *request.add_committed() = std::move(e);
+  request.set_may_skip_sync(true);
   return request;
 }
 

@@ -30,7 +30,10 @@
 // its storage actor, which works through its mailbox in order, advances at
 // once, and answers the entries' clients when the results come back. The
 // next ready's persist, the reads of step 4 and snapshots all queue behind
-// that apply, so they see it done.
+// that apply, so they see it done. Step 3 may also run with step 1, in the
+// same atomic write after the persist: committed entries are on a majority's
+// disks, so seeing them applied before this node's fsync, or before step 2,
+// breaks nothing, and a crash loses the applies with the persist.
 //
 // Between ready() and advance() the shell may keep calling step(), tick(),
 // propose() and read_index() (e.g. while an asynchronous fsync runs): their

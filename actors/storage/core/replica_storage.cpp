@@ -107,11 +107,9 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot, write_bat
   log_ = {meta.index(), meta.index()};
 }
 
-result<ApplyResult> replica_storage::apply(const ApplyRequest& request, write_batch& batch) {
+result<ApplyResult> replica_storage::apply(const entry_list& committed, write_batch& batch) {
   ApplyResult out;
-  if (request.has_hard_state())
-    batch.set_hard_state(shard_, request.hard_state());
-  for (const auto& entry : request.entries()) {
+  for (const auto& entry : committed) {
     auto applied = machine_.applied().applied_index();
     if (entry.index() <= applied)
       continue;

@@ -2,15 +2,14 @@
 // the replica <-> storage protocol (storage.proto, bottom): load the state a
 // replica restarts from, persist one ready's durable part, apply committed
 // entries to the key-value state machine, compact the log. Each write is staged
-// into a write_batch that the caller (the shard's storage actor) commits:
-// persist synced, apply and compact unsynced (see the storage actor for why
-// that is safe). The log's bounds are kept in memory here, and the applied
-// state and a summary of the session records in the state machine, so that
-// the hot path reads the store only where it must: a staged persist or apply
-// whose batch is not committed, or a write to the shard that bypasses this
-// object (engine::import_shard), therefore requires a new replica_storage.
-// Pure: no CAF, no logging, no clock. Broken invariants are KEEL_ASSERTs;
-// reads of a failing store throw engine_error (storage_error.hpp).
+// into a write_batch that the caller (the shard's storage actor) commits: a
+// ready's persist and apply in one batch, synced if the persist must be;
+// compact unsynced (see the storage actor for why that is safe). The log's bounds are kept in
+// memory here, and the applied state and a summary of the session records in the state machine, so
+// that the hot path reads the store only where it must: a staged persist or apply whose batch is
+// not committed, or a write to the shard that bypasses this object (engine::import_shard),
+// therefore requires a new replica_storage. Pure: no CAF, no logging, no clock. Broken invariants
+// are KEEL_ASSERTs; reads of a failing store throw engine_error (storage_error.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +19,9 @@
 #include "messages/storage.pb.h"
 
 namespace keel::storage {
+
+/// Entries as the storage protocol carries them (PersistRequest).
+using entry_list = google::protobuf::RepeatedPtrField<raft::Entry>;
 
 /// The Raft-facing half of one shard's storage over the node's engine.
 class replica_storage {
@@ -56,8 +58,8 @@ public:
   /// after the last index.
   void persist(const PersistRequest& request, write_batch& batch);
 
-  /// Stages the application of committed entries into `batch`, in order, and
-  /// returns what each applied entry produced:
+  /// Stages the application of `committed` entries into `batch`, in order,
+  /// and returns what each applied entry produced:
   /// - index <= the applied index: skipped, no result (already applied before
   ///   a restart; the applied index is committed with the data it describes,
   ///   so nothing is applied twice);
@@ -65,15 +67,16 @@ public:
   /// - ENTRY_NORMAL: its data, a serialized command::CommandBatch, goes
   ///   through the kv_state_machine (sessions deduplicate retries, thesis
   ///   §6.3): one EntryResult{index, term, responses}.
-  /// A hard state the request carries is staged first, in the same batch (a
-  /// ready that only moved the commit index needs no synced persist of its
-  /// own: raft::ready::must_sync).
+  /// The storage actor stages a ready's persist first, in the same batch
+  /// (PersistRequest.committed): so the commit index that lets entries be
+  /// applied, and entries not yet stored that the same ready appends, are
+  /// kept or lost with the applies.
   /// errc::corrupt for an entry whose data does not parse (a committed log
   /// entry that a peer's bytes put there; the batch must then be discarded).
   /// KEEL_ASSERTs that no entry has another type (raft::check_message refuses
   /// it) and that none skips past the applied index (a gap would lose a
   /// command).
-  result<ApplyResult> apply(const ApplyRequest& request, write_batch& batch);
+  result<ApplyResult> apply(const entry_list& committed, write_batch& batch);
 
   /// Stages the compaction of the stored log up to and including `index`
   /// (§7): the entries are discarded and the compaction point becomes
