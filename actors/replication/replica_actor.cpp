@@ -17,6 +17,7 @@
 #include "actors/replication/core/node.hpp"
 #include "actors/replication/core/proposal_tracker.hpp"
 #include "actors/storage/core/client_request.hpp"
+#include "actors/storage/core/replica_storage.hpp"
 #include "actors/storage/core/snapshot_check.hpp"
 #include "messages/type_ids.hpp"
 #include "supervisors/directory.hpp"
@@ -420,14 +421,6 @@ void finish_ready(replica_actor* self, const raft::ready& rd) {
   process_ready(self);
 }
 
-// Whether the ready's messages must wait for its write to be on disk: entries,
-// a snapshot, a term or a vote (Figure 2). A ready whose only durable change
-// is the commit index needs no fsync (ready::must_sync), so nothing of it
-// waits for its write.
-bool must_wait_for_disk(const raft::ready& rd) {
-  return rd.snapshot || !rd.entries.empty() || (rd.hard_state && rd.must_sync);
-}
-
 // Step 1 done (the ready's durable part is on disk, or needs no fsync):
 // mirror it for the core, send the messages that waited for it (step 2), and
 // hand the clients of the entries it commits to awaiting_apply. Returns false
@@ -488,7 +481,7 @@ void write_ready(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
   req.set_may_skip_sync(!rd->must_sync);
   for (auto& e : rd->committed_entries)
     *req.add_committed() = e;
-  auto wait = must_wait_for_disk(*rd);
+  auto wait = storage::must_sync(req); // its messages wait for the fsync
   auto call = storage_call(self, "persist");
   self->request(st.storage, caf::infinite, persist_atom_v, make_pb(std::move(req)))
     .then(

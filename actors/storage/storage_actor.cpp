@@ -173,7 +173,7 @@ caf::result<pb<ApplyResult>> handle_persist(storage_actor_type* self,
     return crash(self, applied.error());
   if (request.committed_size() > 0)
     st.apply_seconds->observe(seconds_since(start));
-  if (request.may_skip_sync() && request.entries_size() == 0) {
+  if (!must_sync(request)) {
     if (auto failed = commit_or_crash(self, batch, false))
       return *failed;
     return make_pb(std::move(applied).value());

@@ -15,6 +15,10 @@ std::string shard_name(uint32_t shard) { return "shard " + std::to_string(shard)
 
 } // namespace
 
+bool must_sync(const PersistRequest& ready) {
+  return ready.has_snapshot() || ready.entries_size() > 0 || !ready.may_skip_sync();
+}
+
 replica_storage::replica_storage(const engine& db, uint32_t shard, session_limits sessions)
   : db_(&db),
     shard_(shard),

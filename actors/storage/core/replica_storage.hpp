@@ -3,13 +3,15 @@
 // replica restarts from, persist one ready's durable part, apply committed
 // entries to the key-value state machine, compact the log. Each write is staged
 // into a write_batch that the caller (the shard's storage actor) commits: a
-// ready's persist and apply in one batch, synced if the persist must be;
-// compact unsynced (see the storage actor for why that is safe). The log's bounds are kept in
-// memory here, and the applied state and a summary of the session records in the state machine, so
-// that the hot path reads the store only where it must: a staged persist or apply whose batch is
-// not committed, or a write to the shard that bypasses this object (engine::import_shard),
-// therefore requires a new replica_storage. Pure: no CAF, no logging, no clock. Broken invariants
-// are KEEL_ASSERTs; reads of a failing store throw engine_error (storage_error.hpp).
+// ready's persist and apply in one batch, synced if must_sync says so;
+// compact unsynced (see the storage actor for why that is safe). The log's
+// bounds are kept in memory here, and the applied state and a summary of the
+// session records in the state machine, so that the hot path reads the store
+// only where it must: a staged persist or apply whose batch is not committed,
+// or a write to the shard that bypasses this object (engine::import_shard),
+// therefore requires a new replica_storage. Pure: no CAF, no logging, no
+// clock. Broken invariants are KEEL_ASSERTs; reads of a failing store throw
+// engine_error (storage_error.hpp).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,14 @@ namespace keel::storage {
 
 /// Entries as the storage protocol carries them (PersistRequest).
 using entry_list = google::protobuf::RepeatedPtrField<raft::Entry>;
+
+/// Whether a ready's write must be on disk before it is answered (Figure 2):
+/// a snapshot, entries, or a new term or vote. A ready whose only durable
+/// change is the commit index is written without an fsync
+/// (raft::ready::must_sync) and answered at once. The one rule for both ends:
+/// the storage actor syncs exactly these, and the replica's messages wait for
+/// exactly these.
+bool must_sync(const PersistRequest& ready);
 
 /// The Raft-facing half of one shard's storage over the node's engine.
 class replica_storage {
