@@ -1,7 +1,10 @@
 #include "actors/client/client.hpp"
 
+#include <atomic>
+
 #include "caf/all.hpp"
 
+#include "actors/base/core/errors.hpp"
 #include "actors/client/error_text.hpp"
 #include "actors/client/session_actor.hpp"
 #include "messages/type_ids.hpp"
@@ -29,6 +32,79 @@ result to_result(kv::Response& r, std::string& node, bool contacted) {
   return out;
 }
 
+result unanswered(const std::string& why) {
+  result out;
+  out.outcome = outcome::unknown;
+  out.error = "the client session did not answer" + why;
+  return out;
+}
+
+// What an asynchronous operation's caller shares with the relay that waits
+// for the session actor's answer in its place. `pending` is written before
+// the request is sent and read after it is received: the mailbox orders the
+// two, so it needs no lock of its own.
+struct async_link {
+  session::completion pending;
+  std::atomic<bool> busy{false}; // an operation is in flight (sync or async)
+};
+
+void complete(async_link& link, result r) {
+  auto done = std::move(link.pending);
+  link.pending = nullptr;
+  link.busy.store(false, std::memory_order_release); // `done` may start the next one
+  done(std::move(r));
+}
+
+// The relay: an event-based actor on the runtime's scheduler that asks the
+// session actor and hands the answer to the completion. It replaces the
+// caller's blocked thread, and with it two thread wake-ups per operation.
+// No wait bound of its own: a session actor that is gone answers at once
+// (request_receiver_down), and a live one by its deadline.
+caf::behavior relay(caf::event_based_actor* self, caf::actor session_actor, uint32_t timeout_ms,
+                    std::shared_ptr<async_link> link) {
+  return {
+    [=](kv_atom, pb<kv::Request>& req) {
+      self->request(session_actor, caf::infinite, kv_atom_v, std::move(req), timeout_ms)
+        .then([link](pb<kv::Response>& r, std::string& node,
+                     bool contacted) { complete(*link, to_result(r.msg, node, contacted)); },
+              [link](caf::error& e) { complete(*link, unanswered(": " + caf::to_string(e))); });
+    },
+  };
+}
+
+kv::Request put_request(std::string_view key, std::string_view value) {
+  kv::Request req;
+  req.mutable_put()->set_key(std::string{key});
+  req.mutable_put()->set_value(std::string{value});
+  return req;
+}
+
+kv::Request get_request(std::string_view key, read_consistency consistency) {
+  kv::Request req;
+  req.mutable_get()->set_key(std::string{key});
+  req.mutable_get()->set_serializable(consistency == read_consistency::serializable);
+  return req;
+}
+
+kv::Request del_request(std::string_view key) {
+  kv::Request req;
+  req.mutable_del()->set_key(std::string{key});
+  return req;
+}
+
+kv::Request cas_request(std::string_view key, const std::string_view* expected,
+                        std::string_view value) {
+  kv::Request req;
+  auto* c = req.mutable_cas();
+  c->set_key(std::string{key});
+  if (expected)
+    c->set_expected(std::string{*expected});
+  else
+    c->set_expect_absent(true);
+  c->set_value(std::string{value});
+  return req;
+}
+
 template <class T>
 admin_result<T> to_admin_result(const caf::error& e) {
   admin_result<T> out;
@@ -49,6 +125,8 @@ struct session::impl {
   options opts;
   caf::actor actor;
   std::unique_ptr<caf::scoped_actor> self;
+  std::shared_ptr<async_link> link = std::make_shared<async_link>();
+  caf::actor relay_actor; // spawned by the first asynchronous operation
 
   impl(std::shared_ptr<caf::actor_system> s, options o, const caf::actor& connector)
     : sys(std::move(s)),
@@ -58,8 +136,25 @@ struct session::impl {
   }
 
   ~impl() {
+    KEEL_ASSERT(!link->busy.load(std::memory_order_acquire),
+                "a client session destroyed with an operation in flight");
     self.reset();
+    if (relay_actor)
+      caf::anon_send_exit(relay_actor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  }
+
+  void begin() {
+    KEEL_ASSERT(!link->busy.exchange(true, std::memory_order_acq_rel),
+                "a client session runs one operation at a time");
+  }
+
+  void start(kv::Request req, completion done) {
+    begin();
+    if (!relay_actor)
+      relay_actor = sys->spawn(relay, actor, opts.timeout_ms, link);
+    link->pending = std::move(done);
+    caf::anon_send(relay_actor, kv_atom_v, make_pb(std::move(req)));
   }
 
   caf::timespan wait_bound() const {
@@ -73,6 +168,7 @@ struct session::impl {
   // operation left a timer that woke the clock thread and this thread again
   // after the answer (docs/benchmarks.md section 13).
   result run(kv::Request req) {
+    begin();
     result out;
     auto h
       = (*self)->request(actor, caf::infinite, kv_atom_v, make_pb(std::move(req)), opts.timeout_ms);
@@ -82,15 +178,12 @@ struct session::impl {
       [&](pb<kv::Response>& r, std::string& node, bool contacted) {
         out = to_result(r.msg, node, contacted);
       },
-      [&](caf::error& e) {
-        out.outcome = outcome::unknown;
-        out.error = "the client session did not answer: " + caf::to_string(e);
-      },
+      [&](caf::error& e) { out = unanswered(": " + caf::to_string(e)); },
       caf::after(wait_bound()) >> [&] { // runs only when neither handler above did
-        out.outcome = outcome::unknown;
-        out.error = "the client session did not answer within "
-                    + std::to_string(wait_bound() / std::chrono::milliseconds(1)) + " ms";
+        out = unanswered(" within " + std::to_string(wait_bound() / std::chrono::milliseconds(1))
+                         + " ms");
       });
+    link->busy.store(false, std::memory_order_release);
     return out;
   }
 
@@ -142,41 +235,42 @@ session::session(session&&) noexcept = default;
 session& session::operator=(session&&) noexcept = default;
 
 result session::put(std::string_view key, std::string_view value) {
-  kv::Request req;
-  req.mutable_put()->set_key(std::string{key});
-  req.mutable_put()->set_value(std::string{value});
-  return impl_->run(std::move(req));
+  return impl_->run(put_request(key, value));
 }
 
 result session::get(std::string_view key, read_consistency consistency) {
-  kv::Request req;
-  req.mutable_get()->set_key(std::string{key});
-  req.mutable_get()->set_serializable(consistency == read_consistency::serializable);
-  return impl_->run(std::move(req));
+  return impl_->run(get_request(key, consistency));
 }
 
-result session::del(std::string_view key) {
-  kv::Request req;
-  req.mutable_del()->set_key(std::string{key});
-  return impl_->run(std::move(req));
-}
+result session::del(std::string_view key) { return impl_->run(del_request(key)); }
 
 result session::cas(std::string_view key, std::string_view expected, std::string_view value) {
-  kv::Request req;
-  auto* c = req.mutable_cas();
-  c->set_key(std::string{key});
-  c->set_expected(std::string{expected});
-  c->set_value(std::string{value});
-  return impl_->run(std::move(req));
+  return impl_->run(cas_request(key, &expected, value));
 }
 
 result session::cas_absent(std::string_view key, std::string_view value) {
-  kv::Request req;
-  auto* c = req.mutable_cas();
-  c->set_key(std::string{key});
-  c->set_expect_absent(true);
-  c->set_value(std::string{value});
-  return impl_->run(std::move(req));
+  return impl_->run(cas_request(key, nullptr, value));
+}
+
+void session::put(std::string_view key, std::string_view value, completion done) {
+  impl_->start(put_request(key, value), std::move(done));
+}
+
+void session::get(std::string_view key, read_consistency consistency, completion done) {
+  impl_->start(get_request(key, consistency), std::move(done));
+}
+
+void session::del(std::string_view key, completion done) {
+  impl_->start(del_request(key), std::move(done));
+}
+
+void session::cas(std::string_view key, std::string_view expected, std::string_view value,
+                  completion done) {
+  impl_->start(cas_request(key, &expected, value), std::move(done));
+}
+
+void session::cas_absent(std::string_view key, std::string_view value, completion done) {
+  impl_->start(cas_request(key, nullptr, value), std::move(done));
 }
 
 admin_result<admin::NodeTree> session::tree(size_t i) {

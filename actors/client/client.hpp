@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -40,10 +41,16 @@ enum class read_consistency : uint8_t { linearizable, serializable };
 /// cached, and dropped when the node goes down (a restarted node is
 /// reconnected on the next attempt).
 ///
-/// Threads: a session may be used by one thread at a time. For parallel
-/// load, create one session per thread on one shared runtime.
+/// Threads: a session runs one operation at a time, blocking or not. For
+/// parallel load, create one session per thread on one shared runtime, or
+/// drive many sessions from a few threads with the asynchronous forms.
 class session {
 public:
+  /// Receives the result of an asynchronous operation. It runs once, on one
+  /// of the runtime's scheduler threads, so it must not block; it may start
+  /// the session's next operation.
+  using completion = std::function<void(result)>;
+
   /// A session on `rt` that connects through network_connector()
   /// (session_actor.hpp): with TLS when the runtime was made with TLS.
   // REQUIRES: !opts.endpoints.empty()
@@ -78,6 +85,20 @@ public:
 
   /// Creates key with value if it is absent: ok or cas_mismatch.
   result cas_absent(std::string_view key, std::string_view value);
+
+  /// The asynchronous forms of the calls above: the same operation, with the
+  /// same retries, deadline and exactly-once seq, started at once; `done`
+  /// gets its result. Without a thread blocked per operation, a client that
+  /// keeps many sessions busy costs a fraction of the CPU and of the context
+  /// switches (docs/benchmarks.md section 17).
+  // REQUIRES: no operation of this session is in flight, and none is when the
+  // session is destroyed (the completion has started).
+  void put(std::string_view key, std::string_view value, completion done);
+  void get(std::string_view key, read_consistency consistency, completion done);
+  void del(std::string_view key, completion done);
+  void cas(std::string_view key, std::string_view expected, std::string_view value,
+           completion done);
+  void cas_absent(std::string_view key, std::string_view value, completion done);
 
   /// The live supervision tree of the node at endpoints()[i].
   admin_result<admin::NodeTree> tree(size_t i);

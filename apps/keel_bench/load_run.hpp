@@ -1,7 +1,8 @@
-// load_run: the closed-loop load of `keel-bench load`. N threads, each with
-// its own client::session on one shared runtime, run operations back to back
-// for a warm-up (not measured) and then the measured duration; latencies go
-// into per-thread histograms merged at the end. Called by keel-bench's main.
+// load_run: the closed-loop load of `keel-bench load`. N clients, each with
+// its own client::session on one shared runtime and one operation in flight,
+// run operations back to back for a warm-up (not measured) and then the
+// measured duration; latencies go into per-client histograms merged at the
+// end. Called by keel-bench's main.
 #pragma once
 
 #include <array>
@@ -17,13 +18,13 @@ namespace keel::bench {
 
 /// What to run.
 struct load_settings {
-  uint32_t clients = 1;   // threads, one session each
+  uint32_t clients = 1;   // sessions, one operation in flight each
   double duration_s = 10; // the measured part
   double warmup_s = 2;    // before it, not measured
   bench::mix mix = mix::write;
   uint64_t keys = 1000;      // key space k0..k<keys-1>
   size_t value_bytes = 100;  // size of every value written
-  uint64_t seed = 1;         // thread i uses seed + i
+  uint64_t seed = 1;         // client i uses seed + i
   bool preload = true;       // write every key once before a read, mixed or cas run
   bool serializable = false; // gets served by any replica (kv.proto, Get), not linearizable
 };

@@ -216,7 +216,9 @@ void define(CLI::App& app, command_line& cl) {
 
   auto* load = app.add_subcommand("load", "closed-loop load: throughput, latency, outcomes");
   load->fallthrough();
-  load->add_option("--clients", cl.load.clients, "concurrent clients (threads, one session each)")
+  load
+    ->add_option("--clients", cl.load.clients,
+                 "concurrent clients (sessions, one operation in flight each)")
     ->capture_default_str()
     ->check(CLI::Range(1u, 4096u));
   load

@@ -1,9 +1,11 @@
-// The blocking client API (runtime + session) on a real actor system, against
-// fake nodes served from local actors: the operations and their outcomes, the
-// operator calls in parallel, endpoint parsing, and the lifetime rules. Fake
-// nodes answer at once, so nothing here waits for a timer except the one test
-// of the deadline with every node refusing.
+// The client API (runtime + session) on a real actor system, against fake
+// nodes served from local actors: the operations and their outcomes, blocking
+// and asynchronous, the operator calls in parallel, endpoint parsing, and the
+// lifetime rules. Fake nodes answer at once, so nothing here waits for a timer
+// except the tests of the deadline with every node refusing.
 #include <chrono>
+#include <future>
+#include <thread>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -100,6 +102,103 @@ TEST_F(ClientFacade, RefusedEverywhereEndsAtTheDeadlineAsUnavailable) {
   EXPECT_FALSE(r.contacted);
   EXPECT_NE(r.error.find("cannot reach any node"), std::string::npos) << r.error;
   EXPECT_LT(took, std::chrono::milliseconds(200 + 1000)); // the deadline, plus scheduling noise
+}
+
+// What an asynchronous operation's completion saw: its result and the thread
+// it ran on.
+struct completed {
+  client::result r;
+  std::thread::id thread;
+};
+
+// Starts one asynchronous operation with `start(done)` and waits for its
+// completion.
+template <class Start>
+completed await(Start start) {
+  std::promise<completed> p;
+  auto f = p.get_future();
+  start([&p](client::result r) { p.set_value({std::move(r), std::this_thread::get_id()}); });
+  if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+    ADD_FAILURE() << "the completion never ran";
+  return f.get();
+}
+
+TEST_F(ClientFacade, AsynchronousOperationsReportTheirOutcomesOnTheRuntimesThreads) {
+  auto s = make_session();
+  auto lin = client::read_consistency::linearizable;
+  auto missing = await([&](auto done) { s.get("k", lin, done); });
+  EXPECT_EQ(missing.r.outcome, outcome::not_found);
+  EXPECT_NE(missing.thread, std::this_thread::get_id());
+  auto put = await([&](auto done) { s.put("k", "v1", done); }).r;
+  EXPECT_TRUE(put.ok()) << put.error;
+  EXPECT_EQ(put.node, "n1");
+  EXPECT_GT(put.index, 0u);
+  EXPECT_EQ(await([&](auto done) { s.get("k", lin, done); }).r.value, "v1");
+  auto mismatch = await([&](auto done) { s.cas("k", "other", "v2", done); }).r;
+  EXPECT_EQ(mismatch.outcome, outcome::cas_mismatch);
+  EXPECT_EQ(mismatch.value, "v1");
+  EXPECT_TRUE(await([&](auto done) { s.cas("k", "v1", "v2", done); }).r.ok());
+  EXPECT_EQ(await([&](auto done) { s.cas_absent("k", "v3", done); }).r.outcome,
+            outcome::cas_mismatch);
+  EXPECT_TRUE(await([&](auto done) { s.cas_absent("fresh", "x", done); }).r.ok());
+  EXPECT_TRUE(await([&](auto done) { s.del("k", done); }).r.ok());
+  EXPECT_EQ(await([&](auto done) { s.del("k", done); }).r.outcome, outcome::not_found);
+  EXPECT_EQ(store->data, (std::map<std::string, std::string>{{"fresh", "x"}}));
+}
+
+// The way keel-bench drives its clients: each completion starts the next
+// operation. The writes of the chain are new writes, each with the next seq,
+// and the session stays usable by the blocking calls afterwards.
+TEST_F(ClientFacade, ACompletionStartsTheNextOperationWithTheNextSeq) {
+  auto s = make_session();
+  constexpr int writes = 50;
+  std::promise<int> finished;
+  int ok = 0;
+  std::function<void(int)> write = [&](int i) {
+    s.put("k", "v" + std::to_string(i), [&, i](client::result r) {
+      ok += r.ok() ? 1 : 0;
+      if (i + 1 < writes)
+        write(i + 1);
+      else
+        finished.set_value(ok);
+    });
+  };
+  write(0);
+  auto f = finished.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(f.get(), writes);
+  std::vector<uint64_t> seqs;
+  for (auto& r : nodes[0]->received)
+    if (r.has_put())
+      seqs.push_back(r.seq());
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(writes));
+  for (size_t i = 1; i < seqs.size(); ++i)
+    EXPECT_EQ(seqs[i], seqs[i - 1] + 1);
+  EXPECT_EQ(s.get("k").value, "v" + std::to_string(writes - 1));
+}
+
+TEST_F(ClientFacade, AsynchronousOperationRefusedEverywhereEndsAtTheDeadline) {
+  net->nodes.clear();
+  opts.timeout_ms = 200;
+  auto s = make_session();
+  auto r = await([&](auto done) { s.put("k", "v", done); }).r;
+  EXPECT_EQ(r.outcome, outcome::unavailable);
+  EXPECT_FALSE(r.contacted);
+  EXPECT_NE(r.error.find("cannot reach any node"), std::string::npos) << r.error;
+}
+
+// The seq of a session's writes is what makes them exactly-once, and two
+// operations in flight would race for it: a second one is a program error.
+TEST_F(ClientFacade, ASecondOperationWhileOneIsInFlightIsAProgramError) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+    {
+      nodes[0]->otherwise = act::swallow; // the first one stays in flight
+      auto s = make_session();
+      s.put("a", "1", [](client::result) {});
+      s.put("b", "2", [](client::result) {});
+    },
+    "one operation at a time");
 }
 
 TEST_F(ClientFacade, StatusOfAllNodesMarksTheUnreachableOne) {
