@@ -1,6 +1,7 @@
 #include "actors/client/client.hpp"
 
 #include <atomic>
+#include <optional>
 
 #include "caf/all.hpp"
 
@@ -92,7 +93,8 @@ kv::Request del_request(std::string_view key) {
   return req;
 }
 
-kv::Request cas_request(std::string_view key, const std::string_view* expected,
+// expected: the value the key must hold; none: the key must be absent.
+kv::Request cas_request(std::string_view key, std::optional<std::string_view> expected,
                         std::string_view value) {
   kv::Request req;
   auto* c = req.mutable_cas();
@@ -245,11 +247,11 @@ result session::get(std::string_view key, read_consistency consistency) {
 result session::del(std::string_view key) { return impl_->run(del_request(key)); }
 
 result session::cas(std::string_view key, std::string_view expected, std::string_view value) {
-  return impl_->run(cas_request(key, &expected, value));
+  return impl_->run(cas_request(key, expected, value));
 }
 
 result session::cas_absent(std::string_view key, std::string_view value) {
-  return impl_->run(cas_request(key, nullptr, value));
+  return impl_->run(cas_request(key, std::nullopt, value));
 }
 
 void session::put(std::string_view key, std::string_view value, completion done) {
@@ -266,11 +268,11 @@ void session::del(std::string_view key, completion done) {
 
 void session::cas(std::string_view key, std::string_view expected, std::string_view value,
                   completion done) {
-  impl_->start(cas_request(key, &expected, value), std::move(done));
+  impl_->start(cas_request(key, expected, value), std::move(done));
 }
 
 void session::cas_absent(std::string_view key, std::string_view value, completion done) {
-  impl_->start(cas_request(key, nullptr, value), std::move(done));
+  impl_->start(cas_request(key, std::nullopt, value), std::move(done));
 }
 
 admin_result<admin::NodeTree> session::tree(size_t i) {
