@@ -6,20 +6,24 @@
 //
 // Exit codes: 0 every run passed; 1 some run found a violation; 2 usage
 // error; 3 some run could not be carried out (the cluster did not start or
-// heal); 4 the checker gave up on some run (no violation found, none ruled out).
+// heal); 4 the checker gave up on some run (no violation found, none ruled out);
+// 128 + the signal when SIGINT or SIGTERM interrupted it (its cluster is down).
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include "actors/base/core/unsafe_switches.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/executable_dir.hpp"
 #include "apps/keel_jepsen/jepsen_run.hpp"
+#include "apps/keel_jepsen/test_cluster.hpp"
 
 namespace {
 
@@ -45,9 +49,38 @@ std::string fresh_directory() {
   return base.string();
 }
 
+// SIGINT and SIGTERM, blocked in every thread so that only the watcher
+// receives them. The nodes keel-jepsen starts get an empty mask
+// (launcher::spawn_process).
+sigset_t interrupting_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Waits for SIGINT or SIGTERM, then takes every cluster down and ends the
+// process: a run cut short has no verdict, and its nodes must not outlive it.
+// Clients and nemesis are not unwound; the run's files stay as they were.
+[[noreturn]] void take_down_on_interrupt(sigset_t set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  std::cerr << "keel-jepsen: interrupted by signal " << sig << ", taking the cluster down\n"
+            << std::flush;
+  test_cluster::take_down_all();
+  std::cerr << "keel-jepsen: interrupted; the run has no verdict\n" << std::flush;
+  std::_Exit(128 + sig);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+  // Before any other thread exists, so that every one inherits the mask.
+  auto interrupting = interrupting_signals();
+  pthread_sigmask(SIG_BLOCK, &interrupting, nullptr);
+  std::thread{take_down_on_interrupt, interrupting}.detach();
+
   run_settings s;
   uint32_t runs = 1;
   std::string faults = "all";

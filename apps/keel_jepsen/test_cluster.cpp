@@ -1,5 +1,6 @@
 #include "apps/keel_jepsen/test_cluster.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -15,6 +16,16 @@
 namespace keel::jepsen {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The clusters take_down_all() must find. Lock order: registry_mu, then a
+// cluster's launch_mu_.
+std::mutex registry_mu;
+std::set<test_cluster*> live_clusters;
+std::atomic<bool> taking_down{false};
+
+} // namespace
 
 std::unique_ptr<test_cluster> test_cluster::create(const cluster_spec& spec, std::string& error) {
   std::unique_ptr<test_cluster> c{new test_cluster};
@@ -76,17 +87,38 @@ std::unique_ptr<test_cluster> test_cluster::create(const cluster_spec& spec, std
   }
   c->cfg_ = std::move(*loaded);
   c->log_.open((fs::path{spec.dir} / "nemesis.out").string(), std::ios::app);
+  std::lock_guard<std::mutex> guard{registry_mu};
+  live_clusters.insert(c.get());
   return c;
 }
 
 test_cluster::~test_cluster() {
+  {
+    std::lock_guard<std::mutex> guard{registry_mu};
+    live_clusters.erase(this);
+  }
   if (cfg_.nodes.empty())
     return; // create() gave up before there was a cluster
+  std::lock_guard<std::mutex> guard{launch_mu_};
+  take_down_locked();
+}
+
+void test_cluster::take_down_locked() {
   // Paused nodes cannot handle SIGTERM: resume them first (a node that is
   // not paused ignores the resume).
   for (auto& n : cfg_.nodes)
-    launch("resume", n.id);
-  launch("down");
+    launch_locked("resume", n.id);
+  launch_locked("down", "");
+}
+
+void test_cluster::take_down_all() {
+  std::lock_guard<std::mutex> registry{registry_mu};
+  taking_down = true;
+  for (auto* c : live_clusters) {
+    std::lock_guard<std::mutex> guard{c->launch_mu_};
+    c->note("keel-jepsen was interrupted: taking the cluster down");
+    c->take_down_locked();
+  }
 }
 
 std::optional<std::string> test_cluster::await_ports_closed(size_t i) {
@@ -148,6 +180,14 @@ void test_cluster::note(const std::string& line) {
 }
 
 std::optional<std::string> test_cluster::launch(const std::string& verb, const std::string& node) {
+  std::lock_guard<std::mutex> guard{launch_mu_};
+  if (verb == "up" && taking_down)
+    return std::string{"keel-jepsen is being interrupted: no node is started any more"};
+  return launch_locked(verb, node);
+}
+
+std::optional<std::string> test_cluster::launch_locked(const std::string& verb,
+                                                       const std::string& node) {
   std::ostringstream out;
   std::ostringstream err;
   int rc = run_cluster_command(cfg_, config_path_, verb, node, spec_.bin_dir, false, out, err);

@@ -5,7 +5,8 @@
 // /proc, so only the processes of this cluster are signalled), and injects
 // network faults and actor crashes through `keelctl fault`, the same command
 // an operator uses. Everything the launcher and keelctl print is appended to
-// <dir>/nemesis.out. The destructor stops every node it can still find.
+// <dir>/nemesis.out. The destructor stops every node it can still find, and
+// take_down_all() does so for every cluster when keel-jepsen is interrupted.
 #pragma once
 
 #include <cstdint>
@@ -51,8 +52,16 @@ public:
   size_t size() const { return cfg_.nodes.size(); }
 
   /// A launcher verb (up, down, kill, pause, resume) on one node, or with
-  /// `node` empty on every node (up, down). nullopt when it worked, else why not.
+  /// `node` empty on every node (up, down). nullopt when it worked, else why
+  /// not. "up" is refused once take_down_all() has been called.
   std::optional<std::string> launch(const std::string& verb, const std::string& node = "");
+
+  /// Takes down every cluster that exists (created, not yet destroyed) and
+  /// refuses to start a node of any of them from then on: what keel-jepsen
+  /// does on SIGINT or SIGTERM, while its nemesis may be starting nodes, so
+  /// that an interrupted run leaves no keel-node behind. Any thread; returns
+  /// once they are down.
+  static void take_down_all();
 
   /// Runs `keelctl --config <cluster.conf> --timeout 5000 args...` and waits
   /// for it (at most 20 s), up to keelctl_attempts times until it exits 0.
@@ -83,10 +92,16 @@ public:
 private:
   test_cluster() = default;
   std::optional<std::string> keelctl_once(const std::vector<std::string>& args);
+  // REQUIRES: launch_mu_ held.
+  std::optional<std::string> launch_locked(const std::string& verb, const std::string& node);
+  void take_down_locked();
 
   config::cluster_config cfg_;
   cluster_spec spec_;
   std::string config_path_;
+  // One launcher verb at a time, so that take_down_all() never runs between
+  // a nemesis's "up" and the PID files it writes.
+  std::mutex launch_mu_;
   std::mutex log_mu_;
   std::ofstream log_; // nemesis.out
 };

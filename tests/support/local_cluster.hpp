@@ -108,8 +108,8 @@ private:
   std::map<std::string, pid_t> pids_;
 };
 
-/// Runs a program with arguments, capturing stdout and stderr, killing it if it
-/// outlives the deadline (code -1 then).
+/// Runs a program with arguments, capturing stdout and stderr. One that
+/// outlives the deadline gets SIGTERM, and SIGKILL 20 s later (code -1 then).
 run_result run_program(const std::string& path, const std::vector<std::string>& args,
                        std::chrono::milliseconds deadline);
 

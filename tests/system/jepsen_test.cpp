@@ -7,10 +7,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include "apps/common/pid_file.hpp"
+#include "apps/launcher/node_process.hpp"
+#include "apps/launcher/process.hpp"
 #include "local_cluster.hpp"
 
 namespace {
@@ -72,6 +77,80 @@ TEST_F(JepsenSuite, NetworkFaultsKeepTheHistoryLinearizable) {
 
 TEST_F(JepsenSuite, LossDelayCrashesRestartsAndLostDataKeepTheHistoryLinearizable) {
   passes(3, "loss,delay,crash,restart-all,lose-data");
+}
+
+// keel-jepsen interrupted (a user's Ctrl-C, or a harness's SIGTERM at its
+// deadline) takes its cluster down before it exits, a node its nemesis holds
+// paused included: no keel-node outlives it.
+TEST_F(JepsenSuite, AnInterruptedRunTakesItsClusterDownAndExitsWithTheSignal) {
+  namespace launcher = keel::launcher;
+  auto run_dir = dir / "seed-1";
+  auto output = (dir / "jepsen.out").string();
+  auto spawned = launcher::spawn_process(std::string{KEEL_BIN_DIR} + "/keel-jepsen",
+                                         {"--out", dir.string(), "--bin-dir", KEEL_BIN_DIR,
+                                          "--seed", "1", "--duration", "120", "--quiet", "1",
+                                          "--fault-length", "100", "--faults", "pause"},
+                                         {output, output});
+  ASSERT_TRUE(spawned) << spawned.error().detail;
+  pid_t jepsen = *spawned;
+
+  // The nodes' PIDs, read from their PID files (data/<node>/keel-node.pid).
+  std::map<std::string, pid_t> nodes;
+  auto read_node_pids = [&] {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(run_dir / "data", ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->path().filename() == "keel-node.pid")
+        if (std::ifstream in{it->path()}; in)
+          if (pid_t pid = 0; in >> pid && pid > 0)
+            nodes[it->path().parent_path().filename().string()] = pid;
+  };
+  // Whatever happens below, nothing this test started stays up.
+  struct cleanup {
+    pid_t& jepsen;
+    std::map<std::string, pid_t>& nodes;
+    ~cleanup() {
+      if (jepsen > 0 && launcher::wait_exit(jepsen, 0ms) == -1) {
+        ::kill(jepsen, SIGKILL);
+        launcher::wait_exit(jepsen, 5s);
+      }
+      for (auto& [id, pid] : nodes)
+        if (!launcher::gone(pid, id)) {
+          ::kill(pid, SIGCONT);
+          ::kill(pid, SIGKILL);
+        }
+    }
+  } guard{jepsen, nodes};
+
+  // Until the nemesis has paused a node (nemesis.out: "cluster pause nX -> exit 0").
+  auto a_node_is_paused = [&] {
+    std::ifstream in{run_dir / "nemesis.out"};
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("cluster pause n", 0) == 0 && line.find("-> exit 0") != std::string::npos)
+        return true;
+    return false;
+  };
+  ASSERT_TRUE(launcher::poll_until(launcher::steady::now() + 90s, a_node_is_paused, 200ms))
+    << "the nemesis paused no node within 90 s";
+  read_node_pids();
+  ASSERT_EQ(nodes.size(), 3u);
+  size_t paused = 0;
+  for (auto& [id, pid] : nodes) {
+    ASSERT_FALSE(launcher::gone(pid, id)) << id << " is not running before the signal";
+    paused += keel::process_stopped(pid) ? 1 : 0;
+  }
+  EXPECT_EQ(paused, 1u);
+
+  ASSERT_EQ(::kill(jepsen, SIGTERM), 0);
+  int code = launcher::wait_exit(jepsen, 60s);
+  if (code != -1)
+    jepsen = 0; // reaped
+  std::ifstream said{output};
+  std::string printed{std::istreambuf_iterator<char>{said}, {}};
+  EXPECT_EQ(code, 128 + SIGTERM) << printed;
+  EXPECT_NE(printed.find("interrupted by signal"), std::string::npos) << printed;
+  for (auto& [id, pid] : nodes)
+    EXPECT_TRUE(launcher::gone(pid, id)) << id << " (pid " << pid << ") outlived keel-jepsen";
 }
 
 // Part 5 of issue 9: a checker that never fails proves nothing. Each unsafe

@@ -52,8 +52,13 @@ run_result run_program(const std::string& path, const std::vector<std::string>& 
   auto pid = *spawned;
   r.code = wait_exit(pid, deadline);
   if (r.code == -1) {
-    ::kill(pid, SIGKILL);
-    wait_exit(pid, std::chrono::seconds(5));
+    // SIGTERM first: a program that started processes of its own (keel-jepsen
+    // its nodes) gets the chance to stop them.
+    ::kill(pid, SIGTERM);
+    if (wait_exit(pid, std::chrono::seconds(20)) == -1) {
+      ::kill(pid, SIGKILL);
+      wait_exit(pid, std::chrono::seconds(5));
+    }
   }
   r.out = read_file(out_path);
   r.err = read_file(err_path);
