@@ -175,12 +175,16 @@ sup::supervisor_spec monitor_tree(const config::cluster_config& cfg,
   return spec;
 }
 
-sup::child_spec log_syncer_child(const std::shared_ptr<storage::engine>& engine,
+sup::child_spec log_syncer_child(const config::cluster_config& cfg,
+                                 const std::shared_ptr<storage::engine>& engine,
                                  const node_tree_options& opts) {
   sup::child_spec syncer;
   syncer.id = paths::log_syncer_id;
-  syncer.start = [engine, mode = opts.storage_mode,
-                  m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+  // On the scheduler unless asked otherwise (log_syncer.hpp, "Where the fsync
+  // runs").
+  auto mode = cfg.log_sync_thread ? opts.storage_mode : storage::spawn_mode::scheduler;
+  syncer.start
+    = [engine, mode, m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return as_child(storage::spawn_log_syncer(ctx.supervisor->system(), engine, mode, m));
   };
   syncer.shutdown = sup::shutdown_spec::after_ms(5000);
@@ -236,7 +240,7 @@ sup::supervisor_spec node_tree_spec(const config::cluster_config& cfg,
   root.children.push_back(
     sup::supervisor_child(paths::replication_id,
                           replication_tree(cfg, self, dir, trust, incarnation_book(engine), opts)));
-  root.children.push_back(log_syncer_child(engine, opts));
+  root.children.push_back(log_syncer_child(cfg, engine, opts));
   root.children.push_back(
     sup::supervisor_child(paths::shards_id, shards_tree(cfg, self, engine, dir, opts)));
   root.children.push_back(sup::supervisor_child(paths::monitor_id, monitor_tree(cfg, self, dir)));

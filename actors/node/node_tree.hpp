@@ -23,7 +23,7 @@
 //
 // FOR THE SIMULATION (and any other in-process harness): spawn_node_tree with
 // node_tree_options gives THE SAME tree as keel-node with
-//   - storage_mode = storage::spawn_mode::deterministic, so the storage
+//   - storage_mode = storage::spawn_mode::scheduler, so the storage
 //     actors and the log syncer run under CAF's deterministic test coordinator
 //     (threads of their own would not);
 //   - connector: a fake network in place of CAF's middleman (see

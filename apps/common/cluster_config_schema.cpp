@@ -17,7 +17,7 @@ constexpr std::string_view section_names[]
   = {"cluster", "timing", "raft", "limits", "log", "tls", "metrics", "node"};
 constexpr std::string_view cluster_keys[]
   = {"data_dir",           "shards",      "replication_factor", "fault_injection",
-     "insecure_plaintext", "secret_file", "actor_threads"};
+     "insecure_plaintext", "secret_file", "actor_threads",      "log_sync_thread"};
 constexpr std::string_view timing_keys[] = {"tick_ms",
                                             "heartbeat_ticks",
                                             "election_ticks",
@@ -99,6 +99,8 @@ checked read_cluster(const toml::table& root, const std::string& base_dir, clust
   if (auto r = assign(s.boolean("fault_injection"), cfg.fault_injection); !r)
     return r;
   if (auto r = assign(s.u32("actor_threads", 1, 64), cfg.actor_threads); !r)
+    return r;
+  if (auto r = assign(s.boolean("log_sync_thread"), cfg.log_sync_thread); !r)
     return r;
   if (auto r = assign(s.boolean("insecure_plaintext"), sec.insecure_plaintext); !r)
     return r;

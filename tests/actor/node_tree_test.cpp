@@ -69,7 +69,7 @@ struct NodeTree : dir_holder, ::testing::Test, test_coordinator_fixture<test::ke
 
   NodeTree() {
     node::node_tree_options opts;
-    opts.storage_mode = storage::spawn_mode::deterministic;
+    opts.storage_mode = storage::spawn_mode::scheduler;
     opts.connector = sys.spawn(silent_connector);
     opts.publish = false;
     root = node::spawn_node_tree(sys, cfg, cfg.nodes.front(), db, dir, secret_trust(), opts);

@@ -30,7 +30,7 @@ struct dir_holder {
 struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::keel_config> {
   std::shared_ptr<storage::engine> db{storage::test::open_ok(tmp.path().string(), "n1", 1)};
   storage::log_syncer_api syncer
-    = storage::spawn_log_syncer(sys, db, storage::spawn_mode::deterministic);
+    = storage::spawn_log_syncer(sys, db, storage::spawn_mode::scheduler);
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
   storage::storage_api storage_actor;
   replication::replica_api replica;
@@ -47,7 +47,7 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
 
   void start() {
     storage_actor = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
-                                                 storage::spawn_mode::deterministic);
+                                                 storage::spawn_mode::scheduler);
     replica = *replication::spawn_replica(sys, config(storage_actor));
     // Let it load, then tick until the one-node group elected itself.
     for (int i = 0; i < 50 && !leads(); ++i) {
@@ -213,7 +213,7 @@ TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
   anon_send_exit(storage_actor, caf::exit_reason::kill);
   sched.run();
   storage_actor = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
-                                               storage::spawn_mode::deterministic);
+                                               storage::spawn_mode::scheduler);
   auto cfg = config(storage_actor);
   cfg.voters = {"n1", "n2"};
   replica = *replication::spawn_replica(sys, cfg);
@@ -250,7 +250,7 @@ TEST_F(Replica, RefusesToStartWithoutItsStorageActor) {
 // retry without waiting for their timeout, and ends when told to.
 TEST_F(Replica, WaitsForItsSupervisorWhenItsStorageActorIsGone) {
   auto gone = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
-                                           storage::spawn_mode::deterministic);
+                                           storage::spawn_mode::scheduler);
   anon_send_exit(gone, caf::exit_reason::kill);
   sched.run();
   auto orphan = *replication::spawn_replica(sys, config(gone));

@@ -70,9 +70,9 @@ struct StorageActor : dir_holder,
 
   /// A storage actor over `over`, with a log syncer of its own.
   storage_api spawn_over(std::shared_ptr<engine> over, uint32_t shard) {
-    auto syncer = spawn_log_syncer(sys, over, spawn_mode::deterministic);
+    auto syncer = spawn_log_syncer(sys, over, spawn_mode::scheduler);
     return spawn_storage_actor(sys, std::move(over), std::move(syncer), shard, lim,
-                               spawn_mode::deterministic);
+                               spawn_mode::scheduler);
   }
 
   ReplicaState load(const storage_api& a) { return request<pb<ReplicaState>>(a, load_atom_v).msg; }
@@ -139,9 +139,9 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
 // reach their storage actors before the syncer runs are both answered after
 // ONE fsync, and each answer still comes only after it.
 TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
-  auto syncer = spawn_log_syncer(sys, db, spawn_mode::deterministic);
-  auto one = spawn_storage_actor(sys, db, syncer, 1, lim, spawn_mode::deterministic);
-  auto two = spawn_storage_actor(sys, db, syncer, 2, lim, spawn_mode::deterministic);
+  auto syncer = spawn_log_syncer(sys, db, spawn_mode::scheduler);
+  auto one = spawn_storage_actor(sys, db, syncer, 1, lim, spawn_mode::scheduler);
+  auto two = spawn_storage_actor(sys, db, syncer, 2, lim, spawn_mode::scheduler);
   run();
   auto before = syncs();
   auto first = self->request(one, caf::infinite, persist_atom_v,
@@ -170,8 +170,8 @@ TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
 TEST_F(StorageActor, AFailedFsyncAnswersThePersistWithTheErrorAndEndsTheSyncer) {
   auto disk = std::make_shared<memory_store>("disk-3");
   std::shared_ptr<engine> on_disk = keel::storage::test::open_memory_ok(disk);
-  auto syncer = spawn_log_syncer(sys, on_disk, spawn_mode::deterministic);
-  auto a = spawn_storage_actor(sys, on_disk, syncer, 1, lim, spawn_mode::deterministic);
+  auto syncer = spawn_log_syncer(sys, on_disk, spawn_mode::scheduler);
+  auto a = spawn_storage_actor(sys, on_disk, syncer, 1, lim, spawn_mode::scheduler);
   self->monitor(syncer);
   run();
   auto pending = self->request(a, caf::infinite, persist_atom_v, make_pb(persist_of({noop(1, 1)})));

@@ -119,7 +119,7 @@ private:
     n.dir = std::make_shared<sup::directory>();
     n.connector = spawn_connector(fx_.sys, net_, n.self.id);
     node::node_tree_options to;
-    to.storage_mode = storage::spawn_mode::deterministic;
+    to.storage_mode = storage::spawn_mode::scheduler;
     to.connector = n.connector;
     to.publish = false;
     to.unsafe.ack_before_commit = opts_.planted_early_write_ack;

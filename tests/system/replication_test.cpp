@@ -78,8 +78,17 @@ bool converged(client::session& s, uint32_t shard) {
   return std::all_of(a.begin(), a.end(), [&](auto& p) { return p.second == first; });
 }
 
-TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
-  test::local_cluster cluster{3, shards, 3};
+// Where the nodes fsync their log ([cluster] log_sync_thread): the same
+// guarantees either way.
+struct LogSync {
+  const char* name;
+  const char* extra; // cluster.conf lines for [cluster]
+};
+
+class ReplicationWithLogSync : public ::testing::TestWithParam<LogSync> {};
+
+TEST_P(ReplicationWithLogSync, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
+  test::local_cluster cluster{3, shards, 3, GetParam().extra};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
   client::session s{rt, cluster.client_options()};
@@ -126,6 +135,12 @@ TEST(Replication, LeaderKillLosesNoAcknowledgedWriteAndWritesResume) {
       << "shard " << shard << " did not converge";
   test::expect_values(s, acked);
 }
+
+INSTANTIATE_TEST_SUITE_P(Replication, ReplicationWithLogSync,
+                         ::testing::Values(LogSync{"on_the_scheduler", ""},
+                                           LogSync{"on_a_thread_of_its_own",
+                                                   "log_sync_thread = true\n"}),
+                         [](const auto& info) { return std::string{info.param.name}; });
 
 TEST(Replication, RestartedNodeCatchesUpFromASnapshot) {
   test::local_cluster cluster{3, shards, 3, "[raft]\nsnapshot_entries = 20\n"};

@@ -169,6 +169,7 @@ TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
   EXPECT_EQ(cfg.limits.max_key_bytes, defaults.limits.max_key_bytes);
   EXPECT_EQ(cfg.limits.max_value_bytes, defaults.limits.max_value_bytes);
   EXPECT_EQ(cfg.actor_threads, 1u);
+  EXPECT_FALSE(cfg.log_sync_thread);
   EXPECT_EQ(cfg.raft.snapshot_entries, 10000u);
   EXPECT_EQ(cfg.raft.max_entries_in_flight, 1u);
   EXPECT_EQ(cfg.log.level, "info");
@@ -190,6 +191,7 @@ shards = 16
 replication_factor = 1
 fault_injection = true
 actor_threads = 4
+log_sync_thread = true
 [timing]
 tick_ms = 5
 heartbeat_ticks = 2
@@ -218,6 +220,7 @@ stderr = false
   EXPECT_EQ(cfg.timing.connection_timeout_ms, 100u);
   EXPECT_EQ(cfg.timing.failure_detector_phi, 12.0);
   EXPECT_EQ(cfg.actor_threads, 4u);
+  EXPECT_TRUE(cfg.log_sync_thread);
   EXPECT_EQ(cfg.raft.snapshot_entries, 500u);
   EXPECT_EQ(cfg.raft.max_entries_in_flight, 8u);
   EXPECT_EQ(cfg.limits.max_key_bytes, 10u);

@@ -93,7 +93,8 @@ struct cluster_config {
   uint32_t shards = 4;
   uint32_t replication_factor = 3; // invariant: 1 <= replication_factor <= nodes.size()
   bool fault_injection = false;
-  uint32_t actor_threads = 1; // CAF scheduler threads per keel-node
+  uint32_t actor_threads = 1;   // CAF scheduler threads per keel-node
+  bool log_sync_thread = false; // fsync the log on a thread of its own, not the scheduler
   timing_config timing;
   raft_config raft;
   limits_config limits;
