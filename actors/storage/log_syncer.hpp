@@ -23,12 +23,13 @@
 // the scheduler, a persist's answer reaches the replica without two thread
 // hand-offs (wake the syncer, wake the scheduler), and every persist queued
 // before the syncer's turn rides in its fsync; on the benchmark machine that
-// took 20 % off the nodes' CPU per write at 64 clients and a third of their
-// context switches (docs/benchmarks.md section 18). The price: while the
-// fsync runs, nothing else of the node runs, heartbeats included, as in
-// etcd's raft loop. A thread of its own overlaps the fsync with the node's
-// other work, which pays when the fsync is slow beside the CPU a turn needs
-// and cores are to spare.
+// took a fifth to a third off the nodes' CPU per write at 64 clients and
+// over a third of their context switches (docs/benchmarks.md section 18).
+// The price: while the fsync runs, nothing else of the node runs, heartbeats
+// included, as in etcd's raft loop. A thread of its own overlaps the fsync with the node's
+// other work, which should pay when the fsync is slow beside the CPU a turn
+// needs and cores are to spare (not measured: the benchmark machine has
+// neither).
 //
 // A failed fsync ends the actor with the error, unanswered: no storage actor
 // acknowledges a write that may not be on disk. Its supervisor (the node's
