@@ -73,7 +73,7 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
 // A whole shard's data passes through a load after a compaction, a snapshot's
 // install, export or import, and a digest: with a large shard that takes
 // seconds. The storage actor runs on the node's scheduler (the fsyncs are the
-// log syncer's), so it hands such work to a thread of its own and AWAITS the
+// log syncer's, one per turn at most), so it hands such work to a thread of its own and AWAITS the
 // answer: the scheduler goes on serving every other actor of the node, and
 // this shard's later requests still wait their turn, since an awaiting actor
 // handles nothing else. `work` must capture what it uses by value (shared
@@ -313,8 +313,9 @@ storage_api spawn_storage_actor(caf::actor_system& sys, std::shared_ptr<engine> 
                                 log_syncer_api syncer, uint32_t shard, limits lim, spawn_mode mode,
                                 std::shared_ptr<metrics::node_metrics> metrics) {
   KEEL_ASSERT(syncer, "a storage actor needs its node's log syncer");
-  // On the scheduler in both modes: what blocks long runs elsewhere (the
-  // fsync in the log syncer, whole-shard work in run_long's threads).
+  // On the scheduler in both modes: the fsync is the log syncer's (there or
+  // on its own thread, log_syncer.hpp), whole-shard work runs in run_long's
+  // threads.
   return sys.spawn(storage_actor, std::move(db), std::move(syncer), shard, lim,
                    mode == spawn_mode::threads, std::move(metrics));
 }

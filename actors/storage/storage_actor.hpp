@@ -7,13 +7,15 @@
 // its supervisor restarts it from durable state.
 //
 // It runs on the node's scheduler, beside the replica that talks to it, and
-// never blocks it for long: a persist's fsync is the log syncer's, one fsync
-// for every shard's ready that arrived meanwhile (log_syncer.hpp: the node's
-// group commit), and whole-shard work (a load, a snapshot's install, export or
-// import, a digest) runs on a thread of its own while the actor awaits it, so
-// the shard's later requests still wait their turn. The replica batches on its
-// side: one persist holds everything a Raft ready has (all entries proposed
-// meanwhile, the hard state, the entries it commits).
+// never blocks it for longer than a RocksDB write: a persist's fsync is the
+// log syncer's, one fsync for every shard's ready that arrived meanwhile
+// (log_syncer.hpp: the node's group commit, which by default also runs on
+// the scheduler, in a turn of its own), and whole-shard work (a load, a
+// snapshot's install, export or import, a digest) runs on a thread of its
+// own while the actor awaits it, so the shard's later requests still wait
+// their turn. The replica batches on its side: one persist holds everything
+// a Raft ready has (all entries proposed meanwhile, the hard state, the
+// entries it commits).
 //
 // storage_api below is the protocol; what its messages mean:
 //   load: what a (re)starting replica needs: hard state, log state, applied
