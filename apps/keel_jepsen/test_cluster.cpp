@@ -93,14 +93,16 @@ std::unique_ptr<test_cluster> test_cluster::create(const cluster_spec& spec, std
 }
 
 test_cluster::~test_cluster() {
-  {
-    std::lock_guard<std::mutex> guard{registry_mu};
-    live_clusters.erase(this);
+  // Down first, then out of the registry: a signal that comes meanwhile
+  // still finds this cluster, and its take_down_all() waits for this one to
+  // finish (the registry keeps it alive until then) instead of ending the
+  // process halfway through it.
+  if (!cfg_.nodes.empty()) { // else create() gave up before there was a cluster
+    std::lock_guard<std::mutex> guard{launch_mu_};
+    take_down_locked();
   }
-  if (cfg_.nodes.empty())
-    return; // create() gave up before there was a cluster
-  std::lock_guard<std::mutex> guard{launch_mu_};
-  take_down_locked();
+  std::lock_guard<std::mutex> guard{registry_mu};
+  live_clusters.erase(this);
 }
 
 void test_cluster::take_down_locked() {
