@@ -71,8 +71,9 @@ seed_list make_seeds() {
       add(full.msg.GetDescriptor()->name() + "-empty", caf::make_message(decltype(tag){}));
     },
     registered_pb_types{});
-  // What actually crosses the wire: a client request, a peer frame.
+  // What actually crosses the wire: client requests, a peer frame.
   add("kv-request", caf::make_message(kv_atom_v, make_pb(sample_put())));
+  add("kv-request-batch", caf::make_message(kv_atom_v, make_pb(sample_request_batch())));
   raft::MessageBatch batch;
   *batch.add_messages() = sample_append();
   add("raft-batch", caf::make_message(raft_atom_v, make_pb(batch)));

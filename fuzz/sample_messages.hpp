@@ -24,6 +24,20 @@ inline kv::Request sample_put() {
   return r;
 }
 
+/// What a client runtime's channel sends a node: two sessions' requests.
+inline kv::RequestBatch sample_request_batch() {
+  kv::RequestBatch b;
+  b.set_batch_id(3);
+  auto* put = b.add_requests();
+  put->set_tag(11);
+  *put->mutable_request() = sample_put();
+  auto* get = b.add_requests();
+  get->set_tag(12);
+  get->mutable_request()->set_client_id(0x5eedull);
+  get->mutable_request()->mutable_get()->set_key("user:42");
+  return b;
+}
+
 /// A leader's append with one client batch, as raft::node sends it.
 inline raft::Message sample_append() {
   command::CommandBatch batch;

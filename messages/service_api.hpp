@@ -5,7 +5,11 @@
 // it is the client library (actors/client/), and the layer table
 // (tests/check_layers.cmake) keeps those apart.
 //
-// kv: a request for one key, routed to its shard's replica on the node.
+// kv: a request for one key, routed to its shard's replica on the node; or a
+// batch of them (kv.proto, RequestBatch), sent one way: the service answers
+// each request with (kv_atom, pb<kv::ResponseBatch>) to the batch's sender,
+// batched again, as the answers come. Remote clients send batches
+// (actors/client/kv_channel.hpp); the single form serves in-process callers.
 // tree, status, members, metrics: the operator's views. digest: every local
 // replica's state digest (convergence checks). fault: fault injection,
 // refused unless enabled and proven by an operator (FaultResponse::error says
@@ -18,6 +22,8 @@
 // a client sends, the service answers only what is listed here.
 #pragma once
 
+#include <cstddef>
+
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
@@ -25,8 +31,15 @@
 
 namespace keel {
 
+/// The most requests one RequestBatch may hold; a larger batch is refused as a
+/// whole. A client cuts its batches at this many requests, or earlier at
+/// batch_cut_bytes of them.
+inline constexpr int max_batch_requests = 256;
+inline constexpr size_t batch_cut_bytes = 1 << 20;
+
 using service_api = caf::typed_actor<
   caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+  caf::reacts_to<kv_atom, pb<kv::RequestBatch>>,
   caf::replies_to<tree_atom>::with<pb<admin::NodeTree>>,
   caf::replies_to<status_atom>::with<pb<admin::NodeStatus>>,
   caf::replies_to<members_atom>::with<pb<admin::Members>>,

@@ -97,6 +97,9 @@ CAF_ADD_ATOM(keel, keel, digest_atom, "digest") // -> admin::NodeDigest / ShardD
 // The operator's metrics (keelctl metrics, the HTTP endpoint).
 CAF_ADD_TYPE_ID(keel, (keel::pb<keel::admin::NodeMetrics>))
 CAF_ADD_ATOM(keel, keel, metrics_atom, "metrics") // -> admin::NodeMetrics
+// Client requests and answers in batches (kv.proto, RequestBatch).
+CAF_ADD_TYPE_ID(keel, (keel::pb<keel::kv::RequestBatch>))
+CAF_ADD_TYPE_ID(keel, (keel::pb<keel::kv::ResponseBatch>))
 
 CAF_END_TYPE_ID_BLOCK(keel)
 // clang-format on

@@ -130,10 +130,11 @@ struct session::impl {
   std::shared_ptr<async_link> link = std::make_shared<async_link>();
   caf::actor relay_actor; // spawned by the first asynchronous operation
 
-  impl(std::shared_ptr<caf::actor_system> s, options o, const caf::actor& connector)
+  impl(std::shared_ptr<caf::actor_system> s, options o, const caf::actor& connector,
+       const caf::actor& channel)
     : sys(std::move(s)),
       opts(with_random_ids(std::move(o))) {
-    actor = spawn_session_actor(*sys, opts, connector);
+    actor = spawn_session_actor(*sys, opts, connector, channel);
     self = std::make_unique<caf::scoped_actor>(*sys);
   }
 
@@ -226,11 +227,11 @@ struct session::impl {
 };
 
 session::session(runtime& rt, options opts)
-  : impl_(
-    std::make_unique<impl>(rt.shared_system(), std::move(opts), network_connector(rt.system()))) {}
+  : impl_(std::make_unique<impl>(rt.shared_system(), std::move(opts),
+                                 network_connector(rt.system()), rt.channel())) {}
 
 session::session(runtime& rt, options opts, const caf::actor& connector)
-  : impl_(std::make_unique<impl>(rt.shared_system(), std::move(opts), connector)) {}
+  : impl_(std::make_unique<impl>(rt.shared_system(), std::move(opts), connector, rt.channel())) {}
 
 session::~session() = default;
 session::session(session&&) noexcept = default;

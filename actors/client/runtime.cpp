@@ -7,6 +7,7 @@
 #include "caf/io/all.hpp"
 #include "caf/openssl/manager.hpp"
 
+#include "actors/client/kv_channel.hpp"
 #include "actors/client/message_type_filter.hpp"
 #include "messages/type_ids.hpp"
 
@@ -15,6 +16,7 @@ namespace keel::client {
 struct runtime::impl {
   caf::actor_system_config cfg; // declared first: it must outlive the system
   std::optional<caf::actor_system> sys;
+  caf::actor channel; // declared last: released before the system ends
 
   explicit impl(const transport_options& t) {
     using std::chrono::milliseconds;
@@ -35,6 +37,15 @@ struct runtime::impl {
     // what a node receives is: a port squatter must not end the client either.
     if (auto problem = message_type_filter_problem(*sys); !problem.empty())
       throw std::runtime_error("client::runtime: " + problem);
+    channel = spawn_kv_channel(*sys);
+  }
+
+  // The channel must be told to stop: every node it sent to knows it, and
+  // CAF keeps an actor that a remote node knows in its registry, so it never
+  // becomes unreachable, and the system would wait for it forever.
+  ~impl() {
+    if (channel)
+      caf::anon_send_exit(channel, caf::exit_reason::user_shutdown);
   }
 
   // Setting any openssl.* option turns on peer verification both ways
@@ -60,5 +71,7 @@ runtime::~runtime() = default;
 caf::actor_system& runtime::system() { return *impl_->sys; }
 
 std::shared_ptr<caf::actor_system> runtime::shared_system() const { return {impl_, &*impl_->sys}; }
+
+const caf::actor& runtime::channel() const { return impl_->channel; }
 
 } // namespace keel::client

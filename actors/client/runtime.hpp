@@ -36,6 +36,10 @@ private:
   /// holds it, past the runtime's own end.
   std::shared_ptr<caf::actor_system> shared_system() const;
 
+  /// The kv_channel that every session of this runtime sends through, so
+  /// that their requests to a node travel in batches.
+  const caf::actor& channel() const;
+
   std::shared_ptr<impl> impl_;
 };
 

@@ -43,21 +43,13 @@ struct kv_operation {
   bool any_replica = false;            // a serializable read: any replica may answer
 };
 
-// When the requests in flight to the nodes stop waiting, earliest first:
-// each value is the call's id (session_state::calls).
-using deadline_map = std::multimap<actor_clock::time_point, uint64_t>;
-
-// A request in flight to a node: failed at once when the node goes down,
-// because a request to a dead remote actor is never answered (field guide §0,
-// pitfall 2) and would only end at its timeout. A key-value attempt also has
-// a deadline, kept here rather than as a CAF request timeout: CAF 0.17 never
-// cancels those, so each one woke the clock thread and this actor again
-// after its answer had come (docs/benchmarks.md section 12).
+// An operator's call in flight to a node: failed at once when the node goes
+// down, because a request to a dead remote actor is never answered (field
+// guide §0, pitfall 2) and would only end at its timeout. (Key-value attempts
+// go through the runtime's kv_channel, which does the same for them.)
 struct in_flight {
   size_t endpoint = 0;
   std::function<void()> on_down;
-  std::optional<deadline_map::iterator> deadline;
-  std::function<void()> on_expiry;
 };
 
 struct session_state {
@@ -70,10 +62,7 @@ struct session_state {
   std::vector<service_api> connections; // per endpoint; null until connected, and after down
   std::map<uint64_t, kv_operation> ops;
   std::map<uint64_t, in_flight> calls;
-  deadline_map deadlines;
-  // The earliest sweep (tick_atom) on its way; only one is kept in flight
-  // while the deadlines come in order, as they do under a steady load.
-  std::optional<actor_clock::time_point> sweep_at;
+  caf::actor channel; // carries the key-value attempts (kv_channel.hpp)
   uint64_t next_id = 1;
 };
 
@@ -146,62 +135,11 @@ void with_connection(session_actor* self, size_t i, actor_clock::duration_type t
 
 uint64_t begin_call(session_actor* self, size_t endpoint, std::function<void()> on_down) {
   auto id = self->state.next_id++;
-  self->state.calls.emplace(id, in_flight{endpoint, std::move(on_down), std::nullopt, nullptr});
+  self->state.calls.emplace(id, in_flight{endpoint, std::move(on_down)});
   return id;
 }
 
-void end_call(session_actor* self, uint64_t id) {
-  auto& st = self->state;
-  auto c = st.calls.find(id);
-  if (c == st.calls.end())
-    return;
-  if (c->second.deadline)
-    st.deadlines.erase(*c->second.deadline);
-  st.calls.erase(c);
-}
-
-// Sends a sweep for `at` unless one is on its way for that time or earlier.
-void plan_sweep(session_actor* self, actor_clock::time_point at) {
-  auto& st = self->state;
-  if (st.sweep_at && *st.sweep_at <= at)
-    return;
-  st.sweep_at = at;
-  auto delay = std::max(at - self->clock().now(), actor_clock::duration_type::zero());
-  self->delayed_send(self, delay, tick_atom_v, static_cast<int64_t>(at.time_since_epoch().count()));
-}
-
-// Call `id` fails with on_expiry() if no answer came by `at`.
-void set_deadline(session_actor* self, uint64_t id, actor_clock::time_point at,
-                  std::function<void()> on_expiry) {
-  auto& st = self->state;
-  auto& call = st.calls.at(id);
-  call.deadline = st.deadlines.emplace(at, id);
-  call.on_expiry = std::move(on_expiry);
-  plan_sweep(self, at);
-}
-
-// A sweep planned for `planned` arrived: the calls past their deadline fail,
-// and the next sweep is planned for the earliest deadline left.
-void sweep(session_actor* self, int64_t planned) {
-  auto& st = self->state;
-  if (st.sweep_at && st.sweep_at->time_since_epoch().count() == planned)
-    st.sweep_at.reset();
-  auto now = self->clock().now();
-  std::vector<std::function<void()>> expired;
-  while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
-    auto id = st.deadlines.begin()->second;
-    st.deadlines.erase(st.deadlines.begin());
-    auto c = st.calls.find(id);
-    if (c == st.calls.end())
-      continue;
-    expired.push_back(std::move(c->second.on_expiry));
-    st.calls.erase(c);
-  }
-  for (auto& f : expired)
-    f();
-  if (!st.deadlines.empty())
-    plan_sweep(self, st.deadlines.begin()->first);
-}
+void end_call(session_actor* self, uint64_t id) { self->state.calls.erase(id); }
 
 void on_down(session_actor* self, const caf::down_msg& m) {
   auto& st = self->state;
@@ -213,8 +151,6 @@ void on_down(session_actor* self, const caf::down_msg& m) {
     for (auto c = st.calls.begin(); c != st.calls.end();) {
       if (c->second.endpoint == i) {
         lost.push_back(std::move(c->second.on_down));
-        if (c->second.deadline)
-          st.deadlines.erase(*c->second.deadline);
         c = st.calls.erase(c);
       } else {
         ++c;
@@ -335,25 +271,23 @@ void send_attempt(session_actor* self, uint64_t op_id, uint64_t token, size_t i,
   auto timeout
     = std::min<actor_clock::duration_type>(left, ms(self->state.opts.request_timeout_ms));
   auto budget_ms = to_ms(timeout);
-  auto call = begin_call(self, i, [self, op_id, token] {
-    attempt_failed(self, op_id, token, failure::lost, "", "connection lost after sending");
-  });
-  set_deadline(self, call, self->clock().now() + timeout, [self, op_id, token, budget_ms] {
-    attempt_failed(self, op_id, token, failure::lost, "",
-                   describe_request_error(caf::make_error(caf::sec::request_timeout), budget_ms));
-  });
-  self->request(node, caf::infinite, kv_atom_v, make_pb(op->request))
+  self
+    ->request(self->state.channel, caf::infinite, kv_atom_v, caf::actor_cast<caf::actor>(node),
+              make_pb(op->request), static_cast<uint32_t>(budget_ms))
     .then(
-      [self, op_id, token, call](pb<kv::Response>& r) {
-        end_call(self, call);
-        attempt_answered(self, op_id, token, r.msg);
-      },
-      [self, op_id, token, call, budget_ms](caf::error& e) {
-        end_call(self, call);
-        // A node that does not understand the message never ran it; any other
-        // error leaves the request's fate open.
-        auto why = e == caf::sec::unexpected_message ? failure::rejected : failure::lost;
-        attempt_failed(self, op_id, token, why, "", describe_request_error(e, budget_ms));
+      [self, op_id, token](pb<kv::Response>& r) { attempt_answered(self, op_id, token, r.msg); },
+      [self, op_id, token, budget_ms](caf::error& e) {
+        // A node that does not understand the message, or refused its batch,
+        // never ran it; a node that went down or stayed silent leaves the
+        // request's fate open.
+        if (e == caf::sec::request_receiver_down) {
+          attempt_failed(self, op_id, token, failure::lost, "", "connection lost after sending");
+          return;
+        }
+        auto rejected = e == caf::sec::unexpected_message || e == caf::sec::invalid_argument;
+        attempt_failed(self, op_id, token, rejected ? failure::rejected : failure::lost, "",
+                       e == caf::sec::invalid_argument ? first_string(e)
+                                                       : describe_request_error(e, budget_ms));
       });
 }
 
@@ -469,7 +403,8 @@ caf::response_promise admin_call(session_actor* self, uint32_t i, uint32_t timeo
   return *rp;
 }
 
-caf::behavior session_behavior(session_actor* self, options opts, caf::actor connector) {
+caf::behavior session_behavior(session_actor* self, options opts, caf::actor connector,
+                               caf::actor channel) {
   auto& st = self->state;
   std::vector<std::string> ids;
   for (const auto& ep : opts.endpoints)
@@ -478,6 +413,7 @@ caf::behavior session_behavior(session_actor* self, options opts, caf::actor con
   st.connections.resize(opts.endpoints.size());
   st.opts = std::move(opts);
   st.connector = std::move(connector);
+  st.channel = std::move(channel);
   self->set_down_handler([self](caf::down_msg& m) { on_down(self, m); });
   return {
     [self](kv_atom, pb<kv::Request>& req, uint32_t timeout_ms) {
@@ -485,7 +421,6 @@ caf::behavior session_behavior(session_actor* self, options opts, caf::actor con
       begin_operation(self, std::move(req.msg), timeout_ms, rp);
       return rp;
     },
-    [self](tick_atom, int64_t planned) { sweep(self, planned); },
     [self](retry_atom, uint64_t op_id, uint64_t token) {
       if (find_op(self, op_id, token) != nullptr)
         start_attempt(self, op_id);
@@ -513,11 +448,12 @@ caf::behavior session_behavior(session_actor* self, options opts, caf::actor con
 
 } // namespace
 
-caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector) {
+caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector,
+                               const caf::actor& channel) {
   // A precondition of the library (client.hpp: REQUIRES): a program that
   // builds a session without endpoints is wrong, not unlucky.
   KEEL_ASSERT(!opts.endpoints.empty(), "a client session needs at least one endpoint");
-  return sys.spawn(session_behavior, with_random_ids(std::move(opts)), connector);
+  return sys.spawn(session_behavior, with_random_ids(std::move(opts)), connector, channel);
 }
 
 caf::actor network_connector(caf::actor_system& sys) {

@@ -27,9 +27,12 @@ namespace keel::client {
 /// `connector` must answer (caf::connect_atom, std::string host, uint16_t port)
 /// with (caf::node_id, caf::strong_actor_ptr, std::set<std::string>) like
 /// caf::io::middleman_actor: network_connector() in production, a fake in
-/// tests that serve endpoints from local actors.
-// REQUIRES: !opts.endpoints.empty()
-caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector);
+/// tests that serve endpoints from local actors. Key-value attempts go to the
+/// nodes through `channel` (kv_channel.hpp), which the sessions of a runtime
+/// share so that their requests travel in batches.
+// REQUIRES: !opts.endpoints.empty(), channel is a kv_channel
+caf::actor spawn_session_actor(caf::actor_system& sys, options opts, const caf::actor& connector,
+                               const caf::actor& channel);
 
 /// The connector for spawn_session_actor: the openssl manager of `sys` when
 /// the system loaded it (a TLS runtime: it never dials in plaintext), else the

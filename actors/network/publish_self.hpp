@@ -59,9 +59,11 @@ inline caf::behavior port_publisher(caf::event_based_actor* self, caf::actor ep,
   };
 }
 
-/// See publish_self in endpoint.hpp.
+/// See publish_self in endpoint.hpp. Returns the front door that stands for
+/// `self` on the port: what clients hold, so what they expect answers from.
 template <class Self>
-void publish_any(Self* self, const std::string& host, uint16_t port, const std::string& what) {
+caf::actor publish_any(Self* self, const std::string& host, uint16_t port,
+                       const std::string& what) {
   // Through the endpoint actor rather than io::publish(), which would block
   // this scheduler thread. The close comes first in the same mailbox, so a
   // port a previous incarnation held is free again when publish runs.
@@ -86,6 +88,7 @@ void publish_any(Self* self, const std::string& host, uint16_t port, const std::
                                         self->system().render(err));
         self->quit(err);
       });
+  return door;
 }
 
 } // namespace keel::network

@@ -27,9 +27,18 @@ namespace {
 
 using clock_type = caf::actor_clock::clock_type;
 
+// Where the answer to one client request goes: the promise of a request sent
+// alone, or the batch answers of the client that sent it in a batch, under
+// the tag it chose.
+struct reply_to {
+  caf::typed_response_promise<pb<kv::Response>> promise; // a request sent alone
+  caf::strong_actor_ptr client;                          // else: a batch's sender
+  uint64_t tag = 0;
+};
+
 // A client request handed to a shard's replica, until it is answered.
 struct in_flight_request {
-  caf::typed_response_promise<pb<kv::Response>> rp;
+  reply_to to;
   const char* op;                 // its `op` label (op_of)
   clock_type::time_point arrived; // for its latency histogram
   bool read;                      // a read's failure is a definite "not served"
@@ -51,6 +60,7 @@ struct service_state {
   // a lookup takes a lock and builds the label text; a request should not).
   std::map<std::pair<std::string_view, int>, metrics::counter*> request_counts;
   std::map<std::string_view, metrics::histogram*> request_times;
+  metrics::histogram* batch_sizes = nullptr;
   // Requests at the replicas by deadline (ms of the actor clock since
   // `epoch`), checked by a sweep timer instead of a CAF timeout per request
   // (base/core/deadline_fifo.hpp says why).
@@ -58,12 +68,20 @@ struct service_state {
   clock_type::time_point epoch;
   bool sweep_armed = false;
   clock_type::time_point next_sweep; // a tick before it is not the sweep's own
+  // Answers to batched requests, per client, sent at the end of the turn
+  // (flush_atom to self), so that the answers of one Raft commit travel
+  // together. Keyed by the client's control block; the value keeps it alive.
+  std::map<caf::actor_control_block*, std::pair<caf::strong_actor_ptr, kv::ResponseBatch>> outbox;
+  size_t outbox_bytes = 0;
+  bool flush_planned = false;
+  caf::actor_addr door; // what clients hold for this service (weak: the door holds us)
 };
 
-// The sweep's timer is not part of service_api: a client holding the
-// published handle cannot name it through the compiler (and a forged one
-// arriving early is ignored: next_sweep).
-using service_impl = service_api::extend<caf::reacts_to<tick_atom>>;
+// The sweep's timer and the outbox's flush are not part of service_api: a
+// client holding the published handle cannot name them through the compiler
+// (and a forged one does no harm: a tick arriving early is ignored, see
+// next_sweep; a flush sends what is ready a little sooner).
+using service_impl = service_api::extend<caf::reacts_to<tick_atom>, caf::reacts_to<flush_atom>>;
 using service_actor = service_impl::stateful_base<service_state>;
 
 uint64_t ms_since_epoch(service_actor* self) {
@@ -117,6 +135,52 @@ void count(service_state& st, std::string_view op, std::chrono::steady_clock::ti
   timer->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
 }
 
+// Sends `answers` to the client actor that sent a batch, in the name of the
+// front door it sent the batch to: a client takes answers only from the actor
+// it asked (kv_channel.hpp). Unpublished (the simulation), in its own name.
+void send_answers(service_actor* self, const caf::strong_actor_ptr& client,
+                  kv::ResponseBatch answers) {
+  auto to = caf::actor_cast<caf::actor>(client);
+  if (auto door = caf::actor_cast<caf::actor>(self->state.door))
+    caf::send_as(door, to, kv_atom_v, make_pb(std::move(answers)));
+  else
+    caf::unsafe_send_as(self, to, kv_atom_v, make_pb(std::move(answers)));
+}
+
+// Sends every client its batched answers.
+void flush(service_actor* self) {
+  auto& st = self->state;
+  st.flush_planned = false;
+  st.outbox_bytes = 0;
+  auto out = std::move(st.outbox);
+  st.outbox.clear();
+  for (auto& [key, entry] : out)
+    send_answers(self, entry.first, std::move(entry.second));
+}
+
+// Answers one request: at once if it came alone, else into its client's
+// batch, which leaves at the end of this turn or once it is batch_cut_bytes.
+void reply(service_actor* self, reply_to& to, pb<kv::Response> resp) {
+  if (!to.client) {
+    to.promise.deliver(std::move(resp));
+    return;
+  }
+  auto& st = self->state;
+  auto& entry = st.outbox[to.client.get()];
+  if (!entry.first)
+    entry.first = std::move(to.client);
+  auto* answer = entry.second.add_responses();
+  answer->set_tag(to.tag);
+  st.outbox_bytes += resp->ByteSizeLong();
+  *answer->mutable_response() = std::move(resp.msg);
+  if (st.outbox_bytes >= batch_cut_bytes) {
+    flush(self);
+  } else if (!st.flush_planned) {
+    st.flush_planned = true;
+    self->send(self, flush_atom_v);
+  }
+}
+
 void arm_sweep(service_actor* self) {
   auto& st = self->state;
   if (st.sweep_armed || st.in_flight.empty())
@@ -137,22 +201,23 @@ void sweep(service_actor* self) {
     auto why = r.path + ": no answer within " + std::to_string(st.cfg.request_timeout_ms) + " ms";
     auto resp = answer(r.read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, std::move(why));
     count(st, r.op, r.arrived, resp.msg);
-    r.rp.deliver(std::move(resp));
+    reply(self, r.to, std::move(resp));
   }
   arm_sweep(self);
 }
 
-// Routes one client request to the actor serving its shard. An error after the
-// request was handed over means the outcome is unknown (the write may have been
-// applied before the shard's actor crashed), so it maps to STATUS_TIMEOUT;
-// only a failure before handing over is a definite STATUS_UNAVAILABLE.
-caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
+// Routes one client request to the actor serving its shard; the answer goes
+// to `to`. An error after the request was handed over means the outcome is
+// unknown (the write may have been applied before the shard's actor crashed),
+// so it maps to STATUS_TIMEOUT; only a failure before handing over is a
+// definite STATUS_UNAVAILABLE.
+void route(service_actor* self, pb<kv::Request> req, reply_to to) {
   auto& st = self->state;
   auto arrived = std::chrono::steady_clock::now();
   const char* op = op_of(req.msg);
-  auto done = [self, op, arrived](pb<kv::Response> resp) {
+  auto done = [self, op, arrived, &to](pb<kv::Response> resp) {
     count(self->state, op, arrived, resp.msg);
-    return resp;
+    reply(self, to, std::move(resp));
   };
   if (auto checked = storage::validate(req.msg, st.cfg.limits); !checked)
     return done(answer(kv::STATUS_INVALID_ARGUMENT, checked.error().detail));
@@ -167,9 +232,9 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
     caf::anon_send(target, kv_atom_v, std::move(req));
     return done(answer(kv::STATUS_OK, ""));
   }
-  auto rp = self->make_response_promise<pb<kv::Response>>();
+  auto read = is_read(req.msg);
   auto id = st.in_flight.add(ms_since_epoch(self) + st.cfg.request_timeout_ms,
-                             in_flight_request{rp, op, arrived, is_read(req.msg), path});
+                             in_flight_request{std::move(to), op, arrived, read, path});
   arm_sweep(self);
   // A replica answers every request it takes (replica_actor.cpp), and CAF
   // answers one sent to a replica that is gone (request_receiver_down); only
@@ -179,7 +244,7 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
       [self, id](pb<kv::Response>& resp) {
         if (auto r = self->state.in_flight.take(id)) {
           count(self->state, r->op, r->arrived, resp.msg);
-          r->rp.deliver(std::move(resp));
+          reply(self, r->to, std::move(resp));
         }
       },
       [self, id](caf::error& err) {
@@ -187,10 +252,35 @@ caf::result<pb<kv::Response>> route(service_actor* self, pb<kv::Request>& req) {
           auto why = r->path + ": " + self->system().render(err);
           auto resp = answer(r->read ? kv::STATUS_UNAVAILABLE : kv::STATUS_TIMEOUT, why);
           count(self->state, r->op, r->arrived, resp.msg);
-          r->rp.deliver(std::move(resp));
+          reply(self, r->to, std::move(resp));
         }
       });
-  return rp;
+}
+
+// A client's batch: every request routed as if it came alone, its answer
+// batched back to the sender. A batch without a sender has nowhere to be
+// answered and is dropped; an oversized one is refused whole.
+void route_batch(service_actor* self, kv::RequestBatch& batch) {
+  auto& st = self->state;
+  auto client = self->current_sender();
+  if (!client) {
+    ++st.unexpected;
+    return;
+  }
+  if (batch.requests_size() > max_batch_requests) {
+    kv::ResponseBatch refusal;
+    refusal.set_refused_batch_id(batch.batch_id());
+    refusal.set_refusal("a batch holds at most " + std::to_string(max_batch_requests)
+                        + " requests; this one held " + std::to_string(batch.requests_size())
+                        + ": none of them ran");
+    send_answers(self, client, std::move(refusal));
+    return;
+  }
+  if (!st.batch_sizes)
+    st.batch_sizes = &st.cfg.metrics->batch_requests();
+  st.batch_sizes->observe(static_cast<double>(batch.requests_size()));
+  for (auto& tagged : *batch.mutable_requests())
+    route(self, make_pb(std::move(*tagged.mutable_request())), reply_to{{}, client, tagged.tag()});
 }
 
 caf::result<pb<admin::NodeTree>> tree(service_actor* self) {
@@ -429,9 +519,14 @@ service_impl::behavior_type service(service_actor* self, service_config cfg) {
   st.operators = std::make_unique<security::operator_gate>(*st.cfg.trust, st.cfg.node_id);
   network::drop_unexpected(self, &st.unexpected);
   if (st.cfg.publish)
-    network::publish_any(self, st.cfg.host, st.cfg.port, "client service");
+    st.door = network::publish_any(self, st.cfg.host, st.cfg.port, "client service").address();
   return {
-    [self](kv_atom, pb<kv::Request>& req) { return route(self, req); },
+    [self](kv_atom, pb<kv::Request>& req) -> caf::result<pb<kv::Response>> {
+      auto rp = self->make_response_promise<pb<kv::Response>>();
+      route(self, std::move(req), reply_to{rp, nullptr, 0});
+      return rp;
+    },
+    [self](kv_atom, pb<kv::RequestBatch>& batch) { route_batch(self, batch.msg); },
     [self](tree_atom) { return tree(self); },
     [self](status_atom) { return status(self); },
     [self](digest_atom) { return digest(self); },
@@ -447,6 +542,10 @@ service_impl::behavior_type service(service_actor* self, service_config cfg) {
     [self](fault_atom, pb<admin::FaultRequest>& req) { return fault(self, req); },
     [self](metrics_atom) { return node_metrics(self); },
     [self](tick_atom) { sweep(self); },
+    [self](flush_atom) {
+      if (self->state.flush_planned)
+        flush(self);
+    },
   };
 }
 

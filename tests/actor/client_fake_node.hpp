@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -117,33 +118,55 @@ struct fake_node {
   }
 };
 
+// What a fake node answers to one key-value request; nothing when its
+// script says it stays silent (swallow) or crashes.
+inline std::optional<kv::Response> fake_answer(caf::event_based_actor* self, fake_node& node,
+                                               const kv::Request& req) {
+  node.received.push_back(req);
+  switch (node.next()) {
+    case act::serve: return node.store->apply(req);
+    case act::not_leader: {
+      auto r = fake_store::status(kv::STATUS_NOT_LEADER);
+      r.set_leader_hint(node.hint);
+      return r;
+    }
+    case act::unavailable: return fake_store::status(kv::STATUS_UNAVAILABLE);
+    case act::node_timeout: return fake_store::status(kv::STATUS_TIMEOUT);
+    case act::invalid: {
+      auto r = fake_store::status(kv::STATUS_INVALID_ARGUMENT);
+      r.set_error("key too long");
+      return r;
+    }
+    case act::swallow: node.store->apply(req); break;
+    case act::apply_then_crash:
+      node.store->apply(req);
+      self->quit(caf::sec::runtime_error);
+      break;
+  }
+  return std::nullopt;
+}
+
 inline caf::behavior fake_service(caf::event_based_actor* self, std::shared_ptr<fake_node> node) {
   return {
     [self, node](kv_atom, pb<kv::Request>& req) -> caf::result<pb<kv::Response>> {
-      node->received.push_back(req.msg);
-      switch (node->next()) {
-        case act::serve: return make_pb(node->store->apply(req.msg));
-        case act::not_leader: {
-          auto r = fake_store::status(kv::STATUS_NOT_LEADER);
-          r.set_leader_hint(node->hint);
-          return make_pb(r);
-        }
-        case act::unavailable: return make_pb(fake_store::status(kv::STATUS_UNAVAILABLE));
-        case act::node_timeout: return make_pb(fake_store::status(kv::STATUS_TIMEOUT));
-        case act::invalid: {
-          auto r = fake_store::status(kv::STATUS_INVALID_ARGUMENT);
-          r.set_error("key too long");
-          return make_pb(r);
-        }
-        case act::swallow: node->store->apply(req.msg); break;
-        case act::apply_then_crash:
-          node->store->apply(req.msg);
-          self->quit(caf::sec::runtime_error);
-          break;
-      }
-      auto rp = self->make_response_promise();
-      node->held.push_back(rp);
+      if (auto r = fake_answer(self, *node, req.msg))
+        return make_pb(std::move(*r));
+      node->held.push_back(self->make_response_promise());
       return caf::delegated<pb<kv::Response>>{};
+    },
+    // A batch is answered as the client service does: every answer that the
+    // script gives, in one ResponseBatch to the sender.
+    [self, node](kv_atom, pb<kv::RequestBatch>& batch) {
+      kv::ResponseBatch out;
+      for (const auto& tagged : batch->requests())
+        if (auto r = fake_answer(self, *node, tagged.request())) {
+          auto* a = out.add_responses();
+          a->set_tag(tagged.tag());
+          *a->mutable_response() = std::move(*r);
+        }
+      if (out.responses_size() > 0)
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), kv_atom_v,
+                   make_pb(std::move(out)));
     },
     [node](status_atom) {
       admin::NodeStatus st;

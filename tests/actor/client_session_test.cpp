@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/client/client.hpp"
+#include "actors/client/kv_channel.hpp"
 #include "actors/client/session_actor.hpp"
 #include "caf_gtest_dsl.hpp"
 #include "client_fake_node.hpp"
@@ -35,6 +36,7 @@ struct ClientSession : ::testing::Test, test_coordinator_fixture<keel_config> {
   std::shared_ptr<fake_network> net = std::make_shared<fake_network>();
   std::map<std::string, std::shared_ptr<fake_node>> nodes;
   caf::actor connector;
+  caf::actor channel;
   caf::actor session;
 
   ClientSession() {
@@ -53,7 +55,8 @@ struct ClientSession : ::testing::Test, test_coordinator_fixture<keel_config> {
     opts.request_timeout_ms = 1000;
     opts.client_id = client_id;
     opts.seed = 1;
-    session = client::spawn_session_actor(sys, opts, connector);
+    channel = client::spawn_kv_channel(sys);
+    session = client::spawn_session_actor(sys, opts, connector, channel);
   }
 
   ~ClientSession() override {
@@ -66,6 +69,7 @@ struct ClientSession : ::testing::Test, test_coordinator_fixture<keel_config> {
       caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(connector, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(channel, caf::exit_reason::user_shutdown);
     run();
   }
 

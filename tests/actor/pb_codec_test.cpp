@@ -105,16 +105,15 @@ struct type_list {};
 
 // Every pb<T> in the type-ID block of messages/type_ids.hpp. The static_assert
 // below fails to compile when a type is registered there but not listed here.
-using registered
-  = type_list<pb<kv::Request>, pb<kv::Response>, pb<command::Command>, pb<command::CommandBatch>,
-              pb<raft::Message>, pb<raft::MessageBatch>, pb<raft::Entry>, pb<raft::HardState>,
-              pb<raft::Snapshot>, pb<peer::PeerHello>, pb<peer::PeerChallenge>,
-              pb<peer::PeerConfirm>, pb<peer::PeerAccepted>, pb<peer::PeerFrame>,
-              pb<storage::ShardSnapshot>, pb<storage::ReplicaState>, pb<storage::PersistRequest>,
-              pb<storage::ApplyResult>, pb<admin::ActorInfo>, pb<admin::NodeTree>,
-              pb<admin::NodeStatus>, pb<admin::ShardStatus>, pb<admin::FaultRequest>,
-              pb<admin::FaultResponse>, pb<admin::Members>, pb<admin::ShardDigest>,
-              pb<admin::NodeDigest>, pb<admin::NodeMetrics>>;
+using registered = type_list<
+  pb<kv::Request>, pb<kv::Response>, pb<command::Command>, pb<command::CommandBatch>,
+  pb<raft::Message>, pb<raft::MessageBatch>, pb<raft::Entry>, pb<raft::HardState>,
+  pb<raft::Snapshot>, pb<peer::PeerHello>, pb<peer::PeerChallenge>, pb<peer::PeerConfirm>,
+  pb<peer::PeerAccepted>, pb<peer::PeerFrame>, pb<storage::ShardSnapshot>,
+  pb<storage::ReplicaState>, pb<storage::PersistRequest>, pb<storage::ApplyResult>,
+  pb<admin::ActorInfo>, pb<admin::NodeTree>, pb<admin::NodeStatus>, pb<admin::ShardStatus>,
+  pb<admin::FaultRequest>, pb<admin::FaultResponse>, pb<admin::Members>, pb<admin::ShardDigest>,
+  pb<admin::NodeDigest>, pb<admin::NodeMetrics>, pb<kv::RequestBatch>, pb<kv::ResponseBatch>>;
 
 template <class... Ts>
 constexpr size_t count(type_list<Ts...>) {

@@ -93,7 +93,8 @@ TEST(Metrics, EveryNodeServesValidTextWhoseCountersMoveUnderKeelBench) {
        {"keel_raft_proposals_total", "keel_raft_committed_entries_total",
         "keel_raft_applied_entries_total", "keel_storage_fsyncs_total",
         "keel_transport_sent_bytes_total", "keel_transport_received_messages_total",
-        "keel_request_duration_seconds_count", "keel_storage_fsync_duration_seconds_count"})
+        "keel_request_duration_seconds_count", "keel_storage_fsync_duration_seconds_count",
+        "keel_request_batch_size_count"})
     EXPECT_GT(cluster_sum(after, counter), cluster_sum(before, counter)) << counter;
   // Each shard has one leader, and every replica reports the shard's term.
   EXPECT_EQ(cluster_sum(after, "keel_raft_is_leader"), 4);

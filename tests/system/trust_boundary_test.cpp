@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -18,6 +20,7 @@
 
 #include "actors/client/client.hpp"
 #include "local_cluster.hpp"
+#include "messages/service_api.hpp"
 #include "messages/type_ids.hpp"
 
 namespace {
@@ -246,6 +249,151 @@ TEST(TrustBoundary, AForgedBuiltinTypeCannotTerminateANode) {
   client::session s{rt, cluster.client_options()};
   auto w = s.put("after", "forged");
   EXPECT_TRUE(w.ok()) << w.error;
+}
+
+kv::Request batch_put(uint64_t client_id, uint64_t seq, const std::string& key,
+                      const std::string& value) {
+  kv::Request r;
+  r.set_client_id(client_id);
+  r.set_seq(seq);
+  r.mutable_put()->set_key(key);
+  r.mutable_put()->set_value(value);
+  return r;
+}
+
+// Sends `batch` to `target` from `self` and collects the answers that come
+// within `wait` (the service answers each request as it is ready, so they
+// may come in several messages).
+std::vector<kv::ResponseBatch> send_batch(caf::scoped_actor& self, const caf::actor& target,
+                                          const kv::RequestBatch& batch, size_t expected_answers,
+                                          std::chrono::milliseconds wait = 10s) {
+  self->send(target, kv_atom_v, make_pb(batch));
+  std::vector<kv::ResponseBatch> got;
+  size_t answers = 0;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (answers < expected_answers && std::chrono::steady_clock::now() < deadline) {
+    self->receive(
+      [&](kv_atom, pb<kv::ResponseBatch>& b) {
+        answers += static_cast<size_t>(b->responses_size()) + (b->refusal().empty() ? 0 : 1);
+        got.push_back(std::move(b.msg));
+      },
+      caf::after(std::chrono::milliseconds(200)) >> [] {});
+  }
+  return got;
+}
+
+std::map<uint64_t, std::vector<kv::Response>> by_tag(const std::vector<kv::ResponseBatch>& got) {
+  std::map<uint64_t, std::vector<kv::Response>> out;
+  for (auto& b : got)
+    for (auto& t : b.responses())
+      out[t.tag()].push_back(t.response());
+  return out;
+}
+
+// Request batches (kv.proto, RequestBatch) as an attacker sends them, to every
+// node's client port: one above the limit is refused whole and runs nothing;
+// a bad request in a batch gets its own answer and spoils no other; a batch
+// replayed word for word is applied once (the session's seq, Raft thesis
+// §6.3); a batch without a sender is dropped. Every node serves on.
+TEST(TrustBoundary, ForgedOversizedAndReplayedRequestBatchesLoseNothing) {
+  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false};
+  cluster.start_all();
+  client::runtime rt{cluster.transport()};
+  client::session s{rt, cluster.client_options()};
+  auto warm = s.put("warm", "up");
+  ASSERT_TRUE(warm.ok()) << warm.error;
+
+  attacker mallory;
+  caf::scoped_actor self{*mallory.sys};
+  std::map<std::string, caf::actor> ports;
+  for (auto& id : cluster.node_ids()) {
+    auto target = mallory.sys->middleman().remote_actor("127.0.0.1", cluster.port(id));
+    ASSERT_TRUE(target) << id;
+    ports[id] = *target;
+  }
+
+  for (auto& [id, target] : ports) {
+    // 1. One request more than the limit: refused whole, with the reason.
+    kv::RequestBatch over;
+    over.set_batch_id(77);
+    for (int i = 0; i <= max_batch_requests; ++i) {
+      auto* t = over.add_requests();
+      t->set_tag(static_cast<uint64_t>(i));
+      *t->mutable_request() = batch_put(9001, static_cast<uint64_t>(i + 1), "over-" + id, "x");
+    }
+    auto got = send_batch(self, target, over, 1);
+    ASSERT_EQ(got.size(), 1u) << id;
+    EXPECT_EQ(got[0].refused_batch_id(), 77u);
+    EXPECT_NE(got[0].refusal().find("at most"), std::string::npos) << got[0].refusal();
+    EXPECT_EQ(got[0].responses_size(), 0);
+
+    // 2. Bad requests beside good ones: each answered on its own; a tag used
+    // twice is answered twice.
+    kv::RequestBatch mixed;
+    mixed.set_batch_id(78);
+    auto add = [&](uint64_t tag, kv::Request r) {
+      auto* t = mixed.add_requests();
+      t->set_tag(tag);
+      *t->mutable_request() = std::move(r);
+    };
+    add(1, batch_put(0, 0, std::string(5000, 'k'), "v")); // key above max_key_bytes
+    add(2, kv::Request{});                                // no operation at all
+    kv::Request read;
+    read.mutable_get()->set_key("never-written"); // the same answer at every replica
+    read.mutable_get()->set_serializable(true);
+    add(3, read);
+    add(3, read);
+    auto answers = by_tag(send_batch(self, target, mixed, 4));
+    ASSERT_EQ(answers[1].size(), 1u) << id;
+    EXPECT_EQ(answers[1][0].status(), kv::STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(answers[1][0].error().find("max_key_bytes"), std::string::npos);
+    ASSERT_EQ(answers[2].size(), 1u) << id;
+    EXPECT_EQ(answers[2][0].status(), kv::STATUS_INVALID_ARGUMENT);
+    ASSERT_EQ(answers[3].size(), 2u) << id;
+    for (auto& r : answers[3])
+      EXPECT_EQ(r.status(), kv::STATUS_NOT_FOUND) << r.error();
+
+    // 3. A batch without a sender has nowhere to be answered: dropped.
+    caf::anon_send(target, kv_atom_v, make_pb(mixed));
+  }
+
+  // 4. A write batch replayed word for word: applied once. A create-if-absent,
+  // so that a second application would answer CAS_MISMATCH where the
+  // session's cached answer (thesis §6.3) repeats OK. Sent to every node, so
+  // that one of them leads the key's shard.
+  kv::RequestBatch once;
+  once.set_batch_id(79);
+  auto* t = once.add_requests();
+  t->set_tag(1);
+  t->mutable_request()->set_client_id(4242);
+  t->mutable_request()->set_seq(1);
+  t->mutable_request()->mutable_cas()->set_key("replayed");
+  t->mutable_request()->mutable_cas()->set_expect_absent(true);
+  t->mutable_request()->mutable_cas()->set_value("first");
+  std::string leader;
+  for (auto& [id, target] : ports) {
+    auto answers = by_tag(send_batch(self, target, once, 1));
+    ASSERT_EQ(answers[1].size(), 1u) << id;
+    if (answers[1][0].status() == kv::STATUS_OK)
+      leader = id;
+    else
+      EXPECT_EQ(answers[1][0].status(), kv::STATUS_NOT_LEADER) << id;
+  }
+  ASSERT_FALSE(leader.empty()) << "no node applied the write";
+  auto again = by_tag(send_batch(self, ports[leader], once, 1));
+  ASSERT_EQ(again[1].size(), 1u);
+  EXPECT_EQ(again[1][0].status(), kv::STATUS_OK)
+    << "the replayed write was applied a second time: " << again[1][0].error();
+
+  // Nothing of the refused batches ran, and every node serves on.
+  for (auto& id : cluster.node_ids()) {
+    EXPECT_TRUE(cluster.running(id)) << id;
+    EXPECT_EQ(s.get("over-" + id).outcome, client::outcome::not_found) << id;
+  }
+  auto r = s.get("replayed");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.value, "first");
+  EXPECT_TRUE(s.put("after", "batches").ok());
 }
 
 } // namespace

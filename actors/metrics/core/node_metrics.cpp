@@ -24,6 +24,12 @@ histogram& node_metrics::request_seconds(std::string_view op) {
                             latency_buckets(), {{"op", str(op)}});
 }
 
+histogram& node_metrics::batch_requests() {
+  return reg_.get_histogram("keel_request_batch_size",
+                            "Requests per batch received from a client (kv.proto, RequestBatch).",
+                            {1, 2, 4, 8, 16, 32, 64, 128, 256});
+}
+
 shard_counters node_metrics::shard(uint32_t shard) {
   labels ls{{"shard", std::to_string(shard)}};
   return shard_counters{

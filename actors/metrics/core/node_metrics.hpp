@@ -64,6 +64,7 @@ public:
   // -- the client service
   counter& requests(std::string_view op, std::string_view outcome);
   histogram& request_seconds(std::string_view op);
+  histogram& batch_requests(); // requests per RequestBatch received
 
   // -- replicas and their storage
   shard_counters shard(uint32_t shard);
