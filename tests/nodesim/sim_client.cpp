@@ -108,8 +108,8 @@ void attempt(client_actor* self) {
   }
   auto id = st.attempt_id;
   self
-    ->request(service, std::chrono::milliseconds(st.cfg.attempt_timeout_ms), kv_atom_v,
-              make_pb(st.request))
+    ->request(st.cfg.channel, caf::infinite, kv_atom_v, caf::actor_cast<caf::actor>(service),
+              make_pb(st.request), st.cfg.attempt_timeout_ms)
     .then(
       [self, id](pb<kv::Response>& r) {
         auto& st = self->state;

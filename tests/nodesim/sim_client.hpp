@@ -4,6 +4,8 @@
 // library does (same seq, follow the leader hint, another node when one does
 // not answer), and records each operation with its invoke and completion in
 // the shared history: ok, fail (definitely not applied) or info (unknown).
+// Requests go through the client library's kv_channel, in batches, as they do
+// from keel-bench and keelctl.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,10 @@ struct client_config {
   std::vector<std::string> nodes; // node ids, in order
   /// The node's client service now (invalid while the node is down).
   std::function<service_api(const std::string& node)> service_of;
+  /// Carries the requests, as a client runtime's does (actors/client/
+  /// kv_channel.hpp): one channel for all the clients of a run, so that their
+  /// requests meet in batches and the service's batch path is simulated.
+  caf::actor channel;
   std::shared_ptr<sim_history> history;
   uint32_t attempt_timeout_ms = 1000;
   uint32_t max_attempts = 12;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../sim/sim_random.hpp"
+#include "actors/client/kv_channel.hpp"
 #include "actors/config/core/cluster_config.hpp"
 #include "actors/node/node_tree.hpp"
 #include "actors/paths.hpp"
@@ -96,6 +97,8 @@ public:
     }
     for (auto& c : clients_)
       caf::anon_send_exit(c, caf::exit_reason::kill);
+    if (channel_)
+      caf::anon_send_exit(channel_, caf::exit_reason::kill);
     fx_.sched.run();
   }
 
@@ -196,6 +199,7 @@ private:
   std::vector<sim_node> nodes_;
   std::shared_ptr<sim_history> history_ = std::make_shared<sim_history>();
   std::vector<caf::actor> clients_;
+  caf::actor channel_; // the clients' kv_channel (sim_client.hpp)
   uint64_t now_ms_ = 0;
   std::optional<uint64_t> heal_at_ms_;
   std::string faults_;
@@ -265,8 +269,11 @@ void simulation::spawn_clients(uint32_t count, uint32_t first_id, bool reads_onl
     keys.push_back("k" + std::to_string(k));
   for (auto& n : nodes_)
     ids.push_back(n.self.id);
+  if (!channel_)
+    channel_ = client::spawn_kv_channel(fx_.sys);
   for (uint32_t c = 0; c < count; ++c) {
     client_config cc;
+    cc.channel = channel_;
     cc.id = first_id + c;
     cc.seed = opts_.seed;
     cc.operations = reads_only ? opts_.keys : opts_.ops_per_client;
