@@ -35,6 +35,7 @@ struct link {
   caf::actor node;
   kv::RequestBatch outbox;
   size_t outbox_bytes = 0;
+  size_t in_flight = 0; // requests sent (or in the outbox) and not yet answered
 };
 
 struct channel_state {
@@ -71,6 +72,8 @@ std::optional<caf::response_promise> take(channel_actor* self, uint64_t tag) {
   if (w == st.waiting_for.end())
     return std::nullopt;
   auto promise = std::move(w->second.promise);
+  if (auto l = st.links.find(w->second.node); l != st.links.end())
+    --l->second.in_flight;
   st.deadlines.erase(w->second.deadline);
   st.waiting_for.erase(w);
   return promise;
@@ -150,7 +153,11 @@ void enqueue(channel_actor* self, const caf::actor& node, kv::Request& req, uint
   tagged->set_tag(tag);
   l.outbox_bytes += req.ByteSizeLong();
   *tagged->mutable_request() = std::move(req);
-  if (l.outbox.requests_size() >= max_batch_requests || l.outbox_bytes >= batch_cut_bytes) {
+  // A request to a node with nothing else in flight leaves at once: no other
+  // answer is on its way to bring requests that could join it, and a lone
+  // client (keelctl) pays no turn of waiting.
+  if (++l.in_flight == 1 || l.outbox.requests_size() >= max_batch_requests
+      || l.outbox_bytes >= batch_cut_bytes) {
     send_batch(self, l);
   } else if (!st.flush_planned) {
     st.flush_planned = true;

@@ -1,5 +1,6 @@
 // The client runtime's kv_channel under CAF's deterministic test coordinator:
-// what sessions ask in one turn leaves as one batch per node, each answer
+// a lone request leaves at once, what sessions ask in one turn while others
+// are in flight leaves as one batch per node, each answer
 // finds its own requester in any order, only the node asked may answer, and a
 // refusal, a node going down or a deadline fail exactly the requests they
 // concern, with the error the session maps onto its retry policy. Virtual
@@ -41,6 +42,8 @@ struct KvChannel : ::testing::Test, test_coordinator_fixture<keel_config> {
   caf::actor n1 = sys.spawn(recording_node, n1_got);
   caf::actor n2 = sys.spawn(recording_node, n2_got);
 
+  KvChannel() { sched.run(); } // every actor started and idle
+
   ~KvChannel() override {
     for (auto& a : {channel, n1, n2})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -76,23 +79,41 @@ struct KvChannel : ::testing::Test, test_coordinator_fixture<keel_config> {
   }
 };
 
+TEST_F(KvChannel, ALoneRequestLeavesAtOnceAndTheNextOnesOfOneTurnWaitForTheTurnsEnd) {
+  ask(n1, "a");
+  EXPECT_EQ(n1_got->size(), 0u);
+  sched.run_once(); // the channel takes "a": nothing else is in flight to n1
+  sched.run_once(); // n1 receives it, without a turn of the channel in between
+  ASSERT_EQ(n1_got->size(), 1u);
+  ask(n1, "b"); // "a" is in flight: "b" and "c" wait for the end of the turn
+  ask(n1, "c");
+  sched.run();
+  ASSERT_EQ(n1_got->size(), 2u);
+  EXPECT_EQ(n1_got->at(1).requests_size(), 2);
+  EXPECT_NE(n1_got->at(0).batch_id(), n1_got->at(1).batch_id());
+}
+
 TEST_F(KvChannel, RequestsOfOneTurnLeaveAsOneBatchPerNodeAndAnswersFindTheirRequesters) {
+  ask(n1, "first"); // in flight to both nodes, so that what follows is batched
+  ask(n2, "first");
+  sched.run();
   ask(n1, "a");
   ask(n2, "b");
   ask(n1, "c");
   sched.run();
-  ASSERT_EQ(n1_got->size(), 1u);
-  ASSERT_EQ(n2_got->size(), 1u);
-  const auto& batch = n1_got->front();
+  ASSERT_EQ(n1_got->size(), 2u);
+  ASSERT_EQ(n2_got->size(), 2u);
+  const auto& batch = n1_got->at(1);
   ASSERT_EQ(batch.requests_size(), 2);
   EXPECT_EQ(batch.requests(0).request().put().key(), "a");
   EXPECT_EQ(batch.requests(1).request().put().key(), "c");
   EXPECT_NE(batch.requests(0).tag(), batch.requests(1).tag());
+  ASSERT_EQ(n2_got->at(1).requests_size(), 1);
   // Answered out of order, in two messages: each reaches its own request.
   answer(n1, {{batch.requests(1).tag(), "c"}});
   sched.run();
   answer(n1, {{batch.requests(0).tag(), "a"}});
-  answer(n2, {{n2_got->front().requests(0).tag(), "b"}});
+  answer(n2, {{n2_got->at(1).requests(0).tag(), "b"}});
   sched.run();
   EXPECT_EQ(replies(), (std::vector<std::string>{"answer for c", "answer for a", "answer for b"}));
   // A second answer to the same tag finds nobody waiting.
@@ -101,23 +122,14 @@ TEST_F(KvChannel, RequestsOfOneTurnLeaveAsOneBatchPerNodeAndAnswersFindTheirRequ
   EXPECT_TRUE(replies().empty());
 }
 
-TEST_F(KvChannel, ARequestThatArrivesAfterTheBatchLeftGoesInTheNextOne) {
-  ask(n1, "a");
-  sched.run();
-  ask(n1, "b");
-  sched.run();
-  ASSERT_EQ(n1_got->size(), 2u);
-  EXPECT_NE(n1_got->at(0).batch_id(), n1_got->at(1).batch_id());
-  EXPECT_EQ(n1_got->at(1).requests(0).request().put().key(), "b");
-}
-
 TEST_F(KvChannel, ABatchIsCutAtTheLimitTheServiceTakes) {
-  for (int i = 0; i < max_batch_requests + 10; ++i)
+  for (int i = 0; i < max_batch_requests + 11; ++i)
     ask(n1, "k" + std::to_string(i));
   sched.run();
-  ASSERT_EQ(n1_got->size(), 2u);
-  EXPECT_EQ(n1_got->at(0).requests_size(), max_batch_requests);
-  EXPECT_EQ(n1_got->at(1).requests_size(), 10);
+  ASSERT_EQ(n1_got->size(), 3u); // the first alone, then the limit, then the rest
+  EXPECT_EQ(n1_got->at(0).requests_size(), 1);
+  EXPECT_EQ(n1_got->at(1).requests_size(), max_batch_requests);
+  EXPECT_EQ(n1_got->at(2).requests_size(), 10);
 }
 
 TEST_F(KvChannel, OnlyTheNodeAskedMayAnswer) {
@@ -133,14 +145,17 @@ TEST_F(KvChannel, OnlyTheNodeAskedMayAnswer) {
 }
 
 TEST_F(KvChannel, ARefusedBatchFailsItsRequestsWithTheNodesWordsAndNoOthers) {
+  ask(n1, "x");
+  sched.run();
   ask(n1, "a");
   ask(n1, "b");
   sched.run();
   ask(n1, "c");
   sched.run();
-  ASSERT_EQ(n1_got->size(), 2u);
+  ASSERT_EQ(n1_got->size(), 3u);
+  ASSERT_EQ(n1_got->at(1).requests_size(), 2);
   kv::ResponseBatch refusal;
-  refusal.set_refused_batch_id(n1_got->at(0).batch_id());
+  refusal.set_refused_batch_id(n1_got->at(1).batch_id());
   refusal.set_refusal("too many requests");
   caf::send_as(n1, channel, kv_atom_v, make_pb(refusal));
   sched.run();
@@ -148,9 +163,9 @@ TEST_F(KvChannel, ARefusedBatchFailsItsRequestsWithTheNodesWordsAndNoOthers) {
   ASSERT_EQ(got.size(), 2u);
   for (auto& r : got)
     EXPECT_NE(r.find("too many requests"), std::string::npos) << r;
-  answer(n1, {{n1_got->at(1).requests(0).tag(), "c"}});
+  answer(n1, {{n1_got->at(0).requests(0).tag(), "x"}, {n1_got->at(2).requests(0).tag(), "c"}});
   sched.run();
-  EXPECT_EQ(replies(), std::vector<std::string>{"answer for c"});
+  EXPECT_EQ(replies(), (std::vector<std::string>{"answer for x", "answer for c"}));
 }
 
 TEST_F(KvChannel, ANodeGoingDownFailsItsRequestsAtOnce) {
@@ -182,8 +197,9 @@ TEST_F(KvChannel, AnUnansweredRequestTimesOutAtItsDeadlineAndALateAnswerIsDroppe
   auto got = replies();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_NE(got[0].find("request_timeout"), std::string::npos) << got[0];
-  const auto& batch = n1_got->front();
-  answer(n1, {{batch.requests(0).tag(), "slow"}, {batch.requests(1).tag(), "patient"}});
+  ASSERT_EQ(n1_got->size(), 2u); // "slow" alone, "patient" at the turn's end
+  answer(n1,
+         {{n1_got->at(0).requests(0).tag(), "slow"}, {n1_got->at(1).requests(0).tag(), "patient"}});
   sched.run();
   EXPECT_EQ(replies(), std::vector<std::string>{"answer for patient"});
 }
