@@ -290,11 +290,12 @@ void answer_applied(replica_actor* self, uint64_t last, const storage::ApplyResu
         c.deliver(not_leader(self, st.leader_id));
       continue;
     }
-    for (size_t k = 0; k < waiting.size(); ++k) {
-      auto resp = r->second->responses(static_cast<int>(k));
-      resp.set_index(i->first);
-      waiting[k].deliver(make_pb(std::move(resp)));
-    }
+    // Each response carries the index the state machine gave it: this
+    // entry's for a command it applied, the original one for a retry it
+    // answered from the client's session (kv.proto: where the operation
+    // took effect), none for a command it refused.
+    for (size_t k = 0; k < waiting.size(); ++k)
+      waiting[k].deliver(make_pb(r->second->responses(static_cast<int>(k))));
   }
   st.awaiting_apply.erase(st.awaiting_apply.begin(), end);
 }

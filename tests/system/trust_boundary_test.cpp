@@ -371,19 +371,24 @@ TEST(TrustBoundary, ForgedOversizedAndReplayedRequestBatchesLoseNothing) {
   t->mutable_request()->mutable_cas()->set_expect_absent(true);
   t->mutable_request()->mutable_cas()->set_value("first");
   std::string leader;
+  uint64_t index = 0;
   for (auto& [id, target] : ports) {
     auto answers = by_tag(send_batch(self, target, once, 1));
     ASSERT_EQ(answers[1].size(), 1u) << id;
-    if (answers[1][0].status() == kv::STATUS_OK)
+    if (answers[1][0].status() == kv::STATUS_OK) {
       leader = id;
-    else
+      index = answers[1][0].index();
+    } else {
       EXPECT_EQ(answers[1][0].status(), kv::STATUS_NOT_LEADER) << id;
+    }
   }
   ASSERT_FALSE(leader.empty()) << "no node applied the write";
+  EXPECT_GT(index, 0u);
   auto again = by_tag(send_batch(self, ports[leader], once, 1));
   ASSERT_EQ(again[1].size(), 1u);
   EXPECT_EQ(again[1][0].status(), kv::STATUS_OK)
     << "the replayed write was applied a second time: " << again[1][0].error();
+  EXPECT_EQ(again[1][0].index(), index) << "the replay's answer names another log index";
 
   // Nothing of the refused batches ran, and every node serves on.
   for (auto& id : cluster.node_ids()) {
