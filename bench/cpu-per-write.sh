@@ -7,10 +7,14 @@
 # fsyncs and Raft entries from the nodes' metrics) moves far less, and the
 # leader placement of each run is printed beside it.
 #
-# Usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] LABEL=BIN_DIR...
+# Usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T]
+#                                [--mix write|read|read-serializable] LABEL=BIN_DIR...
 #   BIN_DIR holds keel-node, keelctl and keel-bench (copies: keel-node finds
 #   its siblings through /proc/self/exe). Defaults: 3 runs, 64 clients,
-#   4 shards, 8 s measured after 2 s of the same load.
+#   4 shards, 8 s measured after 2 s of writes, mix write. With a read mix
+#   the per-write columns are per read. Beside the nodes' cost, keel-bench's
+#   own CPU per operation and the requests per batch the nodes received
+#   (keel_request_batch_size; 0 from a build without batches).
 # 127.0.0.1 only, on free ports; data under $D (default /tmp/keel-cpw); kills
 # only what it started (keelctl cluster down).
 set -euo pipefail
@@ -18,7 +22,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/local-cluster-conf.sh
 source "$ROOT/bench/local-cluster-conf.sh"
 D=${D:-/tmp/keel-cpw}
-RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8
+RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8 MIX=write
 setups=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,11 +30,17 @@ while [ $# -gt 0 ]; do
     --clients) CLIENTS=$2; shift 2 ;;
     --shards) SHARDS=$2; shift 2 ;;
     --seconds) SECONDS_MEASURED=$2; shift 2 ;;
+    --mix) MIX=$2; shift 2 ;;
     *=*) setups+=("$1"); shift ;;
-    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] LABEL=BIN_DIR..." >&2; exit 2 ;;
+    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] [--mix M] LABEL=BIN_DIR..." >&2; exit 2 ;;
   esac
 done
 [ ${#setups[@]} -gt 0 ] || { echo "bench/cpu-per-write.sh: name at least one LABEL=BIN_DIR" >&2; exit 2; }
+case $MIX in
+  write | read) mix_flags=(--mix "$MIX") ;;
+  read-serializable) mix_flags=(--mix read --serializable) ;;
+  *) echo "bench/cpu-per-write.sh: --mix is write, read or read-serializable, not '$MIX'" >&2; exit 2 ;;
+esac
 for setup in "${setups[@]}"; do
   for b in keel-node keelctl keel-bench; do
     [[ -x ${setup#*=}/$b ]] || { echo "bench/cpu-per-write.sh: ${setup#*=}/$b is missing" >&2; exit 2; }
@@ -62,7 +72,7 @@ leaders() {
     | awk '$3 == "leader" {n[$2]++} END {for (k in n) printf "%s:%d ", k, n[k]}' | sed 's/ $//'
 }
 
-echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/write writes/entry leaders"
+echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/write writes/entry client_cpu_us/write requests/batch leaders"
 for _ in $(seq 1 "$RUNS"); do
   for setup in "${setups[@]}"; do
     label=${setup%%=*}; B=${setup#*=}
@@ -76,24 +86,40 @@ for _ in $(seq 1 "$RUNS"); do
       --duration 2 --warmup 0 >/dev/null 2>&1
     read -r cpu0 cs0 < <(usage_of "${pids[@]}")
     f0=$(metric keel_storage_fsyncs_total); e0=$(metric keel_raft_proposals_total)
-    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --mix write \
-      --duration "$SECONDS_MEASURED" --warmup 0 > "$D/load.json" 2>/dev/null
+    b0=$(metric keel_request_batch_size_sum); n0=$(metric keel_request_batch_size_count)
+    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" "${mix_flags[@]}" \
+      --duration "$SECONDS_MEASURED" --warmup 0 > "$D/load.json" 2>/dev/null &
+    bench_pid=$!
+    # keel-bench's own CPU, read just before it exits (it waits for nothing
+    # after its report): its stat vanishes once it is reaped.
+    client_ticks=0
+    while kill -0 "$bench_pid" 2>/dev/null; do
+      read -r -a bstat < "/proc/$bench_pid/stat" 2>/dev/null || break
+      client_ticks=$((bstat[13] + bstat[14]))
+      sleep 0.2
+    done
+    wait "$bench_pid" || true
     read -r cpu1 cs1 < <(usage_of "${pids[@]}")
     f1=$(metric keel_storage_fsyncs_total); e1=$(metric keel_raft_proposals_total)
+    b1=$(metric keel_request_batch_size_sum); n1=$(metric keel_request_batch_size_count)
     where=$(leaders)
     "$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null
     trap - EXIT
     python3 - "$D/load.json" "$label" "$CLIENTS" "$SHARDS" "$SECONDS_MEASURED" "$TICK" \
-      "$((cpu1 - cpu0))" "$((cs1 - cs0))" "$f0" "$f1" "$e0" "$e1" "$where" <<'PY'
+      "$((cpu1 - cpu0))" "$((cs1 - cs0))" "$f0" "$f1" "$e0" "$e1" "$where" "$client_ticks" \
+      "$b0" "$b1" "$n0" "$n1" <<'PY'
 import json, sys
-path, label, clients, shards, secs, tick, cpu, cs, f0, f1, e0, e1, where = sys.argv[1:]
+(path, label, clients, shards, secs, tick, cpu, cs, f0, f1, e0, e1, where, client_ticks,
+ b0, b1, n0, n1) = sys.argv[1:]
 ok = json.load(open(path))["outcomes"]["ok"]
 if ok == 0:
     sys.exit(f"bench/cpu-per-write.sh: {label}: no write was acknowledged")
 ok, cpu, cs = int(ok), int(cpu), int(cs)
 fsyncs, entries = float(f1) - float(f0), float(e1) - float(e0)
 print(f"{label} {clients} {shards} {ok / float(secs):.0f} {cpu * 1e6 / int(tick) / ok:.0f} "
-      f"{cs / ok:.1f} {fsyncs / ok:.2f} {ok / entries if entries else 0:.1f} {where}")
+      f"{cs / ok:.1f} {fsyncs / ok:.2f} {ok / entries if entries else 0:.1f} "
+      f"{int(client_ticks) * 1e6 / int(tick) / ok:.0f} "
+      f"{(float(b1) - float(b0)) / batches if (batches := float(n1) - float(n0)) else 0:.1f} {where}")
 PY
   done
 done
