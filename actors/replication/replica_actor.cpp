@@ -54,6 +54,7 @@ struct replica_state {
   command::CommandBatch queued_commands;
   std::vector<caf::response_promise> queued_writers;
   std::vector<std::pair<kv::Request, caf::response_promise>> queued_reads;
+  std::vector<std::pair<kv::Request, caf::response_promise>> queued_local_reads; // serializable
   bool flush_scheduled = false;
 
   // Proposed entries not yet answered: the tracker decides their fate, the
@@ -142,6 +143,9 @@ replica_impl::behavior_type waiting_for_supervisor(replica_actor* self) {
   for (auto& [req, rp] : st.queued_reads)
     rp.deliver(gone());
   st.queued_reads.clear();
+  for (auto& [req, rp] : st.queued_local_reads)
+    rp.deliver(gone());
+  st.queued_local_reads.clear();
   for (auto& [ctx, batch] : st.reads)
     for (auto& [req, rp] : batch.reads)
       rp.deliver(gone());
@@ -317,6 +321,44 @@ void read_applied(replica_actor* self, const kv::Request& req, caf::response_pro
       });
 }
 
+// Answers several gets with one message to the storage actor (the reads of
+// one ReadIndex round, or the serializable reads of one turn): each one
+// would otherwise cost a request and its answer of its own.
+void read_all_applied(replica_actor* self,
+                      std::vector<std::pair<kv::Request, caf::response_promise>> reads) {
+  if (reads.size() == 1) {
+    read_applied(self, reads.front().first, reads.front().second);
+    return;
+  }
+  auto& st = self->state;
+  kv::RequestBatch batch;
+  std::vector<caf::response_promise> promises;
+  promises.reserve(reads.size());
+  for (auto& [req, promise] : reads) {
+    auto* tagged = batch.add_requests();
+    tagged->set_tag(promises.size());
+    *tagged->mutable_request() = std::move(req);
+    promises.push_back(std::move(promise));
+  }
+  auto call = storage_call(self, "read");
+  self->request(st.storage, caf::infinite, kv_atom_v, make_pb(std::move(batch)))
+    .then(
+      [self, call, promises](pb<kv::ResponseBatch>& answers) mutable {
+        storage_answered(self, call);
+        for (auto& a : *answers->mutable_responses())
+          if (a.tag() < promises.size() && promises[a.tag()].pending())
+            promises[a.tag()].deliver(make_pb(std::move(*a.mutable_response())));
+        for (auto& p : promises) // the storage actor answers every read; never expected
+          if (p.pending())
+            p.deliver(response(kv::STATUS_UNAVAILABLE, "the storage actor skipped this read"));
+      },
+      [self, call, promises](caf::error& err) mutable {
+        storage_answered(self, call);
+        for (auto& p : promises)
+          p.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
+      });
+}
+
 void serve_reads(replica_actor* self, const raft::ready& rd) {
   auto& st = self->state;
   for (auto& rs : rd.read_states) {
@@ -324,8 +366,7 @@ void serve_reads(replica_actor* self, const raft::ready& rd) {
     if (i == st.reads.end())
       continue;
     // After the apply above: each read sees every entry up to rs.index.
-    for (auto& [req, promise] : i->second.reads)
-      read_applied(self, req, promise);
+    read_all_applied(self, std::move(i->second.reads));
     st.reads.erase(i);
   }
   for (auto& ctx : rd.aborted_reads) {
@@ -561,11 +602,15 @@ bool may_propose(replica_actor* self) {
 }
 
 // Proposes the writes queued since the last entry as one entry (if the
-// window allows, see may_propose) and starts one ReadIndex round for every
-// read queued this turn.
+// window allows, see may_propose), starts one ReadIndex round for every
+// linearizable read queued this turn, and reads the serializable ones at once.
 void flush(replica_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
+  if (!st.queued_local_reads.empty()) {
+    read_all_applied(self, std::move(st.queued_local_reads));
+    st.queued_local_reads.clear();
+  }
   if (st.queued_commands.commands_size() > 0 && may_propose(self)) {
     auto writers = std::move(st.queued_writers);
     st.queued_writers.clear();
@@ -624,8 +669,10 @@ caf::response_promise handle_request(replica_actor* self, pb<kv::Request>& req) 
                           shard_name(st.cfg)
                             + " has applied nothing yet (a new replica, or one whose data was "
                               "lost); ask another replica"));
-    else
-      read_applied(self, req.msg, rp);
+    else {
+      st.queued_local_reads.emplace_back(std::move(req.msg), rp);
+      schedule_flush(self);
+    }
     return rp;
   }
   if (req->op_case() == kv::Request::kGet) {

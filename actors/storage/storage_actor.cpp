@@ -289,6 +289,17 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
     [self](kv_atom, const pb<kv::Request>& request) {
       return make_pb(handle_request(self->state, request.msg));
     },
+    // The reads of one turn of a replica in one message: each answered as if
+    // it came alone, under its tag, in order.
+    [self](kv_atom, const pb<kv::RequestBatch>& batch) {
+      kv::ResponseBatch out;
+      for (const auto& tagged : batch->requests()) {
+        auto* answer = out.add_responses();
+        answer->set_tag(tagged.tag());
+        *answer->mutable_response() = handle_request(self->state, tagged.request());
+      }
+      return make_pb(std::move(out));
+    },
     [self](snap_atom) {
       return run_long<pb<ShardSnapshot>>(self, [db = self->state.db, shard = self->state.shard] {
         return make_pb(db->export_shard(shard));

@@ -42,6 +42,9 @@
 //   kv: reads only. A get is answered from the committed data; invalid input
 //       and every write (which must go through the shard's replica and its
 //       log) answer STATUS_INVALID_ARGUMENT.
+//       A RequestBatch of them is answered as a
+//       ResponseBatch, each under its tag, in order: the reads of one turn of
+//       the replica in one message.
 //   snap: without a snapshot exports this shard; with one imports it
 //       (synced), an error if it is for another shard.
 //   digest: the state_digest of what snap would export, with its applied
@@ -79,6 +82,7 @@ using storage_api
                      caf::replies_to<persist_atom, pb<PersistRequest>>::with<pb<ApplyResult>>,
                      caf::replies_to<compact_atom, uint64_t>::with<caf::ok_atom>,
                      caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
+                     caf::replies_to<kv_atom, pb<kv::RequestBatch>>::with<pb<kv::ResponseBatch>>,
                      caf::replies_to<snap_atom>::with<pb<ShardSnapshot>>,
                      caf::replies_to<snap_atom, pb<ShardSnapshot>>::with<caf::ok_atom>,
                      caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,

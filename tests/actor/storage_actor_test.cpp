@@ -372,6 +372,30 @@ TEST_F(StorageActor, ReadsAreServedAndWritesRefused) {
   EXPECT_EQ(status(a).applied_index(), 2u);
 }
 
+TEST_F(StorageActor, ABatchOfReadsIsAnsweredUnderItsTagsInOrderAsIfEachCameAlone) {
+  auto a = spawn();
+  persist(a, persist_of({noop(1, 1), put(2, 1, "k", "v")}));
+  apply(a, {noop(1, 1), put(2, 1, "k", "v")});
+  kv::RequestBatch batch;
+  auto add = [&](uint64_t tag, kv::Request r) {
+    auto* t = batch.add_requests();
+    t->set_tag(tag);
+    *t->mutable_request() = std::move(r);
+  };
+  add(7, get_request("k"));
+  add(3, get_request("missing"));
+  add(9, put_request("k", "w")); // refused here as when it comes alone
+  auto got = request<pb<kv::ResponseBatch>>(a, kv_atom_v, make_pb(batch)).msg;
+  ASSERT_EQ(got.responses_size(), 3);
+  EXPECT_EQ(got.responses(0).tag(), 7u);
+  EXPECT_EQ(got.responses(0).response().value(), "v");
+  EXPECT_EQ(got.responses(1).tag(), 3u);
+  EXPECT_EQ(got.responses(1).response().status(), kv::STATUS_NOT_FOUND);
+  EXPECT_EQ(got.responses(2).tag(), 9u);
+  EXPECT_EQ(got.responses(2).response().status(), kv::STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(db->get(1, "k"), "v");
+}
+
 TEST_F(StorageActor, InvalidReadIsRefused) {
   auto a = spawn();
   auto too_long = call(a, get_request(std::string(17, 'k')));
