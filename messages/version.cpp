@@ -2,6 +2,24 @@
 // that states the version; the value comes from CMake's project() call.
 #include "messages/version.hpp"
 
+#include <initializer_list>
+
+#include <dlfcn.h>
+
 namespace keel {
 const char* version() { return "0.1.0"; }
+
+const char* malloc_name() {
+  // Asked at run time rather than told by the build: LD_PRELOAD can swap the
+  // allocator under a binary, and a metric should say what actually runs.
+  struct probe {
+    const char* symbol;
+    const char* name;
+  };
+  for (auto [symbol, name] : {probe{"__asan_init", "asan"}, probe{"tc_version", "tcmalloc"},
+                              probe{"mallctl", "jemalloc"}, probe{"mi_version", "mimalloc"}})
+    if (dlsym(RTLD_DEFAULT, symbol) != nullptr)
+      return name;
+  return "glibc";
+}
 } // namespace keel

@@ -11,6 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
   librocksdb-dev
+  libtcmalloc-minimal4            # keel-node's malloc (CMakeLists.txt, KEEL_MALLOC)
   libtomlplusplus-dev             # cluster.conf
   libcli11-dev nlohmann-json3-dev
   libcpp-httplib-dev              # a node's HTTP endpoint: /metrics and the dashboard

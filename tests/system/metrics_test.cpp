@@ -70,8 +70,11 @@ TEST(Metrics, EveryNodeServesValidTextWhoseCountersMoveUnderKeelBench) {
     10s));
   auto before = scrape_all(c);
   ASSERT_EQ(before.size(), 3u);
-  for (auto& fams : before)
+  for (auto& fams : before) {
     EXPECT_EQ(metrics::find_value(fams, "keel_build_info"), 1);
+    // The allocator CMake linked (KEEL_MALLOC) is the one the node runs.
+    EXPECT_EQ(metrics::find_value(fams, "keel_build_info", {{"malloc", KEEL_NODE_MALLOC}}), 1);
+  }
 
   auto bench = test::run_program(std::string{KEEL_BIN_DIR} + "/keel-bench",
                                  {"--config", c.config_path(), "--json", "load", "--clients", "4",

@@ -151,8 +151,9 @@ void node_metrics::set_uptime_seconds(double s) {
   reg_.get_gauge("keel_node_uptime_seconds", "Seconds since the node's client service started.")
     .set(s);
   reg_
-    .get_gauge("keel_build_info", "Always 1; the version label names the build.",
-               {{"version", version()}})
+    .get_gauge("keel_build_info",
+               "Always 1; the labels name the build's version and the malloc it runs.",
+               {{"version", version()}, {"malloc", malloc_name()}})
     .set(1);
 }
 
