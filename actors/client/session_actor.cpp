@@ -280,14 +280,14 @@ void send_attempt(session_actor* self, uint64_t op_id, uint64_t token, size_t i,
         // A node that does not understand the message, or refused its batch,
         // never ran it; a node that went down or stayed silent leaves the
         // request's fate open.
-        if (e == caf::sec::request_receiver_down) {
+        if (e == caf::sec::request_receiver_down)
           attempt_failed(self, op_id, token, failure::lost, "", "connection lost after sending");
-          return;
-        }
-        auto rejected = e == caf::sec::unexpected_message || e == caf::sec::invalid_argument;
-        attempt_failed(self, op_id, token, rejected ? failure::rejected : failure::lost, "",
-                       e == caf::sec::invalid_argument ? first_string(e)
-                                                       : describe_request_error(e, budget_ms));
+        else if (e == caf::sec::invalid_argument) // the node's words (kv_channel.hpp)
+          attempt_failed(self, op_id, token, failure::rejected, "", first_string(e));
+        else
+          attempt_failed(self, op_id, token,
+                         e == caf::sec::unexpected_message ? failure::rejected : failure::lost, "",
+                         describe_request_error(e, budget_ms));
       });
 }
 

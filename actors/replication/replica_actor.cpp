@@ -306,30 +306,11 @@ void answer_applied(replica_actor* self, uint64_t last, const storage::ApplyResu
 
 // Answers a get from the shard's storage actor, which handles it after every
 // apply this replica sent before (mailbox order): the read sees them all.
-void read_applied(replica_actor* self, const kv::Request& req, caf::response_promise rp) {
-  auto& st = self->state;
-  auto call = storage_call(self, "read");
-  self->request(st.storage, caf::infinite, kv_atom_v, make_pb(req))
-    .then(
-      [self, call, rp](pb<kv::Response>& r) mutable {
-        storage_answered(self, call);
-        rp.deliver(std::move(r));
-      },
-      [self, call, rp](caf::error& err) mutable {
-        storage_answered(self, call);
-        rp.deliver(response(kv::STATUS_UNAVAILABLE, to_string(err)));
-      });
-}
-
-// Answers several gets with one message to the storage actor (the reads of
-// one ReadIndex round, or the serializable reads of one turn): each one
-// would otherwise cost a request and its answer of its own.
-void read_all_applied(replica_actor* self,
-                      std::vector<std::pair<kv::Request, caf::response_promise>> reads) {
-  if (reads.size() == 1) {
-    read_applied(self, reads.front().first, reads.front().second);
-    return;
-  }
+// Answers gets from what the storage actor has applied, all of them with one
+// message (the reads of one ReadIndex round, or the serializable reads of one
+// turn): each one would otherwise cost a request and its answer of its own.
+void read_applied(replica_actor* self,
+                  std::vector<std::pair<kv::Request, caf::response_promise>> reads) {
   auto& st = self->state;
   kv::RequestBatch batch;
   std::vector<caf::response_promise> promises;
@@ -366,7 +347,7 @@ void serve_reads(replica_actor* self, const raft::ready& rd) {
     if (i == st.reads.end())
       continue;
     // After the apply above: each read sees every entry up to rs.index.
-    read_all_applied(self, std::move(i->second.reads));
+    read_applied(self, std::move(i->second.reads));
     st.reads.erase(i);
   }
   for (auto& ctx : rd.aborted_reads) {
@@ -608,7 +589,7 @@ void flush(replica_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (!st.queued_local_reads.empty()) {
-    read_all_applied(self, std::move(st.queued_local_reads));
+    read_applied(self, std::move(st.queued_local_reads));
     st.queued_local_reads.clear();
   }
   if (st.queued_commands.commands_size() > 0 && may_propose(self)) {
