@@ -41,9 +41,14 @@ options with_random_ids(options opts);
 struct transport_options {
   uint32_t heartbeat_ms = 100;
   uint32_t connection_timeout_ms = 500;
-  uint32_t threads = 0; // scheduler threads; 0: CAF's default
-  tls_settings tls;     // enabled: every connection is mutual TLS (CAF's openssl
-                        // module); a TLS node refuses plaintext and vice versa
+  // Scheduler threads of the runtime; 0: CAF's default (at least 4). One by
+  // default: a session's work is a few microseconds of messaging per
+  // operation, and a second thread only adds hand-offs through the shared
+  // queue (docs/benchmarks.md section 22: half the client's CPU per
+  // operation). More only for completions that compute.
+  uint32_t threads = 1;
+  tls_settings tls; // enabled: every connection is mutual TLS (CAF's openssl
+                    // module); a TLS node refuses plaintext and vice versa
 };
 
 /// Transport settings matching the nodes of a cluster.conf.

@@ -232,7 +232,6 @@ int dispatch(CLI::App& app, command_line& cl) {
   if (!resolved)
     return fail(std::cerr, exit_usage, resolved.error().detail);
   auto& t = *resolved;
-  t.transport.threads = 2; // one operation at a time: two threads are plenty
   if (app.got_subcommand("status"))
     return refresh(cl.watch, io.out, io.json, "keelctl status", [&] { return run_status(t, io); });
   if (app.got_subcommand("members"))

@@ -199,7 +199,6 @@ route_installer dashboard_routes(dashboard_config cfg) {
       return;
     }
     d->target = std::move(resolved).value();
-    d->target.transport.threads = 2;
     srv.Get("/api/cluster", [d](const httplib::Request&, httplib::Response& res) {
       res.set_content(d->cluster_view().dump(), "application/json");
       res.set_header("Cache-Control", "no-store");

@@ -265,6 +265,22 @@ TEST_F(ClientFacade, FindsEndpointsByIdOrAddress) {
   EXPECT_FALSE(s.find_endpoint("n9"));
 }
 
+// One scheduler thread unless asked for more: the client's actors hand their
+// messages to each other on it rather than through CAF's shared queue and
+// another thread's wake-up (docs/client.md, section "session").
+TEST(ClientRuntime, RunsOneSchedulerThreadUnlessAskedForMore) {
+  client::runtime plain;
+  EXPECT_EQ(plain.system().scheduler().num_workers(), 1u);
+  client::transport_options three;
+  three.threads = 3;
+  client::runtime wider{three};
+  EXPECT_EQ(wider.system().scheduler().num_workers(), 3u);
+  client::transport_options cafs;
+  cafs.threads = 0;
+  client::runtime defaults{cafs};
+  EXPECT_GE(defaults.system().scheduler().num_workers(), 4u); // CAF: max(cores, 4)
+}
+
 TEST(ClientEndpoints, ParsesHostPortLists) {
   auto r = client::parse_endpoints("127.0.0.1:7101,node-b:80");
   ASSERT_TRUE(r.ok()) << r.error().detail;
