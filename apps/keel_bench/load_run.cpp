@@ -57,7 +57,8 @@ public:
       process_(process),
       history_(history),
       session_(rt, opts),
-      workload_(s.mix, s.keys, s.seed + process) {}
+      workload_(s.mix, s.keys, s.seed + process),
+      tracks_values_(s.mix == mix::cas || s.mix == mix::all) {}
 
   // Writes keys process, process + clients, ... once each, then counts down
   // `done`.
@@ -133,7 +134,8 @@ private:
                       : type == event_type::ok ? history_value::maybe(r.value)
                                                : history_value::none();
     record({process_, type, op.f, op.key, done_value});
-    remember(op.f, op.key_index, r, op.value);
+    if (tracks_values_)
+      remember(op.f, op.key_index, r, op.value);
     auto then = std::move(op.then); // it may start the next operation, which reuses op_
     then(op.f, r, op.started_ns, elapsed);
   }
@@ -196,6 +198,10 @@ private:
   client::session session_;
   workload workload_;
   uint64_t seq_ = 0;
+  // Only a mix with compare-and-swaps reads last_seen_: other mixes skip
+  // keeping it, a copy of every value read or written, which cost keel-bench
+  // a malloc and a hash lookup per operation on the machine it measures.
+  bool tracks_values_;
   std::unordered_map<uint64_t, std::string> last_seen_;
   client_tally tally_;
   // The operation in flight (one at a time): the history's events point into
