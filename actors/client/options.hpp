@@ -44,8 +44,8 @@ struct transport_options {
   // Scheduler threads of the runtime; 0: CAF's default (at least 4). One by
   // default: a session's work is a few microseconds of messaging per
   // operation, and a second thread only adds hand-offs through the shared
-  // queue (docs/benchmarks.md section 22: half the client's CPU per
-  // operation). More only for completions that compute.
+  // queue (docs/benchmarks.md section 22 measures it). More only for
+  // completions that compute.
   uint32_t threads = 1;
   tls_settings tls; // enabled: every connection is mutual TLS (CAF's openssl
                     // module); a TLS node refuses plaintext and vice versa
