@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -19,17 +20,58 @@
 
 namespace keel::storage::test {
 
-/// mkdtemp under the system temp directory; removed with everything in it.
+/// The directory that holds every temp_dir of this test process. A death test
+/// in the "threadsafe" style runs its test again in a child process that
+/// aborts, so the child's destructors never run and its directories would
+/// outlive it (a RocksDB directory preallocates megabytes of log). The first
+/// temp_dir of a process makes the root and names it in the environment; the
+/// children inherit the name and make theirs inside it; the process that made
+/// the root removes it, with what the children left, when it exits.
+class temp_root {
+public:
+  static const std::filesystem::path& path() {
+    static const temp_root root;
+    return root.path_;
+  }
+
+private:
+  static constexpr const char* env = "KEEL_TEST_TEMP_ROOT";
+
+  temp_root() {
+    if (const char* inherited = std::getenv(env); inherited && *inherited) {
+      path_ = inherited;
+      return;
+    }
+    auto pattern = (std::filesystem::temp_directory_path() / "keel-storage-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      throw std::runtime_error("mkdtemp failed in " + pattern);
+    path_ = pattern;
+    owner_ = true;
+    if (setenv(env, pattern.c_str(), 1) != 0)
+      throw std::runtime_error("setenv failed");
+  }
+  ~temp_root() {
+    if (!owner_)
+      return;
+    std::error_code ignored; // a test's leftovers must not fail the run
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  std::filesystem::path path_;
+  bool owner_ = false;
+};
+
+/// mkdtemp under temp_root; removed with everything in it.
 class temp_dir {
 public:
   temp_dir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "keel-storage-XXXXXX").string();
+    auto pattern = (temp_root::path() / "dir-XXXXXX").string();
     if (!mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
+      throw std::runtime_error("mkdtemp failed in " + pattern);
     path_ = pattern;
   }
   ~temp_dir() {
-    std::error_code ignored;
+    std::error_code ignored; // a test's leftovers must not fail the run
     std::filesystem::remove_all(path_, ignored);
   }
   temp_dir(const temp_dir&) = delete;
