@@ -8,13 +8,21 @@
 # leader placement of each run is printed beside it.
 #
 # Usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T]
-#                                [--mix write|read|read-serializable] LABEL=BIN_DIR...
+#                                [--mix write|read|read-serializable] [--set 'SECTION.KEY = VALUE']...
+#                                LABEL=BIN_DIR...
 #   BIN_DIR holds keel-node, keelctl and keel-bench (copies: keel-node finds
 #   its siblings through /proc/self/exe). Defaults: 3 runs, 64 clients,
 #   4 shards, 8 s measured after 2 s of writes, mix write. With a read mix
 #   the per-write columns are per read. Beside the nodes' cost, keel-bench's
 #   own CPU per operation and the requests per batch the nodes received
-#   (keel_request_batch_size; 0 from a build without batches).
+#   (keel_request_batch_size; 0 from a build without batches), the Raft
+#   messages and frames the nodes sent per operation. Where an
+#   operation's time goes: keel-bench's mean latency, the mean time a request
+#   spent in the node that answered it (keel_request_duration_seconds), and
+#   the mean of the nodes' log fsyncs (keel_storage_fsync_duration_seconds).
+#   --set 'SECTION.KEY = VALUE' (repeatable) adds a setting to the
+#   cluster.conf of every run, e.g. --set 'cluster.log_sync_thread = true'
+#   or --set 'raft.max_entries_in_flight = 2'.
 # 127.0.0.1 only, on free ports; data under $D (default /tmp/keel-cpw); kills
 # only what it started (keelctl cluster down).
 set -euo pipefail
@@ -23,7 +31,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/local-cluster-conf.sh"
 D=${D:-/tmp/keel-cpw}
 RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8 MIX=write
-setups=()
+setups=() settings=()
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -31,8 +39,9 @@ while [ $# -gt 0 ]; do
     --shards) SHARDS=$2; shift 2 ;;
     --seconds) SECONDS_MEASURED=$2; shift 2 ;;
     --mix) MIX=$2; shift 2 ;;
+    --set) settings+=("$2"); shift 2 ;;
     *=*) setups+=("$1"); shift ;;
-    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] [--mix M] LABEL=BIN_DIR..." >&2; exit 2 ;;
+    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] [--mix M] [--set 'SECTION.KEY = VALUE']... LABEL=BIN_DIR..." >&2; exit 2 ;;
   esac
 done
 [ ${#setups[@]} -gt 0 ] || { echo "bench/cpu-per-write.sh: name at least one LABEL=BIN_DIR" >&2; exit 2; }
@@ -72,11 +81,19 @@ leaders() {
     | awk '$3 == "leader" {n[$2]++} END {for (k in n) printf "%s:%d ", k, n[k]}' | sed 's/ $//'
 }
 
-echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/write writes/entry client_cpu_us/write requests/batch leaders"
+echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/write writes/entry client_cpu_us/write requests/batch raft_messages/write frames/write client_mean_ms node_mean_ms fsync_mean_us leaders"
 for _ in $(seq 1 "$RUNS"); do
   for setup in "${setups[@]}"; do
     label=${setup%%=*}; B=${setup#*=}
     rm -rf "$D/data"; write_local_cluster_conf "$D/cluster.conf" "$D/data" "$SHARDS" warn
+    for setting in "${settings[@]}"; do
+      section=${setting%%.*}
+      if grep -q "^\[$section\]\$" "$D/cluster.conf"; then
+        sed -i "/^\[$section\]\$/a ${setting#*.}" "$D/cluster.conf"
+      else
+        printf '[%s]\n%s\n' "$section" "${setting#*.}" >>"$D/cluster.conf"
+      fi
+    done
     "$B/keelctl" --config "$D/cluster.conf" cluster up >/dev/null
     trap '"$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null 2>&1 || true' EXIT
     sleep 2
@@ -87,6 +104,9 @@ for _ in $(seq 1 "$RUNS"); do
     read -r cpu0 cs0 < <(usage_of "${pids[@]}")
     f0=$(metric keel_storage_fsyncs_total); e0=$(metric keel_raft_proposals_total)
     b0=$(metric keel_request_batch_size_sum); n0=$(metric keel_request_batch_size_count)
+    r0=$(metric keel_request_duration_seconds_sum); q0=$(metric keel_request_duration_seconds_count)
+    s0=$(metric keel_storage_fsync_duration_seconds_sum)
+    m0=$(metric keel_transport_sent_messages_total); p0=$(metric keel_transport_sent_frames_total)
     "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" "${mix_flags[@]}" \
       --duration "$SECONDS_MEASURED" --warmup 0 > "$D/load.json" 2>/dev/null &
     bench_pid=$!
@@ -102,16 +122,20 @@ for _ in $(seq 1 "$RUNS"); do
     read -r cpu1 cs1 < <(usage_of "${pids[@]}")
     f1=$(metric keel_storage_fsyncs_total); e1=$(metric keel_raft_proposals_total)
     b1=$(metric keel_request_batch_size_sum); n1=$(metric keel_request_batch_size_count)
+    r1=$(metric keel_request_duration_seconds_sum); q1=$(metric keel_request_duration_seconds_count)
+    s1=$(metric keel_storage_fsync_duration_seconds_sum)
+    m1=$(metric keel_transport_sent_messages_total); p1=$(metric keel_transport_sent_frames_total)
     where=$(leaders)
     "$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null
     trap - EXIT
     python3 - "$D/load.json" "$label" "$CLIENTS" "$SHARDS" "$SECONDS_MEASURED" "$TICK" \
       "$((cpu1 - cpu0))" "$((cs1 - cs0))" "$f0" "$f1" "$e0" "$e1" "$where" "$client_ticks" \
-      "$b0" "$b1" "$n0" "$n1" <<'PY'
+      "$b0" "$b1" "$n0" "$n1" "$r0" "$r1" "$q0" "$q1" "$s0" "$s1" "$m0" "$m1" "$p0" "$p1" <<'PY'
 import json, sys
 (path, label, clients, shards, secs, tick, cpu, cs, f0, f1, e0, e1, where, client_ticks,
- b0, b1, n0, n1) = sys.argv[1:]
-ok = json.load(open(path))["outcomes"]["ok"]
+ b0, b1, n0, n1, r0, r1, q0, q1, s0, s1, m0, m1, p0, p1) = sys.argv[1:]
+report = json.load(open(path))
+ok = report["outcomes"]["ok"]
 if ok == 0:
     sys.exit(f"bench/cpu-per-write.sh: {label}: no write was acknowledged")
 ok, cpu, cs = int(ok), int(cpu), int(cs)
@@ -119,7 +143,11 @@ fsyncs, entries = float(f1) - float(f0), float(e1) - float(e0)
 print(f"{label} {clients} {shards} {ok / float(secs):.0f} {cpu * 1e6 / int(tick) / ok:.0f} "
       f"{cs / ok:.1f} {fsyncs / ok:.2f} {ok / entries if entries else 0:.1f} "
       f"{int(client_ticks) * 1e6 / int(tick) / ok:.0f} "
-      f"{(float(b1) - float(b0)) / batches if (batches := float(n1) - float(n0)) else 0:.1f} {where}")
+      f"{(float(b1) - float(b0)) / batches if (batches := float(n1) - float(n0)) else 0:.1f} "
+      f"{(float(m1) - float(m0)) / ok:.1f} {(float(p1) - float(p0)) / ok:.1f} "
+      f"{report['latency_ms']['mean']:.2f} "
+      f"{(float(r1) - float(r0)) * 1e3 / answered if (answered := float(q1) - float(q0)) else 0:.2f} "
+      f"{(float(s1) - float(s0)) * 1e6 / fsyncs if fsyncs else 0:.0f} {where}")
 PY
   done
 done

@@ -108,7 +108,7 @@ TEST(RaftElection, ReElectionAfterLeaderLoss) {
   ASSERT_NE(new_leader, "");
   EXPECT_GT(c.at(new_leader).status().term, 1u);
   ASSERT_TRUE(c.at(new_leader).propose("y").ok());
-  c.stabilize();
+  c.settle();
   EXPECT_EQ(test::applied_data(c.get("n2")), (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(test::applied_data(c.get("n3")), (std::vector<std::string>{"x", "y"}));
 }
@@ -135,7 +135,7 @@ TEST(RaftElection, UnreachableLeaderIsReplacedInTicksNotAnElectionTimeout) {
     EXPECT_EQ(c.at("n2").status().node_role, role::leader);
     EXPECT_EQ(c.at("n3").status().leader_id, "n2");
     ASSERT_TRUE(c.at("n2").propose("y").ok());
-    c.stabilize();
+    c.settle();
     EXPECT_EQ(test::applied_data(c.get("n3")), (std::vector<std::string>{"x", "y"}));
   }
 }

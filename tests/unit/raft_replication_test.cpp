@@ -45,6 +45,63 @@ TEST(RaftReplication, NewLeaderAppendsNoOpOfItsTerm) {
   EXPECT_EQ(c.at("n1").status().commit, 1u);
 }
 
+TEST(RaftReplication, ANewCommitIndexTravelsWithTheNextAppendNotABroadcastOfItsOwn) {
+  // §5.3: followers learn the commit index from the appends that follow. A
+  // busy leader sends one append per entry, and each follower answers one.
+  test_cluster c(3);
+  ASSERT_TRUE(c.elect("n1"));
+  c.settle();
+  auto appends
+    = [&] { return c.count_delivered([](const Message& m) { return m.type() == MSG_APPEND; }); };
+  auto answers = [&] {
+    return c.count_delivered([](const Message& m) { return m.type() == MSG_APPEND_RESP; });
+  };
+  auto appends_before = appends();
+  auto answers_before = answers();
+  auto a = c.at("n1").propose("a");
+  ASSERT_TRUE(a.ok());
+  c.stabilize();
+  EXPECT_EQ(c.at("n1").status().commit, *a);
+  EXPECT_EQ(appends() - appends_before, 2u); // one per follower, none to announce the commit
+  EXPECT_EQ(answers() - answers_before, 2u);
+  for (auto id : {"n2", "n3"}) {
+    EXPECT_EQ(c.at(id).status().commit, *a - 1) << id;
+    EXPECT_TRUE(test::applied_data(c.get(id)).empty()) << id;
+  }
+  // The next entry's append carries it.
+  ASSERT_TRUE(c.at("n1").propose("b").ok());
+  c.stabilize();
+  for (auto id : {"n2", "n3"})
+    EXPECT_EQ(test::applied_data(c.get(id)), std::vector<std::string>{"a"}) << id;
+}
+
+TEST(RaftReplication, FollowersThatGetNoAppendLearnTheCommitIndexAtTheLeadersNextTick) {
+  // Heartbeats carry the commit index too; here they are three ticks apart,
+  // so that the tick in between has to send it on its own.
+  test_cluster c(3, [](config& cfg) { cfg.heartbeat_ticks = 3; });
+  ASSERT_TRUE(c.elect("n1"));
+  ASSERT_TRUE(c.at("n1").propose("a").ok());
+  c.stabilize();
+  ASSERT_TRUE(test::applied_data(c.get("n2")).empty());
+  auto sent = [&](MessageType type) {
+    return c.count_delivered([type](const Message& m) { return m.type() == type; });
+  };
+  auto appends = sent(MSG_APPEND);
+  auto heartbeats = sent(MSG_HEARTBEAT);
+  c.tick("n1");
+  c.stabilize();
+  EXPECT_EQ(sent(MSG_APPEND) - appends, 2u);
+  EXPECT_EQ(sent(MSG_HEARTBEAT), heartbeats);
+  for (auto id : {"n2", "n3"})
+    EXPECT_EQ(test::applied_data(c.get(id)), std::vector<std::string>{"a"}) << id;
+  // Told once: the next tick sends nothing.
+  appends = sent(MSG_APPEND);
+  c.tick("n1");
+  c.stabilize();
+  EXPECT_EQ(sent(MSG_APPEND), appends);
+  EXPECT_EQ(sent(MSG_HEARTBEAT), heartbeats);
+}
+
 TEST(RaftReplication, ProposalIsCommittedAndAppliedEverywhereInOrder) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
@@ -53,7 +110,7 @@ TEST(RaftReplication, ProposalIsCommittedAndAppliedEverywhereInOrder) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, 2u);
   EXPECT_EQ(*b, 3u);
-  c.stabilize();
+  c.settle();
   for (auto id : {"n1", "n2", "n3"})
     EXPECT_EQ(test::applied_data(c.get(id)), (std::vector<std::string>{"a", "b"})) << id;
 }
@@ -97,7 +154,7 @@ TEST(RaftReplication, LeaderCompletenessNodeMissingCommittedEntriesCannotWin) {
   ASSERT_TRUE(c.elect("n1"));
   c.isolate("n3");
   ASSERT_TRUE(c.at("n1").propose("committed").ok());
-  c.stabilize();
+  c.settle();
   ASSERT_EQ(c.at("n2").status().commit, 2u);
   c.heal();
   c.isolate("n1"); // the leader fails
@@ -338,7 +395,7 @@ TEST(RaftFlowControl, PipeliningSeveralAppendsInFlight) {
   EXPECT_EQ(in_flight_to_n2, 3u); // the window is full: p3 and p4 wait
   auto progress = c.at("n1").status().progress.at("n2");
   EXPECT_EQ(progress.next, c.at("n1").status().last_index - 1); // optimistic next
-  c.stabilize();
+  c.settle();
   EXPECT_EQ(test::applied_data(c.get("n2")).size(), 5u);
 }
 
@@ -380,7 +437,7 @@ TEST(RaftReplication, StaleAppendBelowCommitIsAnsweredWithCommitIndex) {
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
   ASSERT_TRUE(c.at("n1").propose("x").ok());
-  c.stabilize();
+  c.settle();
   auto term = c.at("n2").status().term;
   // From a later term, so that its entry can conflict with n2's entry 1.
   auto stale = make_message(MSG_APPEND, "n1", "n2", term + 1);
@@ -414,7 +471,7 @@ TEST(RaftBackPressure, LeaderRefusesProposalsBeyondTheUncommittedBoundUntilTheyC
   c.stabilize();
   ASSERT_GE(c.at("n1").status().commit, last);
   EXPECT_TRUE(c.at("n1").propose(kib).ok());
-  c.stabilize();
+  c.settle();
   EXPECT_EQ(test::applied_data(c.get("n3")), (std::vector<std::string>{kib, kib, kib, kib}));
 }
 

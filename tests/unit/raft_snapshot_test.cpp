@@ -35,7 +35,7 @@ TEST(RaftSnapshot, FollowerBehindCompactedLogReceivesSnapshot) {
   EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 30));
   // Replication continues from the log after the snapshot.
   ASSERT_TRUE(c.at("n1").propose("after").ok());
-  c.stabilize();
+  c.settle();
   auto expected = values(0, 30);
   expected.push_back("after");
   EXPECT_EQ(test::applied_data(c.get("n3")), expected);
@@ -84,7 +84,7 @@ TEST(RaftSnapshot, StaleSnapshotIsIgnored) {
   ASSERT_TRUE(c.elect("n1"));
   for (auto& v : values(0, 5))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
-  c.stabilize();
+  c.settle();
   Message m;
   m.set_type(MSG_SNAPSHOT);
   m.set_from("n1");
@@ -142,7 +142,7 @@ TEST(RaftRestart, WholeClusterRestartsAndContinues) {
   ASSERT_NE(leader, "");
   EXPECT_GT(c.at(leader).status().term, term);
   ASSERT_TRUE(c.at(leader).propose("v5").ok());
-  c.stabilize();
+  c.settle();
   for (auto id : {"n1", "n2", "n3"})
     EXPECT_EQ(test::applied_data(c.get(id)), values(0, 6)) << id;
 }
@@ -152,7 +152,7 @@ TEST(RaftRestart, RestartAfterSnapshotResumesFromIt) {
   ASSERT_TRUE(c.elect("n1"));
   for (auto& v : values(0, 8))
     ASSERT_TRUE(c.at("n1").propose(v).ok());
-  c.stabilize();
+  c.settle();
   c.snapshot_and_compact("n2", 6);
   c.restart("n2");
   auto s = c.at("n2").status();

@@ -182,6 +182,20 @@ public:
     }
   }
 
+  /// Stabilizes, then ticks each leader once and stabilizes again: a leader
+  /// does not broadcast a new commit index, its next append or tick takes
+  /// it to the followers (node::send_new_commit), so this is when every
+  /// replica has applied what is committed.
+  void settle() {
+    stabilize();
+    for (auto& id : ids_)
+      if (at(id).status().node_role == role::leader) {
+        at(id).tick();
+        flush(id);
+      }
+    stabilize();
+  }
+
   /// Ticks replica id n times, flushing after each tick, without delivering.
   void tick(const std::string& id, int n = 1) {
     for (int i = 0; i < n; ++i) {

@@ -26,7 +26,7 @@ TEST(RaftTransfer, UpToDateFollowerTakesOverAtOnce) {
   EXPECT_EQ(c.count_delivered([](const Message& m) { return m.type() == MSG_TIMEOUT_NOW; }), 1u);
   EXPECT_EQ(pre_votes(), pre_votes_before);
   ASSERT_TRUE(c.at("n2").propose("x").ok());
-  c.stabilize();
+  c.settle();
   EXPECT_EQ(test::applied_data(c.get("n1")), std::vector<std::string>{"x"});
 }
 

@@ -410,9 +410,10 @@ void node::advance(const raft::ready& rd) {
     log_.stable_snap_to(rd.snapshot->metadata().index());
   // Thesis §10.2.1: the leader's own copy counts once it is durable, which
   // is now. A single voter commits here; others may complete a majority.
-  if (role_ == role::leader && progress_.at(cfg_.id).maybe_update(log_.last_durable_index())
-      && maybe_commit())
-    broadcast_append(); // tell everyone the new commit index
+  // The new commit index reaches the followers with the next append or
+  // tick (send_new_commit).
+  if (role_ == role::leader && progress_.at(cfg_.id).maybe_update(log_.last_durable_index()))
+    maybe_commit();
 }
 
 // A leader's appends, heartbeats and snapshots of its current term: they

@@ -182,13 +182,14 @@ private:
   void tick_heartbeat();
   bool check_quorum_active();
   uint64_t append_entry(Entry e);
-  bool maybe_commit();
+  void maybe_commit();
   bool committed_entry_in_current_term() const;
   bool send_append(const std::string& to, bool send_if_empty = true);
   bool send_snapshot(const std::string& to, progress& pr);
   void broadcast_append();
   void send_heartbeat(const std::string& to, const std::string& context);
   void broadcast_heartbeat(const std::string& context);
+  void send_new_commit();
   void handle_append_response(const Message& m);
   void handle_heartbeat_response(const Message& m);
   bool independent_of_persistence(const Message& m) const;

@@ -39,6 +39,7 @@ void node::tick_heartbeat() {
     heartbeat_elapsed_ = 0;
     broadcast_heartbeat(reads_pending_.last_context());
   }
+  send_new_commit();
 }
 
 bool node::check_quorum_active() {
@@ -63,13 +64,13 @@ uint64_t node::append_entry(Entry e) {
   return index;
 }
 
-bool node::maybe_commit() {
+void node::maybe_commit() {
   std::vector<uint64_t> matches;
   matches.reserve(progress_.size());
   for (const auto& [id, pr] : progress_)
     matches.push_back(pr.match);
   if (!log_.maybe_commit(quorum_index(std::move(matches)), term_))
-    return false;
+    return;
   if (committed_entry_in_current_term() && !reads_before_commit_.empty()) {
     // Thesis §6.4: the leader knows the commit index now; start the reads that waited.
     auto waiting = std::move(reads_before_commit_);
@@ -77,7 +78,6 @@ bool node::maybe_commit() {
     for (auto& context : waiting)
       start_read(std::move(context));
   }
-  return true;
 }
 
 bool node::committed_entry_in_current_term() const {
@@ -108,6 +108,9 @@ bool node::send_append(const std::string& to, bool send_if_empty) {
   for (auto& e : *ents)
     *m.add_entries() = std::move(e);
   pr.on_append_sent(last, carried_entries);
+  // The follower commits up to min(commit, the last entry this append
+  // leaves it with), which is all it learns from this message.
+  pr.commit_sent = std::max(pr.commit_sent, std::min(log_.committed(), last));
   send(std::move(m));
   return true;
 }
@@ -152,9 +155,21 @@ void node::send_heartbeat(const std::string& to, const std::string& context) {
   Message m;
   m.set_type(MSG_HEARTBEAT);
   m.set_to(to);
-  m.set_commit(std::min(progress_.at(to).match, log_.committed()));
+  auto& pr = progress_.at(to);
+  m.set_commit(std::min(pr.match, log_.committed()));
   m.set_context(context);
+  pr.commit_sent = std::max(pr.commit_sent, m.commit());
   send(std::move(m));
+}
+
+void node::send_new_commit() {
+  // §5.3: followers learn the commit index from the appends and heartbeats
+  // that follow. A busy leader's next append comes within a round trip and
+  // carries it; this sends an empty one only to followers that got neither
+  // since the index moved, so their state machines lag at most a tick.
+  for (auto& [id, pr] : progress_)
+    if (id != cfg_.id && std::min(pr.match, log_.committed()) > pr.commit_sent)
+      send_append(id);
 }
 
 void node::broadcast_heartbeat(const std::string& context) {
@@ -218,9 +233,11 @@ void node::handle_append_response(const Message& m) {
       break;
     case progress_state::replicate: pr.inflight.free_up_to(m.index()); break;
   }
-  if (maybe_commit())
-    broadcast_append(); // tell everyone the new commit index
-  else if (was_paused)
+  // A new commit index is not broadcast at once: the next append or tick
+  // takes it to the followers (send_new_commit), so that a busy leader sends
+  // one append per entry and a follower answers one, not two.
+  maybe_commit();
+  if (was_paused)
     send_append(m.from());
   // Pipelining: keep sending while the window has room and entries remain.
   while (send_append(m.from(), false)) {

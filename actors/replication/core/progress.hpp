@@ -58,6 +58,8 @@ struct progress {
   int snapshot_elapsed_ticks = 0; // snapshot state: ticks since it was sent (to retry a lost one)
   uint64_t refused_snapshot = 0;  // index of a snapshot the follower refused: not sent again
   bool recent_active = false;     // heard from since the last check-quorum round (thesis §6.2)
+  uint64_t commit_sent = 0;       // highest commit index the follower was sent and may use
+                                  // (capped by the log it holds or was sent with it)
   inflight_window inflight;       // replicate state: appends not yet acknowledged
 
   void become_probe();
