@@ -483,6 +483,27 @@ void answer_ready(replica_actor* self, const raft::ready& rd, const storage::App
   answer_applied(self, rd.committed_entries.back().index(), applied);
 }
 
+// Step 3 alone: the committed entries of `rd` in a request of their own,
+// which needs no fsync and is answered at once; their clients are answered
+// when the results come back.
+void apply_alone(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
+  storage::PersistRequest req;
+  req.set_may_skip_sync(true);
+  for (auto& e : rd->committed_entries)
+    *req.add_committed() = e;
+  auto call = storage_call(self, "apply");
+  self->request(self->state.storage, caf::infinite, persist_atom_v, make_pb(std::move(req)))
+    .then(
+      [self, call, rd](pb<storage::ApplyResult>& applied) {
+        storage_answered(self, call);
+        answer_ready(self, *rd, applied.msg);
+      },
+      [self, call](caf::error& err) {
+        storage_answered(self, call);
+        storage_failed(self, std::move(err));
+      });
+}
+
 // Steps 1 and 3 of the loop are one request to the storage actor, one batch
 // on its side: the ready's durable part, then the committed entries it lets be
 // applied. A ready that must be on disk before its messages leave waits for
@@ -492,6 +513,15 @@ void answer_ready(replica_actor* self, const raft::ready& rd, const storage::App
 // storage actor works through its mailbox in order, so the next ready's
 // request, every read served below and any snapshot request see these
 // entries applied.
+//
+// One exception: a follower's ready that acknowledges new entries and applies
+// large ones its leader's append said were committed (a leader announces a
+// commit with its next append, docs/design.md). Its acknowledgement decides
+// when the leader commits the next entry, so it should not wait for applying
+// dozens of writes: those go in a request of their own, sent once the
+// acknowledgement has left. A few writes cost less to apply than a second
+// request (docs/benchmarks.md section 23).
+constexpr size_t apply_alone_bytes = 4096;
 void write_ready(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
   auto& st = self->state;
   storage::PersistRequest req;
@@ -502,17 +532,25 @@ void write_ready(replica_actor* self, const std::shared_ptr<raft::ready>& rd) {
   if (rd->hard_state)
     *req.mutable_hard_state() = *rd->hard_state;
   req.set_may_skip_sync(!rd->must_sync);
-  for (auto& e : rd->committed_entries)
-    *req.add_committed() = e;
   auto wait = storage::must_sync(req); // its messages wait for the fsync
+  size_t committed_bytes = 0;
+  for (auto& e : rd->committed_entries)
+    committed_bytes += e.data().size();
+  const bool apply_after = wait && !rd->messages.empty() && committed_bytes >= apply_alone_bytes;
+  if (!apply_after)
+    for (auto& e : rd->committed_entries)
+      *req.add_committed() = e;
   auto call = storage_call(self, "persist");
   self->request(st.storage, caf::infinite, persist_atom_v, make_pb(std::move(req)))
     .then(
-      [self, call, rd, wait](pb<storage::ApplyResult>& applied) {
+      [self, call, rd, wait, apply_after](pb<storage::ApplyResult>& applied) {
         storage_answered(self, call);
         if (wait && !after_persist(self, rd))
           return;
-        answer_ready(self, *rd, applied.msg);
+        if (apply_after)
+          apply_alone(self, rd);
+        else
+          answer_ready(self, *rd, applied.msg);
         if (wait)
           finish_ready(self, *rd);
       },

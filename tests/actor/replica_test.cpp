@@ -9,6 +9,7 @@
 #include "../unit/storage_test_dir.hpp"
 #include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
+#include "actors/storage/core/client_request.hpp"
 #include "actors/storage/engine/engine.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "ask_kv.hpp"
@@ -231,6 +232,94 @@ TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
   EXPECT_EQ(r.value(), "v");
   serializable.mutable_get()->set_key("absent");
   EXPECT_EQ(ask(serializable).status(), kv::STATUS_NOT_FOUND);
+}
+
+// Stands in for the node's transport: keeps what the replica sends its peers.
+caf::behavior transport_recorder(caf::event_based_actor*,
+                                 std::shared_ptr<std::vector<raft::Message>> sent) {
+  return {
+    [sent](raft_atom, pb<raft::MessageBatch>& b) {
+      for (auto& m : b->messages())
+        sent->push_back(m);
+    },
+  };
+}
+
+// An append of leader n2 to n1 carrying one entry that puts key = value.
+raft::MessageBatch append_from_n2(uint64_t term, uint64_t prev_index, uint64_t prev_term,
+                                  uint64_t commit, const std::string& key,
+                                  const std::string& value) {
+  command::CommandBatch commands;
+  *commands.add_commands() = *storage::to_command(put(9, prev_index, key, value));
+  raft::MessageBatch b;
+  auto* m = b.add_messages();
+  m->set_type(raft::MSG_APPEND);
+  m->set_from("n2");
+  m->set_to("n1");
+  m->set_shard(0);
+  m->set_term(term);
+  m->set_index(prev_index);
+  m->set_log_term(prev_term);
+  m->set_commit(commit);
+  auto* e = m->add_entries();
+  e->set_type(raft::ENTRY_NORMAL);
+  e->set_index(prev_index + 1);
+  e->set_term(term);
+  e->set_data(commands.SerializeAsString());
+  return b;
+}
+
+// A leader announces a commit with its next append (docs/design.md), so a
+// follower's ready often persists new entries and applies older ones. Its
+// acknowledgement decides when the next entry commits: it leaves before a
+// large apply is done, not after (a small one rides in the same request).
+TEST_F(Replica, AFollowerAcknowledgesAnAppendBeforeApplyingWhatItCarriedCommitted) {
+  const std::string large(8192, 'v');
+  ASSERT_EQ(ask(put(3, 1, "k", "v")).status(), kv::STATUS_OK);
+  self->send(replica, status_atom_v);
+  sched.run();
+  uint64_t term = 0, last = 0;
+  self->receive(
+    [&](pb<admin::ShardStatus>& s) {
+      term = s->term();
+      last = s->last_index();
+    },
+    caf::after(std::chrono::seconds(0)) >> [] { ADD_FAILURE() << "no status"; });
+  ASSERT_GT(last, 0u);
+  // The same data, now a follower of n2, which leads a later term.
+  anon_send_exit(replica, caf::exit_reason::kill);
+  anon_send_exit(storage_actor, caf::exit_reason::kill);
+  sched.run();
+  auto sent = std::make_shared<std::vector<raft::Message>>();
+  auto recorder = sys.spawn(transport_recorder, sent);
+  dir->put(paths::transport("/n1"), recorder);
+  storage_actor = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
+                                               storage::spawn_mode::scheduler);
+  auto cfg = config(storage_actor);
+  cfg.voters = {"n1", "n2"};
+  replica = *replication::spawn_replica(sys, cfg);
+  sched.run();
+  auto acks = [&] {
+    return std::count_if(sent->begin(), sent->end(), [](const raft::Message& m) {
+      return m.type() == raft::MSG_APPEND_RESP && !m.reject();
+    });
+  };
+  self->send(replica, raft_atom_v, make_pb(append_from_n2(term + 1, last, term, last, "a", large)));
+  sched.run();
+  ASSERT_EQ(acks(), 1);
+  // The next append commits the first: its ready persists one entry and
+  // applies the other.
+  self->send(replica, raft_atom_v,
+             make_pb(append_from_n2(term + 1, last + 1, term + 1, last + 1, "b", "v")));
+  while (acks() < 2 && sched.try_run_once()) {
+  }
+  ASSERT_EQ(acks(), 2);
+  EXPECT_EQ(db->get(0, "a"), std::nullopt) << "applied before the acknowledgement left";
+  sched.run();
+  EXPECT_EQ(db->get(0, "a"), large);
+  EXPECT_EQ(db->get(0, "b"), std::nullopt); // not known to be committed
+  dir->erase(paths::transport("/n1"), recorder);
+  anon_send_exit(recorder, caf::exit_reason::user_shutdown);
 }
 
 // The replica is handed its storage actor by its supervisor (rest_for_one
