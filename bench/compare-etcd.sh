@@ -71,7 +71,8 @@ ETCD_LOAD=$RESULTS/bin/etcd-load
 {
   echo "command: bench/compare-etcd.sh ${pass[*]:-} --keel-bin $KEEL_BIN"
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "checkout: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "keel build: $("$KEEL_BIN/keel-node" --version 2>/dev/null || echo 'keel-node without --version')"
   echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "memory: $(grep MemTotal /proc/meminfo | awk '{print $2 " kB"}')"

@@ -1,5 +1,5 @@
 // Gives every library at least one translation unit of its own and one place
-// that states the version; the value comes from CMake's project() call.
+// that states the version (the same as project()'s in CMakeLists.txt).
 #include "messages/version.hpp"
 
 #include <initializer_list>
@@ -8,6 +8,10 @@
 
 namespace keel {
 const char* version() { return "0.1.0"; }
+
+std::string version_text(std::string_view program) {
+  return std::string(program) + " " + version() + " (commit " + build_commit() + ")";
+}
 
 const char* malloc_name() {
   // Asked at run time rather than told by the build: LD_PRELOAD can swap the

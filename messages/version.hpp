@@ -2,8 +2,19 @@
 // (messages/version.cpp).
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace keel {
 const char* version();
+
+/// The git commit this binary was built from, 12 hex digits, with "-dirty"
+/// when tracked files had uncommitted changes; "unknown" outside a git
+/// checkout (cmake/BuildCommit.cmake writes it at every build).
+const char* build_commit();
+
+/// What `--version` prints: "keel-node 0.1.0 (commit 0123456789ab)".
+std::string version_text(std::string_view program);
 
 /// Which malloc this process runs, read off the process itself (a symbol
 /// that only that allocator exports): "tcmalloc" (keel-node links

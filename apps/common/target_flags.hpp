@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "actors/client/core/tls_files.hpp"
+#include "messages/version.hpp"
 
 namespace keel {
 
@@ -41,12 +42,15 @@ inline void add_target_flags(CLI::App& app, std::string& config_path, std::strin
 }
 
 /// Parses the command line. Returns the exit code to leave with at once
-/// (0 after --help; 2 with one line "<tool>: <what>: see '<tool> --help'" on
+/// (0 after --help or --version; 2 with one line "<tool>: <what>: see '<tool> --help'" on
 /// stderr for a usage error), or nothing when the command should run.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
                                              const std::string& tool) {
+  app.set_version_flag("--version", version_text(tool), "print the version and the build's commit");
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

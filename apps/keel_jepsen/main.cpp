@@ -24,6 +24,7 @@
 #include "apps/common/executable_dir.hpp"
 #include "apps/keel_jepsen/jepsen_run.hpp"
 #include "apps/keel_jepsen/test_cluster.hpp"
+#include "messages/version.hpp"
 
 namespace {
 
@@ -133,6 +134,8 @@ int main(int argc, char** argv) {
                  "TEST ONLY: break the nodes' safety on purpose, to see the checks fail: "
                  "ack-before-commit, skip-fsync, read-without-read-index, apply-retries-twice "
                  "(comma-separated; needs the test build's keel-node-unsafe)");
+  app.set_version_flag("--version", keel::version_text("keel-jepsen"),
+                       "print the version and the build's commit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -37,6 +37,7 @@
 #include "apps/node_http/dashboard_routes.hpp"
 #include "apps/node_http/http_endpoint.hpp"
 #include "messages/type_ids.hpp"
+#include "messages/version.hpp"
 #include "supervisors/directory.hpp"
 
 namespace {
@@ -273,6 +274,8 @@ int main(int argc, char** argv) {
   std::string node_id;
   app.add_option("--config", config_path, "the cluster description (TOML)")->capture_default_str();
   app.add_option("--node", node_id, "the id of this node in the config")->required();
+  app.set_version_flag("--version", keel::version_text("keel-node"),
+                       "print the version and the build's commit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 // exposition.hpp), its counters move under keel-bench's load, restarts are
 // counted by path and exit class, `keelctl metrics` shows the same families,
 // and a hostile or wrong request gets a clear refusal without harming the node.
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,35 @@ std::vector<std::vector<metrics::family>> scrape_all(const test::local_cluster& 
   return out;
 }
 
+// The commit that `program --version` names: "<name> <version> (commit C)",
+// C being 12 hex digits (with "-dirty" for a build of a changed checkout) or
+// "unknown" outside a git checkout. Fails the test on any other text.
+std::string commit_in_version(const std::string& program, const std::string& name) {
+  auto r = test::run_program(program, {"--version"}, 10s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  static const std::regex form{
+    R"(^(\S+) \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n$)"};
+  std::smatch m;
+  if (!std::regex_match(r.out, m, form) || m[1] != name) {
+    ADD_FAILURE() << program << " --version printed '" << r.out << "'";
+    return {};
+  }
+  return m[2];
+}
+
+TEST(Metrics, EveryBinaryNamesTheCommitItWasBuiltFrom) {
+  // What a benchmark prints beside its figures (bench/cpu-per-write.sh,
+  // bench/compare-etcd.sh), so that a figure names the build it measured.
+  std::string commit;
+  for (std::string name : {"keel-node", "keelctl", "keel-bench", "keel-jepsen"}) {
+    auto c = commit_in_version(std::string{KEEL_BIN_DIR} + "/" + name, name);
+    ASSERT_FALSE(c.empty()) << name;
+    if (commit.empty())
+      commit = c;
+    EXPECT_EQ(c, commit) << name << " was built from another commit than keel-node";
+  }
+}
+
 TEST(Metrics, EveryNodeServesValidTextWhoseCountersMoveUnderKeelBench) {
   test::local_cluster c{3, 4, 3};
   c.start_all();
@@ -70,10 +100,13 @@ TEST(Metrics, EveryNodeServesValidTextWhoseCountersMoveUnderKeelBench) {
     10s));
   auto before = scrape_all(c);
   ASSERT_EQ(before.size(), 3u);
+  auto commit = commit_in_version(std::string{KEEL_BIN_DIR} + "/keel-node", "keel-node");
   for (auto& fams : before) {
     EXPECT_EQ(metrics::find_value(fams, "keel_build_info"), 1);
     // The allocator CMake linked (KEEL_MALLOC) is the one the node runs.
     EXPECT_EQ(metrics::find_value(fams, "keel_build_info", {{"malloc", KEEL_NODE_MALLOC}}), 1);
+    // The build it runs is the one --version names.
+    EXPECT_EQ(metrics::find_value(fams, "keel_build_info", {{"commit", commit}}), 1) << commit;
   }
 
   auto bench = test::run_program(std::string{KEEL_BIN_DIR} + "/keel-bench",

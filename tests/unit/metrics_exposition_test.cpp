@@ -138,6 +138,7 @@ TEST(MetricsRegistry, TheNodesMetricsAllExposeAsValidText) {
   EXPECT_EQ(find_value(fams, "keel_raft_is_leader", {{"shard", "3"}}), 1);
   EXPECT_EQ(find_value(fams, "keel_failure_detector_phi", {{"peer", "n2"}}), 0.7);
   EXPECT_EQ(find_value(fams, "keel_build_info", {{"malloc", malloc_name()}}), 1);
+  EXPECT_EQ(find_value(fams, "keel_build_info", {{"commit", build_commit()}}), 1);
   for (auto& f : fams) {
     EXPECT_EQ(f.name.rfind("keel_", 0), 0u) << f.name;
     if (f.type == metric_type::counter) {

@@ -152,8 +152,9 @@ void node_metrics::set_uptime_seconds(double s) {
     .set(s);
   reg_
     .get_gauge("keel_build_info",
-               "Always 1; the labels name the build's version and the malloc it runs.",
-               {{"version", version()}, {"malloc", malloc_name()}})
+               "Always 1; the labels name the build's version, its commit and the malloc "
+               "it runs.",
+               {{"version", version()}, {"commit", build_commit()}, {"malloc", malloc_name()}})
     .set(1);
 }
 
