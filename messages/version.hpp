@@ -8,9 +8,10 @@
 namespace keel {
 const char* version();
 
-/// The git commit this binary was built from, 12 hex digits, with "-dirty"
-/// when tracked files had uncommitted changes; "unknown" outside a git
-/// checkout (cmake/BuildCommit.cmake writes it at every build).
+/// The git commit this binary was built from, 12 hex digits, with "-dirty-"
+/// and 8 hex digits of the uncommitted changes' SHA-1 when tracked files had
+/// any; "unknown" outside a git checkout (cmake/BuildCommit.cmake writes it
+/// at every build).
 const char* build_commit();
 
 /// What `--version` prints: "keel-node 0.1.0 (commit 0123456789ab)".
