@@ -13,7 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "actors/client/core/tls_files.hpp"
-#include "messages/version.hpp"
+#include "apps/common/version_flag.hpp"
 
 namespace keel {
 
@@ -46,7 +46,7 @@ inline void add_target_flags(CLI::App& app, std::string& config_path, std::strin
 /// stderr for a usage error), or nothing when the command should run.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
                                              const std::string& tool) {
-  app.set_version_flag("--version", version_text(tool), "print the version and the build's commit");
+  add_version_flag(app, tool);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForVersion& e) {

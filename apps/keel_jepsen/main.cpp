@@ -22,9 +22,9 @@
 #include "actors/base/core/unsafe_switches.hpp"
 #include "apps/common/cluster_config.hpp"
 #include "apps/common/executable_dir.hpp"
+#include "apps/common/version_flag.hpp"
 #include "apps/keel_jepsen/jepsen_run.hpp"
 #include "apps/keel_jepsen/test_cluster.hpp"
-#include "messages/version.hpp"
 
 namespace {
 
@@ -134,8 +134,7 @@ int main(int argc, char** argv) {
                  "TEST ONLY: break the nodes' safety on purpose, to see the checks fail: "
                  "ack-before-commit, skip-fsync, read-without-read-index, apply-retries-twice "
                  "(comma-separated; needs the test build's keel-node-unsafe)");
-  app.set_version_flag("--version", keel::version_text("keel-jepsen"),
-                       "print the version and the build's commit");
+  keel::add_version_flag(app, "keel-jepsen");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,11 +33,11 @@
 #include "apps/common/cluster_secret.hpp"
 #include "apps/common/logging.hpp"
 #include "apps/common/pid_file.hpp"
+#include "apps/common/version_flag.hpp"
 #include "apps/keel_node/leadership_drain.hpp"
 #include "apps/node_http/dashboard_routes.hpp"
 #include "apps/node_http/http_endpoint.hpp"
 #include "messages/type_ids.hpp"
-#include "messages/version.hpp"
 #include "supervisors/directory.hpp"
 
 namespace {
@@ -274,8 +274,7 @@ int main(int argc, char** argv) {
   std::string node_id;
   app.add_option("--config", config_path, "the cluster description (TOML)")->capture_default_str();
   app.add_option("--node", node_id, "the id of this node in the config")->required();
-  app.set_version_flag("--version", keel::version_text("keel-node"),
-                       "print the version and the build's commit");
+  keel::add_version_flag(app, "keel-node");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
