@@ -81,9 +81,11 @@ leaders() {
     | awk '$3 == "leader" {n[$2]++} END {for (k in n) printf "%s:%d ", k, n[k]}' | sed 's/ $//'
 }
 
-# Which build each label runs (a binary from before --version says so).
+# Which builds each label runs, node and client (a binary from before
+# --version says so).
+build_of() { "$1" --version 2>/dev/null || echo "$(basename "$1") without --version"; }
 for setup in "${setups[@]}"; do
-  echo "# ${setup%%=*}: $("${setup#*=}/keel-node" --version 2>/dev/null || echo 'keel-node without --version')"
+  echo "# ${setup%%=*}: $(build_of "${setup#*=}/keel-node"); $(build_of "${setup#*=}/keel-bench")"
 done
 echo "label clients shards writes/s node_cpu_us/write ctx_switches/write fsyncs/write writes/entry client_cpu_us/write requests/batch raft_messages/write frames/write client_mean_ms node_mean_ms fsync_mean_us leaders"
 for _ in $(seq 1 "$RUNS"); do
