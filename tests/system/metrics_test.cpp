@@ -58,8 +58,8 @@ std::vector<std::vector<metrics::family>> scrape_all(const test::local_cluster& 
 
 // The commit that `program --version` names: "<name> <version> (commit C)",
 // C being 12 hex digits (with "-dirty-" and 8 more for a build of a changed
-// checkout) or
-// "unknown" outside a git checkout. Fails the test on any other text.
+// checkout) or "unknown" outside a git checkout. Fails the test on any other
+// text.
 std::string commit_in_version(const std::string& program, const std::string& name) {
   auto r = test::run_program(program, {"--version"}, 10s);
   EXPECT_EQ(r.code, 0) << r.err;
