@@ -15,9 +15,9 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view section_names[]
   = {"cluster", "timing", "raft", "limits", "log", "tls", "metrics", "node"};
-constexpr std::string_view cluster_keys[]
-  = {"data_dir",           "shards",      "replication_factor", "fault_injection",
-     "insecure_plaintext", "secret_file", "actor_threads",      "log_sync_thread"};
+constexpr std::string_view cluster_keys[] = {
+  "data_dir",           "shards",      "replication_factor", "leader_placement", "fault_injection",
+  "insecure_plaintext", "secret_file", "actor_threads",      "log_sync_thread"};
 constexpr std::string_view timing_keys[] = {"tick_ms",
                                             "heartbeat_ticks",
                                             "election_ticks",
@@ -29,6 +29,7 @@ constexpr std::string_view limits_keys[] = {"max_key_bytes", "max_value_bytes"};
 constexpr std::string_view log_keys[] = {"level", "stderr"};
 constexpr std::string_view tls_keys[] = {"ca_file", "client_cert", "client_key"};
 constexpr std::string_view metrics_keys[] = {"bind"};
+constexpr std::string_view leader_placements[] = {"packed", "spread"};
 constexpr std::string_view log_levels[]
   = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
@@ -82,6 +83,22 @@ parsed<section> open_section(const toml::table& root, std::string_view name,
   return s;
 }
 
+checked read_leader_placement(const section& s, leader_placement& out) {
+  auto name = s.string("leader_placement");
+  if (!name)
+    return name.error();
+  if (!*name)
+    return {};
+  if (**name == "packed")
+    out = leader_placement::packed;
+  else if (**name == "spread")
+    out = leader_placement::spread;
+  else
+    return s.error("leader_placement",
+                   "unknown placement '" + **name + "'; use one of " + join(leader_placements));
+  return {};
+}
+
 checked read_cluster(const toml::table& root, const std::string& base_dir, cluster_config& cfg) {
   auto opened = open_section(root, "cluster", cluster_keys, cfg.source);
   if (!opened)
@@ -95,6 +112,8 @@ checked read_cluster(const toml::table& root, const std::string& base_dir, clust
     return r;
   // The upper bound (the number of nodes) is checked once the nodes are read.
   if (auto r = assign(s.u32("replication_factor", 1, 1024), cfg.replication_factor); !r)
+    return r;
+  if (auto r = read_leader_placement(s, cfg.leaders); !r)
     return r;
   if (auto r = assign(s.boolean("fault_injection"), cfg.fault_injection); !r)
     return r;

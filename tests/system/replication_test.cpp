@@ -367,24 +367,48 @@ TEST(Replication, SerializableReadsAreServedWhereNoMajorityIsLeft) {
   EXPECT_EQ(linearizable.out, "");
 }
 
-TEST(Replication, LeadershipSpreadsOverTheNodes) {
+// The placements of [cluster] leader_placement, end to end: whichever node
+// wins the first elections, the balancer hands each shard to the node the
+// placement prefers once that node is caught up.
+std::set<std::string> leaders_of_every_shard(client::session& s) {
+  std::set<std::string> leaders;
+  for (uint32_t shard = 0; shard < shards; ++shard)
+    if (auto l = leader_of(s, shard))
+      leaders.insert(*l);
+    else
+      return {};
+  return leaders;
+}
+
+TEST(Replication, LeadershipSpreadsOverTheNodesWhenAskedTo) {
+  test::local_cluster cluster{3, shards, 3, "leader_placement = \"spread\"\n"};
+  cluster.start_all();
+  client::runtime rt{cluster.transport()};
+  client::session s{rt, cluster.client_options()};
+  // Shard s prefers node (s mod 3) + 1.
+  EXPECT_TRUE(test::eventually([&] { return leaders_of_every_shard(s).size() == 3; }, 30s));
+}
+
+TEST(Replication, LeadershipPacksOntoTheFirstNodeByDefault) {
   test::local_cluster cluster{3, shards, 3};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
   client::session s{rt, cluster.client_options()};
-  // Shard s prefers node (s mod 3) + 1; balancing hands leadership there.
+  EXPECT_TRUE(test::eventually(
+    [&] { return leaders_of_every_shard(s) == std::set<std::string>{"n1"}; }, 30s));
+  // Without n1 the shards fail over and keep serving; back and caught up, n1
+  // leads them all again.
+  cluster.kill9("n1");
   EXPECT_TRUE(test::eventually(
     [&] {
-      std::set<std::string> leaders;
-      for (uint32_t shard = 0; shard < shards; ++shard) {
-        auto l = leader_of(s, shard);
-        if (!l)
-          return false;
-        leaders.insert(*l);
-      }
-      return leaders.size() == 3;
+      auto leaders = leaders_of_every_shard(s);
+      return !leaders.empty() && !leaders.contains("n1");
     },
     30s));
+  ASSERT_TRUE(s.put(key_in_shard(1, 7), "while n1 was down").ok());
+  ASSERT_TRUE(cluster.start("n1"));
+  EXPECT_TRUE(test::eventually(
+    [&] { return leaders_of_every_shard(s) == std::set<std::string>{"n1"}; }, 30s));
 }
 
 } // namespace

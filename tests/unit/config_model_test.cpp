@@ -22,15 +22,30 @@ cluster_config three_nodes() {
   return cfg;
 }
 
-TEST(PlacementSlots, StartAtTheShardAndWrapAroundTheNodes) {
-  EXPECT_EQ(replica_slots(0, 3, 3), (std::vector<size_t>{0, 1, 2}));
-  EXPECT_EQ(replica_slots(2, 3, 3), (std::vector<size_t>{2, 0, 1}));
-  EXPECT_EQ(replica_slots(7, 5, 2), (std::vector<size_t>{2, 3}));
-  EXPECT_EQ(replica_slots(4, 1, 1), (std::vector<size_t>{0}));
+TEST(PlacementSlots, SpreadStartsAtTheShardAndWrapsAroundTheNodes) {
+  auto spread = leader_placement::spread;
+  EXPECT_EQ(replica_slots(0, 3, 3, spread), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(replica_slots(2, 3, 3, spread), (std::vector<size_t>{2, 0, 1}));
+  EXPECT_EQ(replica_slots(7, 5, 2, spread), (std::vector<size_t>{2, 3}));
+  EXPECT_EQ(replica_slots(4, 5, 3, spread), (std::vector<size_t>{4, 0, 1}));
+  EXPECT_EQ(replica_slots(4, 1, 1, spread), (std::vector<size_t>{0}));
+}
+
+// The same nodes hold the shard either way (where data lives does not
+// depend on who leads); packed only orders them by position.
+TEST(PlacementSlots, PackedHoldsTheSameNodesInNodeOrder) {
+  auto packed = leader_placement::packed;
+  EXPECT_EQ(replica_slots(0, 3, 3, packed), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(replica_slots(2, 3, 3, packed), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(replica_slots(7, 5, 2, packed), (std::vector<size_t>{2, 3}));
+  EXPECT_EQ(replica_slots(4, 5, 3, packed), (std::vector<size_t>{0, 1, 4}));
+  EXPECT_EQ(replica_slots(4, 1, 1, packed), (std::vector<size_t>{0}));
 }
 
 TEST(PlacementSlots, NamesTheNodesOfAModelBuiltWithoutTheParser) {
   auto cfg = three_nodes();
+  EXPECT_EQ(cfg.replicas_of(2), (std::vector<std::string>{"n1", "n3"}));
+  cfg.leaders = leader_placement::spread;
   EXPECT_EQ(cfg.replicas_of(2), (std::vector<std::string>{"n3", "n1"}));
   EXPECT_EQ(cfg.shards_on("n1"), (std::vector<uint32_t>{0, 2, 3}));
   EXPECT_EQ(cfg.shards_on("n2"), (std::vector<uint32_t>{0, 1, 3}));

@@ -170,6 +170,7 @@ TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
   EXPECT_EQ(cfg.limits.max_value_bytes, defaults.limits.max_value_bytes);
   EXPECT_EQ(cfg.actor_threads, 1u);
   EXPECT_FALSE(cfg.log_sync_thread);
+  EXPECT_EQ(cfg.leaders, leader_placement::packed);
   EXPECT_EQ(cfg.raft.snapshot_entries, 10000u);
   EXPECT_EQ(cfg.raft.max_entries_in_flight, 1u);
   EXPECT_EQ(cfg.log.level, "info");
@@ -192,6 +193,7 @@ replication_factor = 1
 fault_injection = true
 actor_threads = 4
 log_sync_thread = true
+leader_placement = "spread"
 [timing]
 tick_ms = 5
 heartbeat_ticks = 2
@@ -221,6 +223,7 @@ stderr = false
   EXPECT_EQ(cfg.timing.failure_detector_phi, 12.0);
   EXPECT_EQ(cfg.actor_threads, 4u);
   EXPECT_TRUE(cfg.log_sync_thread);
+  EXPECT_EQ(cfg.leaders, leader_placement::spread);
   EXPECT_EQ(cfg.raft.snapshot_entries, 500u);
   EXPECT_EQ(cfg.raft.max_entries_in_flight, 8u);
   EXPECT_EQ(cfg.limits.max_key_bytes, 10u);
@@ -548,6 +551,15 @@ TEST(ClusterConfigError, UnknownLogLevelListsTheLevels) {
   EXPECT_EQ(e.setting, "log.level");
   EXPECT_EQ(e.message,
             "unknown level 'verbose'; use one of trace, debug, info, warn, error, critical, off");
+}
+
+TEST(ClusterConfigError, UnknownLeaderPlacementListsThePlacements) {
+  auto e = error_of(with_nodes("[cluster]\nleader_placement = \"balanced\"\n"));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.setting, "cluster.leader_placement");
+  EXPECT_EQ(e.message, "unknown placement 'balanced'; use one of packed, spread");
+  auto number = error_of(with_nodes("[cluster]\nleader_placement = 1\n"));
+  EXPECT_EQ(number.setting, "cluster.leader_placement");
 }
 
 TEST(ClusterConfigError, ReplicationFactorAboveNodeCount) {
@@ -912,15 +924,18 @@ TEST(ClusterConfigTls, ClientCertWithoutCaFileIsAnError) {
 
 TEST(ClusterPlacement, ReplicasFollowNodeOrderFromTheShard) {
   auto cfg = nodes_config(3, 3, 4);
+  cfg.leaders = leader_placement::spread;
   EXPECT_EQ(cfg.replicas_of(0), (std::vector<std::string>{"n1", "n2", "n3"}));
   EXPECT_EQ(cfg.replicas_of(1), (std::vector<std::string>{"n2", "n3", "n1"}));
   EXPECT_EQ(cfg.replicas_of(3), (std::vector<std::string>{"n1", "n2", "n3"}));
   auto two = nodes_config(5, 2, 8);
+  two.leaders = leader_placement::spread;
   EXPECT_EQ(two.replicas_of(4), (std::vector<std::string>{"n5", "n1"}));
 }
 
-TEST(ClusterPlacement, PreferredLeadersAreSpreadRoundRobin) {
+TEST(ClusterPlacement, SpreadPreferredLeadersRoundRobin) {
   auto cfg = nodes_config(5, 3, 10);
+  cfg.leaders = leader_placement::spread;
   std::map<std::string, int> leads;
   for (uint32_t s = 0; s < cfg.shards; ++s) {
     auto leader = cfg.replicas_of(s).front();
@@ -930,6 +945,36 @@ TEST(ClusterPlacement, PreferredLeadersAreSpreadRoundRobin) {
   ASSERT_EQ(leads.size(), 5u);
   for (auto& [node, count] : leads)
     EXPECT_EQ(count, 2) << node;
+}
+
+TEST(ClusterPlacement, PackedPrefersEachShardsFirstReplicaInNodeOrder) {
+  auto cfg = nodes_config(3, 3, 8);
+  ASSERT_EQ(cfg.leaders, leader_placement::packed); // the default
+  for (uint32_t s = 0; s < cfg.shards; ++s)
+    EXPECT_EQ(cfg.replicas_of(s), (std::vector<std::string>{"n1", "n2", "n3"})) << s;
+  // With fewer replicas than nodes, a shard that n1 does not hold prefers
+  // the first node that holds it.
+  auto five = nodes_config(5, 3, 5);
+  std::vector<std::string> preferred;
+  for (uint32_t s = 0; s < five.shards; ++s)
+    preferred.push_back(five.replicas_of(s).front());
+  EXPECT_EQ(preferred, (std::vector<std::string>{"n1", "n2", "n3", "n1", "n1"}));
+}
+
+TEST(ClusterPlacement, ThePlacementDoesNotMoveData) {
+  for (size_t n = 1; n <= 7; ++n)
+    for (uint32_t rf = 1; rf <= n; ++rf) {
+      auto packed = nodes_config(n, rf, 20);
+      auto spread = packed;
+      spread.leaders = leader_placement::spread;
+      for (uint32_t s = 0; s < packed.shards; ++s) {
+        auto a = packed.replicas_of(s);
+        auto b = spread.replicas_of(s);
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        EXPECT_EQ(a, b) << "nodes=" << n << " rf=" << rf << " shard=" << s;
+      }
+    }
 }
 
 TEST(ClusterPlacement, NeverTwoReplicasOfAShardOnOneNode) {

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/config/core/placement.hpp"
+
 namespace keel::config {
 
 /// One keel-node process.
@@ -92,6 +94,7 @@ struct cluster_config {
                         // keeps its state in data_dir/<n>
   uint32_t shards = 4;
   uint32_t replication_factor = 3; // invariant: 1 <= replication_factor <= nodes.size()
+  leader_placement leaders = leader_placement::packed; // which replica each shard prefers as leader
   bool fault_injection = false;
   uint32_t actor_threads = 1;   // CAF scheduler threads per keel-node
   bool log_sync_thread = false; // fsync the log on a thread of its own, not the scheduler
@@ -116,8 +119,9 @@ struct cluster_config {
   /// data_dir/<node id>/keel-node.log: the node's spdlog file.
   std::string log_file_path(std::string_view node_id) const;
 
-  /// The nodes that hold a replica of `shard`, in preference order (the first
-  /// is the preferred leader): placement::replica_slots mapped to node ids.
+  /// The nodes that hold a replica of `shard`, in preference order under
+  /// `leaders` (the first is the preferred leader): replica_slots mapped to
+  /// node ids.
   // REQUIRES: shard < shards and the invariants above (a validated config).
   std::vector<std::string> replicas_of(uint32_t shard) const;
 

@@ -11,17 +11,20 @@ uint32_t shard_of(std::string_view key, uint32_t shards) {
   return static_cast<uint32_t>(fnv1a::of(key) % shards);
 }
 
-std::vector<size_t> replica_slots(uint32_t shard, size_t nodes, uint32_t replication_factor) {
+std::vector<size_t> replica_slots(uint32_t shard, size_t nodes, uint32_t replication_factor,
+                                  leader_placement leaders) {
   std::vector<size_t> out;
   out.reserve(replication_factor);
   for (uint32_t i = 0; i < replication_factor; ++i)
     out.push_back((shard + i) % nodes);
+  if (leaders == leader_placement::packed)
+    std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<std::string> cluster_config::replicas_of(uint32_t shard) const {
   std::vector<std::string> out;
-  for (auto slot : replica_slots(shard, nodes.size(), replication_factor))
+  for (auto slot : replica_slots(shard, nodes.size(), replication_factor, leaders))
     out.push_back(nodes[slot].id);
   return out;
 }
