@@ -12,10 +12,9 @@ execute_process(COMMAND git -C "${SRC}" rev-parse --short=12 HEAD
 if(NOT rc EQUAL 0 OR commit STREQUAL "")
   set(commit "unknown")
 else()
-  execute_process(COMMAND git -C "${SRC}" status --porcelain --untracked-files=no
-    OUTPUT_VARIABLE changes ERROR_QUIET)
-  if(NOT changes STREQUAL "")
-    execute_process(COMMAND git -C "${SRC}" diff HEAD OUTPUT_VARIABLE diff ERROR_QUIET)
+  # Untracked files do not show in `git diff HEAD`: only tracked changes count.
+  execute_process(COMMAND git -C "${SRC}" diff HEAD OUTPUT_VARIABLE diff ERROR_QUIET)
+  if(NOT diff STREQUAL "")
     string(SHA1 diff_hash "${diff}")
     string(SUBSTRING "${diff_hash}" 0 8 diff_hash)
     string(APPEND commit "-dirty-${diff_hash}")
