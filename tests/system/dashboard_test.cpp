@@ -26,7 +26,8 @@ std::string restarts_of(const std::string& path) {
 }
 
 TEST(Dashboard, ShowsRestartsAndTheNewLeaderAsTheyHappen) {
-  test::local_cluster c{3, 4, 3};
+  // Spread, so that n2 and n3 lead shards: the page must outlive their leader.
+  test::local_cluster c{3, 4, 3, "leader_placement = \"spread\"\n"};
   c.start_all();
   ASSERT_TRUE(test::eventually([&] { return c.keelctl({"put", "k", "v"}).code == 0; }, 20s));
   test::webdriver browser{c.dir()};
