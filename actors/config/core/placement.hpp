@@ -24,8 +24,8 @@ enum class leader_placement {
   /// Every shard prefers the first of its replicas in cluster.conf's node
   /// order: one node leads every shard it holds, as etcd's one leader leads
   /// everything. Its appends to each follower share one frame per turn and a
-  /// client talks to one node, which cost the nodes 35 - 45 % less CPU per
-  /// write than spread on a 2-core machine running three nodes
+  /// client talks to one node: a third to a half less of the nodes' CPU per
+  /// write or read than spread on a 2-core machine running three nodes
   /// (docs/benchmarks.md section 25).
   packed,
   /// Shard s prefers the node at position s mod N: leaders round-robin over
