@@ -64,12 +64,12 @@ struct replica_config {
   int election_ticks = 30;
   uint32_t snapshot_entries = 10000; // compact the log after this many applied entries
   /// Every this many ticks a leader that is not the preferred leader hands
-  /// leadership to it if it is caught up, spreading shards over the nodes.
+  /// leadership to it if it is caught up ([cluster] leader_placement).
   int balance_ticks = 200;
   uint32_t storage_timeout_ms = 30000; // a persist or apply slower than this crashes the replica
   /// At most this many entries of this leader's wait to be committed; writes
   /// that come meanwhile are batched into the next entry (may_propose), ...
-  uint32_t max_entries_in_flight = 1;
+  uint32_t max_entries_in_flight = 2;
   /// ... unless the writes queued meanwhile reach this many bytes.
   uint32_t max_batch_bytes = 256 * 1024;
   uint64_t seed = 0;

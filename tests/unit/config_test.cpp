@@ -172,7 +172,7 @@ TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
   EXPECT_FALSE(cfg.log_sync_thread);
   EXPECT_EQ(cfg.leaders, leader_placement::packed);
   EXPECT_EQ(cfg.raft.snapshot_entries, 10000u);
-  EXPECT_EQ(cfg.raft.max_entries_in_flight, 1u);
+  EXPECT_EQ(cfg.raft.max_entries_in_flight, 2u);
   EXPECT_EQ(cfg.log.level, "info");
   EXPECT_TRUE(cfg.log.to_stderr);
   EXPECT_EQ(cfg.nodes[0].peer_port, 8101); // port + 1000

@@ -66,7 +66,7 @@ struct raft_config {
   /// A shard's leader has at most this many of its entries proposed and not
   /// yet committed; writes that arrive meanwhile go out together in the next
   /// entry (replica_actor.cpp, may_propose).
-  uint32_t max_entries_in_flight = 1;
+  uint32_t max_entries_in_flight = 2;
 };
 
 /// Input limits, checked before anything is proposed or written.
