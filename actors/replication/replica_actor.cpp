@@ -731,9 +731,9 @@ pb<admin::ShardStatus> shard_status(replica_actor* self) {
   return make_pb(std::move(out));
 }
 
-// Hands leadership to the shard's preferred leader when it is caught up, so
-// that leaders spread over the nodes instead of piling up on whichever node
-// won the first elections.
+// Hands leadership to the shard's preferred leader ([cluster]
+// leader_placement) when it is caught up, so that leaders sit where the
+// placement puts them, not on whichever node won the first elections.
 void balance(replica_actor* self) {
   auto& st = self->state;
   auto& preferred = st.cfg.voters.front();
