@@ -86,4 +86,9 @@ std::string session_end(uint32_t shard);
 /// The client id of a session key. REQUIRES: key came from session_key().
 uint64_t client_id_of(std::string_view session_key);
 
+/// log family: the leading bytes that name the run a shard's next entry
+/// continues (its shard; entries arrive in index order). RocksDB keeps one
+/// memtable insert hint per such prefix (engine.cpp).
+inline constexpr size_t log_hint_prefix_bytes = 4;
+
 } // namespace keel::storage::key_layout

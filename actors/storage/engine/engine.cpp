@@ -5,6 +5,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 
 #include "actors/storage/core/key_layout.hpp"
 #include "actors/storage/engine/data_dir.hpp"
@@ -35,10 +36,24 @@ rocksdb::DBOptions db_options(data_dir::kind kind) {
 std::vector<rocksdb::ColumnFamilyDescriptor> families() {
   rocksdb::ColumnFamilyOptions options;
   options.write_buffer_size = 16 << 20;
+  // A memtable insert searches the skip list from its top unless it lands
+  // right after the previous insert into that family, which one write's batch
+  // (a log entry, then the session and applied records, shard after shard)
+  // almost never does: that search was 12 - 16 % of the nodes' CPU under load
+  // (docs/benchmarks.md section 26). With a hint kept per key prefix the
+  // insert starts where the last one of its prefix went: a shard's next log
+  // entry goes right after its previous one (the prefix is the shard), and a
+  // meta record, rewritten over and over, right before its previous version
+  // (the prefix is the whole key). Data keys are random: no hint helps.
+  auto log = options;
+  log.memtable_insert_with_hint_prefix_extractor.reset(
+    rocksdb::NewFixedPrefixTransform(key_layout::log_hint_prefix_bytes));
+  auto meta = options;
+  meta.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
   return {{key_layout::identity_family, options},
           {key_layout::data_family, options},
-          {key_layout::log_family, options},
-          {key_layout::meta_family, options}};
+          {key_layout::log_family, log},
+          {key_layout::meta_family, meta}};
 }
 
 } // namespace
