@@ -7,12 +7,13 @@
 # fsyncs and Raft entries from the nodes' metrics) moves far less, and the
 # leader placement of each run is printed beside it.
 #
-# Usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T]
+# Usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] [--keys K]
 #                                [--mix write|read|read-serializable] [--set 'SECTION.KEY = VALUE']...
 #                                LABEL=BIN_DIR...
 #   BIN_DIR holds keel-node, keelctl and keel-bench (copies: keel-node finds
 #   its siblings through /proc/self/exe). Defaults: 3 runs, 64 clients,
-#   4 shards, 8 s measured after 2 s of writes, mix write. With a read mix
+#   4 shards, 8 s measured after 2 s of writes, keel-bench's 1000 keys, mix
+#   write (--keys 100000000: nearly every write a new key). With a read mix
 #   the per-write columns are per read. Beside the nodes' cost, keel-bench's
 #   own CPU per operation and the requests per batch the nodes received
 #   (keel_request_batch_size; 0 from a build without batches), the Raft
@@ -30,7 +31,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/local-cluster-conf.sh
 source "$ROOT/bench/local-cluster-conf.sh"
 D=${D:-/tmp/keel-cpw}
-RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8 MIX=write
+RUNS=3 CLIENTS=64 SHARDS=4 SECONDS_MEASURED=8 MIX=write KEYS=1000
 setups=() settings=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -39,9 +40,10 @@ while [ $# -gt 0 ]; do
     --shards) SHARDS=$2; shift 2 ;;
     --seconds) SECONDS_MEASURED=$2; shift 2 ;;
     --mix) MIX=$2; shift 2 ;;
+    --keys) KEYS=$2; shift 2 ;;
     --set) settings+=("$2"); shift 2 ;;
     *=*) setups+=("$1"); shift ;;
-    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] [--mix M] [--set 'SECTION.KEY = VALUE']... LABEL=BIN_DIR..." >&2; exit 2 ;;
+    *) echo "usage: bench/cpu-per-write.sh [--runs N] [--clients C] [--shards S] [--seconds T] [--keys K] [--mix M] [--set 'SECTION.KEY = VALUE']... LABEL=BIN_DIR..." >&2; exit 2 ;;
   esac
 done
 [ ${#setups[@]} -gt 0 ] || { echo "bench/cpu-per-write.sh: name at least one LABEL=BIN_DIR" >&2; exit 2; }
@@ -105,7 +107,7 @@ for _ in $(seq 1 "$RUNS"); do
     sleep 2
     pids=()
     for n in 1 2 3; do pids+=("$(cat "$D/data/n$n/keel-node.pid")"); done
-    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --mix write \
+    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --keys "$KEYS" --mix write \
       --duration 2 --warmup 0 >/dev/null 2>&1
     read -r cpu0 cs0 < <(usage_of "${pids[@]}")
     f0=$(metric keel_storage_fsyncs_total); e0=$(metric keel_raft_proposals_total)
@@ -113,7 +115,7 @@ for _ in $(seq 1 "$RUNS"); do
     r0=$(metric keel_request_duration_seconds_sum); q0=$(metric keel_request_duration_seconds_count)
     s0=$(metric keel_storage_fsync_duration_seconds_sum)
     m0=$(metric keel_transport_sent_messages_total); p0=$(metric keel_transport_sent_frames_total)
-    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" "${mix_flags[@]}" \
+    "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --keys "$KEYS" "${mix_flags[@]}" \
       --duration "$SECONDS_MEASURED" --warmup 0 > "$D/load.json" 2>/dev/null &
     bench_pid=$!
     # keel-bench's own CPU, read just before it exits (it waits for nothing
