@@ -218,6 +218,49 @@ TEST(frames, a_sealed_frame_opens_once_and_in_order) {
   EXPECT_EQ(fault(opener.open(f1)), frame_fault::replayed);
 }
 
+// The wire format of a frame's MAC: HMAC-SHA256 under the session key of the
+// session and the frame's number (8 bytes each, big-endian), then the batch.
+TEST(frames, the_mac_covers_the_session_the_number_and_the_batch) {
+  auto t = secret();
+  auto [d, g] = shake(t, t);
+  frame_sealer sealer{d};
+  sealer.seal("first");
+  auto f = sealer.seal("second");
+  std::string covered;
+  append_u64(covered, d.session);
+  append_u64(covered, 2);
+  covered += "second";
+  EXPECT_EQ(f.mac(), hmac_sha256(d.key, covered));
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 0xf]);
+  }
+  return out;
+}
+
+// RFC 4231, test cases 2 and 6 (a key shorter and one longer than SHA-256's
+// block), whole and in parts, from the key, a copy and a moved key.
+TEST(hmac, a_kept_key_gives_rfc_4231s_macs_whole_or_in_parts) {
+  hmac_sha256_key jefe{"Jefe"};
+  auto expected = std::string{"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"};
+  EXPECT_EQ(hex(jefe.mac({"what do ya want for nothing?"})), expected);
+  EXPECT_EQ(hex(jefe.mac({"what do ya ", "", "want for nothing?"})), expected);
+  EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")), expected);
+  auto copy = jefe;
+  EXPECT_EQ(hex(copy.mac({"what do ya want for nothing?"})), expected);
+  auto moved = std::move(copy);
+  EXPECT_EQ(hex(moved.mac({"what do ya want ", "for nothing?"})), expected);
+  hmac_sha256_key long_key{std::string(131, '\xaa')};
+  EXPECT_EQ(hex(long_key.mac({"Test Using Larger Than Block-Size Key - Hash Key First"})),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_NE(jefe.mac({"a"}), jefe.mac({"b"}));
+}
+
 TEST(frames, tampered_or_forged_frames_are_refused_and_do_not_advance) {
   auto t = secret();
   auto [d, g] = shake(t, t);

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -58,6 +59,68 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   // HMAC() accepts an empty key; callers never pass one (keys are derived).
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), u8(data), data.size(),
             reinterpret_cast<unsigned char*>(out.data()), &len)
+      || len != 32)
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return out;
+}
+
+// The keyed context is a template: each MAC works on a copy of it, so the
+// key's padded digests are computed once and a const key serves any caller.
+struct hmac_sha256_key::impl {
+  struct mac_ctx_free {
+    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+  };
+  using ctx_ptr = std::unique_ptr<EVP_MAC_CTX, mac_ctx_free>;
+  ctx_ptr keyed;
+
+  static ctx_ptr dup(const ctx_ptr& from) {
+    ctx_ptr out{EVP_MAC_CTX_dup(from.get())};
+    if (!out)
+      throw std::runtime_error("HMAC-SHA256: copying the keyed context failed");
+    return out;
+  }
+};
+
+hmac_sha256_key::hmac_sha256_key(std::string_view key)
+  : impl_(std::make_unique<impl>()) {
+  std::unique_ptr<EVP_MAC, void (*)(EVP_MAC*)> hmac{EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                    EVP_MAC_free};
+  if (hmac)
+    impl_->keyed.reset(EVP_MAC_CTX_new(hmac.get()));
+  char digest[] = "SHA256";
+  OSSL_PARAM params[]
+    = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+  // A null key would mean "the key set before" to EVP_MAC_init: an empty one
+  // (which callers never pass; keys are derived) still points somewhere.
+  static const unsigned char empty = 0;
+  const unsigned char* bytes = key.empty() ? &empty : u8(key);
+  if (!impl_->keyed || EVP_MAC_init(impl_->keyed.get(), bytes, key.size(), params) != 1)
+    throw std::runtime_error("HMAC-SHA256: setting the key up failed");
+}
+
+hmac_sha256_key::hmac_sha256_key(const hmac_sha256_key& other)
+  : impl_(std::make_unique<impl>()) {
+  impl_->keyed = impl::dup(other.impl_->keyed);
+}
+
+hmac_sha256_key& hmac_sha256_key::operator=(const hmac_sha256_key& other) {
+  if (this != &other)
+    *this = hmac_sha256_key{other};
+  return *this;
+}
+
+hmac_sha256_key::hmac_sha256_key(hmac_sha256_key&&) noexcept = default;
+hmac_sha256_key& hmac_sha256_key::operator=(hmac_sha256_key&&) noexcept = default;
+hmac_sha256_key::~hmac_sha256_key() = default;
+
+std::string hmac_sha256_key::mac(std::initializer_list<std::string_view> parts) const {
+  auto ctx = impl::dup(impl_->keyed);
+  for (auto part : parts)
+    if (EVP_MAC_update(ctx.get(), u8(part), part.size()) != 1)
+      throw std::runtime_error("HMAC-SHA256 failed");
+  std::string out(32, '\0');
+  std::size_t len = 0;
+  if (EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) != 1
       || len != 32)
     throw std::runtime_error("HMAC-SHA256 failed");
   return out;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,29 @@ std::string sha256(std::string_view data);
 
 /// HMAC-SHA256 (RFC 2104): 32 bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
+
+/// A key for HMAC-SHA256 over many messages, as a session's frames need:
+/// OpenSSL's HMAC() fetches the algorithm and hashes the padded key for every
+/// call, this does so once; and a message may come in parts, so a frame's
+/// header and its batch are not first copied into one string.
+class hmac_sha256_key {
+public:
+  /// Throws std::runtime_error if OpenSSL cannot set the key up.
+  explicit hmac_sha256_key(std::string_view key);
+  hmac_sha256_key(const hmac_sha256_key& other);
+  hmac_sha256_key& operator=(const hmac_sha256_key& other);
+  hmac_sha256_key(hmac_sha256_key&&) noexcept;
+  hmac_sha256_key& operator=(hmac_sha256_key&&) noexcept;
+  ~hmac_sha256_key();
+
+  /// HMAC-SHA256 of the concatenation of `parts`: 32 bytes, the same as
+  /// hmac_sha256(key, concatenation).
+  std::string mac(std::initializer_list<std::string_view> parts) const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 /// HKDF-SHA256 (RFC 5869): `length` bytes of key material.
 std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string_view info,

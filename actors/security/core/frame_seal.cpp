@@ -6,13 +6,14 @@ namespace keel::security {
 
 namespace {
 
-std::string mac_of(const std::string& key, uint64_t session, uint64_t seq, std::string_view batch) {
-  std::string m;
-  m.reserve(16 + batch.size());
-  append_u64(m, session);
-  append_u64(m, seq);
-  m.append(batch);
-  return hmac_sha256(key, m);
+// What a frame's MAC covers: its session and number, then its batch.
+std::string mac_of(const hmac_sha256_key& key, uint64_t session, uint64_t seq,
+                   std::string_view batch) {
+  std::string header;
+  header.reserve(16);
+  append_u64(header, session);
+  append_u64(header, seq);
+  return key.mac({header, batch});
 }
 
 } // namespace
@@ -29,7 +30,7 @@ peer::PeerFrame frame_sealer::seal(std::string batch) {
   peer::PeerFrame f;
   f.set_session(keys_.session);
   f.set_seq(next_seq_++);
-  f.set_mac(mac_of(keys_.key, keys_.session, f.seq(), batch));
+  f.set_mac(mac_of(mac_key_, keys_.session, f.seq(), batch));
   f.set_batch(std::move(batch));
   return f;
 }
@@ -37,7 +38,7 @@ peer::PeerFrame frame_sealer::seal(std::string batch) {
 keel::result<void, frame_fault> frame_opener::open(const peer::PeerFrame& f) {
   // The MAC first: an unauthenticated frame must not move last_seq_.
   if (f.session() != keys_.session
-      || !equal_constant_time(f.mac(), mac_of(keys_.key, keys_.session, f.seq(), f.batch())))
+      || !equal_constant_time(f.mac(), mac_of(mac_key_, keys_.session, f.seq(), f.batch())))
     return frame_fault::bad_mac;
   if (f.seq() <= last_seq_)
     return frame_fault::replayed;

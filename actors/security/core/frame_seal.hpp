@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "actors/security/core/crypto.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "messages/peer.pb.h"
 
@@ -26,7 +27,8 @@ std::string_view to_string(frame_fault f);
 class frame_sealer {
 public:
   explicit frame_sealer(session_keys keys)
-    : keys_(std::move(keys)) {}
+    : keys_(std::move(keys)),
+      mac_key_(keys_.key) {}
 
   /// The frame that carries `batch` (a serialized raft::MessageBatch).
   peer::PeerFrame seal(std::string batch);
@@ -35,6 +37,7 @@ public:
 
 private:
   session_keys keys_;
+  hmac_sha256_key mac_key_;
   uint64_t next_seq_ = 1;
 };
 
@@ -42,7 +45,8 @@ private:
 class frame_opener {
 public:
   explicit frame_opener(session_keys keys)
-    : keys_(std::move(keys)) {}
+    : keys_(std::move(keys)),
+      mac_key_(keys_.key) {}
 
   /// Accepts `f` (whose session the caller matched to this one) or says why not.
   keel::result<void, frame_fault> open(const peer::PeerFrame& f);
@@ -52,6 +56,7 @@ public:
 
 private:
   session_keys keys_;
+  hmac_sha256_key mac_key_;
   uint64_t last_seq_ = 0;
 };
 
