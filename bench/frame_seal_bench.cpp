@@ -1,9 +1,9 @@
 // What authenticating one peer frame costs (actors/security/core/frame_seal):
 // the sender seals every frame of Raft traffic and the receiver opens it, so
 // under load this runs once per frame on each end. Compares HMAC-SHA256 with
-// OpenSSL's one-shot HMAC() over a copy of header and batch (what frames did
-// before hmac_sha256_key) against a kept key over the parts, and the whole
-// seal and open. Arguments: the batch's size in bytes (a Raft append of a few
+// the key set up for each message over a copy of header and batch (what
+// frames did before they kept an hmac_sha256_key) against a kept key over the
+// parts, and the whole seal and open. Arguments: the batch's size in bytes (a Raft append of a few
 // writes is a few hundred bytes; 16 KiB is a large one).
 #include <string>
 

@@ -4,7 +4,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -50,17 +49,6 @@ uint64_t random_nonzero_u64() {
 std::string sha256(std::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
   SHA256(u8(data), data.size(), reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::string out(32, '\0');
-  unsigned int len = 0;
-  // HMAC() accepts an empty key; callers never pass one (keys are derived).
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), u8(data), data.size(),
-            reinterpret_cast<unsigned char*>(out.data()), &len)
-      || len != 32)
-    throw std::runtime_error("HMAC-SHA256 failed");
   return out;
 }
 
@@ -124,6 +112,10 @@ std::string hmac_sha256_key::mac(std::initializer_list<std::string_view> parts) 
       || len != 32)
     throw std::runtime_error("HMAC-SHA256 failed");
   return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac_sha256_key{key}.mac({data});
 }
 
 std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string_view info,

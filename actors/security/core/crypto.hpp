@@ -24,13 +24,13 @@ uint64_t random_nonzero_u64();
 
 std::string sha256(std::string_view data);
 
-/// HMAC-SHA256 (RFC 2104): 32 bytes.
+/// HMAC-SHA256 (RFC 2104) of one message under a key used once: 32 bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
-/// A key for HMAC-SHA256 over many messages, as a session's frames need:
-/// OpenSSL's HMAC() fetches the algorithm and hashes the padded key for every
-/// call, this does so once; and a message may come in parts, so a frame's
-/// header and its batch are not first copied into one string.
+/// A key for HMAC-SHA256 over many messages, as a session's frames need: the
+/// algorithm is fetched and the padded key hashed once, not per message; and
+/// a message may come in parts, so a frame's header and its batch are not
+/// first copied into one string.
 class hmac_sha256_key {
 public:
   /// Throws std::runtime_error if OpenSSL cannot set the key up.
