@@ -13,7 +13,7 @@ bool holds_any_record(const kv_store& store) {
   auto end = key_layout::shard_end(UINT32_MAX);
   bool found = false;
   for (auto f : {family::data, family::log, family::meta})
-    store.scan(f, "", end, nullptr, nullptr, [&](std::string_view, std::string_view) {
+    store.scan(f, "", end, nullptr, [&](std::string_view, std::string_view) {
       found = true;
       return false;
     });
@@ -145,7 +145,7 @@ void engine::check_shard(uint32_t shard) const { records::check_shard(shard, sha
 
 std::optional<std::string> engine::get(uint32_t shard, std::string_view key) const {
   check_shard(shard);
-  return store_->get(family::data, key_layout::data_key(shard, key), nullptr, nullptr);
+  return store_->get(family::data, key_layout::data_key(shard, key), nullptr);
 }
 
 AppliedState engine::applied(uint32_t shard) const {
@@ -189,11 +189,11 @@ result<std::vector<raft::Entry>> engine::entries(uint32_t shard, uint64_t lo, ui
   std::vector<raft::Entry> out;
   if (lo == hi)
     return out;
-  // One view: a concurrent append or compaction cannot tear it.
-  auto view = store_->snapshot();
+  // One scan, which sees one state: a concurrent append or compaction cannot
+  // tear it.
   uint64_t bytes = 0;
   store_->scan(family::log, key_layout::log_key(shard, lo), key_layout::log_key(shard, hi), nullptr,
-               view.get(), [&](std::string_view, std::string_view value) {
+               [&](std::string_view, std::string_view value) {
                  raft::Entry entry;
                  records::parse(value, entry);
                  bytes += entry.ByteSizeLong();
@@ -275,23 +275,22 @@ result<bool> engine::sync_through(commit_ticket ticket) {
 
 ShardSnapshot engine::export_shard(uint32_t shard) const {
   check_shard(shard);
-  auto view = store_->snapshot();
-  auto applied = records::read<AppliedState>(*store_, family::meta, key_layout::applied_key(shard),
-                                             nullptr, view.get());
+  auto applied
+    = records::read<AppliedState>(*store_, family::meta, key_layout::applied_key(shard), nullptr);
   ShardSnapshot out;
   out.set_shard(shard);
   out.set_applied_index(applied.applied_index());
   out.set_applied_term(applied.applied_term());
   out.set_log_time_ms(applied.log_time_ms());
   store_->scan(family::data, key_layout::shard_prefix(shard), key_layout::shard_end(shard), nullptr,
-               view.get(), [&](std::string_view key, std::string_view value) {
+               [&](std::string_view key, std::string_view value) {
                  auto* kv = out.add_data();
                  kv->set_key(std::string{key_layout::user_key_of(key)});
                  kv->set_value(std::string{value});
                  return true;
                });
   store_->scan(family::meta, key_layout::session_prefix(shard), key_layout::session_end(shard),
-               nullptr, view.get(), [&](std::string_view key, std::string_view value) {
+               nullptr, [&](std::string_view key, std::string_view value) {
                  auto* entry = out.add_sessions();
                  entry->set_client_id(key_layout::client_id_of(key));
                  records::parse(value, *entry->mutable_session());
@@ -304,7 +303,7 @@ std::vector<SessionEntry> engine::sessions(uint32_t shard) const {
   check_shard(shard);
   std::vector<SessionEntry> out;
   store_->scan(family::meta, key_layout::session_prefix(shard), key_layout::session_end(shard),
-               nullptr, nullptr, [&](std::string_view key, std::string_view value) {
+               nullptr, [&](std::string_view key, std::string_view value) {
                  auto& entry = out.emplace_back();
                  entry.set_client_id(key_layout::client_id_of(key));
                  records::parse(value, *entry.mutable_session());

@@ -158,7 +158,9 @@ public:
   // --- snapshots of one shard's state machine -------------------------------
 
   /// The data (sorted by key), sessions (sorted by client id) and applied
-  /// index/term of `shard`, read from one consistent view of the store.
+  /// index/term of `shard`. REQUIRES: nothing writes the shard meanwhile (the
+  /// store has no read views, kv_store.hpp); the storage actor awaits an
+  /// export before its next request of that shard.
   ShardSnapshot export_shard(uint32_t shard) const;
 
   /// Replaces the data, sessions and applied index/term of

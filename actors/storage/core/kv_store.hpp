@@ -1,8 +1,8 @@
 // kv_store: the seam between the storage logic (engine, write_batch, the state
 // machine, replica_storage: all in actors/storage/core) and the bytes that hold
 // it. Only what that logic needs: point reads, ordered scans of a key range,
-// the last key of a range, consistent read views, and atomic batches that can
-// be read through before they are committed, with or without sync.
+// the last key of a range of the log, and atomic batches that can be read
+// through before they are committed, with or without sync.
 // Implementations: rocks_store (actors/storage/engine, the node's disk) and
 // memory_store (here, for tests and simulations: it can lose its unsynced
 // writes the way a machine crash does). Pure: no RocksDB, no CAF, no clock.
@@ -50,13 +50,6 @@ public:
     const kv_store* owner_;
   };
 
-  /// A consistent read view: the committed state when snapshot() was called,
-  /// unchanged by later commits. Must not outlive its store.
-  class view {
-  public:
-    virtual ~view() = default;
-  };
-
   using visitor = std::function<bool(std::string_view key, std::string_view value)>;
 
   virtual ~kv_store() = default;
@@ -79,25 +72,39 @@ public:
   /// errc::io error none of them may be acknowledged.
   virtual result<void> sync() = 0;
 
-  virtual std::unique_ptr<view> snapshot() const = 0;
-
   // Reads: `through` (may be null) adds a pending batch of this store on top
-  // of the committed state; `at` (may be null) reads a view instead of the
-  // latest committed state. At most one of them. A failure throws
-  // engine_error (storage_error.hpp: reads let the storage actor crash).
+  // of the committed state. A failure throws engine_error (storage_error.hpp:
+  // reads let the storage actor crash).
+  //
+  // There are no read views (snapshots). Data and meta records are rewritten
+  // in place (rocks_store: a memtable update instead of a new version;
+  // docs/design.md "Records rewritten in place"), which RocksDB allows only
+  // with snapshots off for the whole database, and which no view could hold
+  // still. A scan of the log sees one state, as of its start (one RocksDB
+  // iterator); a reader that needs data or meta consistent across reads holds
+  // their writers still instead, as the storage actor does while it exports a
+  // shard (engine::export_shard).
 
   /// The value at `key` in `f`, or nullopt.
-  virtual std::optional<std::string> get(family f, std::string_view key, const batch* through,
-                                         const view* at) const = 0;
+  virtual std::optional<std::string> get(family f, std::string_view key,
+                                         const batch* through) const = 0;
 
   /// Calls `visit(key, value)` for every key of `f` in [lo, hi), in key
   /// order (bytewise), until `visit` returns false.
   virtual void scan(family f, std::string_view lo, std::string_view hi, const batch* through,
-                    const view* at, const visitor& visit) const = 0;
+                    const visitor& visit) const = 0;
 
   /// The largest key of `f` in [lo, hi), or nullopt if the range is empty.
+  /// The log family only: RocksDB cannot iterate backwards over records it
+  /// updates in place (see the reads above).
   virtual std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                               const batch* through) const = 0;
 };
+
+/// last_key's contract, checked by both stores so that the memory store
+/// cannot hide a caller that breaks it.
+inline void check_backward_read(family f) {
+  KEEL_ASSERT(f == family::log, "a backward read of data or meta: they change in place");
+}
 
 } // namespace keel::storage

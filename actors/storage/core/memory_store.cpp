@@ -44,20 +44,9 @@ private:
   uint32_t count_ = 0;
 };
 
-class memory_view final : public kv_store::view {
-public:
-  explicit memory_view(std::shared_ptr<const memory_store::tables> t)
-    : tables_(std::move(t)) {}
-  std::shared_ptr<const memory_store::tables> tables_;
-};
-
 const memory_batch* own(const kv_store& store, const kv_store::batch* b) {
   KEEL_ASSERT(!b || b->owner() == &store, "a batch of another store used with this store");
   return static_cast<const memory_batch*>(b);
-}
-
-void check_one(const kv_store::batch* through, const kv_store::view* at) {
-  KEEL_ASSERT(!(through && at), "a read through a batch and at a view at once");
 }
 
 } // namespace
@@ -88,7 +77,7 @@ result<void> memory_store::commit(batch& pending, bool sync) {
     fail_next_.reset();
     return error;
   }
-  if (current_.use_count() > 1) // a live view still reads the old state
+  if (current_.use_count() > 1) // a scan on another thread still reads the old state
     current_ = std::make_shared<tables>(*current_);
   apply(mine.writes(), *current_);
   if (sync) {
@@ -116,35 +105,26 @@ result<void> memory_store::sync() {
   return {};
 }
 
-std::unique_ptr<kv_store::view> memory_store::snapshot() const {
-  std::lock_guard lock{mu_};
-  return std::make_unique<memory_view>(current_);
-}
-
 namespace {
 
-/// The committed tables a read sees: a view's, or the current ones (shared,
-/// so that a commit meanwhile copies instead of changing them under the read).
+/// The committed tables a read sees, shared, so that a commit meanwhile copies
+/// them instead of changing them under the read.
 std::shared_ptr<const memory_store::tables>
-committed(const kv_store::view* at, std::mutex& mu,
-          const std::shared_ptr<memory_store::tables>& current) {
-  if (at)
-    return static_cast<const memory_view*>(at)->tables_;
+committed(std::mutex& mu, const std::shared_ptr<memory_store::tables>& current) {
   std::lock_guard lock{mu};
   return current;
 }
 
 } // namespace
 
-std::optional<std::string> memory_store::get(family f, std::string_view key, const batch* through,
-                                             const view* at) const {
-  check_one(through, at);
+std::optional<std::string> memory_store::get(family f, std::string_view key,
+                                             const batch* through) const {
   if (const auto* b = own(*this, through)) {
     const auto& d = b->of(f);
     if (auto it = d.find(key); it != d.end())
       return it->second;
   }
-  auto t = committed(at, mu_, current_);
+  auto t = committed(mu_, current_);
   const auto& base = (*t)[static_cast<size_t>(f)];
   if (auto it = base.find(key); it != base.end())
     return it->second;
@@ -152,11 +132,10 @@ std::optional<std::string> memory_store::get(family f, std::string_view key, con
 }
 
 void memory_store::scan(family f, std::string_view lo, std::string_view hi, const batch* through,
-                        const view* at, const visitor& visit) const {
-  check_one(through, at);
+                        const visitor& visit) const {
   if (lo >= hi)
     return;
-  auto t = committed(at, mu_, current_);
+  auto t = committed(mu_, current_);
   const auto& base = (*t)[static_cast<size_t>(f)];
   static const delta none;
   const auto* b = own(*this, through);
@@ -181,9 +160,10 @@ void memory_store::scan(family f, std::string_view lo, std::string_view hi, cons
 
 std::optional<std::string> memory_store::last_key(family f, std::string_view lo,
                                                   std::string_view hi, const batch* through) const {
+  check_backward_read(f);
   if (lo >= hi)
     return std::nullopt;
-  auto t = committed(nullptr, mu_, current_);
+  auto t = committed(mu_, current_);
   const auto& base = (*t)[static_cast<size_t>(f)];
   const auto* b = own(*this, through);
   std::optional<std::string> last;

@@ -34,11 +34,10 @@ public:
   std::unique_ptr<batch> make_batch() const override;
   result<void> commit(batch& pending, bool sync) override;
   result<void> sync() override;
-  std::unique_ptr<view> snapshot() const override;
-  std::optional<std::string> get(family f, std::string_view key, const batch* through,
-                                 const view* at) const override;
+  std::optional<std::string> get(family f, std::string_view key,
+                                 const batch* through) const override;
   void scan(family f, std::string_view lo, std::string_view hi, const batch* through,
-            const view* at, const visitor& visit) const override;
+            const visitor& visit) const override;
   std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                       const batch* through) const override;
 
@@ -66,7 +65,7 @@ private:
 
   std::string name_;
   mutable std::mutex mu_;
-  std::shared_ptr<tables> current_; // shared with live views: copied before a write then
+  std::shared_ptr<tables> current_; // shared with scans in progress: copied before a write then
   tables durable_;                  // as of the last synced commit
   std::vector<writes> unsynced_;    // commits after it, in order
   std::optional<std::string> fail_next_;

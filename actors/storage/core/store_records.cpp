@@ -29,7 +29,7 @@ uint64_t last_index(const kv_store& store, uint32_t shard, const kv_store::batch
 std::vector<std::string> keys_in(const kv_store& store, family f, std::string_view lo,
                                  std::string_view hi, const kv_store::batch* through) {
   std::vector<std::string> keys;
-  store.scan(f, lo, hi, through, nullptr, [&](std::string_view key, std::string_view) {
+  store.scan(f, lo, hi, through, [&](std::string_view key, std::string_view) {
     keys.emplace_back(key);
     return true;
   });

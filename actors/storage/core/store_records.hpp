@@ -27,8 +27,8 @@ void parse(std::string_view bytes, google::protobuf::MessageLite& record);
 /// engine_error if the stored bytes do not parse.
 template <class T>
 std::optional<T> find(const kv_store& store, family f, std::string_view key,
-                      const kv_store::batch* through, const kv_store::view* at = nullptr) {
-  auto bytes = store.get(f, key, through, at);
+                      const kv_store::batch* through) {
+  auto bytes = store.get(f, key, through);
   if (!bytes)
     return std::nullopt;
   T record;
@@ -38,9 +38,8 @@ std::optional<T> find(const kv_store& store, family f, std::string_view key,
 
 /// Like find(), but a missing record reads as T{} (all zero).
 template <class T>
-T read(const kv_store& store, family f, std::string_view key, const kv_store::batch* through,
-       const kv_store::view* at = nullptr) {
-  return find<T>(store, f, key, through, at).value_or(T{});
+T read(const kv_store& store, family f, std::string_view key, const kv_store::batch* through) {
+  return find<T>(store, f, key, through).value_or(T{});
 }
 
 /// The compaction point of the log of `shard`.

@@ -18,7 +18,7 @@ void write_batch::check_shard(uint32_t shard) const { records::check_shard(shard
 
 std::optional<std::string> write_batch::get(uint32_t shard, std::string_view key) const {
   check_shard(shard);
-  return store_->get(family::data, key_layout::data_key(shard, key), pending_.get(), nullptr);
+  return store_->get(family::data, key_layout::data_key(shard, key), pending_.get());
 }
 
 void write_batch::put(uint32_t shard, std::string_view key, std::string_view value) {

@@ -29,6 +29,14 @@ rocksdb::DBOptions db_options(data_dir::kind kind) {
   options.db_write_buffer_size = 64 << 20; // memtables of all families together
   options.max_background_jobs = 2;         // the machines have 2 cores
   options.keep_log_file_num = 4;           // RocksDB's own LOG files
+  // In-place updates (families() below) need writes into a memtable one at a
+  // time, which is how Keel writes anyway: its storage actors share one
+  // scheduler thread.
+  options.allow_concurrent_memtable_write = false;
+  // A memtable updated in place hardly grows, so it would keep the oldest log
+  // file alive until RocksDB's default cap (four times every family's write
+  // buffers, 512 MiB); past this size it flushes what holds that file.
+  options.max_total_wal_size = 64 << 20;
   return options;
 }
 
@@ -52,6 +60,18 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
     rocksdb::NewFixedPrefixTransform(key_layout::log_hint_prefix_bytes));
   auto by_key = options;
   by_key.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
+  // Data and meta records are rewritten by nearly every write (its key, its
+  // client's session, the applied index). In place, a put no longer adds a
+  // version to the skip list when the key's newest one in the memtable is a
+  // value at least as long: the memtable keeps about one node per live key
+  // instead of one per write (docs/design.md "Records rewritten in place";
+  // 10 - 20 % of the nodes' CPU per write, docs/benchmarks.md section 27).
+  // What it costs: RocksDB then has no snapshots and cannot iterate these
+  // families backwards (kv_store.hpp has neither), and a range deletion could
+  // hide a later in-place put (Keel writes none). The locks guard readers on
+  // other threads; a few hundred stripes are plenty for one writer thread.
+  by_key.inplace_update_support = true;
+  by_key.inplace_update_num_locks = 256;
   return {{key_layout::identity_family, options},
           {key_layout::data_family, by_key},
           {key_layout::log_family, log},

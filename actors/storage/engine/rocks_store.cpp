@@ -110,16 +110,6 @@ private:
   mutable std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
 };
 
-class rocks_view final : public kv_store::view {
-public:
-  explicit rocks_view(rocksdb::DB* db)
-    : snapshot_(db) {}
-  const rocksdb::Snapshot* get() const { return snapshot_.snapshot(); }
-
-private:
-  mutable rocksdb::ManagedSnapshot snapshot_; // snapshot() is not const in RocksDB
-};
-
 } // namespace
 
 rocks_store::rocks_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> families,
@@ -151,10 +141,6 @@ const rocks_batch* own(const kv_store& store, const kv_store::batch* b) {
   return static_cast<const rocks_batch*>(b);
 }
 
-const rocksdb::Snapshot* own(const kv_store::view* v) {
-  return v ? static_cast<const rocks_view*>(v)->get() : nullptr;
-}
-
 } // namespace
 
 result<void> rocks_store::commit(batch& pending, bool sync) {
@@ -178,14 +164,9 @@ result<void> rocks_store::sync() {
   return {};
 }
 
-std::unique_ptr<kv_store::view> rocks_store::snapshot() const {
-  return std::make_unique<rocks_view>(db_);
-}
-
-std::optional<std::string> rocks_store::get(family f, std::string_view key, const batch* through,
-                                            const view* at) const {
+std::optional<std::string> rocks_store::get(family f, std::string_view key,
+                                            const batch* through) const {
   rocksdb::ReadOptions options;
-  options.snapshot = own(at);
   std::string value;
   auto status = through ? own(*this, through)
                             ->index()
@@ -198,10 +179,9 @@ std::optional<std::string> rocks_store::get(family f, std::string_view key, cons
 }
 
 std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* through,
-                                                        const view* at, const rocksdb::Slice* lower,
+                                                        const rocksdb::Slice* lower,
                                                         const rocksdb::Slice* upper) const {
   rocksdb::ReadOptions options;
-  options.snapshot = own(at);
   // Bounds keep a seek from walking through deleted keys outside the range:
   // a compacted log leaves thousands of tombstones at the head of each
   // shard's range, right after the previous shard's live entries. The
@@ -217,9 +197,9 @@ std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* t
 }
 
 void rocks_store::scan(family f, std::string_view lo, std::string_view hi, const batch* through,
-                       const view* at, const visitor& visit) const {
+                       const visitor& visit) const {
   auto lower = slice(lo), upper = slice(hi);
-  auto it = iterate(f, through, at, &lower, &upper);
+  auto it = iterate(f, through, &lower, &upper);
   for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next())
     if (!visit(it->key().ToStringView(), it->value().ToStringView()))
       return;
@@ -228,8 +208,9 @@ void rocks_store::scan(family f, std::string_view lo, std::string_view hi, const
 
 std::optional<std::string> rocks_store::last_key(family f, std::string_view lo, std::string_view hi,
                                                  const batch* through) const {
+  check_backward_read(f);
   auto lower = slice(lo), upper = slice(hi);
-  auto it = iterate(f, through, nullptr, &lower, &upper);
+  auto it = iterate(f, through, &lower, &upper);
   it->SeekForPrev(upper);
   // The bounds hold for the database only, not for the batch's own keys.
   if (it->Valid() && it->key().compare(upper) >= 0)

@@ -42,17 +42,16 @@ public:
   std::unique_ptr<batch> make_batch() const override;
   result<void> commit(batch& pending, bool sync) override;
   result<void> sync() override;
-  std::unique_ptr<view> snapshot() const override;
-  std::optional<std::string> get(family f, std::string_view key, const batch* through,
-                                 const view* at) const override;
+  std::optional<std::string> get(family f, std::string_view key,
+                                 const batch* through) const override;
   void scan(family f, std::string_view lo, std::string_view hi, const batch* through,
-            const view* at, const visitor& visit) const override;
+            const visitor& visit) const override;
   std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                       const batch* through) const override;
 
 private:
   rocksdb::ColumnFamilyHandle* handle(family f) const { return families_[static_cast<size_t>(f)]; }
-  std::unique_ptr<rocksdb::Iterator> iterate(family f, const batch* through, const view* at,
+  std::unique_ptr<rocksdb::Iterator> iterate(family f, const batch* through,
                                              const rocksdb::Slice* lower,
                                              const rocksdb::Slice* upper) const;
 
