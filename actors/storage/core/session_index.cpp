@@ -15,10 +15,21 @@ void session_index::clear() {
   expired_.clear();
 }
 
+// Every applied write puts its client's session again: the known client's
+// entries are updated where they are, and its node in the order moves from
+// one set to the other (or within one) without a new allocation.
 void session_index::put(uint64_t client_id, const session_summary& session) {
-  erase(client_id);
-  by_client_.emplace(client_id, session);
-  (session.expired ? expired_ : live_).emplace(session.last_used_ms, client_id);
+  auto [it, added] = by_client_.try_emplace(client_id, session);
+  auto& to = session.expired ? expired_ : live_;
+  if (added) {
+    to.emplace(session.last_used_ms, client_id);
+    return;
+  }
+  auto& from = it->second.expired ? expired_ : live_;
+  auto node = from.extract({it->second.last_used_ms, client_id});
+  node.value() = {session.last_used_ms, client_id};
+  to.insert(std::move(node));
+  it->second = session;
 }
 
 void session_index::erase(uint64_t client_id) {
