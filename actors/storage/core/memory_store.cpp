@@ -77,7 +77,7 @@ result<void> memory_store::commit(batch& pending, bool sync) {
     fail_next_.reset();
     return error;
   }
-  if (current_.use_count() > 1) // a scan on another thread still reads the old state
+  if (current_.use_count() > 1) // a read in progress still holds the old state
     current_ = std::make_shared<tables>(*current_);
   apply(mine.writes(), *current_);
   if (sync) {

@@ -1,5 +1,7 @@
 #include "actors/storage/core/session_index.hpp"
 
+#include "actors/base/core/errors.hpp"
+
 namespace keel::storage {
 
 session_summary session_summary::of(const ClientSession& record) {
@@ -27,6 +29,7 @@ void session_index::put(uint64_t client_id, const session_summary& session) {
   }
   auto& from = it->second.expired ? expired_ : live_;
   auto node = from.extract({it->second.last_used_ms, client_id});
+  KEEL_ASSERT(!node.empty(), "session_index: a known client missing from its order");
   node.value() = {session.last_used_ms, client_id};
   to.insert(std::move(node));
   it->second = session;

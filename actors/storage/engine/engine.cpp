@@ -65,7 +65,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
   // version to the skip list when the key's newest one in the memtable is a
   // value at least as long: the memtable keeps about one node per live key
   // instead of one per write (docs/design.md "Records rewritten in place";
-  // 10 - 20 % of the nodes' CPU per write, docs/benchmarks.md section 27).
+  // 22 % of the nodes' CPU per write at 64 clients, 9 % at 16: section 27
+  // of docs/benchmarks.md).
   // What it costs: RocksDB then has no snapshots and cannot iterate these
   // families backwards (kv_store.hpp has neither), and a range deletion could
   // hide a later in-place put (Keel writes none). The locks guard readers on
