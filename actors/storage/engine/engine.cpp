@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 
@@ -40,26 +41,22 @@ rocksdb::DBOptions db_options(data_dir::kind kind) {
   return options;
 }
 
+/// Buckets of a data or meta memtable: a few per key that a 16 MiB memtable
+/// of small records holds.
+constexpr size_t memtable_buckets = 100'000;
+
 /// One column family per storage family, in the order of enum class family.
 std::vector<rocksdb::ColumnFamilyDescriptor> families() {
   rocksdb::ColumnFamilyOptions options;
   options.write_buffer_size = 16 << 20;
-  // A memtable insert searches the skip list from its top unless it lands
-  // right after the previous insert into that family, which one write's batch
-  // (a log entry, then the data, session and applied records, shard after
-  // shard) almost never does: that search was 12 - 16 % of the nodes' CPU
-  // under load (docs/benchmarks.md section 26). With a hint kept per key
-  // prefix an insert starts where the last one of its prefix went: a shard's
-  // next log entry right after its previous one (the prefix is the shard), a
-  // rewritten meta record or data key right before its previous version (the
-  // prefix is the whole key). A key new to the memtable searches as before
-  // and its hint takes about 250 bytes of the memtable, so a run of new keys
-  // flushes sooner; measured, that cost no CPU per write (section 26).
+  // A log entry inserted into the skip list would search it from its top;
+  // with a hint kept per shard (the key's first bytes) it starts where that
+  // shard's previous entry went, right before it in the list (section 26 of
+  // docs/benchmarks.md: the search was 12 - 16 % of the nodes' CPU).
   auto log = options;
   log.memtable_insert_with_hint_prefix_extractor.reset(
     rocksdb::NewFixedPrefixTransform(key_layout::log_hint_prefix_bytes));
   auto by_key = options;
-  by_key.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
   // Data and meta records are rewritten by nearly every write (its key, its
   // client's session, the applied index). In place, a put no longer adds a
   // version to the skip list when the key's newest one in the memtable is a
@@ -73,6 +70,19 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
   // other threads; a few hundred stripes are plenty for one writer thread.
   by_key.inplace_update_support = true;
   by_key.inplace_update_num_locks = 256;
+  // An in-place update first finds the key's newest version, and a skip list
+  // finds it from its top: that search was 10 - 16 % of the nodes' samples
+  // (section 27). These families are written and read by whole key, so their
+  // memtables hash the whole key (the "prefix" is the key) to a bucket of
+  // about one node: the search is a hash and a compare. What it costs: an
+  // ordered scan of a memtable sorts a copy of it first (the iterators ask for
+  // total order, rocks_store.cpp), and Keel scans these families only to
+  // export, digest or replace a whole shard and to load sessions at start.
+  // The buckets (8 bytes each) come out of each memtable's 16 MiB.
+  by_key.prefix_extractor.reset(rocksdb::NewNoopTransform());
+  by_key.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
+    memtable_buckets, /*huge_page_tlb_size=*/0, /*bucket_entries_logging_threshold=*/0,
+    /*if_log_bucket_dist_when_flash=*/false));
   return {{key_layout::identity_family, options},
           {key_layout::data_family, by_key},
           {key_layout::log_family, log},

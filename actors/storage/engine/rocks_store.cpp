@@ -188,6 +188,10 @@ std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* t
   // slices must outlive the iterator (callers keep them on their stack).
   options.iterate_lower_bound = lower;
   options.iterate_upper_bound = upper;
+  // Data and meta have a prefix extractor (the whole key, for their hashed
+  // memtables, engine.cpp): without total order a seek there would see one
+  // key's versions, not the range.
+  options.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> base{db_->NewIterator(options, handle(f))};
   if (!through)
     return base;
