@@ -41,8 +41,8 @@ rocksdb::DBOptions db_options(data_dir::kind kind) {
   return options;
 }
 
-/// Buckets of a data or meta memtable: a few per key that a 16 MiB memtable
-/// of small records holds.
+/// Buckets of a data or meta memtable: about one per record that a full
+/// 16 MiB memtable of small records holds.
 constexpr size_t memtable_buckets = 100'000;
 
 /// One column family per storage family, in the order of enum class family.
@@ -76,8 +76,11 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
   // memtables hash the whole key (the "prefix" is the key) to a bucket of
   // about one node: the search is a hash and a compare. What it costs: an
   // ordered scan of a memtable sorts a copy of it first (the iterators ask for
-  // total order, rocks_store.cpp), and Keel scans these families only to
-  // export, digest or replace a whole shard and to load sessions at start.
+  // total order, rocks_store.cpp). Keel scans these families only to export,
+  // digest or replace a whole shard and to load sessions at start, and a
+  // flush sorts in the background; where memtables fill with new keys those
+  // sorts came to 8 % of a node's CPU and lengthened a shard's export, which
+  // holds its writes (section 28: throughput even, the slowest write slower).
   // The buckets (8 bytes each) come out of each memtable's 16 MiB.
   by_key.prefix_extractor.reset(rocksdb::NewNoopTransform());
   by_key.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
