@@ -78,9 +78,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> families() {
   // ordered scan of a memtable sorts a copy of it first (the iterators ask for
   // total order, rocks_store.cpp). Keel scans these families only to export,
   // digest or replace a whole shard and to load sessions at start, and a
-  // flush sorts in the background; where memtables fill with new keys those
-  // sorts came to 8 % of a node's CPU and lengthened a shard's export, which
-  // holds its writes (section 28: throughput even, the slowest write slower).
+  // flush sorts in the background; where memtables fill with new keys the
+  // flushes' sorts came to 8 % of a node's CPU, and a shard's export, which
+  // holds its writes, sorts too (section 28: throughput even, the slowest
+  // write slower).
   // The buckets (8 bytes each) come out of each memtable's 16 MiB.
   by_key.prefix_extractor.reset(rocksdb::NewNoopTransform());
   by_key.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
