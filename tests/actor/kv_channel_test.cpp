@@ -26,7 +26,7 @@ caf::behavior recording_node(caf::event_based_actor*,
   return {[got](kv_atom, pb<kv::RequestBatch>& b) { got->push_back(b.msg); }};
 }
 
-kv::Request put(const std::string& key) {
+kv::Request put_request(const std::string& key) {
   kv::Request r;
   r.mutable_put()->set_key(key);
   r.mutable_put()->set_value("v");
@@ -51,7 +51,7 @@ struct KvChannel : ::testing::Test, test_coordinator_fixture<keel_config> {
   }
 
   void ask(const caf::actor& node, const std::string& key, uint32_t timeout_ms = 1000) {
-    self->send(channel, kv_atom_v, node, make_pb(put(key)), timeout_ms);
+    self->send(channel, kv_atom_v, node, make_pb(put_request(key)), timeout_ms);
   }
 
   // `node` answers `tag` with an OK whose error text names `key`, so that the

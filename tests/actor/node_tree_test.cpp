@@ -14,6 +14,7 @@
 #include "caf_gtest_dsl.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
+#include "test_trust.hpp"
 
 namespace {
 
@@ -42,25 +43,14 @@ config::cluster_config parse_ok() {
   return *parsed;
 }
 
-std::shared_ptr<const security::trust> secret_trust() {
-  auto t = security::trust::with_secret(std::string(32, 's'));
-  if (!t) {
-    ADD_FAILURE() << "no trust";
-    return nullptr;
-  }
-  return std::make_shared<security::trust>(*std::move(t));
-}
-
 // A network with no other node: every connection attempt stays unanswered.
 caf::behavior silent_connector() {
   return {[](caf::connect_atom, const std::string&, uint16_t) {}};
 }
 
-struct dir_holder {
-  storage::test::temp_dir tmp;
-};
-
-struct NodeTree : dir_holder, ::testing::Test, test_coordinator_fixture<test::keel_config> {
+struct NodeTree : storage::test::dir_holder,
+                  ::testing::Test,
+                  test_coordinator_fixture<test::keel_config> {
   config::cluster_config cfg = parse_ok();
   std::shared_ptr<storage::engine> db{storage::test::open_ok(tmp.sub("db"), "n1", 2)};
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
@@ -72,7 +62,8 @@ struct NodeTree : dir_holder, ::testing::Test, test_coordinator_fixture<test::ke
     opts.storage_mode = storage::spawn_mode::scheduler;
     opts.connector = sys.spawn(silent_connector);
     opts.publish = false;
-    root = node::spawn_node_tree(sys, cfg, cfg.nodes.front(), db, dir, secret_trust(), opts);
+    root = node::spawn_node_tree(sys, cfg, cfg.nodes.front(), db, dir,
+                                 keel::test::secret_trust('s'), opts);
     settle();
   }
 

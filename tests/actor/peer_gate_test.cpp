@@ -19,14 +19,13 @@
 #include "keel_test_config.hpp"
 #include "poses_as_peer.hpp"
 #include "supervisors/directory.hpp"
+#include "test_trust.hpp"
 
 namespace {
 
 using namespace keel;
 
-// The handshakes these tests make by hand are about proofs, not data
-// directories: they all share one book, so one incarnation.
-security::peer_incarnations book{0x1c0ffee};
+using keel::test::book;
 using keel::test::wall_seconds;
 
 struct forwarded {
@@ -76,8 +75,7 @@ struct PeerGateTest : ::testing::Test,
   caf::actor recorder; // stands in for the transport
 
   PeerGateTest() {
-    auto t = security::trust::with_secret(std::string(32, 's'));
-    trust = std::make_shared<security::trust>(*std::move(t));
+    trust = keel::test::secret_trust('s');
     transport::peer_gate_config gc;
     gc.node_id = "n1";
     gc.root_path = "/n1";

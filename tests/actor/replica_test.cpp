@@ -22,13 +22,11 @@ namespace {
 using namespace keel;
 using namespace std::chrono_literals;
 
-kv::Request put(uint64_t client, uint64_t seq, std::string key, std::string value);
+kv::Request put_request(uint64_t client, uint64_t seq, std::string key, std::string value);
 
-struct dir_holder {
-  storage::test::temp_dir tmp;
-};
-
-struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::keel_config> {
+struct Replica : storage::test::dir_holder,
+                 ::testing::Test,
+                 test_coordinator_fixture<test::keel_config> {
   std::shared_ptr<storage::engine> db{storage::test::open_ok(tmp.path().string(), "n1", 1)};
   storage::log_syncer_api syncer
     = storage::spawn_log_syncer(sys, db, storage::spawn_mode::scheduler);
@@ -80,7 +78,8 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
   // before; returns the log index each write was committed at.
   std::vector<uint64_t> trickle_writes(int n, uint64_t client) {
     for (int i = 0; i < n; ++i) {
-      self->send(replica, kv_atom_v, make_pb(put(client, i + 1, "t" + std::to_string(i), "v")));
+      self->send(replica, kv_atom_v,
+                 make_pb(put_request(client, i + 1, "t" + std::to_string(i), "v")));
       sched.run_once();
     }
     sched.run();
@@ -117,7 +116,7 @@ struct Replica : dir_holder, ::testing::Test, test_coordinator_fixture<test::kee
   }
 };
 
-kv::Request put(uint64_t client, uint64_t seq, std::string key, std::string value) {
+kv::Request put_request(uint64_t client, uint64_t seq, std::string key, std::string value) {
   kv::Request r;
   r.set_client_id(client);
   r.set_seq(seq);
@@ -126,8 +125,8 @@ kv::Request put(uint64_t client, uint64_t seq, std::string key, std::string valu
   return r;
 }
 
-kv::Request cas(uint64_t client, uint64_t seq, std::string key, std::string expected,
-                std::string value) {
+kv::Request cas_request(uint64_t client, uint64_t seq, std::string key, std::string expected,
+                        std::string value) {
   kv::Request r;
   r.set_client_id(client);
   r.set_seq(seq);
@@ -172,18 +171,18 @@ TEST_F(Replica, AWideWindowGivesEachOfTheseWritesItsOwnEntry) {
 }
 
 TEST_F(Replica, ARetriedCompareAndSwapIsAppliedOnce) {
-  ASSERT_EQ(ask(put(7, 1, "counter", "0")).status(), kv::STATUS_OK);
-  ASSERT_EQ(ask(cas(7, 2, "counter", "0", "1")).status(), kv::STATUS_OK);
+  ASSERT_EQ(ask(put_request(7, 1, "counter", "0")).status(), kv::STATUS_OK);
+  ASSERT_EQ(ask(cas_request(7, 2, "counter", "0", "1")).status(), kv::STATUS_OK);
   // The client never saw that answer and retries with the same seq: applying
   // it again would answer CAS_MISMATCH; the session record answers OK.
-  auto retry = ask(cas(7, 2, "counter", "0", "1"));
+  auto retry = ask(cas_request(7, 2, "counter", "0", "1"));
   EXPECT_EQ(retry.status(), kv::STATUS_OK) << retry.error();
   // A new operation of another client sees the value written once.
-  auto other = ask(cas(8, 1, "counter", "0", "9"));
+  auto other = ask(cas_request(8, 1, "counter", "0", "9"));
   EXPECT_EQ(other.status(), kv::STATUS_CAS_MISMATCH);
   EXPECT_EQ(other.value(), "1");
   // An older seq than the session's last is refused as stale, not applied.
-  EXPECT_EQ(ask(put(7, 1, "counter", "0")).status(), kv::STATUS_STALE_REQUEST);
+  EXPECT_EQ(ask(put_request(7, 1, "counter", "0")).status(), kv::STATUS_STALE_REQUEST);
   auto r = ask(get("counter"));
   EXPECT_EQ(r.status(), kv::STATUS_OK);
   EXPECT_EQ(r.value(), "1");
@@ -191,7 +190,7 @@ TEST_F(Replica, ARetriedCompareAndSwapIsAppliedOnce) {
 
 TEST_F(Replica, ARestartedReplicaServesWhatWasAcknowledged) {
   for (int i = 0; i < 20; ++i)
-    ASSERT_EQ(ask(put(3, i + 1, "k" + std::to_string(i), "v" + std::to_string(i))).status(),
+    ASSERT_EQ(ask(put_request(3, i + 1, "k" + std::to_string(i), "v" + std::to_string(i))).status(),
               kv::STATUS_OK);
   restart();
   for (int i = 0; i < 20; ++i) {
@@ -201,13 +200,13 @@ TEST_F(Replica, ARestartedReplicaServesWhatWasAcknowledged) {
   }
   // The session survived the restart too: a retry of the last write is not
   // applied again, and the next one is.
-  EXPECT_EQ(ask(put(3, 20, "k19", "v19")).status(), kv::STATUS_OK);
-  EXPECT_EQ(ask(put(3, 21, "k19", "new")).status(), kv::STATUS_OK);
+  EXPECT_EQ(ask(put_request(3, 20, "k19", "v19")).status(), kv::STATUS_OK);
+  EXPECT_EQ(ask(put_request(3, 21, "k19", "new")).status(), kv::STATUS_OK);
   EXPECT_EQ(ask(get("k19")).value(), "new");
 }
 
 TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
-  ASSERT_EQ(ask(put(3, 1, "k", "v")).status(), kv::STATUS_OK);
+  ASSERT_EQ(ask(put_request(3, 1, "k", "v")).status(), kv::STATUS_OK);
   // The same data, now one replica of two with no way to reach the other: it
   // can never lead (no majority), so it is a follower without a leader.
   anon_send_exit(replica, caf::exit_reason::kill);
@@ -235,8 +234,8 @@ TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
 }
 
 // Stands in for the node's transport: keeps what the replica sends its peers.
-caf::behavior transport_recorder(caf::event_based_actor*,
-                                 std::shared_ptr<std::vector<raft::Message>> sent) {
+caf::behavior outbox_recorder(caf::event_based_actor*,
+                              std::shared_ptr<std::vector<raft::Message>> sent) {
   return {
     [sent](raft_atom, pb<raft::MessageBatch>& b) {
       for (auto& m : b->messages())
@@ -250,7 +249,7 @@ raft::MessageBatch append_from_n2(uint64_t term, uint64_t prev_index, uint64_t p
                                   uint64_t commit, const std::string& key,
                                   const std::string& value) {
   command::CommandBatch commands;
-  *commands.add_commands() = *storage::to_command(put(9, prev_index, key, value));
+  *commands.add_commands() = *storage::to_command(put_request(9, prev_index, key, value));
   raft::MessageBatch b;
   auto* m = b.add_messages();
   m->set_type(raft::MSG_APPEND);
@@ -275,7 +274,7 @@ raft::MessageBatch append_from_n2(uint64_t term, uint64_t prev_index, uint64_t p
 // large apply is done, not after (a small one rides in the same request).
 TEST_F(Replica, AFollowerAcknowledgesAnAppendBeforeApplyingWhatItCarriedCommitted) {
   const std::string large(8192, 'v');
-  ASSERT_EQ(ask(put(3, 1, "k", "v")).status(), kv::STATUS_OK);
+  ASSERT_EQ(ask(put_request(3, 1, "k", "v")).status(), kv::STATUS_OK);
   self->send(replica, status_atom_v);
   sched.run();
   uint64_t term = 0, last = 0;
@@ -291,7 +290,7 @@ TEST_F(Replica, AFollowerAcknowledgesAnAppendBeforeApplyingWhatItCarriedCommitte
   anon_send_exit(storage_actor, caf::exit_reason::kill);
   sched.run();
   auto sent = std::make_shared<std::vector<raft::Message>>();
-  auto recorder = sys.spawn(transport_recorder, sent);
+  auto recorder = sys.spawn(outbox_recorder, sent);
   dir->put(paths::transport("/n1"), recorder);
   storage_actor = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
                                                storage::spawn_mode::scheduler);
@@ -348,7 +347,7 @@ TEST_F(Replica, WaitsForItsSupervisorWhenItsStorageActorIsGone) {
   bool down = false;
   self->receive([&](caf::down_msg&) { down = true; }, caf::after(std::chrono::seconds(0)) >> [] {});
   ASSERT_FALSE(down) << "the replica ended instead of waiting for its supervisor";
-  auto answer = keel::testing::ask_kv(self, sched, orphan, put(9, 1, "k", "v"), 1);
+  auto answer = keel::testing::ask_kv(self, sched, orphan, put_request(9, 1, "k", "v"), 1);
   EXPECT_EQ(answer.status(), kv::STATUS_UNAVAILABLE) << answer.error();
   anon_send_exit(orphan, caf::exit_reason::user_shutdown);
   sched.run();
@@ -366,7 +365,7 @@ TEST_F(Replica, WaitsForItsSupervisorWhenItsStorageActorIsGone) {
 TEST_F(Replica, AnswersItsWaitingClientsWhenItsStorageActorEnds) {
   anon_send_exit(storage_actor, caf::exit_reason::kill);
   sched.run();
-  auto answer = keel::testing::ask_kv(self, sched, replica, put(7, 1, "a", "1"), 1);
+  auto answer = keel::testing::ask_kv(self, sched, replica, put_request(7, 1, "a", "1"), 1);
   EXPECT_EQ(answer.status(), kv::STATUS_TIMEOUT) << answer.error();
   EXPECT_NE(answer.error().find("outcome unknown"), std::string::npos) << answer.error();
 }

@@ -16,6 +16,7 @@ namespace {
 using namespace keel;
 using namespace keel::storage;
 using namespace keel::storage::test::raft_entries;
+using keel::storage::test::dir_holder;
 using keel::storage::test::temp_dir;
 
 std::shared_ptr<engine> open_shared(const std::string& dir) {
@@ -52,10 +53,6 @@ std::vector<std::string> wire_of(const std::vector<raft::Entry>& entries) {
 
 /// The temporary directory outlives the actor system (base classes are
 /// destroyed in reverse order), so the engine closes before it is removed.
-struct dir_holder {
-  temp_dir tmp;
-};
-
 struct StorageActor : dir_holder,
                       ::testing::Test,
                       test_coordinator_fixture<keel::test::keel_config> {

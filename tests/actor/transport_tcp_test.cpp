@@ -26,22 +26,19 @@
 #include "actors/security/core/trust.hpp"
 #include "keel_test_config.hpp"
 #include "supervisors/directory.hpp"
+#include "test_trust.hpp"
 
 namespace {
 
 using namespace keel;
 using namespace std::chrono_literals;
+using keel::test::secret_trust;
 
 struct node_config : keel::test::keel_config {
   node_config() {
     set("scheduler.max-threads", 2); // two systems share a 2-core box
   }
 };
-
-std::shared_ptr<const security::trust> secret_trust(char fill) {
-  auto t = security::trust::with_secret(std::string(32, fill));
-  return std::make_shared<security::trust>(*std::move(t));
-}
 
 // A replica that passes every frame on to the test's probe, and takes the
 // transport's news of a lost connection (replica_api) without acting on it.

@@ -36,14 +36,14 @@
 #include "keel_test_config.hpp"
 #include "poses_as_peer.hpp"
 #include "supervisors/directory.hpp"
+#include "test_trust.hpp"
 
 namespace {
 
 using namespace keel;
 
-// The handshakes these tests make by hand are about proofs, not data
-// directories: they all share one book, so one incarnation.
-security::peer_incarnations book{0x1c0ffee};
+using keel::test::book;
+using keel::test::secret_trust;
 using keel::test::wall_seconds;
 using namespace std::chrono_literals;
 using transport::transport_config;
@@ -144,11 +144,6 @@ std::vector<uint64_t> indexes(const raft::MessageBatch& b) {
   for (auto& m : b.messages())
     out.push_back(m.index());
   return out;
-}
-
-std::shared_ptr<const security::trust> secret_trust(char fill) {
-  auto t = security::trust::with_secret(std::string(32, fill));
-  return std::make_shared<security::trust>(*std::move(t));
 }
 
 constexpr uint16_t n2_port = 7102;

@@ -27,7 +27,7 @@ namespace {
 using namespace keel;
 using namespace std::chrono_literals;
 
-constexpr int shards = 3;
+constexpr int supervised_shards = 3;
 
 const admin::ActorInfo* find(const admin::ActorInfo& a, const std::string& path) {
   if (a.path() == path)
@@ -90,7 +90,7 @@ private:
 };
 
 struct Supervision : ::testing::Test {
-  test::local_cluster cluster{3, shards, 3};
+  test::local_cluster cluster{3, supervised_shards, 3};
   std::unique_ptr<client::runtime> rt;
   std::unique_ptr<client::session> admin;
   std::unique_ptr<writer> w;
@@ -99,7 +99,7 @@ struct Supervision : ::testing::Test {
     cluster.start_all();
     rt = std::make_unique<client::runtime>(cluster.transport());
     admin = std::make_unique<client::session>(*rt, cluster.client_options(10000));
-    for (uint32_t shard = 0; shard < shards; ++shard)
+    for (uint32_t shard = 0; shard < supervised_shards; ++shard)
       ASSERT_TRUE(leader_of(shard).has_value()) << "shard " << shard << " has no leader";
     w = std::make_unique<writer>(*rt, cluster);
     // Writes before the fault.
@@ -227,7 +227,7 @@ TEST_F(Supervision, AMembershipMonitorCrashRestartsOnlyTheMonitor) {
   ASSERT_TRUE(restarted(node, paths::membership(root), 1));
   EXPECT_TRUE(test::eventually([&] { return admin->members(index_of(node)).ok(); }, 10s))
     << "the restarted monitor does not answer members";
-  for (uint32_t shard = 0; shard < shards; ++shard)
+  for (uint32_t shard = 0; shard < supervised_shards; ++shard)
     EXPECT_EQ(restarts(node, paths::replica(root, shard)), 0);
   EXPECT_EQ(restarts(node, paths::transport(root)), 0);
   expect_serving_and_nothing_lost();
@@ -240,7 +240,7 @@ TEST_F(Supervision, ATransportCrashRestartsTheTransportAndTheNodeRejoins) {
   auto root = paths::root(node);
   crash(node, paths::transport(root));
   ASSERT_TRUE(restarted(node, paths::transport(root), 1));
-  for (uint32_t shard = 0; shard < shards; ++shard)
+  for (uint32_t shard = 0; shard < supervised_shards; ++shard)
     EXPECT_EQ(restarts(node, paths::replica(root, shard)), 0);
   EXPECT_EQ(restarts(node, paths::peer_gate(root)), 0);
   expect_serving_and_nothing_lost();
@@ -255,7 +255,7 @@ TEST_F(Supervision, ATransportCrashRestartsTheTransportAndTheNodeRejoins) {
     return applied.size() == 3 && applied.begin()->second == applied.rbegin()->second
            && applied.begin()->second == applied[node];
   };
-  for (uint32_t shard = 0; shard < shards; ++shard)
+  for (uint32_t shard = 0; shard < supervised_shards; ++shard)
     EXPECT_TRUE(test::eventually([&] { return applied_everywhere(shard); }, 20s))
       << "shard " << shard << " did not converge on " << node;
 }

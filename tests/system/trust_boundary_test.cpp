@@ -28,7 +28,7 @@ namespace {
 using namespace keel;
 using namespace std::chrono_literals;
 
-constexpr int shards = 4;
+constexpr int boundary_shards = 4;
 
 uint64_t highest_term(client::session& s) {
   uint64_t term = 0;
@@ -42,7 +42,7 @@ uint64_t highest_term(client::session& s) {
 // A heartbeat that claims to come from `from` to `to`, for every shard.
 raft::MessageBatch forged_batch(const std::string& from, const std::string& to, uint64_t term) {
   raft::MessageBatch b;
-  for (uint32_t shard = 0; shard < shards; ++shard) {
+  for (uint32_t shard = 0; shard < boundary_shards; ++shard) {
     auto* m = b.add_messages();
     m->set_type(raft::MSG_HEARTBEAT);
     m->set_shard(shard);
@@ -126,7 +126,7 @@ struct attacker {
 };
 
 TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
-  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
+  test::local_cluster cluster{3, boundary_shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();
   client::runtime rt{cluster.transport()};
   client::session s{rt, cluster.client_options()};
@@ -173,7 +173,7 @@ TEST(TrustBoundary, ForgedRaftTrafficOnEveryPortChangesNothing) {
 }
 
 TEST(TrustBoundary, APlaintextFaultRequestWithoutTheSecretIsRefused) {
-  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
+  test::local_cluster cluster{3, boundary_shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();
   // keelctl with --config signs with the cluster secret: accepted.
   auto ok = cluster.keelctl({"fault", "partition", "n1", "n2"});
@@ -198,7 +198,7 @@ void restart_counts(const admin::ActorInfo& a, std::map<std::string, uint32_t>& 
 }
 
 TEST(TrustBoundary, RemoteExitAndErrorMessagesCannotStopAPublishedActor) {
-  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false};
+  test::local_cluster cluster{3, boundary_shards, 3, "", /*tls=*/false};
   cluster.start_all();
   {
     attacker mallory;
@@ -230,7 +230,7 @@ TEST(TrustBoundary, RemoteExitAndErrorMessagesCannotStopAPublishedActor) {
 // throw, at every port of every node: refused by the type allowlist
 // (actors/client/message_type_filter.cpp), so every node lives and serves.
 TEST(TrustBoundary, AForgedBuiltinTypeCannotTerminateANode) {
-  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false}; // the plaintext boundary
+  test::local_cluster cluster{3, boundary_shards, 3, "", /*tls=*/false}; // the plaintext boundary
   cluster.start_all();
   {
     attacker mallory{/*forges_builtin_types=*/true};
@@ -296,7 +296,7 @@ std::map<uint64_t, std::vector<kv::Response>> by_tag(const std::vector<kv::Respo
 // replayed word for word is applied once (the session's seq, Raft thesis
 // §6.3); a batch without a sender is dropped. Every node serves on.
 TEST(TrustBoundary, ForgedOversizedAndReplayedRequestBatchesLoseNothing) {
-  test::local_cluster cluster{3, shards, 3, "", /*tls=*/false};
+  test::local_cluster cluster{3, boundary_shards, 3, "", /*tls=*/false};
   cluster.start_all();
   client::runtime rt{cluster.transport()};
   client::session s{rt, cluster.client_options()};

@@ -5,9 +5,9 @@
 
 #include "actors/client/core/outcome.hpp"
 
+namespace keel::client {
 namespace {
 
-using namespace keel::client;
 using keel::kv::Response;
 using keel::kv::Status;
 
@@ -91,3 +91,4 @@ TEST(ClientOutcome, NamesAreStable) {
 }
 
 } // namespace
+} // namespace keel::client

@@ -7,9 +7,8 @@
 
 #include "actors/client/core/retry_policy.hpp"
 
+namespace keel::client {
 namespace {
-
-using namespace keel::client;
 
 const std::vector<std::string> three = {"n1", "n2", "n3"};
 constexpr uint64_t budget_ms = 5000;
@@ -178,3 +177,4 @@ TEST(ClientRetryPolicy, StaleHintAtTheSameNodeWaits) {
 }
 
 } // namespace
+} // namespace keel::client

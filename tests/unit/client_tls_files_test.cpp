@@ -10,13 +10,8 @@
 
 #include "actors/client/core/tls_files.hpp"
 
+namespace keel::client {
 namespace {
-
-using namespace keel;
-using client::errc;
-using client::resolve_tls;
-using client::tls_flags;
-using client::tls_settings;
 
 struct ClientTlsFiles : ::testing::Test {
   std::filesystem::path dir;
@@ -144,3 +139,4 @@ TEST_F(ClientTlsFiles, AMissingFileNamesTheFlagAndThePath) {
 }
 
 } // namespace
+} // namespace keel::client

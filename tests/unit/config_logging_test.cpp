@@ -47,8 +47,6 @@ config::log_config file_only(std::string level) {
   return cfg;
 }
 
-} // namespace
-
 TEST_F(LoggingTest, LineHasTimeNodeIdLoggerLevelAndMessage) {
   ASSERT_EQ(setup_logging(file_only("info"), "n1", log_file()), std::nullopt);
   auto raft = component_logger("raft");
@@ -111,3 +109,5 @@ TEST_F(LoggingTest, UnknownNameGetsALoggerOnTheCurrentSinks) {
   EXPECT_NE(read_log().find("[n1] [bench] [info] extra"), std::string::npos) << read_log();
   spdlog::drop("bench");
 }
+
+} // namespace

@@ -21,7 +21,7 @@ namespace {
 
 // Appended after the text under test, so that line numbers in the tests count
 // from the first line of the text under test.
-constexpr std::string_view three_nodes = R"(
+constexpr std::string_view three_nodes_toml = R"(
 [[node]]
 id = "n1"
 host = "127.0.0.1"
@@ -65,7 +65,7 @@ cluster_config config_of(std::string_view text) {
 }
 
 std::string with_nodes(std::string_view text) {
-  return std::string{text} + std::string{three_nodes};
+  return std::string{text} + std::string{three_nodes_toml};
 }
 
 /// "n1", "n2", ...: built with append, as GCC 12 warns falsely on "n" + string.
@@ -83,7 +83,7 @@ cluster_config nodes_config(size_t node_count, uint32_t replication_factor, uint
 
 /// A fresh directory with the files a TLS config names; removed afterwards
 /// (the storage tests' temp_dir, with paths as strings).
-class temp_dir : public keel::storage::test::temp_dir {
+class tls_dir : public keel::storage::test::temp_dir {
 public:
   std::string path() const { return keel::storage::test::temp_dir::path().string(); }
 
@@ -97,7 +97,7 @@ public:
 };
 
 /// The certificate files of a TLS config for nodes n1..n3, relative to `dir`.
-void touch_tls_files(const temp_dir& dir) {
+void touch_tls_files(const tls_dir& dir) {
   for (auto name : {"certs/ca.pem", "certs/client.pem", "certs/client.key"})
     dir.touch(name);
   for (int i = 1; i <= 3; ++i) {
@@ -116,11 +116,11 @@ std::string tls_nodes(std::string_view text) {
   return out;
 }
 
-parse_result parse_in(const temp_dir& dir, std::string_view text) {
+parse_result parse_in(const tls_dir& dir, std::string_view text) {
   return parse_cluster_config(text, "test.conf", dir.path());
 }
 
-config_error error_in(const temp_dir& dir, std::string_view text) {
+config_error error_in(const tls_dir& dir, std::string_view text) {
   return refusal(parse_in(dir, text), text);
 }
 
@@ -154,7 +154,7 @@ TEST(ClusterConfigParse, RepositoryDefaultFileIsAThreeNodeLocalDevCluster) {
 }
 
 TEST(ClusterConfigParse, OmittedSettingsTakeTheDocumentedDefaults) {
-  auto cfg = config_of(three_nodes);
+  auto cfg = config_of(three_nodes_toml);
   cluster_config defaults;
   EXPECT_EQ(cfg.data_dir, "/base/data");
   EXPECT_EQ(cfg.shards, defaults.shards);
@@ -248,7 +248,7 @@ TEST(ClusterConfigParse, EvenReplicationFactorIsAccepted) {
 }
 
 TEST(ClusterConfigParse, FindNodeByIdOrNull) {
-  auto cfg = config_of(three_nodes);
+  auto cfg = config_of(three_nodes_toml);
   ASSERT_NE(cfg.find_node("n2"), nullptr);
   EXPECT_EQ(cfg.find_node("n2")->port, 7102);
   EXPECT_EQ(cfg.find_node("n4"), nullptr);
@@ -811,7 +811,7 @@ TEST(ClusterConfigSecurity, InsecurePlaintextAllowsAnyHost) {
 // --- [tls] --------------------------------------------------------------------------
 
 TEST(ClusterConfigTls, RelativePathsBecomeAbsoluteAgainstTheFileDirectory) {
-  temp_dir dir;
+  tls_dir dir;
   touch_tls_files(dir);
   auto result = parse_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
                                         "client_cert = \"./certs/client.pem\"\n"
@@ -827,7 +827,7 @@ TEST(ClusterConfigTls, RelativePathsBecomeAbsoluteAgainstTheFileDirectory) {
 }
 
 TEST(ClusterConfigTls, TlsAllowsNonLoopbackHostsWithoutInsecurePlaintext) {
-  temp_dir dir;
+  tls_dir dir;
   touch_tls_files(dir);
   auto result = parse_in(dir, "[cluster]\nreplication_factor = 1\n[tls]\nca_file = "
                               "\"certs/ca.pem\"\n[[node]]\nid = \"n1\"\nhost = \"10.0.0.1\"\n"
@@ -843,7 +843,7 @@ TEST(ClusterConfigTls, UnknownTlsSettingSuggestsTheClosestOne) {
 }
 
 TEST(ClusterConfigTls, EveryNodeNeedsCertAndKey) {
-  temp_dir dir;
+  tls_dir dir;
   touch_tls_files(dir);
   auto text = tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n");
   auto without = [&](const std::string& line) {
@@ -860,7 +860,7 @@ TEST(ClusterConfigTls, EveryNodeNeedsCertAndKey) {
 }
 
 TEST(ClusterConfigTls, FilesMustExistAndBeReadable) {
-  temp_dir dir;
+  tls_dir dir;
   touch_tls_files(dir);
   auto text = tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n");
   std::filesystem::remove(dir.path() + "/certs/n1.key");
@@ -881,7 +881,7 @@ TEST(ClusterConfigTls, FilesMustExistAndBeReadable) {
 }
 
 TEST(ClusterConfigTls, ClientCertAndKeyGoTogether) {
-  temp_dir dir;
+  tls_dir dir;
   touch_tls_files(dir);
   auto e = error_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
                                    "client_cert = \"certs/client.pem\"\n"));
@@ -894,7 +894,7 @@ TEST(ClusterConfigTls, ClientCertAndKeyGoTogether) {
 }
 
 TEST(ClusterConfigTls, ClientFilesMustBeReadableToo) {
-  temp_dir dir;
+  tls_dir dir;
   touch_tls_files(dir);
   auto e = error_in(dir, tls_nodes("[tls]\nca_file = \"certs/ca.pem\"\n"
                                    "client_cert = \"certs/client.pem\"\n"

@@ -8,9 +8,9 @@
 
 #include "apps/history/linearizability.hpp"
 
+namespace keel::history {
 namespace {
 
-using namespace keel::history;
 using op = operation;
 
 constexpr auto info = op_result::info;
@@ -203,3 +203,4 @@ TEST(HistoryLinearizability, AViolationDeepInALongHistoryShrinksToAFewOperations
 }
 
 } // namespace
+} // namespace keel::history

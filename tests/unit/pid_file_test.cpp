@@ -48,8 +48,6 @@ pid_t zombie_child() {
 
 void reap(pid_t child) { ::waitpid(child, nullptr, 0); }
 
-} // namespace
-
 TEST_F(PidFileTest, WriteThenReadGivesThePidBack) {
   auto file = path("node/n1/keel-node.pid"); // parent directories are created
   ASSERT_FALSE(write_pid_file(file, 4242));
@@ -134,3 +132,5 @@ TEST(ProcessCmdline, ListsTheArgumentsOfALiveProcess) {
   ASSERT_FALSE(args.empty());
   EXPECT_EQ(std::filesystem::path{args[0]}.filename(), "keel_unit_tests");
 }
+
+} // namespace

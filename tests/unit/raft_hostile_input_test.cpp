@@ -14,7 +14,7 @@ namespace {
 using test::make_message;
 using test::test_cluster;
 
-constexpr uint64_t u64_max = std::numeric_limits<uint64_t>::max();
+using test::u64_max;
 
 void expect_refused(const result<void>& r, std::string_view rule) {
   ASSERT_FALSE(r.ok());

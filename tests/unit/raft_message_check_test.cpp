@@ -13,7 +13,7 @@
 namespace keel::raft {
 namespace {
 
-constexpr uint64_t u64_max = std::numeric_limits<uint64_t>::max();
+using test::u64_max;
 
 inbound_context ctx_n2() {
   return inbound_context{"n2", "n1", [](uint32_t shard) { return shard == 0; }};

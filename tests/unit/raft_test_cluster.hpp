@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -20,6 +21,9 @@
 #include "actors/replication/core/node.hpp"
 
 namespace keel::raft::test {
+
+/// The largest term or index a hostile message can carry.
+inline constexpr uint64_t u64_max = std::numeric_limits<uint64_t>::max();
 
 /// prefix followed by n ("p7"). Built by appending: GCC 12 warns falsely
 /// (-Wrestrict) on "literal" + std::to_string(n).

@@ -7,25 +7,20 @@
 #include "actors/security/core/frame_seal.hpp"
 #include "actors/security/core/peer_handshake.hpp"
 #include "tests/support/test_certs.hpp"
+#include "tests/support/test_trust.hpp"
 #include "tests/unit/security_results.hpp"
 #include "tests/unit/storage_test_dir.hpp"
 
 namespace keel::security {
 namespace {
 
-// The handshakes these tests make by hand are about proofs, not data
-// directories: they all share one book, so one incarnation.
-peer_incarnations book{0x1c0ffee};
-
+using keel::test::book;
+using keel::test::members;
+using keel::test::now_s;
+using keel::test::secret;
 using storage::test::temp_dir;
 using test::ok;
 using test::refusal;
-
-const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
-
-bool members(std::string_view id) { return id == "n1" || id == "n2" || id == "n3"; }
-
-trust secret(char c = 's') { return ok(trust::with_secret(std::string(32, c))); }
 
 // Runs a whole handshake n1 -> n2; returns both ends' keys.
 std::pair<session_keys, session_keys> shake(const trust& dialer_trust, const trust& gate_trust) {

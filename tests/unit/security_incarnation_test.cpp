@@ -13,19 +13,17 @@
 
 #include "actors/security/core/peer_handshake.hpp"
 #include "actors/security/core/peer_incarnations.hpp"
+#include "tests/support/test_trust.hpp"
 #include "tests/unit/security_results.hpp"
 
 namespace keel::security {
 namespace {
 
+using keel::test::members;
+using keel::test::now_s;
+using keel::test::secret;
 using test::ok;
 using test::refusal;
-
-const int64_t now_s = static_cast<int64_t>(std::time(nullptr));
-
-bool members(std::string_view id) { return id == "n1" || id == "n2" || id == "n3"; }
-
-trust secret(char c = 's') { return ok(trust::with_secret(std::string(32, c))); }
 
 // What a node's storage engine would have made durable.
 struct fake_disk {

@@ -6,17 +6,17 @@
 
 #include "actors/security/core/trust.hpp"
 #include "tests/support/test_certs.hpp"
+#include "tests/support/test_trust.hpp"
 #include "tests/unit/security_results.hpp"
 #include "tests/unit/storage_test_dir.hpp"
 
 namespace keel::security {
 namespace {
 
+using keel::test::now_s; // cert validity only
 using storage::test::temp_dir;
 using test::ok;
 using test::refusal;
-
-const int64_t now_s = static_cast<int64_t>(std::time(nullptr)); // cert validity only
 
 trust load(const testing::test_ca& ca, const testing::test_ca::files& f) {
   return ok(trust::with_certificates(ca.ca_file(), f.cert, f.key));

@@ -16,7 +16,7 @@ using keel::storage::test::refusal;
 
 constexpr limits lim{8, 16};
 
-kv::Request put(uint64_t client, uint64_t seq) {
+kv::Request put_by(uint64_t client, uint64_t seq) {
   kv::Request r;
   r.set_client_id(client);
   r.set_seq(seq);
@@ -25,7 +25,7 @@ kv::Request put(uint64_t client, uint64_t seq) {
   return r;
 }
 
-kv::Request get(uint64_t client, uint64_t seq) {
+kv::Request get_by(uint64_t client, uint64_t seq) {
   kv::Request r;
   r.set_client_id(client);
   r.set_seq(seq);
@@ -44,25 +44,27 @@ void expect_refused(const kv::Request& r, const std::string& words) {
 }
 
 TEST(StorageClientRequest, SessionWritesAndPlainReadsPass) {
-  EXPECT_EQ(refusal(put(7, 1), lim), std::nullopt);
-  EXPECT_EQ(refusal(put(7, 99), lim), std::nullopt);
-  EXPECT_EQ(refusal(get(7, 0), lim), std::nullopt);
-  EXPECT_EQ(refusal(get(0, 0), lim), std::nullopt);
-  EXPECT_EQ(refusal(put(0, 0), lim), std::nullopt); // no session: not deduplicated
+  EXPECT_EQ(refusal(put_by(7, 1), lim), std::nullopt);
+  EXPECT_EQ(refusal(put_by(7, 99), lim), std::nullopt);
+  EXPECT_EQ(refusal(get_by(7, 0), lim), std::nullopt);
+  EXPECT_EQ(refusal(get_by(0, 0), lim), std::nullopt);
+  EXPECT_EQ(refusal(put_by(0, 0), lim), std::nullopt); // no session: not deduplicated
 }
 
 TEST(StorageClientRequest, SeqWithoutClientIdIsRefused) {
-  expect_refused(put(0, 3), "seq is 3 but client_id is 0");
+  expect_refused(put_by(0, 3), "seq is 3 but client_id is 0");
 }
 
 TEST(StorageClientRequest, SessionWriteWithSeqZeroIsRefused) {
-  expect_refused(put(7, 0), "seq is 0 on a write of client 7");
-  auto d = put(7, 0);
+  expect_refused(put_by(7, 0), "seq is 0 on a write of client 7");
+  auto d = put_by(7, 0);
   d.mutable_del()->set_key("k");
   expect_refused(d, "seq is 0 on a write");
 }
 
-TEST(StorageClientRequest, ReadWithSeqIsRefused) { expect_refused(get(7, 4), "seq is 4 on a get"); }
+TEST(StorageClientRequest, ReadWithSeqIsRefused) {
+  expect_refused(get_by(7, 4), "seq is 4 on a get");
+}
 
 TEST(StorageClientRequest, CasExpectingAbsentAndAValueIsRefused) {
   kv::Request r;
@@ -102,17 +104,17 @@ TEST(StorageClientRequest, UnknownOperationIsRefusedByItsFieldNumber) {
 }
 
 TEST(StorageClientRequest, UnknownFieldInsideAnOperationIsRefused) {
-  auto r = put(7, 1);
+  auto r = put_by(7, 1);
   unknown(*r.mutable_put())->AddVarint(5, 1);
   expect_refused(r, "put carries field 5");
-  auto c = put(7, 1);
+  auto c = put_by(7, 1);
   c.mutable_cas()->set_key("k");
   unknown(*c.mutable_cas())->AddVarint(6, 1);
   expect_refused(c, "cas carries field 6");
-  auto g = get(7, 0);
+  auto g = get_by(7, 0);
   unknown(*g.mutable_get())->AddVarint(2, 1);
   expect_refused(g, "get carries field 2");
-  auto d = put(7, 1);
+  auto d = put_by(7, 1);
   d.mutable_del()->set_key("k");
   unknown(*d.mutable_del())->AddVarint(2, 1);
   expect_refused(d, "del carries field 2");

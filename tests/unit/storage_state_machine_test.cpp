@@ -295,7 +295,7 @@ TEST(StorageDeterminism, TwoReplicasApplyingTheSameLogAgree) {
 
 // --- request validation ------------------------------------------------------
 
-kv::Request put_request(size_t key_bytes, size_t value_bytes) {
+kv::Request put_sized(size_t key_bytes, size_t value_bytes) {
   kv::Request r;
   r.set_client_id(1);
   r.set_seq(1);
@@ -304,34 +304,34 @@ kv::Request put_request(size_t key_bytes, size_t value_bytes) {
   return r;
 }
 
-constexpr limits small{8, 16};
+constexpr limits small_limits{8, 16};
 
 TEST(StorageRequestValidation, RequestsWithinTheLimitsPass) {
-  EXPECT_EQ(refusal(put_request(8, 16), small), std::nullopt);
-  EXPECT_EQ(refusal(put_request(1, 0), small), std::nullopt);
+  EXPECT_EQ(refusal(put_sized(8, 16), small_limits), std::nullopt);
+  EXPECT_EQ(refusal(put_sized(1, 0), small_limits), std::nullopt);
   kv::Request g;
   g.mutable_get()->set_key("k");
-  EXPECT_EQ(refusal(g, small), std::nullopt);
+  EXPECT_EQ(refusal(g, small_limits), std::nullopt);
 }
 
 TEST(StorageRequestValidation, EmptyKeyIsRefused) {
-  auto problem = refusal(put_request(0, 1), small);
+  auto problem = refusal(put_sized(0, 1), small_limits);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("key is empty"), std::string::npos) << *problem;
   kv::Request d;
   d.mutable_del();
-  EXPECT_TRUE(refusal(d, small));
+  EXPECT_TRUE(refusal(d, small_limits));
 }
 
 TEST(StorageRequestValidation, LongKeyNamesTheLimitAndTheSize) {
-  auto problem = refusal(put_request(9, 1), small);
+  auto problem = refusal(put_sized(9, 1), small_limits);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("max_key_bytes = 8"), std::string::npos) << *problem;
   EXPECT_NE(problem->find("9 bytes"), std::string::npos) << *problem;
 }
 
 TEST(StorageRequestValidation, LongValueNamesTheLimitAndTheSize) {
-  auto problem = refusal(put_request(1, 17), small);
+  auto problem = refusal(put_sized(1, 17), small_limits);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("max_value_bytes = 16"), std::string::npos) << *problem;
   EXPECT_NE(problem->find("17 bytes"), std::string::npos) << *problem;
@@ -342,26 +342,26 @@ TEST(StorageRequestValidation, CasChecksKeyNewValueAndExpectedValue) {
   auto* c = r.mutable_cas();
   c->set_key("k");
   c->set_expected(std::string(17, 'e'));
-  auto problem = refusal(r, small);
+  auto problem = refusal(r, small_limits);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("expected value is 17 bytes"), std::string::npos) << *problem;
   c->set_expect_absent(true);
   c->clear_expected();
-  EXPECT_EQ(refusal(r, small), std::nullopt);
+  EXPECT_EQ(refusal(r, small_limits), std::nullopt);
   c->set_value(std::string(17, 'v'));
-  EXPECT_TRUE(refusal(r, small));
+  EXPECT_TRUE(refusal(r, small_limits));
 }
 
 TEST(StorageRequestValidation, RequestWithoutOperationIsRefused) {
   kv::Request r;
   r.set_client_id(1);
-  auto problem = refusal(r, small);
+  auto problem = refusal(r, small_limits);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("no operation"), std::string::npos) << *problem;
 }
 
 TEST(StorageRequestValidation, WritesBecomeCommandsWithTheirSession) {
-  auto request = put_request(3, 4);
+  auto request = put_sized(3, 4);
   request.set_client_id(42);
   request.set_seq(9);
   auto cmd = to_command(request);

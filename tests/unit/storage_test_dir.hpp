@@ -84,6 +84,12 @@ private:
   std::filesystem::path path_;
 };
 
+/// A fixture's first base, so that its directory exists before the members
+/// that open stores in it and is removed after them.
+struct dir_holder {
+  temp_dir tmp;
+};
+
 /// For ASSERT_TRUE / EXPECT_TRUE on a storage result that must succeed: a
 /// failure names the error.
 template <class T>
