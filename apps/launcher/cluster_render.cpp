@@ -9,10 +9,6 @@
 namespace keel::launcher {
 namespace {
 
-std::string client_address(const config::node_config& node) {
-  return node.host + ":" + std::to_string(node.port);
-}
-
 void print_actions(const cluster_report& report, std::ostream& out) {
   for (auto& [index, r] : report) {
     out << r.node->id << ": " << r.action << " (" << to_string(r.process.state);

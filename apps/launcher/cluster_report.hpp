@@ -23,4 +23,9 @@ struct node_report {
 /// By index in cluster_config::nodes, so that output follows the file's order.
 using cluster_report = std::map<size_t, node_report>;
 
+/// "host:port" of a node's client port, as the verbs and the rendering name it.
+inline std::string client_address(const config::node_config& node) {
+  return node.host + ":" + std::to_string(node.port);
+}
+
 } // namespace keel::launcher

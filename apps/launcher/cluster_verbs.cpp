@@ -28,10 +28,6 @@ constexpr auto kill_deadline = seconds{5};   // for the kernel to end a SIGKILLe
 constexpr auto signal_deadline = seconds{2}; // for SIGSTOP / SIGCONT to take effect
 constexpr size_t startup_output_lines = 20;
 
-std::string client_address(const node_config& node) {
-  return node.host + ":" + std::to_string(node.port);
-}
-
 std::string peer_address(const node_config& node) {
   return node.host + ":" + std::to_string(node.peer_port);
 }

@@ -10,7 +10,7 @@ namespace keel::security {
 namespace {
 
 constexpr std::string_view label = "keel-operator-v1";
-constexpr std::size_t nonce_size = 16;
+constexpr std::size_t proof_nonce_size = 16;
 
 std::string signed_part(const std::string& node_id, uint64_t time_ms, const std::string& nonce,
                         admin::FaultRequest req) {
@@ -39,7 +39,7 @@ void attach_operator_proof(const trust& t, const std::string& node_id, uint64_t 
   admin::OperatorProof p;
   p.set_certificate(t.certificate());
   p.set_time_ms(now_ms);
-  p.set_nonce(random_bytes(nonce_size));
+  p.set_nonce(random_bytes(proof_nonce_size));
   p.set_signature(t.prove(label, signed_part(node_id, now_ms, p.nonce(), req)));
   *req.mutable_proof() = std::move(p);
 }
@@ -60,7 +60,7 @@ result<void> operator_gate::check(const admin::FaultRequest& req, uint64_t now_m
                         : "this request needs the cluster secret: run keelctl with --config of the "
                           "cluster (it reads [cluster] secret_file)"};
   const auto& p = req.proof();
-  if (p.nonce().size() != nonce_size)
+  if (p.nonce().size() != proof_nonce_size)
     return security_error{errc::malformed, "the operator proof is malformed"};
   uint64_t age = now_ms > p.time_ms() ? now_ms - p.time_ms() : p.time_ms() - now_ms;
   if (age > window_ms_)

@@ -7,7 +7,7 @@ namespace keel::security {
 
 namespace {
 
-constexpr std::size_t nonce_size = 32;
+constexpr std::size_t handshake_nonce_size = 32;
 constexpr std::size_t max_id_size = 64;
 constexpr std::string_view gate_label = "keel-peer-gate-v1";
 constexpr std::string_view dialer_label = "keel-peer-dialer-v1";
@@ -74,7 +74,7 @@ dialer_handshake::dialer_handshake(const trust& t, peer_incarnations& book, std:
   hello_.set_version(peer_protocol_version);
   hello_.set_from(self_);
   hello_.set_to(peer_);
-  hello_.set_nonce(random_bytes(nonce_size));
+  hello_.set_nonce(random_bytes(handshake_nonce_size));
   hello_.set_ephemeral_key(ephemeral_.public_key());
   hello_.set_certificate(t.certificate());
   hello_.set_incarnation(book.self());
@@ -90,7 +90,7 @@ dialer_handshake::on_challenge(const peer::PeerChallenge& c, int64_t now_s) cons
                                                   + c.to().substr(0, max_id_size) + " from "
                                                   + c.from().substr(0, max_id_size) + ", not for "
                                                   + self_ + " from " + peer_};
-  if (c.session() == 0 || c.nonce().size() != nonce_size)
+  if (c.session() == 0 || c.nonce().size() != handshake_nonce_size)
     return security_error{errc::malformed, "the challenge is malformed"};
   auto t = transcript(hello_, c);
   auto who = trust_->check(gate_label, t, c.proof(), c.certificate(), role::node, peer_, now_s);
@@ -126,7 +126,8 @@ peer::PeerChallenge gate_handshakes::on_hello(const peer::PeerHello& h, int64_t 
     return refusal("this is node " + self_ + ", not " + h.to().substr(0, max_id_size));
   if (!valid_id(h.from()) || h.from() == self_ || !is_member_(h.from()))
     return refusal("'" + h.from().substr(0, max_id_size) + "' is not a member of this cluster");
-  if (h.nonce().size() != nonce_size || h.ephemeral_key().size() != x25519_key::public_size)
+  if (h.nonce().size() != handshake_nonce_size
+      || h.ephemeral_key().size() != x25519_key::public_size)
     return refusal("the hello is malformed");
   // Refuse a foreign or wrong certificate before spending a key pair on it.
   if (trust_->uses_certificates()) {
@@ -141,7 +142,7 @@ peer::PeerChallenge gate_handshakes::on_hello(const peer::PeerHello& h, int64_t 
   c.set_from(self_);
   c.set_to(h.from());
   c.set_session(random_nonzero_u64());
-  c.set_nonce(random_bytes(nonce_size));
+  c.set_nonce(random_bytes(handshake_nonce_size));
   c.set_ephemeral_key(o.ephemeral.public_key());
   c.set_certificate(trust_->certificate());
   c.set_incarnation(book_->self());
