@@ -78,8 +78,8 @@ result<void> memory_storage::apply_snapshot(const Snapshot& snap) {
   return {};
 }
 
-result<Snapshot> memory_storage::create_snapshot(uint64_t index, std::vector<std::string> voters,
-                                                 std::string data) {
+result<void> memory_storage::create_snapshot(uint64_t index, std::vector<std::string> voters,
+                                             std::string data) {
   if (index <= snapshot_.metadata().index())
     return errc::snapshot_out_of_date;
   KEEL_ASSERT(index <= last_index(), "snapshot beyond the last log entry");
@@ -91,8 +91,8 @@ result<Snapshot> memory_storage::create_snapshot(uint64_t index, std::vector<std
   for (auto& v : voters)
     snap.mutable_metadata()->add_voters(std::move(v));
   snap.set_data(std::move(data));
-  snapshot_ = snap;
-  return snap;
+  snapshot_ = std::move(snap);
+  return {};
 }
 
 result<void> memory_storage::compact(uint64_t index) {

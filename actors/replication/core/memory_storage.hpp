@@ -44,10 +44,11 @@ public:
   /// Records a snapshot of the state machine as of entry `index` (already
   /// applied by the owner), with the given configuration and data. It becomes
   /// what snapshot() returns; call compact() afterwards to drop entries.
+  /// Returns nothing: `data` is a whole shard, kept here once (a copy for the
+  /// caller cost a node as much memory again while it was made).
   /// Errors: errc::snapshot_out_of_date if index <= the stored snapshot's index.
   /// REQUIRES: index <= last_index().
-  result<Snapshot> create_snapshot(uint64_t index, std::vector<std::string> voters,
-                                   std::string data);
+  result<void> create_snapshot(uint64_t index, std::vector<std::string> voters, std::string data);
 
   /// Discards the entries before `index`: afterwards first_index() == index + 1.
   /// Errors: errc::compacted if index <= first_index() - 1 (already compacted).
