@@ -16,8 +16,8 @@ step() { echo "test: $1 took $(( $(date +%s) - $2 )) s"; }
 tiers="system"
 if [ "${KEEL_TEST_SANITIZE:-1}" = 0 ] || [ $# -gt 0 ]; then tiers="unit;sim;actor;system"; fi
 scripts/install-deps.sh
-# Test files compile in unity batches here as in the asan preset (a third of
-# the compiler time; tests/CMakeLists.txt, KEEL_UNITY_TESTS).
+# Test files compile in unity batches here as in the asan preset (less than
+# half the compiler time; tests/CMakeLists.txt, KEEL_UNITY_TESTS).
 scripts/build.sh -DKEEL_WERROR=$werror "-DKEEL_TEST_TIERS=$tiers" -DKEEL_UNITY_TESTS=ON
 step "release build (install included)" "$start"
 tests_start=$(date +%s)

@@ -45,7 +45,7 @@ public:
   /// applied by the owner), with the given configuration and data. It becomes
   /// what snapshot() returns; call compact() afterwards to drop entries.
   /// Returns nothing: `data` is a whole shard, kept here once (a copy for the
-  /// caller cost a node as much memory again while it was made).
+  /// caller would be a second whole shard that no caller uses).
   /// Errors: errc::snapshot_out_of_date if index <= the stored snapshot's index.
   /// REQUIRES: index <= last_index().
   result<void> create_snapshot(uint64_t index, std::vector<std::string> voters, std::string data);
