@@ -69,6 +69,7 @@ CAF_ADD_ATOM(keel, keel, which_atom, "which")       // list children (id -> hand
 // Storage (actors/storage/).
 CAF_ADD_ATOM(keel, keel, read_atom, "read")       // read a key
 CAF_ADD_ATOM(keel, keel, flush_atom, "flush")     // group commit: sync what is pending
+CAF_ADD_ATOM(keel, keel, sync_atom, "sync")       // the log syncer's gate: start the next fsync
 CAF_ADD_ATOM(keel, keel, persist_atom, "persist") // one raft ready: persist, then apply
 CAF_ADD_ATOM(keel, keel, snap_atom, "snapshot")   // export / import a shard snapshot
 CAF_ADD_ATOM(keel, keel, compact_atom, "compact") // compact the log up to an index

@@ -181,11 +181,14 @@ sup::child_spec log_syncer_child(const config::cluster_config& cfg,
   sup::child_spec syncer;
   syncer.id = paths::log_syncer_id;
   // On the scheduler unless asked otherwise (log_syncer.hpp, "Where the fsync
-  // runs").
-  auto mode = cfg.log_sync_thread ? opts.storage_mode : storage::spawn_mode::scheduler;
-  syncer.start
-    = [engine, mode, m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
-    return as_child(storage::spawn_log_syncer(ctx.supervisor->system(), engine, mode, m));
+  // runs"); asked, the gate's worker has a thread of its own where the node's
+  // storage work does (not under the simulation's deterministic scheduler).
+  syncer.start = [engine, gated = cfg.log_sync_thread, mode = opts.storage_mode,
+                  m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
+    auto& sys = ctx.supervisor->system();
+    return as_child(gated
+                      ? storage::spawn_gated_log_syncer(sys, engine, mode, m)
+                      : storage::spawn_log_syncer(sys, engine, storage::spawn_mode::scheduler, m));
   };
   syncer.shutdown = sup::shutdown_spec::after_ms(5000);
   return syncer;

@@ -19,17 +19,21 @@
 // write, and RocksDB replays its log in order, so what survives is a prefix.
 //
 // Where the fsync runs: on the node's scheduler, between the other actors'
-// turns, unless [cluster] log_sync_thread gives it a thread of its own. On
-// the scheduler, a persist's answer reaches the replica without two thread
-// hand-offs (wake the syncer, wake the scheduler), and every persist queued
-// before the syncer's turn rides in its fsync; on the benchmark machine that
-// took a fifth to a third off the nodes' CPU per write at 64 clients and
-// over a third of their context switches (docs/benchmarks.md section 18).
-// The price: while the fsync runs, nothing else of the node runs, heartbeats
-// included, as in etcd's raft loop. A thread of its own overlaps the fsync with the node's
-// other work, which should pay when the fsync is slow beside the CPU a turn
-// needs and cores are to spare (not measured: the benchmark machine has
-// neither).
+// turns, unless [cluster] log_sync_thread puts it on a thread of its own
+// behind a gate (spawn_gated_log_syncer). On the scheduler, a persist's answer
+// reaches the replica without two thread hand-offs (wake the syncer, wake the
+// scheduler), and every persist queued before the syncer's turn rides in its
+// fsync; on the benchmark machine that took a fifth to a third off the nodes'
+// CPU per write at 64 clients and over a third of their context switches
+// (docs/benchmarks.md section 18). The price: while the fsync runs, nothing
+// else of the node runs, heartbeats included, as in etcd's raft loop. The
+// gate keeps the batching (one fsync in flight, started at the end of the
+// scheduler's turn, covering every persist that came meanwhile) and lets the
+// node's other work go on during it. On the 2-core benchmark machine that tied
+// the default at 64 clients and lost at 16 (entries leave sooner and carry
+// fewer writes, so each write costs more fsyncs and CPU: section 31); it should
+// pay where the fsync is slow beside the CPU a turn needs and cores are to
+// spare, which that machine could not show.
 //
 // A failed fsync ends the actor with the error, unanswered: no storage actor
 // acknowledges a write that may not be on disk. Its supervisor (the node's
@@ -67,5 +71,15 @@ using log_syncer_api
 log_syncer_api spawn_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db,
                                 spawn_mode mode = spawn_mode::threads,
                                 std::shared_ptr<metrics::node_metrics> metrics = nullptr);
+
+/// The syncer of [cluster] log_sync_thread: a gate on the scheduler that
+/// hands one fsync at a time to a syncer on a thread of its own (with
+/// spawn_mode::scheduler, on the scheduler too: for the deterministic tests),
+/// each at the end of a turn, covering every flush that came while the one
+/// before ran. Same protocol, same answers, same failure (the gate ends with a
+/// failed fsync's error, every flush it covered answered with it).
+log_syncer_api spawn_gated_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db,
+                                      spawn_mode worker_mode = spawn_mode::threads,
+                                      std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
 } // namespace keel::storage

@@ -95,6 +95,73 @@ struct StorageActor : dir_holder,
   admin::ShardStatus status(const storage_api& a) {
     return request<pb<admin::ShardStatus>>(a, status_atom_v).msg;
   }
+
+  /// Storage actors of shards 1 and 2 over `db`, both behind `syncer`.
+  std::pair<storage_api, storage_api> two_shards_behind(const log_syncer_api& syncer) {
+    return {spawn_storage_actor(sys, db, syncer, 1, lim, spawn_mode::scheduler),
+            spawn_storage_actor(sys, db, syncer, 2, lim, spawn_mode::scheduler)};
+  }
+
+  /// Sends `a` a ready that persists a shard's first entry; not yet run.
+  auto persist_first_entry(const storage_api& a) {
+    return self->request(a, caf::infinite, persist_atom_v,
+                         make_pb(persist_of({noop(1, 1)}, hard_state(1, "n1", 0))));
+  }
+
+  /// persist_first_entry(a), run until the gate in front of `a` has handed
+  /// its flush to the worker (not yet run).
+  auto persist_until_the_worker_has_it(const storage_api& a) {
+    auto pending = persist_first_entry(a);
+    sched.run_once(); // the storage actor commits and hands its answer to the gate
+    sched.run_once(); // the gate plans a sync
+    sched.run_once(); // ... and hands it to the worker
+    return pending;
+  }
+
+  /// How many of `pending` were answered with results (each must have been
+  /// answered already: an answer still missing is a failure, not a wait).
+  template <class... Pending>
+  int answered(Pending&... pending) {
+    int n = 0;
+    auto take = [&](auto& p) {
+      if (self->mailbox().empty()) {
+        ADD_FAILURE() << "a persist was left unanswered";
+        return;
+      }
+      p.receive([&](pb<ApplyResult>&) { ++n; },
+                [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
+    };
+    (take(pending), ...);
+    return n;
+  }
+
+  /// A failed fsync acknowledges nothing it covered: the persist waiting for
+  /// it gets the error, and the syncer made by `spawn_syncer` ends.
+  template <class SpawnSyncer>
+  void expect_a_failed_fsync_to_end_the_syncer(SpawnSyncer spawn_syncer) {
+    auto disk = std::make_shared<memory_store>("disk-3");
+    std::shared_ptr<engine> on_disk = keel::storage::test::open_memory_ok(disk);
+    auto syncer = spawn_syncer(on_disk);
+    auto a = spawn_storage_actor(sys, on_disk, syncer, 1, lim, spawn_mode::scheduler);
+    self->monitor(syncer);
+    run();
+    auto pending
+      = self->request(a, caf::infinite, persist_atom_v, make_pb(persist_of({noop(1, 1)})));
+    sched.run_once(); // the storage actor commits and hands the answer to the syncer
+    EXPECT_EQ(disk->unsynced_commits(), 1u);
+    disk->fail_next_commit("I/O error: fsync failed"); // the store's next commit or sync
+    run();
+    pending.receive(
+      [](pb<ApplyResult>&) { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
+      [](caf::error& e) {
+        EXPECT_NE(to_string(e).find("fsync failed"), std::string::npos) << to_string(e);
+      });
+    bool syncer_down = false;
+    self->receive([&](caf::down_msg& down) { syncer_down = down.source == syncer.address(); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    EXPECT_TRUE(syncer_down);
+    EXPECT_EQ(disk->unsynced_commits(), 1u);
+  }
 };
 
 TEST_F(StorageActor, FreshShardLoadsEmpty) {
@@ -136,26 +203,19 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
 // reach their storage actors before the syncer runs are both answered after
 // ONE fsync, and each answer still comes only after it.
 TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
-  auto syncer = spawn_log_syncer(sys, db, spawn_mode::scheduler);
-  auto one = spawn_storage_actor(sys, db, syncer, 1, lim, spawn_mode::scheduler);
-  auto two = spawn_storage_actor(sys, db, syncer, 2, lim, spawn_mode::scheduler);
+  auto [one, two] = two_shards_behind(spawn_log_syncer(sys, db, spawn_mode::scheduler));
   run();
   auto before = syncs();
-  auto first = self->request(one, caf::infinite, persist_atom_v,
-                             make_pb(persist_of({noop(1, 1)}, hard_state(1, "n1", 0))));
-  auto second = self->request(two, caf::infinite, persist_atom_v,
-                              make_pb(persist_of({noop(1, 1)}, hard_state(1, "n1", 0))));
+  auto first = persist_first_entry(one);
+  auto second = persist_first_entry(two);
   // Both storage actors commit, then the syncer runs: nothing is answered
   // before it has.
   sched.run_once();
   sched.run_once();
   EXPECT_EQ(syncs(), before);
+  EXPECT_TRUE(self->mailbox().empty()) << "a persist was answered before its fsync";
   run();
-  int answered = 0;
-  for (auto* pending : {&first, &second})
-    pending->receive([&](pb<ApplyResult>&) { ++answered; },
-                     [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
-  EXPECT_EQ(answered, 2);
+  EXPECT_EQ(answered(first, second), 2);
   EXPECT_EQ(syncs(), before + 1);
   EXPECT_EQ(load(one).entries_size(), 1);
   EXPECT_EQ(load(two).entries_size(), 1);
@@ -165,27 +225,78 @@ TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
 // error (its supervisor restarts it and every shard after it), and the
 // persist waiting for it gets the error, not an ok.
 TEST_F(StorageActor, AFailedFsyncAnswersThePersistWithTheErrorAndEndsTheSyncer) {
-  auto disk = std::make_shared<memory_store>("disk-3");
-  std::shared_ptr<engine> on_disk = keel::storage::test::open_memory_ok(disk);
-  auto syncer = spawn_log_syncer(sys, on_disk, spawn_mode::scheduler);
-  auto a = spawn_storage_actor(sys, on_disk, syncer, 1, lim, spawn_mode::scheduler);
-  self->monitor(syncer);
+  expect_a_failed_fsync_to_end_the_syncer([&](std::shared_ptr<engine> over) {
+    return spawn_log_syncer(sys, over, spawn_mode::scheduler);
+  });
+}
+
+// [cluster] log_sync_thread: the gate (log_syncer.hpp) hands one fsync at a
+// time to its worker, here on the test scheduler. Persists of two shards that
+// reach the gate in one turn are answered after ONE fsync, and not before it.
+TEST_F(StorageActor, TheGatedSyncerCoversPersistsOfOneTurnWithOneFsync) {
+  auto [one, two] = two_shards_behind(spawn_gated_log_syncer(sys, db, spawn_mode::scheduler));
   run();
-  auto pending = self->request(a, caf::infinite, persist_atom_v, make_pb(persist_of({noop(1, 1)})));
-  sched.run_once(); // the storage actor commits and hands the answer to the syncer
-  EXPECT_EQ(disk->unsynced_commits(), 1u);
-  disk->fail_next_commit("I/O error: fsync failed"); // the store's next commit or sync
+  auto before = syncs();
+  auto first = persist_first_entry(one);
+  auto second = persist_first_entry(two);
+  sched.run_once(); // shard 1 commits and hands its answer to the gate
+  sched.run_once(); // shard 2 likewise
+  sched.run_once(); // the gate takes the first flush and plans a sync
+  EXPECT_EQ(syncs(), before);
+  EXPECT_TRUE(self->mailbox().empty()) << "a persist was answered before its fsync";
   run();
-  pending.receive(
-    [](pb<ApplyResult>&) { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
-    [](caf::error& e) {
-      EXPECT_NE(to_string(e).find("fsync failed"), std::string::npos) << to_string(e);
-    });
-  bool syncer_down = false;
-  self->receive([&](caf::down_msg& down) { syncer_down = down.source == syncer.address(); },
-                caf::after(std::chrono::seconds(0)) >> [] {});
-  EXPECT_TRUE(syncer_down);
-  EXPECT_EQ(disk->unsynced_commits(), 1u);
+  EXPECT_EQ(answered(first, second), 2);
+  EXPECT_EQ(syncs(), before + 1);
+  EXPECT_EQ(load(one).entries_size(), 1);
+  EXPECT_EQ(load(two).entries_size(), 1);
+}
+
+// A flush that reaches the gate while its fsync is with the worker waits for
+// that fsync (here it covers the commit, made before the fsync began) and is
+// then answered without another.
+TEST_F(StorageActor, AFlushThatReachesTheGateDuringItsFsyncIsAnsweredAfterIt) {
+  auto [one, two] = two_shards_behind(spawn_gated_log_syncer(sys, db, spawn_mode::scheduler));
+  run();
+  auto before = syncs();
+  auto first = persist_until_the_worker_has_it(one);
+  auto second = persist_first_entry(two);
+  sched.prioritize(two);
+  sched.run_once(); // shard 2 commits; its flush waits at the gate behind the fsync
+  EXPECT_EQ(syncs(), before);
+  EXPECT_TRUE(self->mailbox().empty()) << "a persist was answered before its fsync";
+  run();
+  EXPECT_EQ(answered(first, second), 2);
+  EXPECT_EQ(syncs(), before + 1);
+}
+
+// A persist committed after the gate's fsync began is not covered by it: it
+// waits for the next one, which the gate starts once the first is done, and
+// the first persist's answer does not wait for the second fsync.
+TEST_F(StorageActor, APersistCommittedDuringTheGatedFsyncWaitsForTheNextOne) {
+  auto [one, two] = two_shards_behind(spawn_gated_log_syncer(sys, db, spawn_mode::scheduler));
+  run();
+  auto before = syncs();
+  auto first = persist_until_the_worker_has_it(one);
+  sched.run_once(); // the worker's fsync: shard 1's commit only
+  EXPECT_EQ(syncs(), before + 1);
+  auto second = persist_first_entry(two);
+  sched.prioritize(two);
+  sched.run_once(); // shard 2 commits after that fsync
+  sched.run_once(); // the gate answers shard 1
+  EXPECT_EQ(answered(first), 1);
+  EXPECT_EQ(syncs(), before + 1);
+  run();
+  EXPECT_EQ(answered(second), 1);
+  EXPECT_EQ(syncs(), before + 2);
+}
+
+// Behind the gate as without it: a failed fsync answers the persists it
+// covered with the error, and the gate ends (its supervisor restarts it and
+// every shard after it).
+TEST_F(StorageActor, AFailedFsyncBehindTheGateAnswersThePersistWithTheErrorAndEndsTheGate) {
+  expect_a_failed_fsync_to_end_the_syncer([&](std::shared_ptr<engine> over) {
+    return spawn_gated_log_syncer(sys, over, spawn_mode::scheduler);
+  });
 }
 
 TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
@@ -492,14 +603,15 @@ TEST_F(StorageActor, ReplicasThatAppliedTheSameEntriesReportTheSameDigest) {
 }
 
 TEST(StorageActorThreads, PersistsAndAppliesInMailboxOrder) {
-  // The production mode, on a real scheduler with the log syncer on its own
-  // thread: requests are answered in mailbox order, each after its commit.
+  // On a real scheduler, with the fsyncs on a thread of their own behind the
+  // gate ([cluster] log_sync_thread): requests are answered in mailbox order,
+  // each after its commit.
   temp_dir tmp;
   auto db = open_shared(tmp.sub("n1"));
   {
     keel::test::keel_config cfg;
     caf::actor_system sys{cfg};
-    auto a = spawn_storage_actor(sys, db, spawn_log_syncer(sys, db), 0, limits{16, 64});
+    auto a = spawn_storage_actor(sys, db, spawn_gated_log_syncer(sys, db), 0, limits{16, 64});
     caf::scoped_actor self{sys};
     auto fail = [](caf::error& e) { ADD_FAILURE() << to_string(e); };
     self

@@ -41,6 +41,7 @@ config::cluster_config make_config(const sim_options& o) {
   cfg.replication_factor = std::min<uint32_t>(3, o.nodes);
   // Small enough that some runs snapshot, compact and send snapshots.
   cfg.raft.snapshot_entries = 16;
+  cfg.log_sync_thread = o.log_sync_thread;
   for (uint32_t i = 0; i < o.nodes; ++i) {
     config::node_config n;
     n.id = "n" + std::to_string(i + 1);
@@ -244,6 +245,8 @@ void simulation::inject_fault() {
                                        paths::service(root),        paths::shard(root, shard)};
       if (opts_.crash_gates)
         victims.push_back(paths::peer_gate(root));
+      if (opts_.log_sync_thread) // the gate (and its worker, linked to it)
+        victims.push_back(paths::log_syncer(root));
       std::string path = victims[rng_.pick(victims.size())];
       if (auto a = nodes_[i].dir->get(path)) {
         caf::anon_send_exit(a, caf::exit_reason::kill);

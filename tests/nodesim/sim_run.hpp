@@ -44,6 +44,9 @@ struct sim_options {
   /// its old store again. While it is empty, none of its replicas may apply
   /// anything: its peers refuse it (security/core/peer_incarnations.hpp).
   bool lose_data = false;
+  /// [cluster] log_sync_thread: every node's fsyncs behind the log syncer's
+  /// gate (log_syncer.hpp), whose worker runs on the simulation's scheduler.
+  bool log_sync_thread = false;
   bool verbose = false; // print the fault schedule as it happens
 };
 
