@@ -186,9 +186,8 @@ sup::child_spec log_syncer_child(const config::cluster_config& cfg,
   syncer.start = [engine, gated = cfg.log_sync_thread, mode = opts.storage_mode,
                   m = opts.metrics](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     auto& sys = ctx.supervisor->system();
-    return as_child(gated
-                      ? storage::spawn_gated_log_syncer(sys, engine, mode, m)
-                      : storage::spawn_log_syncer(sys, engine, storage::spawn_mode::scheduler, m));
+    return as_child(gated ? storage::spawn_gated_log_syncer(sys, engine, mode, m)
+                          : storage::spawn_log_syncer(sys, engine, m));
   };
   syncer.shutdown = sup::shutdown_spec::after_ms(5000);
   return syncer;

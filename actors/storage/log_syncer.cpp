@@ -71,10 +71,10 @@ log_syncer_api::behavior_type log_syncer(log_syncer_type* self, std::shared_ptr<
 // scheduler decides when: at most one fsync in flight, each started at the end
 // of the scheduler's turn (a message the gate sends itself queues behind every
 // persist already in its mailbox), covering every persist that arrived
-// meanwhile. A syncer that fsyncs on its own thread as each request comes
-// starts on the first persist of a turn and needs another for the rest: twice
-// as many fsyncs per write, and a third fewer writes, at 64 clients
-// (docs/benchmarks.md section 31).
+// meanwhile. A syncer that fsynced on its own thread as each request came (the
+// option's first form) started on the first persist of a turn and needed
+// another for the rest: at 64 clients twice the fsyncs per write and a fifth
+// to a third fewer writes than behind the gate (docs/benchmarks.md section 31).
 
 struct waiting_flush {
   uint64_t ticket;
@@ -161,10 +161,8 @@ log_syncer_api spawn_gated_log_syncer(caf::actor_system& sys, std::shared_ptr<en
     sys.spawn(sync_gate, std::move(db), worker_mode, std::move(metrics)));
 }
 
-log_syncer_api spawn_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db, spawn_mode mode,
+log_syncer_api spawn_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db,
                                 std::shared_ptr<metrics::node_metrics> metrics) {
-  if (mode == spawn_mode::threads)
-    return sys.spawn<caf::detached>(log_syncer, std::move(db), std::move(metrics));
   return sys.spawn(log_syncer, std::move(db), std::move(metrics));
 }
 

@@ -66,10 +66,11 @@ class engine;
 using log_syncer_api
   = caf::typed_actor<caf::replies_to<flush_atom, uint64_t, pb<ApplyResult>>::with<pb<ApplyResult>>>;
 
-/// Spawns the syncer of `db`'s write-ahead log. Its fsyncs are counted and
-/// timed into `metrics` (none: a registry of its own that nothing reads).
+/// Spawns the syncer of `db`'s write-ahead log on the scheduler, where it
+/// blocks on each fsync (the default, "Where the fsync runs" above). Its
+/// fsyncs are counted and timed into `metrics` (none: a registry of its own
+/// that nothing reads).
 log_syncer_api spawn_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db,
-                                spawn_mode mode = spawn_mode::threads,
                                 std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
 /// The syncer of [cluster] log_sync_thread: a gate on the scheduler that

@@ -1,8 +1,8 @@
-// spawn_mode: how the storage-side actors of a node (its storage actors and
-// its log syncer) use threads. Set by the node tree: node_tree_options::
-// storage_mode for both, except that the log syncer runs on the scheduler
-// unless the cluster.conf asks for a thread of its own ([cluster]
-// log_sync_thread).
+// spawn_mode: how the storage-side actors of a node use threads: its storage
+// actors' whole-shard work and, with [cluster] log_sync_thread, the worker
+// behind the log syncer's gate (log_syncer.hpp; without it the log syncer
+// runs on the scheduler). Set by the node tree: node_tree_options::
+// storage_mode.
 #pragma once
 
 namespace keel::storage {

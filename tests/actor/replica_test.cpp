@@ -28,8 +28,7 @@ struct Replica : storage::test::dir_holder,
                  ::testing::Test,
                  test_coordinator_fixture<test::keel_config> {
   std::shared_ptr<storage::engine> db{storage::test::open_ok(tmp.path().string(), "n1", 1)};
-  storage::log_syncer_api syncer
-    = storage::spawn_log_syncer(sys, db, storage::spawn_mode::scheduler);
+  storage::log_syncer_api syncer = storage::spawn_log_syncer(sys, db);
   std::shared_ptr<sup::directory> dir = std::make_shared<sup::directory>();
   storage::storage_api storage_actor;
   replication::replica_api replica;

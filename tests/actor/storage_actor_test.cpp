@@ -67,7 +67,7 @@ struct StorageActor : dir_holder,
 
   /// A storage actor over `over`, with a log syncer of its own.
   storage_api spawn_over(std::shared_ptr<engine> over, uint32_t shard) {
-    auto syncer = spawn_log_syncer(sys, over, spawn_mode::scheduler);
+    auto syncer = spawn_log_syncer(sys, over);
     return spawn_storage_actor(sys, std::move(over), std::move(syncer), shard, lim,
                                spawn_mode::scheduler);
   }
@@ -203,7 +203,7 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
 // reach their storage actors before the syncer runs are both answered after
 // ONE fsync, and each answer still comes only after it.
 TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
-  auto [one, two] = two_shards_behind(spawn_log_syncer(sys, db, spawn_mode::scheduler));
+  auto [one, two] = two_shards_behind(spawn_log_syncer(sys, db));
   run();
   auto before = syncs();
   auto first = persist_first_entry(one);
@@ -225,9 +225,8 @@ TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
 // error (its supervisor restarts it and every shard after it), and the
 // persist waiting for it gets the error, not an ok.
 TEST_F(StorageActor, AFailedFsyncAnswersThePersistWithTheErrorAndEndsTheSyncer) {
-  expect_a_failed_fsync_to_end_the_syncer([&](std::shared_ptr<engine> over) {
-    return spawn_log_syncer(sys, over, spawn_mode::scheduler);
-  });
+  expect_a_failed_fsync_to_end_the_syncer(
+    [&](std::shared_ptr<engine> over) { return spawn_log_syncer(sys, over); });
 }
 
 // [cluster] log_sync_thread: the gate (log_syncer.hpp) hands one fsync at a
