@@ -135,6 +135,27 @@ struct StorageActor : dir_holder,
     return n;
   }
 
+  /// Persists of shards 1 and 2 behind `syncer`, both sent before any runs:
+  /// after `steps` jobs (the commits, and whatever the syncer does before
+  /// its fsync) nothing is synced or answered; then both are answered after
+  /// ONE fsync.
+  void expect_one_fsync_for_a_turn_of_two_shards(const log_syncer_api& syncer, int steps) {
+    auto [one, two] = two_shards_behind(syncer);
+    run();
+    auto before = syncs();
+    auto first = persist_first_entry(one);
+    auto second = persist_first_entry(two);
+    for (int i = 0; i < steps; ++i)
+      sched.run_once();
+    EXPECT_EQ(syncs(), before);
+    EXPECT_TRUE(self->mailbox().empty()) << "a persist was answered before its fsync";
+    run();
+    EXPECT_EQ(answered(first, second), 2);
+    EXPECT_EQ(syncs(), before + 1);
+    EXPECT_EQ(load(one).entries_size(), 1);
+    EXPECT_EQ(load(two).entries_size(), 1);
+  }
+
   /// A failed fsync acknowledges nothing it covered: the persist waiting for
   /// it gets the error, and the syncer made by `spawn_syncer` ends.
   template <class SpawnSyncer>
@@ -203,22 +224,9 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
 // reach their storage actors before the syncer runs are both answered after
 // ONE fsync, and each answer still comes only after it.
 TEST_F(StorageActor, PersistsOfTwoShardsThatArriveTogetherShareOneFsync) {
-  auto [one, two] = two_shards_behind(spawn_log_syncer(sys, db));
-  run();
-  auto before = syncs();
-  auto first = persist_first_entry(one);
-  auto second = persist_first_entry(two);
   // Both storage actors commit, then the syncer runs: nothing is answered
   // before it has.
-  sched.run_once();
-  sched.run_once();
-  EXPECT_EQ(syncs(), before);
-  EXPECT_TRUE(self->mailbox().empty()) << "a persist was answered before its fsync";
-  run();
-  EXPECT_EQ(answered(first, second), 2);
-  EXPECT_EQ(syncs(), before + 1);
-  EXPECT_EQ(load(one).entries_size(), 1);
-  EXPECT_EQ(load(two).entries_size(), 1);
+  expect_one_fsync_for_a_turn_of_two_shards(spawn_log_syncer(sys, db), 2);
 }
 
 // A failed fsync acknowledges nothing it covered: the syncer ends with the
@@ -233,21 +241,10 @@ TEST_F(StorageActor, AFailedFsyncAnswersThePersistWithTheErrorAndEndsTheSyncer) 
 // time to its worker, here on the test scheduler. Persists of two shards that
 // reach the gate in one turn are answered after ONE fsync, and not before it.
 TEST_F(StorageActor, TheGatedSyncerCoversPersistsOfOneTurnWithOneFsync) {
-  auto [one, two] = two_shards_behind(spawn_gated_log_syncer(sys, db, spawn_mode::scheduler));
-  run();
-  auto before = syncs();
-  auto first = persist_first_entry(one);
-  auto second = persist_first_entry(two);
-  sched.run_once(); // shard 1 commits and hands its answer to the gate
-  sched.run_once(); // shard 2 likewise
-  sched.run_once(); // the gate takes the first flush and plans a sync
-  EXPECT_EQ(syncs(), before);
-  EXPECT_TRUE(self->mailbox().empty()) << "a persist was answered before its fsync";
-  run();
-  EXPECT_EQ(answered(first, second), 2);
-  EXPECT_EQ(syncs(), before + 1);
-  EXPECT_EQ(load(one).entries_size(), 1);
-  EXPECT_EQ(load(two).entries_size(), 1);
+  // Both shards commit and hand their answers to the gate, which takes the
+  // first flush and plans a sync.
+  expect_one_fsync_for_a_turn_of_two_shards(spawn_gated_log_syncer(sys, db, spawn_mode::scheduler),
+                                            3);
 }
 
 // A flush that reaches the gate while its fsync is with the worker waits for
