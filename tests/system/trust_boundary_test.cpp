@@ -312,6 +312,24 @@ TEST(TrustBoundary, ForgedOversizedAndReplayedRequestBatchesLoseNothing) {
     ports[id] = *target;
   }
 
+  // Part 2 reads a key serializably at every node, where a replica that has
+  // applied nothing yet rightly answers UNAVAILABLE: the write above commits
+  // at a majority, so wait until every replica of the key's shard has applied.
+  kv::RequestBatch probe;
+  probe.set_batch_id(76);
+  auto* p = probe.add_requests();
+  p->set_tag(1);
+  p->mutable_request()->mutable_get()->set_key("never-written");
+  p->mutable_request()->mutable_get()->set_serializable(true);
+  for (auto& [id, target] : ports)
+    ASSERT_TRUE(test::eventually(
+      [&] {
+        auto answers = by_tag(send_batch(self, target, probe, 1));
+        return answers[1].size() == 1 && answers[1][0].status() == kv::STATUS_NOT_FOUND;
+      },
+      20s))
+      << id << " never applied the first entry of the key's shard";
+
   for (auto& [id, target] : ports) {
     // 1. One request more than the limit: refused whole, with the reason.
     kv::RequestBatch over;
