@@ -197,19 +197,20 @@ void node::handle_append_response(const Message& m) {
     auto next_probe = m.reject_hint();
     if (m.reject_term() > 0)
       next_probe = log_.find_conflict_by_term(m.reject_hint(), m.reject_term()).first;
-    const auto probed = pr.next;
     if (pr.maybe_decrease_to(m.index(), next_probe)) {
       write_log(log_level::debug,
                 "append rejected by=" + m.from() + " next=" + std::to_string(pr.next));
       if (pr.state == progress_state::replicate)
         pr.become_probe();
-      // A correct follower's hint is never below its match (it synced what it
-      // acknowledged). One whose is lost acknowledged entries, and answers the
-      // probe at match + 1 the same way every time: probe it again at the
-      // next heartbeat response, not at once, or the two would loop for ever.
-      if (pr.next == probed && m.reject_hint() < pr.match) {
-        write_log(log_level::debug, "follower " + m.from() + " rejects below its match "
-                                      + std::to_string(pr.match) + ": it lost entries");
+      // A correct follower never rejects the entry at its match (it synced
+      // what it acknowledged). One that does lost acknowledged entries (its
+      // log ends below its match, or holds another term there), the probe
+      // cannot move back past match + 1, and the follower answers it the same
+      // way every time: probe it again at the next heartbeat response, not
+      // at once, or the two would loop for ever.
+      if (m.index() <= pr.match) {
+        write_log(log_level::warn, "follower " + m.from() + " rejects at or below its match "
+                                     + std::to_string(pr.match) + ": it lost entries");
         return;
       }
       send_append(m.from());
