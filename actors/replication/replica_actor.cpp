@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "caf/all.hpp"
 
@@ -28,6 +29,26 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// The Raft core's own lines (core/logger.hpp: transitions at info, handled
+// surprises at warn, per-message detail at debug) into the replica's log.
+class core_log final : public raft::logger {
+public:
+  core_log(std::shared_ptr<spdlog::logger> log, uint32_t shard)
+    : log_(std::move(log)),
+      shard_(shard) {}
+
+  void write(raft::log_level level, std::string_view line) override {
+    auto to = level == raft::log_level::debug  ? spdlog::level::debug
+              : level == raft::log_level::info ? spdlog::level::info
+                                               : spdlog::level::warn;
+    log_->log(to, "shard={} {}", shard_, line);
+  }
+
+private:
+  std::shared_ptr<spdlog::logger> log_;
+  uint32_t shard_;
+};
+
 // Reads that share one ReadIndex round.
 struct read_batch {
   std::vector<std::pair<kv::Request, caf::response_promise>> reads;
@@ -43,6 +64,7 @@ struct replica_state {
   // The Raft core and the in-memory mirror of what storage made durable,
   // which the core reads (log_storage). Built once the durable state loaded.
   std::unique_ptr<raft::memory_storage> mirror;
+  std::unique_ptr<core_log> raft_log; // before raft, which writes to it
   std::unique_ptr<raft::node> raft;
 
   // invariant: at most one ready is between ready() and advance().
@@ -809,6 +831,9 @@ void restore(replica_actor* self, const storage::ReplicaState& durable) {
   rc.applied = applied;
   rc.seed = st.cfg.seed;
   rc.storage = st.mirror.get();
+  if (!st.raft_log)
+    st.raft_log = std::make_unique<core_log>(st.log, st.cfg.shard);
+  rc.log = st.raft_log.get();
   st.raft = std::make_unique<raft::node>(rc);
   st.log->info("shard={} replica started: term={} applied={} log=[{}, {}]", st.cfg.shard,
                durable.hard_state().term(), applied, st.mirror->first_index(),
