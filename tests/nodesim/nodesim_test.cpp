@@ -3,7 +3,8 @@
 //   KEEL_NODESIM_SEED=1234        replays one seed, printing its faults as they happen
 //   KEEL_NODESIM_SEEDS=5000       runs seeds 1..5000 (CI runs the default, below)
 //   KEEL_NODESIM_FIRST=10001      ... starting from another seed
-//   KEEL_NODESIM_PLANTED=1        ... with the planted bug switched on
+//   KEEL_NODESIM_PLANTED=1        ... with the planted early write answer switched on
+//   KEEL_NODESIM_PLANTED=lying-syncs  ... with the planted lying syncs instead
 //   KEEL_NODESIM_CRASH_GATES=0    ... without peer gates among the crashed actors
 //
 // A failing seed prints itself, its faults and the checker's witness.
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -74,7 +76,8 @@ TEST(NodeSim, EverySeedIsLinearizableAndConverges) {
   uint64_t first = env_or("KEEL_NODESIM_FIRST", 1);
   uint64_t count = env_or("KEEL_NODESIM_SEEDS", ci_seeds);
   bool replay = std::getenv("KEEL_NODESIM_SEED") != nullptr;
-  bool planted = std::getenv("KEEL_NODESIM_PLANTED") != nullptr;
+  std::string planted
+    = std::getenv("KEEL_NODESIM_PLANTED") ? std::getenv("KEEL_NODESIM_PLANTED") : "";
   auto* gates_env = std::getenv("KEEL_NODESIM_CRASH_GATES");
   bool crash_gates = sim_options{}.crash_gates;
   if (gates_env)
@@ -84,17 +87,19 @@ TEST(NodeSim, EverySeedIsLinearizableAndConverges) {
     count = 1;
   }
   size_t operations = 0, unknown = 0, failed = 0;
-  uint64_t dropped = 0;
+  uint64_t dropped = 0, busiest_step = 0;
   for (uint64_t seed = first; seed < first + count; ++seed) {
     sim_options o;
     o.seed = seed;
     o.verbose = replay;
-    o.planted_early_write_ack = planted;
+    o.planted_early_write_ack = !planted.empty() && planted != "lying-syncs";
+    o.planted_lying_syncs = planted == "lying-syncs";
     o.crash_gates = crash_gates;
     sim_result r = run_simulation(o);
     operations += r.operations;
     unknown += r.unknown;
     dropped += r.messages_dropped;
+    busiest_step = std::max(busiest_step, r.busiest_step);
     if (!r.ok) {
       ++failed;
       ADD_FAILURE() << report(seed, r);
@@ -110,7 +115,7 @@ TEST(NodeSim, EverySeedIsLinearizableAndConverges) {
   }
   std::cout << count << " seeds from " << first << ": " << operations << " operations checked ("
             << unknown << " of unknown outcome), " << dropped << " messages dropped, " << failed
-            << " seeds failed\n";
+            << " seeds failed; the busiest step ran " << busiest_step << " messages\n";
 }
 
 TEST(NodeSim, ASeedReplaysExactly) {
@@ -124,24 +129,49 @@ TEST(NodeSim, ASeedReplaysExactly) {
   EXPECT_GT(a.operations, 0u);
 }
 
+// The first CI seed whose run fails with the options `configure` sets (a
+// planted bug), with a failure that contains `wanted`: the seed and the
+// failure, then the faults; seed 0 if none does.
+template <class Configure>
+std::pair<uint64_t, std::string> first_seed_that_fails(Configure configure,
+                                                       const std::string& wanted = "") {
+  for (uint64_t seed = 1; seed <= ci_seeds; ++seed) {
+    sim_options o;
+    o.seed = seed;
+    configure(o);
+    sim_result r = run_simulation(o);
+    if (!r.ok && r.failure.find(wanted) != std::string::npos)
+      return {seed, r.failure + "\nfaults:\n" + r.faults};
+  }
+  return {0, ""};
+}
+
 TEST(NodeSim, CatchesAWriteAnsweredBeforeItIsApplied) {
   // The planted bug answers a put as soon as the service sees it. Some seed
   // of the CI set must expose it, with a witness from the checker.
-  uint64_t caught_at = 0;
-  std::string failure;
-  for (uint64_t seed = 1; seed <= ci_seeds && !caught_at; ++seed) {
-    sim_options o;
-    o.seed = seed;
-    o.planted_early_write_ack = true;
-    sim_result r = run_simulation(o);
-    if (!r.ok) {
-      caught_at = seed;
-      failure = r.failure;
-    }
-  }
+  auto [caught_at, failure]
+    = first_seed_that_fails([](sim_options& o) { o.planted_early_write_ack = true; });
   ASSERT_NE(caught_at, 0u) << "no seed of the CI set caught the planted bug";
   EXPECT_NE(failure.find("cannot be linearized together"), std::string::npos) << failure;
   std::cout << "the planted bug is caught by seed " << caught_at << ":\n" << failure;
+}
+
+// A store whose syncs return before the data is durable (a disk cache without
+// power-loss protection, or a log syncer answering before its fsync): a crash
+// may then undo acknowledgements, the leader's own included. One node's crash
+// leaves a follower behind for good (the leader believes it holds what it
+// acknowledged: the replicas differ); losing an acknowledged write takes a
+// power cut of a majority, which the faults include for this. Of the 300 CI
+// seeds, 42 fail with lying syncs: 16 lose an acknowledged write, every one
+// after a power cut, and 26 end with replicas that differ. (5 more stopped
+// in a livelock until the leader stopped probing such a follower at once:
+// RaftHostileInput.AFollowerRejectingAtOrBelowItsMatchIsNotProbedAgainAtOnce.)
+TEST(NodeSim, CatchesSyncsThatLie) {
+  auto [caught_at, failure] = first_seed_that_fails(
+    [](sim_options& o) { o.planted_lying_syncs = true; }, "cannot be linearized together");
+  ASSERT_NE(caught_at, 0u) << "no seed of the CI set lost a write to syncs that lie";
+  EXPECT_NE(failure.find("power cut"), std::string::npos) << failure;
+  std::cout << "lying syncs lose a write in seed " << caught_at << ":\n" << failure;
 }
 
 // Found by this simulation: when the peer gate of the node that dials (the
@@ -160,8 +190,11 @@ TEST(NodeSim, AGateRestartHealsBothDirections) {
 // ([cluster] log_sync_thread), the gate (and its worker with it) among the
 // actors crashed. That an answer waits for its fsync is checked where it can
 // be seen every time, in StorageActor.*Gate*: a gate that answered at once
-// passed these 300 seeds (tried), since losing such a write takes a crash in
-// a window that none of these schedules hit.
+// passed these 300 seeds (tried), even with power cuts that strike between
+// two messages. Under the simulation's one FIFO scheduler the worker's fsync
+// always runs before the chain of messages that would answer the client, so
+// the window such a gate opens on a machine never opens here; lying syncs
+// (CatchesSyncsThatLie) keep a window open until the next fsync instead.
 TEST(NodeSim, SeedsWithTheFsyncBehindAGateAreLinearizableAndConverge) {
   auto faults = run_ci_seeds([](sim_options& o) { o.log_sync_thread = true; });
   auto syncer_crashed = std::count_if(faults.begin(), faults.end(), [](const std::string& f) {

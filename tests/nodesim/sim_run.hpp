@@ -7,8 +7,11 @@
 // a simulated network (sim_net.hpp). Clients (sim_client.hpp) record a
 // history while the seed injects faults: partitions, lossy links (drop,
 // delay, duplicate), crashes of single actors by path (their supervisors
-// restart them) and of whole nodes (the tree is killed, the store loses what
-// was not synced, the node starts again on it). Then the network heals, every
+// restart them), of whole nodes (the store stops at an instant between two
+// messages, the tree is killed, the store loses what was not synced, the
+// node starts again on it) and power cuts (a majority or every node dies at
+// one instant, the same way). A step that never lets virtual time advance is
+// reported as a livelock. Then the network heals, every
 // node comes back, a last client reads every key, and the run checks
 //   - the history, key by key, for linearizability (apps/history), and
 //   - that every replica of every shard holds the same state (data, client
@@ -36,6 +39,10 @@ struct sim_options {
   /// (unsafe_switches::ack_before_commit). For the test that proves the
   /// simulation catches it.
   bool planted_early_write_ack = false;
+  /// The planted bug: every node's store reports syncs before they are
+  /// durable (memory_store::make_syncs_lie), so a power cut can lose writes a
+  /// majority acknowledged. For the test that proves the power cuts catch it.
+  bool planted_lying_syncs = false;
   /// Whether a peer gate is among the actors crashed (the dialing node's
   /// gate restart once cut the way back to it: NodeSim.AGateRestartHealsBothDirections).
   bool crash_gates = true;
@@ -60,6 +67,8 @@ struct sim_result {
   std::vector<history::operation> history;         // every operation, in completion order
   uint64_t history_hash = 14695981039346656037ULL; // of every operation, to prove replays
   uint64_t messages_dropped = 0, messages_duplicated = 0, messages_delayed = 0;
+  /// The most messages one 10 ms step ran (a livelock ends the run).
+  uint64_t busiest_step = 0;
   /// lose_data: how many steps the emptied node ran on its empty store.
   uint64_t steps_on_empty_store = 0;
 };

@@ -317,6 +317,31 @@ TEST(MemoryStoreCrash, KeepsAPrefixOfTheUnsyncedCommitsWhenAsked) {
   EXPECT_EQ(StorageCrash::present(*db), "k1 k2");
 }
 
+// The planted bug the whole-node simulation must catch: a sync that returns
+// before its commits are durable, which make it only with the next sync.
+TEST(MemoryStoreCrash, ALyingSyncMakesDurableOnlyWhatTheSyncBeforeItCovered) {
+  auto store = std::make_shared<memory_store>();
+  auto db = keel::storage::test::open_memory_ok(store);
+  ASSERT_TRUE(db);
+  store->make_syncs_lie();
+  StorageCrash::commit_put(*db, "k1", true); // reported durable, is not yet
+  StorageCrash::commit_put(*db, "k2", false);
+  EXPECT_EQ(store->unsynced_commits(), 2u);
+  StorageCrash::commit_put(*db, "k3", true); // makes k1 durable, not k2 or k3
+  EXPECT_EQ(store->unsynced_commits(), 2u);
+  db.reset();
+  store->crash();
+  db = keel::storage::test::open_memory_ok(store);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(StorageCrash::present(*db), "k1");
+  StorageCrash::commit_put(*db, "k4", true);
+  ASSERT_TRUE(succeeded(store->sync())); // the second sync covers k4
+  db.reset();
+  store->crash();
+  db = keel::storage::test::open_memory_ok(store);
+  EXPECT_EQ(StorageCrash::present(*db), "k1 k4");
+}
+
 TEST(MemoryStoreCrash, FailedCommitChangesNothingAndSaysWhy) {
   auto store = std::make_shared<memory_store>("disk-7");
   auto db = keel::storage::test::open_memory_ok(store);

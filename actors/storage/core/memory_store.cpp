@@ -72,36 +72,42 @@ void memory_store::apply(const writes& w, tables& t) {
 result<void> memory_store::commit(batch& pending, bool sync) {
   const auto& mine = *own(*this, &pending);
   std::lock_guard lock{mu_};
-  if (fail_next_) {
-    storage_error error{errc::io, std::move(*fail_next_)};
-    fail_next_.reset();
-    return error;
-  }
+  if (auto refused = refuse_change())
+    return *refused;
   if (current_.use_count() > 1) // a read in progress still holds the old state
     current_ = std::make_shared<tables>(*current_);
   apply(mine.writes(), *current_);
-  if (sync) {
-    for (const auto& w : unsynced_)
-      apply(w, durable_);
-    unsynced_.clear();
-    apply(mine.writes(), durable_);
-  } else {
-    unsynced_.push_back(mine.writes());
-  }
+  unsynced_.push_back(mine.writes());
+  if (sync)
+    sync_locked();
   pending.clear();
   return {};
 }
 
+std::optional<storage_error> memory_store::refuse_change() {
+  if (powered_off_)
+    return storage_error{errc::io, "the machine is off (memory_store::power_off)"};
+  if (!fail_next_)
+    return std::nullopt;
+  storage_error error{errc::io, std::move(*fail_next_)};
+  fail_next_.reset();
+  return error;
+}
+
+void memory_store::sync_locked() {
+  // A lying sync makes durable only what the sync before it covered.
+  size_t durable = syncs_lie_ ? covered_by_last_sync_ : unsynced_.size();
+  for (size_t i = 0; i < durable; ++i)
+    apply(unsynced_[i], durable_);
+  unsynced_.erase(unsynced_.begin(), unsynced_.begin() + static_cast<std::ptrdiff_t>(durable));
+  covered_by_last_sync_ = unsynced_.size();
+}
+
 result<void> memory_store::sync() {
   std::lock_guard lock{mu_};
-  if (fail_next_) {
-    storage_error error{errc::io, std::move(*fail_next_)};
-    fail_next_.reset();
-    return error;
-  }
-  for (const auto& w : unsynced_)
-    apply(w, durable_);
-  unsynced_.clear();
+  if (auto refused = refuse_change())
+    return *refused;
+  sync_locked();
   return {};
 }
 
@@ -202,12 +208,24 @@ void memory_store::crash(size_t keep_unsynced) {
   // What survived is on disk now: a second crash cannot lose it.
   durable_ = *survivor;
   unsynced_.clear();
+  covered_by_last_sync_ = 0;
+  powered_off_ = false;
   current_ = std::move(survivor);
 }
 
 size_t memory_store::unsynced_commits() const {
   std::lock_guard lock{mu_};
   return unsynced_.size();
+}
+
+void memory_store::power_off() {
+  std::lock_guard lock{mu_};
+  powered_off_ = true;
+}
+
+void memory_store::make_syncs_lie() {
+  std::lock_guard lock{mu_};
+  syncs_lie_ = true;
 }
 
 void memory_store::fail_next_commit(std::string error) {

@@ -47,8 +47,21 @@ public:
   /// dropped first: they cache what the store no longer holds.
   void crash(size_t keep_unsynced = 0);
 
+  /// The machine stops at this instant: every commit or sync from now on
+  /// fails and changes nothing, until crash() decides what the disk kept.
+  /// For a node whose actors are still draining their mailboxes when the
+  /// power goes (a simulation cutting it between two messages).
+  void power_off();
+
   /// The number of commits since the last synced one (what crash() may lose).
   size_t unsynced_commits() const;
+
+  /// TEST ONLY, a planted bug: from now on a sync returns before its commits
+  /// are durable, and makes durable only what the sync before it covered (a
+  /// disk cache without power-loss protection, or a log syncer that answers
+  /// before its fsync). A crash then loses commits a sync had reported
+  /// durable; the simulations must see it (NodeSim.CatchesSyncsThatLie).
+  void make_syncs_lie();
 
   /// Makes the next commit or sync fail with `error` and change nothing (an
   /// I/O error of the disk).
@@ -62,6 +75,8 @@ public:
 
 private:
   static void apply(const writes& w, tables& t);
+  void sync_locked();                           // mu_ held
+  std::optional<storage_error> refuse_change(); // mu_ held: power off or a planted failure
 
   std::string name_;
   mutable std::mutex mu_;
@@ -69,6 +84,9 @@ private:
   tables durable_;                  // as of the last synced commit
   std::vector<writes> unsynced_;    // commits after it, in order
   std::optional<std::string> fail_next_;
+  bool powered_off_ = false;
+  bool syncs_lie_ = false;
+  size_t covered_by_last_sync_ = 0; // of unsynced_, for lying syncs
 };
 
 } // namespace keel::storage
