@@ -124,10 +124,15 @@ void start_sync(sync_gate_type* self) {
         plan_sync(self);
       },
       // The worker ended with a failed fsync: nothing it covered is answered
-      // but with the error, and the gate ends with it (log_syncer.hpp).
+      // but with the error, and the gate ends with it (log_syncer.hpp). So
+      // are the flushes waiting for the next fsync, which will not come:
+      // their shards learn it now, not when their supervisor restarts them.
       [self, batch](caf::error& err) {
         for (auto& w : *batch)
           w.promise.deliver(err);
+        for (auto& w : self->state.waiting)
+          w.promise.deliver(err);
+        self->state.waiting.clear();
         self->quit(std::move(err));
       });
 }

@@ -78,7 +78,8 @@ log_syncer_api spawn_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> 
 /// spawn_mode::scheduler, on the scheduler too: for the deterministic tests),
 /// each at the end of a turn, covering every flush that came while the one
 /// before ran. Same protocol, same answers, same failure (the gate ends with a
-/// failed fsync's error, every flush it covered answered with it).
+/// failed fsync's error, every flush it covered or that waits for the next
+/// answered with it).
 log_syncer_api spawn_gated_log_syncer(caf::actor_system& sys, std::shared_ptr<engine> db,
                                       spawn_mode worker_mode = spawn_mode::threads,
                                       std::shared_ptr<metrics::node_metrics> metrics = nullptr);

@@ -123,16 +123,31 @@ struct StorageActor : dir_holder,
   template <class... Pending>
   int answered(Pending&... pending) {
     int n = 0;
-    auto take = [&](auto& p) {
-      if (self->mailbox().empty()) {
-        ADD_FAILURE() << "a persist was left unanswered";
-        return;
-      }
-      p.receive([&](pb<ApplyResult>&) { ++n; },
-                [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
-    };
-    (take(pending), ...);
+    (take_answer(
+       pending, [&] { ++n; }, [](const caf::error& e) { ADD_FAILURE() << to_string(e); }),
+     ...);
     return n;
+  }
+
+  /// The errors `pending` were answered with, in order (each must have been
+  /// answered already, and not with results).
+  template <class... Pending>
+  std::vector<std::string> errors(Pending&... pending) {
+    std::vector<std::string> out;
+    (take_answer(
+       pending, [] { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
+       [&](const caf::error& e) { out.push_back(to_string(e)); }),
+     ...);
+    return out;
+  }
+
+  template <class Pending, class OnResult, class OnError>
+  void take_answer(Pending& p, OnResult on_result, OnError on_error) {
+    if (self->mailbox().empty()) {
+      ADD_FAILURE() << "a persist was left unanswered";
+      return;
+    }
+    p.receive([&](pb<ApplyResult>&) { on_result(); }, [&](caf::error& e) { on_error(e); });
   }
 
   /// Persists of shards 1 and 2 behind `syncer`, both sent before any runs:
@@ -172,11 +187,9 @@ struct StorageActor : dir_holder,
     EXPECT_EQ(disk->unsynced_commits(), 1u);
     disk->fail_next_commit("I/O error: fsync failed"); // the store's next commit or sync
     run();
-    pending.receive(
-      [](pb<ApplyResult>&) { ADD_FAILURE() << "acknowledged a write that is not on disk"; },
-      [](caf::error& e) {
-        EXPECT_NE(to_string(e).find("fsync failed"), std::string::npos) << to_string(e);
-      });
+    auto failed = errors(pending);
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_NE(failed[0].find("fsync failed"), std::string::npos) << failed[0];
     bool syncer_down = false;
     self->receive([&](caf::down_msg& down) { syncer_down = down.source == syncer.address(); },
                   caf::after(std::chrono::seconds(0)) >> [] {});
@@ -293,6 +306,28 @@ TEST_F(StorageActor, AFailedFsyncBehindTheGateAnswersThePersistWithTheErrorAndEn
   expect_a_failed_fsync_to_end_the_syncer([&](std::shared_ptr<engine> over) {
     return spawn_gated_log_syncer(sys, over, spawn_mode::scheduler);
   });
+}
+
+// A persist whose flush reached the gate while the failing fsync ran (it
+// waits for the next one, which will not come) gets the error too, at once.
+TEST_F(StorageActor, AFailedFsyncBehindTheGateAlsoAnswersThePersistsWaitingForTheNext) {
+  auto disk = std::make_shared<memory_store>("disk-3");
+  std::shared_ptr<engine> on_disk = keel::storage::test::open_memory_ok(disk);
+  auto gate = spawn_gated_log_syncer(sys, on_disk, spawn_mode::scheduler);
+  auto one = spawn_storage_actor(sys, on_disk, gate, 1, lim, spawn_mode::scheduler);
+  auto two = spawn_storage_actor(sys, on_disk, gate, 2, lim, spawn_mode::scheduler);
+  run();
+  auto first = persist_until_the_worker_has_it(one);
+  auto second = persist_first_entry(two);
+  sched.prioritize(two);
+  sched.run_once(); // shard 2 commits; its flush waits at the gate behind the fsync
+  disk->fail_next_commit("I/O error: fsync failed"); // the worker's sync
+  run();
+  auto failed = errors(first, second);
+  ASSERT_EQ(failed.size(), 2u);
+  for (auto& e : failed)
+    EXPECT_NE(e.find("fsync failed"), std::string::npos) << e;
+  EXPECT_EQ(disk->unsynced_commits(), 2u);
 }
 
 TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
