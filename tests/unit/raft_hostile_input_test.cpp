@@ -2,10 +2,15 @@
 // errc::invalid_message and changes nothing; none reaches an invariant (which
 // would abort this test binary). Also: a node at max_term stays put, and a
 // refused snapshot is not resent.
+#include <algorithm>
 #include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "actors/replication/core/logger.hpp"
 #include "raft_test_cluster.hpp"
 
 namespace keel::raft {
@@ -124,6 +129,20 @@ TEST(RaftHostileInput, AcknowledgementBeyondTheLeadersLogIsRefused) {
   EXPECT_EQ(after.next, before.next);
 }
 
+// Counts the Raft core's warnings by what they say.
+struct warnings_counter final : logger {
+  std::vector<std::string> lines;
+  void write(log_level level, std::string_view line) override {
+    if (level == log_level::warn)
+      lines.emplace_back(line);
+  }
+  size_t containing(std::string_view what) const {
+    return static_cast<size_t>(std::count_if(lines.begin(), lines.end(), [&](const auto& l) {
+      return l.find(what) != std::string::npos;
+    }));
+  }
+};
+
 // A follower that lost entries it had acknowledged (its data directory was
 // replaced) answers every probe from match + 1 with "my log ends below". The
 // leader answered each such rejection with the same probe at once: a loop
@@ -135,7 +154,8 @@ TEST(RaftHostileInput, AcknowledgementBeyondTheLeadersLogIsRefused) {
 TEST(RaftHostileInput, AFollowerRejectingAtOrBelowItsMatchIsNotProbedAgainAtOnce) {
   for (bool hint_at_match : {false, true}) {
     SCOPED_TRACE(hint_at_match ? "hint at the match" : "hint 0");
-    test_cluster c(3);
+    warnings_counter warnings;
+    test_cluster c(3, [&](config& cfg) { cfg.log = &warnings; });
     elect_n1(c);
     ASSERT_TRUE(c.at("n1").propose("y").ok());
     c.stabilize();
@@ -169,6 +189,8 @@ TEST(RaftHostileInput, AFollowerRejectingAtOrBelowItsMatchIsNotProbedAgainAtOnce
       ASSERT_TRUE(c.at("n1").step(lost).ok());
       EXPECT_EQ(sends_to_n2(), 0u) << "probe " << i << " resent at once";
     }
+    // Said once, not at every heartbeat round.
+    EXPECT_EQ(warnings.containing("it lost entries"), 1u);
     EXPECT_EQ(c.at("n1").status().progress.at("n2").match, match);
     // The next probe goes out with the next entry, as to any follower.
     ASSERT_TRUE(c.at("n1").propose("z").ok());

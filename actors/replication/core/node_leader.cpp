@@ -209,8 +209,11 @@ void node::handle_append_response(const Message& m) {
       // way every time: probe it again at the next heartbeat response, not
       // at once, or the two would loop for ever.
       if (m.index() <= pr.match) {
-        write_log(log_level::warn, "follower " + m.from() + " rejects at or below its match "
-                                     + std::to_string(pr.match) + ": it lost entries");
+        // Once a warning per match: the rejection repeats every heartbeat round.
+        auto level = pr.lost_entries_warned == pr.match ? log_level::debug : log_level::warn;
+        pr.lost_entries_warned = pr.match;
+        write_log(level, "follower " + m.from() + " rejects at or below its match "
+                           + std::to_string(pr.match) + ": it lost entries");
         return;
       }
       send_append(m.from());

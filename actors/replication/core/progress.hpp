@@ -54,13 +54,14 @@ struct progress {
   uint64_t next = 1;  // nextIndex: index of the next entry to send
   progress_state state = progress_state::probe;
   bool probe_sent = false; // probe state: an append is out; wait for its answer or a heartbeat
-  uint64_t pending_snapshot = 0;  // snapshot state: index of the snapshot sent
-  int snapshot_elapsed_ticks = 0; // snapshot state: ticks since it was sent (to retry a lost one)
-  uint64_t refused_snapshot = 0;  // index of a snapshot the follower refused: not sent again
-  bool recent_active = false;     // heard from since the last check-quorum round (thesis §6.2)
-  uint64_t commit_sent = 0;       // highest commit index the follower was sent and may use
-                                  // (capped by the log it holds or was sent with it)
-  inflight_window inflight;       // replicate state: appends not yet acknowledged
+  uint64_t pending_snapshot = 0;    // snapshot state: index of the snapshot sent
+  int snapshot_elapsed_ticks = 0;   // snapshot state: ticks since it was sent (to retry a lost one)
+  uint64_t refused_snapshot = 0;    // index of a snapshot the follower refused: not sent again
+  bool recent_active = false;       // heard from since the last check-quorum round (thesis §6.2)
+  uint64_t commit_sent = 0;         // highest commit index the follower was sent and may use
+                                    // (capped by the log it holds or was sent with it)
+  uint64_t lost_entries_warned = 0; // the match at which it was found to have lost entries
+  inflight_window inflight;         // replicate state: appends not yet acknowledged
 
   void become_probe();
   void become_replicate();
