@@ -78,6 +78,90 @@ TEST(RaftSnapshot, LostSnapshotIsSentAgainAfterTimeout) {
   EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 5));
 }
 
+// Keel's replica keeps no copy of the state machine with its snapshot point:
+// the store is the snapshot, read out when a follower needs it, and sent as
+// it is then, at a later committed index than the point the core named
+// (replica_actor.cpp send_snapshots). The follower's answer to that index is
+// the answer to the snapshot sent.
+struct moved_snapshot {
+  test_cluster c{3, [](config& cfg) { cfg.snapshot_timeout_ticks = 5; }};
+  uint64_t point = 0; // the snapshot point the core names
+  uint64_t moved_to = 0;
+  std::vector<Message> sent; // the core's snapshots for n3, taken off the network
+
+  // n3 misses 10 entries; n1 records a snapshot point after 5 of them,
+  // without data, compacts up to it, and applies 5 more.
+  moved_snapshot() {
+    EXPECT_TRUE(c.elect("n1"));
+    c.isolate("n3");
+    for (auto& v : values(0, 5))
+      EXPECT_TRUE(c.at("n1").propose(v).ok());
+    c.stabilize();
+    point = c.at("n1").status().applied;
+    EXPECT_TRUE(c.get("n1").storage->create_snapshot(point, c.ids(), {}).ok());
+    EXPECT_TRUE(c.get("n1").storage->compact(point).ok());
+    for (auto& v : values(5, 10))
+      EXPECT_TRUE(c.at("n1").propose(v).ok());
+    c.stabilize();
+    moved_to = c.at("n1").status().applied;
+    c.heal();
+    c.drop_if([this](const Message& m) {
+      if (m.type() != MSG_SNAPSHOT)
+        return false;
+      sent.push_back(m);
+      return true;
+    });
+  }
+
+  // What the shell sends in place of the core's snapshot.
+  Message moved(const Message& m) {
+    Message out = m;
+    auto* meta = out.mutable_snapshot()->mutable_metadata();
+    meta->set_index(moved_to);
+    meta->set_term(c.at("n1").status().term);
+    out.mutable_snapshot()->set_data(test::snapshot_data(c.get("n1").applied, moved_to));
+    return out;
+  }
+};
+
+TEST(RaftSnapshot, ASnapshotMovedToALaterIndexIsAcknowledgedForTheOneSent) {
+  moved_snapshot t;
+  auto& c = t.c;
+  c.tick_all(2);
+  ASSERT_EQ(t.sent.size(), 1u);
+  EXPECT_EQ(t.sent[0].snapshot().metadata().index(), t.point);
+  EXPECT_TRUE(t.sent[0].snapshot().data().empty());
+  ASSERT_GT(t.moved_to, t.point);
+  c.heal();
+  c.in_flight().push_back(t.moved(t.sent[0]));
+  c.stabilize();
+  EXPECT_EQ(c.get("n3").storage->snapshot()->metadata().index(), t.moved_to);
+  EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 10));
+  // n1 streams to n3 from the index it acknowledged, not from the point.
+  auto pr = c.at("n1").status().progress.at("n3");
+  EXPECT_EQ(pr.state, progress_state::replicate);
+  EXPECT_EQ(pr.match, t.moved_to);
+  ASSERT_TRUE(c.at("n1").propose("after").ok());
+  c.settle();
+  auto expected = values(0, 10);
+  expected.push_back("after");
+  EXPECT_EQ(test::applied_data(c.get("n3")), expected);
+}
+
+TEST(RaftSnapshot, ARefusalOfASnapshotMovedToALaterIndexStopsItsResending) {
+  moved_snapshot t;
+  auto& c = t.c;
+  c.tick_all(2);
+  ASSERT_EQ(t.sent.size(), 1u);
+  // n3's shell cannot use the data and refuses the snapshot it received.
+  ASSERT_TRUE(c.at("n3").refuse_snapshot(t.moved(t.sent[0])).ok());
+  c.flush("n3");
+  c.stabilize();
+  c.tick_all(40); // eight snapshot timeouts
+  EXPECT_EQ(t.sent.size(), 1u) << "a refused snapshot was offered again";
+  EXPECT_EQ(c.get("n3").storage->snapshot()->metadata().index(), 0u);
+}
+
 TEST(RaftSnapshot, StaleSnapshotIsIgnored) {
   // §7: a snapshot that covers only what the follower has committed changes nothing.
   test_cluster c(3);

@@ -10,7 +10,10 @@
 // Log compaction (§7) is the storage owner's business, as in etcd: it snapshots
 // the state machine and compacts the log_storage; the node notices through
 // log_storage (first_index(), snapshot()) and sends that snapshot to followers
-// that need what was compacted.
+// that need what was compacted. The owner may fill in a snapshot message's
+// data on its way out and move it to a later committed index (its state as
+// it reads it out, as etcd sends its whole database): the follower's
+// acknowledgement of that index, or its refusal, counts for the snapshot sent.
 #pragma once
 
 #include <cstdint>

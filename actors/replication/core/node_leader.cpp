@@ -182,10 +182,13 @@ void node::handle_append_response(const Message& m) {
   auto& pr = progress_.at(m.from());
   pr.recent_active = true;
   if (m.reject() && m.context() == snapshot_refused_context) {
-    if (pr.state == progress_state::snapshot && m.index() == pr.pending_snapshot) {
+    // The snapshot sent may stand for a later index than the one this core
+    // named (the storage owner may send its state as it is when it reads it
+    // out, as Keel's replica does): a refusal at or past it is of this one.
+    if (pr.state == progress_state::snapshot && m.index() >= pr.pending_snapshot) {
       write_log(log_level::warn, "snapshot refused by=" + m.from()
                                    + " index=" + std::to_string(m.index()) + "; not resending it");
-      pr.refused_snapshot = m.index();
+      pr.refused_snapshot = pr.pending_snapshot;
       pr.snapshot_elapsed_ticks = 0;
     }
     return;
