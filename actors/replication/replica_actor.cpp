@@ -91,7 +91,10 @@ struct replica_state {
   uint64_t next_read_context = 1;
 
   uint64_t applied_since_snapshot = 0;
-  bool snapshotting = false;
+  // Snapshots the core asked to send while the shard's export is being read
+  // (send_snapshots): one export serves every follower waiting for one.
+  std::vector<raft::Message> snapshots_waiting;
+  bool exporting = false;
   int ticks = 0;      // counts ticks for balancing
   uint64_t clock = 0; // ticks since start: the time of storage_calls
   // Requests to the storage actor not answered yet, by deadline (in ticks),
@@ -241,10 +244,25 @@ void process_ready(replica_actor* self);
 void schedule_flush(replica_actor* self);
 bool may_propose(replica_actor* self);
 
+void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots);
+
 void send_messages(replica_actor* self, std::vector<raft::Message> messages) {
   if (messages.empty())
     return;
   auto& st = self->state;
+  // The core's snapshots carry no data (maybe_compact): the store is the
+  // snapshot, read out only when a follower needs it.
+  auto needs_data = [](const raft::Message& m) {
+    return m.type() == raft::MSG_SNAPSHOT && m.snapshot().data().empty();
+  };
+  if (std::any_of(messages.begin(), messages.end(), needs_data)) {
+    auto split = std::stable_partition(messages.begin(), messages.end(),
+                                       [&](const raft::Message& m) { return !needs_data(m); });
+    send_snapshots(self, {std::make_move_iterator(split), std::make_move_iterator(messages.end())});
+    messages.erase(split, messages.end());
+    if (messages.empty())
+      return;
+  }
   auto transport = lookup::transport(*st.cfg.dir, st.cfg.root_path);
   if (!transport) {
     // Raft tolerates lost messages; the transport's supervisor restarts it.
@@ -401,49 +419,99 @@ uint64_t compaction_point(replica_actor* self, uint64_t snapshot_index) {
   return upto;
 }
 
-void maybe_snapshot(replica_actor* self) {
+// Log compaction (§7) with the store as the snapshot, as etcd does: the
+// shard's data in RocksDB is its state at the applied index, so compacting
+// copies nothing. The mirror records the snapshot point (index, term and
+// voters, no data) and both logs drop what lies a margin behind it. A
+// follower that needs what was dropped gets the data read out then
+// (send_snapshots), not every snapshot_entries entries: reading a whole
+// shard stalls its writes (docs/benchmarks.md section 30).
+//
+// Safe to call once the applied entries were sent to the storage actor: its
+// mailbox is in order, so the compaction lands after them, and the store
+// never holds a log compacted past its applied index (replica_storage::load
+// checks it).
+void maybe_compact(replica_actor* self) {
   auto& st = self->state;
-  if (st.snapshotting || st.applied_since_snapshot < st.cfg.snapshot_entries)
+  if (st.applied_since_snapshot < st.cfg.snapshot_entries)
     return;
-  st.snapshotting = true;
   auto applied = st.raft->status().applied;
-  // Sent before the next ready's persist/apply, so the export reflects
-  // exactly `applied` (the storage actor handles its mailbox in order).
+  if (auto made = st.mirror->create_snapshot(applied, st.cfg.voters, {}); !made.ok())
+    return; // a snapshot installed since is newer
+  st.applied_since_snapshot = 0;
+  st.counts->snapshots.inc();
+  auto upto = compaction_point(self, applied);
+  st.log->info("shard={} snapshot point at index {}; log compacted up to {}", st.cfg.shard, applied,
+               upto);
+  if (upto < st.mirror->first_index())
+    return;
+  if (auto compacted = st.mirror->compact(upto); !compacted.ok()) {
+    // The storage actor is not asked to compact past what the mirror kept.
+    st.log->warn("shard={} log not compacted up to {}: {}", st.cfg.shard, upto,
+                 raft::to_string(compacted.code()));
+    return;
+  }
+  auto compaction = storage_call(self, "compaction");
+  self->request(st.storage, caf::infinite, compact_atom_v, upto)
+    .then([self, compaction](caf::ok_atom) { storage_answered(self, compaction); },
+          [self, compaction](caf::error& err) {
+            storage_answered(self, compaction);
+            storage_failed(self, std::move(err));
+          });
+}
+
+// InstallSnapshot (§7) for followers behind the compacted log. The core names
+// its snapshot point S; the storage actor reads the shard out as it is when
+// this request reaches it, at its applied index X >= S (everything the core
+// applied was sent to it before, in mailbox order). The snapshot sent stands
+// for X: the metadata says X and X's term, which the data carries, so it is
+// exactly the state after a committed entry, which check_snapshot_data
+// requires on the follower. The core's leader then hears an acknowledgement
+// of X, at or past the S it waits for (node_leader.cpp). One export serves
+// every follower waiting meanwhile.
+void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
+  auto& st = self->state;
+  for (auto& m : snapshots) {
+    auto same = std::find_if(st.snapshots_waiting.begin(), st.snapshots_waiting.end(),
+                             [&](const raft::Message& w) { return w.to() == m.to(); });
+    if (same != st.snapshots_waiting.end())
+      *same = std::move(m); // the core resent it: the newer one
+    else
+      st.snapshots_waiting.push_back(std::move(m));
+  }
+  if (st.exporting)
+    return;
+  st.exporting = true;
   auto call = storage_call(self, "snapshot export");
   self->request(st.storage, caf::infinite, snap_atom_v)
     .then(
-      [self, call, applied](pb<storage::ShardSnapshot>& snap) {
+      [self, call](pb<storage::ShardSnapshot>& exported) {
         storage_answered(self, call);
         auto& st = self->state;
-        st.snapshotting = false;
-        if (snap->applied_index() != applied)
-          return; // raced with an apply; the next turn tries again
-        auto made = st.mirror->create_snapshot(applied, st.cfg.voters, snap->SerializeAsString());
-        if (!made.ok())
-          return;
-        st.applied_since_snapshot = 0;
-        st.counts->snapshots.inc();
-        auto upto = compaction_point(self, applied);
-        st.log->info("shard={} snapshot at index {}; log compacted up to {}", st.cfg.shard, applied,
-                     upto);
-        if (upto < st.mirror->first_index())
-          return;
-        if (auto compacted = st.mirror->compact(upto); !compacted.ok()) {
-          // The storage actor is not asked to compact past what the mirror kept.
-          st.log->warn("shard={} log not compacted up to {}: {}", st.cfg.shard, upto,
-                       raft::to_string(compacted.code()));
-          return;
+        st.exporting = false;
+        const auto& snap = exported.msg;
+        auto data = snap.SerializeAsString();
+        std::vector<raft::Message> filled;
+        for (auto& m : std::exchange(st.snapshots_waiting, {})) {
+          auto* meta = m.mutable_snapshot()->mutable_metadata();
+          if (snap.applied_index() < meta->index()) {
+            // Cannot happen (see above); the core resends after its snapshot timeout.
+            st.log->error("shard={} export at index {} is behind the snapshot point {}; not sent",
+                          st.cfg.shard, snap.applied_index(), meta->index());
+            continue;
+          }
+          st.log->info("shard={} sending snapshot to={} index={} ({} keys, {} bytes)", st.cfg.shard,
+                       m.to(), snap.applied_index(), snap.data_size(), data.size());
+          meta->set_index(snap.applied_index());
+          meta->set_term(snap.applied_term());
+          m.mutable_snapshot()->set_data(data);
+          filled.push_back(std::move(m));
         }
-        auto compaction = storage_call(self, "compaction");
-        self->request(st.storage, caf::infinite, compact_atom_v, upto)
-          .then([self, compaction](caf::ok_atom) { storage_answered(self, compaction); },
-                [self, compaction](caf::error& err) {
-                  storage_answered(self, compaction);
-                  storage_failed(self, std::move(err));
-                });
+        send_messages(self, std::move(filled));
       },
       [self, call](caf::error& err) {
         storage_answered(self, call);
+        self->state.exporting = false;
         storage_failed(self, std::move(err));
       });
 }
@@ -459,7 +527,7 @@ void finish_ready(replica_actor* self, const raft::ready& rd) {
   st.applied_since_snapshot += rd.committed_entries.size();
   st.raft->advance(rd);
   st.ready_in_flight = false;
-  maybe_snapshot(self);
+  maybe_compact(self);
   // Entries that settled above (committed, or lost) opened the window.
   if (st.queued_commands.commands_size() > 0 && may_propose(self))
     schedule_flush(self);
@@ -474,8 +542,11 @@ bool after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
   auto& st = self->state;
   if (rd->snapshot) {
     // The storage actor has just made it durable; a mirror that refuses it
-    // would let Raft go on from a log the disk does not hold.
-    if (auto mirrored = st.mirror->apply_snapshot(*rd->snapshot); !mirrored.ok()) {
+    // would let Raft go on from a log the disk does not hold. The mirror keeps
+    // its point, not its data: the store holds that (maybe_compact).
+    raft::Snapshot point;
+    *point.mutable_metadata() = rd->snapshot->metadata();
+    if (auto mirrored = st.mirror->apply_snapshot(point); !mirrored.ok()) {
       auto why = "shard=" + std::to_string(st.cfg.shard) + " snapshot at index "
                  + std::to_string(rd->snapshot->metadata().index())
                  + " persisted but not mirrored: " + raft::to_string(mirrored.code());
@@ -791,28 +862,30 @@ void tick(replica_actor* self) {
 // -- start-up -----------------------------------------------------------------
 
 // Quits the actor if the durable state cannot be restored: Raft must not
-// start on a log without the snapshot the disk holds.
+// start on a log without the snapshot point the disk holds.
 void restore(replica_actor* self, const storage::ReplicaState& durable) {
   auto& st = self->state;
   st.mirror = std::make_unique<raft::memory_storage>();
   uint64_t applied = durable.applied().applied_index();
+  // The log's compaction point is the snapshot point; the store, at its
+  // applied index past it, is the snapshot's data (maybe_compact).
+  const auto& compacted = durable.log_state();
   uint64_t from = 1;
-  if (durable.has_snapshot()) {
-    raft::Snapshot snap;
-    snap.mutable_metadata()->set_index(applied);
-    snap.mutable_metadata()->set_term(durable.applied().applied_term());
+  if (compacted.snapshot_index() > 0) {
+    raft::Snapshot point;
+    point.mutable_metadata()->set_index(compacted.snapshot_index());
+    point.mutable_metadata()->set_term(compacted.snapshot_term());
     for (auto& v : st.cfg.voters)
-      snap.mutable_metadata()->add_voters(v);
-    snap.set_data(durable.snapshot().SerializeAsString());
-    if (auto mirrored = st.mirror->apply_snapshot(snap); !mirrored.ok()) {
-      auto why = "shard=" + std::to_string(st.cfg.shard) + " stored snapshot at applied index "
-                 + std::to_string(applied)
+      point.mutable_metadata()->add_voters(v);
+    if (auto mirrored = st.mirror->apply_snapshot(point); !mirrored.ok()) {
+      auto why = "shard=" + std::to_string(st.cfg.shard) + " stored snapshot point at index "
+                 + std::to_string(compacted.snapshot_index())
                  + " cannot be restored: " + raft::to_string(mirrored.code());
       st.log->error("{}", why);
       self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
       return;
     }
-    from = applied + 1;
+    from = compacted.snapshot_index() + 1;
   }
   std::vector<raft::Entry> entries;
   for (auto& e : durable.entries())

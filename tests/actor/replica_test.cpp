@@ -66,11 +66,13 @@ struct Replica : storage::test::dir_holder,
     cfg.heartbeat_ticks = 1;
     cfg.election_ticks = 5;
     cfg.max_entries_in_flight = window;
+    cfg.snapshot_entries = snapshot_entries;
     cfg.dir = dir;
     return cfg;
   }
 
-  uint32_t window = 1; // max_entries_in_flight of the next start()
+  uint32_t window = 1;               // max_entries_in_flight of the next start()
+  uint32_t snapshot_entries = 10000; // of the next start()
 
   // Sends n writes one at a time, the coordinator running one job between
   // two of them, so that each reaches a replica still busy with the ones
@@ -101,13 +103,15 @@ struct Replica : storage::test::dir_holder,
     start();
   }
 
-  bool leads() {
+  bool leads() { return shard_status().role() == "leader"; }
+
+  admin::ShardStatus shard_status() {
     self->send(replica, status_atom_v);
     sched.run();
-    bool leader = false;
-    self->receive([&](pb<admin::ShardStatus>& s) { leader = s->role() == "leader"; },
+    admin::ShardStatus out;
+    self->receive([&](pb<admin::ShardStatus>& s) { out = s.msg; },
                   caf::after(std::chrono::seconds(0)) >> [] {});
-    return leader;
+    return out;
   }
 
   kv::Response ask(const kv::Request& req) {
@@ -202,6 +206,33 @@ TEST_F(Replica, ARestartedReplicaServesWhatWasAcknowledged) {
   EXPECT_EQ(ask(put_request(3, 20, "k19", "v19")).status(), kv::STATUS_OK);
   EXPECT_EQ(ask(put_request(3, 21, "k19", "new")).status(), kv::STATUS_OK);
   EXPECT_EQ(ask(get("k19")).value(), "new");
+}
+
+// The store is the snapshot (replica_actor.cpp maybe_compact): compacting
+// copies no data, and a restart goes on from the log's compaction point with
+// the store as it was, not from a copy of the shard.
+TEST_F(Replica, ACompactedReplicaRestartsFromItsCompactionPointAndItsStore) {
+  snapshot_entries = 4;
+  restart();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(ask(put_request(3, i + 1, "k" + std::to_string(i), "v" + std::to_string(i))).status(),
+              kv::STATUS_OK);
+  auto before = shard_status();
+  ASSERT_GT(before.snapshot_index(), 0u) << "the log was never compacted";
+  restart();
+  auto after = shard_status();
+  EXPECT_EQ(after.snapshot_index(), before.snapshot_index());
+  EXPECT_GE(after.applied_index(), before.applied_index());
+  for (int i = 0; i < 20; ++i) {
+    auto r = ask(get("k" + std::to_string(i)));
+    ASSERT_EQ(r.status(), kv::STATUS_OK) << i;
+    EXPECT_EQ(r.value(), "v" + std::to_string(i));
+  }
+  // The log goes on after the entries the restart kept.
+  auto next = ask(put_request(3, 21, "k0", "new"));
+  ASSERT_EQ(next.status(), kv::STATUS_OK);
+  EXPECT_GT(next.index(), after.applied_index());
+  EXPECT_EQ(ask(get("k0")).value(), "new");
 }
 
 TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {

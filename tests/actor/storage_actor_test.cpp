@@ -205,7 +205,6 @@ TEST_F(StorageActor, FreshShardLoadsEmpty) {
   EXPECT_EQ(state.log_state().snapshot_index(), 0u);
   EXPECT_EQ(state.applied().applied_index(), 0u);
   EXPECT_EQ(state.entries_size(), 0);
-  EXPECT_FALSE(state.has_snapshot());
 }
 
 TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
@@ -222,7 +221,6 @@ TEST_F(StorageActor, PersistIsOneSyncedCommitThatLoadsBackExactly) {
   EXPECT_EQ(wire_of(state), wire_of(log));
   EXPECT_EQ(state.hard_state().SerializeAsString(), hard_state(1, "n2", 1).SerializeAsString());
   EXPECT_EQ(state.applied().applied_index(), 0u); // persisted is not applied
-  EXPECT_FALSE(state.has_snapshot());
 
   // §5.3: a new leader's entries replace the conflicting suffix 3.. and
   // everything after it; a ready without hard state leaves it as it was.
@@ -348,10 +346,6 @@ TEST_F(StorageActor, PersistedSnapshotReplacesDataAndLog) {
   EXPECT_EQ(state.applied().applied_term(), 3u);
   EXPECT_EQ(wire_of(state), wire_of({put(11, 3, "after", "x")}));
   EXPECT_EQ(state.hard_state().term(), 3u);
-  ASSERT_TRUE(state.has_snapshot());
-  EXPECT_EQ(state.snapshot().applied_index(), 10u);
-  ASSERT_EQ(state.snapshot().data_size(), 1);
-  EXPECT_EQ(state.snapshot().data(0).key(), "k");
   EXPECT_EQ(call(a, get_request("k")).value(), "v");
   EXPECT_EQ(call(a, get_request("old")).status(), kv::STATUS_NOT_FOUND);
   // Applying continues after the snapshot.
@@ -435,7 +429,10 @@ TEST_F(StorageActor, AReadyThatAppendsAndAppliesIsOneCommitAnsweredAfterItsFsync
   EXPECT_EQ(call(a, get_request("k")).value(), "2");
 }
 
-TEST_F(StorageActor, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
+// What a replica sends a follower behind the compaction point (the store is
+// the snapshot): the export, at the applied index past that point. A load
+// carries no copy of it.
+TEST_F(StorageActor, CompactedLogLoadsItsTailAndExportsTheDataAtTheAppliedIndex) {
   auto a = spawn();
   persist(a, persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")},
                         hard_state(2, "n1", 3)));
@@ -447,13 +444,14 @@ TEST_F(StorageActor, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   EXPECT_EQ(state.log_state().snapshot_index(), 2u);
   EXPECT_EQ(state.log_state().snapshot_term(), 1u); // from the stored entry 2
   EXPECT_EQ(wire_of(state), wire_of({put(3, 2, "b", "2"), put(4, 2, "c", "3")}));
-  ASSERT_TRUE(state.has_snapshot());
-  EXPECT_EQ(state.snapshot().shard(), 1u);
-  EXPECT_EQ(state.snapshot().applied_index(), 3u); // the applied index, past the compaction point
-  EXPECT_EQ(state.snapshot().applied_term(), 2u);
-  ASSERT_EQ(state.snapshot().data_size(), 2);
-  EXPECT_EQ(state.snapshot().data(0).key(), "a");
-  EXPECT_EQ(state.snapshot().data(1).key(), "b");
+  EXPECT_EQ(state.applied().applied_index(), 3u);
+  auto exported = request<pb<ShardSnapshot>>(a, snap_atom_v).msg;
+  EXPECT_EQ(exported.shard(), 1u);
+  EXPECT_EQ(exported.applied_index(), 3u); // the applied index, past the compaction point
+  EXPECT_EQ(exported.applied_term(), 2u);
+  ASSERT_EQ(exported.data_size(), 2);
+  EXPECT_EQ(exported.data(0).key(), "a");
+  EXPECT_EQ(exported.data(1).key(), "b");
   EXPECT_EQ(status(a).snapshot_index(), 2u);
 }
 
@@ -471,7 +469,7 @@ TEST_F(StorageActor, RestartedActorContinuesFromDurableState) {
   auto after = load(second);
   EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
   EXPECT_EQ(after.applied().applied_index(), 2u);
-  EXPECT_TRUE(after.has_snapshot());
+  EXPECT_EQ(after.log_state().snapshot_index(), 1u);
   // The restarted replica hands out the committed entries again: only 3 is new.
   auto result = apply(second, {put(2, 1, "a", "1", 5, 1), put(3, 1, "b", "2")});
   ASSERT_EQ(result.results_size(), 1);

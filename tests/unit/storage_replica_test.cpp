@@ -56,7 +56,6 @@ TEST_P(StorageReplica, FreshShardLoadsEmpty) {
   EXPECT_EQ(state.log_state().snapshot_index(), 0u);
   EXPECT_EQ(state.applied().applied_index(), 0u);
   EXPECT_EQ(state.entries_size(), 0);
-  EXPECT_FALSE(state.has_snapshot());
 }
 
 TEST_P(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
@@ -69,7 +68,6 @@ TEST_P(StorageReplica, PersistedEntriesAndHardStateLoadBack) {
   EXPECT_EQ(state.entries(1).data(), put(2, 1, "a", "1").data());
   EXPECT_EQ(state.hard_state().term(), 1u); // the second persist carried none
   EXPECT_EQ(state.hard_state().vote(), "n1");
-  EXPECT_FALSE(state.has_snapshot());
 }
 
 TEST_P(StorageReplica, PersistedSuffixReplacesTheConflictingOne) {
@@ -96,11 +94,11 @@ TEST_P(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
   EXPECT_EQ(state.applied().applied_term(), 3u);
   EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{11}));
   EXPECT_EQ(state.hard_state().commit(), 10u);
-  ASSERT_TRUE(state.has_snapshot());
-  EXPECT_EQ(state.snapshot().applied_index(), 10u);
-  ASSERT_EQ(state.snapshot().data_size(), 1);
-  EXPECT_EQ(state.snapshot().data(0).key(), "k");
-  EXPECT_EQ(state.snapshot().sessions_size(), 0); // client 5's session went with the data
+  auto data = db->export_shard(1);
+  EXPECT_EQ(data.applied_index(), 10u);
+  ASSERT_EQ(data.data_size(), 1);
+  EXPECT_EQ(data.data(0).key(), "k");
+  EXPECT_EQ(data.sessions_size(), 0); // client 5's session went with the data
   EXPECT_EQ(db->get(1, "old"), std::nullopt);
   EXPECT_EQ(db->get(1, "k"), "v");
 }
@@ -212,7 +210,9 @@ TEST_P(StorageReplicaDeathTest, ApplyOfAnUntypedEntryOrAGapIsABug) {
   EXPECT_EQ(db->applied(1).applied_index(), 0u);
 }
 
-TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
+// The load carries the log after the compaction point, not the shard's data:
+// the store, at the applied index, is the snapshot behind that point.
+TEST_P(StorageReplica, CompactedLogLoadsItsTailAndTheStoreHoldsTheDataAtTheAppliedIndex) {
   persist(persist_of({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2"), put(4, 2, "c", "3")},
                      hard_state(2, "n1", 4)));
   apply({noop(1, 1), put(2, 1, "a", "1"), put(3, 2, "b", "2")});
@@ -221,10 +221,11 @@ TEST_P(StorageReplica, CompactedLogLoadsWithTheDataAtTheAppliedIndex) {
   EXPECT_EQ(state.log_state().snapshot_index(), 2u);
   EXPECT_EQ(state.log_state().snapshot_term(), 1u);
   EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{3, 4}));
-  ASSERT_TRUE(state.has_snapshot());
-  EXPECT_EQ(state.snapshot().applied_index(), 3u); // the applied index, not the compaction point
-  EXPECT_EQ(state.snapshot().applied_term(), 2u);
-  EXPECT_EQ(state.snapshot().data_size(), 2);
+  EXPECT_EQ(state.applied().applied_index(), 3u);
+  auto data = db->export_shard(1);
+  EXPECT_EQ(data.applied_index(), 3u); // the applied index, not the compaction point
+  EXPECT_EQ(data.applied_term(), 2u);
+  EXPECT_EQ(data.data_size(), 2);
 }
 
 // Records that disagree about the indexes (damage, or files mixed from two data

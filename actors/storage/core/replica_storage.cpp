@@ -70,9 +70,6 @@ ReplicaState replica_storage::load() const {
                              std::numeric_limits<uint64_t>::max());
   for (auto& entry : *stored)
     *state.add_entries() = std::move(entry);
-  if (compacted > 0) {
-    *state.mutable_snapshot() = db_->export_shard(shard_);
-  }
   return state;
 }
 

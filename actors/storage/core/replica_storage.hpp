@@ -43,10 +43,10 @@ public:
 
   /// Everything a replica needs to restart (§5.1, Figure 2), from committed
   /// state: hard state, compaction point, applied state, every stored entry
-  /// after the compaction point in index order and, only if the log was
-  /// compacted (snapshot_index > 0), the shard's data at the applied index as
-  /// `snapshot` (present only then: has_snapshot()); followers behind the
-  /// compaction point can only be caught up with it (§7). Stored state that
+  /// after the compaction point in index order. Not the shard's data: the
+  /// store at the applied index is the snapshot behind the compaction point,
+  /// read out (engine::export_shard) only for a follower that needs it (§7).
+  /// Stored state that
   /// disagrees with itself (applied before the compaction point or beyond
   /// the commit index, a commit index outside the log, a hole in the log)
   /// throws engine_error (errc::corrupt), like any damaged read.
