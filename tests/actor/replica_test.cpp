@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <set>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+
 #include "../unit/storage_test_dir.hpp"
+#include "actors/log/logger.hpp"
 #include "actors/paths.hpp"
 #include "actors/replication/replica_actor.hpp"
 #include "actors/storage/core/client_request.hpp"
@@ -233,6 +236,26 @@ TEST_F(Replica, ACompactedReplicaRestartsFromItsCompactionPointAndItsStore) {
   ASSERT_EQ(next.status(), kv::STATUS_OK);
   EXPECT_GT(next.index(), after.applied_index());
   EXPECT_EQ(ask(get("k0")).value(), "new");
+}
+
+// The Raft core logs through config::log (core/logger.hpp); the replica hands
+// it an adapter to the node's "raft" logger, prefixed with the shard. Without
+// one the core's elections, transfers and warnings went nowhere.
+TEST_F(Replica, TheRaftCoresLinesReachTheNodesRaftLogger) {
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
+  auto raft_log = component_logger("raft");
+  raft_log->sinks().push_back(ring);
+  restart();
+  raft_log->sinks().pop_back();
+  auto lines = ring->last_formatted();
+  auto core_line = [&](const std::string& what) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.find("shard=0 node=n1 term=") != std::string::npos
+             && l.find(what) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(core_line("started term=")) << "the core's start was not logged";
+  EXPECT_TRUE(core_line("became leader")) << "the core's election was not logged";
 }
 
 TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
