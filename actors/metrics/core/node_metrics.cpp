@@ -44,7 +44,9 @@ shard_counters node_metrics::shard(uint32_t shard) {
     reg_.get_counter("keel_raft_leader_changes_total",
                      "Times the shard's leader, as this replica knows it, changed.", ls),
     reg_.get_counter("keel_raft_snapshots_total",
-                     "Snapshots this replica took of its state machine to compact its log.", ls),
+                     "Snapshot points this replica recorded to compact its log (the store "
+                     "is the snapshot: nothing is copied).",
+                     ls),
   };
 }
 
