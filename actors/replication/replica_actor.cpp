@@ -506,6 +506,7 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
           meta->set_term(snap.applied_term());
           m.mutable_snapshot()->set_data(data);
           filled.push_back(std::move(m));
+          st.counts->snapshots_sent.inc();
         }
         send_messages(self, std::move(filled));
       },
@@ -554,6 +555,7 @@ bool after_persist(replica_actor* self, const std::shared_ptr<raft::ready>& rd) 
       self->quit(caf::make_error(caf::sec::runtime_error, std::move(why)));
       return false;
     }
+    st.counts->snapshots_installed.inc();
   }
   if (!rd->entries.empty())
     st.mirror->append(rd->entries);

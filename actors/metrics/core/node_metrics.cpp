@@ -47,6 +47,12 @@ shard_counters node_metrics::shard(uint32_t shard) {
                      "Snapshot points this replica recorded to compact its log (the store "
                      "is the snapshot: nothing is copied).",
                      ls),
+    reg_.get_counter("keel_raft_snapshots_sent_total",
+                     "Snapshots this replica sent as the shard's leader to followers behind its "
+                     "compacted log (each read the shard out; its writes waited meanwhile).",
+                     ls),
+    reg_.get_counter("keel_raft_snapshots_installed_total",
+                     "Snapshots from the shard's leader this replica installed.", ls),
   };
 }
 

@@ -22,12 +22,14 @@ namespace keel::metrics {
 
 /// One shard's Raft counters on this node.
 struct shard_counters {
-  counter& proposals;      // entries this node proposed as the shard's leader
-  counter& committed;      // entries this replica learnt are committed
-  counter& applied;        // entries its storage applied to the state machine
-  counter& elections;      // campaigns this replica started (became candidate)
-  counter& leader_changes; // times the leader it knows of changed to another node
-  counter& snapshots;      // snapshots it took of its state machine
+  counter& proposals;           // entries this node proposed as the shard's leader
+  counter& committed;           // entries this replica learnt are committed
+  counter& applied;             // entries its storage applied to the state machine
+  counter& elections;           // campaigns this replica started (became candidate)
+  counter& leader_changes;      // times the leader it knows of changed to another node
+  counter& snapshots;           // snapshot points it recorded to compact its log
+  counter& snapshots_sent;      // shard exports it sent as leader to followers behind its log
+  counter& snapshots_installed; // snapshots it installed from a leader
 };
 
 /// Traffic with one peer node, as the transport sees it.
