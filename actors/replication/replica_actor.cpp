@@ -91,10 +91,10 @@ struct replica_state {
   uint64_t next_read_context = 1;
 
   uint64_t applied_since_snapshot = 0;
-  // Snapshots the core asked to send while the shard's export is being read
-  // (send_snapshots): one export serves every follower waiting for one.
+  // Snapshots the core asked to send, waiting for the shard's export
+  // (send_snapshots): one export serves them all. Not empty: an export is
+  // being read.
   std::vector<raft::Message> snapshots_waiting;
-  bool exporting = false;
   int ticks = 0;      // counts ticks for balancing
   uint64_t clock = 0; // ticks since start: the time of storage_calls
   // Requests to the storage actor not answered yet, by deadline (in ticks),
@@ -468,9 +468,11 @@ void maybe_compact(replica_actor* self) {
 // exactly the state after a committed entry, which check_snapshot_data
 // requires on the follower. The core's leader then hears an acknowledgement
 // of X, at or past the S it waits for (node_leader.cpp). One export serves
-// every follower waiting meanwhile.
+// every follower waiting meanwhile whose S it reaches; one that names a point
+// recorded after the export was asked for waits for the next.
 void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
   auto& st = self->state;
+  const bool exporting = !st.snapshots_waiting.empty();
   for (auto& m : snapshots) {
     auto same = std::find_if(st.snapshots_waiting.begin(), st.snapshots_waiting.end(),
                              [&](const raft::Message& w) { return w.to() == m.to(); });
@@ -479,25 +481,22 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
     else
       st.snapshots_waiting.push_back(std::move(m));
   }
-  if (st.exporting)
+  if (exporting)
     return;
-  st.exporting = true;
   auto call = storage_call(self, "snapshot export");
   self->request(st.storage, caf::infinite, snap_atom_v)
     .then(
       [self, call](pb<storage::ShardSnapshot>& exported) {
         storage_answered(self, call);
         auto& st = self->state;
-        st.exporting = false;
         const auto& snap = exported.msg;
         auto data = snap.SerializeAsString();
         std::vector<raft::Message> filled;
+        std::vector<raft::Message> newer; // named a point recorded after the export was asked for
         for (auto& m : std::exchange(st.snapshots_waiting, {})) {
           auto* meta = m.mutable_snapshot()->mutable_metadata();
           if (snap.applied_index() < meta->index()) {
-            // Cannot happen (see above); the core resends after its snapshot timeout.
-            st.log->error("shard={} export at index {} is behind the snapshot point {}; not sent",
-                          st.cfg.shard, snap.applied_index(), meta->index());
+            newer.push_back(std::move(m));
             continue;
           }
           st.log->info("shard={} sending snapshot to={} index={} ({} keys, {} bytes)", st.cfg.shard,
@@ -509,10 +508,12 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
           st.counts->snapshots_sent.inc();
         }
         send_messages(self, std::move(filled));
+        if (!newer.empty())
+          send_snapshots(self, std::move(newer)); // the next export covers their point
       },
       [self, call](caf::error& err) {
         storage_answered(self, call);
-        self->state.exporting = false;
+        self->state.snapshots_waiting.clear();
         storage_failed(self, std::move(err));
       });
 }

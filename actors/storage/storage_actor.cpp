@@ -74,9 +74,9 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
 // and a digest, and a whole log through a load: with a large shard that takes
 // seconds. The storage actor runs on the node's scheduler (the fsyncs are the
 // log syncer's, one per turn at most), so it hands such work to a thread of
-// its own and AWAITS the answer: the scheduler goes on serving every other actor of the node, and
-// this shard's later requests still wait their turn, since an awaiting actor
-// handles nothing else. `work` must capture what it uses by value (shared
+// its own and AWAITS the answer: the scheduler goes on serving every other
+// actor of the node, and this shard's later requests still wait their turn,
+// since an awaiting actor handles nothing else. `work` must capture what it uses by value (shared
 // pointers): if the actor is killed meanwhile, the thread finishes on its own.
 // `after`, if given, runs on the actor once the work succeeded, before the
 // answer. Work that replaces the shard holds engine::shard_rewrite_lock, which
