@@ -461,9 +461,10 @@ void maybe_compact(replica_actor* self) {
 }
 
 // InstallSnapshot (§7) for followers behind the compacted log. The core names
-// its snapshot point S; the storage actor reads the shard out as it is when
-// this request reaches it, at its applied index X >= S (everything the core
-// applied was sent to it before, in mailbox order). The snapshot sent stands
+// its snapshot point S; the storage actor reads the shard out of a read view
+// taken after this request reached it, at its applied index X >= S
+// (everything the core applied was sent to it before, in mailbox order), and
+// serves the shard's writes meanwhile. The snapshot sent stands
 // for X: the metadata says X and X's term, which the data carries, so it is
 // exactly the state after a committed entry, which check_snapshot_data
 // requires on the follower. The core's leader then hears an acknowledgement
@@ -483,11 +484,14 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
   }
   if (exporting)
     return;
-  auto call = storage_call(self, "snapshot export");
+  // Not a storage_call: the storage actor answers an export out of its
+  // mailbox's order, once read, and a large shard may take longer than
+  // storage_timeout_ms to read without anything being stuck. If the storage
+  // actor ends meanwhile, its shard's supervisor restarts this replica too.
+  auto asked = std::chrono::steady_clock::now();
   self->request(st.storage, caf::infinite, snap_atom_v)
     .then(
-      [self, call](pb<storage::ShardSnapshot>& exported) {
-        storage_answered(self, call);
+      [self, asked](pb<storage::ShardSnapshot>& exported) {
         auto& st = self->state;
         const auto& snap = exported.msg;
         auto data = snap.SerializeAsString();
@@ -499,8 +503,11 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
             newer.push_back(std::move(m));
             continue;
           }
-          st.log->info("shard={} sending snapshot to={} index={} ({} keys, {} bytes)", st.cfg.shard,
-                       m.to(), snap.applied_index(), snap.data_size(), data.size());
+          st.log->info(
+            "shard={} sending snapshot to={} index={} ({} keys, {} bytes, read in {} ms)",
+            st.cfg.shard, m.to(), snap.applied_index(), snap.data_size(), data.size(),
+            std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - asked)
+              .count());
           meta->set_index(snap.applied_index());
           meta->set_term(snap.applied_term());
           m.mutable_snapshot()->set_data(data);
@@ -511,8 +518,7 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
         if (!newer.empty())
           send_snapshots(self, std::move(newer)); // the next export covers their point
       },
-      [self, call](caf::error& err) {
-        storage_answered(self, call);
+      [self](caf::error& err) {
         self->state.snapshots_waiting.clear();
         storage_failed(self, std::move(err));
       });

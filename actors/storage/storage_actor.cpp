@@ -74,18 +74,25 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
 // and a digest, and a whole log through a load: with a large shard that takes
 // seconds. The storage actor runs on the node's scheduler (the fsyncs are the
 // log syncer's, one per turn at most), so it hands such work to a thread of
-// its own and AWAITS the answer: the scheduler goes on serving every other
-// actor of the node, and this shard's later requests still wait their turn,
-// since an awaiting actor handles nothing else. `work` must capture what it uses by value (shared
-// pointers): if the actor is killed meanwhile, the thread finishes on its own.
-// `after`, if given, runs on the actor once the work succeeded, before the
-// answer. Work that replaces the shard holds engine::shard_rewrite_lock, which
-// the actor's successor takes before it reads the shard. Under the
+// its own, and the scheduler goes on serving every other actor of the node.
+// run_long AWAITS the answer: this shard's later requests still wait their
+// turn, since an awaiting actor handles nothing else; work that writes the
+// shard or must see it as of its place in the mailbox needs that. run_beside
+// does not wait: the shard's later requests are served meanwhile, and the
+// answer comes when the work is done. That is for an export, which reads a
+// read view of its own (engine::export_shard), taken after every request
+// before it was served. `work` must capture what it uses by value (shared
+// pointers): if the actor is killed meanwhile, the thread finishes on its
+// own. `after`, if given, runs on the actor once the work succeeded, before
+// the answer. Work that replaces the shard holds engine::shard_rewrite_lock,
+// which the actor's successor takes before it reads the shard. Under the
 // deterministic test coordinator (no threads of its own) the work runs in
 // place. A failure ends the actor, as a failed commit does.
+enum class waiting { awaits, goes_on };
+
 template <class T>
-caf::result<T> run_long(storage_actor_type* self, std::function<T()> work,
-                        std::function<void()> after = nullptr) {
+caf::result<T> run_on_thread(storage_actor_type* self, waiting how, std::function<T()> work,
+                             std::function<void()> after) {
   if (!self->state.own_threads) {
     auto out = work(); // an engine_error reaches the actor's exception handler
     if (after)
@@ -104,20 +111,34 @@ caf::result<T> run_long(storage_actor_type* self, std::function<T()> work,
       }};
     });
   auto rp = self->make_response_promise<T>();
-  self->request(worker, caf::infinite, caf::get_atom_v)
-    .await(
-      [rp, after = std::move(after)](T& out) mutable {
-        if (after)
-          after();
-        rp.deliver(std::move(out));
-      },
-      [self, rp](caf::error& err) mutable {
-        self->state.log->error("storage failed shard={} error={}", self->state.shard,
-                               self->system().render(err));
-        rp.deliver(err);
-        self->quit(err);
-      });
+  auto done = [rp, after = std::move(after)](T& out) mutable {
+    if (after)
+      after();
+    rp.deliver(std::move(out));
+  };
+  auto failed = [self, rp](caf::error& err) mutable {
+    self->state.log->error("storage failed shard={} error={}", self->state.shard,
+                           self->system().render(err));
+    rp.deliver(err);
+    self->quit(err);
+  };
+  auto asked = self->request(worker, caf::infinite, caf::get_atom_v);
+  if (how == waiting::awaits)
+    asked.await(std::move(done), std::move(failed));
+  else
+    asked.then(std::move(done), std::move(failed));
   return rp;
+}
+
+template <class T>
+caf::result<T> run_long(storage_actor_type* self, std::function<T()> work,
+                        std::function<void()> after = nullptr) {
+  return run_on_thread<T>(self, waiting::awaits, std::move(work), std::move(after));
+}
+
+template <class T>
+caf::result<T> run_beside(storage_actor_type* self, std::function<T()> work) {
+  return run_on_thread<T>(self, waiting::goes_on, std::move(work), nullptr);
 }
 
 kv::Response invalid_argument(std::string error) {
@@ -301,7 +322,7 @@ storage_api::behavior_type storage_actor(storage_actor_type* self, std::shared_p
       return make_pb(std::move(out));
     },
     [self](snap_atom) {
-      return run_long<pb<ShardSnapshot>>(self, [db = self->state.db, shard = self->state.shard] {
+      return run_beside<pb<ShardSnapshot>>(self, [db = self->state.db, shard = self->state.shard] {
         return make_pb(db->export_shard(shard));
       });
     },

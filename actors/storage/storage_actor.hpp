@@ -11,17 +11,17 @@
 // log syncer's, one fsync for every shard's ready that arrived meanwhile
 // (log_syncer.hpp: the node's group commit, which by default also runs on
 // the scheduler, in a turn of its own), and whole-shard work (a load, a
-// snapshot's install, export or import, a digest) runs on a thread of its
-// own while the actor awaits it, so the shard's later requests still wait
-// their turn. The replica batches on its side: one persist holds everything
-// a Raft ready has (all entries proposed meanwhile, the hard state, the
-// entries it commits).
+// snapshot's install or import, a digest) runs on a thread of its own while
+// the actor awaits it, so the shard's later requests still wait their turn.
+// An export runs on a thread of its own too, but from a read view of the
+// store, so the actor serves the shard's later requests meanwhile. The replica batches on its side:
+// one persist holds everything a Raft ready has (all entries proposed meanwhile, the hard state,
+// the entries it commits).
 //
 // storage_api below is the protocol; what its messages mean:
 //   load: what a (re)starting replica needs: hard state, log state, applied
-//       state, the stored entries after the compaction point and, only if
-//       log_state.snapshot_index > 0, the shard's data at the applied index
-//       (present only then: has_snapshot()). See replica_storage::load.
+//       state and the stored entries after the compaction point, not the
+//       shard's data (the store is the snapshot). See replica_storage::load.
 //   persist: one Raft ready in ONE batch: its durable part (snapshot if
 //       present, then entries, then hard state if present), then the
 //       committed entries it lets be applied (PersistRequest.committed);
@@ -45,8 +45,10 @@
 //       A RequestBatch of them is answered as a
 //       ResponseBatch, each under its tag, in order: the reads of one turn of
 //       the replica in one message.
-//   snap: without a snapshot exports this shard; with one imports it
-//       (synced), an error if it is for another shard.
+//   snap: without a snapshot exports this shard as it is at some moment
+//       after every earlier request was served (its applied index at least
+//       what those applied; later requests are served before the answer);
+//       with one imports it (synced), an error if it is for another shard.
 //   digest: the state_digest of what snap would export, with its applied
 //       index and sizes (the convergence check of keel-jepsen).
 // Failures (storage_error.hpp): a failed commit, a failed read and a committed

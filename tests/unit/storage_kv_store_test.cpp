@@ -2,6 +2,8 @@
 // implementations: the engine's logic is written against it, so a store that
 // differs here (order, what a batch hides, bounds) would change what the
 // state machine computes on it.
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <random>
@@ -11,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/storage/engine/rocks_store.hpp"
 #include "storage_test_dir.hpp"
 
 namespace {
@@ -284,6 +287,74 @@ TEST_P(KvStoreDeathTest, ABackwardReadOfDataOrMetaIsABug) {
   for (auto f : {family::data, family::meta})
     EXPECT_DEATH(store->last_key(f, "", "\xff", nullptr), "a backward read of data or meta");
   EXPECT_EQ(store->last_key(family::log, "", "\xff", nullptr), std::nullopt);
+}
+
+// A read view is the committed state of its moment, unsynced commits
+// included, in every family; the store goes on. Over RocksDB the later
+// writes are rewrites in place of the same memtable records (shorter values,
+// engine.cpp), which no RocksDB snapshot could have kept still.
+TEST_P(KvStore, AReadViewKeepsTheStateOfItsMomentWhileTheStoreGoesOn) {
+  ASSERT_TRUE(store);
+  for (auto f : {family::data, family::meta, family::log})
+    commit({{"a", "first value"}, {"b", "2"}}, f);
+  auto unsynced = store->make_batch();
+  unsynced->put(family::data, "u", "not yet synced");
+  ASSERT_TRUE(succeeded(store->commit(*unsynced, false)));
+
+  auto view = store->read_view();
+  ASSERT_TRUE(view);
+  for (auto f : {family::data, family::meta, family::log})
+    commit({{"a", "1"}, {"b", std::nullopt}, {"c", "3"}}, f);
+
+  for (auto f : {family::data, family::meta, family::log}) {
+    SCOPED_TRACE(static_cast<int>(f));
+    EXPECT_EQ(view->get(f, "a", nullptr), "first value");
+    EXPECT_EQ(view->get(f, "b", nullptr), "2");
+    EXPECT_EQ(view->get(f, "c", nullptr), std::nullopt);
+    pairs seen;
+    view->scan(f, "", "\xff", nullptr, [&](std::string_view k, std::string_view v) {
+      seen.emplace_back(k, v);
+      return true;
+    });
+    pairs expected{{"a", "first value"}, {"b", "2"}};
+    if (f == family::data)
+      expected.emplace_back("u", "not yet synced");
+    EXPECT_EQ(seen, expected);
+    EXPECT_EQ(scan("", "\xff", nullptr, 100, f).front(),
+              (std::pair<std::string, std::string>{"a", "1"}));
+  }
+  EXPECT_EQ(view->last_key(family::log, "", "\xff", nullptr), "b");
+  EXPECT_EQ(store->get(family::data, "b", nullptr), std::nullopt);
+
+  // A view taken now sees the writes; the first one still does not.
+  auto later = store->read_view();
+  EXPECT_EQ(later->get(family::meta, "a", nullptr), "1");
+  EXPECT_EQ(later->get(family::meta, "c", nullptr), "3");
+  EXPECT_EQ(view->get(family::meta, "a", nullptr), "first value");
+}
+
+// A RocksDB view is a checkpoint beside the store, gone when the view is
+// dropped; one a crash left behind is gone at the next open.
+TEST(KvStoreRocks, AReadViewLeavesNoFilesBehind) {
+  namespace fs = std::filesystem;
+  test_stores stores{store_kind::rocks};
+  auto views = rocks_store::views_dir(stores.dir("s"));
+  {
+    auto store = stores.raw_store("s");
+    auto batch = store->make_batch();
+    batch->put(family::data, "k", "v");
+    ASSERT_TRUE(succeeded(store->commit(*batch, true)));
+    auto view = store->read_view();
+    EXPECT_EQ(view->get(family::data, "k", nullptr), "v");
+    EXPECT_FALSE(fs::is_empty(views));
+    view.reset();
+    EXPECT_TRUE(fs::is_empty(views));
+  }
+  fs::create_directories(views + "/9");
+  std::ofstream{views + "/9/CURRENT"} << "left by a crash";
+  auto store = stores.raw_store("s");
+  EXPECT_FALSE(fs::exists(views));
+  EXPECT_EQ(store->get(family::data, "k", nullptr), "v");
 }
 
 TEST_P(KvStore, ClearedBatchWritesNothing) {

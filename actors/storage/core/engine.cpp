@@ -275,27 +275,31 @@ result<bool> engine::sync_through(commit_ticket ticket) {
 
 ShardSnapshot engine::export_shard(uint32_t shard) const {
   check_shard(shard);
+  std::lock_guard one_at_a_time{export_mu_};
+  // One state for the data, the sessions and the applied index, whatever the
+  // shard's writers do meanwhile.
+  auto view = store_->read_view();
   auto applied
-    = records::read<AppliedState>(*store_, family::meta, key_layout::applied_key(shard), nullptr);
+    = records::read<AppliedState>(*view, family::meta, key_layout::applied_key(shard), nullptr);
   ShardSnapshot out;
   out.set_shard(shard);
   out.set_applied_index(applied.applied_index());
   out.set_applied_term(applied.applied_term());
   out.set_log_time_ms(applied.log_time_ms());
-  store_->scan(family::data, key_layout::shard_prefix(shard), key_layout::shard_end(shard), nullptr,
-               [&](std::string_view key, std::string_view value) {
-                 auto* kv = out.add_data();
-                 kv->set_key(std::string{key_layout::user_key_of(key)});
-                 kv->set_value(std::string{value});
-                 return true;
-               });
-  store_->scan(family::meta, key_layout::session_prefix(shard), key_layout::session_end(shard),
-               nullptr, [&](std::string_view key, std::string_view value) {
-                 auto* entry = out.add_sessions();
-                 entry->set_client_id(key_layout::client_id_of(key));
-                 records::parse(value, *entry->mutable_session());
-                 return true;
-               });
+  view->scan(family::data, key_layout::shard_prefix(shard), key_layout::shard_end(shard), nullptr,
+             [&](std::string_view key, std::string_view value) {
+               auto* kv = out.add_data();
+               kv->set_key(std::string{key_layout::user_key_of(key)});
+               kv->set_value(std::string{value});
+               return true;
+             });
+  view->scan(family::meta, key_layout::session_prefix(shard), key_layout::session_end(shard),
+             nullptr, [&](std::string_view key, std::string_view value) {
+               auto* entry = out.add_sessions();
+               entry->set_client_id(key_layout::client_id_of(key));
+               records::parse(value, *entry->mutable_session());
+               return true;
+             });
   return out;
 }
 

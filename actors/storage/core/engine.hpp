@@ -158,9 +158,12 @@ public:
   // --- snapshots of one shard's state machine -------------------------------
 
   /// The data (sorted by key), sessions (sorted by client id) and applied
-  /// index/term of `shard`. REQUIRES: nothing writes the shard meanwhile (the
-  /// store has no read views, kv_store.hpp); the storage actor awaits an
-  /// export before its next request of that shard.
+  /// index/term of `shard`, all as they were at one moment during the call:
+  /// it reads a read view of the store (kv_store::read_view), so the shard's
+  /// writes may go on meanwhile. One export at a time per engine: each takes
+  /// a core and the shard's size in memory, and a node whose shards all
+  /// exported at once, as they do for a follower that was away, starved its
+  /// scheduler (docs/benchmarks.md section 34).
   ShardSnapshot export_shard(uint32_t shard) const;
 
   /// Replaces the data, sessions and applied index/term of
@@ -196,6 +199,7 @@ private:
   std::atomic<uint64_t> synced_commits_{0};
   std::atomic<uint64_t> syncs_{0};
   std::mutex sync_mu_;
+  mutable std::mutex export_mu_;                // export_shard: one at a time
   std::unique_ptr<std::mutex[]> rewrite_locks_; // one per shard
   commit_ticket synced_through_ = 0;            // guarded by sync_mu_
 };

@@ -5,7 +5,7 @@
 // keep apart records that are written and read differently; inside each family
 // a 4-byte big-endian shard number prefixes every key, so one shard's records
 // form one contiguous, ordered key range. Used by the engine (engine.cpp,
-// write_batch.cpp, store_records.cpp) and by rocks_store for the family names;
+// write_batch.cpp, store_records.cpp) and by rocks_options for the family names;
 // nothing above the storage engine needs it.
 //
 //   family    key                                  value
@@ -88,7 +88,7 @@ uint64_t client_id_of(std::string_view session_key);
 
 /// log family: the leading bytes that name the run a shard's next entry
 /// continues (its shard; entries arrive in index order). RocksDB keeps one
-/// memtable insert hint per such prefix (engine.cpp).
+/// memtable insert hint per such prefix (rocks_options.cpp).
 inline constexpr size_t log_hint_prefix_bytes = 4;
 
 } // namespace keel::storage::key_layout

@@ -76,14 +76,13 @@ public:
   // of the committed state. A failure throws engine_error (storage_error.hpp:
   // reads let the storage actor crash).
   //
-  // There are no read views (snapshots). Data and meta records are rewritten
-  // in place (rocks_store: a memtable update instead of a new version;
-  // docs/design.md "Records rewritten in place"), which RocksDB allows only
-  // with snapshots off for the whole database, and which no view could hold
-  // still. A scan of the log sees one state, as of its start (one RocksDB
-  // iterator); a reader that needs data or meta consistent across reads holds
-  // their writers still instead, as the storage actor does while it exports a
-  // shard (engine::export_shard).
+  // Data and meta records are rewritten in place (rocks_store: a memtable
+  // update instead of a new version; docs/design.md "Records rewritten in
+  // place"), which RocksDB allows only with its snapshots off for the whole
+  // database, so an iterator over them does not hold still. A scan of the log
+  // sees one state, as of its start (one RocksDB iterator); a reader that
+  // needs data or meta consistent across reads takes a read_view (below),
+  // as a shard's export does (engine::export_shard).
 
   /// The value at `key` in `f`, or nullopt.
   virtual std::optional<std::string> get(family f, std::string_view key,
@@ -99,6 +98,14 @@ public:
   /// updates in place (see the reads above).
   virtual std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                               const batch* through) const = 0;
+
+  /// A read-only copy of the whole committed state as it is now, which later
+  /// commits leave as it is: what lets a long reader (a shard's export) see
+  /// one state without holding the writers still. rocks_store: a checkpoint
+  /// (a memtable flush and hard links); memory_store: the tables, shared
+  /// until the next commit copies them. Throws engine_error on the store's
+  /// failure (storage_error.hpp).
+  virtual std::shared_ptr<const kv_store> read_view() const = 0;
 };
 
 /// last_key's contract, checked by both stores so that the memory store

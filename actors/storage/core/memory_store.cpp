@@ -233,4 +233,13 @@ void memory_store::fail_next_commit(std::string error) {
   fail_next_ = std::move(error);
 }
 
+std::shared_ptr<const kv_store> memory_store::read_view() const {
+  // A store of its own over the committed tables: commit() copies them
+  // before it writes while the view holds them (current_'s use count).
+  auto view = std::make_shared<memory_store>(name_ + " (read view)");
+  auto t = committed(mu_, current_);
+  view->current_ = std::const_pointer_cast<tables>(t);
+  return view;
+}
+
 } // namespace keel::storage

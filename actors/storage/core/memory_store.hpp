@@ -40,6 +40,7 @@ public:
             const visitor& visit) const override;
   std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                       const batch* through) const override;
+  std::shared_ptr<const kv_store> read_view() const override;
 
   /// What survives a crash of the machine: the committed state becomes the
   /// durable one plus the first `keep_unsynced` unsynced commits after it

@@ -1,12 +1,15 @@
 #include "actors/storage/engine/rocks_store.hpp"
 
+#include <filesystem>
 #include <memory>
 
 #include <rocksdb/comparator.h>
 #include <rocksdb/db.h>
-#include <rocksdb/snapshot.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
+
+#include "actors/storage/engine/rocks_options.hpp"
 
 namespace keel::storage {
 
@@ -128,6 +131,44 @@ rocks_store::~rocks_store() {
   // change anything anymore (every acknowledged write was already synced).
   db_->Close().PermitUncheckedError();
   delete db_;
+  if (is_view_) {
+    // Best effort: open_rocks_store removes what is left at the next start.
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+std::shared_ptr<const kv_store> rocks_store::read_view() const {
+  namespace fs = std::filesystem;
+  auto root = views_dir(dir_);
+  auto at = root + "/" + std::to_string(views_taken_.fetch_add(1) + 1);
+  auto check_step = [&](const rocksdb::Status& status, const std::string& what) {
+    if (status.ok())
+      return;
+    std::error_code ignored;
+    fs::remove_all(at, ignored); // a checkpoint half made
+    check(status, what);
+  };
+  std::error_code made;
+  fs::create_directories(root, made);
+  if (made)
+    throw engine_error({errc::io, "cannot create " + root + " for a read view: " + made.message()});
+  rocksdb::Checkpoint* raw = nullptr;
+  check(rocksdb::Checkpoint::Create(db_, &raw), "a read view of " + dir_);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint{raw};
+  // A log size of 0 flushes the memtables first: in-place updates leave no
+  // versions a view could keep, so a view is table files, which later
+  // writes never change, plus the log written since the flush.
+  check_step(checkpoint->CreateCheckpoint(at, /*log_size_for_flush=*/0),
+             "a checkpoint of " + dir_ + " in " + at);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  check_step(
+    rocksdb::DB::OpenForReadOnly(rocks_db_options(false), at, rocks_families(), &handles, &db),
+    "opening the read view " + at);
+  auto view = std::make_shared<rocks_store>(db, std::move(handles), at);
+  view->is_view_ = true;
+  return view;
 }
 
 std::unique_ptr<kv_store::batch> rocks_store::make_batch() const {
@@ -189,7 +230,7 @@ std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* t
   options.iterate_lower_bound = lower;
   options.iterate_upper_bound = upper;
   // Data and meta have a prefix extractor (the whole key, for their hashed
-  // memtables, engine.cpp): without total order a seek there would see one
+  // memtables, rocks_options.cpp): without total order a seek there would see one
   // key's versions, not the range.
   options.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> base{db_->NewIterator(options, handle(f))};

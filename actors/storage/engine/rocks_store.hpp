@@ -7,6 +7,7 @@
 // Opened by open_rocks_engine (engine.hpp), which checks the directory first.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,6 +50,17 @@ public:
   std::optional<std::string> last_key(family f, std::string_view lo, std::string_view hi,
                                       const batch* through) const override;
 
+  /// A RocksDB checkpoint of the whole database (its memtables flushed first,
+  /// its table files hard-linked, the log written since copied), opened read
+  /// only in views_dir(dir) and removed again when the view is dropped.
+  /// Taking one costs a flush; reading it holds no writer.
+  std::shared_ptr<const kv_store> read_view() const override;
+
+  /// Where the read views of the store in `dir` live: beside it, so that the
+  /// store's own directory holds only RocksDB's files. open_rocks_store
+  /// removes what a crash left there.
+  static std::string views_dir(const std::string& dir) { return dir + ".views"; }
+
 private:
   rocksdb::ColumnFamilyHandle* handle(family f) const { return families_[static_cast<size_t>(f)]; }
   std::unique_ptr<rocksdb::Iterator> iterate(family f, const batch* through,
@@ -59,6 +71,8 @@ private:
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   std::string dir_;
   bool without_wal_ = false;
+  bool is_view_ = false;                         // a read view: its directory goes with it
+  mutable std::atomic<uint64_t> views_taken_{0}; // names the views' directories
 };
 
 } // namespace keel::storage
