@@ -514,6 +514,8 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
           filled.push_back(std::move(m));
           st.counts->snapshots_sent.inc();
         }
+        for (const auto& m : filled)
+          st.raft->snapshot_left(m.to()); // its wait for an answer starts now
         send_messages(self, std::move(filled));
         if (!newer.empty())
           send_snapshots(self, std::move(newer)); // the next export covers their point

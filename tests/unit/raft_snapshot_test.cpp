@@ -78,6 +78,87 @@ TEST(RaftSnapshot, LostSnapshotIsSentAgainAfterTimeout) {
   EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 5));
 }
 
+// A snapshot can take far longer to read out, send and install than the
+// timeout after which it is presumed lost; every resend starts all of that
+// again. So each snapshot presumed lost in a row waits twice as long as the
+// one before, up to 2^max_snapshot_backoff times the timeout, and a follower
+// that answers again is back to the configured wait.
+TEST(RaftSnapshot, EachSnapshotPresumedLostWaitsTwiceAsLongAsTheOneBefore) {
+  constexpr int timeout = 5;
+  test_cluster c(3, [](config& cfg) { cfg.snapshot_timeout_ticks = timeout; });
+  ASSERT_TRUE(c.elect("n1"));
+  int tick = 0;
+  bool lose = true;
+  std::vector<int> sent_at;
+  // n3 misses five entries that n1 then compacts away; n1's snapshots for it
+  // are recorded, and lost while `lose` holds.
+  auto fall_behind = [&](int from) {
+    c.isolate("n3");
+    for (auto& v : values(from, from + 5))
+      ASSERT_TRUE(c.at("n1").propose(v).ok());
+    c.stabilize();
+    c.snapshot_and_compact("n1", c.at("n1").status().applied);
+    c.heal();
+    sent_at.clear();
+    c.drop_if([&](const Message& m) {
+      if (m.type() != MSG_SNAPSHOT)
+        return false;
+      sent_at.push_back(tick);
+      return lose;
+    });
+  };
+  auto run = [&](int ticks) {
+    for (int i = 0; i < ticks; ++i, ++tick)
+      c.tick_all(1);
+  };
+  fall_behind(0);
+  run(1000);
+  ASSERT_GE(sent_at.size(), 9u);
+  // Each wait: the timeout (doubled), then a heartbeat round before the resend.
+  const int slack = config{}.heartbeat_ticks + 2;
+  for (size_t k = 1; k < sent_at.size(); ++k) {
+    int expected = timeout << std::min<int>(static_cast<int>(k) - 1, max_snapshot_backoff);
+    EXPECT_GE(sent_at[k] - sent_at[k - 1], expected) << "resend " << k;
+    EXPECT_LE(sent_at[k] - sent_at[k - 1], expected + slack) << "resend " << k;
+  }
+
+  lose = false; // the next one arrives and is installed
+  run((timeout << max_snapshot_backoff) + slack);
+  EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 5));
+
+  lose = true;
+  fall_behind(5);
+  run(4 * timeout);
+  ASSERT_GE(sent_at.size(), 2u);
+  EXPECT_LE(sent_at[1] - sent_at[0], timeout + slack);
+}
+
+// The shell reads a snapshot out when the core asks for it, which can take
+// long; the wait for the follower's answer counts from when it left.
+TEST(RaftSnapshot, TheWaitForASnapshotsAnswerStartsWhenItLeaves) {
+  constexpr int timeout = 5;
+  test_cluster c(3, [](config& cfg) { cfg.snapshot_timeout_ticks = timeout; });
+  ASSERT_TRUE(c.elect("n1"));
+  c.isolate("n3");
+  for (auto& v : values(0, 5))
+    ASSERT_TRUE(c.at("n1").propose(v).ok());
+  c.stabilize();
+  c.snapshot_and_compact("n1", c.at("n1").status().applied);
+  c.heal();
+  int asked = 0;
+  c.drop_if([&](const Message& m) { return m.type() == MSG_SNAPSHOT && ++asked > 0; });
+  while (asked == 0)
+    c.tick_all(1);
+  // The read-out takes timeout - 1 ticks, then it leaves: no second snapshot
+  // is asked for before a whole timeout after that.
+  c.tick_all(timeout - 1);
+  c.at("n1").snapshot_left("n3");
+  c.tick_all(timeout - 1);
+  EXPECT_EQ(asked, 1);
+  c.tick_all(config{}.heartbeat_ticks + 3);
+  EXPECT_EQ(asked, 2);
+}
+
 // Keel's replica keeps no copy of the state machine with its snapshot point:
 // the store is the snapshot, read out when a follower needs it, and sent as
 // it is then, at a later committed index than the point the core named

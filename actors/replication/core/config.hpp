@@ -53,7 +53,9 @@ struct config {
   /// One ready() hands out about this many bytes of committed entries (at least one entry).
   uint64_t max_apply_bytes = 64 << 20;
   /// A snapshot not acknowledged within this many ticks is presumed lost and
-  /// sent again (the transport cannot tell the leader about a lost message).
+  /// sent again (the transport cannot tell the leader about a lost message);
+  /// each one presumed lost in a row waits twice as long as the one before
+  /// (node::snapshot_timeout, max_snapshot_backoff).
   int snapshot_timeout_ticks = 50;
 
   /// The index the state machine reflects when the node starts: after a

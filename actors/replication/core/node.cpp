@@ -346,6 +346,14 @@ void node::report_snapshot(const std::string& peer, bool delivered) {
             "snapshot report peer=" + peer + " delivered=" + (delivered ? "true" : "false"));
 }
 
+void node::snapshot_left(const std::string& peer) {
+  if (role_ != role::leader)
+    return;
+  auto i = progress_.find(peer);
+  if (i != progress_.end() && i->second.state == progress_state::snapshot)
+    i->second.snapshot_elapsed_ticks = 0;
+}
+
 // -- output ---------------------------------------------------------------------
 
 bool node::has_ready() const {

@@ -46,6 +46,11 @@ inline constexpr std::string_view transfer_campaign_context = "transfer";
 /// the candidate's synced vote) on the networks Keel targets.
 inline constexpr int stagger_ticks_per_rank = 3;
 
+/// A snapshot presumed lost is resent after twice the wait of the one before
+/// it, at most 2^max_snapshot_backoff times config::snapshot_timeout_ticks
+/// (node::snapshot_timeout: 0.5 s doubles up to 32 s with Keel's defaults).
+inline constexpr int max_snapshot_backoff = 6;
+
 /// One replica of a Raft group.
 class node {
 public:
@@ -129,6 +134,13 @@ public:
   /// config::snapshot_timeout_ticks anyway.
   void report_snapshot(const std::string& peer, bool delivered);
 
+  /// Tells the leader that the snapshot it asked for was sent to `peer` just
+  /// now: the storage owner reads a snapshot out when a follower needs it,
+  /// which takes long for a large shard, and the time until it is presumed
+  /// lost (snapshot_timeout) counts from here, for the transfer and the
+  /// follower's install only. Does nothing unless a snapshot is pending for `peer`.
+  void snapshot_left(const std::string& peer);
+
   // -- output -----------------------------------------------------------------
 
   /// True if ready() has something to hand out.
@@ -184,6 +196,7 @@ private:
   // -- leader: replication, heartbeats, quorum (node_leader.cpp) --
   void tick_heartbeat();
   bool check_quorum_active();
+  int snapshot_timeout(const progress& pr) const;
   uint64_t append_entry(Entry e);
   void maybe_commit();
   bool committed_entry_in_current_term() const;

@@ -3,6 +3,8 @@
 // (§7), heartbeats and check-quorum (§5.2, thesis §6.2), ReadIndex (thesis
 // §6.4) and leadership transfer (thesis §3.10).
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "actors/replication/core/logger.hpp"
 #include "actors/replication/core/node.hpp"
@@ -30,8 +32,13 @@ void node::tick_heartbeat() {
   }
   for (auto& [id, pr] : progress_) {
     if (pr.state == progress_state::snapshot
-        && ++pr.snapshot_elapsed_ticks >= cfg_.snapshot_timeout_ticks) {
-      write_log(log_level::warn, "snapshot unacknowledged, will resend to=" + id);
+        && ++pr.snapshot_elapsed_ticks >= snapshot_timeout(pr)) {
+      write_log(log_level::warn, "snapshot unacknowledged within "
+                                   + std::to_string(pr.snapshot_elapsed_ticks)
+                                   + " ticks, will resend to=" + id);
+      // Waiting out a refused snapshot (send_snapshot) is not one lost.
+      if (pr.pending_snapshot != pr.refused_snapshot)
+        pr.snapshots_unanswered = std::min(pr.snapshots_unanswered + 1, max_snapshot_backoff);
       report_snapshot(id, false);
     }
   }
@@ -40,6 +47,20 @@ void node::tick_heartbeat() {
     broadcast_heartbeat(reads_pending_.last_context());
   }
   send_new_commit();
+}
+
+// A snapshot is the whole state machine: reading it out, sending it and
+// installing it can take far longer than snapshot_timeout_ticks, and a resend
+// starts all three again while the first is still under way (a follower of
+// a few tens of MiB per shard drew a resend every half second, each a new
+// read-out, and stalled the leader's node: docs/benchmarks.md section 34).
+// The transport cannot report a lost message, so the timeout stays, but each
+// snapshot presumed lost in a row waits twice as long as the one before, up
+// to 2^max_snapshot_backoff times the configured timeout, and the count
+// starts again once the follower's match moves.
+int node::snapshot_timeout(const progress& pr) const {
+  auto ticks = static_cast<int64_t>(cfg_.snapshot_timeout_ticks) << pr.snapshots_unanswered;
+  return static_cast<int>(std::min<int64_t>(ticks, std::numeric_limits<int>::max()));
 }
 
 bool node::check_quorum_active() {
@@ -190,6 +211,7 @@ void node::handle_append_response(const Message& m) {
                                    + " index=" + std::to_string(m.index()) + "; not resending it");
       pr.refused_snapshot = pr.pending_snapshot;
       pr.snapshot_elapsed_ticks = 0;
+      pr.snapshots_unanswered = 0; // an answer: the snapshot was not lost
     }
     return;
   }

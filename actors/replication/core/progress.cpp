@@ -65,6 +65,7 @@ bool progress::maybe_update(uint64_t index) {
   match = index;
   next = std::max(next, index + 1);
   probe_sent = false;
+  snapshots_unanswered = 0; // it answers: a snapshot's round trip takes no longer than this one
   return true;
 }
 

@@ -56,6 +56,8 @@ struct progress {
   bool probe_sent = false; // probe state: an append is out; wait for its answer or a heartbeat
   uint64_t pending_snapshot = 0;    // snapshot state: index of the snapshot sent
   int snapshot_elapsed_ticks = 0;   // snapshot state: ticks since it was sent (to retry a lost one)
+  int snapshots_unanswered = 0;     // in a row, presumed lost: each waits twice as long as the last
+                                    // (node::snapshot_timeout); reset when match moves
   uint64_t refused_snapshot = 0;    // index of a snapshot the follower refused: not sent again
   bool recent_active = false;       // heard from since the last check-quorum round (thesis §6.2)
   uint64_t commit_sent = 0;         // highest commit index the follower was sent and may use
