@@ -7,6 +7,8 @@
 #include <string>
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "caf/all.hpp"
 
@@ -90,6 +92,17 @@ std::optional<caf::error> commit_or_crash(storage_actor_type* self, write_batch&
 // place. A failure ends the actor, as a failed commit does.
 enum class waiting { awaits, goes_on };
 
+// Work the actor does not wait for (an export) is background work: it runs
+// at nice 10 on its detached thread (Linux sets niceness per thread), so that
+// on a busy machine the schedulers' threads, which carry every heartbeat and
+// write of the node, get the cores first. An export that took a core from
+// its node's scheduler as a peer with the same weight delayed the node's
+// heartbeats past its followers' election timeouts (docs/benchmarks.md
+// section 34). A refusal (no permission) leaves the thread as it is.
+void yield_to_the_scheduler() {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+}
+
 template <class T>
 caf::result<T> run_on_thread(storage_actor_type* self, waiting how, std::function<T()> work,
                              std::function<void()> after) {
@@ -100,9 +113,11 @@ caf::result<T> run_on_thread(storage_actor_type* self, waiting how, std::functio
     return out;
   }
   auto worker = self->system().spawn<caf::detached>(
-    [work = std::move(work)](caf::event_based_actor* w) -> caf::behavior {
-      return {[w, work](caf::get_atom) -> caf::result<T> {
+    [work = std::move(work), how](caf::event_based_actor* w) -> caf::behavior {
+      return {[w, work, how](caf::get_atom) -> caf::result<T> {
         w->quit();
+        if (how == waiting::goes_on)
+          yield_to_the_scheduler();
         try {
           return work();
         } catch (const engine_error& e) {

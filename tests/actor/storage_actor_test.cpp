@@ -4,8 +4,12 @@
 // installed snapshot), apply (unsynced: normal, no-op, already applied,
 // session dedup), compact, a restarted incarnation continuing from durable
 // state, reads served and writes refused on kv_atom, snapshot export/import.
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "../unit/storage_test_dir.hpp"
 #include "../unit/storage_test_entries.hpp"
@@ -758,6 +762,8 @@ public:
   std::shared_ptr<const kv_store> read_view() const override {
     std::unique_lock lock{mu_};
     asked_ = true;
+    errno = 0;
+    niceness_ = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
     changed_.notify_all();
     changed_.wait(lock, [this] { return open_; });
     return inner_->read_view();
@@ -766,6 +772,11 @@ public:
   void wait_until_asked() const {
     std::unique_lock lock{mu_};
     changed_.wait(lock, [this] { return asked_; });
+  }
+  /// The niceness of the thread that asked for the view.
+  int niceness_when_asked() const {
+    std::lock_guard lock{mu_};
+    return niceness_;
   }
   void open_gate() const {
     std::lock_guard lock{mu_};
@@ -779,12 +790,13 @@ private:
   mutable std::condition_variable changed_;
   mutable bool asked_ = false;
   mutable bool open_ = false;
+  mutable int niceness_ = 0;
 };
 
 // A lagging follower's export does not hold the shard's writes: while the
 // export waits for its read view, the storage actor persists and applies
-// what comes behind it and answers reads. Before read views it awaited the
-// export, and every write of the shard waited as long as the read-out took.
+// what comes behind it and answers reads. The export's thread runs at nice 10. Before read views it
+// awaited the export, and every write of the shard waited as long as the read-out took.
 TEST(StorageActorThreads, AnExportDoesNotHoldTheShardsWrites) {
   auto store = std::make_shared<slow_view_store>();
   auto db = std::shared_ptr<engine>{engine::open(store, "n1", 4).value()};
@@ -799,6 +811,8 @@ TEST(StorageActorThreads, AnExportDoesNotHoldTheShardsWrites) {
 
     auto exported = self->request(a, wait, snap_atom_v);
     store->wait_until_asked();
+    // Background work: below the scheduler's threads (storage_actor.cpp).
+    EXPECT_EQ(store->niceness_when_asked(), 10);
     // The gate is shut: these are answered only if the actor goes on.
     self
       ->request(a, std::chrono::seconds(5), persist_atom_v,
