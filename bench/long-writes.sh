@@ -9,9 +9,15 @@
 # quarter of the run and every node's peak (VmHWM). Kills only what it started
 # (keelctl cluster down).
 #
+# With PAUSE=FROM:TO, n3 is stopped (SIGSTOP) FROM seconds into the load and
+# resumed (SIGCONT) at TO: a follower that falls behind the compacted log and
+# catches up from snapshots while the writes go on (section 34); the line
+# then also gives the snapshots the leaders sent and installed.
+#
 # Usage: bench/long-writes.sh LABEL=BIN_DIR LABEL=BIN_DIR
 # Environment: ROUNDS (default 2), DURATION (s, default 100), CLIENTS (default 64),
-#              EXTRA_CONF (appended to each cluster.conf, e.g. "[raft]\nsnapshot_entries = 5000")
+#              EXTRA_CONF (appended to each cluster.conf, e.g. "[raft]\nsnapshot_entries = 5000"),
+#              PAUSE (FROM:TO, seconds into the load; none by default)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/local-cluster-conf.sh
@@ -21,6 +27,11 @@ ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-100}
 CLIENTS=${CLIENTS:-64}
 EXTRA_CONF=${EXTRA_CONF:-}
+PAUSE=${PAUSE:-}
+if [ -n "$PAUSE" ] && ! [[ $PAUSE =~ ^[0-9]+:[0-9]+$ && ${PAUSE%:*} -lt ${PAUSE#*:} && ${PAUSE#*:} -lt $DURATION ]]; then
+  echo "bench/long-writes.sh: PAUSE is FROM:TO in whole seconds, FROM < TO < DURATION ($DURATION), not '$PAUSE'" >&2
+  exit 2
+fi
 [ $# -eq 2 ] || { echo "usage: bench/long-writes.sh LABEL=BIN_DIR LABEL=BIN_DIR" >&2; exit 2; }
 mkdir -p "$D"
 
@@ -38,6 +49,9 @@ status_kib() { # $1 = pid, $2 = field (VmRSS, VmHWM): its value in MiB, or "-"
     "/proc/$1/status" 2>/dev/null || echo "-"
 }
 
+# Sum of one metric over every node and series of the running cluster.
+metric() { "$B/keelctl" --config "$D/cluster.conf" metrics 2>/dev/null | awk -v m="$1" '$1 ~ "^"m"({|$)" {s += $2} END {print s + 0}'; }
+
 for round in $(seq 1 "$ROUNDS"); do
   for i in 0 1; do
     label=${labels[$i]}; B=${bins[$i]}
@@ -51,18 +65,29 @@ for round in $(seq 1 "$ROUNDS"); do
     "$B/keel-bench" --config "$D/cluster.conf" --json load --clients "$CLIENTS" --mix write \
       --keys 100000000 --duration "$DURATION" --warmup 0 >"$D/out.json" 2>"$D/err.txt" &
     bench_pid=$!
+    if [ -n "$PAUSE" ]; then
+      # n3's pause, beside the load: stopped at FROM, resumed at TO.
+      (sleep "${PAUSE%:*}"; kill -STOP "${pids[2]}"
+       sleep $((${PAUSE#*:} - ${PAUSE%:*})); kill -CONT "${pids[2]}") &
+      pause_pid=$!
+    fi
     rss=()
     for _ in 1 2 3 4; do
       sleep "$(python3 -c "print($DURATION / 4)")"
       rss+=("$(status_kib "${pids[0]}" VmRSS)")
     done
     rc=0; wait "$bench_pid" || rc=$?
+    snapshots=""
+    if [ -n "$PAUSE" ]; then
+      wait "$pause_pid" || true
+      snapshots=" snapshots_sent=$(metric keel_raft_snapshots_sent_total) installed=$(metric keel_raft_snapshots_installed_total)"
+    fi
     peaks=()
     for p in "${pids[@]}"; do peaks+=("$(status_kib "$p" VmHWM)"); done
     r=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); l=j["latency_ms"]; o=j["outcomes"]
 print(round(j["ops_per_s"]), "p99", round(l["p99"],1), "p99.9", round(l["p99.9"],1), "max", round(l["max"]), "not_ok", sum(v for k,v in o.items() if k!="ok"))' \
       "$D/out.json" 2>/dev/null || echo "no result: $(tail -c 200 "$D/err.txt")")
-    echo "round=$round setup=$label rc=$rc $r n1_rss_mib=$(IFS=/; echo "${rss[*]}") peak_mib=$(IFS=/; echo "${peaks[*]}")"
+    echo "round=$round setup=$label rc=$rc $r n1_rss_mib=$(IFS=/; echo "${rss[*]}") peak_mib=$(IFS=/; echo "${peaks[*]}")$snapshots"
     "$B/keelctl" --config "$D/cluster.conf" cluster down >/dev/null || true
   done
 done
