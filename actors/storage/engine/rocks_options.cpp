@@ -87,5 +87,4 @@ std::vector<rocksdb::ColumnFamilyDescriptor> rocks_families() {
           {key_layout::meta_family, by_key}};
 }
 
-
 } // namespace keel::storage
