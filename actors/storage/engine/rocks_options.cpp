@@ -73,9 +73,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> rocks_families() {
   // total order, rocks_store.cpp). Keel scans these families only to export,
   // digest or replace a whole shard and to load sessions at start, and a
   // flush sorts in the background; where memtables fill with new keys the
-  // flushes' sorts came to 8 % of a node's CPU, and a shard's export, which
-  // holds its writes, sorts too (section 28: throughput even, the slowest
-  // write slower).
+  // flushes' sorts came to 8 % of a node's CPU (section 28: throughput even,
+  // the slowest write slower); a shard's export reads a checkpoint, whose
+  // memtables were flushed first (rocks_store::read_view).
   // The buckets (8 bytes each) come out of each memtable's 16 MiB.
   by_key.prefix_extractor.reset(rocksdb::NewNoopTransform());
   by_key.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
