@@ -61,7 +61,7 @@ enum op : uint8_t {
   op_compact,            // u8: how far behind the applied index to compact
   op_answer,             // u8: peer | (reject << 1): that peer answers, correctly,
                          // every message the node sent it since its last answer
-  op_leader_unreachable, // u8: peer (the transport's hint that its connection closed)
+  op_peer_unreachable,   // u8: peer (the transport's hint that its connection closed)
   op_count
 };
 
@@ -244,7 +244,7 @@ public:
                          {errc::not_leader, errc::unknown_peer});
           break;
         case op_report_unreachable: node_->report_unreachable(peer(in.u8())); break;
-        case op_leader_unreachable: node_->leader_unreachable(peer(in.u8())); break;
+        case op_peer_unreachable: node_->peer_unreachable(peer(in.u8())); break;
         case op_report_snapshot: {
           const auto& p = peer(in.u8());
           node_->report_snapshot(p, in.flag());
@@ -532,7 +532,7 @@ seed_list make_seeds() {
       .u8(op_advance);
     write_cycle(w, 4);
     w.u8(op_report_unreachable).u8(1).u8(op_report_snapshot).u8(1).u8(1);
-    w.u8(op_leader_unreachable).u8(0).u8(op_tick).u8(3);
+    w.u8(op_peer_unreachable).u8(0).u8(op_tick).u8(3);
     seeds.emplace_back("leader-held-ready", w.str());
   }
   return seeds;

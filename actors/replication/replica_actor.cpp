@@ -497,7 +497,15 @@ void send_snapshots(replica_actor* self, std::vector<raft::Message> snapshots) {
         auto data = snap.SerializeAsString();
         std::vector<raft::Message> filled;
         std::vector<raft::Message> newer; // named a point recorded after the export was asked for
+        auto core = st.raft->status();
         for (auto& m : std::exchange(st.snapshots_waiting, {})) {
+          auto pr = core.progress.find(m.to());
+          if (pr == core.progress.end() || pr->second.state != raft::progress_state::snapshot) {
+            // The core no longer waits for it (its connection closed, or this
+            // replica lost the lead): it asks again when the follower answers.
+            st.log->info("shard={} snapshot for to={} no longer wanted", st.cfg.shard, m.to());
+            continue;
+          }
           auto* meta = m.mutable_snapshot()->mutable_metadata();
           if (snap.applied_index() < meta->index()) {
             newer.push_back(std::move(m));
@@ -972,7 +980,7 @@ replica_impl::behavior_type running(replica_actor* self) {
       process_ready(self);
     },
     [self](peer_atom, const std::string& node) {
-      self->state.raft->leader_unreachable(node);
+      self->state.raft->peer_unreachable(node);
       process_ready(self);
     },
     [self](tick_atom) { tick(self); },

@@ -48,7 +48,7 @@ using replica_api
   = caf::typed_actor<caf::replies_to<kv_atom, pb<kv::Request>>::with<pb<kv::Response>>,
                      caf::reacts_to<raft_atom, pb<raft::MessageBatch>>,
                      // From the transport: its connection to this node closed
-                     // (raft::node::leader_unreachable).
+                     // (raft::node::peer_unreachable).
                      caf::reacts_to<peer_atom, std::string>,
                      caf::replies_to<status_atom>::with<pb<admin::ShardStatus>>,
                      caf::replies_to<transfer_atom, std::string>::with<caf::ok_atom>>;

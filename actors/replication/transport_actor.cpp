@@ -279,8 +279,10 @@ void schedule_reconnect(transport_actor* self, peer& p) {
 
 // A closed connection is the quickest failure signal there is: a killed
 // process's sockets close at once, long before an election timeout. Each local
-// replica hears of it; the followers of a shard that node led campaign now
-// (raft::node::leader_unreachable; a hint, so a wrong one disrupts nobody).
+// replica hears of it (raft::node::peer_unreachable; a hint, so a wrong one
+// disrupts nobody): the followers of a shard that node led campaign now, and
+// the leaders of shards it follows resend at once what went with the
+// connection, a snapshot above all.
 void tell_replicas(transport_actor* self, const std::string& lost) {
   auto& st = self->state;
   for (auto shard : st.cfg.local_shards)

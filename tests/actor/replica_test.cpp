@@ -27,6 +27,17 @@ using namespace std::chrono_literals;
 
 kv::Request put_request(uint64_t client, uint64_t seq, std::string key, std::string value);
 
+// Stands in for the node's transport: keeps what the replica sends its peers.
+caf::behavior outbox_recorder(caf::event_based_actor*,
+                              std::shared_ptr<std::vector<raft::Message>> sent) {
+  return {
+    [sent](raft_atom, pb<raft::MessageBatch>& b) {
+      for (auto& m : b->messages())
+        sent->push_back(m);
+    },
+  };
+}
+
 struct Replica : storage::test::dir_holder,
                  ::testing::Test,
                  test_coordinator_fixture<test::keel_config> {
@@ -39,8 +50,10 @@ struct Replica : storage::test::dir_holder,
   Replica() { start(); }
 
   ~Replica() override {
-    for (auto& a :
-         {caf::actor_cast<caf::actor>(replica), caf::actor_cast<caf::actor>(storage_actor)})
+    if (recorder)
+      dir->erase(paths::transport("/n1"), recorder);
+    for (auto& a : {caf::actor_cast<caf::actor>(replica),
+                    caf::actor_cast<caf::actor>(storage_actor), recorder})
       if (a)
         anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched.run();
@@ -98,6 +111,23 @@ struct Replica : storage::test::dir_holder,
           [&] { ADD_FAILURE() << "write " << i << " unanswered"; });
     return indexes;
   }
+
+  // The same data, now the replica n1 of {n1, n2}: what it sends n2 is kept
+  // in `sent`, and the test answers in n2's name.
+  void restart_as_one_of_two() {
+    anon_send_exit(replica, caf::exit_reason::kill);
+    anon_send_exit(storage_actor, caf::exit_reason::kill);
+    sched.run();
+    recorder = sys.spawn(outbox_recorder, sent);
+    dir->put(paths::transport("/n1"), recorder);
+    storage_actor = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
+                                                 storage::spawn_mode::scheduler);
+    auto cfg = config(storage_actor);
+    cfg.voters = {"n1", "n2"};
+    replica = *replication::spawn_replica(sys, cfg);
+  }
+  std::shared_ptr<std::vector<raft::Message>> sent = std::make_shared<std::vector<raft::Message>>();
+  caf::actor recorder;
 
   void restart() {
     anon_send_exit(replica, caf::exit_reason::kill);
@@ -286,17 +316,6 @@ TEST_F(Replica, AFollowerServesSerializableReadsOnlyFromWhatItApplied) {
   EXPECT_EQ(ask(serializable).status(), kv::STATUS_NOT_FOUND);
 }
 
-// Stands in for the node's transport: keeps what the replica sends its peers.
-caf::behavior outbox_recorder(caf::event_based_actor*,
-                              std::shared_ptr<std::vector<raft::Message>> sent) {
-  return {
-    [sent](raft_atom, pb<raft::MessageBatch>& b) {
-      for (auto& m : b->messages())
-        sent->push_back(m);
-    },
-  };
-}
-
 // An append of leader n2 to n1 carrying one entry that puts key = value.
 raft::MessageBatch append_from_n2(uint64_t term, uint64_t prev_index, uint64_t prev_term,
                                   uint64_t commit, const std::string& key,
@@ -339,17 +358,7 @@ TEST_F(Replica, AFollowerAcknowledgesAnAppendBeforeApplyingWhatItCarriedCommitte
     caf::after(std::chrono::seconds(0)) >> [] { ADD_FAILURE() << "no status"; });
   ASSERT_GT(last, 0u);
   // The same data, now a follower of n2, which leads a later term.
-  anon_send_exit(replica, caf::exit_reason::kill);
-  anon_send_exit(storage_actor, caf::exit_reason::kill);
-  sched.run();
-  auto sent = std::make_shared<std::vector<raft::Message>>();
-  auto recorder = sys.spawn(outbox_recorder, sent);
-  dir->put(paths::transport("/n1"), recorder);
-  storage_actor = storage::spawn_storage_actor(sys, db, syncer, 0, storage::limits{},
-                                               storage::spawn_mode::scheduler);
-  auto cfg = config(storage_actor);
-  cfg.voters = {"n1", "n2"};
-  replica = *replication::spawn_replica(sys, cfg);
+  restart_as_one_of_two();
   sched.run();
   auto acks = [&] {
     return std::count_if(sent->begin(), sent->end(), [](const raft::Message& m) {
@@ -370,8 +379,83 @@ TEST_F(Replica, AFollowerAcknowledgesAnAppendBeforeApplyingWhatItCarriedCommitte
   sched.run();
   EXPECT_EQ(db->get(0, "a"), large);
   EXPECT_EQ(db->get(0, "b"), std::nullopt); // not known to be committed
-  dir->erase(paths::transport("/n1"), recorder);
-  anon_send_exit(recorder, caf::exit_reason::user_shutdown);
+}
+
+// What a leader tells its follower n2, answered by the test in n2's name.
+raft::MessageBatch answer_from_n2(const raft::Message& to_answer, raft::MessageType type,
+                                  bool reject = false) {
+  raft::MessageBatch b;
+  auto* m = b.add_messages();
+  m->set_type(type);
+  m->set_from("n2");
+  m->set_to("n1");
+  m->set_shard(0);
+  m->set_term(to_answer.term());
+  m->set_reject(reject);
+  if (type == raft::MSG_APPEND_RESP)
+    m->set_index(to_answer.index());
+  if (type == raft::MSG_HEARTBEAT_RESP)
+    m->set_context(to_answer.context());
+  return b;
+}
+
+// A leader reads its shard out for a follower behind the compacted log. If
+// the connection to that follower closes meanwhile (the transport tells the
+// replica, raft::node::peer_unreachable), the snapshot would be lost with it:
+// the read-out is not sent when it ends, and the next is asked for once the
+// follower answers again.
+TEST_F(Replica, AReadOutForAFollowerWhoseConnectionClosedIsNotSent) {
+  snapshot_entries = 4;
+  restart();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(ask(put_request(3, i + 1, "k" + std::to_string(i), "v")).status(), kv::STATUS_OK);
+  ASSERT_GT(shard_status().snapshot_index(), 1u) << "the log was never compacted";
+  restart_as_one_of_two(); // n2 is empty
+  // Ticks until n1 sends a message of `type` to n2, which it takes off the wire.
+  auto next_sent = [&](raft::MessageType type) -> std::optional<raft::Message> {
+    for (int i = 0; i < 100; ++i) {
+      sched.run();
+      auto m = std::find_if(sent->begin(), sent->end(),
+                            [&](const raft::Message& m) { return m.type() == type; });
+      if (m != sent->end()) {
+        auto out = *m;
+        sent->clear();
+        return out;
+      }
+      sched.advance_time(10ms);
+    }
+    return std::nullopt;
+  };
+  auto pre_vote = next_sent(raft::MSG_PRE_VOTE);
+  ASSERT_TRUE(pre_vote);
+  self->send(replica, raft_atom_v, make_pb(answer_from_n2(*pre_vote, raft::MSG_PRE_VOTE_RESP)));
+  auto vote = next_sent(raft::MSG_VOTE);
+  ASSERT_TRUE(vote);
+  self->send(replica, raft_atom_v, make_pb(answer_from_n2(*vote, raft::MSG_VOTE_RESP)));
+  auto probe = next_sent(raft::MSG_APPEND);
+  ASSERT_TRUE(probe);
+  ASSERT_TRUE(leads());
+  // n2 has nothing: what it needs is compacted, so n1 asks for a read-out...
+  self->send(replica, raft_atom_v,
+             make_pb(answer_from_n2(*probe, raft::MSG_APPEND_RESP, /*reject=*/true)));
+  sched.run_once(); // the replica takes the answer and asks its storage actor
+  // ...and the connection closes before the read-out is back.
+  self->send(replica, peer_atom_v, std::string{"n2"});
+  sched.run();
+  auto snapshots = [&] {
+    return std::count_if(sent->begin(), sent->end(), [](const raft::Message& m) {
+      return m.type() == raft::MSG_SNAPSHOT && !m.snapshot().data().empty();
+    });
+  };
+  EXPECT_EQ(snapshots(), 0) << "a read-out went to a follower whose connection closed";
+  // n2 answers a heartbeat: the connection is back, and so is the snapshot.
+  auto heartbeat = next_sent(raft::MSG_HEARTBEAT);
+  ASSERT_TRUE(heartbeat);
+  self->send(replica, raft_atom_v, make_pb(answer_from_n2(*heartbeat, raft::MSG_HEARTBEAT_RESP)));
+  auto snapshot = next_sent(raft::MSG_SNAPSHOT);
+  ASSERT_TRUE(snapshot);
+  EXPECT_FALSE(snapshot->snapshot().data().empty());
+  EXPECT_EQ(snapshot->to(), "n2");
 }
 
 // The replica is handed its storage actor by its supervisor (rest_for_one

@@ -585,7 +585,7 @@ TEST_F(TransportTest, ReconnectsToANewIncarnationAfterThePeerGoesDown) {
 }
 
 TEST_F(TransportTest, ALostConnectionIsToldToEveryLocalReplicaOnce) {
-  // The quickest failure signal (raft::node::leader_unreachable): a closed
+  // The quickest failure signal (raft::node::peer_unreachable): a closed
   // connection, told to the replica of every local shard that is running.
   auto lost = std::make_shared<std::vector<std::string>>();
   replica(0, lost);

@@ -489,7 +489,7 @@ private:
     trace(r.id + " started applied=" + std::to_string(r.applied));
   }
 
-  /// The transports' hints that a connection closed (node::leader_unreachable),
+  /// The transports' hints that a connection closed (node::peer_unreachable),
   /// delivered at the next tick. Hints are not proof: some are about nodes
   /// that are alive (a link blip, a partition), and some never come.
   void deliver_hints(bool chaos) {
@@ -500,7 +500,7 @@ private:
       if (!r.up())
         continue;
       auto before = r.raft->status();
-      r.raft->leader_unreachable(about);
+      r.raft->peer_unreachable(about);
       if (before.node_role == raft::role::follower && before.leader_id == about)
         ++result_.stats.leader_hints;
       after_step(r, chaos);

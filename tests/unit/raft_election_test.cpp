@@ -123,8 +123,8 @@ TEST(RaftElection, UnreachableLeaderIsReplacedInTicksNotAnElectionTimeout) {
     c.stabilize();
     c.isolate("n1");
     if (hinted) {
-      c.at("n2").leader_unreachable("n1");
-      c.at("n3").leader_unreachable("n1");
+      c.at("n2").peer_unreachable("n1");
+      c.at("n3").peer_unreachable("n1");
     }
     c.tick_all(1);
     if (!hinted) {
@@ -146,7 +146,7 @@ TEST(RaftElection, AWrongUnreachableHintDisruptsNobody) {
   // leader's next heartbeat brings it back. No term moves.
   test_cluster c(3);
   ASSERT_TRUE(c.elect("n1"));
-  c.at("n2").leader_unreachable("n1");
+  c.at("n2").peer_unreachable("n1");
   c.tick_all(3);
   EXPECT_EQ(c.at("n1").status().node_role, role::leader);
   EXPECT_EQ(c.at("n1").status().term, 1u);
@@ -164,10 +164,10 @@ TEST(RaftElection, UnreachableLeaderHintsStaggerTheFollowersByRank) {
     node n(cfg);
     ASSERT_TRUE(n.step(make_message(MSG_HEARTBEAT, "b", id, 1)).ok());
     n.advance(n.ready());
-    n.leader_unreachable("c" == std::string{id} ? "a" : "c"); // not its leader: ignored
-    n.leader_unreachable(id);                                 // itself: ignored
+    n.peer_unreachable("c" == std::string{id} ? "a" : "c"); // not its leader: ignored
+    n.peer_unreachable(id);                                 // itself: ignored
     EXPECT_EQ(n.status().leader_id, "b");
-    n.leader_unreachable("b");
+    n.peer_unreachable("b");
     EXPECT_EQ(n.status().leader_id, ""); // the lease is gone at once
     const int wait = std::string{id} == "a" ? 1 : 1 + stagger_ticks_per_rank;
     for (int t = 1; t < wait; ++t) {

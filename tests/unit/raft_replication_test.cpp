@@ -413,6 +413,33 @@ TEST(RaftFlowControl, LostPipelinedAppendIsRecoveredByProbing) {
   EXPECT_EQ(test::applied_data(c.get("n2")).size(), 4u);
 }
 
+TEST(RaftFlowControl, AClosedConnectionTurnsAFollowersPipelineIntoAProbe) {
+  // The appends in flight went with the connection (node::peer_unreachable):
+  // the leader probes from the follower's match instead of waiting for a
+  // window that will never be acknowledged. Nobody campaigns.
+  test_cluster c(3, [](config& cfg) { cfg.max_inflight_appends = 3; });
+  ASSERT_TRUE(c.elect("n1"));
+  auto match = c.at("n1").status().progress.at("n2").match;
+  c.isolate("n2");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.at("n1").propose(test::numbered("p", i)).ok());
+    c.flush("n1");
+  }
+  c.stabilize();
+  ASSERT_EQ(c.at("n1").status().progress.at("n2").state, progress_state::replicate);
+  c.at("n1").peer_unreachable("n2");
+  auto pr = c.at("n1").status().progress.at("n2");
+  EXPECT_EQ(pr.state, progress_state::probe);
+  EXPECT_EQ(pr.next, match + 1);
+  c.heal();
+  c.tick_all(config{}.heartbeat_ticks + 1);
+  c.settle();
+  EXPECT_EQ(test::applied_data(c.get("n2")).size(), 3u);
+  EXPECT_EQ(c.at("n1").status().progress.at("n2").state, progress_state::replicate);
+  EXPECT_EQ(c.at("n1").status().term, 1u);
+  EXPECT_EQ(c.at("n2").status().leader_id, "n1");
+}
+
 TEST(RaftReplication, HeartbeatNeverCommitsBeyondFollowersMatch) {
   // A follower's log past its match index may still differ from the
   // leader's, so a heartbeat carries min(match, commit).

@@ -27,6 +27,29 @@ void n3_falls_behind_the_compacted_log(test_cluster& c, int from) {
   c.heal();
 }
 
+// The snapshots sent from watch() on: when each left (in ticks of run()),
+// lost on the wire while `lose` holds.
+struct snapshot_recorder {
+  test_cluster& c;
+  int tick = 0;
+  bool lose = true;
+  std::vector<int> sent_at;
+
+  void watch() { // again after each c.heal(), which drops the watch
+    sent_at.clear();
+    c.drop_if([this](const Message& m) {
+      if (m.type() != MSG_SNAPSHOT)
+        return false;
+      sent_at.push_back(tick);
+      return lose;
+    });
+  }
+  void run(int ticks) {
+    for (int i = 0; i < ticks; ++i, ++tick)
+      c.tick_all(1);
+  }
+};
+
 TEST(RaftSnapshot, FollowerBehindCompactedLogReceivesSnapshot) {
   // §7: the leader sends InstallSnapshot to a follower that needs entries
   // it has already discarded.
@@ -93,24 +116,13 @@ TEST(RaftSnapshot, EachSnapshotPresumedLostWaitsTwiceAsLongAsTheOneBefore) {
   constexpr int timeout = 5;
   test_cluster c(3, [](config& cfg) { cfg.snapshot_timeout_ticks = timeout; });
   ASSERT_TRUE(c.elect("n1"));
-  int tick = 0;
-  bool lose = true;
-  std::vector<int> sent_at;
-  // n3 misses five entries that n1 then compacts away; n1's snapshots for it
-  // are recorded, and lost while `lose` holds.
+  snapshot_recorder snapshots{c};
+  auto& sent_at = snapshots.sent_at;
+  auto run = [&](int ticks) { snapshots.run(ticks); };
+  // n3 misses five entries that n1 then compacts away.
   auto fall_behind = [&](int from) {
     n3_falls_behind_the_compacted_log(c, from);
-    sent_at.clear();
-    c.drop_if([&](const Message& m) {
-      if (m.type() != MSG_SNAPSHOT)
-        return false;
-      sent_at.push_back(tick);
-      return lose;
-    });
-  };
-  auto run = [&](int ticks) {
-    for (int i = 0; i < ticks; ++i, ++tick)
-      c.tick_all(1);
+    snapshots.watch();
   };
   fall_behind(0);
   run(1000);
@@ -123,11 +135,11 @@ TEST(RaftSnapshot, EachSnapshotPresumedLostWaitsTwiceAsLongAsTheOneBefore) {
     EXPECT_LE(sent_at[k] - sent_at[k - 1], expected + slack) << "resend " << k;
   }
 
-  lose = false; // the next one arrives and is installed
+  snapshots.lose = false; // the next one arrives and is installed
   run((timeout << max_snapshot_backoff) + slack);
   EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 5));
 
-  lose = true;
+  snapshots.lose = true;
   fall_behind(5);
   run(4 * timeout);
   ASSERT_GE(sent_at.size(), 2u);
@@ -154,6 +166,40 @@ TEST(RaftSnapshot, TheWaitForASnapshotsAnswerStartsWhenItLeaves) {
   EXPECT_EQ(asked, 1);
   c.tick_all(config{}.heartbeat_ticks + 3);
   EXPECT_EQ(asked, 2);
+}
+
+// A closed connection loses what was on it: a snapshot on its way goes with
+// it, and the transport says so (node::peer_unreachable). The leader resends
+// it once the follower answers a heartbeat, not after the snapshot's timeout,
+// and the loss does not lengthen the timeout of the snapshots after it.
+TEST(RaftSnapshot, ASnapshotLostWithItsConnectionIsResentWhenTheFollowerAnswers) {
+  constexpr int timeout = 50; // longer than the test waits for the resend
+  test_cluster c(3, [](config& cfg) { cfg.snapshot_timeout_ticks = timeout; });
+  ASSERT_TRUE(c.elect("n1"));
+  n3_falls_behind_the_compacted_log(c, 0);
+  snapshot_recorder snapshots{c};
+  snapshots.watch();
+  auto& sent_at = snapshots.sent_at;
+  auto run = [&](int ticks) { snapshots.run(ticks); };
+  for (int i = 0; i < 100 && sent_at.empty(); ++i)
+    run(1);
+  ASSERT_EQ(sent_at.size(), 1u);
+
+  c.at("n1").peer_unreachable("n3");
+  EXPECT_EQ(c.at("n1").status().progress.at("n3").state, progress_state::probe);
+  const int slack = config{}.heartbeat_ticks + 2; // a heartbeat round, then the resend
+  run(slack);
+  ASSERT_EQ(sent_at.size(), 2u);
+
+  // That one is lost without a word: presumed lost after one timeout, not two.
+  run(timeout + slack);
+  ASSERT_EQ(sent_at.size(), 3u);
+  EXPECT_LE(sent_at[2] - sent_at[1], timeout + slack);
+
+  snapshots.lose = false;
+  run(2 * timeout + slack);
+  EXPECT_EQ(test::applied_data(c.get("n3")), values(0, 5));
+  EXPECT_EQ(c.at("n1").status().term, 1u); // nobody was disrupted
 }
 
 // Keel's replica keeps no copy of the state machine with its snapshot point:

@@ -41,7 +41,7 @@ namespace keel::raft {
 /// grant it even within their leader lease (thesis §3.10, §4.2.3).
 inline constexpr std::string_view transfer_campaign_context = "transfer";
 
-/// node::leader_unreachable(): the ticks between the campaigns of followers of
+/// node::peer_unreachable(): the ticks between the campaigns of followers of
 /// consecutive rank, enough for one pre-vote round (a message each way and
 /// the candidate's synced vote) on the networks Keel targets.
 inline constexpr int stagger_ticks_per_rank = 3;
@@ -115,19 +115,28 @@ public:
   /// stops pipelining to it and probes instead.
   void report_unreachable(const std::string& peer);
 
-  /// Tells a follower that the connection to node `peer` was lost (the
+  /// Tells the node that the connection to node `peer` was lost (the
   /// transport saw it close: a killed process closes its sockets at once).
-  /// A hint, never proof: the node may be alive behind one broken link. A
-  /// follower led by `peer` stops trusting that leader now rather than after
-  /// an election timeout: it drops the leader lease (thesis §4.2.3), so it
-  /// grants the pre-votes of whoever campaigns, and it campaigns itself,
+  /// A hint, never proof: the node may be alive behind one broken link.
+  ///
+  /// A follower led by `peer` stops trusting that leader now rather than
+  /// after an election timeout: it drops the leader lease (thesis §4.2.3), so
+  /// it grants the pre-votes of whoever campaigns, and it campaigns itself,
   /// with a pre-vote if configured, after a short stagger by its rank among
   /// the other voters (the first at once, the next a few ticks later), so
   /// that the voters do not split the vote. Where the hint was wrong, the
   /// pre-vote fails against the voters that still hear the leader and nobody
-  /// is disrupted (thesis §9.6). Does nothing on leaders and candidates, or
-  /// when `peer` is not the leader this node follows.
-  void leader_unreachable(const std::string& peer);
+  /// is disrupted (thesis §9.6).
+  ///
+  /// A leader knows that what was in flight to `peer` went with the
+  /// connection: it probes the follower instead of pipelining to it
+  /// (report_unreachable), and a snapshot on its way there is lost, not
+  /// slow: the leader sends the next one as soon as the follower answers a
+  /// heartbeat (report_snapshot), without waiting out the snapshot's timeout
+  /// and without counting it toward the timeout's backoff (snapshot_timeout).
+  ///
+  /// Does nothing on candidates, or on a follower that `peer` does not lead.
+  void peer_unreachable(const std::string& peer);
 
   /// Tells the leader whether the snapshot last sent to `peer` was
   /// delivered. Optional: an unacknowledged snapshot is resent after
@@ -192,11 +201,13 @@ private:
   void handle_vote_request(const Message& m);
   void handle_vote_response(const Message& m);
   bool in_leader_lease() const;
+  void leader_link_lost(const std::string& leader); // peer_unreachable() on a follower
 
   // -- leader: replication, heartbeats, quorum (node_leader.cpp) --
   void tick_heartbeat();
   bool check_quorum_active();
   int snapshot_timeout(const progress& pr) const;
+  void follower_link_lost(const std::string& follower); // peer_unreachable() on a leader
   uint64_t append_entry(Entry e);
   void maybe_commit();
   bool committed_entry_in_current_term() const;

@@ -24,9 +24,16 @@ bool node::in_leader_lease() const {
   return cfg_.check_quorum && !leader_id_.empty() && election_elapsed_ < cfg_.election_ticks;
 }
 
-void node::leader_unreachable(const std::string& peer) {
-  if (role_ != role::follower || peer.empty() || leader_id_ != peer || peer == cfg_.id)
+void node::peer_unreachable(const std::string& peer) {
+  if (peer.empty() || peer == cfg_.id)
     return;
+  if (role_ == role::leader)
+    return follower_link_lost(peer);
+  if (role_ == role::follower && leader_id_ == peer)
+    leader_link_lost(peer);
+}
+
+void node::leader_link_lost(const std::string& peer) {
   // Rank among the voters other than the lost leader, in cfg_.voters order
   // (the same list on every replica of the group, so the ranks are distinct).
   int rank = 0;

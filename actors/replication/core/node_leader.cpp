@@ -54,13 +54,30 @@ void node::tick_heartbeat() {
 // starts all three again while the first is still under way (a follower of
 // a few tens of MiB per shard drew a resend every half second, each a new
 // read-out, and stalled the leader's node: docs/benchmarks.md section 34).
-// The transport cannot report a lost message, so the timeout stays, but each
-// snapshot presumed lost in a row waits twice as long as the one before, up
-// to 2^max_snapshot_backoff times the configured timeout, and the count
-// starts again once the follower's match moves.
+// A snapshot that went with its connection is resent at once
+// (follower_link_lost), but only the timeout tells a slow follower from a
+// message lost without one, so the timeout stays; each snapshot presumed
+// lost in a row waits twice as long as the one before, up to
+// 2^max_snapshot_backoff times the configured timeout, and the count starts
+// again once the follower's match moves.
 int node::snapshot_timeout(const progress& pr) const {
   auto ticks = static_cast<int64_t>(cfg_.snapshot_timeout_ticks) << pr.snapshots_unanswered;
   return static_cast<int>(std::min<int64_t>(ticks, std::numeric_limits<int>::max()));
+}
+
+void node::follower_link_lost(const std::string& follower) {
+  auto i = progress_.find(follower);
+  if (i == progress_.end())
+    return;
+  auto& pr = i->second;
+  if (pr.state == progress_state::snapshot && pr.pending_snapshot != pr.refused_snapshot) {
+    // Lost with the connection, not slow: resend it once the follower
+    // answers a heartbeat, with the wait the last one had.
+    write_log(log_level::info, "snapshot lost with the connection to=" + follower);
+    report_snapshot(follower, false);
+    return;
+  }
+  report_unreachable(follower);
 }
 
 bool node::check_quorum_active() {
