@@ -2,11 +2,13 @@
 // costs and how group commit spreads it (the replica persists every entry of
 // one Raft ready with one fsync: 1 vs 64 entries per persist), what applying
 // committed entries costs (unsynced, through replica_storage exactly as the
-// storage actor does), plus point reads. The *Memory variants run the same
+// storage actor does), what a follower's install of a whole shard costs,
+// plus point reads. The *Memory variants run the same
 // code on the memory store (what the tests and simulations use): the cost of
 // the logic without the disk.
 // The data directory is created under $KEEL_BENCH_DIR (default: the current
 // directory, which should be on the disk you care about: fsync on tmpfs is free).
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -92,6 +94,18 @@ std::vector<raft::Entry> entries(size_t n, uint64_t first, int puts = 1) {
   return out;
 }
 
+/// What the storage actor does with a replica's persist: one synced batch,
+/// with the hard state (term 1, `commit`). False (and the benchmark stopped)
+/// if it failed.
+bool persist_synced(benchmark::State& state, bench_engine& bench, replica_storage& replica,
+                    PersistRequest& request, uint64_t commit) {
+  request.mutable_hard_state()->set_term(1);
+  request.mutable_hard_state()->set_commit(commit);
+  auto batch = bench.db().make_batch();
+  replica.persist(request, batch);
+  return succeeded(state, bench.db().commit(batch, true));
+}
+
 /// One synced persist of state.range(0) entries and the hard state per iteration.
 void persist(benchmark::State& state, on store) {
   bench_engine bench{store};
@@ -104,12 +118,8 @@ void persist(benchmark::State& state, on store) {
     for (auto& entry : entries(n, next))
       *request.add_entries() = std::move(entry);
     next += n;
-    request.mutable_hard_state()->set_term(1);
-    request.mutable_hard_state()->set_commit(next - 1);
     state.ResumeTiming();
-    auto batch = bench.db().make_batch();
-    replica.persist(request, batch);
-    if (!succeeded(state, bench.db().commit(batch, true)))
+    if (!persist_synced(state, bench, replica, request, next - 1))
       break;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
@@ -251,6 +261,53 @@ void BM_CompactLog(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_CompactLog)->Arg(5000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// A snapshot of `keys` keys of 100 bytes at `index`, as a leader's read-out
+/// sends it (keys sorted), with one client session per 100 keys.
+raft::Snapshot shard_snapshot(size_t keys, uint64_t index) {
+  ShardSnapshot data;
+  data.set_shard(0);
+  data.set_applied_index(index);
+  data.set_applied_term(1);
+  for (size_t i = 0; i < keys; ++i) {
+    auto* kv = data.add_data();
+    char key[24];
+    std::snprintf(key, sizeof key, "key-%09zu", i);
+    kv->set_key(key);
+    kv->set_value(std::string(100, static_cast<char>('a' + index % 26)));
+    if (i % 100 == 0) {
+      auto* session = data.add_sessions();
+      session->set_client_id(i + 1);
+      session->mutable_session()->set_last_seq(index);
+    }
+  }
+  raft::Snapshot snap;
+  snap.mutable_metadata()->set_index(index);
+  snap.mutable_metadata()->set_term(1);
+  snap.set_data(data.SerializeAsString());
+  return snap;
+}
+
+/// One follower install of a shard of state.range(0) keys per iteration, as
+/// the storage actor persists a snapshot (§7): a synced batch that replaces
+/// every key the shard had (the previous install's, as many) and the log.
+void BM_InstallSnapshot(benchmark::State& state) {
+  bench_engine bench;
+  replica_storage replica{bench.db(), 0};
+  auto keys = static_cast<size_t>(state.range(0));
+  uint64_t index = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    index += 1000;
+    PersistRequest request;
+    *request.mutable_snapshot() = shard_snapshot(keys, index);
+    state.ResumeTiming();
+    if (!persist_synced(state, bench, replica, request, index))
+      break;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_InstallSnapshot)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Point reads of 10,000 keys of 100 bytes; half the lookups miss.
 void get(benchmark::State& state, on store) {

@@ -120,14 +120,20 @@ TEST_P(KvStore, TheLastKeyThroughABatchSkipsItsDeletionsAndSeesItsPuts) {
   EXPECT_EQ(store->last_key(family::log, "", "x", nullptr), "d"); // committed state only
 }
 
-// A batch is indexed only when first read through (rocks_store): writes
-// before and after that read, to several families, commit alike either way.
+// A batch is indexed only when first read through with writes in it
+// (rocks_store): writes before and after that read, to several families,
+// commit alike either way, and a read through the batch before its first
+// write (the store's, as a shard's replacement reads it) changes nothing.
 TEST_P(KvStore, ABatchCommitsTheSameWhetherOrNotItWasReadThrough) {
   ASSERT_TRUE(store);
   for (bool read_through : {false, true}) {
     SCOPED_TRACE(read_through ? "read through" : "never read");
     commit({{"a", "0"}, {"b", "0"}});
     auto batch = store->make_batch();
+    if (read_through) {
+      EXPECT_EQ(store->get(family::data, "a", batch.get()), "0");
+      EXPECT_EQ(scan("", "\xff", batch.get()), (pairs{{"a", "0"}, {"b", "0"}}));
+    }
     batch->put(family::data, "a", "1");
     batch->put(family::meta, "a", "m");
     if (read_through) {

@@ -103,6 +103,24 @@ TEST_P(StorageReplica, PersistedSnapshotReplacesDataSessionsAndTheWholeLog) {
   EXPECT_EQ(db->get(1, "k"), "v");
 }
 
+// §7 as etcd raft does it: the stored entries after the snapshot go too,
+// even where they agree with it; the leader sends them again.
+TEST_P(StorageReplica, PersistedSnapshotDropsTheStoredEntriesAfterIt) {
+  std::vector<raft::Entry> log{noop(1, 1)};
+  for (uint64_t i = 2; i <= 12; ++i)
+    log.push_back(put(i, 1, "k" + std::to_string(i), "1"));
+  persist(persist_of(log));
+  PersistRequest request = persist_of({}, hard_state(3, "", 10));
+  *request.mutable_snapshot() = snapshot_at(1, 10, 3, "k", "v");
+  persist(request);
+  auto state = replica.load();
+  EXPECT_EQ(state.log_state().snapshot_index(), 10u);
+  EXPECT_EQ(indexes_of(state), (std::vector<uint64_t>{}));
+  // The log goes on from the snapshot.
+  persist(persist_of({put(11, 3, "after", "x")}));
+  EXPECT_EQ(indexes_of(replica.load()), (std::vector<uint64_t>{11}));
+}
+
 TEST_P(StorageReplica, PersistSkipsEntriesTheCompactionPointCovers) {
   PersistRequest request
     = persist_of({put(9, 3, "a", "1"), put(10, 3, "b", "1"), put(11, 3, "c", "1")});
