@@ -271,7 +271,7 @@ raft::Snapshot shard_snapshot(size_t keys, uint64_t index) {
   data.set_applied_term(1);
   for (size_t i = 0; i < keys; ++i) {
     auto* kv = data.add_data();
-    char key[24];
+    char key[32];
     std::snprintf(key, sizeof key, "key-%09zu", i);
     kv->set_key(key);
     kv->set_value(std::string(100, static_cast<char>('a' + index % 26)));

@@ -30,6 +30,9 @@ void n3_falls_behind_the_compacted_log(test_cluster& c, int from) {
 // The snapshots sent from watch() on: when each left (in ticks of run()),
 // lost on the wire while `lose` holds.
 struct snapshot_recorder {
+  explicit snapshot_recorder(test_cluster& cluster)
+    : c(cluster) {}
+
   test_cluster& c;
   int tick = 0;
   bool lose = true;

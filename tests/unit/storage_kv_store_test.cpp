@@ -120,10 +120,9 @@ TEST_P(KvStore, TheLastKeyThroughABatchSkipsItsDeletionsAndSeesItsPuts) {
   EXPECT_EQ(store->last_key(family::log, "", "x", nullptr), "d"); // committed state only
 }
 
-// A batch is indexed only when first read through with writes in it
-// (rocks_store): writes before and after that read, to several families,
-// commit alike either way, and a read through the batch before its first
-// write (the store's, as a shard's replacement reads it) changes nothing.
+// A batch is indexed only when first read through (rocks_store): writes
+// before and after that read, to several families, commit alike either way,
+// and a read through the batch before its first write sees the store.
 TEST_P(KvStore, ABatchCommitsTheSameWhetherOrNotItWasReadThrough) {
   ASSERT_TRUE(store);
   for (bool read_through : {false, true}) {
@@ -279,6 +278,9 @@ TEST_P(KvStoreDeathTest, ABatchOfAnotherStoreIsABug) {
   foreign->put(family::data, "k", "v");
   EXPECT_DEATH(EXPECT_TRUE(succeeded(store->commit(*foreign, true))), "a batch of another store");
   EXPECT_DEATH(EXPECT_EQ(store->get(family::data, "k", foreign.get()), std::nullopt),
+               "a batch of another store");
+  auto empty = other->make_batch(); // read as the store, but still not this store's
+  EXPECT_DEATH(EXPECT_EQ(store->get(family::data, "k", empty.get()), std::nullopt),
                "a batch of another store");
   EXPECT_EQ(store->get(family::data, "k", nullptr), std::nullopt);
 }

@@ -95,12 +95,16 @@ void replica_storage::install_snapshot(const raft::Snapshot& snapshot, write_bat
   const auto& meta = snapshot.metadata();
   ShardSnapshot data;
   KEEL_ASSERT(data.ParseFromString(snapshot.data()), "a checked snapshot does not parse");
-  // §7: the snapshot replaces the whole state machine and the whole log.
+  batch.replace_shard(data);
+  machine_.reset(data);
+  // §7: the snapshot replaces the whole log. Entries after it are dropped too
+  // (as etcd raft does): the leader sends them again after the snapshot.
   LogState point;
   point.set_snapshot_index(meta.index());
   point.set_snapshot_term(meta.term());
-  batch.install(data, point); // asserts that the snapshot is not behind the compaction point
-  machine_.reset(data);
+  batch.compact(shard_, point); // asserts that the snapshot is not behind the compaction point
+  if (meta.index() < std::numeric_limits<uint64_t>::max())
+    batch.truncate_suffix(shard_, meta.index() + 1);
   log_ = {meta.index(), meta.index()};
 }
 

@@ -1,7 +1,5 @@
 #include "actors/storage/core/write_batch.hpp"
 
-#include <limits>
-
 #include "actors/storage/core/key_layout.hpp"
 #include "actors/storage/core/store_records.hpp"
 
@@ -61,33 +59,16 @@ void write_batch::del_session(uint32_t shard, uint64_t client_id) {
   pending_->del(family::meta, key_layout::session_key(shard, client_id));
 }
 
-// The reads of a shard's replacement come before its first write: a read
-// through a batch that holds writes indexes it (rocks_store.cpp), and every
-// later write, a whole shard's worth of them here, pays for the index.
-struct write_batch::shard_records {
-  std::vector<std::string> data;     // every key the shard has now (committed or pending)
-  std::vector<std::string> sessions; // its session records' keys
-};
-
-write_batch::shard_records write_batch::records_of(uint32_t shard) const {
-  // A batch holds no range deletions (RocksDB's WriteBatchWithIndex cannot),
-  // so every key the shard has now gets its own tombstone.
-  return {records::keys_in(*store_, family::data, key_layout::shard_prefix(shard),
-                           key_layout::shard_end(shard), pending_.get()),
-          records::keys_in(*store_, family::meta, key_layout::session_prefix(shard),
-                           key_layout::session_end(shard), pending_.get())};
-}
-
 void write_batch::replace_shard(const ShardSnapshot& snapshot) {
-  check_shard(snapshot.shard());
-  replace_shard(snapshot, records_of(snapshot.shard()));
-}
-
-void write_batch::replace_shard(const ShardSnapshot& snapshot, const shard_records& old) {
   auto shard = snapshot.shard();
-  for (const auto& key : old.data)
+  check_shard(shard);
+  // A batch holds no range deletions (RocksDB's WriteBatchWithIndex cannot),
+  // so every key the shard has now (committed or pending) gets its own tombstone.
+  for (const auto& key : records::keys_in(*store_, family::data, key_layout::shard_prefix(shard),
+                                          key_layout::shard_end(shard), pending_.get()))
     pending_->del(family::data, key);
-  for (const auto& key : old.sessions)
+  for (const auto& key : records::keys_in(*store_, family::meta, key_layout::session_prefix(shard),
+                                          key_layout::session_end(shard), pending_.get()))
     pending_->del(family::meta, key);
   for (const auto& kv : snapshot.data())
     put(shard, kv.key(), kv.value());
@@ -125,14 +106,11 @@ void write_batch::append(uint32_t shard, const std::vector<raft::Entry>& entries
                   entry.SerializeAsString());
 }
 
-std::vector<std::string> write_batch::log_keys_from(uint32_t shard, uint64_t from_index) const {
-  return records::keys_in(*store_, family::log, key_layout::log_key(shard, from_index),
-                          key_layout::shard_end(shard), pending_.get());
-}
-
 void write_batch::truncate_suffix(uint32_t shard, uint64_t from_index) {
   check_shard(shard);
-  for (const auto& key : log_keys_from(shard, from_index))
+  for (const auto& key :
+       records::keys_in(*store_, family::log, key_layout::log_key(shard, from_index),
+                        key_layout::shard_end(shard), pending_.get()))
     pending_->del(family::log, key);
 }
 
@@ -148,11 +126,8 @@ LogState write_batch::log_state(uint32_t shard) const {
 
 void write_batch::compact(uint32_t shard, const LogState& state) {
   check_shard(shard);
-  compact(shard, state, bounds(shard));
-}
-
-void write_batch::compact(uint32_t shard, const LogState& state, const log_bounds& known) {
-  KEEL_ASSERT(state.snapshot_index() >= known.snapshot_index,
+  auto current = records::log_state(*store_, shard, pending_.get());
+  KEEL_ASSERT(state.snapshot_index() >= current.snapshot_index(),
               "the compaction point going backwards");
   // The log holds every index from the compaction point to its last entry
   // (append refuses a gap, a load reports a hole as damage), so the keys to
@@ -160,25 +135,10 @@ void write_batch::compact(uint32_t shard, const LogState& state, const log_bound
   // current compaction point are gone already, and no entry is read back
   // (storage_bench BM_CompactLog: 7.3 against 8.5 ms per 5,000 entries of
   // ten puts when each was read back; the tombstones are the rest).
-  auto upto = std::min(state.snapshot_index(), known.last_index);
-  for (uint64_t index = known.snapshot_index + 1; index <= upto; ++index)
+  auto upto = std::min(state.snapshot_index(), records::last_index(*store_, shard, pending_.get()));
+  for (uint64_t index = current.snapshot_index() + 1; index <= upto; ++index)
     pending_->del(family::log, key_layout::log_key(shard, index));
   pending_->put(family::meta, key_layout::log_state_key(shard), state.SerializeAsString());
-}
-
-void write_batch::install(const ShardSnapshot& snapshot, const LogState& point) {
-  auto shard = snapshot.shard();
-  check_shard(shard);
-  // Every read first (see shard_records).
-  auto old = records_of(shard);
-  auto known = bounds(shard);
-  std::vector<std::string> suffix;
-  if (point.snapshot_index() < std::numeric_limits<uint64_t>::max())
-    suffix = log_keys_from(shard, point.snapshot_index() + 1);
-  replace_shard(snapshot, old);
-  compact(shard, point, known);
-  for (const auto& key : suffix)
-    pending_->del(family::log, key);
 }
 
 } // namespace keel::storage

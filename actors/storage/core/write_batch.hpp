@@ -60,12 +60,6 @@ public:
   /// and every other shard are untouched.
   void replace_shard(const ShardSnapshot& snapshot);
 
-  /// A follower's install of a snapshot (§7): replace_shard(snapshot), and
-  /// the log replaced by the compaction point `point`, entries after it
-  /// dropped too (as etcd raft does: the leader sends them again).
-  /// REQUIRES: point.snapshot_index >= the current one (KEEL_ASSERT).
-  void install(const ShardSnapshot& snapshot, const LogState& point);
-
   // --- Raft log and hard state ----------------------------------------------
 
   /// Where the log of a shard begins and ends, as the committed state plus
@@ -119,11 +113,6 @@ private:
   write_batch(const kv_store& store, uint32_t shards);
 
   void check_shard(uint32_t shard) const;
-  struct shard_records;
-  shard_records records_of(uint32_t shard) const;
-  void replace_shard(const ShardSnapshot& snapshot, const shard_records& old);
-  std::vector<std::string> log_keys_from(uint32_t shard, uint64_t from_index) const;
-  void compact(uint32_t shard, const LogState& state, const log_bounds& known);
 
   const kv_store* store_;
   uint32_t shards_;

@@ -205,19 +205,8 @@ result<void> rocks_store::sync() {
   return {};
 }
 
-namespace {
-
-// A batch with no writes yet has nothing to read through: reading the store
-// builds no index, and the writes that follow go to the plain batch.
-const kv_store::batch* worth_reading(const kv_store::batch* through) {
-  return through && through->count() > 0 ? through : nullptr;
-}
-
-} // namespace
-
 std::optional<std::string> rocks_store::get(family f, std::string_view key,
                                             const batch* through) const {
-  through = worth_reading(through);
   rocksdb::ReadOptions options;
   std::string value;
   auto status = through ? own(*this, through)
@@ -233,7 +222,6 @@ std::optional<std::string> rocks_store::get(family f, std::string_view key,
 std::unique_ptr<rocksdb::Iterator> rocks_store::iterate(family f, const batch* through,
                                                         const rocksdb::Slice* lower,
                                                         const rocksdb::Slice* upper) const {
-  through = worth_reading(through);
   rocksdb::ReadOptions options;
   // Bounds keep a seek from walking through deleted keys outside the range:
   // a compacted log leaves thousands of tombstones at the head of each
