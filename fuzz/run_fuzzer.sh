@@ -27,7 +27,7 @@ set -e
 
 tail -n 12 "$work/log" | grep -E "^(#[0-9]+|Done|stat::number_of_executed_units|stat::peak_rss_mb)" || true
 if [ $rc -ne 0 ]; then
-  grep -E "ERROR|SUMMARY|raft_step:|pb_parse:|caf_message:|cluster_config:|client_request:|KEEL_ASSERT|invariant" "$work/log" | head -n 20 || true
+  grep -E "ERROR|SUMMARY|raft_step:|snapshot_chunks:|pb_parse:|caf_message:|cluster_config:|client_request:|KEEL_ASSERT|invariant" "$work/log" | head -n 20 || true
   cp "$work/log" "$artifacts/$name.log"
   echo "run_fuzzer: $name FAILED (exit $rc); full log: $artifacts/$name.log"
   found=$(find "$artifacts" -maxdepth 1 -type f -newer "$marker" ! -name '*.log')

@@ -10,8 +10,8 @@
 #   scripts/fuzz.sh --build-only          only build (scripts/test.sh then runs the
 #                                         `fuzz` ctest entries: ctest --test-dir build-fuzz/fuzz)
 #
-# Harnesses: pb_parse caf_message raft_step cluster_config client_request
-# metrics_exposition.
+# Harnesses: pb_parse caf_message raft_step snapshot_chunks cluster_config
+# client_request metrics_exposition.
 # Exits non-zero if any harness crashes (ASan/UBSan report, KEEL_ASSERT,
 # a failed harness check, leak, timeout, OOM) and prints the reproducer's path
 # (build-fuzz/fuzz-artifacts/<harness>/crash-...). Replay one with
@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(pb_parse caf_message raft_step cluster_config client_request metrics_exposition)
+all=(pb_parse caf_message raft_step snapshot_chunks cluster_config client_request metrics_exposition)
 mode=run
 while [ $# -gt 0 ]; do
   case "$1" in

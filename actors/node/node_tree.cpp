@@ -131,6 +131,8 @@ sup::supervisor_spec replication_tree(
   tc.incarnations = incarnations;
   tc.connector = opts.connector;
   tc.metrics = opts.metrics;
+  if (opts.snapshot_chunk_bytes > 0)
+    tc.snapshot_chunks.chunk_bytes = opts.snapshot_chunk_bytes;
   transport.start = [tc](const sup::start_context& ctx) -> caf::expected<caf::actor> {
     return as_child(transport::spawn_transport(ctx.supervisor->system(), tc));
   };

@@ -36,6 +36,7 @@
 // fresh directory.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -71,6 +72,10 @@ struct node_tree_options {
   /// it catches broken builds. No config file sets them. (skip_fsync is the
   /// storage engine's: open_rocks_engine.)
   unsafe_switches unsafe;
+  /// The data of one piece of a snapshot between transports
+  /// (replication/core/snapshot_chunks.hpp); 0: the transport's default. The
+  /// simulation cuts its small snapshots into many pieces with it.
+  std::size_t snapshot_chunk_bytes = 0;
   /// Where the node's actors count (actors/metrics/core/node_metrics.hpp);
   /// unset: a registry of the tree's own, which only its service reads.
   std::shared_ptr<metrics::node_metrics> metrics;

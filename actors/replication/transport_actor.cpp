@@ -17,6 +17,7 @@
 #include "actors/network/log_rate.hpp"
 #include "actors/network/publish_self.hpp"
 #include "actors/replication/core/message_check.hpp"
+#include "actors/replication/core/snapshot_chunks.hpp"
 #include "actors/replication/core/transport_batching.hpp"
 #include "actors/replication/core/transport_faults.hpp"
 #include "actors/replication/peer_dialer.hpp"
@@ -56,6 +57,8 @@ struct transport_state {
   std::set<uint32_t> local_shards;
   std::shared_ptr<spdlog::logger> log = component_logger("transport");
   std::map<std::string, metrics::peer_counters> traffic; // by configured peer
+  snapshot_sender snapshots_out{chunking{}}; // replaced in init() with the configured chunking
+  snapshot_assembler snapshots_in;
 };
 
 // Its timers (flush, tick) and reconnects are not part of transport_api: the
@@ -116,6 +119,11 @@ void send_out(transport_actor* self, raft::Message m) {
     st.cfg.metrics->dropped(p->addr.id, p->connected() ? "fault_rule" : "peer_down").inc();
     return;
   }
+  if (m.type() == raft::MSG_SNAPSHOT) {
+    st.snapshots_out.start(m); // in pieces, from the next flush on
+    schedule_flush(self);
+    return;
+  }
   if (st.out.push(std::move(m))) {
     ++p->messages_dropped; // the oldest pending message gave way
     st.cfg.metrics->dropped(p->addr.id, "queue_full").inc();
@@ -128,6 +136,12 @@ void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t del
 void flush(transport_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
+  // One piece of each snapshot under way per flush, while its window has
+  // room: each goes out in a frame of its own turn, between the heartbeats
+  // and appends of the turns around it. send_out schedules the next flush,
+  // which takes the next piece.
+  for (auto& chunk : st.snapshots_out.next_chunks())
+    send_out(self, std::move(chunk));
   auto now = now_ms(self);
   for (auto& [node, batch] : st.out.drain()) {
     if (node == st.cfg.node_id) {
@@ -183,6 +197,52 @@ void deliver_local(transport_actor* self, raft::MessageBatch batch, uint32_t del
   }
 }
 
+// Counts and drops a message from peer `p` that broke `rule`.
+void refuse(transport_actor* self, peer& p, const raft::Message& m, std::string_view rule) {
+  auto& st = self->state;
+  ++st.drops.invalid;
+  ++p.messages_invalid;
+  auto name = std::string{rule};
+  ++p.invalid_by_rule[name];
+  st.cfg.metrics->invalid(p.addr.id, name).inc();
+  if (time_to_log(p.messages_invalid))
+    st.log->warn("dropping an invalid message from={} type={} shard={} term={}: {} ({} "
+                 "invalid from {} so far)",
+                 p.addr.id, static_cast<int>(m.type()), m.shard(), m.term(), name,
+                 p.messages_invalid, p.addr.id);
+}
+
+// Stages one piece of a snapshot from `p` (snapshot_chunks.hpp); the last one
+// makes the whole MSG_SNAPSHOT, which is checked like any replica's message.
+void receive_chunk(transport_actor* self, peer& p, const raft::Message& chunk,
+                   const raft::inbound_context& ctx, raft::MessageBatch& accepted) {
+  auto& st = self->state;
+  auto outcome = st.snapshots_in.receive(chunk);
+  if (outcome.fault == chunk_fault::out_of_order) {
+    // Not hostile by itself: a piece before it was lost (a fault rule), and
+    // the leader's core resends the snapshot.
+    ++p.messages_dropped;
+    st.cfg.metrics->dropped(p.addr.id, "snapshot_chunk_out_of_order").inc();
+    return;
+  }
+  if (outcome.fault) {
+    refuse(self, p, chunk, to_string(*outcome.fault));
+    return;
+  }
+  if (outcome.ack)
+    send_out(self, std::move(*outcome.ack));
+  if (!outcome.snapshot)
+    return;
+  if (auto fault = raft::check_inbound(*outcome.snapshot, ctx)) {
+    refuse(self, p, *outcome.snapshot, raft::to_string(*fault));
+    return;
+  }
+  st.log->info("received a snapshot of shard={} from={} in pieces: {} bytes, index={}",
+               chunk.shard(), p.addr.id, chunk.chunk().total(),
+               outcome.snapshot->snapshot().metadata().index());
+  *accepted.add_messages() = std::move(*outcome.snapshot);
+}
+
 // Accepts the messages that arrived from node `from` in one frame.
 void receive_from(transport_actor* self, const std::string& from, raft::MessageBatch batch) {
   auto& st = self->state;
@@ -206,18 +266,9 @@ void receive_from(transport_actor* self, const std::string& from, raft::MessageB
   for (auto& m : *batch.mutable_messages()) {
     auto fault = raft::check_inbound(m, ctx);
     if (fault && *fault != raft::message_fault::transport_only) {
-      ++st.drops.invalid;
-      ++p->messages_invalid;
-      auto rule = std::string{raft::to_string(*fault)};
-      ++p->invalid_by_rule[rule];
-      st.cfg.metrics->invalid(from, rule).inc();
       if (*fault == raft::message_fault::wrong_destination)
         ++st.drops.wrong_destination;
-      if (time_to_log(p->messages_invalid))
-        st.log->warn("dropping an invalid message from={} type={} shard={} term={}: {} ({} "
-                     "invalid from {} so far)",
-                     from, static_cast<int>(m.type()), m.shard(), m.term(), rule,
-                     p->messages_invalid, from);
+      refuse(self, *p, m, raft::to_string(*fault));
       continue;
     }
     if (st.faults.drops(from)) {
@@ -228,8 +279,13 @@ void receive_from(transport_actor* self, const std::string& from, raft::MessageB
     heard = true;
     ++p->messages_received;
     st.traffic.at(from).received_messages.inc();
-    if (!fault) // a transport heartbeat only feeds the detector
+    if (!fault)
       *accepted.add_messages() = std::move(m);
+    else if (m.type() == raft::MSG_SNAPSHOT_CHUNK)
+      receive_chunk(self, *p, m, ctx, accepted);
+    else if (m.type() == raft::MSG_SNAPSHOT_CHUNK_ACK && st.snapshots_out.acknowledged(m))
+      schedule_flush(self); // the window opened: the next chunk leaves with the next flush
+    // (a transport heartbeat only feeds the detector)
   }
   // Any frame that got through is a heartbeat (Akka counts all traffic too);
   // a partitioned peer stays silent, so its phi grows as if it were gone.
@@ -302,6 +358,10 @@ void on_link_down(transport_actor* self, peer& p, const std::string& why) {
   auto discarded = st.out.discard(p.addr.id);
   p.messages_dropped += discarded;
   st.cfg.metrics->dropped(p.addr.id, "peer_down").inc(discarded);
+  // Pieces of a snapshot are not continued over another connection: the
+  // leader's core hears of the loss (tell_replicas) and sends it anew.
+  st.snapshots_out.forget(p.addr.id);
+  st.snapshots_in.forget(p.addr.id);
   p.last_error = why;
   if (was_up) {
     p.state_since_ms = now_ms(self);
@@ -478,6 +538,7 @@ transport_impl::behavior_type transport(transport_actor* self, transport_config 
   for (auto& p : st.cfg.peers)
     st.traffic.emplace(p.id, st.cfg.metrics->peer(p.id));
   st.out = outbox(st.cfg.max_pending_per_peer);
+  st.snapshots_out = snapshot_sender(st.cfg.snapshot_chunks);
   st.faults = fault_rules(peer_ids(st.cfg.peers), st.cfg.seed);
   st.local_shards = {st.cfg.local_shards.begin(), st.cfg.local_shards.end()};
   network::drop_unexpected(self, &st.drops.not_local);

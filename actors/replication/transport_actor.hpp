@@ -11,7 +11,8 @@
 // backoff and runs a phi-accrual failure detector per peer (keelctl members),
 // fed by every frame that arrives; a peer that got no frame for a while
 // receives a MSG_TRANSPORT_HEARTBEAT, which the receiving transport counts and
-// drops.
+// drops. A snapshot travels in acknowledged pieces (core/snapshot_chunks.hpp):
+// the receiving transport hands its replica the whole MSG_SNAPSHOT.
 //
 // It takes orders only from actors of its own node: a message whose sender is
 // anonymous or remote is dropped. Its address never leaves the node (frames
@@ -36,6 +37,7 @@
 
 #include "actors/metrics/core/node_metrics.hpp"
 #include "actors/monitor/core/phi_accrual.hpp"
+#include "actors/replication/core/snapshot_chunks.hpp"
 #include "actors/replication/core/transport_backoff.hpp"
 #include "actors/replication/peer_gate_actor.hpp"
 #include "actors/replication/transport_peers.hpp"
@@ -88,6 +90,7 @@ struct transport_config {
   backoff_bounds reconnect{50, 2000};            // delay bounds between connection attempts
   uint32_t connect_timeout_ms = 2000;            // one connection attempt gives up after this
   std::size_t max_pending_per_peer = 4096;       // outbound messages held per peer between flushes
+  chunking snapshot_chunks;                      // how a MSG_SNAPSHOT is cut and paced
   monitor::phi_accrual_config failure_detector;  // per peer
   uint32_t idle_heartbeat_ms = 100;              // send MSG_TRANSPORT_HEARTBEAT to a peer that got
                                                  // no frame for this long; 0 = never

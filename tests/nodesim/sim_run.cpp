@@ -136,6 +136,10 @@ private:
     to.connector = n.connector;
     to.publish = false;
     to.unsafe.ack_before_commit = opts_.planted_early_write_ack;
+    // The simulation's snapshots are a few hundred bytes: cut them into many
+    // pieces, so that every one sent goes through the transports' staging
+    // and acknowledgements, between the faults of the simulated network.
+    to.snapshot_chunk_bytes = 64;
     n.root = node::spawn_node_tree(fx_.sys, cfg_, n.self, n.engine, n.dir, trust_, to);
     n.up = true;
   }

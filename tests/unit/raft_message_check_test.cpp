@@ -92,8 +92,30 @@ TEST(RaftMessageCheck, UnknownType) {
   EXPECT_EQ(check(base(static_cast<MessageType>(99))), message_fault::unknown_type);
 }
 
-TEST(RaftMessageCheck, TransportHeartbeatIsTransportOnly) {
-  EXPECT_EQ(check(base(MSG_TRANSPORT_HEARTBEAT)), message_fault::transport_only);
+TEST(RaftMessageCheck, TransportMessagesAreTransportOnlyOnceTheirSenderIsProven) {
+  // Their shape is the transport's to check (snapshot_chunks.hpp); who sends
+  // them, to whom and for which shard is checked here, as for any message.
+  for (auto type : {MSG_TRANSPORT_HEARTBEAT, MSG_SNAPSHOT_CHUNK, MSG_SNAPSHOT_CHUNK_ACK}) {
+    auto m = base(type, 0); // transport messages carry no term
+    EXPECT_EQ(check(m), message_fault::transport_only) << m.ShortDebugString();
+    auto forged = m;
+    forged.set_from("n3");
+    EXPECT_EQ(check(forged), message_fault::wrong_sender) << m.ShortDebugString();
+    auto misdirected = m;
+    misdirected.set_to("n3");
+    EXPECT_EQ(check(misdirected), message_fault::wrong_destination) << m.ShortDebugString();
+    auto elsewhere = m;
+    elsewhere.set_shard(7);
+    EXPECT_EQ(check(elsewhere), type == MSG_TRANSPORT_HEARTBEAT ? message_fault::transport_only
+                                                                : message_fault::unknown_shard)
+      << "a heartbeat's shard means nothing; a piece's names its replica";
+  }
+}
+
+TEST(RaftMessageCheck, OnlyTransportMessagesCarryAPieceOfASnapshot) {
+  auto m = snapshot_message(20, 4, {"n1", "n2"});
+  m.mutable_chunk()->set_transfer(1);
+  EXPECT_EQ(check(m), message_fault::field_not_allowed);
 }
 
 TEST(RaftMessageCheck, SenderMustBeTheAuthenticatedPeer) {

@@ -133,18 +133,27 @@ std::string_view to_string(message_fault f) {
   return "unknown_fault";
 }
 
+bool is_transport_only(MessageType t) {
+  return t == MSG_TRANSPORT_HEARTBEAT || t == MSG_SNAPSHOT_CHUNK || t == MSG_SNAPSHOT_CHUNK_ACK;
+}
+
 std::optional<message_fault> check_inbound(const Message& m, const inbound_context& ctx) {
-  if (m.type() == MSG_TRANSPORT_HEARTBEAT)
-    return message_fault::transport_only;
-  auto allowed = shape_of(m.type());
-  if (!allowed)
+  const bool transport_only = is_transport_only(m.type());
+  if (!transport_only && !shape_of(m.type()))
     return message_fault::unknown_type;
   // Who: the claimed sender must be the proven one, or a peer could speak
-  // (and vote) in another node's name.
+  // (and vote) in another node's name, or stage a snapshot in its name.
   if (m.from().empty() || m.from() != ctx.from)
     return message_fault::wrong_sender;
   if (m.to() != ctx.self)
     return message_fault::wrong_destination;
+  if (transport_only) {
+    // A heartbeat's shard means nothing; a chunk's is the replica it is for.
+    if (m.type() != MSG_TRANSPORT_HEARTBEAT && (!ctx.has_shard || !ctx.has_shard(m.shard())))
+      return message_fault::unknown_shard;
+    return message_fault::transport_only; // their fields are the transport's to check
+  }
+  auto allowed = shape_of(m.type());
   if (!ctx.has_shard || !ctx.has_shard(m.shard()))
     return message_fault::unknown_shard;
   // Terms: node::send stamps the sender's term on everything, and a node only
@@ -179,7 +188,8 @@ std::optional<message_fault> check_inbound(const Message& m, const inbound_conte
       return message_fault::reject_hint_invalid;
   }
   if ((m.index() != 0 && !allowed->index) || (m.log_term() != 0 && !allowed->log_term)
-      || (m.commit() != 0 && !allowed->commit) || (!m.context().empty() && !allowed->context))
+      || (m.commit() != 0 && !allowed->commit) || (!m.context().empty() && !allowed->context)
+      || m.has_chunk())
     return message_fault::field_not_allowed;
   if (m.type() == MSG_APPEND_RESP && !m.context().empty()
       && (!m.reject() || m.context() != snapshot_refused_context))

@@ -23,10 +23,11 @@ namespace keel::raft {
 /// Why an inbound message was refused; one value per rule.
 enum class message_fault {
   unknown_type,             ///< type is MSG_UNSPECIFIED or not a MessageType at all
-  transport_only,           ///< MSG_TRANSPORT_HEARTBEAT: the transport's, never a replica's
   wrong_sender,             ///< m.from differs from the connection's authenticated node
   wrong_destination,        ///< m.to is not this node
-  unknown_shard,            ///< this node holds no replica of m.shard
+  unknown_shard,            ///< this node holds no replica of m.shard (a chunk's included)
+  transport_only,           ///< MSG_TRANSPORT_HEARTBEAT, MSG_SNAPSHOT_CHUNK(_ACK) from the
+                            ///< proven sender to this node: the transport's, never a replica's
   term_overflow,            ///< a term (message, log_term, entry, snapshot) above max_term
   missing_term,             ///< term 0: every replica message carries the sender's term >= 1
   log_term_above_term,      ///< log_term > term: no log holds an entry from a later term
@@ -45,7 +46,8 @@ enum class message_fault {
   reject_not_allowed,  ///< reject / reject_hint / reject_term on a type that never carries them
   reject_hint_invalid, ///< append response: hint above the rejected index, hint without reject,
                        ///< or reject_term above the message's term
-  field_not_allowed,   ///< index, log_term, commit or context on a type that never carries it
+  field_not_allowed,   ///< index, log_term, commit, context or chunk on a type that never
+                       ///< carries it
   context_too_large,   ///< context longer than max_context_bytes
 };
 
@@ -60,7 +62,9 @@ struct inbound_context {
 };
 
 /// Structural checks that need no Raft state. nullopt = acceptable.
-/// Rules are checked in the order of message_fault's values; the first broken one is reported.
+/// Rules are checked in the order of message_fault's values (unknown_type first); the first
+/// broken one is reported. transport_only is returned only for a message that passed the rules
+/// before it: the sender and destination of a transport's message are checked like any other.
 std::optional<message_fault> check_inbound(const Message& m, const inbound_context& ctx);
 
 /// The highest term a message may carry: terms are incremented by campaigns, so a term this close
