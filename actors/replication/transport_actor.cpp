@@ -138,10 +138,11 @@ void flush(transport_actor* self) {
   st.flush_scheduled = false;
   // One piece of each snapshot under way per flush, while its window has
   // room: each goes out in a frame of its own turn, between the heartbeats
-  // and appends of the turns around it. send_out schedules the next flush,
-  // which takes the next piece.
+  // and appends of the turns around it; the next flush takes the next piece.
   for (auto& chunk : st.snapshots_out.next_chunks())
     send_out(self, std::move(chunk));
+  if (st.snapshots_out.has_chunk_to_send())
+    schedule_flush(self);
   auto now = now_ms(self);
   for (auto& [node, batch] : st.out.drain()) {
     if (node == st.cfg.node_id) {
