@@ -57,11 +57,11 @@ for round in $(seq 1 "$ROUNDS"); do
     "$B/keelctl" --config "$D/$label.conf" cluster up >/dev/null
     sleep 2
     for spec in "${specs[@]}"; do
-      set -- $spec
-      rc=0; "$B/keel-bench" --config "$D/$label.conf" --json load --clients "$1" --mix "$2" \
+      read -r clients mix <<< "$spec"
+      rc=0; "$B/keel-bench" --config "$D/$label.conf" --json load --clients "$clients" --mix "$mix" \
         --duration "$DURATION" --warmup "$WARMUP" > "$D/out.json" 2> "$D/err.txt" || rc=$?
       r=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); o=j["outcomes"]; print(round(j["ops_per_s"]), "p50", round(j["latency_ms"]["p50"],2), "p99", round(j["latency_ms"]["p99"],2), "not_ok", sum(v for k,v in o.items() if k!="ok"))' "$D/out.json" 2>/dev/null || echo "no result: $(tail -c 200 "$D/err.txt")")
-      echo "round=$round setup=$label clients=$1 mix=$2 rc=$rc $r"
+      echo "round=$round setup=$label clients=$clients mix=$mix rc=$rc $r"
     done
     "$B/keelctl" --config "$D/$label.conf" cluster down >/dev/null || true
   done

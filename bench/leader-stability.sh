@@ -39,6 +39,7 @@ write_local_cluster_conf "$conf" "$dir/data" 4 info
 
 ctl() { timeout 60 "$bin/keelctl" --config "$conf" "$@"; }
 pids=""
+# shellcheck disable=SC2317 # called by the trap below
 stop() {
   ctl cluster down >/dev/null 2>&1 || true
   for p in $pids; do kill -9 "$p" 2>/dev/null || true; done

@@ -52,7 +52,7 @@ case "$mode" in
     for h in "${harnesses[@]}"; do
       mkdir -p "fuzz/corpus/$h"
       KEEL_FUZZ_WRITE_SEEDS="fuzz/corpus/$h" "build-fuzz/bin/fuzz_$h"
-      echo "fuzz: $(ls "fuzz/corpus/$h" | wc -l) seeds in fuzz/corpus/$h"
+      echo "fuzz: $(find "fuzz/corpus/$h" -type f | wc -l) seeds in fuzz/corpus/$h"
     done
     exit 0 ;;
 esac

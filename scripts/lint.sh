@@ -74,7 +74,7 @@ if [ ${#files[@]} -eq 0 ]; then
   mapfile -t files < <(ls actors/*/core/*.cpp actors/*/engine/*.cpp supervisors/core/*.cpp \
     supervisors/*.cpp actors/*/*.cpp apps/launcher/*.cpp apps/common/*.cpp \
     apps/keelctl/*.cpp apps/history/*.cpp apps/keel_node/*.cpp 2>/dev/null; \
-    ls apps/keel_bench/*.cpp | grep -v -E '/(history|load_run)\.cpp$')
+    for f in apps/keel_bench/*.cpp; do [[ $f =~ /(history|load_run)\.cpp$ ]] || echo "$f"; done)
 fi
 dir=${KEEL_LINT_BUILD_DIR:-build-lint}
 # No precompiled headers: clang-tidy would need the PCH built by the same
