@@ -1,7 +1,8 @@
 // The transport and the peer gate over real TCP: two actor systems in one
 // process on 127.0.0.1, each with a peer gate published on its own port, a
 // transport and a recording replica, authenticating with a cluster secret.
-// Proves delivery in both directions through CAF's middleman, the reconnect
+// Proves delivery in both directions through CAF's middleman, a snapshot in
+// acknowledged pieces, the reconnect
 // after the peer's actor system goes away and a new one is published on the
 // same port (and after the gate alone restarts, on either side), that a node with the wrong
 // secret never delivers anything either way, and that a remote actor holding
@@ -115,8 +116,9 @@ struct node {
     publish_gate(port);
   }
 
-  void start_transport(uint16_t peer_port) {
+  void start_transport(uint16_t peer_port, transport::chunking snapshot_chunks = {}) {
     transport::transport_config tc;
+    tc.snapshot_chunks = snapshot_chunks;
     tc.node_id = id;
     tc.address = "127.0.0.1:" + std::to_string(port);
     tc.peers = {{peer_id, "127.0.0.1", peer_port}};
@@ -223,6 +225,54 @@ TEST(TransportOverTcp, DeliversInBothDirections) {
     EXPECT_EQ(m.dropped_unauthenticated(), 0u) << n->id;
     EXPECT_EQ(m.refused_handshakes(), 0u) << n->id;
   }
+}
+
+TEST(TransportOverTcp, ASnapshotCrossesInAcknowledgedPieces) {
+  // 1 MiB in pieces of 4 KiB, two unacknowledged: 256 pieces and 255
+  // acknowledgements through both middlemen, interleaved with appends.
+  auto secret = secret_trust('s');
+  node a("n1", "n2", 0, secret);
+  node b("n2", "n1", 0, secret);
+  a.start_transport(b.port, {.chunk_bytes = 4096, .window = 2});
+  b.start_transport(a.port);
+  ASSERT_TRUE(deliver(a, b, 1, 10s));
+  raft::MessageBatch batch;
+  auto* snapshot = batch.add_messages();
+  snapshot->set_type(raft::MSG_SNAPSHOT);
+  snapshot->set_shard(0);
+  snapshot->set_from("n1");
+  snapshot->set_to("n2");
+  snapshot->set_term(2);
+  snapshot->mutable_snapshot()->mutable_metadata()->set_index(7);
+  snapshot->mutable_snapshot()->mutable_metadata()->set_term(1);
+  snapshot->mutable_snapshot()->mutable_metadata()->add_voters("n1");
+  snapshot->mutable_snapshot()->mutable_metadata()->add_voters("n2");
+  std::string data(1 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>(i * 7919 % 251); // not one repeated byte: order matters
+  snapshot->mutable_snapshot()->set_data(data);
+  auto original = snapshot->SerializeAsString();
+  (*a.probe)->send(a.transport, raft_atom_v, make_pb(batch));
+  for (uint64_t i = 2; i < 40; ++i) // appends keep going while the pieces travel
+    (*a.probe)->send(a.transport, raft_atom_v, make_pb(append("n1", "n2", i)));
+
+  std::optional<std::string> received;
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while (!received && std::chrono::steady_clock::now() < until)
+    (*b.probe)->receive(
+      [&](raft_atom, pb<raft::MessageBatch>& got) {
+        for (auto& m : got->messages())
+          if (m.type() == raft::MSG_SNAPSHOT)
+            received = m.SerializeAsString();
+      },
+      caf::after(50ms) >> [] {});
+  ASSERT_TRUE(received) << "the snapshot never arrived whole";
+  EXPECT_EQ(*received, original);
+  auto seen_by_b = peer_info(b, "n1");
+  EXPECT_EQ(seen_by_b.messages_invalid(), 0u);
+  EXPECT_EQ(seen_by_b.messages_dropped(), 0u);
+  EXPECT_GE(seen_by_b.messages_received(), 256u) << "the pieces, not one message";
+  EXPECT_GE(peer_info(a, "n2").messages_received(), 255u) << "an acknowledgement for each piece";
 }
 
 TEST(TransportOverTcp, ReconnectsToARestartedPeerOnTheSamePort) {
