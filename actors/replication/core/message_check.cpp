@@ -101,6 +101,12 @@ std::optional<message_fault> check_snapshot(const Message& m, const inbound_cont
   return std::nullopt;
 }
 
+// The transports' own messages: never a replica's (snapshot_chunks.hpp,
+// transport_actor.cpp).
+bool is_transport_only(MessageType t) {
+  return t == MSG_TRANSPORT_HEARTBEAT || t == MSG_SNAPSHOT_CHUNK || t == MSG_SNAPSHOT_CHUNK_ACK;
+}
+
 } // namespace
 
 std::string_view to_string(message_fault f) {
@@ -131,10 +137,6 @@ std::string_view to_string(message_fault f) {
     case message_fault::context_too_large: return "context_too_large";
   }
   return "unknown_fault";
-}
-
-bool is_transport_only(MessageType t) {
-  return t == MSG_TRANSPORT_HEARTBEAT || t == MSG_SNAPSHOT_CHUNK || t == MSG_SNAPSHOT_CHUNK_ACK;
 }
 
 std::optional<message_fault> check_inbound(const Message& m, const inbound_context& ctx) {
