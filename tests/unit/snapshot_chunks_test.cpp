@@ -257,6 +257,18 @@ TEST(SnapshotChunks, MalformedPiecesAreRefusedAndEndTheirSendersStaging) {
   EXPECT_EQ(assembler.bytes_staged(), 1u);
 }
 
+TEST(SnapshotChunks, AClaimedTotalCostsLittleBeforeItsPiecesCome) {
+  snapshot_assembler assembler;
+  for (uint32_t shard = 0; shard < 4; ++shard)
+    ASSERT_FALSE(
+      assembler.receive(a_chunk(1, 0, keel::transport::max_snapshot_message_bytes, "x", shard))
+        .fault);
+  EXPECT_EQ(assembler.bytes_staged(), 4u);
+  EXPECT_GE(assembler.bytes_reserved(), 4u);
+  EXPECT_LE(assembler.bytes_reserved(), 4 * (uint64_t{64} << 20) + 4096)
+    << "four claims of 2 GiB must not reserve 8 GiB";
+}
+
 TEST(SnapshotChunks, PiecesThatDoNotMakeTheirSnapshotAreRefused) {
   snapshot_assembler assembler;
   auto refused_whole = [&](const std::string& bytes, uint32_t shard = 0) {

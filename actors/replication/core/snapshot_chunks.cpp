@@ -94,6 +94,8 @@ snapshot_assembler::snapshot_assembler(uint64_t max_total)
 
 namespace {
 
+constexpr uint64_t reserved_up_front = uint64_t{64} << 20;
+
 bool well_formed(const raft::Message& m, uint64_t max_total) {
   if (!m.has_chunk())
     return false;
@@ -125,7 +127,10 @@ chunk_outcome snapshot_assembler::receive(const raft::Message& chunk) {
     // this shard was replaced, or lost a piece on the way.
     auto& s = staged_[key];
     s = staging{c.transfer(), c.total(), {}};
-    s.bytes.reserve(c.total()); // bounded by max_total; untouched pages cost no memory
+    // Room for the whole up to a point: a total is only a claim, and a
+    // claim of 2 GiB per shard must not cost 2 GiB per shard before a byte
+    // of it came. Beyond that point the staging grows as the pieces come.
+    s.bytes.reserve(std::min<uint64_t>(c.total(), reserved_up_front));
   } else {
     auto it = staged_.find(key);
     if (it == staged_.end() || it->second.transfer != c.transfer() || it->second.total != c.total()
@@ -168,6 +173,13 @@ uint64_t snapshot_assembler::bytes_staged() const {
   uint64_t n = 0;
   for (auto& [key, s] : staged_)
     n += s.bytes.size();
+  return n;
+}
+
+uint64_t snapshot_assembler::bytes_reserved() const {
+  uint64_t n = 0;
+  for (auto& [key, s] : staged_)
+    n += s.bytes.capacity();
   return n;
 }
 

@@ -118,8 +118,12 @@ public:
   /// The connection to `peer` closed: its pieces will not be continued.
   void forget(const std::string& peer);
 
-  /// Bytes held in stagings (what a hostile peer could make this side hold).
+  /// Bytes received into stagings so far.
   uint64_t bytes_staged() const;
+
+  /// Bytes the stagings hold room for: what their claimed totals cost before
+  /// the pieces came (at most 64 MiB each up front).
+  uint64_t bytes_reserved() const;
 
 private:
   struct staging {
