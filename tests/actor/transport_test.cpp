@@ -930,7 +930,8 @@ std::vector<raft::Message> cut(const raft::Message& whole, size_t chunk_bytes) {
   return out;
 }
 
-// The messages of `type` that peer `id` received from n1, in order.
+// The messages of `type` in `received` (what a peer got from n1), in order; the
+// most of them that one frame held, in `most_in_one_frame` if given.
 std::vector<raft::Message> of_type(const frames& received, raft::MessageType type,
                                    size_t* most_in_one_frame = nullptr) {
   std::vector<raft::Message> out;

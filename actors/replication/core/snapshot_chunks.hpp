@@ -8,7 +8,7 @@
 // sending transport cuts the serialized message into chunks
 // (MSG_SNAPSHOT_CHUNK) of a bounded size and keeps at most a window of them
 // unacknowledged; the receiving transport stages them in order, answers each
-// with MSG_SNAPSHOT_CHUNK_ACK, and hands its replica the whole MSG_SNAPSHOT
+// but the last with MSG_SNAPSHOT_CHUNK_ACK, and hands its replica the whole MSG_SNAPSHOT
 // once the last one is in. Raft does not see the pieces: its core and
 // raft::check_inbound see the same message as before, and a lost piece is a
 // lost snapshot, which the leader's core already resends (a closed connection
